@@ -1,0 +1,1 @@
+//! Criterion benchmarks of the login path (see benches/).

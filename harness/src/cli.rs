@@ -1,0 +1,73 @@
+//! Command-line commands: each parses its options, builds a library configuration and calls one
+//! library function.
+
+use crate::exit;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Test your SPID login path against mock identity providers, locally and in CI.
+#[derive(Debug, Parser)]
+#[command(name = "spid-harness", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the fixture keys, certificates and identities.
+    Fixtures {
+        /// What to do with the fixtures.
+        #[command(subcommand)]
+        action: FixturesAction,
+    },
+}
+
+/// `spid-harness fixtures …`
+#[derive(Debug, Subcommand)]
+pub enum FixturesAction {
+    /// Make new RSA-2048 keys and certificates for every provider (valid 2025-2050).
+    Regenerate {
+        /// The fixtures folder to write into.
+        #[arg(long, default_value = "fixtures")]
+        dir: PathBuf,
+    },
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match dispatch(cli) {
+        Ok(code) => exit::code(code),
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            exit::code(exit::BAD_INPUT)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Fixtures {
+            action: FixturesAction::Regenerate { dir },
+        } => {
+            let text = std::fs::read_to_string(dir.join("providers.toml"))
+                .with_context(|| format!("reading {}", dir.join("providers.toml").display()))?;
+            let providers = mock_idps::spid::provider::parse_providers(&text, "providers.toml")?;
+            let written = mock_idps::fixtures::generate::regenerate_provider_keys(&dir, &providers)?;
+            println!("wrote {} key pairs under {}: {}", written.len(), dir.join("keys").display(), written.join(", "));
+            Ok(exit::OK)
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The `spid-harness` binary: parses the command line and hands over to `harness::cli::run`.
+
+fn main() -> std::process::ExitCode {
+    harness::cli::run()
+}

@@ -1,0 +1,142 @@
+//! The fixtures every mock runs on by default (providers, users, keys), embedded in the binary so
+//! `spid-harness serve` works from anywhere; a directory can replace them (`--fixtures DIR`).
+
+use crate::saml::keys::{KeyError, SigningKey};
+use crate::spid::identity::{parse_users, User, UserTableError};
+use crate::spid::provider::{parse_providers, Provider, ProviderTableError};
+use include_dir::{include_dir, Dir};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+pub mod generate;
+
+/// The repository's fixtures/ folder, embedded at build time.
+pub static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures");
+
+/// Why the fixtures could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FixtureError {
+    /// A file is missing.
+    #[error("fixture file {0} is missing (run `spid-harness fixtures regenerate`)")]
+    Missing(String),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The provider table is invalid.
+    #[error(transparent)]
+    Providers(#[from] ProviderTableError),
+    /// The user table is invalid.
+    #[error(transparent)]
+    Users(#[from] UserTableError),
+    /// A key or certificate is invalid.
+    #[error("{path}: {source}")]
+    Key {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        #[source]
+        source: KeyError,
+    },
+}
+
+/// Where fixture files come from.
+#[derive(Debug, Clone)]
+pub enum FixtureSource {
+    /// The copy embedded in the binary.
+    Embedded,
+    /// A directory laid out like the repository's fixtures/.
+    Dir(std::path::PathBuf),
+}
+
+impl FixtureSource {
+    /// Reads one file, by path relative to the fixtures root.
+    pub fn read(&self, rel: &str) -> Result<String, FixtureError> {
+        match self {
+            FixtureSource::Embedded => EMBEDDED
+                .get_file(rel)
+                .and_then(|f| f.contents_utf8())
+                .map(str::to_string)
+                .ok_or_else(|| FixtureError::Missing(format!("fixtures/{rel}"))),
+            FixtureSource::Dir(dir) => {
+                let path = dir.join(rel);
+                std::fs::read_to_string(&path).map_err(|source| match source.kind() {
+                    std::io::ErrorKind::NotFound => FixtureError::Missing(path.display().to_string()),
+                    _ => FixtureError::Io {
+                        path: path.display().to_string(),
+                        source,
+                    },
+                })
+            }
+        }
+    }
+
+    fn label(&self, rel: &str) -> String {
+        match self {
+            FixtureSource::Embedded => format!("fixtures/{rel}"),
+            FixtureSource::Dir(dir) => dir.join(rel).display().to_string(),
+        }
+    }
+}
+
+/// Providers, users and signing keys, loaded and parsed once.
+#[derive(Debug, Clone)]
+pub struct Fixtures {
+    /// The provider table, in file order.
+    pub providers: Vec<Provider>,
+    /// The test identities, in file order.
+    pub users: Vec<User>,
+    /// Each provider's signing key, by provider id.
+    pub keys: HashMap<String, Arc<SigningKey>>,
+}
+
+impl Fixtures {
+    /// The embedded fixtures.
+    pub fn embedded() -> Result<Self, FixtureError> {
+        Self::load(&FixtureSource::Embedded)
+    }
+
+    /// Fixtures from a directory.
+    pub fn from_dir(dir: &Path) -> Result<Self, FixtureError> {
+        Self::load(&FixtureSource::Dir(dir.to_path_buf()))
+    }
+
+    /// Loads everything from `source`.
+    pub fn load(source: &FixtureSource) -> Result<Self, FixtureError> {
+        let providers = parse_providers(&source.read("providers.toml")?, &source.label("providers.toml"))?;
+        let users = parse_users(&source.read("users.toml")?, &source.label("users.toml"))?;
+        let mut keys = HashMap::new();
+        for p in &providers {
+            keys.insert(p.id.clone(), Arc::new(load_key(source, &format!("keys/{}", p.id))?));
+        }
+        keys.insert("registry".to_string(), Arc::new(load_key(source, "keys/registry")?));
+        Ok(Self { providers, users, keys })
+    }
+
+    /// A provider by id.
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+
+    /// A user by username.
+    pub fn user(&self, username: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.username == username)
+    }
+}
+
+/// Loads `<stem>.key.pem` and `<stem>.crt.pem`.
+pub fn load_key(source: &FixtureSource, stem: &str) -> Result<SigningKey, FixtureError> {
+    let key_rel = format!("{stem}.key.pem");
+    let cert_rel = format!("{stem}.crt.pem");
+    SigningKey::from_pem(&source.read(&key_rel)?, &source.read(&cert_rel)?).map_err(|source_err| FixtureError::Key {
+        path: source.label(&key_rel),
+        source: source_err,
+    })
+}

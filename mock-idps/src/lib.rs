@@ -1,0 +1,10 @@
+//! Mock identity sources for Italian relying services: every accredited SPID identity provider
+//! at levels L1–L3 on one SAML core, served on loopback or embedded in a test.
+//!
+//! Non-goals: talking to real identity providers, or being a production IdP.
+
+pub mod clock;
+pub mod fixtures;
+pub mod ids;
+pub mod saml;
+pub mod spid;

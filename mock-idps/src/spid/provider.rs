@@ -1,0 +1,88 @@
+//! The provider table: one row per accredited SPID identity provider (fixtures/providers.toml).
+
+use super::level::Level;
+use serde::Deserialize;
+
+/// Whether a provider still operates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderStatus {
+    /// Accredited and operating.
+    Active,
+    /// No longer operating (kept so services can test how they treat it).
+    Ceased,
+}
+
+/// One accredited identity provider, as data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    /// Short id used in URLs and on the command line (`aruba`, `poste`…).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Legal name of the operator.
+    pub organization: String,
+    /// Operator's web site.
+    pub organization_url: String,
+    /// Real production entityID.
+    pub entity_id: String,
+    /// Highest level this mock offers.
+    pub max_level: Level,
+    /// 4-letter spidCode prefix.
+    pub spid_code: String,
+    /// Active or ceased.
+    pub status: ProviderStatus,
+    /// Date the provider ceased, if it did.
+    #[serde(default)]
+    pub ceased_on: Option<String>,
+    /// Label of the user-name field on its login page.
+    pub login_label: String,
+}
+
+/// Why the provider table could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderTableError {
+    /// TOML syntax or schema error (the message carries line and column).
+    #[error("{path}: {source}")]
+    Toml {
+        /// The file read.
+        path: String,
+        /// The parser's error.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// Two rows share an id.
+    #[error("{path}: provider id {id:?} appears twice")]
+    DuplicateId {
+        /// The file read.
+        path: String,
+        /// The repeated id.
+        id: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    provider: Vec<Provider>,
+}
+
+/// Parses the provider table; `path` names the source in errors.
+pub fn parse_providers(text: &str, path: &str) -> Result<Vec<Provider>, ProviderTableError> {
+    let table: Table = toml::from_str(text).map_err(|source| ProviderTableError::Toml {
+        path: path.to_string(),
+        source,
+    })?;
+    let mut seen = std::collections::HashSet::new();
+    for p in &table.provider {
+        if !seen.insert(p.id.clone()) {
+            return Err(ProviderTableError::DuplicateId {
+                path: path.to_string(),
+                id: p.id.clone(),
+            });
+        }
+    }
+    Ok(table.provider)
+}
