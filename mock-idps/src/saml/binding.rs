@@ -169,6 +169,12 @@ pub fn decode_post(value: &str, param: &str) -> Result<String, BindingError> {
 }
 
 fn percent_decode(s: &str, param: &str) -> Result<String, BindingError> {
+    let bytes = s.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'%' && !(bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit()) {
+            return Err(BindingError::PercentEncoding(param.to_string()));
+        }
+    }
     let plus_as_space = s.replace('+', " ");
     percent_encoding::percent_decode_str(&plus_as_space)
         .decode_utf8()

@@ -173,8 +173,9 @@ pub fn verify_enveloped(doc: &XmlDoc<'_>, element: Node<'_, '_>, certs: &[Truste
             .map_err(|e| DsigError::Invalid(format!("trusted certificate unusable: {e}")))?;
         keys.add_key(key);
     }
-    let mut ctx = bergshamra::DsigContext::new(keys);
-    ctx.add_id_attr("ID");
+    // bergshamra registers ID, Id, id and AssertionID itself; adding "ID" again would make
+    // every element look like a duplicate ID.
+    let ctx = bergshamra::DsigContext::new(keys);
     let results = bergshamra::dsig::verify::verify_all_document(&ctx, doc.document())
         .map_err(|e| DsigError::Invalid(e.to_string()))?;
     let mut reason = String::from("no signature verified");
