@@ -4,6 +4,7 @@
 //! Non-goals: talking to real identity providers, or being a production IdP.
 
 pub mod clock;
+pub mod federation;
 pub mod fixtures;
 pub mod ids;
 pub mod saml;

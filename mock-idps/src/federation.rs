@@ -1,0 +1,256 @@
+//! Starts the mock providers on loopback, in-process, and hands back their URLs: the same server
+//! `spid-harness serve` runs, for Rust integration tests.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use mock_idps::federation::MockFederation;
+//! use mock_idps::spid::script::{Outcome, ScriptedLogin};
+//!
+//! let fed = MockFederation::start().await?;
+//! fed.register_sp_metadata(&std::fs::read_to_string("my-sp-metadata.xml")?)?;
+//! fed.script_next_login(ScriptedLogin {
+//!     provider: Some("poste".into()),
+//!     user: "mario.rossi".into(),
+//!     level: None,
+//!     outcome: Outcome::Success,
+//! });
+//! let poste = fed.urls().providers["poste"].clone();
+//! // Point your SP at poste.metadata, start a login; the next AuthnRequest at poste.sso is
+//! // answered at once with a signed Response for mario.rossi.
+//! // ... drive your service ...
+//! let seen = fed.received_requests();
+//! assert_eq!(seen[0].verdict, "accepted");
+//! # Ok(()) }
+//! ```
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::fixtures::{FixtureError, FixtureSource, Fixtures};
+use crate::ids::IdGenerator;
+use crate::saml::sp_metadata::SpMetadataError;
+use crate::spid::config::IdpConfig;
+use crate::spid::script::ScriptedLogin;
+use crate::spid::state::{MockState, ReceivedRequest, StateError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// How to start the federation.
+#[derive(Debug, Clone)]
+pub struct FederationConfig {
+    /// Where to listen; port 0 picks a free one. Loopback by default.
+    pub bind: SocketAddr,
+    /// Fixtures to load.
+    pub fixtures: FixtureSource,
+    /// Provider settings.
+    pub idp: IdpConfig,
+    /// The clock (system time by default).
+    pub clock: Option<SharedClock>,
+    /// Seed for IDs, NameIDs and OTPs (random by default).
+    pub seed: Option<u64>,
+    /// SP metadata documents to register at start.
+    pub sp_metadata: Vec<String>,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fixtures: FixtureSource::Embedded,
+            idp: IdpConfig::default(),
+            clock: None,
+            seed: None,
+            sp_metadata: Vec::new(),
+        }
+    }
+}
+
+/// Why the federation did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FederationError {
+    /// Binding the socket failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Fixtures are broken.
+    #[error(transparent)]
+    Fixtures(#[from] FixtureError),
+    /// Providers could not be built.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// An SP metadata document was refused.
+    #[error("SP metadata #{index} refused: {source}")]
+    SpMetadata {
+        /// Which document (0-based).
+        index: usize,
+        /// Why.
+        #[source]
+        source: SpMetadataError,
+    },
+}
+
+/// The URLs of one provider.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderUrls {
+    /// Display name.
+    pub name: String,
+    /// entityID in use.
+    pub entity_id: String,
+    /// Metadata URL.
+    pub metadata: String,
+    /// SSO endpoint (Redirect and POST).
+    pub sso: String,
+    /// SLO endpoint (Redirect and POST).
+    pub slo: String,
+    /// Highest level offered.
+    pub max_level: u8,
+}
+
+/// Every URL a test or CI script needs (what `--urls-json` writes).
+#[derive(Debug, Clone, Serialize)]
+pub struct FederationUrls {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The index page.
+    pub index: String,
+    /// The aggregate registry metadata.
+    pub registry: String,
+    /// The admin API root.
+    pub admin: String,
+    /// Providers by id.
+    pub providers: BTreeMap<String, ProviderUrls>,
+}
+
+/// The running mock providers; stops when dropped.
+#[derive(Debug)]
+pub struct MockFederation {
+    state: Arc<MockState>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl MockFederation {
+    /// Starts every provider on an ephemeral loopback port with the embedded fixtures.
+    pub async fn start() -> Result<Self, FederationError> {
+        Self::start_with(FederationConfig::default()).await
+    }
+
+    /// Starts with `config`.
+    pub async fn start_with(config: FederationConfig) -> Result<Self, FederationError> {
+        let fixtures = Fixtures::load(&config.fixtures)?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| FederationError::Bind { addr: config.bind, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| FederationError::Bind { addr: config.bind, source })?;
+        let clock = config.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let ids = config.seed.map(IdGenerator::seeded).unwrap_or_default();
+        let state = Arc::new(MockState::new(fixtures, config.idp, clock, ids, &format!("http://{addr}"))?);
+        for (index, xml) in config.sp_metadata.iter().enumerate() {
+            state
+                .register_sp(xml)
+                .map_err(|source| FederationError::SpMetadata { index, source })?;
+        }
+        let (tx, rx) = oneshot::channel();
+        let app = crate::spid::service::router(state.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            state,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The address listened on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.state.base_url
+    }
+
+    /// Every URL.
+    pub fn urls(&self) -> FederationUrls {
+        let base = self.state.base_url.clone();
+        FederationUrls {
+            index: format!("{base}/"),
+            registry: format!("{base}/registry/idps.xml"),
+            admin: format!("{base}/admin"),
+            providers: self
+                .state
+                .idps
+                .iter()
+                .map(|i| {
+                    (
+                        i.provider.id.clone(),
+                        ProviderUrls {
+                            name: i.provider.name.clone(),
+                            entity_id: i.entity_id.clone(),
+                            metadata: i.metadata_url.clone(),
+                            sso: i.sso_url.clone(),
+                            slo: i.slo_url.clone(),
+                            max_level: i.provider.max_level.number(),
+                        },
+                    )
+                })
+                .collect(),
+            base,
+        }
+    }
+
+    /// Registers an SP's metadata; returns its entityID.
+    pub fn register_sp_metadata(&self, xml: &str) -> Result<String, SpMetadataError> {
+        self.state.register_sp(xml)
+    }
+
+    /// Queues how the next login ends.
+    pub fn script_next_login(&self, script: ScriptedLogin) {
+        self.state.push_script(script);
+    }
+
+    /// Every AuthnRequest received so far, with the verdict given.
+    pub fn received_requests(&self) -> Vec<ReceivedRequest> {
+        self.state.received()
+    }
+
+    /// The shared state (providers, sessions, clock).
+    pub fn state(&self) -> &Arc<MockState> {
+        &self.state
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockFederation {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

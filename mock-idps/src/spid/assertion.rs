@@ -1,0 +1,134 @@
+//! The Response a SPID provider sends: a success with its Assertion, or an error status, built
+//! as a [`ResponsePlan`] from the validated request and the identity (SPID rules, single-sign-on).
+
+use super::identity::User;
+use super::level::Level;
+use super::request_rules::ValidatedRequest;
+use crate::clock::saml_instant;
+use crate::ids::IdGenerator;
+use crate::saml::ns;
+use crate::saml::response::{AssertionPlan, AttributePlan, IssuerPlan, ResponsePlan, StatusPlan};
+use crate::saml::status::{Delivery, ErrorCode};
+use time::{Duration, OffsetDateTime};
+
+/// SPID attributes typed `xs:date` (SPID rules, attributi); the rest are `xs:string`.
+const DATE_ATTRIBUTES: &[&str] = &["dateOfBirth", "expirationDate"];
+
+/// Every SPID attribute name an identity provider can release (SPID rules, attributi; Avviso 25).
+pub const SPID_ATTRIBUTES: &[&str] = &[
+    "spidCode", "name", "familyName", "placeOfBirth", "countyOfBirth", "dateOfBirth", "gender",
+    "companyName", "registeredOffice", "fiscalNumber", "ivaCode", "idCard", "mobilePhone", "email",
+    "address", "expirationDate", "digitalAddress", "companyFiscalNumber", "domicileStreetAddress",
+    "domicilePostalCode", "domicileMunicipality", "domicileProvince", "domicileNation",
+];
+
+/// The issuing side of a Response.
+#[derive(Debug, Clone, Copy)]
+pub struct Issuer<'a> {
+    /// IdP entityID.
+    pub entity_id: &'a str,
+    /// Whether the Response-level Issuer carries `Format` (SPID: yes; CIE: no).
+    pub response_issuer_format: bool,
+}
+
+fn entity_issuer(entity_id: &str, with_format: bool) -> IssuerPlan {
+    IssuerPlan {
+        value: entity_id.to_string(),
+        format: with_format.then(|| ns::NAMEID_ENTITY.to_string()),
+    }
+}
+
+/// A successful Response for `user` at `level`.
+#[allow(clippy::too_many_arguments)]
+pub fn success_plan(
+    idp: Issuer<'_>,
+    req: &ValidatedRequest,
+    user: &User,
+    level: Level,
+    name_id: String,
+    session_index: &str,
+    now: OffsetDateTime,
+    lifetime: Duration,
+    ids: &IdGenerator,
+) -> ResponsePlan {
+    let instant = saml_instant(now);
+    let until = saml_instant(now + lifetime);
+    let s = |v: &str| Some(v.to_string());
+    let attributes = req
+        .attributes
+        .iter()
+        .filter_map(|name| {
+            user.attributes.get(name).map(|value| AttributePlan {
+                name: name.clone(),
+                name_format: s(ns::ATTRNAME_BASIC),
+                friendly_name: None,
+                value: value.clone(),
+                xsi_type: Some(if DATE_ATTRIBUTES.contains(&name.as_str()) { "xs:date" } else { "xs:string" }.to_string()),
+            })
+        })
+        .collect();
+    ResponsePlan {
+        id: Some(ids.saml_id()),
+        version: s("2.0"),
+        issue_instant: Some(instant.clone()),
+        in_response_to: Some(req.id.clone()),
+        destination: Some(req.acs_url.clone()),
+        issuer: Some(entity_issuer(idp.entity_id, idp.response_issuer_format)),
+        status: StatusPlan::success(),
+        assertion: Some(AssertionPlan {
+            id: Some(ids.saml_id()),
+            version: s("2.0"),
+            issue_instant: Some(instant.clone()),
+            issuer: Some(entity_issuer(idp.entity_id, true)),
+            name_id: Some(name_id),
+            name_id_format: s(ns::NAMEID_TRANSIENT),
+            name_id_qualifier: s(idp.entity_id),
+            name_id_sp_qualifier: None,
+            confirmation_method: s(ns::CM_BEARER),
+            recipient: Some(req.acs_url.clone()),
+            confirmation_in_response_to: Some(req.id.clone()),
+            confirmation_not_on_or_after: Some(until.clone()),
+            not_before: Some(instant.clone()),
+            not_on_or_after: Some(until),
+            audience: Some(req.sp_entity_id.clone()),
+            authn_instant: Some(instant),
+            // SessionIndex must be present at L1 and absent at L2/L3 (SPID rules, single-sign-on).
+            session_index: (level == Level::L1).then(|| session_index.to_string()),
+            authn_context_class_ref: s(level.uri()),
+            attributes,
+            signed: true,
+        }),
+        signed: true,
+    }
+}
+
+/// An error Response carrying SPID ErrorCode `nr` (top status, sub-status, "ErrorCode nrNN").
+pub fn error_plan(
+    idp: Issuer<'_>,
+    code: &ErrorCode,
+    in_response_to: Option<&str>,
+    destination: &str,
+    now: OffsetDateTime,
+    ids: &IdGenerator,
+) -> ResponsePlan {
+    let (top, sub) = match code.delivery {
+        Delivery::Response { top, sub } => (top, sub),
+        // Page-delivered codes are not sent as Responses; answer as a generic requester error.
+        Delivery::Page(_) => (ns::STATUS_REQUESTER, None),
+    };
+    ResponsePlan {
+        id: Some(ids.saml_id()),
+        version: Some("2.0".into()),
+        issue_instant: Some(saml_instant(now)),
+        in_response_to: in_response_to.map(str::to_string),
+        destination: Some(destination.to_string()),
+        issuer: Some(entity_issuer(idp.entity_id, idp.response_issuer_format)),
+        status: StatusPlan {
+            code: top.to_string(),
+            sub_code: sub.map(str::to_string),
+            message: Some(code.status_message()),
+        },
+        assertion: None,
+        signed: true,
+    }
+}

@@ -1,0 +1,430 @@
+//! The login path of a mock SPID provider, as logic over [`MockState`]: decode and check the
+//! AuthnRequest, then walk the user through credentials, OTP (L2), device PIN (L3) and consent,
+//! or answer at once from the login script. Every failure ends as the SPID rules say.
+
+use super::assertion::{error_plan, success_plan, Issuer};
+use super::identity::{IdentityStatus, User};
+use super::level::{negotiate, Level};
+use super::pages;
+use super::purpose::purpose_allows;
+use super::request_rules::{validate, Addressee, ValidatedRequest};
+use super::script::ScriptedLogin;
+use super::state::{IdpRuntime, IdpSession, MockState, PendingLogin, ReceivedRequest, Stage};
+use crate::saml::authn_request::AuthnRequest;
+use crate::saml::binding::{decode_post, decode_redirect, BindingError, MessageKind, RedirectSignatureError};
+use crate::saml::dsig::verify_enveloped;
+use crate::saml::response::ResponsePlan;
+use crate::saml::status::{code, Delivery};
+use crate::saml::xml_read::XmlDoc;
+use serde::Deserialize;
+
+/// What the provider answers to one browser request.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// An HTML page (a login step, or the IdP's own error page).
+    Page {
+        /// HTTP status.
+        status: u16,
+        /// The page.
+        html: String,
+    },
+    /// A Response to sign and post to the SP's ACS.
+    Post {
+        /// Provider id (whose key signs).
+        provider: String,
+        /// The ACS URL.
+        acs: String,
+        /// The Response.
+        plan: ResponsePlan,
+        /// RelayState to return.
+        relay_state: Option<String>,
+    },
+}
+
+/// An AuthnRequest as it arrived.
+#[derive(Debug, Clone)]
+pub enum Inbound<'a> {
+    /// HTTP-Redirect: the raw query string.
+    Redirect(&'a str),
+    /// HTTP-POST: the form fields, and the URL query (to catch a Redirect sent by POST).
+    Post {
+        /// `SAMLRequest` field.
+        saml_request: Option<&'a str>,
+        /// `RelayState` field.
+        relay_state: Option<&'a str>,
+        /// The URL's query string.
+        query: Option<&'a str>,
+    },
+}
+
+/// The fields any login page posts back.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StepForm {
+    /// The pending login.
+    #[serde(default)]
+    pub token: String,
+    /// `continue` (default), `cancel`, `deny`.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Login name.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Password.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// One-time code.
+    #[serde(default)]
+    pub otp: Option<String>,
+    /// Device PIN.
+    #[serde(default)]
+    pub pin: Option<String>,
+}
+
+/// An IdP error page for SPID code `nr`.
+pub fn error_page(idp: Option<&IdpRuntime>, nr: u8, detail: &str) -> Answer {
+    let c = code(nr);
+    let status = match c.delivery {
+        Delivery::Page(s) => s,
+        Delivery::Response { .. } => 400,
+    };
+    Answer::Page {
+        status,
+        html: pages::error(idp, c, detail),
+    }
+}
+
+/// Handles a request at `/idp/{id}/sso`.
+pub fn handle_sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>) -> Answer {
+    let binding = match inbound {
+        Inbound::Redirect(_) => "redirect",
+        Inbound::Post { .. } => "post",
+    };
+    let mut log = ReceivedRequest {
+        provider: idp.provider.id.clone(),
+        binding: binding.into(),
+        sp_entity_id: None,
+        request_id: None,
+        xml: String::new(),
+        verdict: String::new(),
+        detail: None,
+    };
+    let answer = sso(state, idp, inbound, &mut log);
+    if log.verdict.is_empty() {
+        log.verdict = "accepted".into();
+    }
+    state.record(log);
+    answer
+}
+
+fn sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>, log: &mut ReceivedRequest) -> Answer {
+    let refuse = |nr: u8, detail: String, log: &mut ReceivedRequest| {
+        log.verdict = format!("nr{nr:02}");
+        log.detail = Some(detail.clone());
+        error_page(Some(idp), nr, &detail)
+    };
+    // 1. Binding (nr04, nr06).
+    let (xml, relay_state, redirect) = match inbound {
+        Inbound::Redirect(query) => match decode_redirect(query) {
+            Ok(m) if m.kind == MessageKind::Request => (m.xml.clone(), m.relay_state.clone(), Some(m)),
+            Ok(_) => return refuse(4, "SAMLResponse sent to the SSO endpoint; an AuthnRequest goes in SAMLRequest".into(), log),
+            Err(BindingError::Deflate(_)) if looks_like_post_encoding(query) => {
+                return refuse(6, "the SAMLRequest on GET is not DEFLATE-compressed: HTTP-POST encoding sent with the Redirect method".into(), log)
+            }
+            Err(e) => return refuse(4, e.to_string(), log),
+        },
+        Inbound::Post { saml_request, relay_state, query } => match saml_request {
+            Some(v) => match decode_post(v, "SAMLRequest") {
+                Ok(xml) => (xml, relay_state.map(str::to_string), None),
+                Err(e) => return refuse(4, e.to_string(), log),
+            },
+            None if query.is_some_and(|q| q.contains("SAMLRequest=")) => {
+                return refuse(6, "SAMLRequest is in the URL of a POST: the Redirect binding uses GET".into(), log)
+            }
+            None => return refuse(4, "no SAMLRequest field in the POST form".into(), log),
+        },
+    };
+    log.xml = xml.clone();
+    // 2. XML and message type (nr08 page: no SP can be addressed yet).
+    let doc = match XmlDoc::parse(&xml) {
+        Ok(d) => d,
+        Err(e) => return refuse(8, e.to_string(), log),
+    };
+    let req = match AuthnRequest::from_doc(&doc) {
+        Ok(r) => r,
+        Err(e) => return refuse(8, e.to_string(), log),
+    };
+    log.request_id = req.id.clone();
+    // 3. Issuer and the SP's metadata (nr10).
+    let issuer = match (&req.issuer, req.issuer_count) {
+        (Some(i), 1) if !i.value.is_empty() => i,
+        (_, n) => return refuse(10, format!("{n} saml:Issuer elements with text; exactly one is required"), log),
+    };
+    if let Some(f) = issuer.format.as_deref().filter(|f| *f != crate::saml::ns::NAMEID_ENTITY) {
+        return refuse(10, format!("Issuer Format is {f}, it must be {}", crate::saml::ns::NAMEID_ENTITY), log);
+    }
+    log.sp_entity_id = Some(issuer.value.clone());
+    let Some(sp) = state.sp(&issuer.value) else {
+        return refuse(
+            10,
+            format!("no SP with entityID {} is registered: pass --sp-metadata or POST its metadata to /admin/sp-metadata", issuer.value),
+            log,
+        );
+    };
+    // 4. Signature (nr04/nr05 on Redirect, nr07 on POST).
+    match &redirect {
+        Some(m) => match m.verify(&sp.signing_certs) {
+            Ok(()) => {}
+            Err(RedirectSignatureError::Missing) => return refuse(4, RedirectSignatureError::Missing.to_string(), log),
+            Err(e) => return refuse(5, e.to_string(), log),
+        },
+        None => {
+            let root = doc.root().expect("parsed AuthnRequest has a root");
+            if let Err(e) = verify_enveloped(&doc, root, &sp.signing_certs) {
+                return refuse(7, e.to_string(), log);
+            }
+        }
+    }
+    // 5. SPID rules (nr08–nr18), answered to the SP with a SAML Response.
+    let addressee = Addressee {
+        entity_id: &idp.entity_id,
+        sso_url: &idp.sso_url,
+    };
+    let now = state.clock.now();
+    let valid = match validate(&req, &sp, addressee, now, state.config.request_skew) {
+        Ok(v) => v,
+        Err(v) => {
+            log.verdict = format!("nr{:02}", v.code);
+            log.detail = Some(v.detail.clone());
+            let plan = error_plan(issuer_of(idp), code(v.code), v.in_response_to.as_deref(), &v.reply_to, now, &state.ids);
+            return post(idp, &v.reply_to, plan, relay_state);
+        }
+    };
+    // 6. Script, or the login pages.
+    if let Some(script) = state.take_script(&idp.provider.id) {
+        return scripted(state, idp, &valid, relay_state, &script);
+    }
+    let login = PendingLogin {
+        provider: idp.provider.id.clone(),
+        request: valid,
+        relay_state,
+        started: now,
+        stage: Stage::Credentials,
+        failures: 0,
+        user: None,
+        level: None,
+        otp: None,
+    };
+    let sp_name = sp.display_name.clone().unwrap_or_else(|| sp.entity_id.clone());
+    let token = state.put_pending(login.clone());
+    page(pages::login(idp, &token, &login, &sp_name, None))
+}
+
+fn looks_like_post_encoding(query: &str) -> bool {
+    decode_redirect(query).is_err()
+        && query
+            .split('&')
+            .find_map(|p| p.strip_prefix("SAMLRequest="))
+            .and_then(|v| decode_post(&percent_encoding::percent_decode_str(v).decode_utf8_lossy(), "SAMLRequest").ok())
+            .is_some_and(|x| x.trim_start().starts_with('<'))
+}
+
+fn issuer_of(idp: &IdpRuntime) -> Issuer<'_> {
+    Issuer {
+        entity_id: &idp.entity_id,
+        response_issuer_format: true,
+    }
+}
+
+fn page(html: String) -> Answer {
+    Answer::Page { status: 200, html }
+}
+
+fn post(idp: &IdpRuntime, acs: &str, plan: ResponsePlan, relay_state: Option<String>) -> Answer {
+    Answer::Post {
+        provider: idp.provider.id.clone(),
+        acs: acs.to_string(),
+        plan,
+        relay_state,
+    }
+}
+
+/// Ends a login with SPID error `nr`, sent to the SP.
+fn fail(state: &MockState, idp: &IdpRuntime, req: &ValidatedRequest, relay: Option<String>, nr: u8) -> Answer {
+    let plan = error_plan(issuer_of(idp), code(nr), Some(&req.id), &req.acs_url, state.clock.now(), &state.ids);
+    post(idp, &req.acs_url, plan, relay)
+}
+
+/// Ends a login successfully for `user` at `level`.
+fn succeed(state: &MockState, idp: &IdpRuntime, req: &ValidatedRequest, relay: Option<String>, user: &User, level: Level) -> Answer {
+    let name_id = state.ids.name_id();
+    let session_index = state.ids.saml_id();
+    state.add_session(IdpSession {
+        provider: idp.provider.id.clone(),
+        sp_entity_id: req.sp_entity_id.clone(),
+        name_id: name_id.clone(),
+        session_index: session_index.clone(),
+        user: user.username.clone(),
+    });
+    let plan = success_plan(
+        issuer_of(idp),
+        req,
+        user,
+        level,
+        name_id,
+        &session_index,
+        state.clock.now(),
+        state.config.assertion_lifetime,
+        &state.ids,
+    );
+    post(idp, &req.acs_url, plan, relay)
+}
+
+/// The identity checks after the credentials matched: status (nr23), purpose (nr30), level (nr20).
+fn identity_checks(idp: &IdpRuntime, req: &ValidatedRequest, user: &User) -> Result<Level, u8> {
+    if user.status != IdentityStatus::Active {
+        return Err(23);
+    }
+    if !purpose_allows(req.purpose.as_deref(), user.kind).unwrap_or(false) {
+        return Err(30);
+    }
+    negotiate(req.level, req.comparison, user.max_level.min(idp.provider.max_level)).ok_or(20)
+}
+
+fn scripted(state: &MockState, idp: &IdpRuntime, req: &ValidatedRequest, relay: Option<String>, script: &ScriptedLogin) -> Answer {
+    if let Some(nr) = script.outcome.error_code() {
+        return fail(state, idp, req, relay, nr);
+    }
+    let Some(user) = state.fixtures.user(&script.user) else {
+        return error_page(Some(idp), 3, &format!("the scripted user {:?} is not in users.toml", script.user));
+    };
+    match (identity_checks(idp, req, user), script.level) {
+        (_, Some(forced)) => succeed(state, idp, req, relay, user, forced),
+        (Ok(level), None) => succeed(state, idp, req, relay, user, level),
+        (Err(nr), None) => fail(state, idp, req, relay, nr),
+    }
+}
+
+/// Handles a form posted by one of the login pages.
+pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answer {
+    let Some(mut login) = state.pending(&form.token).filter(|l| l.provider == idp.provider.id) else {
+        return error_page(Some(idp), 3, "this login is unknown or already finished: start again from the service");
+    };
+    let req = login.request.clone();
+    let relay = login.relay_state.clone();
+    let end = |answer: Answer| {
+        state.finish_pending(&form.token);
+        answer
+    };
+    let now = state.clock.now();
+    // nr21: the whole login must end within the timeout (on the Clock).
+    if now - login.started > state.config.login_timeout {
+        return end(fail(state, idp, &req, relay, 21));
+    }
+    match form.action.as_deref() {
+        Some("cancel") => return end(fail(state, idp, &req, relay, 25)),
+        Some("deny") if login.stage == Stage::Consent => return end(fail(state, idp, &req, relay, 22)),
+        _ => {}
+    }
+    let sp_name = state
+        .sp(&req.sp_entity_id)
+        .and_then(|sp| sp.display_name.clone())
+        .unwrap_or_else(|| req.sp_entity_id.clone());
+    // One more wrong credential; true when the attempt limit is reached (nr19).
+    let limit_reached = |login: &mut PendingLogin| {
+        login.failures += 1;
+        login.failures >= state.config.max_attempts
+    };
+    match login.stage {
+        Stage::Credentials => {
+            let username = form.username.as_deref().unwrap_or("").trim();
+            let user = state
+                .fixtures
+                .user(username)
+                .or_else(|| state.fixtures.users.iter().find(|u| u.fiscal_code() == Some(username)))
+                .filter(|u| Some(u.password.as_str()) == form.password.as_deref());
+            let Some(user) = user else {
+                if limit_reached(&mut login) {
+                    return end(fail(state, idp, &req, relay, 19));
+                }
+                let msg = format!(
+                    "Credenziali non valide (tentativo {} di {}). Wrong user name or password.",
+                    login.failures, state.config.max_attempts
+                );
+                state.update_pending(&form.token, login.clone());
+                return page(pages::login(idp, &form.token, &login, &sp_name, Some(&msg)));
+            };
+            let level = match identity_checks(idp, &req, user) {
+                Ok(level) => level,
+                Err(nr) => return end(fail(state, idp, &req, relay, nr)),
+            };
+            login.user = Some(user.username.clone());
+            login.level = Some(level);
+            login.stage = match level {
+                Level::L1 => Stage::Consent,
+                Level::L2 => {
+                    login.otp = Some((state.ids.otp(6), now + state.config.otp_lifetime));
+                    Stage::Otp
+                }
+                Level::L3 => Stage::Device,
+            };
+            state.update_pending(&form.token, login.clone());
+            page(stage_page(state, idp, &form.token, &login, &sp_name, None))
+        }
+        Stage::Otp => {
+            let given = form.otp.as_deref().unwrap_or("").trim();
+            match login.otp.clone() {
+                Some((otp, until)) if given == otp && now <= until => {
+                    login.stage = Stage::Consent;
+                    state.update_pending(&form.token, login.clone());
+                    page(stage_page(state, idp, &form.token, &login, &sp_name, None))
+                }
+                Some((otp, until)) if given == otp && now > until => {
+                    login.otp = Some((state.ids.otp(6), now + state.config.otp_lifetime));
+                    state.update_pending(&form.token, login.clone());
+                    let msg = "Il codice è scaduto: ne è stato inviato uno nuovo. The code expired; a new one was sent.";
+                    page(stage_page(state, idp, &form.token, &login, &sp_name, Some(msg)))
+                }
+                _ => {
+                    if limit_reached(&mut login) {
+                        return end(fail(state, idp, &req, relay, 19));
+                    }
+                    state.update_pending(&form.token, login.clone());
+                    let msg = format!("Codice errato (tentativo {} di {}). Wrong code.", login.failures, state.config.max_attempts);
+                    page(stage_page(state, idp, &form.token, &login, &sp_name, Some(&msg)))
+                }
+            }
+        }
+        Stage::Device => {
+            let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
+            let ok = user.and_then(|u| u.device_pin.as_deref()) == form.pin.as_deref().map(str::trim);
+            if ok {
+                login.stage = Stage::Consent;
+                state.update_pending(&form.token, login.clone());
+                return page(stage_page(state, idp, &form.token, &login, &sp_name, None));
+            }
+            if limit_reached(&mut login) {
+                return end(fail(state, idp, &req, relay, 19));
+            }
+            state.update_pending(&form.token, login.clone());
+            let msg = format!("PIN del dispositivo errato (tentativo {} di {}). Wrong device PIN.", login.failures, state.config.max_attempts);
+            page(stage_page(state, idp, &form.token, &login, &sp_name, Some(&msg)))
+        }
+        Stage::Consent => {
+            let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
+            match (user, login.level) {
+                (Some(user), Some(level)) => end(succeed(state, idp, &req, relay, user, level)),
+                _ => end(error_page(Some(idp), 3, "login state lost")),
+            }
+        }
+    }
+}
+
+fn stage_page(state: &MockState, idp: &IdpRuntime, token: &str, login: &PendingLogin, sp_name: &str, error: Option<&str>) -> String {
+    let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
+    match login.stage {
+        Stage::Credentials => pages::login(idp, token, login, sp_name, error),
+        Stage::Otp => pages::otp(idp, token, login, error),
+        Stage::Device => pages::device(idp, token, error),
+        Stage::Consent => pages::consent(idp, token, login, user, sp_name),
+    }
+}

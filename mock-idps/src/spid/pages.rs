@@ -1,0 +1,146 @@
+//! The providers' HTML pages (login, OTP, device, consent, error, index), rendered from the
+//! templates in mock-idps/templates with minijinja's HTML auto-escaping.
+
+use super::identity::User;
+use super::state::{IdpRuntime, MockState, PendingLogin};
+use crate::saml::status::ErrorCode;
+use minijinja::{context, Environment, Value};
+use std::sync::OnceLock;
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        let templates: [(&str, &str); 8] = [
+            ("base.html", include_str!("../../templates/base.html")),
+            ("login.html", include_str!("../../templates/login.html")),
+            ("otp.html", include_str!("../../templates/otp.html")),
+            ("device.html", include_str!("../../templates/device.html")),
+            ("consent.html", include_str!("../../templates/consent.html")),
+            ("error.html", include_str!("../../templates/error.html")),
+            ("message.html", include_str!("../../templates/message.html")),
+            ("index.html", include_str!("../../templates/index.html")),
+        ];
+        for (name, source) in templates {
+            // Invariant: the templates are compiled into the binary and covered by tests.
+            env.add_template(name, source).expect("embedded template parses");
+        }
+        env
+    })
+}
+
+fn render(name: &str, ctx: Value) -> String {
+    env()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .unwrap_or_else(|e| format!("<!DOCTYPE html><p>template {name} failed: {e}</p>"))
+}
+
+fn provider_ctx(idp: &IdpRuntime) -> Value {
+    let p = &idp.provider;
+    context! {
+        id => p.id,
+        name => p.name,
+        login_label => p.login_label,
+        ceased => p.status == super::provider::ProviderStatus::Ceased,
+        ceased_on => p.ceased_on,
+        max_level => p.max_level.number(),
+        entity_id => idp.entity_id,
+        metadata => idp.metadata_url,
+    }
+}
+
+fn step_action(idp: &IdpRuntime) -> String {
+    format!("{}/login", idp.sso_url.trim_end_matches("/sso"))
+}
+
+/// The credentials page.
+pub fn login(idp: &IdpRuntime, token: &str, login: &PendingLogin, sp_name: &str, error: Option<&str>) -> String {
+    render(
+        "login.html",
+        context! {
+            provider => provider_ctx(idp), token, sp_name, error,
+            level => login.request.level.to_string(),
+            action => step_action(idp),
+            home => idp.sso_url.split("/idp/").next().unwrap_or("/").to_string() + "/",
+        },
+    )
+}
+
+/// The L2 one-time-code page, showing the code on the simulated phone.
+pub fn otp(idp: &IdpRuntime, token: &str, login: &PendingLogin, error: Option<&str>) -> String {
+    let (otp, until) = login.otp.clone().unwrap_or((String::new(), time::OffsetDateTime::UNIX_EPOCH));
+    render(
+        "otp.html",
+        context! {
+            provider => provider_ctx(idp), token, error, otp,
+            otp_until => format!("{:02}:{:02}:{:02}", until.hour(), until.minute(), until.second()),
+            action => step_action(idp),
+        },
+    )
+}
+
+/// The L3 device page.
+pub fn device(idp: &IdpRuntime, token: &str, error: Option<&str>) -> String {
+    render("device.html", context! { provider => provider_ctx(idp), token, error, action => step_action(idp) })
+}
+
+/// The consent page, listing the attributes that will be released.
+pub fn consent(idp: &IdpRuntime, token: &str, login: &PendingLogin, user: Option<&User>, sp_name: &str) -> String {
+    let attributes: Vec<Value> = login
+        .request
+        .attributes
+        .iter()
+        .filter_map(|n| user.and_then(|u| u.attributes.get(n)).map(|v| context! { name => n, value => v }))
+        .collect();
+    render(
+        "consent.html",
+        context! {
+            provider => provider_ctx(idp), token, sp_name, attributes,
+            level => login.level.map(|l| l.to_string()),
+            action => step_action(idp),
+        },
+    )
+}
+
+/// The IdP's own error page for a SPID code.
+pub fn error(idp: Option<&IdpRuntime>, code: &ErrorCode, detail: &str) -> String {
+    render(
+        "error.html",
+        context! {
+            provider => idp.map(provider_ctx),
+            code => format!("{:02}", code.nr),
+            meaning_it => code.meaning_it, meaning_en => code.meaning_en, detail,
+        },
+    )
+}
+
+/// A plain message page (logout done…).
+pub fn message(idp: Option<&IdpRuntime>, title: &str, message: &str) -> String {
+    render("message.html", context! { provider => idp.map(provider_ctx), title, message })
+}
+
+/// The index page: providers, registry, registered SPs, test users.
+pub fn index(state: &MockState) -> String {
+    let providers: Vec<Value> = state.idps.iter().map(provider_ctx).collect();
+    let users: Vec<Value> = state
+        .fixtures
+        .users
+        .iter()
+        .map(|u| {
+            context! {
+                username => u.username, password => u.password, max_level => u.max_level.number(),
+                status => format!("{:?}", u.status).to_lowercase(),
+                kind => format!("{:?}", u.kind), note => u.note,
+            }
+        })
+        .collect();
+    render(
+        "index.html",
+        context! {
+            providers, users, sps => state.sp_ids(),
+            registry => format!("{}/registry/idps.xml", state.base_url),
+            admin => format!("{}/admin", state.base_url),
+        },
+    )
+}

@@ -1,0 +1,240 @@
+//! The HTTP face of the mock providers: an axum router with the SPID endpoints of every provider,
+//! the registry feed, the index page and the admin API.
+
+use super::login::{handle_sso, handle_step, Answer, Inbound, StepForm};
+use super::pages;
+use super::script::ScriptedLogin;
+use super::slo::{handle_slo, idp_initiated, SloAnswer, SloInbound};
+use super::state::{IdpRuntime, MockState};
+use crate::saml::binding::{post_form, MessageKind};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The router of every provider endpoint, the registry, the index and the admin API.
+pub fn router(state: Arc<MockState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/registry/idps.xml", get(registry))
+        .route("/idp/{id}/metadata", get(metadata))
+        .route("/idp/{id}/sso", get(sso_get).post(sso_post))
+        .route("/idp/{id}/login", post(step))
+        .route("/idp/{id}/slo", get(slo_get).post(slo_post))
+        .route("/idp/{id}/logout", get(logout))
+        .nest("/admin", admin_routes())
+        .with_state(state)
+}
+
+fn admin_routes() -> Router<Arc<MockState>> {
+    Router::new()
+        .route("/sp-metadata", post(admin_register_sp).get(admin_list_sps))
+        .route("/next-login", post(admin_script).delete(admin_clear_script))
+        .route("/requests", get(admin_requests).delete(admin_clear_requests))
+        .route("/sessions", get(admin_sessions))
+}
+
+type AppState = State<Arc<MockState>>;
+
+fn unknown_provider(id: &str, state: &MockState) -> Response {
+    let ids: Vec<&str> = state.idps.iter().map(|i| i.provider.id.as_str()).collect();
+    let html = pages::message(None, "Unknown provider", &format!("No provider {id:?}. Known: {}.", ids.join(", ")));
+    (StatusCode::NOT_FOUND, Html(html)).into_response()
+}
+
+fn with_idp(state: &MockState, id: &str, f: impl FnOnce(&IdpRuntime) -> Response) -> Response {
+    match state.idp(id) {
+        Some(idp) => f(idp),
+        None => unknown_provider(id, state),
+    }
+}
+
+async fn index(State(state): AppState) -> Html<String> {
+    Html(pages::index(&state))
+}
+
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/samlmetadata+xml; charset=utf-8")], body).into_response()
+}
+
+async fn registry(State(state): AppState) -> Response {
+    xml(state.registry_xml.clone())
+}
+
+async fn metadata(State(state): AppState, Path(id): Path<String>) -> Response {
+    with_idp(&state, &id, |idp| xml(idp.metadata.clone()))
+}
+
+async fn sso_get(State(state): AppState, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let answer = match state.idp(&id) {
+        Some(idp) => handle_sso(&state, idp, Inbound::Redirect(q.as_deref().unwrap_or(""))),
+        None => return unknown_provider(&id, &state),
+    };
+    respond(state, answer).await
+}
+
+async fn sso_post(State(state): AppState, Path(id): Path<String>, RawQuery(q): RawQuery, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let answer = match state.idp(&id) {
+        Some(idp) => handle_sso(
+            &state,
+            idp,
+            Inbound::Post {
+                saml_request: form.get("SAMLRequest").map(String::as_str),
+                relay_state: form.get("RelayState").map(String::as_str),
+                query: q.as_deref(),
+            },
+        ),
+        None => return unknown_provider(&id, &state),
+    };
+    respond(state, answer).await
+}
+
+async fn step(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let get = |k: &str| form.get(k).cloned();
+    let step = StepForm {
+        token: get("token").unwrap_or_default(),
+        action: get("action"),
+        username: get("username"),
+        password: get("password"),
+        otp: get("otp"),
+        pin: get("pin"),
+    };
+    let answer = match state.idp(&id) {
+        Some(idp) => handle_step(&state, idp, &step),
+        None => return unknown_provider(&id, &state),
+    };
+    respond(state, answer).await
+}
+
+async fn slo_get(State(state): AppState, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+    with_idp(&state, &id, |idp| slo_response(handle_slo(&state, idp, SloInbound::Redirect(q.as_deref().unwrap_or("")))))
+}
+
+async fn slo_post(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    with_idp(&state, &id, |idp| {
+        let (kind, value) = match (form.get("SAMLRequest"), form.get("SAMLResponse")) {
+            (Some(v), None) => (MessageKind::Request, v),
+            (None, Some(v)) => (MessageKind::Response, v),
+            _ => {
+                return respond_page(super::login::error_page(Some(idp), 4, "the form needs exactly one of SAMLRequest or SAMLResponse"));
+            }
+        };
+        slo_response(handle_slo(
+            &state,
+            idp,
+            SloInbound::Post {
+                kind,
+                value,
+                relay_state: form.get("RelayState").map(String::as_str),
+            },
+        ))
+    })
+}
+
+async fn logout(State(state): AppState, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    with_idp(&state, &id, |idp| slo_response(idp_initiated(&state, idp, q.get("session_index").map(String::as_str))))
+}
+
+fn slo_response(a: SloAnswer) -> Response {
+    match a {
+        SloAnswer::Html { status, html } => (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Html(html)).into_response(),
+        SloAnswer::Redirect(url) => Redirect::to(&url).into_response(),
+    }
+}
+
+fn respond_page(a: Answer) -> Response {
+    match a {
+        Answer::Page { status, html } => (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Html(html)).into_response(),
+        Answer::Post { .. } => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Turns an answer into HTTP; Responses are signed on the blocking pool, off the async workers.
+async fn respond(state: Arc<MockState>, answer: Answer) -> Response {
+    match answer {
+        Answer::Page { .. } => respond_page(answer),
+        Answer::Post {
+            provider,
+            acs,
+            plan,
+            relay_state,
+        } => {
+            let signed = tokio::task::spawn_blocking(move || {
+                let key = state.idp(&provider).map(|i| i.key.clone());
+                key.map(|k| plan.sign(&k))
+            })
+            .await;
+            match signed {
+                Ok(Some(Ok(xml))) => Html(post_form(&acs, MessageKind::Response, &xml, relay_state.as_deref())).into_response(),
+                other => (StatusCode::INTERNAL_SERVER_ERROR, format!("signing the Response failed: {other:?}")).into_response(),
+            }
+        }
+    }
+}
+
+fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn json_error(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+async fn admin_register_sp(State(state): AppState, body: Bytes) -> Response {
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return json_error(StatusCode::BAD_REQUEST, "the body is not UTF-8 XML".into());
+    };
+    match state.register_sp(text) {
+        Ok(entity_id) => (StatusCode::CREATED, Json(serde_json::json!({ "entity_id": entity_id }))).into_response(),
+        Err(e) => json_error(StatusCode::BAD_REQUEST, format!("SP metadata refused: {e}")),
+    }
+}
+
+async fn admin_list_sps(State(state): AppState) -> Json<Vec<String>> {
+    Json(state.sp_ids())
+}
+
+async fn admin_script(State(state): AppState, body: Bytes) -> Response {
+    let script: ScriptedLogin = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                format!("bad next-login JSON ({e}); expected {{\"user\": \"mario.rossi\", \"provider\": \"aruba\", \"level\": 2, \"outcome\": \"success\"}}"),
+            )
+        }
+    };
+    if let Some(p) = script.provider.as_deref().filter(|p| state.idp(p).is_none()) {
+        return json_error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}"));
+    }
+    if state.fixtures.user(&script.user).is_none() {
+        return json_error(StatusCode::BAD_REQUEST, format!("unknown user {:?}: see the users table on /", script.user));
+    }
+    state.push_script(script);
+    StatusCode::CREATED.into_response()
+}
+
+async fn admin_clear_script(State(state): AppState) -> StatusCode {
+    state.clear_script();
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_requests(State(state): AppState) -> Response {
+    Json(state.received()).into_response()
+}
+
+async fn admin_clear_requests(State(state): AppState) -> StatusCode {
+    state.clear_received();
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_sessions(State(state): AppState) -> Response {
+    Json(state.sessions()).into_response()
+}

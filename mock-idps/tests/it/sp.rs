@@ -1,0 +1,263 @@
+//! A minimal service provider for driving the mock providers: metadata, AuthnRequests on both
+//! bindings, and reading what comes back (an IdP page or an auto-posted Response).
+
+use base64::Engine;
+use mock_idps::fixtures::{load_key, FixtureSource};
+use mock_idps::saml::binding::{encode_redirect, MessageKind};
+use mock_idps::saml::dsig::sign_enveloped;
+use mock_idps::saml::keys::SigningKey;
+use mock_idps::saml::ns;
+use mock_idps::saml::xml_writer::XmlWriter;
+use mock_idps::spid::level::Level;
+
+pub const SP_ENTITY: &str = "https://sp.example.it";
+pub const ACS0: &str = "https://sp.example.it/acs";
+pub const ACS1: &str = "https://sp.example.it/acs-alt";
+pub const SLO: &str = "https://sp.example.it/slo";
+
+/// Attributes of AttributeConsumingService index 0.
+pub const ATTRS0: &[&str] = &["name", "familyName", "fiscalNumber", "email", "address", "dateOfBirth"];
+
+pub fn sp_key() -> SigningKey {
+    load_key(&FixtureSource::Embedded, "keys/test-sp").unwrap()
+}
+
+pub fn metadata(key: &SigningKey) -> String {
+    let mut w = XmlWriter::new();
+    w.open(
+        "md:EntityDescriptor",
+        &[("xmlns:md", ns::METADATA), ("xmlns:ds", ns::DSIG), ("entityID", SP_ENTITY), ("ID", "_sp_md")],
+    );
+    w.open(
+        "md:SPSSODescriptor",
+        &[("AuthnRequestsSigned", "true"), ("WantAssertionsSigned", "true"), ("protocolSupportEnumeration", ns::PROTOCOL)],
+    );
+    w.open("md:KeyDescriptor", &[("use", "signing")])
+        .open("ds:KeyInfo", &[])
+        .open("ds:X509Data", &[])
+        .leaf("ds:X509Certificate", &[], key.cert_base64())
+        .close("ds:X509Data")
+        .close("ds:KeyInfo")
+        .close("md:KeyDescriptor");
+    w.empty("md:SingleLogoutService", &[("Binding", ns::BINDING_POST), ("Location", SLO)]);
+    w.empty("md:SingleLogoutService", &[("Binding", ns::BINDING_REDIRECT), ("Location", SLO)]);
+    w.leaf("md:NameIDFormat", &[], ns::NAMEID_TRANSIENT);
+    w.empty(
+        "md:AssertionConsumerService",
+        &[("Binding", ns::BINDING_POST), ("Location", ACS0), ("index", "0"), ("isDefault", "true")],
+    );
+    w.empty("md:AssertionConsumerService", &[("Binding", ns::BINDING_POST), ("Location", ACS1), ("index", "1")]);
+    w.empty("md:AssertionConsumerService", &[("Binding", ns::BINDING_REDIRECT), ("Location", ACS1), ("index", "2")]);
+    w.open("md:AttributeConsumingService", &[("index", "0")]);
+    w.leaf("md:ServiceName", &[("xml:lang", "it")], "Servizi online");
+    for a in ATTRS0 {
+        w.empty("md:RequestedAttribute", &[("Name", a)]);
+    }
+    w.close("md:AttributeConsumingService");
+    w.open("md:AttributeConsumingService", &[("index", "1")]);
+    w.leaf("md:ServiceName", &[("xml:lang", "it")], "Solo codice fiscale");
+    w.empty("md:RequestedAttribute", &[("Name", "fiscalNumber")]);
+    w.close("md:AttributeConsumingService");
+    w.close("md:SPSSODescriptor");
+    w.open("md:Organization", &[])
+        .leaf("md:OrganizationName", &[("xml:lang", "it")], "Comune di Prova")
+        .leaf("md:OrganizationDisplayName", &[("xml:lang", "it")], "Comune di Prova")
+        .leaf("md:OrganizationURL", &[("xml:lang", "it")], "https://sp.example.it")
+        .close("md:Organization");
+    w.close("md:EntityDescriptor");
+    w.finish()
+}
+
+/// Every field of an AuthnRequest, so that a test can break exactly one.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub id: Option<String>,
+    pub version: Option<String>,
+    pub issue_instant: Option<String>,
+    pub destination: Option<String>,
+    pub force_authn: Option<String>,
+    pub is_passive: Option<String>,
+    pub acs_index: Option<String>,
+    pub acs_url: Option<String>,
+    pub protocol_binding: Option<String>,
+    pub attr_index: Option<String>,
+    pub issuer: Option<String>,
+    pub issuer_format: Option<String>,
+    pub name_id_policy: Option<Option<String>>,
+    pub comparison: Option<String>,
+    pub class_refs: Vec<String>,
+    pub rac_count: usize,
+    pub purpose: Option<String>,
+}
+
+impl Req {
+    pub fn new(destination: &str, level: Level, now: &str) -> Self {
+        let s = |v: &str| Some(v.to_string());
+        Req {
+            id: s("_req0123456789abcdef"),
+            version: s("2.0"),
+            issue_instant: s(now),
+            destination: s(destination),
+            force_authn: (level > Level::L1).then(|| "true".to_string()),
+            is_passive: None,
+            acs_index: s("0"),
+            acs_url: None,
+            protocol_binding: None,
+            attr_index: s("0"),
+            issuer: s(SP_ENTITY),
+            issuer_format: s(ns::NAMEID_ENTITY),
+            name_id_policy: Some(s(ns::NAMEID_TRANSIENT)),
+            comparison: s("minimum"),
+            class_refs: vec![level.uri().to_string()],
+            rac_count: 1,
+            purpose: None,
+        }
+    }
+
+    pub fn xml(&self) -> String {
+        let mut w = XmlWriter::new();
+        w.open_opt(
+            "samlp:AuthnRequest",
+            &[
+                ("xmlns:samlp", Some(ns::PROTOCOL)),
+                ("xmlns:saml", Some(ns::ASSERTION)),
+                ("xmlns:spid", Some(ns::SPID)),
+                ("AssertionConsumerServiceIndex", self.acs_index.as_deref()),
+                ("AssertionConsumerServiceURL", self.acs_url.as_deref()),
+                ("AttributeConsumingServiceIndex", self.attr_index.as_deref()),
+                ("Destination", self.destination.as_deref()),
+                ("ForceAuthn", self.force_authn.as_deref()),
+                ("ID", self.id.as_deref()),
+                ("IsPassive", self.is_passive.as_deref()),
+                ("IssueInstant", self.issue_instant.as_deref()),
+                ("ProtocolBinding", self.protocol_binding.as_deref()),
+                ("Version", self.version.as_deref()),
+            ],
+        );
+        if let Some(issuer) = &self.issuer {
+            w.open_opt("saml:Issuer", &[("Format", self.issuer_format.as_deref()), ("NameQualifier", Some(SP_ENTITY))])
+                .text(issuer)
+                .close("saml:Issuer");
+        }
+        if let Some(p) = &self.purpose {
+            w.open("samlp:Extensions", &[]).leaf("spid:Purpose", &[], p).close("samlp:Extensions");
+        }
+        if let Some(policy) = &self.name_id_policy {
+            w.open_opt("samlp:NameIDPolicy", &[("Format", policy.as_deref())]).close("samlp:NameIDPolicy");
+        }
+        for _ in 0..self.rac_count {
+            w.open_opt("samlp:RequestedAuthnContext", &[("Comparison", self.comparison.as_deref())]);
+            for c in &self.class_refs {
+                w.leaf("saml:AuthnContextClassRef", &[], c);
+            }
+            w.close("samlp:RequestedAuthnContext");
+        }
+        w.close("samlp:AuthnRequest");
+        w.finish()
+    }
+}
+
+/// How a request is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    Redirect,
+    Post,
+}
+
+/// What the IdP answered.
+#[derive(Debug)]
+pub enum Reply {
+    /// An IdP page (login step or error page).
+    Page { status: u16, body: String },
+    /// An auto-posted SAMLResponse.
+    Response { acs: String, xml: String, relay: Option<String> },
+}
+
+impl Reply {
+    pub fn response(self) -> String {
+        match self {
+            Reply::Response { xml, .. } => xml,
+            Reply::Page { status, body } => panic!("expected a Response, got a page ({status}): {body}"),
+        }
+    }
+}
+
+/// Reads an IdP answer body.
+pub fn read_reply(status: u16, body: String) -> Reply {
+    match field(&body, "SAMLResponse") {
+        Some(v) => {
+            let xml = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(v).unwrap()).unwrap();
+            let acs = between(&body, "action=\"", "\"").unwrap_or_default();
+            Reply::Response {
+                acs,
+                xml,
+                relay: field(&body, "RelayState"),
+            }
+        }
+        None => Reply::Page { status, body },
+    }
+}
+
+/// The `value` of the hidden input named `name`.
+pub fn field(html: &str, name: &str) -> Option<String> {
+    between(html, &format!("name=\"{name}\" value=\""), "\"").map(|v| v.replace("&amp;", "&"))
+}
+
+pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
+    let from = s.find(start)? + start.len();
+    let to = s[from..].find(end)? + from;
+    Some(s[from..to].to_string())
+}
+
+pub struct Driver {
+    pub client: reqwest::Client,
+    pub key: SigningKey,
+}
+
+impl Driver {
+    pub fn new() -> Self {
+        Driver {
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            key: sp_key(),
+        }
+    }
+
+    /// Sends a request signed as the binding wants.
+    pub async fn send(&self, sso: &str, req: &Req, binding: Binding, relay: Option<&str>) -> Reply {
+        let xml = req.xml();
+        match binding {
+            Binding::Redirect => {
+                let q = encode_redirect(MessageKind::Request, &xml, relay, Some(&self.key));
+                self.get(&format!("{sso}?{q}")).await
+            }
+            Binding::Post => {
+                let signed = sign_enveloped(&xml, req.id.as_deref().unwrap_or("_x"), &self.key).unwrap_or(xml);
+                self.post_request(sso, &signed, relay).await
+            }
+        }
+    }
+
+    pub async fn post_request(&self, sso: &str, xml: &str, relay: Option<&str>) -> Reply {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(xml);
+        let mut form = vec![("SAMLRequest", b64)];
+        if let Some(r) = relay {
+            form.push(("RelayState", r.to_string()));
+        }
+        let resp = self.client.post(sso).form(&form).send().await.unwrap();
+        let status = resp.status().as_u16();
+        read_reply(status, resp.text().await.unwrap())
+    }
+
+    pub async fn get(&self, url: &str) -> Reply {
+        let resp = self.client.get(url).send().await.unwrap();
+        let status = resp.status().as_u16();
+        read_reply(status, resp.text().await.unwrap())
+    }
+
+    /// Posts a login-step form.
+    pub async fn step(&self, idp_root: &str, fields: &[(&str, &str)]) -> Reply {
+        let resp = self.client.post(format!("{idp_root}/login")).form(fields).send().await.unwrap();
+        let status = resp.status().as_u16();
+        read_reply(status, resp.text().await.unwrap())
+    }
+}
