@@ -19,6 +19,8 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve every mock SPID identity provider on loopback until Ctrl-C.
+    Serve(crate::serve::ServeOpts),
     /// Manage the fixture keys, certificates and identities.
     Fixtures {
         /// What to do with the fixtures.
@@ -59,6 +61,7 @@ pub fn run() -> ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
+        Command::Serve(opts) => crate::serve::exec(opts),
         Command::Fixtures {
             action: FixturesAction::Regenerate { dir },
         } => {

@@ -1,0 +1,120 @@
+//! `spid-harness serve`: every mock SPID provider on loopback, with the service providers given
+//! on the command line already registered, until Ctrl-C.
+
+use crate::exit;
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use mock_idps::federation::{FederationConfig, FederationUrls, MockFederation};
+use mock_idps::fixtures::FixtureSource;
+use mock_idps::spid::config::{EntityIds, IdpConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Prints a line to stdout, ignoring a closed pipe (`serve | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeOpts {
+    /// Address to listen on; port 0 picks a free port. Only loopback addresses are allowed.
+    #[arg(long, default_value = "127.0.0.1:7000")]
+    pub bind: SocketAddr,
+    /// SP metadata to register at start: a file path or an http(s) URL (repeatable).
+    #[arg(long = "sp-metadata", value_name = "FILE_OR_URL")]
+    pub sp_metadata: Vec<String>,
+    /// Which entityIDs the providers present: loopback URLs, or the real production ones.
+    #[arg(long = "entity-ids", value_enum, default_value_t = EntityIdsArg::Local)]
+    pub entity_ids: EntityIdsArg,
+    /// Write every URL (providers by id, registry, admin) as JSON to this file.
+    #[arg(long = "urls-json", value_name = "FILE")]
+    pub urls_json: Option<PathBuf>,
+    /// Use this fixtures folder instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Seed for IDs, NameIDs and OTPs, for reproducible runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `--entity-ids`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EntityIdsArg {
+    /// `http://127.0.0.1:PORT/idp/{id}`.
+    Local,
+    /// The real production entityIDs (endpoints stay on loopback).
+    Real,
+}
+
+/// Runs `serve`.
+pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
+    if !opts.bind.ip().is_loopback() {
+        bail!("--bind {} is not a loopback address: the mocks only listen on 127.0.0.0/8 or [::1]", opts.bind);
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let mut sp_metadata = Vec::new();
+        for source in &opts.sp_metadata {
+            sp_metadata.push(load_text(source).await?);
+        }
+        let config = FederationConfig {
+            bind: opts.bind,
+            fixtures: opts.fixtures.clone().map(FixtureSource::Dir).unwrap_or(FixtureSource::Embedded),
+            idp: IdpConfig {
+                entity_ids: match opts.entity_ids {
+                    EntityIdsArg::Local => EntityIds::Local,
+                    EntityIdsArg::Real => EntityIds::Real,
+                },
+                ..IdpConfig::default()
+            },
+            clock: None,
+            seed: opts.seed,
+            sp_metadata,
+        };
+        let fed = MockFederation::start_with(config).await.map_err(|e| match e {
+            mock_idps::federation::FederationError::SpMetadata { index, source } => {
+                anyhow::anyhow!("{}: {source}", opts.sp_metadata[index])
+            }
+            e => anyhow::Error::new(e),
+        })?;
+        let urls = fed.urls();
+        print_urls(&urls);
+        if let Some(path) = &opts.urls_json {
+            let json = serde_json::to_string_pretty(&urls)?;
+            std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+            say!("URLs written to {}", path.display());
+        }
+        say!("Ready. Press Ctrl-C to stop.");
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        fed.shutdown().await;
+        Ok(exit::OK)
+    })
+}
+
+/// Reads a file, or fetches an http(s) URL.
+pub async fn load_text(source: &str) -> anyhow::Result<String> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let resp = reqwest::get(source).await.with_context(|| format!("fetching {source}"))?;
+        let status = resp.status();
+        if !status.is_success() {
+            bail!("fetching {source}: HTTP {status}");
+        }
+        resp.text().await.with_context(|| format!("reading {source}"))
+    } else {
+        std::fs::read_to_string(source).with_context(|| format!("reading {source}"))
+    }
+}
+
+fn print_urls(urls: &FederationUrls) {
+    say!("spid-harness mock SPID providers on {}", urls.base);
+    say!("  index     {}", urls.index);
+    say!("  registry  {}", urls.registry);
+    say!("  admin     {}", urls.admin);
+    for (id, p) in &urls.providers {
+        say!("  {id:<11} L{} metadata {}  sso {}", p.max_level, p.metadata, p.sso);
+    }
+}
