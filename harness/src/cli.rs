@@ -44,7 +44,9 @@ pub enum FixturesAction {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match dispatch(cli) {
@@ -68,8 +70,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             let text = std::fs::read_to_string(dir.join("providers.toml"))
                 .with_context(|| format!("reading {}", dir.join("providers.toml").display()))?;
             let providers = mock_idps::spid::provider::parse_providers(&text, "providers.toml")?;
-            let written = mock_idps::fixtures::generate::regenerate_provider_keys(&dir, &providers)?;
-            println!("wrote {} key pairs under {}: {}", written.len(), dir.join("keys").display(), written.join(", "));
+            let written =
+                mock_idps::fixtures::generate::regenerate_provider_keys(&dir, &providers)?;
+            println!(
+                "wrote {} key pairs under {}: {}",
+                written.len(),
+                dir.join("keys").display(),
+                written.join(", ")
+            );
             Ok(exit::OK)
         }
     }

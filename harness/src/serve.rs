@@ -53,7 +53,10 @@ pub enum EntityIdsArg {
 /// Runs `serve`.
 pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
     if !opts.bind.ip().is_loopback() {
-        bail!("--bind {} is not a loopback address: the mocks only listen on 127.0.0.0/8 or [::1]", opts.bind);
+        bail!(
+            "--bind {} is not a loopback address: the mocks only listen on 127.0.0.0/8 or [::1]",
+            opts.bind
+        );
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -63,7 +66,11 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         }
         let config = FederationConfig {
             bind: opts.bind,
-            fixtures: opts.fixtures.clone().map(FixtureSource::Dir).unwrap_or(FixtureSource::Embedded),
+            fixtures: opts
+                .fixtures
+                .clone()
+                .map(FixtureSource::Dir)
+                .unwrap_or(FixtureSource::Embedded),
             idp: IdpConfig {
                 entity_ids: match opts.entity_ids {
                     EntityIdsArg::Local => EntityIds::Local,
@@ -75,12 +82,14 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             seed: opts.seed,
             sp_metadata,
         };
-        let fed = MockFederation::start_with(config).await.map_err(|e| match e {
-            mock_idps::federation::FederationError::SpMetadata { index, source } => {
-                anyhow::anyhow!("{}: {source}", opts.sp_metadata[index])
-            }
-            e => anyhow::Error::new(e),
-        })?;
+        let fed = MockFederation::start_with(config)
+            .await
+            .map_err(|e| match e {
+                mock_idps::federation::FederationError::SpMetadata { index, source } => {
+                    anyhow::anyhow!("{}: {source}", opts.sp_metadata[index])
+                }
+                e => anyhow::Error::new(e),
+            })?;
         let urls = fed.urls();
         print_urls(&urls);
         if let Some(path) = &opts.urls_json {
@@ -89,7 +98,9 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             say!("URLs written to {}", path.display());
         }
         say!("Ready. Press Ctrl-C to stop.");
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
         fed.shutdown().await;
         Ok(exit::OK)
     })
@@ -98,12 +109,16 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
 /// Reads a file, or fetches an http(s) URL.
 pub async fn load_text(source: &str) -> anyhow::Result<String> {
     if source.starts_with("http://") || source.starts_with("https://") {
-        let resp = reqwest::get(source).await.with_context(|| format!("fetching {source}"))?;
+        let resp = reqwest::get(source)
+            .await
+            .with_context(|| format!("fetching {source}"))?;
         let status = resp.status();
         if !status.is_success() {
             bail!("fetching {source}: HTTP {status}");
         }
-        resp.text().await.with_context(|| format!("reading {source}"))
+        resp.text()
+            .await
+            .with_context(|| format!("reading {source}"))
     } else {
         std::fs::read_to_string(source).with_context(|| format!("reading {source}"))
     }
@@ -115,6 +130,11 @@ fn print_urls(urls: &FederationUrls) {
     say!("  registry  {}", urls.registry);
     say!("  admin     {}", urls.admin);
     for (id, p) in &urls.providers {
-        say!("  {id:<11} L{} metadata {}  sso {}", p.max_level, p.metadata, p.sso);
+        say!(
+            "  {id:<11} L{} metadata {}  sso {}",
+            p.max_level,
+            p.metadata,
+            p.sso
+        );
     }
 }

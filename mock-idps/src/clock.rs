@@ -95,7 +95,10 @@ mod tests {
         let t = datetime!(2017-03-05 18:03:10.531 UTC);
         assert_eq!(saml_instant(t), "2017-03-05T18:03:10.531Z");
         assert_eq!(parse_instant("2017-03-05T18:03:10.531Z"), Some(t));
-        assert_eq!(parse_instant("2017-03-05T18:03:10Z"), Some(datetime!(2017-03-05 18:03:10 UTC)));
+        assert_eq!(
+            parse_instant("2017-03-05T18:03:10Z"),
+            Some(datetime!(2017-03-05 18:03:10 UTC))
+        );
         assert_eq!(parse_instant("not a date"), None);
     }
 }

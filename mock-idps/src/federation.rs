@@ -148,13 +148,25 @@ impl MockFederation {
         let fixtures = Fixtures::load(&config.fixtures)?;
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
-            .map_err(|source| FederationError::Bind { addr: config.bind, source })?;
+            .map_err(|source| FederationError::Bind {
+                addr: config.bind,
+                source,
+            })?;
         let addr = listener
             .local_addr()
-            .map_err(|source| FederationError::Bind { addr: config.bind, source })?;
+            .map_err(|source| FederationError::Bind {
+                addr: config.bind,
+                source,
+            })?;
         let clock = config.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let ids = config.seed.map(IdGenerator::seeded).unwrap_or_default();
-        let state = Arc::new(MockState::new(fixtures, config.idp, clock, ids, &format!("http://{addr}"))?);
+        let state = Arc::new(MockState::new(
+            fixtures,
+            config.idp,
+            clock,
+            ids,
+            &format!("http://{addr}"),
+        )?);
         for (index, xml) in config.sp_metadata.iter().enumerate() {
             state
                 .register_sp(xml)

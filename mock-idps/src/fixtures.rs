@@ -68,7 +68,9 @@ impl FixtureSource {
             FixtureSource::Dir(dir) => {
                 let path = dir.join(rel);
                 std::fs::read_to_string(&path).map_err(|source| match source.kind() {
-                    std::io::ErrorKind::NotFound => FixtureError::Missing(path.display().to_string()),
+                    std::io::ErrorKind::NotFound => {
+                        FixtureError::Missing(path.display().to_string())
+                    }
                     _ => FixtureError::Io {
                         path: path.display().to_string(),
                         source,
@@ -110,14 +112,27 @@ impl Fixtures {
 
     /// Loads everything from `source`.
     pub fn load(source: &FixtureSource) -> Result<Self, FixtureError> {
-        let providers = parse_providers(&source.read("providers.toml")?, &source.label("providers.toml"))?;
+        let providers = parse_providers(
+            &source.read("providers.toml")?,
+            &source.label("providers.toml"),
+        )?;
         let users = parse_users(&source.read("users.toml")?, &source.label("users.toml"))?;
         let mut keys = HashMap::new();
         for p in &providers {
-            keys.insert(p.id.clone(), Arc::new(load_key(source, &format!("keys/{}", p.id))?));
+            keys.insert(
+                p.id.clone(),
+                Arc::new(load_key(source, &format!("keys/{}", p.id))?),
+            );
         }
-        keys.insert("registry".to_string(), Arc::new(load_key(source, "keys/registry")?));
-        Ok(Self { providers, users, keys })
+        keys.insert(
+            "registry".to_string(),
+            Arc::new(load_key(source, "keys/registry")?),
+        );
+        Ok(Self {
+            providers,
+            users,
+            keys,
+        })
     }
 
     /// A provider by id.
@@ -135,8 +150,10 @@ impl Fixtures {
 pub fn load_key(source: &FixtureSource, stem: &str) -> Result<SigningKey, FixtureError> {
     let key_rel = format!("{stem}.key.pem");
     let cert_rel = format!("{stem}.crt.pem");
-    SigningKey::from_pem(&source.read(&key_rel)?, &source.read(&cert_rel)?).map_err(|source_err| FixtureError::Key {
-        path: source.label(&key_rel),
-        source: source_err,
+    SigningKey::from_pem(&source.read(&key_rel)?, &source.read(&cert_rel)?).map_err(|source_err| {
+        FixtureError::Key {
+            path: source.label(&key_rel),
+            source: source_err,
+        }
     })
 }

@@ -52,7 +52,11 @@ impl IdGenerator {
     /// A one-time code of `digits` decimal digits.
     pub fn otp(&self, digits: u32) -> String {
         let max = 10u64.pow(digits);
-        let n = self.rng.lock().unwrap_or_else(|e| e.into_inner()).gen_range(0..max);
+        let n = self
+            .rng
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .gen_range(0..max);
         format!("{n:0width$}", width = digits as usize)
     }
 }
@@ -82,7 +86,10 @@ mod tests {
         let (a, b) = (IdGenerator::seeded(7), IdGenerator::seeded(7));
         assert_eq!(a.saml_id(), b.saml_id());
         assert_eq!(a.otp(6), b.otp(6));
-        assert_ne!(IdGenerator::seeded(8).saml_id(), IdGenerator::seeded(7).saml_id());
+        assert_ne!(
+            IdGenerator::seeded(8).saml_id(),
+            IdGenerator::seeded(7).saml_id()
+        );
     }
 
     #[test]

@@ -96,7 +96,9 @@ impl AuthnRequest {
         let attr = |n: &str| root.attr(n).map(str::to_string);
         let issuers: Vec<_> = root.children(ns::ASSERTION, "Issuer").collect();
         let policies: Vec<_> = root.children(ns::PROTOCOL, "NameIDPolicy").collect();
-        let racs: Vec<_> = root.children(ns::PROTOCOL, "RequestedAuthnContext").collect();
+        let racs: Vec<_> = root
+            .children(ns::PROTOCOL, "RequestedAuthnContext")
+            .collect();
         AuthnRequest {
             id: attr("ID"),
             version: attr("Version"),
@@ -115,7 +117,9 @@ impl AuthnRequest {
                 name_qualifier: i.attr("NameQualifier").map(str::to_string),
             }),
             name_id_policy_count: policies.len(),
-            name_id_policy_format: policies.first().map(|p| p.attr("Format").map(str::to_string)),
+            name_id_policy_format: policies
+                .first()
+                .map(|p| p.attr("Format").map(str::to_string)),
             requested_authn_context_count: racs.len(),
             requested_authn_context: racs.first().map(|r| RequestedAuthnContext {
                 comparison: r.attr("Comparison").map(str::to_string),

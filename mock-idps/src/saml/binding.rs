@@ -119,7 +119,11 @@ pub fn decode_redirect(raw_query: &str) -> Result<RedirectMessage, BindingError>
                 if message.is_some() {
                     return Err(BindingError::Duplicate(name.to_string()));
                 }
-                let kind = if name == "SAMLRequest" { MessageKind::Request } else { MessageKind::Response };
+                let kind = if name == "SAMLRequest" {
+                    MessageKind::Request
+                } else {
+                    MessageKind::Response
+                };
                 message = Some((kind, value));
                 continue;
             }
@@ -171,7 +175,11 @@ pub fn decode_post(value: &str, param: &str) -> Result<String, BindingError> {
 fn percent_decode(s: &str, param: &str) -> Result<String, BindingError> {
     let bytes = s.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
-        if *b == b'%' && !(bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit()) {
+        if *b == b'%'
+            && !(bytes.len() > i + 2
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit())
+        {
             return Err(BindingError::PercentEncoding(param.to_string()));
         }
     }
@@ -214,7 +222,12 @@ pub fn url_encode(s: &str) -> String {
 }
 
 /// Builds a Redirect-binding query string, signed with RSA-SHA256 when `key` is given.
-pub fn encode_redirect(kind: MessageKind, xml: &str, relay_state: Option<&str>, key: Option<&SigningKey>) -> String {
+pub fn encode_redirect(
+    kind: MessageKind,
+    xml: &str,
+    relay_state: Option<&str>,
+    key: Option<&SigningKey>,
+) -> String {
     let mut enc = DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     // Writing into a Vec cannot fail.
     let _ = enc.write_all(xml.as_bytes());
@@ -230,7 +243,9 @@ pub fn encode_redirect(kind: MessageKind, xml: &str, relay_state: Option<&str>, 
         query.push_str(&url_encode(super::ns::SIG_RSA_SHA256));
         let sig = key.sign_rsa_sha256(query.as_bytes());
         query.push_str("&Signature=");
-        query.push_str(&url_encode(&base64::engine::general_purpose::STANDARD.encode(sig)));
+        query.push_str(&url_encode(
+            &base64::engine::general_purpose::STANDARD.encode(sig),
+        ));
     }
     query
 }
@@ -289,10 +304,22 @@ mod tests {
 
     #[test]
     fn bad_inputs_have_specific_errors() {
-        assert_eq!(decode_redirect("RelayState=x").unwrap_err(), BindingError::MissingMessage);
-        assert_eq!(decode_redirect("SAMLRequest=%%%").unwrap_err(), BindingError::PercentEncoding("SAMLRequest".into()));
-        assert_eq!(decode_redirect("SAMLRequest=!!!!").unwrap_err(), BindingError::Base64("SAMLRequest".into()));
-        assert!(matches!(decode_redirect("SAMLRequest=aGVsbG8=").unwrap_err(), BindingError::Deflate(_)));
+        assert_eq!(
+            decode_redirect("RelayState=x").unwrap_err(),
+            BindingError::MissingMessage
+        );
+        assert_eq!(
+            decode_redirect("SAMLRequest=%%%").unwrap_err(),
+            BindingError::PercentEncoding("SAMLRequest".into())
+        );
+        assert_eq!(
+            decode_redirect("SAMLRequest=!!!!").unwrap_err(),
+            BindingError::Base64("SAMLRequest".into())
+        );
+        assert!(matches!(
+            decode_redirect("SAMLRequest=aGVsbG8=").unwrap_err(),
+            BindingError::Deflate(_)
+        ));
         assert_eq!(
             decode_redirect("SAMLRequest=a&SAMLRequest=b").unwrap_err(),
             BindingError::Duplicate("SAMLRequest".into())

@@ -67,14 +67,17 @@ pub fn sign_enveloped(xml: &str, id: &str, key: &SigningKey) -> Result<String, D
     let doc = uppsala::parse(xml).map_err(|e| DsigError::Xml(e.to_string()))?;
     let target = find_by_id(&doc, id).ok_or_else(|| DsigError::NoSuchId(id.to_string()))?;
     let set = NodeSet::tree_without_comments(target, &doc);
-    let canonical = bergshamra::c14n::canonicalize_doc(&doc, C14nMode::Exclusive, Some(&set), &[] as &[&str])
-        .map_err(|e| DsigError::C14n(e.to_string()))?;
+    let canonical =
+        bergshamra::c14n::canonicalize_doc(&doc, C14nMode::Exclusive, Some(&set), &[] as &[&str])
+            .map_err(|e| DsigError::C14n(e.to_string()))?;
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &canonical);
     let b64 = base64::engine::general_purpose::STANDARD;
     let signed_info_body = signed_info_body(id, &b64.encode(digest.as_ref()));
     // Canonical form of SignedInfo on its own: exc-C14N renders the visibly used ds prefix on it.
-    let canonical_signed_info =
-        format!("<ds:SignedInfo xmlns:ds=\"{}\">{signed_info_body}</ds:SignedInfo>", ns::DSIG);
+    let canonical_signed_info = format!(
+        "<ds:SignedInfo xmlns:ds=\"{}\">{signed_info_body}</ds:SignedInfo>",
+        ns::DSIG
+    );
     let signature_value = b64.encode(key.sign_rsa_sha256(canonical_signed_info.as_bytes()));
     let signature = format!(
         "<ds:Signature xmlns:ds=\"{}\"><ds:SignedInfo>{signed_info_body}</ds:SignedInfo>\
@@ -156,15 +159,24 @@ pub fn find_by_id(doc: &Document<'_>, id: &str) -> Option<NodeId> {
 
 /// Verifies the enveloped signature of `element` (a direct `ds:Signature` child whose only
 /// reference is the element itself) against `certs`, refusing weak algorithms and wrapping.
-pub fn verify_enveloped(doc: &XmlDoc<'_>, element: Node<'_, '_>, certs: &[TrustedCert]) -> Result<(), DsigError> {
-    let sig = element.child(ns::DSIG, "Signature").ok_or(DsigError::Missing)?;
+pub fn verify_enveloped(
+    doc: &XmlDoc<'_>,
+    element: Node<'_, '_>,
+    certs: &[TrustedCert],
+) -> Result<(), DsigError> {
+    let sig = element
+        .child(ns::DSIG, "Signature")
+        .ok_or(DsigError::Missing)?;
     check_algorithms(sig)?;
     let element_id = element.attr("ID").unwrap_or_default();
     let references: Vec<_> = sig
         .child(ns::DSIG, "SignedInfo")
         .map(|si| si.children(ns::DSIG, "Reference").collect())
         .unwrap_or_default();
-    if references.len() != 1 || references[0].attr("URI") != Some(&format!("#{element_id}")) || element_id.is_empty() {
+    if references.len() != 1
+        || references[0].attr("URI") != Some(&format!("#{element_id}"))
+        || element_id.is_empty()
+    {
         return Err(DsigError::Wrapped);
     }
     let mut keys = bergshamra::KeysManager::new();
@@ -190,7 +202,11 @@ pub fn verify_enveloped(doc: &XmlDoc<'_>, element: Node<'_, '_>, certs: &[Truste
                     && references
                         .iter()
                         .all(|r| r.digest_verified && r.resolved_node == Some(element.id()));
-                return if covers { Ok(()) } else { Err(DsigError::Wrapped) };
+                return if covers {
+                    Ok(())
+                } else {
+                    Err(DsigError::Wrapped)
+                };
             }
             bergshamra::VerifyResult::Invalid { reason: r } => reason = r,
             _ => {}

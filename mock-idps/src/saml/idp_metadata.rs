@@ -41,7 +41,10 @@ pub fn write_entity_descriptor(w: &mut XmlWriter, idp: &IdpDescription<'_>, stan
     w.open("md:EntityDescriptor", &attrs);
     w.open(
         "md:IDPSSODescriptor",
-        &[("WantAuthnRequestsSigned", "true"), ("protocolSupportEnumeration", ns::PROTOCOL)],
+        &[
+            ("WantAuthnRequestsSigned", "true"),
+            ("protocolSupportEnumeration", ns::PROTOCOL),
+        ],
     );
     w.open("md:KeyDescriptor", &[("use", "signing")])
         .open("ds:KeyInfo", &[])
@@ -51,26 +54,50 @@ pub fn write_entity_descriptor(w: &mut XmlWriter, idp: &IdpDescription<'_>, stan
         .close("ds:KeyInfo")
         .close("md:KeyDescriptor");
     for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
-        w.empty("md:SingleLogoutService", &[("Binding", binding), ("Location", idp.slo_url)]);
+        w.empty(
+            "md:SingleLogoutService",
+            &[("Binding", binding), ("Location", idp.slo_url)],
+        );
     }
     w.leaf("md:NameIDFormat", &[], ns::NAMEID_TRANSIENT);
     for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
-        w.empty("md:SingleSignOnService", &[("Binding", binding), ("Location", idp.sso_url)]);
+        w.empty(
+            "md:SingleSignOnService",
+            &[("Binding", binding), ("Location", idp.sso_url)],
+        );
     }
     for name in idp.attributes {
-        w.empty("saml:Attribute", &[("Name", name), ("NameFormat", ns::ATTRNAME_BASIC)]);
+        w.empty(
+            "saml:Attribute",
+            &[("Name", name), ("NameFormat", ns::ATTRNAME_BASIC)],
+        );
     }
     w.close("md:IDPSSODescriptor");
     w.open("md:Organization", &[])
-        .leaf("md:OrganizationName", &[("xml:lang", "it")], idp.organization)
-        .leaf("md:OrganizationDisplayName", &[("xml:lang", "it")], idp.display_name)
-        .leaf("md:OrganizationURL", &[("xml:lang", "it")], idp.organization_url)
+        .leaf(
+            "md:OrganizationName",
+            &[("xml:lang", "it")],
+            idp.organization,
+        )
+        .leaf(
+            "md:OrganizationDisplayName",
+            &[("xml:lang", "it")],
+            idp.display_name,
+        )
+        .leaf(
+            "md:OrganizationURL",
+            &[("xml:lang", "it")],
+            idp.organization_url,
+        )
         .close("md:Organization");
     w.close("md:EntityDescriptor");
 }
 
 /// The signed metadata of one IdP.
-pub fn idp_metadata(idp: &IdpDescription<'_>, key: &SigningKey) -> Result<String, super::dsig::DsigError> {
+pub fn idp_metadata(
+    idp: &IdpDescription<'_>,
+    key: &SigningKey,
+) -> Result<String, super::dsig::DsigError> {
     let mut w = XmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     write_entity_descriptor(&mut w, idp, true);

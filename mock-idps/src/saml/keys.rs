@@ -190,7 +190,12 @@ impl TrustedCert {
 
     /// Verifies a raw signature (`Signature` parameter of the Redirect binding) over `message`
     /// with the algorithm named by `sig_alg` (an XML-DSig URI). `Ok(false)` means a bad signature.
-    pub fn verify_raw(&self, sig_alg: &str, message: &[u8], sig: &[u8]) -> Result<bool, UnsupportedAlgorithm> {
+    pub fn verify_raw(
+        &self,
+        sig_alg: &str,
+        message: &[u8],
+        sig: &[u8],
+    ) -> Result<bool, UnsupportedAlgorithm> {
         let algs: &[&'static dyn VerificationAlgorithm] = match (self.kind, sig_alg) {
             (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256") => {
                 &[&signature::RSA_PKCS1_2048_8192_SHA256]
@@ -201,21 +206,25 @@ impl TrustedCert {
             (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512") => {
                 &[&signature::RSA_PKCS1_2048_8192_SHA512]
             }
-            (PublicKeyKind::EcP256, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256") => {
-                &[&signature::ECDSA_P256_SHA256_FIXED, &signature::ECDSA_P256_SHA256_ASN1]
-            }
-            (PublicKeyKind::EcP384, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") => {
-                &[&signature::ECDSA_P384_SHA384_FIXED, &signature::ECDSA_P384_SHA384_ASN1]
-            }
+            (PublicKeyKind::EcP256, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256") => &[
+                &signature::ECDSA_P256_SHA256_FIXED,
+                &signature::ECDSA_P256_SHA256_ASN1,
+            ],
+            (PublicKeyKind::EcP384, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") => &[
+                &signature::ECDSA_P384_SHA384_FIXED,
+                &signature::ECDSA_P384_SHA384_ASN1,
+            ],
             (PublicKeyKind::EcP256, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512")
             | (PublicKeyKind::EcP384, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512") => {
                 return Err(UnsupportedAlgorithm(sig_alg.to_string()))
             }
             _ => return Err(UnsupportedAlgorithm(sig_alg.to_string())),
         };
-        Ok(algs
-            .iter()
-            .any(|alg| UnparsedPublicKey::new(*alg, &self.public_key).verify(message, sig).is_ok()))
+        Ok(algs.iter().any(|alg| {
+            UnparsedPublicKey::new(*alg, &self.public_key)
+                .verify(message, sig)
+                .is_ok()
+        }))
     }
 }
 
@@ -234,7 +243,10 @@ pub fn pem_block(text: &str, label: &'static str) -> Result<Vec<u8>, KeyError> {
     };
     let start = text.find(&begin).ok_or_else(|| err("no BEGIN line"))? + begin.len();
     let stop = text[start..].find(&end).ok_or_else(|| err("no END line"))? + start;
-    let body: String = text[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
+    let body: String = text[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD
         .decode(body)
         .map_err(|e| err(&format!("bad base64: {e}")))

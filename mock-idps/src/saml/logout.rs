@@ -62,9 +62,13 @@ pub enum LogoutError {
 impl LogoutMessage {
     /// Reads a logout message from a parsed document.
     pub fn from_doc(doc: &XmlDoc<'_>) -> Result<Self, LogoutError> {
-        let root = doc.root().ok_or_else(|| LogoutError::NotLogout(String::new()))?;
+        let root = doc
+            .root()
+            .ok_or_else(|| LogoutError::NotLogout(String::new()))?;
         let attr = |n: &str| root.attr(n).map(str::to_string);
-        let issuer = root.child(ns::ASSERTION, "Issuer").map(|i| i.text().trim().to_string());
+        let issuer = root
+            .child(ns::ASSERTION, "Issuer")
+            .map(|i| i.text().trim().to_string());
         if root.is(ns::PROTOCOL, "LogoutRequest") {
             Ok(LogoutMessage::Request(LogoutRequest {
                 id: attr("ID"),
@@ -72,8 +76,12 @@ impl LogoutMessage {
                 issue_instant: attr("IssueInstant"),
                 destination: attr("Destination"),
                 issuer,
-                name_id: root.child(ns::ASSERTION, "NameID").map(|n| n.text().trim().to_string()),
-                session_index: root.child(ns::PROTOCOL, "SessionIndex").map(|n| n.text().trim().to_string()),
+                name_id: root
+                    .child(ns::ASSERTION, "NameID")
+                    .map(|n| n.text().trim().to_string()),
+                session_index: root
+                    .child(ns::PROTOCOL, "SessionIndex")
+                    .map(|n| n.text().trim().to_string()),
             }))
         } else if root.is(ns::PROTOCOL, "LogoutResponse") {
             Ok(LogoutMessage::Response(LogoutResponse {
@@ -94,7 +102,14 @@ impl LogoutMessage {
 }
 
 /// Builds an (unsigned) LogoutResponse.
-pub fn logout_response_xml(id: &str, in_response_to: &str, instant: &str, destination: &str, issuer: &str, status: &str) -> String {
+pub fn logout_response_xml(
+    id: &str,
+    in_response_to: &str,
+    instant: &str,
+    destination: &str,
+    issuer: &str,
+    status: &str,
+) -> String {
     let mut w = XmlWriter::new();
     w.open(
         "samlp:LogoutResponse",
@@ -152,7 +167,10 @@ pub fn logout_request_xml(p: &LogoutRequestPlan<'_>) -> String {
     .leaf("saml:Issuer", &[("Format", ns::NAMEID_ENTITY)], p.issuer)
     .leaf(
         "saml:NameID",
-        &[("Format", ns::NAMEID_TRANSIENT), ("NameQualifier", p.name_qualifier)],
+        &[
+            ("Format", ns::NAMEID_TRANSIENT),
+            ("NameQualifier", p.name_qualifier),
+        ],
         p.name_id,
     )
     .leaf("samlp:SessionIndex", &[], p.session_index)

@@ -172,11 +172,18 @@ impl ResponsePlan {
     pub fn sign(&self, key: &SigningKey) -> Result<String, BuildError> {
         let mut xml = self.to_xml();
         if let Some(a) = self.assertion.as_ref().filter(|a| a.signed) {
-            let id = a.id.as_deref().filter(|s| !s.is_empty()).ok_or(BuildError::NoId("Assertion"))?;
+            let id =
+                a.id.as_deref()
+                    .filter(|s| !s.is_empty())
+                    .ok_or(BuildError::NoId("Assertion"))?;
             xml = super::dsig::sign_enveloped(&xml, id, key)?;
         }
         if self.signed {
-            let id = self.id.as_deref().filter(|s| !s.is_empty()).ok_or(BuildError::NoId("Response"))?;
+            let id = self
+                .id
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .ok_or(BuildError::NoId("Response"))?;
             xml = super::dsig::sign_enveloped(&xml, id, key)?;
         }
         Ok(xml)
@@ -214,7 +221,10 @@ fn write_assertion(w: &mut XmlWriter, a: &AssertionPlan) {
         .text(name_id)
         .close("saml:NameID");
     }
-    w.open_opt("saml:SubjectConfirmation", &[("Method", a.confirmation_method.as_deref())]);
+    w.open_opt(
+        "saml:SubjectConfirmation",
+        &[("Method", a.confirmation_method.as_deref())],
+    );
     w.open_opt(
         "saml:SubjectConfirmationData",
         &[
@@ -228,7 +238,10 @@ fn write_assertion(w: &mut XmlWriter, a: &AssertionPlan) {
     .close("saml:Subject");
     w.open_opt(
         "saml:Conditions",
-        &[("NotBefore", a.not_before.as_deref()), ("NotOnOrAfter", a.not_on_or_after.as_deref())],
+        &[
+            ("NotBefore", a.not_before.as_deref()),
+            ("NotOnOrAfter", a.not_on_or_after.as_deref()),
+        ],
     );
     if let Some(audience) = &a.audience {
         w.open("saml:AudienceRestriction", &[])
@@ -238,7 +251,10 @@ fn write_assertion(w: &mut XmlWriter, a: &AssertionPlan) {
     w.close("saml:Conditions");
     w.open_opt(
         "saml:AuthnStatement",
-        &[("AuthnInstant", a.authn_instant.as_deref()), ("SessionIndex", a.session_index.as_deref())],
+        &[
+            ("AuthnInstant", a.authn_instant.as_deref()),
+            ("SessionIndex", a.session_index.as_deref()),
+        ],
     );
     w.open("saml:AuthnContext", &[]);
     if let Some(acr) = &a.authn_context_class_ref {
@@ -259,11 +275,17 @@ fn write_assertion(w: &mut XmlWriter, a: &AssertionPlan) {
             match &attr.xsi_type {
                 Some(t) => w.open(
                     "saml:AttributeValue",
-                    &[("xmlns:xs", ns::XS), ("xmlns:xsi", ns::XSI), ("xsi:type", t)],
+                    &[
+                        ("xmlns:xs", ns::XS),
+                        ("xmlns:xsi", ns::XSI),
+                        ("xsi:type", t),
+                    ],
                 ),
                 None => w.open("saml:AttributeValue", &[]),
             };
-            w.text(&attr.value).close("saml:AttributeValue").close("saml:Attribute");
+            w.text(&attr.value)
+                .close("saml:AttributeValue")
+                .close("saml:Attribute");
         }
         w.close("saml:AttributeStatement");
     }

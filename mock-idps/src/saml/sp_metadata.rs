@@ -67,7 +67,9 @@ pub enum SpMetadataError {
     #[error(transparent)]
     Xml(#[from] XmlError),
     /// The root is not an `md:EntityDescriptor`.
-    #[error("the root element is not md:EntityDescriptor (an SP's metadata must have exactly one)")]
+    #[error(
+        "the root element is not md:EntityDescriptor (an SP's metadata must have exactly one)"
+    )]
     NotEntityDescriptor,
     /// `entityID` missing or empty.
     #[error("md:EntityDescriptor has no entityID")]
@@ -146,7 +148,10 @@ impl SpMetadata {
         for s in sp.children(ns::METADATA, "AttributeConsumingService") {
             attribute_services.push(AttributeService {
                 index: index("AttributeConsumingService", s.attr("index"))?,
-                service_name: s.child(ns::METADATA, "ServiceName").map(|n| n.text()).unwrap_or_default(),
+                service_name: s
+                    .child(ns::METADATA, "ServiceName")
+                    .map(|n| n.text())
+                    .unwrap_or_default(),
                 attributes: s
                     .children(ns::METADATA, "RequestedAttribute")
                     .filter_map(|r| r.attr("Name").map(str::to_string))
@@ -197,9 +202,10 @@ impl SpMetadata {
 
     /// The SLO endpoint to use, preferring `binding`.
     pub fn slo_endpoint(&self, binding: &str) -> Option<&SloEndpoint> {
-        self.slo
-            .iter()
-            .find(|s| s.binding == binding)
-            .or_else(|| self.slo.iter().find(|s| s.binding == ns::BINDING_POST || s.binding == ns::BINDING_REDIRECT))
+        self.slo.iter().find(|s| s.binding == binding).or_else(|| {
+            self.slo
+                .iter()
+                .find(|s| s.binding == ns::BINDING_POST || s.binding == ns::BINDING_REDIRECT)
+        })
     }
 }

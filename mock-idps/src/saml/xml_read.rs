@@ -47,7 +47,9 @@ impl<'a> XmlDoc<'a> {
 
     /// The document element.
     pub fn root(&self) -> Option<Node<'_, 'a>> {
-        self.doc.document_element().map(|id| Node { doc: &self.doc, id })
+        self.doc
+            .document_element()
+            .map(|id| Node { doc: &self.doc, id })
     }
 
     /// The underlying uppsala document (for signature verification).
@@ -83,12 +85,17 @@ impl<'d, 'a> Node<'d, 'a> {
 
     /// The local name.
     pub fn local_name(&self) -> &'d str {
-        self.doc.element(self.id).map(|e| &*e.name.local_name).unwrap_or("")
+        self.doc
+            .element(self.id)
+            .map(|e| &*e.name.local_name)
+            .unwrap_or("")
     }
 
     /// The namespace URI.
     pub fn namespace(&self) -> Option<&'d str> {
-        self.doc.element(self.id).and_then(|e| e.name.namespace_uri.as_deref())
+        self.doc
+            .element(self.id)
+            .and_then(|e| e.name.namespace_uri.as_deref())
     }
 
     /// An unqualified attribute's value.
@@ -162,9 +169,15 @@ mod tests {
     fn doctype_and_entities_are_refused() {
         let bomb = "<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>";
         assert_eq!(XmlDoc::parse(bomb).err(), Some(XmlError::Doctype));
-        assert!(matches!(XmlDoc::parse("<a><b></a>").err(), Some(XmlError::Malformed(_))));
+        assert!(matches!(
+            XmlDoc::parse("<a><b></a>").err(),
+            Some(XmlError::Malformed(_))
+        ));
         let big = format!("<a>{}</a>", "x".repeat(MAX_XML_BYTES));
-        assert!(matches!(XmlDoc::parse(&big).err(), Some(XmlError::TooLarge(_))));
+        assert!(matches!(
+            XmlDoc::parse(&big).err(),
+            Some(XmlError::TooLarge(_))
+        ));
     }
 
     #[test]

@@ -16,10 +16,29 @@ const DATE_ATTRIBUTES: &[&str] = &["dateOfBirth", "expirationDate"];
 
 /// Every SPID attribute name an identity provider can release (SPID rules, attributi; Avviso 25).
 pub const SPID_ATTRIBUTES: &[&str] = &[
-    "spidCode", "name", "familyName", "placeOfBirth", "countyOfBirth", "dateOfBirth", "gender",
-    "companyName", "registeredOffice", "fiscalNumber", "ivaCode", "idCard", "mobilePhone", "email",
-    "address", "expirationDate", "digitalAddress", "companyFiscalNumber", "domicileStreetAddress",
-    "domicilePostalCode", "domicileMunicipality", "domicileProvince", "domicileNation",
+    "spidCode",
+    "name",
+    "familyName",
+    "placeOfBirth",
+    "countyOfBirth",
+    "dateOfBirth",
+    "gender",
+    "companyName",
+    "registeredOffice",
+    "fiscalNumber",
+    "ivaCode",
+    "idCard",
+    "mobilePhone",
+    "email",
+    "address",
+    "expirationDate",
+    "digitalAddress",
+    "companyFiscalNumber",
+    "domicileStreetAddress",
+    "domicilePostalCode",
+    "domicileMunicipality",
+    "domicileProvince",
+    "domicileNation",
 ];
 
 /// The issuing side of a Response.
@@ -63,7 +82,14 @@ pub fn success_plan(
                 name_format: s(ns::ATTRNAME_BASIC),
                 friendly_name: None,
                 value: value.clone(),
-                xsi_type: Some(if DATE_ATTRIBUTES.contains(&name.as_str()) { "xs:date" } else { "xs:string" }.to_string()),
+                xsi_type: Some(
+                    if DATE_ATTRIBUTES.contains(&name.as_str()) {
+                        "xs:date"
+                    } else {
+                        "xs:string"
+                    }
+                    .to_string(),
+                ),
             })
         })
         .collect();

@@ -43,7 +43,9 @@ pub struct User {
 impl User {
     /// The codice fiscale, without the `TINIT-` prefix.
     pub fn fiscal_code(&self) -> Option<&str> {
-        self.attributes.get("fiscalNumber").map(|f| f.trim_start_matches("TINIT-"))
+        self.attributes
+            .get("fiscalNumber")
+            .map(|f| f.trim_start_matches("TINIT-"))
     }
 }
 
@@ -95,7 +97,9 @@ pub fn parse_users(text: &str, path: &str) -> Result<Vec<User>, UserTableError> 
             return Err(invalid("username appears twice".into()));
         }
         if (u.max_level == Level::L3) != u.device_pin.is_some() {
-            return Err(invalid("device_pin is required for max_level 3 and only then".into()));
+            return Err(invalid(
+                "device_pin is required for max_level 3 and only then".into(),
+            ));
         }
         if let Some(cf) = u.fiscal_code() {
             super::fiscal_code::validate(cf).map_err(|e| invalid(format!("fiscalNumber: {e}")))?;

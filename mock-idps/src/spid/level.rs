@@ -162,7 +162,12 @@ mod tests {
     #[case(Level::L3, Comparison::Better, Level::L3, None)]
     #[case(Level::L3, Comparison::Maximum, Level::L2, Some(Level::L2))]
     #[case(Level::L1, Comparison::Maximum, Level::L3, Some(Level::L1))]
-    fn negotiation(#[case] req: Level, #[case] cmp: Comparison, #[case] avail: Level, #[case] out: Option<Level>) {
+    fn negotiation(
+        #[case] req: Level,
+        #[case] cmp: Comparison,
+        #[case] avail: Level,
+        #[case] out: Option<Level>,
+    ) {
         assert_eq!(negotiate(req, cmp, avail), out);
     }
 
@@ -171,7 +176,10 @@ mod tests {
         for l in Level::ALL {
             assert_eq!(Level::from_uri(l.uri()), Some(l));
         }
-        assert_eq!(Level::from_uri("urn:oasis:names:tc:SAML:2.0:ac:classes:SpidL2"), None);
+        assert_eq!(
+            Level::from_uri("urn:oasis:names:tc:SAML:2.0:ac:classes:SpidL2"),
+            None
+        );
         assert_eq!("L3".parse::<Level>(), Ok(Level::L3));
         assert!("L4".parse::<Level>().is_err());
     }

@@ -11,7 +11,9 @@ use super::request_rules::{validate, Addressee, ValidatedRequest};
 use super::script::ScriptedLogin;
 use super::state::{IdpRuntime, IdpSession, MockState, PendingLogin, ReceivedRequest, Stage};
 use crate::saml::authn_request::AuthnRequest;
-use crate::saml::binding::{decode_post, decode_redirect, BindingError, MessageKind, RedirectSignatureError};
+use crate::saml::binding::{
+    decode_post, decode_redirect, BindingError, MessageKind, RedirectSignatureError,
+};
 use crate::saml::dsig::verify_enveloped;
 use crate::saml::response::ResponsePlan;
 use crate::saml::status::{code, Delivery};
@@ -35,7 +37,7 @@ pub enum Answer {
         /// The ACS URL.
         acs: String,
         /// The Response.
-        plan: ResponsePlan,
+        plan: Box<ResponsePlan>,
         /// RelayState to return.
         relay_state: Option<String>,
     },
@@ -116,7 +118,12 @@ pub fn handle_sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>) -> 
     answer
 }
 
-fn sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>, log: &mut ReceivedRequest) -> Answer {
+fn sso(
+    state: &MockState,
+    idp: &IdpRuntime,
+    inbound: Inbound<'_>,
+    log: &mut ReceivedRequest,
+) -> Answer {
     let refuse = |nr: u8, detail: String, log: &mut ReceivedRequest| {
         log.verdict = format!("nr{nr:02}");
         log.detail = Some(detail.clone());
@@ -157,10 +164,27 @@ fn sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>, log: &mut Rece
     // 3. Issuer and the SP's metadata (nr10).
     let issuer = match (&req.issuer, req.issuer_count) {
         (Some(i), 1) if !i.value.is_empty() => i,
-        (_, n) => return refuse(10, format!("{n} saml:Issuer elements with text; exactly one is required"), log),
+        (_, n) => {
+            return refuse(
+                10,
+                format!("{n} saml:Issuer elements with text; exactly one is required"),
+                log,
+            )
+        }
     };
-    if let Some(f) = issuer.format.as_deref().filter(|f| *f != crate::saml::ns::NAMEID_ENTITY) {
-        return refuse(10, format!("Issuer Format is {f}, it must be {}", crate::saml::ns::NAMEID_ENTITY), log);
+    if let Some(f) = issuer
+        .format
+        .as_deref()
+        .filter(|f| *f != crate::saml::ns::NAMEID_ENTITY)
+    {
+        return refuse(
+            10,
+            format!(
+                "Issuer Format is {f}, it must be {}",
+                crate::saml::ns::NAMEID_ENTITY
+            ),
+            log,
+        );
     }
     log.sp_entity_id = Some(issuer.value.clone());
     let Some(sp) = state.sp(&issuer.value) else {
@@ -174,7 +198,9 @@ fn sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>, log: &mut Rece
     match &redirect {
         Some(m) => match m.verify(&sp.signing_certs) {
             Ok(()) => {}
-            Err(RedirectSignatureError::Missing) => return refuse(4, RedirectSignatureError::Missing.to_string(), log),
+            Err(RedirectSignatureError::Missing) => {
+                return refuse(4, RedirectSignatureError::Missing.to_string(), log)
+            }
             Err(e) => return refuse(5, e.to_string(), log),
         },
         None => {
@@ -195,7 +221,14 @@ fn sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>, log: &mut Rece
         Err(v) => {
             log.verdict = format!("nr{:02}", v.code);
             log.detail = Some(v.detail.clone());
-            let plan = error_plan(issuer_of(idp), code(v.code), v.in_response_to.as_deref(), &v.reply_to, now, &state.ids);
+            let plan = error_plan(
+                issuer_of(idp),
+                code(v.code),
+                v.in_response_to.as_deref(),
+                &v.reply_to,
+                now,
+                &state.ids,
+            );
             return post(idp, &v.reply_to, plan, relay_state);
         }
     };
@@ -214,7 +247,10 @@ fn sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>, log: &mut Rece
         level: None,
         otp: None,
     };
-    let sp_name = sp.display_name.clone().unwrap_or_else(|| sp.entity_id.clone());
+    let sp_name = sp
+        .display_name
+        .clone()
+        .unwrap_or_else(|| sp.entity_id.clone());
     let token = state.put_pending(login.clone());
     page(pages::login(idp, &token, &login, &sp_name, None))
 }
@@ -224,7 +260,13 @@ fn looks_like_post_encoding(query: &str) -> bool {
         && query
             .split('&')
             .find_map(|p| p.strip_prefix("SAMLRequest="))
-            .and_then(|v| decode_post(&percent_encoding::percent_decode_str(v).decode_utf8_lossy(), "SAMLRequest").ok())
+            .and_then(|v| {
+                decode_post(
+                    &percent_encoding::percent_decode_str(v).decode_utf8_lossy(),
+                    "SAMLRequest",
+                )
+                .ok()
+            })
             .is_some_and(|x| x.trim_start().starts_with('<'))
 }
 
@@ -243,19 +285,39 @@ fn post(idp: &IdpRuntime, acs: &str, plan: ResponsePlan, relay_state: Option<Str
     Answer::Post {
         provider: idp.provider.id.clone(),
         acs: acs.to_string(),
-        plan,
+        plan: Box::new(plan),
         relay_state,
     }
 }
 
 /// Ends a login with SPID error `nr`, sent to the SP.
-fn fail(state: &MockState, idp: &IdpRuntime, req: &ValidatedRequest, relay: Option<String>, nr: u8) -> Answer {
-    let plan = error_plan(issuer_of(idp), code(nr), Some(&req.id), &req.acs_url, state.clock.now(), &state.ids);
+fn fail(
+    state: &MockState,
+    idp: &IdpRuntime,
+    req: &ValidatedRequest,
+    relay: Option<String>,
+    nr: u8,
+) -> Answer {
+    let plan = error_plan(
+        issuer_of(idp),
+        code(nr),
+        Some(&req.id),
+        &req.acs_url,
+        state.clock.now(),
+        &state.ids,
+    );
     post(idp, &req.acs_url, plan, relay)
 }
 
 /// Ends a login successfully for `user` at `level`.
-fn succeed(state: &MockState, idp: &IdpRuntime, req: &ValidatedRequest, relay: Option<String>, user: &User, level: Level) -> Answer {
+fn succeed(
+    state: &MockState,
+    idp: &IdpRuntime,
+    req: &ValidatedRequest,
+    relay: Option<String>,
+    user: &User,
+    level: Level,
+) -> Answer {
     let name_id = state.ids.name_id();
     let session_index = state.ids.saml_id();
     state.add_session(IdpSession {
@@ -287,15 +349,30 @@ fn identity_checks(idp: &IdpRuntime, req: &ValidatedRequest, user: &User) -> Res
     if !purpose_allows(req.purpose.as_deref(), user.kind).unwrap_or(false) {
         return Err(30);
     }
-    negotiate(req.level, req.comparison, user.max_level.min(idp.provider.max_level)).ok_or(20)
+    negotiate(
+        req.level,
+        req.comparison,
+        user.max_level.min(idp.provider.max_level),
+    )
+    .ok_or(20)
 }
 
-fn scripted(state: &MockState, idp: &IdpRuntime, req: &ValidatedRequest, relay: Option<String>, script: &ScriptedLogin) -> Answer {
+fn scripted(
+    state: &MockState,
+    idp: &IdpRuntime,
+    req: &ValidatedRequest,
+    relay: Option<String>,
+    script: &ScriptedLogin,
+) -> Answer {
     if let Some(nr) = script.outcome.error_code() {
         return fail(state, idp, req, relay, nr);
     }
     let Some(user) = state.fixtures.user(&script.user) else {
-        return error_page(Some(idp), 3, &format!("the scripted user {:?} is not in users.toml", script.user));
+        return error_page(
+            Some(idp),
+            3,
+            &format!("the scripted user {:?} is not in users.toml", script.user),
+        );
     };
     match (identity_checks(idp, req, user), script.level) {
         (_, Some(forced)) => succeed(state, idp, req, relay, user, forced),
@@ -306,8 +383,15 @@ fn scripted(state: &MockState, idp: &IdpRuntime, req: &ValidatedRequest, relay: 
 
 /// Handles a form posted by one of the login pages.
 pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answer {
-    let Some(mut login) = state.pending(&form.token).filter(|l| l.provider == idp.provider.id) else {
-        return error_page(Some(idp), 3, "this login is unknown or already finished: start again from the service");
+    let Some(mut login) = state
+        .pending(&form.token)
+        .filter(|l| l.provider == idp.provider.id)
+    else {
+        return error_page(
+            Some(idp),
+            3,
+            "this login is unknown or already finished: start again from the service",
+        );
     };
     let req = login.request.clone();
     let relay = login.relay_state.clone();
@@ -322,7 +406,9 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
     }
     match form.action.as_deref() {
         Some("cancel") => return end(fail(state, idp, &req, relay, 25)),
-        Some("deny") if login.stage == Stage::Consent => return end(fail(state, idp, &req, relay, 22)),
+        Some("deny") if login.stage == Stage::Consent => {
+            return end(fail(state, idp, &req, relay, 22))
+        }
         _ => {}
     }
     let sp_name = state
@@ -340,7 +426,13 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
             let user = state
                 .fixtures
                 .user(username)
-                .or_else(|| state.fixtures.users.iter().find(|u| u.fiscal_code() == Some(username)))
+                .or_else(|| {
+                    state
+                        .fixtures
+                        .users
+                        .iter()
+                        .find(|u| u.fiscal_code() == Some(username))
+                })
                 .filter(|u| Some(u.password.as_str()) == form.password.as_deref());
             let Some(user) = user else {
                 if limit_reached(&mut login) {
@@ -382,21 +474,39 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                     login.otp = Some((state.ids.otp(6), now + state.config.otp_lifetime));
                     state.update_pending(&form.token, login.clone());
                     let msg = "Il codice è scaduto: ne è stato inviato uno nuovo. The code expired; a new one was sent.";
-                    page(stage_page(state, idp, &form.token, &login, &sp_name, Some(msg)))
+                    page(stage_page(
+                        state,
+                        idp,
+                        &form.token,
+                        &login,
+                        &sp_name,
+                        Some(msg),
+                    ))
                 }
                 _ => {
                     if limit_reached(&mut login) {
                         return end(fail(state, idp, &req, relay, 19));
                     }
                     state.update_pending(&form.token, login.clone());
-                    let msg = format!("Codice errato (tentativo {} di {}). Wrong code.", login.failures, state.config.max_attempts);
-                    page(stage_page(state, idp, &form.token, &login, &sp_name, Some(&msg)))
+                    let msg = format!(
+                        "Codice errato (tentativo {} di {}). Wrong code.",
+                        login.failures, state.config.max_attempts
+                    );
+                    page(stage_page(
+                        state,
+                        idp,
+                        &form.token,
+                        &login,
+                        &sp_name,
+                        Some(&msg),
+                    ))
                 }
             }
         }
         Stage::Device => {
             let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
-            let ok = user.and_then(|u| u.device_pin.as_deref()) == form.pin.as_deref().map(str::trim);
+            let ok =
+                user.and_then(|u| u.device_pin.as_deref()) == form.pin.as_deref().map(str::trim);
             if ok {
                 login.stage = Stage::Consent;
                 state.update_pending(&form.token, login.clone());
@@ -406,8 +516,18 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 return end(fail(state, idp, &req, relay, 19));
             }
             state.update_pending(&form.token, login.clone());
-            let msg = format!("PIN del dispositivo errato (tentativo {} di {}). Wrong device PIN.", login.failures, state.config.max_attempts);
-            page(stage_page(state, idp, &form.token, &login, &sp_name, Some(&msg)))
+            let msg = format!(
+                "PIN del dispositivo errato (tentativo {} di {}). Wrong device PIN.",
+                login.failures, state.config.max_attempts
+            );
+            page(stage_page(
+                state,
+                idp,
+                &form.token,
+                &login,
+                &sp_name,
+                Some(&msg),
+            ))
         }
         Stage::Consent => {
             let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
@@ -419,7 +539,14 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
     }
 }
 
-fn stage_page(state: &MockState, idp: &IdpRuntime, token: &str, login: &PendingLogin, sp_name: &str, error: Option<&str>) -> String {
+fn stage_page(
+    state: &MockState,
+    idp: &IdpRuntime,
+    token: &str,
+    login: &PendingLogin,
+    sp_name: &str,
+    error: Option<&str>,
+) -> String {
     let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
     match login.stage {
         Stage::Credentials => pages::login(idp, token, login, sp_name, error),

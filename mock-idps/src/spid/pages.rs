@@ -23,7 +23,8 @@ fn env() -> &'static Environment<'static> {
         ];
         for (name, source) in templates {
             // Invariant: the templates are compiled into the binary and covered by tests.
-            env.add_template(name, source).expect("embedded template parses");
+            env.add_template(name, source)
+                .expect("embedded template parses");
         }
         env
     })
@@ -55,7 +56,13 @@ fn step_action(idp: &IdpRuntime) -> String {
 }
 
 /// The credentials page.
-pub fn login(idp: &IdpRuntime, token: &str, login: &PendingLogin, sp_name: &str, error: Option<&str>) -> String {
+pub fn login(
+    idp: &IdpRuntime,
+    token: &str,
+    login: &PendingLogin,
+    sp_name: &str,
+    error: Option<&str>,
+) -> String {
     render(
         "login.html",
         context! {
@@ -69,7 +76,10 @@ pub fn login(idp: &IdpRuntime, token: &str, login: &PendingLogin, sp_name: &str,
 
 /// The L2 one-time-code page, showing the code on the simulated phone.
 pub fn otp(idp: &IdpRuntime, token: &str, login: &PendingLogin, error: Option<&str>) -> String {
-    let (otp, until) = login.otp.clone().unwrap_or((String::new(), time::OffsetDateTime::UNIX_EPOCH));
+    let (otp, until) = login
+        .otp
+        .clone()
+        .unwrap_or((String::new(), time::OffsetDateTime::UNIX_EPOCH));
     render(
         "otp.html",
         context! {
@@ -82,16 +92,28 @@ pub fn otp(idp: &IdpRuntime, token: &str, login: &PendingLogin, error: Option<&s
 
 /// The L3 device page.
 pub fn device(idp: &IdpRuntime, token: &str, error: Option<&str>) -> String {
-    render("device.html", context! { provider => provider_ctx(idp), token, error, action => step_action(idp) })
+    render(
+        "device.html",
+        context! { provider => provider_ctx(idp), token, error, action => step_action(idp) },
+    )
 }
 
 /// The consent page, listing the attributes that will be released.
-pub fn consent(idp: &IdpRuntime, token: &str, login: &PendingLogin, user: Option<&User>, sp_name: &str) -> String {
+pub fn consent(
+    idp: &IdpRuntime,
+    token: &str,
+    login: &PendingLogin,
+    user: Option<&User>,
+    sp_name: &str,
+) -> String {
     let attributes: Vec<Value> = login
         .request
         .attributes
         .iter()
-        .filter_map(|n| user.and_then(|u| u.attributes.get(n)).map(|v| context! { name => n, value => v }))
+        .filter_map(|n| {
+            user.and_then(|u| u.attributes.get(n))
+                .map(|v| context! { name => n, value => v })
+        })
         .collect();
     render(
         "consent.html",
@@ -117,7 +139,10 @@ pub fn error(idp: Option<&IdpRuntime>, code: &ErrorCode, detail: &str) -> String
 
 /// A plain message page (logout done…).
 pub fn message(idp: Option<&IdpRuntime>, title: &str, message: &str) -> String {
-    render("message.html", context! { provider => idp.map(provider_ctx), title, message })
+    render(
+        "message.html",
+        context! { provider => idp.map(provider_ctx), title, message },
+    )
 }
 
 /// The index page: providers, registry, registered SPs, test users.

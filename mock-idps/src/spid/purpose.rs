@@ -41,7 +41,10 @@ mod tests {
     fn matrix() {
         assert_eq!(purpose_allows(None, IdentityKind::Natural), Ok(true));
         assert_eq!(purpose_allows(None, IdentityKind::Legal), Ok(false));
-        assert_eq!(purpose_allows(Some("PG"), IdentityKind::ProfessionalLegal), Ok(true));
+        assert_eq!(
+            purpose_allows(Some("PG"), IdentityKind::ProfessionalLegal),
+            Ok(true)
+        );
         assert_eq!(purpose_allows(Some("PF"), IdentityKind::Natural), Ok(false));
         assert!(purpose_allows(Some("ZZ"), IdentityKind::Natural).is_err());
     }

@@ -70,64 +70,143 @@ pub fn validate(
     };
     // nr09: Version must be 2.0.
     if req.version.as_deref() != Some("2.0") {
-        return Err(fail(9, format!("Version is {:?}, it must be \"2.0\"", req.version)));
+        return Err(fail(
+            9,
+            format!("Version is {:?}, it must be \"2.0\"", req.version),
+        ));
     }
     // nr11: ID present and an xs:ID.
-    let id = id_ok.ok_or_else(|| fail(11, format!("ID {:?} is missing or not a valid xs:ID", req.id)))?;
+    let id = id_ok.ok_or_else(|| {
+        fail(
+            11,
+            format!("ID {:?} is missing or not a valid xs:ID", req.id),
+        )
+    })?;
     // nr13: IssueInstant present, UTC, coherent with the arrival time.
     let instant = req.issue_instant.as_deref().unwrap_or("");
     match parse_instant(instant) {
         Some(t) if instant.ends_with('Z') && (t - now).abs() <= skew => {}
         Some(t) if instant.ends_with('Z') => {
-            return Err(fail(13, format!("IssueInstant {instant} is {} seconds from the IdP clock (limit {})", (t - now).whole_seconds(), skew.whole_seconds())))
+            return Err(fail(
+                13,
+                format!(
+                    "IssueInstant {instant} is {} seconds from the IdP clock (limit {})",
+                    (t - now).whole_seconds(),
+                    skew.whole_seconds()
+                ),
+            ))
         }
-        _ => return Err(fail(13, format!("IssueInstant {instant:?} is missing or not a UTC xs:dateTime"))),
+        _ => {
+            return Err(fail(
+                13,
+                format!("IssueInstant {instant:?} is missing or not a UTC xs:dateTime"),
+            ))
+        }
     }
     // nr14: Destination is this IdP's SSO URL or entityID.
     match req.destination.as_deref() {
         Some(d) if d == idp.sso_url || d == idp.entity_id => {}
-        other => return Err(fail(14, format!("Destination {other:?} is neither {} nor {}", idp.sso_url, idp.entity_id))),
+        other => {
+            return Err(fail(
+                14,
+                format!(
+                    "Destination {other:?} is neither {} nor {}",
+                    idp.sso_url, idp.entity_id
+                ),
+            ))
+        }
     }
     // nr15: IsPassive must not be true.
     if matches!(req.is_passive.as_deref(), Some("true" | "1")) {
-        return Err(fail(15, "IsPassive is true; SPID does not allow passive authentication".into()));
+        return Err(fail(
+            15,
+            "IsPassive is true; SPID does not allow passive authentication".into(),
+        ));
     }
     // nr12: exactly one RequestedAuthnContext with one SPID level and a valid Comparison.
     if req.requested_authn_context_count != 1 {
-        return Err(fail(12, format!("{} RequestedAuthnContext elements; exactly one is required", req.requested_authn_context_count)));
+        return Err(fail(
+            12,
+            format!(
+                "{} RequestedAuthnContext elements; exactly one is required",
+                req.requested_authn_context_count
+            ),
+        ));
     }
-    let rac = req.requested_authn_context.as_ref().ok_or_else(|| fail(12, "no RequestedAuthnContext".into()))?;
+    let rac = req
+        .requested_authn_context
+        .as_ref()
+        .ok_or_else(|| fail(12, "no RequestedAuthnContext".into()))?;
     let comparison = match rac.comparison.as_deref() {
         None => Comparison::Exact,
-        Some(c) => Comparison::parse(c).ok_or_else(|| fail(12, format!("Comparison {c:?} is not exact, minimum, better or maximum")))?,
+        Some(c) => Comparison::parse(c).ok_or_else(|| {
+            fail(
+                12,
+                format!("Comparison {c:?} is not exact, minimum, better or maximum"),
+            )
+        })?,
     };
     let level = match rac.class_refs.as_slice() {
-        [one] => Level::from_uri(one).ok_or_else(|| fail(12, format!("AuthnContextClassRef {one:?} is not a SPID level URI")))?,
-        refs => return Err(fail(12, format!("{} AuthnContextClassRef elements; exactly one is required", refs.len()))),
+        [one] => Level::from_uri(one).ok_or_else(|| {
+            fail(
+                12,
+                format!("AuthnContextClassRef {one:?} is not a SPID level URI"),
+            )
+        })?,
+        refs => {
+            return Err(fail(
+                12,
+                format!(
+                    "{} AuthnContextClassRef elements; exactly one is required",
+                    refs.len()
+                ),
+            ))
+        }
     };
     // nr08 (our reading): ForceAuthn must be true above L1 (SPID rules, single-sign-on); the
     // rules name no code for it, so it counts as a request not conforming to the profile.
     if level > Level::L1 && !matches!(req.force_authn.as_deref(), Some("true" | "1")) {
-        return Err(fail(8, format!("ForceAuthn is {:?}; it must be true for {level}", req.force_authn)));
+        return Err(fail(
+            8,
+            format!(
+                "ForceAuthn is {:?}; it must be true for {level}",
+                req.force_authn
+            ),
+        ));
     }
     // nr16: AssertionConsumerService by index, or by URL with the POST binding.
     let acs_url = requested_acs.clone().map_err(|detail| fail(16, detail))?;
     // nr17: NameIDPolicy with the transient Format.
     match &req.name_id_policy_format {
         Some(Some(f)) if f == ns::NAMEID_TRANSIENT => {}
-        Some(Some(f)) => return Err(fail(17, format!("NameIDPolicy Format is {f}, it must be {}", ns::NAMEID_TRANSIENT))),
+        Some(Some(f)) => {
+            return Err(fail(
+                17,
+                format!(
+                    "NameIDPolicy Format is {f}, it must be {}",
+                    ns::NAMEID_TRANSIENT
+                ),
+            ))
+        }
         Some(None) => return Err(fail(17, "NameIDPolicy has no Format".into())),
         None => return Err(fail(17, "NameIDPolicy is missing".into())),
     }
     // nr18: AttributeConsumingServiceIndex well-formed and in the metadata.
     let attributes = match req.attribute_service_index.as_deref() {
         Some(raw) => {
-            let index: u32 = raw
-                .trim()
-                .parse()
-                .map_err(|_| fail(18, format!("AttributeConsumingServiceIndex {raw:?} is not an unsigned integer")))?;
+            let index: u32 = raw.trim().parse().map_err(|_| {
+                fail(
+                    18,
+                    format!("AttributeConsumingServiceIndex {raw:?} is not an unsigned integer"),
+                )
+            })?;
             sp.attribute_service(index)
-                .ok_or_else(|| fail(18, format!("AttributeConsumingServiceIndex {index} is not in the SP metadata")))?
+                .ok_or_else(|| {
+                    fail(
+                        18,
+                        format!("AttributeConsumingServiceIndex {index} is not in the SP metadata"),
+                    )
+                })?
                 .attributes
                 .clone()
         }

@@ -34,7 +34,10 @@ fn admin_routes() -> Router<Arc<MockState>> {
     Router::new()
         .route("/sp-metadata", post(admin_register_sp).get(admin_list_sps))
         .route("/next-login", post(admin_script).delete(admin_clear_script))
-        .route("/requests", get(admin_requests).delete(admin_clear_requests))
+        .route(
+            "/requests",
+            get(admin_requests).delete(admin_clear_requests),
+        )
         .route("/sessions", get(admin_sessions))
 }
 
@@ -42,7 +45,11 @@ type AppState = State<Arc<MockState>>;
 
 fn unknown_provider(id: &str, state: &MockState) -> Response {
     let ids: Vec<&str> = state.idps.iter().map(|i| i.provider.id.as_str()).collect();
-    let html = pages::message(None, "Unknown provider", &format!("No provider {id:?}. Known: {}.", ids.join(", ")));
+    let html = pages::message(
+        None,
+        "Unknown provider",
+        &format!("No provider {id:?}. Known: {}.", ids.join(", ")),
+    );
     (StatusCode::NOT_FOUND, Html(html)).into_response()
 }
 
@@ -58,7 +65,14 @@ async fn index(State(state): AppState) -> Html<String> {
 }
 
 fn xml(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "application/samlmetadata+xml; charset=utf-8")], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/samlmetadata+xml; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 async fn registry(State(state): AppState) -> Response {
@@ -69,7 +83,11 @@ async fn metadata(State(state): AppState, Path(id): Path<String>) -> Response {
     with_idp(&state, &id, |idp| xml(idp.metadata.clone()))
 }
 
-async fn sso_get(State(state): AppState, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn sso_get(
+    State(state): AppState,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let answer = match state.idp(&id) {
         Some(idp) => handle_sso(&state, idp, Inbound::Redirect(q.as_deref().unwrap_or(""))),
         None => return unknown_provider(&id, &state),
@@ -77,7 +95,12 @@ async fn sso_get(State(state): AppState, Path(id): Path<String>, RawQuery(q): Ra
     respond(state, answer).await
 }
 
-async fn sso_post(State(state): AppState, Path(id): Path<String>, RawQuery(q): RawQuery, body: Bytes) -> Response {
+async fn sso_post(
+    State(state): AppState,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
     let answer = match state.idp(&id) {
         Some(idp) => handle_sso(
@@ -112,8 +135,18 @@ async fn step(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Re
     respond(state, answer).await
 }
 
-async fn slo_get(State(state): AppState, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
-    with_idp(&state, &id, |idp| slo_response(handle_slo(&state, idp, SloInbound::Redirect(q.as_deref().unwrap_or("")))))
+async fn slo_get(
+    State(state): AppState,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    with_idp(&state, &id, |idp| {
+        slo_response(handle_slo(
+            &state,
+            idp,
+            SloInbound::Redirect(q.as_deref().unwrap_or("")),
+        ))
+    })
 }
 
 async fn slo_post(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Response {
@@ -123,7 +156,11 @@ async fn slo_post(State(state): AppState, Path(id): Path<String>, body: Bytes) -
             (Some(v), None) => (MessageKind::Request, v),
             (None, Some(v)) => (MessageKind::Response, v),
             _ => {
-                return respond_page(super::login::error_page(Some(idp), 4, "the form needs exactly one of SAMLRequest or SAMLResponse"));
+                return respond_page(super::login::error_page(
+                    Some(idp),
+                    4,
+                    "the form needs exactly one of SAMLRequest or SAMLResponse",
+                ));
             }
         };
         slo_response(handle_slo(
@@ -138,20 +175,38 @@ async fn slo_post(State(state): AppState, Path(id): Path<String>, body: Bytes) -
     })
 }
 
-async fn logout(State(state): AppState, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    with_idp(&state, &id, |idp| slo_response(idp_initiated(&state, idp, q.get("session_index").map(String::as_str))))
+async fn logout(
+    State(state): AppState,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    with_idp(&state, &id, |idp| {
+        slo_response(idp_initiated(
+            &state,
+            idp,
+            q.get("session_index").map(String::as_str),
+        ))
+    })
 }
 
 fn slo_response(a: SloAnswer) -> Response {
     match a {
-        SloAnswer::Html { status, html } => (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Html(html)).into_response(),
+        SloAnswer::Html { status, html } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            Html(html),
+        )
+            .into_response(),
         SloAnswer::Redirect(url) => Redirect::to(&url).into_response(),
     }
 }
 
 fn respond_page(a: Answer) -> Response {
     match a {
-        Answer::Page { status, html } => (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Html(html)).into_response(),
+        Answer::Page { status, html } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            Html(html),
+        )
+            .into_response(),
         Answer::Post { .. } => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -172,8 +227,18 @@ async fn respond(state: Arc<MockState>, answer: Answer) -> Response {
             })
             .await;
             match signed {
-                Ok(Some(Ok(xml))) => Html(post_form(&acs, MessageKind::Response, &xml, relay_state.as_deref())).into_response(),
-                other => (StatusCode::INTERNAL_SERVER_ERROR, format!("signing the Response failed: {other:?}")).into_response(),
+                Ok(Some(Ok(xml))) => Html(post_form(
+                    &acs,
+                    MessageKind::Response,
+                    &xml,
+                    relay_state.as_deref(),
+                ))
+                .into_response(),
+                other => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("signing the Response failed: {other:?}"),
+                )
+                    .into_response(),
             }
         }
     }
@@ -192,7 +257,11 @@ async fn admin_register_sp(State(state): AppState, body: Bytes) -> Response {
         return json_error(StatusCode::BAD_REQUEST, "the body is not UTF-8 XML".into());
     };
     match state.register_sp(text) {
-        Ok(entity_id) => (StatusCode::CREATED, Json(serde_json::json!({ "entity_id": entity_id }))).into_response(),
+        Ok(entity_id) => (
+            StatusCode::CREATED,
+            Json(serde_json::json!({ "entity_id": entity_id })),
+        )
+            .into_response(),
         Err(e) => json_error(StatusCode::BAD_REQUEST, format!("SP metadata refused: {e}")),
     }
 }
@@ -211,11 +280,18 @@ async fn admin_script(State(state): AppState, body: Bytes) -> Response {
             )
         }
     };
-    if let Some(p) = script.provider.as_deref().filter(|p| state.idp(p).is_none()) {
+    if let Some(p) = script
+        .provider
+        .as_deref()
+        .filter(|p| state.idp(p).is_none())
+    {
         return json_error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}"));
     }
     if state.fixtures.user(&script.user).is_none() {
-        return json_error(StatusCode::BAD_REQUEST, format!("unknown user {:?}: see the users table on /", script.user));
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            format!("unknown user {:?}: see the users table on /", script.user),
+        );
     }
     state.push_script(script);
     StatusCode::CREATED.into_response()

@@ -8,7 +8,9 @@ use super::state::{IdpRuntime, MockState};
 use crate::clock::saml_instant;
 use crate::saml::binding::{decode_post, decode_redirect, encode_redirect, post_form, MessageKind};
 use crate::saml::dsig::{sign_enveloped, verify_enveloped};
-use crate::saml::logout::{logout_request_xml, logout_response_xml, LogoutMessage, LogoutRequestPlan};
+use crate::saml::logout::{
+    logout_request_xml, logout_response_xml, LogoutMessage, LogoutRequestPlan,
+};
 use crate::saml::ns;
 use crate::saml::xml_read::XmlDoc;
 
@@ -61,7 +63,11 @@ pub fn handle_slo(state: &MockState, idp: &IdpRuntime, inbound: SloInbound<'_>) 
             Ok(m) => (m.xml.clone(), m.relay_state.clone(), Some(m)),
             Err(e) => return error_page(Some(idp), 4, &e.to_string()).into(),
         },
-        SloInbound::Post { kind, value, relay_state } => match decode_post(value, kind.param()) {
+        SloInbound::Post {
+            kind,
+            value,
+            relay_state,
+        } => match decode_post(value, kind.param()) {
             Ok(x) => (x, relay_state.map(str::to_string), None),
             Err(e) => return error_page(Some(idp), 4, &e.to_string()).into(),
         },
@@ -79,7 +85,12 @@ pub fn handle_slo(state: &MockState, idp: &IdpRuntime, inbound: SloInbound<'_>) 
         LogoutMessage::Response(r) => r.issuer.clone(),
     };
     let Some(sp) = issuer.as_deref().and_then(|i| state.sp(i)) else {
-        return error_page(Some(idp), 10, &format!("logout from an unknown SP {issuer:?}")).into();
+        return error_page(
+            Some(idp),
+            10,
+            &format!("logout from an unknown SP {issuer:?}"),
+        )
+        .into();
     };
     let verified = match &redirect {
         Some(m) => m.verify(&sp.signing_certs).map_err(|e| match e {
@@ -88,7 +99,9 @@ pub fn handle_slo(state: &MockState, idp: &IdpRuntime, inbound: SloInbound<'_>) 
         }),
         None => doc
             .root()
-            .map(|root| verify_enveloped(&doc, root, &sp.signing_certs).map_err(|e| (7, e.to_string())))
+            .map(|root| {
+                verify_enveloped(&doc, root, &sp.signing_certs).map_err(|e| (7, e.to_string()))
+            })
             .unwrap_or(Err((7, "no root".into()))),
     };
     if let Err((nr, detail)) = verified {
@@ -97,21 +110,49 @@ pub fn handle_slo(state: &MockState, idp: &IdpRuntime, inbound: SloInbound<'_>) 
     match msg {
         LogoutMessage::Response(r) => {
             let ok = r.status.as_deref() == Some(ns::STATUS_SUCCESS);
-            let text = if ok { "Logout completato: il servizio ha chiuso la sessione." } else { "Il servizio non ha chiuso la sessione." };
+            let text = if ok {
+                "Logout completato: il servizio ha chiuso la sessione."
+            } else {
+                "Il servizio non ha chiuso la sessione."
+            };
             SloAnswer::Html {
                 status: 200,
-                html: pages::message(Some(idp), "Logout", &format!("{text} (status {:?})", r.status)),
+                html: pages::message(
+                    Some(idp),
+                    "Logout",
+                    &format!("{text} (status {:?})", r.status),
+                ),
             }
         }
         LogoutMessage::Request(r) => {
             let name_id = r.name_id.clone().unwrap_or_default();
-            let ended = state.end_session(|s| s.provider == idp.provider.id && s.sp_entity_id == sp.entity_id && s.name_id == name_id);
-            let status = if ended.is_some() { ns::STATUS_SUCCESS } else { ns::STATUS_REQUESTER };
-            let binding = if redirect.is_some() { ns::BINDING_REDIRECT } else { ns::BINDING_POST };
-            let Some(endpoint) = sp.slo_endpoint(binding) else {
-                return error_page(Some(idp), 3, "the SP metadata has no SingleLogoutService on HTTP-POST or HTTP-Redirect").into();
+            let ended = state.end_session(|s| {
+                s.provider == idp.provider.id
+                    && s.sp_entity_id == sp.entity_id
+                    && s.name_id == name_id
+            });
+            let status = if ended.is_some() {
+                ns::STATUS_SUCCESS
+            } else {
+                ns::STATUS_REQUESTER
             };
-            let dest = endpoint.response_location.clone().unwrap_or_else(|| endpoint.location.clone());
+            let binding = if redirect.is_some() {
+                ns::BINDING_REDIRECT
+            } else {
+                ns::BINDING_POST
+            };
+            let Some(endpoint) = sp.slo_endpoint(binding) else {
+                return error_page(
+                    Some(idp),
+                    3,
+                    "the SP metadata has no SingleLogoutService on HTTP-POST or HTTP-Redirect",
+                )
+                .into();
+            };
+            let dest = endpoint
+                .response_location
+                .clone()
+                .unwrap_or_else(|| endpoint.location.clone());
             let id = state.ids.saml_id();
             let xml = logout_response_xml(
                 &id,
@@ -121,28 +162,51 @@ pub fn handle_slo(state: &MockState, idp: &IdpRuntime, inbound: SloInbound<'_>) 
                 &idp.entity_id,
                 status,
             );
-            send(idp, &endpoint.binding, &dest, MessageKind::Response, &xml, &id, relay.as_deref())
+            send(
+                idp,
+                &endpoint.binding,
+                &dest,
+                MessageKind::Response,
+                &xml,
+                &id,
+                relay.as_deref(),
+            )
         }
     }
 }
 
 /// Starts an IdP-initiated logout of the session with `session_index` (or the newest session
 /// at this provider): a signed LogoutRequest posted to the SP's SLO endpoint.
-pub fn idp_initiated(state: &MockState, idp: &IdpRuntime, session_index: Option<&str>) -> SloAnswer {
+pub fn idp_initiated(
+    state: &MockState,
+    idp: &IdpRuntime,
+    session_index: Option<&str>,
+) -> SloAnswer {
     let sessions = state.sessions();
     let Some(session) = sessions
         .iter()
         .rev()
-        .find(|s| s.provider == idp.provider.id && session_index.is_none_or(|i| i == s.session_index))
+        .find(|s| {
+            s.provider == idp.provider.id && session_index.is_none_or(|i| i == s.session_index)
+        })
         .cloned()
     else {
         return SloAnswer::Html {
             status: 404,
-            html: pages::message(Some(idp), "Logout", "Nessuna sessione aperta presso questo gestore. No open session at this provider."),
+            html: pages::message(
+                Some(idp),
+                "Logout",
+                "Nessuna sessione aperta presso questo gestore. No open session at this provider.",
+            ),
         };
     };
     let Some(sp) = state.sp(&session.sp_entity_id) else {
-        return error_page(Some(idp), 10, "the SP of this session is no longer registered").into();
+        return error_page(
+            Some(idp),
+            10,
+            "the SP of this session is no longer registered",
+        )
+        .into();
     };
     let Some(endpoint) = sp.slo_endpoint(ns::BINDING_POST) else {
         return error_page(Some(idp), 3, "the SP metadata has no SingleLogoutService").into();
@@ -158,10 +222,26 @@ pub fn idp_initiated(state: &MockState, idp: &IdpRuntime, session_index: Option<
         name_qualifier: &idp.entity_id,
         session_index: &session.session_index,
     });
-    send(idp, &endpoint.binding, &endpoint.location, MessageKind::Request, &xml, &id, None)
+    send(
+        idp,
+        &endpoint.binding,
+        &endpoint.location,
+        MessageKind::Request,
+        &xml,
+        &id,
+        None,
+    )
 }
 
-fn send(idp: &IdpRuntime, binding: &str, dest: &str, kind: MessageKind, xml: &str, id: &str, relay: Option<&str>) -> SloAnswer {
+fn send(
+    idp: &IdpRuntime,
+    binding: &str,
+    dest: &str,
+    kind: MessageKind,
+    xml: &str,
+    id: &str,
+    relay: Option<&str>,
+) -> SloAnswer {
     if binding == ns::BINDING_REDIRECT {
         let q = encode_redirect(kind, xml, relay, Some(&idp.key));
         let sep = if dest.contains('?') { '&' } else { '?' };

@@ -154,11 +154,21 @@ const MAX_RECEIVED: usize = 10_000;
 
 impl MockState {
     /// Builds the providers for `base_url` and signs their metadata once.
-    pub fn new(fixtures: Fixtures, config: IdpConfig, clock: SharedClock, ids: IdGenerator, base_url: &str) -> Result<Self, StateError> {
+    pub fn new(
+        fixtures: Fixtures,
+        config: IdpConfig,
+        clock: SharedClock,
+        ids: IdGenerator,
+        base_url: &str,
+    ) -> Result<Self, StateError> {
         let base = base_url.trim_end_matches('/').to_string();
         let mut idps = Vec::new();
         for p in &fixtures.providers {
-            let key = fixtures.keys.get(&p.id).cloned().ok_or_else(|| StateError::NoKey(p.id.clone()))?;
+            let key = fixtures
+                .keys
+                .get(&p.id)
+                .cloned()
+                .ok_or_else(|| StateError::NoKey(p.id.clone()))?;
             let root = format!("{base}/idp/{}", p.id);
             let entity_id = match config.entity_ids {
                 EntityIds::Local => root.clone(),
@@ -177,9 +187,18 @@ impl MockState {
             rt.metadata = idp_metadata(&describe(&rt), &rt.key)?;
             idps.push(rt);
         }
-        let registry_key = fixtures.keys.get("registry").cloned().ok_or_else(|| StateError::NoKey("registry".into()))?;
+        let registry_key = fixtures
+            .keys
+            .get("registry")
+            .cloned()
+            .ok_or_else(|| StateError::NoKey("registry".into()))?;
         let descriptions: Vec<_> = idps.iter().map(describe).collect();
-        let registry_xml = aggregate_metadata(REGISTRY_NAME, "_spid_harness_registry", &descriptions, &registry_key)?;
+        let registry_xml = aggregate_metadata(
+            REGISTRY_NAME,
+            "_spid_harness_registry",
+            &descriptions,
+            &registry_key,
+        )?;
         Ok(Self {
             config,
             clock,
@@ -205,37 +224,58 @@ impl MockState {
     pub fn register_sp(&self, xml: &str) -> Result<String, SpMetadataError> {
         let sp = SpMetadata::parse(xml)?;
         let id = sp.entity_id.clone();
-        self.sps.write().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), Arc::new(sp));
+        self.sps
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), Arc::new(sp));
         Ok(id)
     }
 
     /// A registered SP by entityID.
     pub fn sp(&self, entity_id: &str) -> Option<Arc<SpMetadata>> {
-        self.sps.read().unwrap_or_else(|e| e.into_inner()).get(entity_id).cloned()
+        self.sps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(entity_id)
+            .cloned()
     }
 
     /// The entityIDs of every registered SP.
     pub fn sp_ids(&self) -> Vec<String> {
-        let mut ids: Vec<_> = self.sps.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
+        let mut ids: Vec<_> = self
+            .sps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
         ids.sort();
         ids
     }
 
     /// Queues a scripted login.
     pub fn push_script(&self, s: ScriptedLogin) {
-        self.script.lock().unwrap_or_else(|e| e.into_inner()).push_back(s);
+        self.script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(s);
     }
 
     /// Takes the first scripted login meant for `provider`, if any.
     pub fn take_script(&self, provider: &str) -> Option<ScriptedLogin> {
         let mut q = self.script.lock().unwrap_or_else(|e| e.into_inner());
-        let pos = q.iter().position(|s| s.provider.as_deref().is_none_or(|p| p == provider))?;
+        let pos = q
+            .iter()
+            .position(|s| s.provider.as_deref().is_none_or(|p| p == provider))?;
         q.remove(pos)
     }
 
     /// Drops every scripted login not yet used.
     pub fn clear_script(&self) {
-        self.script.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Stores a pending login and returns its token; the oldest is evicted beyond the bound.
@@ -255,12 +295,23 @@ impl MockState {
 
     /// A pending login by token.
     pub fn pending(&self, token: &str) -> Option<PendingLogin> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).0.get(token).cloned()
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .get(token)
+            .cloned()
     }
 
     /// Replaces a pending login.
     pub fn update_pending(&self, token: &str, login: PendingLogin) {
-        if let Some(slot) = self.pending.lock().unwrap_or_else(|e| e.into_inner()).0.get_mut(token) {
+        if let Some(slot) = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .get_mut(token)
+        {
             *slot = login;
         }
     }
@@ -274,7 +325,10 @@ impl MockState {
 
     /// Records a session after a successful login.
     pub fn add_session(&self, s: IdpSession) {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner()).push(s);
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(s);
     }
 
     /// Ends the session matching `pred`; returns it.
@@ -286,7 +340,10 @@ impl MockState {
 
     /// The sessions open now.
     pub fn sessions(&self) -> Vec<IdpSession> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Logs a received request.
@@ -300,12 +357,20 @@ impl MockState {
 
     /// The requests received so far.
     pub fn received(&self) -> Vec<ReceivedRequest> {
-        self.received.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Forgets the received requests.
     pub fn clear_received(&self) {
-        self.received.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 

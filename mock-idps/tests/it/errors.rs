@@ -16,16 +16,36 @@ use rstest::rstest;
 /// Asserts an error Response: signed, no Assertion, top/sub status and message of `nr`.
 pub fn assert_status(xml: &str, nr: u8) {
     let code = ErrorCode::get(nr).unwrap();
-    let Delivery::Response { top, sub } = code.delivery else { panic!("nr{nr} is a page code") };
+    let Delivery::Response { top, sub } = code.delivery else {
+        panic!("nr{nr} is a page code")
+    };
     let doc = XmlDoc::parse(xml).unwrap();
     let root = doc.root().unwrap();
-    assert!(root.child(ns::ASSERTION, "Assertion").is_none(), "no Assertion on errors");
+    assert!(
+        root.child(ns::ASSERTION, "Assertion").is_none(),
+        "no Assertion on errors"
+    );
     let status = root.child(ns::PROTOCOL, "Status").unwrap();
     let top_code = status.child(ns::PROTOCOL, "StatusCode").unwrap();
-    assert_eq!(top_code.attr("Value"), Some(top), "top status of nr{nr}: {xml}");
-    assert_eq!(top_code.child(ns::PROTOCOL, "StatusCode").and_then(|c| c.attr("Value")), sub);
-    assert_eq!(status.child(ns::PROTOCOL, "StatusMessage").unwrap().text(), format!("ErrorCode nr{nr:02}"));
-    assert!(root.child(ns::DSIG, "Signature").is_some(), "error Responses are signed");
+    assert_eq!(
+        top_code.attr("Value"),
+        Some(top),
+        "top status of nr{nr}: {xml}"
+    );
+    assert_eq!(
+        top_code
+            .child(ns::PROTOCOL, "StatusCode")
+            .and_then(|c| c.attr("Value")),
+        sub
+    );
+    assert_eq!(
+        status.child(ns::PROTOCOL, "StatusMessage").unwrap().text(),
+        format!("ErrorCode nr{nr:02}")
+    );
+    assert!(
+        root.child(ns::DSIG, "Signature").is_some(),
+        "error Responses are signed"
+    );
 }
 
 /// Asserts an IdP error page for `nr` with the status the rules give.
@@ -37,7 +57,10 @@ pub fn assert_page(reply: &Reply, nr: u8) {
     match reply {
         Reply::Page { status, body } => {
             assert_eq!(*status, expected, "{body}");
-            assert!(body.contains(&format!("data-error-code=\"nr{nr:02}\"")), "page names nr{nr:02}: {body}");
+            assert!(
+                body.contains(&format!("data-error-code=\"nr{nr:02}\"")),
+                "page names nr{nr:02}: {body}"
+            );
         }
         other => panic!("expected the nr{nr:02} page, got {other:?}"),
     }
@@ -60,21 +83,59 @@ async fn send(env: &Env, req: &Req, how: How) -> Reply {
     let other = env.fed.state().idp("poste").unwrap().key.clone();
     match how {
         How::Signed(b) => env.send("namirial", req, b).await,
-        How::UnsignedRedirect => env.driver.get(&format!("{sso}?{}", encode_redirect(MessageKind::Request, &req.xml(), None, None))).await,
+        How::UnsignedRedirect => {
+            env.driver
+                .get(&format!(
+                    "{sso}?{}",
+                    encode_redirect(MessageKind::Request, &req.xml(), None, None)
+                ))
+                .await
+        }
         How::UnsignedPost => env.driver.post_request(&sso, &req.xml(), None).await,
-        How::WrongKeyRedirect => env.driver.get(&format!("{sso}?{}", encode_redirect(MessageKind::Request, &req.xml(), None, Some(&other)))).await,
+        How::WrongKeyRedirect => {
+            env.driver
+                .get(&format!(
+                    "{sso}?{}",
+                    encode_redirect(MessageKind::Request, &req.xml(), None, Some(&other))
+                ))
+                .await
+        }
         How::WrongKeyPost => {
-            let signed = mock_idps::saml::dsig::sign_enveloped(&req.xml(), req.id.as_deref().unwrap(), &other).unwrap();
+            let signed = mock_idps::saml::dsig::sign_enveloped(
+                &req.xml(),
+                req.id.as_deref().unwrap(),
+                &other,
+            )
+            .unwrap();
             env.driver.post_request(&sso, &signed, None).await
         }
         How::RedirectMethodOnPost => {
-            let q = encode_redirect(MessageKind::Request, &req.xml(), None, Some(&env.driver.key));
-            let resp = env.driver.client.post(format!("{sso}?{q}")).form(&[("x", "1")]).send().await.unwrap();
+            let q = encode_redirect(
+                MessageKind::Request,
+                &req.xml(),
+                None,
+                Some(&env.driver.key),
+            );
+            let resp = env
+                .driver
+                .client
+                .post(format!("{sso}?{q}"))
+                .form(&[("x", "1")])
+                .send()
+                .await
+                .unwrap();
             let status = resp.status().as_u16();
             sp::read_reply(status, resp.text().await.unwrap())
         }
         How::PostWithoutRequest => {
-            let resp = env.driver.client.post(&sso).form(&[("RelayState", "x")]).send().await.unwrap();
+            let resp = env
+                .driver
+                .client
+                .post(&sso)
+                .form(&[("RelayState", "x")])
+                .send()
+                .await
+                .unwrap();
             let status = resp.status().as_u16();
             sp::read_reply(status, resp.text().await.unwrap())
         }
@@ -94,7 +155,11 @@ fn none(_: &mut Req) {}
 #[case::nr10_missing_issuer(10, How::Signed(Binding::Post), |r: &mut Req| r.issuer = None)]
 #[case::nr10_issuer_format(10, How::Signed(Binding::Redirect), |r: &mut Req| r.issuer_format = Some(ns::NAMEID_TRANSIENT.into()))]
 #[tokio::test]
-async fn request_errors_on_an_idp_page(#[case] nr: u8, #[case] how: How, #[case] mutate: fn(&mut Req)) {
+async fn request_errors_on_an_idp_page(
+    #[case] nr: u8,
+    #[case] how: How,
+    #[case] mutate: fn(&mut Req),
+) {
     let env = Env::start().await;
     let mut req = env.req("namirial", Level::L2);
     mutate(&mut req);
@@ -128,7 +193,11 @@ async fn request_errors_on_an_idp_page(#[case] nr: u8, #[case] how: How, #[case]
 #[case::nr18_unknown_index(18, |r: &mut Req| r.attr_index = Some("7".into()))]
 #[case::nr18_malformed(18, |r: &mut Req| r.attr_index = Some("x".into()))]
 #[tokio::test]
-async fn request_errors_in_a_response(#[case] nr: u8, #[case] mutate: fn(&mut Req), #[values(Binding::Redirect, Binding::Post)] binding: Binding) {
+async fn request_errors_in_a_response(
+    #[case] nr: u8,
+    #[case] mutate: fn(&mut Req),
+    #[values(Binding::Redirect, Binding::Post)] binding: Binding,
+) {
     let env = Env::start().await;
     let mut req = env.req("namirial", Level::L2);
     mutate(&mut req);
@@ -149,7 +218,10 @@ async fn request_errors_in_a_response(#[case] nr: u8, #[case] mutate: fn(&mut Re
 #[tokio::test]
 async fn not_an_authn_request_is_nr08_page() {
     let env = Env::start().await;
-    let reply = env.driver.post_request(&env.sso("aruba"), "<x:Other xmlns:x=\"urn:x\"/>", None).await;
+    let reply = env
+        .driver
+        .post_request(&env.sso("aruba"), "<x:Other xmlns:x=\"urn:x\"/>", None)
+        .await;
     assert_page(&reply, 8);
 }
 
@@ -168,15 +240,40 @@ async fn nr19_after_three_wrong_passwords() {
     let token = start_login(&env, "aruba", &req).await;
     let root = env.root("aruba");
     for attempt in 1..=2 {
-        match env.driver.step(&root, &[("token", &token), ("username", "mario.rossi"), ("password", "nope")]).await {
+        match env
+            .driver
+            .step(
+                &root,
+                &[
+                    ("token", &token),
+                    ("username", "mario.rossi"),
+                    ("password", "nope"),
+                ],
+            )
+            .await
+        {
             Reply::Page { body, status } => {
                 assert_eq!(status, 200);
-                assert!(body.contains(&format!("tentativo {attempt} di 3")), "{body}");
+                assert!(
+                    body.contains(&format!("tentativo {attempt} di 3")),
+                    "{body}"
+                );
             }
             other => panic!("{other:?}"),
         }
     }
-    let xml = env.driver.step(&root, &[("token", &token), ("username", "mario.rossi"), ("password", "nope")]).await.response();
+    let xml = env
+        .driver
+        .step(
+            &root,
+            &[
+                ("token", &token),
+                ("username", "mario.rossi"),
+                ("password", "nope"),
+            ],
+        )
+        .await
+        .response();
     assert_status(&xml, 19);
 }
 
@@ -184,7 +281,10 @@ async fn nr19_after_three_wrong_passwords() {
 async fn nr20_user_without_the_level() {
     let env = Env::start().await;
     let req = env.req("poste", Level::L2);
-    let xml = env.login_via_pages("poste", &req, Binding::Redirect, user_at(Level::L1)).await.response();
+    let xml = env
+        .login_via_pages("poste", &req, Binding::Redirect, user_at(Level::L1))
+        .await
+        .response();
     assert_status(&xml, 20);
 }
 
@@ -196,7 +296,14 @@ async fn nr21_timeout_on_the_clock() {
     env.clock.advance(time::Duration::minutes(6));
     let reply = env
         .driver
-        .step(&env.root("sielte"), &[("token", &token), ("username", "luca.ferrari"), ("password", "Password123!")])
+        .step(
+            &env.root("sielte"),
+            &[
+                ("token", &token),
+                ("username", "luca.ferrari"),
+                ("password", "Password123!"),
+            ],
+        )
         .await;
     assert_status(&reply.response(), 21);
 }
@@ -207,9 +314,23 @@ async fn nr22_consent_denied() {
     let req = env.req("tim", Level::L1);
     let token = start_login(&env, "tim", &req).await;
     let root = env.root("tim");
-    let consent = env.driver.step(&root, &[("token", &token), ("username", "luca.ferrari"), ("password", "Password123!")]).await;
+    let consent = env
+        .driver
+        .step(
+            &root,
+            &[
+                ("token", &token),
+                ("username", "luca.ferrari"),
+                ("password", "Password123!"),
+            ],
+        )
+        .await;
     assert!(matches!(&consent, Reply::Page { body, .. } if body.contains("consent-form")));
-    let xml = env.driver.step(&root, &[("token", &token), ("action", "deny")]).await.response();
+    let xml = env
+        .driver
+        .step(&root, &[("token", &token), ("action", "deny")])
+        .await
+        .response();
     assert_status(&xml, 22);
 }
 
@@ -220,7 +341,10 @@ async fn nr22_consent_denied() {
 async fn nr23_suspended_or_revoked(#[case] user: &str) {
     let env = Env::start().await;
     let req = env.req("aruba", Level::L2);
-    let xml = env.login_via_pages("aruba", &req, Binding::Redirect, user).await.response();
+    let xml = env
+        .login_via_pages("aruba", &req, Binding::Redirect, user)
+        .await
+        .response();
     assert_status(&xml, 23);
 }
 
@@ -229,7 +353,14 @@ async fn nr25_cancel() {
     let env = Env::start().await;
     let req = env.req("etna", Level::L2);
     let token = start_login(&env, "etna", &req).await;
-    let xml = env.driver.step(&env.root("etna"), &[("token", &token), ("action", "cancel")]).await.response();
+    let xml = env
+        .driver
+        .step(
+            &env.root("etna"),
+            &[("token", &token), ("action", "cancel")],
+        )
+        .await
+        .response();
     assert_status(&xml, 25);
 }
 
@@ -242,7 +373,10 @@ async fn nr30_purpose(#[case] purpose: &str, #[case] user: &str, #[case] nr: Opt
     let env = Env::start().await;
     let mut req = env.req("infocamere", Level::L2);
     req.purpose = Some(purpose.into());
-    let xml = env.login_via_pages("infocamere", &req, Binding::Post, user).await.response();
+    let xml = env
+        .login_via_pages("infocamere", &req, Binding::Post, user)
+        .await
+        .response();
     match nr {
         Some(nr) => assert_status(&xml, nr),
         None => assert!(xml.contains(ns::STATUS_SUCCESS)),
@@ -261,11 +395,22 @@ async fn nr30_purpose(#[case] purpose: &str, #[case] user: &str, #[case] nr: Opt
 async fn scripted_outcomes_via_the_admin_api(#[case] outcome: &str, #[case] nr: u8) {
     let env = Env::start().await;
     let admin = format!("{}/admin/next-login", env.fed.base_url());
-    let body = serde_json::json!({ "provider": "lepida", "user": "mario.rossi", "outcome": outcome });
-    let resp = env.driver.client.post(&admin).json(&body).send().await.unwrap();
+    let body =
+        serde_json::json!({ "provider": "lepida", "user": "mario.rossi", "outcome": outcome });
+    let resp = env
+        .driver
+        .client
+        .post(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
     let req = env.req("lepida", Level::L2);
-    assert_status(&env.send("lepida", &req, Binding::Redirect).await.response(), nr);
+    assert_status(
+        &env.send("lepida", &req, Binding::Redirect).await.response(),
+        nr,
+    );
 }
 
 #[tokio::test]
@@ -277,11 +422,25 @@ async fn admin_api_refuses_bad_scripts() {
         serde_json::json!({ "user": "mario.rossi", "provider": "posteid" }),
         serde_json::json!({ "user": "mario.rossi", "outcome": "maybe" }),
     ] {
-        let resp = env.driver.client.post(&admin).json(&body).send().await.unwrap();
+        let resp = env
+            .driver
+            .client
+            .post(&admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status().as_u16(), 400);
         let text = resp.text().await.unwrap();
         assert!(text.contains("error"), "{text}");
     }
-    let resp = env.driver.client.post(format!("{}/admin/sp-metadata", env.fed.base_url())).body("not xml").send().await.unwrap();
+    let resp = env
+        .driver
+        .client
+        .post(format!("{}/admin/sp-metadata", env.fed.base_url()))
+        .body("not xml")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
 }

@@ -23,30 +23,53 @@ pub fn check_success(env: &Env, provider: &str, xml: &str, level: Level, acs: &s
     let root = doc.root().unwrap();
     let cert = [idp.key.trusted_cert()];
     verify_enveloped(&doc, root, &cert).expect("Response signature");
-    let a = root.child(ns::ASSERTION, "Assertion").expect("an Assertion");
+    let a = root
+        .child(ns::ASSERTION, "Assertion")
+        .expect("an Assertion");
     verify_enveloped(&doc, a, &cert).expect("Assertion signature");
     assert_eq!(root.attr("Destination"), Some(acs));
     assert_eq!(root.attr("InResponseTo"), Some("_req0123456789abcdef"));
-    let status = root.child(ns::PROTOCOL, "Status").unwrap().child(ns::PROTOCOL, "StatusCode").unwrap();
+    let status = root
+        .child(ns::PROTOCOL, "Status")
+        .unwrap()
+        .child(ns::PROTOCOL, "StatusCode")
+        .unwrap();
     assert_eq!(status.attr("Value"), Some(ns::STATUS_SUCCESS));
     let issuer = a.child(ns::ASSERTION, "Issuer").unwrap();
     assert_eq!(issuer.text(), idp.entity_id);
     assert_eq!(issuer.attr("Format"), Some(ns::NAMEID_ENTITY));
-    let name_id = a.child(ns::ASSERTION, "Subject").unwrap().child(ns::ASSERTION, "NameID").unwrap();
+    let name_id = a
+        .child(ns::ASSERTION, "Subject")
+        .unwrap()
+        .child(ns::ASSERTION, "NameID")
+        .unwrap();
     assert_eq!(name_id.attr("Format"), Some(ns::NAMEID_TRANSIENT));
     assert_eq!(name_id.attr("NameQualifier"), Some(idp.entity_id.as_str()));
     let scd = a.descendants(ns::ASSERTION, "SubjectConfirmationData")[0];
     assert_eq!(scd.attr("Recipient"), Some(acs));
-    assert_eq!(a.descendants(ns::ASSERTION, "Audience")[0].text(), sp::SP_ENTITY);
+    assert_eq!(
+        a.descendants(ns::ASSERTION, "Audience")[0].text(),
+        sp::SP_ENTITY
+    );
     let stmt = a.child(ns::ASSERTION, "AuthnStatement").unwrap();
-    assert_eq!(stmt.attr("SessionIndex").is_some(), level == Level::L1, "SessionIndex only at L1");
-    assert_eq!(a.descendants(ns::ASSERTION, "AuthnContextClassRef")[0].text(), level.uri());
+    assert_eq!(
+        stmt.attr("SessionIndex").is_some(),
+        level == Level::L1,
+        "SessionIndex only at L1"
+    );
+    assert_eq!(
+        a.descendants(ns::ASSERTION, "AuthnContextClassRef")[0].text(),
+        level.uri()
+    );
     let names: Vec<String> = a
         .descendants(ns::ASSERTION, "Attribute")
         .iter()
         .map(|n| n.attr("Name").unwrap().to_string())
         .collect();
-    assert!(names.iter().all(|n| ATTRS0.contains(&n.as_str())), "only requested attributes: {names:?}");
+    assert!(
+        names.iter().all(|n| ATTRS0.contains(&n.as_str())),
+        "only requested attributes: {names:?}"
+    );
     assert_eq!(names.len(), ATTRS0.len());
 }
 
@@ -77,7 +100,9 @@ async fn every_provider_at_every_level_it_offers() {
 async fn a_level_above_the_provider_gives_nr20() {
     let env = Env::start().await;
     let req = env.req("infocert", Level::L3);
-    let reply = env.login_via_pages("infocert", &req, Binding::Redirect, "francesca.romano").await;
+    let reply = env
+        .login_via_pages("infocert", &req, Binding::Redirect, "francesca.romano")
+        .await;
     crate::errors::assert_status(&reply.response(), 20);
 }
 
@@ -86,7 +111,10 @@ async fn comparison_better_gives_the_next_level() {
     let env = Env::start().await;
     let mut req = env.req("poste", Level::L2);
     req.comparison = Some("better".into());
-    let xml = env.login_via_pages("poste", &req, Binding::Post, "francesca.romano").await.response();
+    let xml = env
+        .login_via_pages("poste", &req, Binding::Post, "francesca.romano")
+        .await
+        .response();
     assert!(xml.contains(Level::L3.uri()));
 }
 
@@ -98,7 +126,10 @@ async fn the_acs_url_with_post_binding_is_honoured() {
     req.acs_url = Some(sp::ACS1.into());
     req.protocol_binding = Some(ns::BINDING_POST.into());
     let user = user_at(Level::L1);
-    match env.login_via_pages("lepida", &req, Binding::Redirect, user).await {
+    match env
+        .login_via_pages("lepida", &req, Binding::Redirect, user)
+        .await
+    {
         Reply::Response { acs, .. } => assert_eq!(acs, sp::ACS1),
         other => panic!("{other:?}"),
     }

@@ -57,30 +57,68 @@ impl Env {
     }
 
     pub async fn send(&self, provider: &str, req: &Req, binding: Binding) -> Reply {
-        self.driver.send(&self.sso(provider), req, binding, Some("rs-opaque-1")).await
+        self.driver
+            .send(&self.sso(provider), req, binding, Some("rs-opaque-1"))
+            .await
     }
 
     /// Logs `user` in at `provider` through every page; returns the final answer.
-    pub async fn login_via_pages(&self, provider: &str, req: &Req, binding: Binding, user: &str) -> Reply {
-        let password = self.fed.state().fixtures.user(user).map(|u| u.password.clone()).unwrap_or_default();
+    pub async fn login_via_pages(
+        &self,
+        provider: &str,
+        req: &Req,
+        binding: Binding,
+        user: &str,
+    ) -> Reply {
+        let password = self
+            .fed
+            .state()
+            .fixtures
+            .user(user)
+            .map(|u| u.password.clone())
+            .unwrap_or_default();
         let reply = self.send(provider, req, binding).await;
-        let Reply::Page { body, .. } = reply else { return reply };
+        let Reply::Page { body, .. } = reply else {
+            return reply;
+        };
         let token = sp::field(&body, "token").expect("login page has a token");
         let root = self.root(provider);
         let mut reply = self
             .driver
-            .step(&root, &[("token", &token), ("username", user), ("password", &password), ("action", "continue")])
+            .step(
+                &root,
+                &[
+                    ("token", &token),
+                    ("username", user),
+                    ("password", &password),
+                    ("action", "continue"),
+                ],
+            )
             .await;
         for _ in 0..3 {
-            let Reply::Page { body, .. } = &reply else { return reply };
+            let Reply::Page { body, .. } = &reply else {
+                return reply;
+            };
             reply = if body.contains("id=\"otp-form\"") {
                 let otp = sp::between(body, "<output id=\"simulated-otp\">", "<").unwrap();
-                self.driver.step(&root, &[("token", &token), ("otp", &otp)]).await
+                self.driver
+                    .step(&root, &[("token", &token), ("otp", &otp)])
+                    .await
             } else if body.contains("id=\"device-form\"") {
-                let pin = self.fed.state().fixtures.user(user).and_then(|u| u.device_pin.clone()).unwrap();
-                self.driver.step(&root, &[("token", &token), ("pin", &pin)]).await
+                let pin = self
+                    .fed
+                    .state()
+                    .fixtures
+                    .user(user)
+                    .and_then(|u| u.device_pin.clone())
+                    .unwrap();
+                self.driver
+                    .step(&root, &[("token", &token), ("pin", &pin)])
+                    .await
             } else if body.contains("id=\"consent-form\"") {
-                self.driver.step(&root, &[("token", &token), ("action", "continue")]).await
+                self.driver
+                    .step(&root, &[("token", &token), ("action", "continue")])
+                    .await
             } else {
                 return reply;
             };

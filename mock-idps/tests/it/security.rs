@@ -5,7 +5,9 @@ use crate::errors::assert_page;
 use crate::sp::{Binding, Reply};
 use crate::Env;
 use base64::Engine;
-use mock_idps::saml::binding::{decode_post, decode_redirect, encode_redirect, url_encode, MessageKind};
+use mock_idps::saml::binding::{
+    decode_post, decode_redirect, encode_redirect, url_encode, MessageKind,
+};
 use mock_idps::saml::dsig::sign_enveloped;
 use mock_idps::saml::xml_read::XmlDoc;
 use mock_idps::spid::level::Level;
@@ -32,10 +34,23 @@ async fn a_wrapped_authn_request_is_refused() {
         genuine,
         &forged_xml[issuer_end..]
     );
-    let reply = env.driver.post_request(&env.sso("aruba"), &wrapped, None).await;
+    let reply = env
+        .driver
+        .post_request(&env.sso("aruba"), &wrapped, None)
+        .await;
     assert_page(&reply, 7);
-    assert!(env.fed.received_requests()[0].detail.as_deref().unwrap().contains("wrapping")
-        || env.fed.received_requests()[0].detail.as_deref().unwrap().contains("verify"));
+    assert!(
+        env.fed.received_requests()[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("wrapping")
+            || env.fed.received_requests()[0]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("verify")
+    );
 }
 
 #[tokio::test]
@@ -44,11 +59,22 @@ async fn a_redirect_query_in_lowercase_hex_verifies() {
     let env = Env::start().await;
     let req = env.req("aruba", Level::L1);
     let q = encode_redirect(MessageKind::Request, &req.xml(), Some("a/b+c"), None);
-    let lower = lowercase_hex(&q) + "&SigAlg=" + &lowercase_hex(&url_encode(mock_idps::saml::ns::SIG_RSA_SHA256));
+    let lower = lowercase_hex(&q)
+        + "&SigAlg="
+        + &lowercase_hex(&url_encode(mock_idps::saml::ns::SIG_RSA_SHA256));
     let sig = env.driver.key.sign_rsa_sha256(lower.as_bytes());
-    let full = format!("{lower}&Signature={}", lowercase_hex(&url_encode(&base64::engine::general_purpose::STANDARD.encode(sig))));
+    let full = format!(
+        "{lower}&Signature={}",
+        lowercase_hex(&url_encode(
+            &base64::engine::general_purpose::STANDARD.encode(sig)
+        ))
+    );
     assert_ne!(full, full.to_uppercase());
-    match env.driver.get(&format!("{}?{full}", env.sso("aruba"))).await {
+    match env
+        .driver
+        .get(&format!("{}?{full}", env.sso("aruba")))
+        .await
+    {
         Reply::Page { status, body } => {
             assert_eq!(status, 200);
             assert!(body.contains("login-form"), "{body}");
@@ -77,9 +103,17 @@ fn lowercase_hex(q: &str) -> String {
 async fn missing_sig_alg_is_nr04_not_a_panic() {
     let env = Env::start().await;
     let req = env.req("poste", Level::L1);
-    let q = encode_redirect(MessageKind::Request, &req.xml(), None, Some(&env.driver.key));
+    let q = encode_redirect(
+        MessageKind::Request,
+        &req.xml(),
+        None,
+        Some(&env.driver.key),
+    );
     let without_alg: Vec<&str> = q.split('&').filter(|p| !p.starts_with("SigAlg=")).collect();
-    let reply = env.driver.get(&format!("{}?{}", env.sso("poste"), without_alg.join("&"))).await;
+    let reply = env
+        .driver
+        .get(&format!("{}?{}", env.sso("poste"), without_alg.join("&")))
+        .await;
     assert_page(&reply, 4);
 }
 
@@ -90,7 +124,11 @@ async fn an_inflation_bomb_is_refused() {
     let q = encode_redirect(MessageKind::Request, &bomb, None, None);
     let reply = env.driver.get(&format!("{}?{q}", env.sso("poste"))).await;
     assert_page(&reply, 4);
-    assert!(env.fed.received_requests()[0].detail.as_deref().unwrap().contains("256 KiB"));
+    assert!(env.fed.received_requests()[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("256 KiB"));
 }
 
 #[rstest::rstest]
@@ -101,13 +139,21 @@ async fn dtd_and_entities_are_refused(#[case] xml: &str) {
     let env = Env::start().await;
     let reply = env.driver.post_request(&env.sso("poste"), xml, None).await;
     assert_page(&reply, 8);
-    assert!(env.fed.received_requests()[0].detail.as_deref().unwrap().contains("DOCTYPE"));
+    assert!(env.fed.received_requests()[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("DOCTYPE"));
 }
 
 #[tokio::test]
 async fn unknown_provider_is_a_clear_404() {
     let env = Env::start().await;
-    match env.driver.get(&format!("{}/idp/posteid/metadata", env.fed.base_url())).await {
+    match env
+        .driver
+        .get(&format!("{}/idp/posteid/metadata", env.fed.base_url()))
+        .await
+    {
         Reply::Page { status, body } => {
             assert_eq!(status, 404);
             assert!(body.contains("poste") && body.contains("posteid"), "{body}");

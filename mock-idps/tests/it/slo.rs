@@ -13,7 +13,10 @@ use mock_idps::spid::level::Level;
 
 async fn logged_in(env: &Env, provider: &str) -> String {
     let req = env.req(provider, Level::L2);
-    let xml = env.login_via_pages(provider, &req, Binding::Redirect, user_at(Level::L2)).await.response();
+    let xml = env
+        .login_via_pages(provider, &req, Binding::Redirect, user_at(Level::L2))
+        .await
+        .response();
     let doc = XmlDoc::parse(&xml).unwrap();
     doc.root().unwrap().descendants(ns::ASSERTION, "NameID")[0].text()
 }
@@ -36,8 +39,19 @@ async fn sp_initiated_logout_on_redirect() {
     let env = Env::start().await;
     let name_id = logged_in(&env, "aruba").await;
     assert_eq!(env.fed.state().sessions().len(), 1);
-    let q = encode_redirect(MessageKind::Request, &logout_request(&env, "aruba", &name_id), Some("lo"), Some(&env.driver.key));
-    let resp = env.driver.client.get(format!("{}?{q}", env.fed.urls().providers["aruba"].slo)).send().await.unwrap();
+    let q = encode_redirect(
+        MessageKind::Request,
+        &logout_request(&env, "aruba", &name_id),
+        Some("lo"),
+        Some(&env.driver.key),
+    );
+    let resp = env
+        .driver
+        .client
+        .get(format!("{}?{q}", env.fed.urls().providers["aruba"].slo))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with(sp::SLO), "{location}");
@@ -61,25 +75,52 @@ async fn sp_initiated_logout_on_post_and_unknown_session() {
     let env = Env::start().await;
     let name_id = logged_in(&env, "poste").await;
     let slo = env.fed.urls().providers["poste"].slo.clone();
-    for (nid, expected) in [(name_id.as_str(), ns::STATUS_SUCCESS), ("_unknown", ns::STATUS_REQUESTER)] {
-        let signed = sign_enveloped(&logout_request(&env, "poste", nid), "_lo1", &env.driver.key).unwrap();
+    for (nid, expected) in [
+        (name_id.as_str(), ns::STATUS_SUCCESS),
+        ("_unknown", ns::STATUS_REQUESTER),
+    ] {
+        let signed =
+            sign_enveloped(&logout_request(&env, "poste", nid), "_lo1", &env.driver.key).unwrap();
         let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, signed);
-        let resp = env.driver.client.post(&slo).form(&[("SAMLRequest", b64)]).send().await.unwrap();
+        let resp = env
+            .driver
+            .client
+            .post(&slo)
+            .form(&[("SAMLRequest", b64)])
+            .send()
+            .await
+            .unwrap();
         let body = resp.text().await.unwrap();
         let value = sp::field(&body, "SAMLResponse").unwrap();
-        let xml = String::from_utf8(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap()).unwrap();
+        let xml = String::from_utf8(
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap(),
+        )
+        .unwrap();
         assert!(xml.contains(expected), "{xml}");
         let doc = XmlDoc::parse(&xml).unwrap();
         let idp = env.fed.state().idp("poste").unwrap();
-        mock_idps::saml::dsig::verify_enveloped(&doc, doc.root().unwrap(), &[idp.key.trusted_cert()]).unwrap();
+        mock_idps::saml::dsig::verify_enveloped(
+            &doc,
+            doc.root().unwrap(),
+            &[idp.key.trusted_cert()],
+        )
+        .unwrap();
     }
 }
 
 #[tokio::test]
 async fn unsigned_logout_is_refused() {
     let env = Env::start().await;
-    let q = encode_redirect(MessageKind::Request, &logout_request(&env, "tim", "_x"), None, None);
-    let reply = env.driver.get(&format!("{}?{q}", env.fed.urls().providers["tim"].slo)).await;
+    let q = encode_redirect(
+        MessageKind::Request,
+        &logout_request(&env, "tim", "_x"),
+        None,
+        None,
+    );
+    let reply = env
+        .driver
+        .get(&format!("{}?{q}", env.fed.urls().providers["tim"].slo))
+        .await;
     crate::errors::assert_page(&reply, 4);
 }
 
@@ -88,15 +129,25 @@ async fn idp_initiated_logout_posts_a_signed_request() {
     let env = Env::start().await;
     let name_id = logged_in(&env, "lepida").await;
     let root = env.root("lepida");
-    let resp = env.driver.client.get(format!("{root}/logout")).send().await.unwrap();
+    let resp = env
+        .driver
+        .client
+        .get(format!("{root}/logout"))
+        .send()
+        .await
+        .unwrap();
     let body = resp.text().await.unwrap();
     assert!(body.contains(&format!("action=\"{}\"", sp::SLO)), "{body}");
     let value = sp::field(&body, "SAMLRequest").unwrap();
-    let xml = String::from_utf8(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap()).unwrap();
+    let xml = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap(),
+    )
+    .unwrap();
     assert!(xml.contains(&name_id));
     let doc = XmlDoc::parse(&xml).unwrap();
     let idp = env.fed.state().idp("lepida").unwrap();
-    mock_idps::saml::dsig::verify_enveloped(&doc, doc.root().unwrap(), &[idp.key.trusted_cert()]).unwrap();
+    mock_idps::saml::dsig::verify_enveloped(&doc, doc.root().unwrap(), &[idp.key.trusted_cert()])
+        .unwrap();
     assert!(env.fed.state().sessions().is_empty());
     match env.driver.get(&format!("{root}/logout")).await {
         Reply::Page { status, .. } => assert_eq!(status, 404),

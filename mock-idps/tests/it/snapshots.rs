@@ -13,7 +13,14 @@ use time::macros::datetime;
 
 fn state() -> MockState {
     let clock: SharedClock = Arc::new(SimClock::new(datetime!(2026-01-15 10:00 UTC)));
-    MockState::new(Fixtures::embedded().unwrap(), IdpConfig::default(), clock, IdGenerator::seeded(1), "http://127.0.0.1:7000").unwrap()
+    MockState::new(
+        Fixtures::embedded().unwrap(),
+        IdpConfig::default(),
+        clock,
+        IdGenerator::seeded(1),
+        "http://127.0.0.1:7000",
+    )
+    .unwrap()
 }
 
 /// Replaces IDs, instants and signature/digest values, and breaks lines between elements.
@@ -73,12 +80,20 @@ fn success_response() {
         level: Level::L1,
         comparison: Comparison::Minimum,
         acs_url: "https://sp.example.it/acs".into(),
-        attributes: vec!["name".into(), "familyName".into(), "fiscalNumber".into(), "dateOfBirth".into()],
+        attributes: vec![
+            "name".into(),
+            "familyName".into(),
+            "fiscalNumber".into(),
+            "dateOfBirth".into(),
+        ],
         purpose: None,
     };
     let user = s.fixtures.user("niccolo.damico").unwrap();
     let plan = success_plan(
-        Issuer { entity_id: &idp.entity_id, response_issuer_format: true },
+        Issuer {
+            entity_id: &idp.entity_id,
+            response_issuer_format: true,
+        },
         &req,
         user,
         Level::L1,

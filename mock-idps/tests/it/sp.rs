@@ -16,7 +16,14 @@ pub const ACS1: &str = "https://sp.example.it/acs-alt";
 pub const SLO: &str = "https://sp.example.it/slo";
 
 /// Attributes of AttributeConsumingService index 0.
-pub const ATTRS0: &[&str] = &["name", "familyName", "fiscalNumber", "email", "address", "dateOfBirth"];
+pub const ATTRS0: &[&str] = &[
+    "name",
+    "familyName",
+    "fiscalNumber",
+    "email",
+    "address",
+    "dateOfBirth",
+];
 
 pub fn sp_key() -> SigningKey {
     load_key(&FixtureSource::Embedded, "keys/test-sp").unwrap()
@@ -26,11 +33,20 @@ pub fn metadata(key: &SigningKey) -> String {
     let mut w = XmlWriter::new();
     w.open(
         "md:EntityDescriptor",
-        &[("xmlns:md", ns::METADATA), ("xmlns:ds", ns::DSIG), ("entityID", SP_ENTITY), ("ID", "_sp_md")],
+        &[
+            ("xmlns:md", ns::METADATA),
+            ("xmlns:ds", ns::DSIG),
+            ("entityID", SP_ENTITY),
+            ("ID", "_sp_md"),
+        ],
     );
     w.open(
         "md:SPSSODescriptor",
-        &[("AuthnRequestsSigned", "true"), ("WantAssertionsSigned", "true"), ("protocolSupportEnumeration", ns::PROTOCOL)],
+        &[
+            ("AuthnRequestsSigned", "true"),
+            ("WantAssertionsSigned", "true"),
+            ("protocolSupportEnumeration", ns::PROTOCOL),
+        ],
     );
     w.open("md:KeyDescriptor", &[("use", "signing")])
         .open("ds:KeyInfo", &[])
@@ -39,15 +55,40 @@ pub fn metadata(key: &SigningKey) -> String {
         .close("ds:X509Data")
         .close("ds:KeyInfo")
         .close("md:KeyDescriptor");
-    w.empty("md:SingleLogoutService", &[("Binding", ns::BINDING_POST), ("Location", SLO)]);
-    w.empty("md:SingleLogoutService", &[("Binding", ns::BINDING_REDIRECT), ("Location", SLO)]);
+    w.empty(
+        "md:SingleLogoutService",
+        &[("Binding", ns::BINDING_POST), ("Location", SLO)],
+    );
+    w.empty(
+        "md:SingleLogoutService",
+        &[("Binding", ns::BINDING_REDIRECT), ("Location", SLO)],
+    );
     w.leaf("md:NameIDFormat", &[], ns::NAMEID_TRANSIENT);
     w.empty(
         "md:AssertionConsumerService",
-        &[("Binding", ns::BINDING_POST), ("Location", ACS0), ("index", "0"), ("isDefault", "true")],
+        &[
+            ("Binding", ns::BINDING_POST),
+            ("Location", ACS0),
+            ("index", "0"),
+            ("isDefault", "true"),
+        ],
     );
-    w.empty("md:AssertionConsumerService", &[("Binding", ns::BINDING_POST), ("Location", ACS1), ("index", "1")]);
-    w.empty("md:AssertionConsumerService", &[("Binding", ns::BINDING_REDIRECT), ("Location", ACS1), ("index", "2")]);
+    w.empty(
+        "md:AssertionConsumerService",
+        &[
+            ("Binding", ns::BINDING_POST),
+            ("Location", ACS1),
+            ("index", "1"),
+        ],
+    );
+    w.empty(
+        "md:AssertionConsumerService",
+        &[
+            ("Binding", ns::BINDING_REDIRECT),
+            ("Location", ACS1),
+            ("index", "2"),
+        ],
+    );
     w.open("md:AttributeConsumingService", &[("index", "0")]);
     w.leaf("md:ServiceName", &[("xml:lang", "it")], "Servizi online");
     for a in ATTRS0 {
@@ -55,14 +96,30 @@ pub fn metadata(key: &SigningKey) -> String {
     }
     w.close("md:AttributeConsumingService");
     w.open("md:AttributeConsumingService", &[("index", "1")]);
-    w.leaf("md:ServiceName", &[("xml:lang", "it")], "Solo codice fiscale");
+    w.leaf(
+        "md:ServiceName",
+        &[("xml:lang", "it")],
+        "Solo codice fiscale",
+    );
     w.empty("md:RequestedAttribute", &[("Name", "fiscalNumber")]);
     w.close("md:AttributeConsumingService");
     w.close("md:SPSSODescriptor");
     w.open("md:Organization", &[])
-        .leaf("md:OrganizationName", &[("xml:lang", "it")], "Comune di Prova")
-        .leaf("md:OrganizationDisplayName", &[("xml:lang", "it")], "Comune di Prova")
-        .leaf("md:OrganizationURL", &[("xml:lang", "it")], "https://sp.example.it")
+        .leaf(
+            "md:OrganizationName",
+            &[("xml:lang", "it")],
+            "Comune di Prova",
+        )
+        .leaf(
+            "md:OrganizationDisplayName",
+            &[("xml:lang", "it")],
+            "Comune di Prova",
+        )
+        .leaf(
+            "md:OrganizationURL",
+            &[("xml:lang", "it")],
+            "https://sp.example.it",
+        )
         .close("md:Organization");
     w.close("md:EntityDescriptor");
     w.finish()
@@ -135,18 +192,30 @@ impl Req {
             ],
         );
         if let Some(issuer) = &self.issuer {
-            w.open_opt("saml:Issuer", &[("Format", self.issuer_format.as_deref()), ("NameQualifier", Some(SP_ENTITY))])
-                .text(issuer)
-                .close("saml:Issuer");
+            w.open_opt(
+                "saml:Issuer",
+                &[
+                    ("Format", self.issuer_format.as_deref()),
+                    ("NameQualifier", Some(SP_ENTITY)),
+                ],
+            )
+            .text(issuer)
+            .close("saml:Issuer");
         }
         if let Some(p) = &self.purpose {
-            w.open("samlp:Extensions", &[]).leaf("spid:Purpose", &[], p).close("samlp:Extensions");
+            w.open("samlp:Extensions", &[])
+                .leaf("spid:Purpose", &[], p)
+                .close("samlp:Extensions");
         }
         if let Some(policy) = &self.name_id_policy {
-            w.open_opt("samlp:NameIDPolicy", &[("Format", policy.as_deref())]).close("samlp:NameIDPolicy");
+            w.open_opt("samlp:NameIDPolicy", &[("Format", policy.as_deref())])
+                .close("samlp:NameIDPolicy");
         }
         for _ in 0..self.rac_count {
-            w.open_opt("samlp:RequestedAuthnContext", &[("Comparison", self.comparison.as_deref())]);
+            w.open_opt(
+                "samlp:RequestedAuthnContext",
+                &[("Comparison", self.comparison.as_deref())],
+            );
             for c in &self.class_refs {
                 w.leaf("saml:AuthnContextClassRef", &[], c);
             }
@@ -170,14 +239,20 @@ pub enum Reply {
     /// An IdP page (login step or error page).
     Page { status: u16, body: String },
     /// An auto-posted SAMLResponse.
-    Response { acs: String, xml: String, relay: Option<String> },
+    Response {
+        acs: String,
+        xml: String,
+        relay: Option<String>,
+    },
 }
 
 impl Reply {
     pub fn response(self) -> String {
         match self {
             Reply::Response { xml, .. } => xml,
-            Reply::Page { status, body } => panic!("expected a Response, got a page ({status}): {body}"),
+            Reply::Page { status, body } => {
+                panic!("expected a Response, got a page ({status}): {body}")
+            }
         }
     }
 }
@@ -186,7 +261,9 @@ impl Reply {
 pub fn read_reply(status: u16, body: String) -> Reply {
     match field(&body, "SAMLResponse") {
         Some(v) => {
-            let xml = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(v).unwrap()).unwrap();
+            let xml =
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(v).unwrap())
+                    .unwrap();
             let acs = between(&body, "action=\"", "\"").unwrap_or_default();
             Reply::Response {
                 acs,
@@ -217,7 +294,10 @@ pub struct Driver {
 impl Driver {
     pub fn new() -> Self {
         Driver {
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             key: sp_key(),
         }
     }
@@ -231,7 +311,8 @@ impl Driver {
                 self.get(&format!("{sso}?{q}")).await
             }
             Binding::Post => {
-                let signed = sign_enveloped(&xml, req.id.as_deref().unwrap_or("_x"), &self.key).unwrap_or(xml);
+                let signed = sign_enveloped(&xml, req.id.as_deref().unwrap_or("_x"), &self.key)
+                    .unwrap_or(xml);
                 self.post_request(sso, &signed, relay).await
             }
         }
@@ -256,7 +337,13 @@ impl Driver {
 
     /// Posts a login-step form.
     pub async fn step(&self, idp_root: &str, fields: &[(&str, &str)]) -> Reply {
-        let resp = self.client.post(format!("{idp_root}/login")).form(fields).send().await.unwrap();
+        let resp = self
+            .client
+            .post(format!("{idp_root}/login"))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         read_reply(status, resp.text().await.unwrap())
     }

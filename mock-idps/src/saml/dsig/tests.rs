@@ -73,7 +73,8 @@ fn signed_response_and_assertion_verify() {
 fn another_key_does_not_verify() {
     let xml = sample_plan().sign(&key("aruba")).unwrap();
     let doc = XmlDoc::parse(&xml).unwrap();
-    let err = verify_enveloped(&doc, doc.root().unwrap(), &[key("poste").trusted_cert()]).unwrap_err();
+    let err =
+        verify_enveloped(&doc, doc.root().unwrap(), &[key("poste").trusted_cert()]).unwrap_err();
     assert!(matches!(err, DsigError::Invalid(_)), "{err:?}");
 }
 
@@ -82,7 +83,11 @@ fn tampering_breaks_the_signature() {
     let k = key("aruba");
     let xml = sample_plan().sign(&k).unwrap().replace("SpidL2", "SpidL3");
     let doc = XmlDoc::parse(&xml).unwrap();
-    let assertion = doc.root().unwrap().child(ns::ASSERTION, "Assertion").unwrap();
+    let assertion = doc
+        .root()
+        .unwrap()
+        .child(ns::ASSERTION, "Assertion")
+        .unwrap();
     assert!(verify_enveloped(&doc, assertion, &[k.trusted_cert()]).is_err());
 }
 
@@ -93,7 +98,10 @@ fn unsigned_element_is_missing() {
     plan.signed = false;
     let xml = plan.sign(&k).unwrap();
     let doc = XmlDoc::parse(&xml).unwrap();
-    assert_eq!(verify_enveloped(&doc, doc.root().unwrap(), &[k.trusted_cert()]), Err(DsigError::Missing));
+    assert_eq!(
+        verify_enveloped(&doc, doc.root().unwrap(), &[k.trusted_cert()]),
+        Err(DsigError::Missing)
+    );
 }
 
 #[test]
@@ -102,9 +110,17 @@ fn signature_of_another_node_is_wrapping() {
     let k = key("aruba");
     let signed = sample_plan().sign(&k).unwrap();
     let doc = XmlDoc::parse(&signed).unwrap();
-    let assertion = doc.root().unwrap().child(ns::ASSERTION, "Assertion").unwrap();
+    let assertion = doc
+        .root()
+        .unwrap()
+        .child(ns::ASSERTION, "Assertion")
+        .unwrap();
     let range = assertion.source_range().unwrap();
-    let sig = assertion.child(ns::DSIG, "Signature").unwrap().source_range().unwrap();
+    let sig = assertion
+        .child(ns::DSIG, "Signature")
+        .unwrap()
+        .source_range()
+        .unwrap();
     let forged = format!(
         "<samlp:Response xmlns:samlp=\"{}\" xmlns:saml=\"{}\" ID=\"_evil\">{}<samlp:Extensions>{}</samlp:Extensions></samlp:Response>",
         ns::PROTOCOL,
@@ -120,10 +136,11 @@ fn signature_of_another_node_is_wrapping() {
 #[test]
 fn sha1_is_refused() {
     let k = key("aruba");
-    let xml = sample_plan()
-        .sign(&k)
-        .unwrap()
-        .replacen(ns::SIG_RSA_SHA256, "http://www.w3.org/2000/09/xmldsig#rsa-sha1", 1);
+    let xml = sample_plan().sign(&k).unwrap().replacen(
+        ns::SIG_RSA_SHA256,
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        1,
+    );
     let doc = XmlDoc::parse(&xml).unwrap();
     let err = verify_enveloped(&doc, doc.root().unwrap(), &[k.trusted_cert()]).unwrap_err();
     assert!(matches!(err, DsigError::Algorithm(_)), "{err:?}");
@@ -137,10 +154,17 @@ fn signed_info_is_canonical_by_construction() {
     let si = doc
         .descendants(doc.document_element().unwrap())
         .into_iter()
-        .find(|n| doc.element(*n).is_some_and(|e| e.name.matches(Some(ns::DSIG), "SignedInfo")))
+        .find(|n| {
+            doc.element(*n)
+                .is_some_and(|e| e.name.matches(Some(ns::DSIG), "SignedInfo"))
+        })
         .unwrap();
     let set = NodeSet::tree_without_comments(si, &doc);
-    let c14n = bergshamra::c14n::canonicalize_doc(&doc, C14nMode::Exclusive, Some(&set), &[] as &[&str]).unwrap();
+    let c14n =
+        bergshamra::c14n::canonicalize_doc(&doc, C14nMode::Exclusive, Some(&set), &[] as &[&str])
+            .unwrap();
     let text = String::from_utf8(c14n).unwrap();
-    assert!(text.starts_with("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:CanonicalizationMethod"));
+    assert!(text.starts_with(
+        "<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:CanonicalizationMethod"
+    ));
 }
