@@ -1,7 +1,12 @@
 //! spid-harness: test a relying service's login path against mock SPID identity providers.
 //!
-//! The binary's commands live in [`cli`]; exit codes in [`exit`].
+//! [`browser`] drives a login path as a browser would, [`oracle`] decides whether the service
+//! accepted it, [`report`] renders results; the binary's commands live in [`cli`], exit codes in
+//! [`exit`].
 
+pub mod browser;
 pub mod cli;
 pub mod exit;
+pub mod oracle;
+pub mod report;
 pub mod serve;

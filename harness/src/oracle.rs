@@ -1,0 +1,208 @@
+//! Decides whether the service accepted or refused a login, and says why with the evidence.
+//!
+//! The rule is configurable: a probe of a protected page after the login (the default when one is
+//! given), the final status, the final URL, a cookie set after the ACS, or a body pattern. Without
+//! any, a login counts only if the ACS answered with a redirect or a new cookie and the final page
+//! is not an error: a friendly error page served with 200 is never mistaken for a login.
+
+use crate::browser::{Browser, HopKind, Trace};
+use serde::Serialize;
+
+/// How the oracle decides.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OracleConfig {
+    /// GET this URL with the browser's cookies after the login: 2xx means logged in.
+    pub probe_url: Option<String>,
+    /// Accepted only if the final status is one of these.
+    pub final_status: Option<Vec<u16>>,
+    /// Accepted only if the final URL contains this text.
+    pub final_url: Option<String>,
+    /// Accepted only if a cookie with this name was set by the ACS or after it.
+    pub cookie: Option<String>,
+    /// Accepted only if the final body contains this text.
+    pub body: Option<String>,
+}
+
+/// The oracle's decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// Whether the service logged the user in.
+    pub accepted: bool,
+    /// The rule that decided (`probe`, `final-status`, `default`…).
+    pub rule: String,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// What was seen.
+    pub evidence: Vec<String>,
+    /// The SPID error code shown by the service, if any (`nr22`).
+    pub spid_error: Option<String>,
+}
+
+/// Finds a SPID error code on a page: `ErrorCode nrNN` or `data-spid-error="nrNN"`.
+pub fn spid_error_code(body: &str) -> Option<String> {
+    for marker in ["ErrorCode nr", "data-spid-error=\"nr"] {
+        if let Some(i) = body.find(marker) {
+            let digits: String = body[i + marker.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .take(2)
+                .collect();
+            if digits.len() == 2 {
+                return Some(format!("nr{digits}"));
+            }
+        }
+    }
+    None
+}
+
+/// Judges a finished drive.
+pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) -> Verdict {
+    let last = &trace.last;
+    let spid_error = spid_error_code(&last.body);
+    let mut evidence = vec![
+        format!("final page {} {}", last.status, last.url),
+        format!(
+            "SAMLResponse posted to the ACS: {}",
+            if last.reached_acs { "yes" } else { "no" }
+        ),
+        format!("ACS answered with a redirect: {}", last.acs_redirected),
+        format!("cookies set from the ACS on: {:?}", last.cookies_after_acs),
+    ];
+    if let Some(code) = &spid_error {
+        evidence.push(format!("the page shows SPID error {code}"));
+    }
+    let verdict = |accepted: bool, rule: &str, reason: String, evidence: Vec<String>| Verdict {
+        accepted,
+        rule: rule.to_string(),
+        reason,
+        evidence,
+        spid_error: spid_error.clone(),
+    };
+    if let Some(url) = &config.probe_url {
+        return match browser.get(url, HopKind::Probe).await {
+            Ok((hop, _, _)) => {
+                let status = hop.status;
+                trace.hops.push(hop);
+                evidence.push(format!("probe GET {url} answered {status}"));
+                let ok = (200..300).contains(&status);
+                let reason = if ok {
+                    format!("the protected page {url} answered {status} after the login")
+                } else {
+                    format!("the protected page {url} answered {status}: no session")
+                };
+                verdict(ok, "probe", reason, evidence)
+            }
+            Err(e) => verdict(false, "probe", format!("the probe failed: {e}"), evidence),
+        };
+    }
+    let explicit = [
+        config.final_status.as_ref().map(|s| {
+            (
+                "final-status",
+                s.contains(&last.status),
+                format!("final status {} in {s:?}", last.status),
+            )
+        }),
+        config.final_url.as_ref().map(|p| {
+            (
+                "final-url",
+                last.url.contains(p.as_str()),
+                format!("final URL contains {p:?}"),
+            )
+        }),
+        config.cookie.as_ref().map(|c| {
+            (
+                "cookie",
+                last.cookies_after_acs.iter().any(|n| n == c),
+                format!("cookie {c:?} set after the ACS"),
+            )
+        }),
+        config.body.as_ref().map(|b| {
+            (
+                "body",
+                last.body.contains(b.as_str()),
+                format!("final body contains {b:?}"),
+            )
+        }),
+    ];
+    let explicit: Vec<_> = explicit.into_iter().flatten().collect();
+    if !explicit.is_empty() {
+        let failed: Vec<_> = explicit
+            .iter()
+            .filter(|(_, ok, _)| !ok)
+            .map(|(_, _, what)| what.clone())
+            .collect();
+        let rules: Vec<_> = explicit.iter().map(|(n, _, _)| *n).collect();
+        return if failed.is_empty() {
+            verdict(
+                true,
+                &rules.join("+"),
+                "every configured rule held".into(),
+                evidence,
+            )
+        } else {
+            verdict(
+                false,
+                &rules.join("+"),
+                format!("not met: {}", failed.join("; ")),
+                evidence,
+            )
+        };
+    }
+    if !last.reached_acs {
+        return verdict(
+            false,
+            "default",
+            "no SAMLResponse reached the service (the IdP ended the login)".into(),
+            evidence,
+        );
+    }
+    if last.status >= 400 {
+        return verdict(
+            false,
+            "default",
+            format!("the service answered {} at the end", last.status),
+            evidence,
+        );
+    }
+    if let Some(code) = &spid_error {
+        return verdict(
+            false,
+            "default",
+            format!("the service shows SPID error {code}"),
+            evidence,
+        );
+    }
+    if last.acs_redirected || !last.cookies_after_acs.is_empty() {
+        return verdict(
+            true,
+            "default",
+            "the ACS redirected or set a session cookie, and the final page is not an error".into(),
+            evidence,
+        );
+    }
+    verdict(
+        false,
+        "default",
+        "the ACS answered a page without a redirect or a session cookie: treated as a refusal (configure --probe-url to decide by a protected page)".into(),
+        evidence,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_found() {
+        assert_eq!(
+            spid_error_code("<p>ErrorCode nr22</p>"),
+            Some("nr22".into())
+        );
+        assert_eq!(
+            spid_error_code("<p data-spid-error=\"nr19\">"),
+            Some("nr19".into())
+        );
+        assert_eq!(spid_error_code("<p>Benvenuto</p>"), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! One report model for every command (`demo`, `login`, later `check` and `run`): serialized as
+//! JSON, and rendered as JUnit XML, a single-file HTML page and a Markdown summary.
+
+pub mod html;
+pub mod junit;
+pub mod markdown;
+
+use crate::browser::Hop;
+use crate::oracle::Verdict;
+use serde::Serialize;
+
+/// Version of the JSON schema of [`RunReport`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// [`SCHEMA_VERSION`].
+    pub schema: u32,
+    /// `spid-harness <version>`.
+    pub tool: String,
+    /// The command that ran (`demo`…).
+    pub command: String,
+    /// Start instant (UTC, RFC 3339).
+    pub started: String,
+    /// Wall time of the run in milliseconds.
+    pub duration_ms: f64,
+    /// Counts.
+    pub summary: Summary,
+    /// Latency of each hop kind.
+    pub hop_latency: Vec<HopStats>,
+    /// Logins per second over the run.
+    pub logins_per_second: f64,
+    /// One entry per login or check.
+    pub entries: Vec<Entry>,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Summary {
+    /// Entries.
+    pub total: usize,
+    /// Entries whose expectation held.
+    pub passed: usize,
+    /// Entries whose expectation did not hold.
+    pub failed: usize,
+    /// Entries that could not run (service unreachable…).
+    pub errors: usize,
+}
+
+/// Latency percentiles of one kind of hop.
+#[derive(Debug, Clone, Serialize)]
+pub struct HopStats {
+    /// Hop kind and target, e.g. `idp-form`, `saml-response`.
+    pub hop: String,
+    /// How many.
+    pub count: u64,
+    /// Median, milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile, milliseconds.
+    pub p99_ms: f64,
+}
+
+/// One login (or check) and whether it went as expected.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Stable id, e.g. `login/poste/L2` or `anomaly/nr22`.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// Provider id.
+    pub provider: Option<String>,
+    /// Level requested.
+    pub level: Option<u8>,
+    /// The outcome asked of the IdP (`success`, `consent-denied`…).
+    pub outcome: String,
+    /// What should happen: `accept`, or `refuse` with a SPID code.
+    pub expected: String,
+    /// Whether it happened.
+    pub passed: bool,
+    /// The oracle's verdict, when the login ran.
+    pub verdict: Option<Verdict>,
+    /// The error, when it could not run.
+    pub error: Option<String>,
+    /// Wall time in milliseconds.
+    pub millis: f64,
+    /// Every hop.
+    pub hops: Vec<Hop>,
+}
+
+impl RunReport {
+    /// Builds a report from entries, computing the summary and hop latencies.
+    pub fn new(
+        command: &str,
+        started: time::OffsetDateTime,
+        duration_ms: f64,
+        entries: Vec<Entry>,
+    ) -> Self {
+        let summary = Summary {
+            total: entries.len(),
+            passed: entries.iter().filter(|e| e.passed).count(),
+            failed: entries
+                .iter()
+                .filter(|e| !e.passed && e.error.is_none())
+                .count(),
+            errors: entries.iter().filter(|e| e.error.is_some()).count(),
+        };
+        let logins_per_second = if duration_ms > 0.0 {
+            entries.len() as f64 * 1000.0 / duration_ms
+        } else {
+            0.0
+        };
+        Self {
+            schema: SCHEMA_VERSION,
+            tool: format!("spid-harness {}", env!("CARGO_PKG_VERSION")),
+            command: command.to_string(),
+            started: started
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            duration_ms,
+            summary,
+            hop_latency: hop_latency(&entries),
+            logins_per_second,
+            entries,
+        }
+    }
+
+    /// Whether every expectation held.
+    pub fn all_passed(&self) -> bool {
+        self.summary.failed == 0 && self.summary.errors == 0
+    }
+}
+
+fn hop_latency(entries: &[Entry]) -> Vec<HopStats> {
+    let mut by_kind: std::collections::BTreeMap<String, hdrhistogram::Histogram<u64>> =
+        Default::default();
+    for hop in entries.iter().flat_map(|e| &e.hops) {
+        let kind = serde_json::to_value(hop.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        // Microsecond resolution, up to an hour: creation cannot fail with these bounds.
+        let h = by_kind.entry(kind).or_insert_with(|| {
+            hdrhistogram::Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
+        });
+        let _ = h.record((hop.millis * 1000.0).max(1.0) as u64);
+    }
+    by_kind
+        .into_iter()
+        .map(|(hop, h)| HopStats {
+            hop,
+            count: h.len(),
+            p50_ms: h.value_at_quantile(0.5) as f64 / 1000.0,
+            p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
+        })
+        .collect()
+}
+
+/// Writes the JSON, HTML, JUnit and Markdown renderings as `<dir>/<stem>.{json,html,xml,md}`.
+pub fn write_all(
+    report: &RunReport,
+    dir: &std::path::Path,
+    stem: &str,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    let json = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
+    for (ext, text) in [
+        ("json", json),
+        ("html", html::render(report)),
+        ("xml", junit::render(report)),
+        ("md", markdown::render(report)),
+    ] {
+        let path = dir.join(format!("{stem}.{ext}"));
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
