@@ -97,7 +97,7 @@ pub enum FederationError {
 }
 
 /// The URLs of one provider.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ProviderUrls {
     /// Display name.
     pub name: String,
@@ -114,7 +114,7 @@ pub struct ProviderUrls {
 }
 
 /// Every URL a test or CI script needs (what `--urls-json` writes).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FederationUrls {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
@@ -126,6 +126,34 @@ pub struct FederationUrls {
     pub admin: String,
     /// Providers by id.
     pub providers: BTreeMap<String, ProviderUrls>,
+}
+
+/// Every URL of the providers served from `state`.
+pub fn urls_of(state: &MockState) -> FederationUrls {
+    let base = state.base_url.clone();
+    FederationUrls {
+        index: format!("{base}/"),
+        registry: format!("{base}/registry/idps.xml"),
+        admin: format!("{base}/admin"),
+        providers: state
+            .idps
+            .iter()
+            .map(|i| {
+                (
+                    i.provider.id.clone(),
+                    ProviderUrls {
+                        name: i.provider.name.clone(),
+                        entity_id: i.entity_id.clone(),
+                        metadata: i.metadata_url.clone(),
+                        sso: i.sso_url.clone(),
+                        slo: i.slo_url.clone(),
+                        max_level: i.provider.max_level.number(),
+                    },
+                )
+            })
+            .collect(),
+        base,
+    }
 }
 
 /// The running mock providers; stops when dropped.
@@ -201,31 +229,7 @@ impl MockFederation {
 
     /// Every URL.
     pub fn urls(&self) -> FederationUrls {
-        let base = self.state.base_url.clone();
-        FederationUrls {
-            index: format!("{base}/"),
-            registry: format!("{base}/registry/idps.xml"),
-            admin: format!("{base}/admin"),
-            providers: self
-                .state
-                .idps
-                .iter()
-                .map(|i| {
-                    (
-                        i.provider.id.clone(),
-                        ProviderUrls {
-                            name: i.provider.name.clone(),
-                            entity_id: i.entity_id.clone(),
-                            metadata: i.metadata_url.clone(),
-                            sso: i.sso_url.clone(),
-                            slo: i.slo_url.clone(),
-                            max_level: i.provider.max_level.number(),
-                        },
-                    )
-                })
-                .collect(),
-            base,
-        }
+        urls_of(&self.state)
     }
 
     /// Registers an SP's metadata; returns its entityID.

@@ -39,6 +39,7 @@ fn admin_routes() -> Router<Arc<MockState>> {
             get(admin_requests).delete(admin_clear_requests),
         )
         .route("/sessions", get(admin_sessions))
+        .route("/urls", get(admin_urls))
 }
 
 type AppState = State<Arc<MockState>>;
@@ -313,4 +314,8 @@ async fn admin_clear_requests(State(state): AppState) -> StatusCode {
 
 async fn admin_sessions(State(state): AppState) -> Response {
     Json(state.sessions()).into_response()
+}
+
+async fn admin_urls(State(state): AppState) -> Response {
+    Json(crate::federation::urls_of(&state)).into_response()
 }

@@ -38,7 +38,7 @@ async fn xmlsec1_verifies_both_signatures_of_every_response() {
         let what = format!("{} {} Response", l.provider, l.level);
         let cert = env.cert_pem(&l.provider);
         assert_eq!(
-            l.xml.matches("<ds:Signature").count(),
+            l.xml.matches("</ds:Signature>").count(),
             2,
             "{what}: two signatures"
         );
