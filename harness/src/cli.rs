@@ -19,8 +19,16 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole product in one command: mock providers and the reference SP in-process, a login
+    /// through every provider at every level and every user anomaly, a table and reports.
+    Demo(crate::commands::DemoOpts),
     /// Serve every mock SPID identity provider on loopback until Ctrl-C.
     Serve(crate::serve::ServeOpts),
+    /// One login against any service, through the mocks of a running `serve`; prints the hops and
+    /// the verdict.
+    Login(crate::commands::LoginOpts),
+    /// List the reference SP's checks that `--faults` can switch off.
+    Faults,
     /// Manage the fixture keys, certificates and identities.
     Fixtures {
         /// What to do with the fixtures.
@@ -63,7 +71,10 @@ pub fn run() -> ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
+        Command::Demo(opts) => crate::commands::demo(opts),
         Command::Serve(opts) => crate::serve::exec(opts),
+        Command::Login(opts) => crate::commands::login(opts),
+        Command::Faults => crate::commands::faults(),
         Command::Fixtures {
             action: FixturesAction::Regenerate { dir },
         } => {

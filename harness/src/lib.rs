@@ -6,7 +6,10 @@
 
 pub mod browser;
 pub mod cli;
+pub mod commands;
+pub mod demo;
 pub mod exit;
+pub mod login;
 pub mod oracle;
 pub mod report;
 pub mod serve;

@@ -39,6 +39,24 @@ pub struct ServeOpts {
     /// Seed for IDs, NameIDs and OTPs, for reproducible runs.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Also run the reference SP (on the next port), trusting every mock provider, for a person
+    /// to click through in a browser.
+    #[arg(long = "with-reference-sp")]
+    pub with_reference_sp: bool,
+    /// Reference-SP checks to switch off (with --with-reference-sp; `spid-harness faults`).
+    #[arg(long, requires = "with_reference_sp")]
+    pub faults: Option<String>,
+}
+
+/// What `--urls-json` writes.
+#[derive(Debug, serde::Serialize)]
+pub struct ServeUrls {
+    /// The mock providers.
+    #[serde(flatten)]
+    pub mocks: FederationUrls,
+    /// The reference SP, when running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_sp: Option<reference_sp::SpUrls>,
 }
 
 /// `--entity-ids`.
@@ -90,8 +108,31 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
                 }
                 e => anyhow::Error::new(e),
             })?;
-        let urls = fed.urls();
-        print_urls(&urls);
+        let mocks = fed.urls();
+        print_urls(&mocks);
+        let sp = match opts.with_reference_sp {
+            false => None,
+            true => {
+                let faults = crate::commands::parse_faults(opts.faults.as_deref())?;
+                let port = if opts.bind.port() == 0 { 0 } else { opts.bind.port().saturating_add(1) };
+                let sp = reference_sp::ReferenceSp::start(reference_sp::SpConfig {
+                    bind: SocketAddr::new(opts.bind.ip(), port),
+                    idp_metadata: vec![fed.state().registry_xml.clone()],
+                    faults,
+                    ..reference_sp::SpConfig::default()
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("starting the reference SP: {e}"))?;
+                fed.register_sp_metadata(sp.metadata_xml())?;
+                let u = sp.urls();
+                say!("reference SP {}  (metadata {}, protected page {})", u.base, u.metadata, u.me);
+                Some(sp)
+            }
+        };
+        let urls = ServeUrls {
+            mocks,
+            reference_sp: sp.as_ref().map(|s| s.urls()),
+        };
         if let Some(path) = &opts.urls_json {
             let json = serde_json::to_string_pretty(&urls)?;
             std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;

@@ -3,7 +3,8 @@
 //!
 //! - `oracle`: the oracle against service providers that answer refusals with 200 and logins
 //!   with a redirect
-//! - `driver`: the login-path driver through the real mock providers
+//! - `demo`: `spid-harness demo` in-process and as the binary (the driver end to end through
+//!   the mock providers and the reference SP)
 
-mod driver;
+mod demo;
 mod oracle;

@@ -1,0 +1,156 @@
+//! `spid-harness demo`: the whole product in one command. Starts every mock provider and the
+//! reference service provider in-process on loopback, logs in through every provider at every
+//! level it offers and through every user anomaly, prints a table, and writes the reports.
+
+use crate::login::{run, Expectation, LoginPlan, MockAdmin};
+use crate::oracle::OracleConfig;
+use crate::report::RunReport;
+use mock_idps::federation::{FederationConfig, FederationError, MockFederation};
+use mock_idps::spid::level::Level;
+use mock_idps::spid::script::Outcome;
+use reference_sp::{ReferenceSp, SpConfig};
+use std::time::{Duration, Instant};
+
+/// Settings of a demo run.
+#[derive(Debug, Clone, Default)]
+pub struct DemoConfig {
+    /// Reference-SP checks to switch off (a mutant SP).
+    pub faults: reference_sp::faults::Faults,
+    /// Seed for the providers' IDs and codes.
+    pub seed: Option<u64>,
+}
+
+/// Why the demo could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// The mock providers did not start.
+    #[error("starting the mock providers: {0}")]
+    Federation(#[from] FederationError),
+    /// The reference SP did not start.
+    #[error("starting the reference SP: {0}")]
+    ReferenceSp(String),
+    /// The mocks refused the reference SP's metadata.
+    #[error("registering the reference SP's metadata: {0}")]
+    Register(String),
+}
+
+/// The user who holds exactly `level` in fixtures/users.toml.
+pub fn user_for(level: Level) -> &'static str {
+    match level {
+        Level::L1 => "luca.ferrari",
+        Level::L2 => "mario.rossi",
+        Level::L3 => "francesca.romano",
+    }
+}
+
+/// Runs the demo and returns its report.
+pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
+    let began = time::OffsetDateTime::now_utc();
+    let fed = MockFederation::start_with(FederationConfig {
+        seed: config.seed,
+        ..FederationConfig::default()
+    })
+    .await?;
+    let sp = ReferenceSp::start(SpConfig {
+        idp_metadata: vec![fed.state().registry_xml.clone()],
+        faults: config.faults.clone(),
+        ..SpConfig::default()
+    })
+    .await
+    .map_err(|e| DemoError::ReferenceSp(e.to_string()))?;
+    fed.register_sp_metadata(sp.metadata_xml()).map_err(|e| DemoError::Register(e.to_string()))?;
+    let sp_urls = sp.urls();
+    let urls = fed.urls();
+    let start_url = |provider: &str, level: Level, binding: &str| {
+        let entity = &urls.providers[provider].entity_id;
+        format!(
+            "{}?idp={}&level={}&comparison=minimum&binding={binding}",
+            sp_urls.login,
+            mock_idps::saml::binding::url_encode(entity),
+            level.number()
+        )
+    };
+    let mut plans = Vec::new();
+    for (i, p) in fed.state().fixtures.providers.iter().enumerate() {
+        for level in Level::ALL.into_iter().filter(|l| *l <= p.max_level) {
+            let binding = if (i + level.number() as usize) % 2 == 0 { "redirect" } else { "post" };
+            plans.push(LoginPlan {
+                id: format!("login/{}/{level}", p.id),
+                title: format!("{} at {level}, {binding} binding, {}", p.name, user_for(level)),
+                provider: p.id.clone(),
+                level,
+                user: user_for(level).into(),
+                outcome: Outcome::Success,
+                start_url: start_url(&p.id, level, binding),
+                expected: Expectation::Accept,
+            });
+        }
+    }
+    // Every user anomaly, each at another provider, through the pages where a page can do it.
+    let anomalies: [(&str, Outcome, &str, Level, &str); 8] = [
+        ("nr19", Outcome::WrongCredentials, "mario.rossi", Level::L2, "three wrong passwords"),
+        ("nr20", Outcome::Success, "luca.ferrari", Level::L2, "an L1-only user asked for L2"),
+        ("nr21", Outcome::Timeout, "mario.rossi", Level::L2, "the user never finishes (scripted)"),
+        ("nr22", Outcome::ConsentDenied, "mario.rossi", Level::L1, "consent denied on the consent page"),
+        ("nr23", Outcome::Success, "stefano.conti", Level::L2, "a suspended identity"),
+        ("nr23-revoked", Outcome::Success, "chiara.marino", Level::L1, "a revoked identity"),
+        ("nr25", Outcome::Cancel, "mario.rossi", Level::L2, "the user cancels on the login page"),
+        ("nr30", Outcome::PurposeMismatch, "mario.rossi", Level::L2, "identity not of the requested kind (scripted)"),
+    ];
+    let providers: Vec<String> = fed.state().fixtures.providers.iter().map(|p| p.id.clone()).collect();
+    for (i, (id, outcome, user, level, title)) in anomalies.into_iter().enumerate() {
+        let provider = providers[(i * 5 + 1) % providers.len()].clone();
+        let nr: u8 = id[2..4].parse().unwrap_or(0);
+        plans.push(LoginPlan {
+            id: format!("anomaly/{id}"),
+            title: format!("{title} at {provider}"),
+            provider: provider.clone(),
+            level,
+            user: user.into(),
+            outcome,
+            start_url: start_url(&provider, level, "redirect"),
+            expected: Expectation::Refuse(Some(nr)),
+        });
+    }
+    let admin = MockAdmin::InProcess(fed.state().clone());
+    let oracle = OracleConfig {
+        probe_url: Some(sp_urls.me.clone()),
+        ..OracleConfig::default()
+    };
+    let clock = Instant::now();
+    let mut entries = Vec::with_capacity(plans.len());
+    for plan in &plans {
+        entries.push(run(plan, &admin, &fed.state().fixtures, &oracle, Duration::from_secs(10)).await);
+    }
+    let report = RunReport::new("demo", began, clock.elapsed().as_secs_f64() * 1000.0, entries);
+    sp.shutdown().await;
+    fed.shutdown().await;
+    Ok(report)
+}
+
+/// The table printed at the end of a demo.
+pub fn table(report: &RunReport) -> String {
+    let mut out = format!("{:<28} {:<11} {:<5} {:<18} {:<11} {:<11} {:>8}\n", "id", "provider", "level", "outcome", "expected", "got", "ms");
+    for e in &report.entries {
+        out.push_str(&format!(
+            "{:<28} {:<11} {:<5} {:<18} {:<11} {:<11} {:>8.1}{}\n",
+            e.id,
+            e.provider.as_deref().unwrap_or(""),
+            e.level.map(|l| format!("L{l}")).unwrap_or_default(),
+            e.outcome,
+            e.expected,
+            crate::report::junit::got(e),
+            e.millis,
+            if e.passed { "" } else { "  <-- NOT AS EXPECTED" }
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} of {} as expected; {:.1} logins/s over {:.0} ms\n",
+        report.summary.passed, report.summary.total, report.logins_per_second, report.duration_ms
+    ));
+    for h in &report.hop_latency {
+        out.push_str(&format!("  {:<14} n={:<4} p50 {:>7.2} ms  p99 {:>7.2} ms\n", h.hop, h.count, h.p50_ms, h.p99_ms));
+    }
+    out
+}

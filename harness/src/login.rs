@@ -1,0 +1,184 @@
+//! One login through a service, as a plan: where it starts, how the user behaves at the mock
+//! identity provider (through its real pages, or scripted through its admin API for outcomes no
+//! page can produce), what the service should do, and what it did.
+
+use crate::browser::{Browser, BrowserError, IdpScript};
+use crate::oracle::{judge, OracleConfig};
+use crate::report::Entry;
+use mock_idps::fixtures::Fixtures;
+use mock_idps::spid::level::Level;
+use mock_idps::spid::script::{Outcome, ScriptedLogin};
+use mock_idps::spid::state::MockState;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the service should do with the login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// Log the user in.
+    Accept,
+    /// Refuse, showing this SPID error code if given.
+    Refuse(Option<u8>),
+}
+
+impl Expectation {
+    /// The expectation for an outcome: success is accepted, the rest refused with their code.
+    pub fn for_outcome(outcome: Outcome) -> Self {
+        match outcome.error_code() {
+            None => Expectation::Accept,
+            Some(nr) => Expectation::Refuse(Some(nr)),
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Expectation::Accept => "accept".into(),
+            Expectation::Refuse(Some(nr)) => format!("refuse nr{nr:02}"),
+            Expectation::Refuse(None) => "refuse".into(),
+        }
+    }
+}
+
+/// One login to run.
+#[derive(Debug, Clone)]
+pub struct LoginPlan {
+    /// Stable id for reports.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// Provider id at the mocks.
+    pub provider: String,
+    /// Level requested by the service.
+    pub level: Level,
+    /// The user.
+    pub user: String,
+    /// How the login ends at the IdP.
+    pub outcome: Outcome,
+    /// The service URL that starts the login.
+    pub start_url: String,
+    /// What should happen.
+    pub expected: Expectation,
+}
+
+/// Where to script logins the pages cannot produce.
+#[derive(Debug, Clone)]
+pub enum MockAdmin {
+    /// Mocks running in this process.
+    InProcess(Arc<MockState>),
+    /// Mocks served elsewhere (`spid-harness serve`), by their admin URL.
+    Http {
+        /// `http://127.0.0.1:7000/admin`.
+        admin_url: String,
+    },
+}
+
+/// Why a login could not be scripted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// The admin API refused or was unreachable.
+    #[error("scripting the login at {url} failed: {detail}")]
+    Script {
+        /// The admin URL.
+        url: String,
+        /// What happened.
+        detail: String,
+    },
+    /// The user is not in the fixtures.
+    #[error("unknown user {0:?}: see fixtures/users.toml")]
+    UnknownUser(String),
+    /// The drive failed.
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+}
+
+impl MockAdmin {
+    async fn push(&self, script: ScriptedLogin) -> Result<(), LoginError> {
+        match self {
+            MockAdmin::InProcess(state) => {
+                state.push_script(script);
+                Ok(())
+            }
+            MockAdmin::Http { admin_url } => {
+                let url = format!("{admin_url}/next-login");
+                let err = |detail: String| LoginError::Script { url: url.clone(), detail };
+                let resp = reqwest::Client::new().post(&url).json(&script).send().await.map_err(|e| err(e.to_string()))?;
+                if resp.status().is_success() {
+                    Ok(())
+                } else {
+                    let status = resp.status();
+                    Err(err(format!("{status}: {}", resp.text().await.unwrap_or_default())))
+                }
+            }
+        }
+    }
+}
+
+/// Runs one login with a fresh browser and judges it.
+pub async fn run(plan: &LoginPlan, admin: &MockAdmin, fixtures: &Fixtures, oracle: &OracleConfig, timeout: Duration) -> Entry {
+    let started = Instant::now();
+    let mut entry = Entry {
+        id: plan.id.clone(),
+        title: plan.title.clone(),
+        provider: Some(plan.provider.clone()),
+        level: Some(plan.level.number()),
+        outcome: serde_json::to_value(plan.outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        expected: plan.expected.describe(),
+        passed: false,
+        verdict: None,
+        error: None,
+        millis: 0.0,
+        hops: Vec::new(),
+    };
+    match drive(plan, admin, fixtures, oracle, timeout).await {
+        Ok((verdict, hops)) => {
+            entry.passed = match plan.expected {
+                Expectation::Accept => verdict.accepted,
+                Expectation::Refuse(None) => !verdict.accepted,
+                Expectation::Refuse(Some(nr)) => !verdict.accepted && verdict.spid_error.as_deref() == Some(format!("nr{nr:02}").as_str()),
+            };
+            entry.verdict = Some(verdict);
+            entry.hops = hops;
+        }
+        Err(e) => entry.error = Some(e.to_string()),
+    }
+    entry.millis = started.elapsed().as_secs_f64() * 1000.0;
+    entry
+}
+
+async fn drive(
+    plan: &LoginPlan,
+    admin: &MockAdmin,
+    fixtures: &Fixtures,
+    oracle: &OracleConfig,
+    timeout: Duration,
+) -> Result<(crate::oracle::Verdict, Vec<crate::browser::Hop>), LoginError> {
+    let user = fixtures.user(&plan.user).ok_or_else(|| LoginError::UnknownUser(plan.user.clone()))?;
+    let mut script = IdpScript {
+        username: user.username.clone(),
+        password: user.password.clone(),
+        device_pin: user.device_pin.clone(),
+        ..IdpScript::default()
+    };
+    match plan.outcome {
+        Outcome::Success => {}
+        Outcome::WrongCredentials => script.wrong_passwords = 3,
+        Outcome::Cancel => script.cancel = true,
+        Outcome::ConsentDenied => script.deny_consent = true,
+        // No page produces these on demand: script the provider.
+        Outcome::NoLevel | Outcome::Timeout | Outcome::Suspended | Outcome::PurposeMismatch => {
+            admin
+                .push(ScriptedLogin {
+                    provider: Some(plan.provider.clone()),
+                    user: plan.user.clone(),
+                    level: None,
+                    outcome: plan.outcome,
+                })
+                .await?
+        }
+    }
+    let browser = Browser::new(timeout)?;
+    let mut trace = browser.drive(&plan.start_url, &script).await?;
+    let verdict = judge(oracle, &browser, &mut trace).await;
+    Ok((verdict, trace.hops))
+}

@@ -1,0 +1,234 @@
+//! The individual checks on a Response, as small functions over already-read values. Each says
+//! which rule it enforces; [`super::consume`] runs them in order and skips the switched-off ones.
+
+use crate::dom;
+use crate::level::{acceptable, Comparison, Level};
+use crate::ns;
+use time::{Duration, OffsetDateTime};
+use uppsala::{Document, NodeId};
+
+/// Signature methods accepted: RSA or ECDSA with SHA-256 or stronger (RT trasmissione; SPT
+/// signature allow-list).
+const SIG_ALLOWED: &[&str] = &[
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+];
+/// Digest methods accepted: SHA-256 or stronger (SPT digest allow-list).
+const DIGEST_ALLOWED: &[&str] = &[
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+];
+
+/// `Version` must be "2.0" (SAML Core §3.2.2, §2.3.3; SPT tests 10–11, 36–37).
+pub fn version(v: Option<&str>, what: &str) -> Result<(), String> {
+    match v {
+        Some("2.0") => Ok(()),
+        other => Err(format!("{what} Version is {other:?}, it must be \"2.0\"")),
+    }
+}
+
+/// `ID` must be present and an xs:ID, i.e. an NCName (SAML Core §1.3.4; SPT tests 8–9, 33–34).
+pub fn xml_id(v: Option<&str>, what: &str) -> Result<(), String> {
+    let ok = v.is_some_and(|s| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{what} ID {v:?} is missing or not a valid xs:ID"))
+    }
+}
+
+/// Parses a SAML instant: `xs:dateTime` in UTC with the `Z` suffix (RT: "UTC").
+pub fn parse_instant(s: &str) -> Option<OffsetDateTime> {
+    let s = s.trim();
+    if !s.ends_with('Z') {
+        return None;
+    }
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// `IssueInstant` present, UTC, not before the request's (beyond the skew) and not after now
+/// plus the skew (RT single-sign-on; SPT tests 12–15 for the Response, 39–43 for the Assertion).
+pub fn issue_instant(
+    v: Option<&str>,
+    what: &str,
+    request: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    skew: Duration,
+) -> Result<(), String> {
+    let t = v
+        .and_then(parse_instant)
+        .ok_or_else(|| format!("{what} IssueInstant {v:?} is missing or not a UTC xs:dateTime"))?;
+    if let Some(req) = request {
+        if t < req - skew {
+            return Err(format!(
+                "{what} IssueInstant {} is before the request's IssueInstant",
+                v.unwrap_or_default()
+            ));
+        }
+    }
+    if t > now + skew {
+        return Err(format!(
+            "{what} IssueInstant {} is in the future",
+            v.unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+/// The algorithms of one `ds:Signature`: SignatureMethod and every DigestMethod SHA-256 or
+/// stronger (RT trasmissione: "SHA-256 o superiore"; SPT allow-lists).
+pub fn algorithms(doc: &Document<'_>, sig: NodeId) -> Result<(), String> {
+    let si = dom::child(doc, sig, ns::DSIG, "SignedInfo")
+        .ok_or_else(|| "a ds:Signature has no SignedInfo".to_string())?;
+    let alg = dom::child(doc, si, ns::DSIG, "SignatureMethod")
+        .and_then(|m| dom::attr(doc, m, "Algorithm"))
+        .unwrap_or("");
+    if !SIG_ALLOWED.contains(&alg) {
+        return Err(format!("signature algorithm {alg:?} is not accepted"));
+    }
+    for r in dom::children(doc, si, ns::DSIG, "Reference") {
+        let d = dom::child(doc, r, ns::DSIG, "DigestMethod")
+            .and_then(|m| dom::attr(doc, m, "Algorithm"))
+            .unwrap_or("");
+        if !DIGEST_ALLOWED.contains(&d) {
+            return Err(format!("digest algorithm {d:?} is not accepted"));
+        }
+    }
+    Ok(())
+}
+
+/// The verified signature has exactly one reference, resolved to `expected` (XSW defence:
+/// SAML Security and Privacy §6.4; SPT XSW1–8; bergshamra's resolved_node).
+pub fn signed_node(
+    resolved: &[Option<NodeId>],
+    expected: NodeId,
+    what: &str,
+) -> Result<(), String> {
+    match resolved {
+        [Some(n)] if *n == expected => Ok(()),
+        _ => Err(format!(
+            "the {what} signature is valid but does not cover the {what} itself (signature wrapping)"
+        )),
+    }
+}
+
+/// The effective level: a SPID URI (RT; SPT test 97 refuses the old URN) acceptable for the
+/// request under the acceptance matrix (domain-rules §1.2; SPT tests 94–96).
+pub fn authn_context(
+    class_ref: Option<&str>,
+    requested: Level,
+    comparison: Comparison,
+) -> Result<Level, String> {
+    let got = class_ref
+        .and_then(Level::from_uri)
+        .ok_or_else(|| format!("AuthnContextClassRef {class_ref:?} is not a SPID level URI"))?;
+    if acceptable(requested, comparison, got) {
+        Ok(got)
+    } else {
+        Err(format!(
+            "level {got} is not acceptable for a request of {requested} with Comparison {}",
+            comparison.as_str()
+        ))
+    }
+}
+
+/// SessionIndex present at L1, absent at L2 and L3 (RT single-sign-on; SPT NOSESINDEX_ACRS).
+pub fn session_index(level: Level, session_index: Option<&str>) -> Result<(), String> {
+    match (level, session_index.filter(|s| !s.trim().is_empty())) {
+        (Level::L1, None) => Err("SessionIndex is required in an L1 assertion".into()),
+        (Level::L1, Some(_)) => Ok(()),
+        (_, Some(_)) => Err(format!("SessionIndex must not be present at {level}")),
+        (_, None) => Ok(()),
+    }
+}
+
+/// Exactly the requested attributes, each once with a value; the statement not empty (RT
+/// attributi; SPT tests 98–99 empty statement, 103 a different set).
+pub fn attributes(received: &[(String, Option<String>)], requested: &[&str]) -> Result<(), String> {
+    if received.is_empty() {
+        return Err("the AttributeStatement is missing or empty".into());
+    }
+    for (i, (name, value)) in received.iter().enumerate() {
+        if !requested.contains(&name.as_str()) {
+            return Err(format!("attribute {name:?} was not requested"));
+        }
+        if received[..i].iter().any(|(n, _)| n == name) {
+            return Err(format!("attribute {name:?} appears twice"));
+        }
+        if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            return Err(format!("attribute {name:?} has no value"));
+        }
+    }
+    for want in requested {
+        if !received.iter().any(|(n, _)| n == want) {
+            return Err(format!("requested attribute {want:?} is missing"));
+        }
+    }
+    Ok(())
+}
+
+/// The SPID ErrorCode in a StatusMessage such as "ErrorCode nr22" (RT messaggi-errore).
+pub fn spid_error_code(message: &str) -> Option<u8> {
+    let rest = &message[message.find("ErrorCode nr")? + "ErrorCode nr".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|n| (1..=99).contains(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(xml_id(Some("_a1-b.c"), "R").is_ok());
+        assert!(xml_id(Some("1abc"), "R").is_err());
+        assert!(xml_id(Some(""), "R").is_err());
+        assert!(xml_id(None, "R").is_err());
+    }
+
+    #[test]
+    fn error_codes() {
+        assert_eq!(spid_error_code("ErrorCode nr22"), Some(22));
+        assert_eq!(spid_error_code("x ErrorCode nr19 y"), Some(19));
+        assert_eq!(spid_error_code("ErrorCode nr"), None);
+        assert_eq!(spid_error_code("Authentication failed"), None);
+    }
+
+    #[test]
+    fn instants_need_utc() {
+        assert!(parse_instant("2024-01-01T00:00:00.123Z").is_some());
+        assert!(parse_instant("2024-01-01T00:00:00+01:00").is_none());
+        assert!(parse_instant("garbage").is_none());
+    }
+
+    #[test]
+    fn session_index_rule() {
+        assert!(session_index(Level::L1, Some("s")).is_ok());
+        assert!(session_index(Level::L1, None).is_err());
+        assert!(session_index(Level::L2, Some("s")).is_err());
+        assert!(session_index(Level::L3, None).is_ok());
+    }
+
+    #[test]
+    fn attribute_sets() {
+        let got = |v: &[&str]| -> Vec<(String, Option<String>)> {
+            v.iter()
+                .map(|n| (n.to_string(), Some("x".into())))
+                .collect()
+        };
+        assert!(attributes(&got(&["a", "b"]), &["a", "b"]).is_ok());
+        assert!(attributes(&got(&["a"]), &["a", "b"]).is_err());
+        assert!(attributes(&got(&["a", "b", "c"]), &["a", "b"]).is_err());
+        assert!(attributes(&got(&["a", "a"]), &["a"]).is_err());
+        assert!(attributes(&[], &["a"]).is_err());
+    }
+}

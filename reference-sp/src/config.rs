@@ -1,0 +1,42 @@
+//! How to start the reference SP.
+
+use crate::faults::Faults;
+use crate::metadata::MetadataProfile;
+use mock_idps::clock::{SharedClock, SystemClock};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The reference SP's settings.
+#[derive(Debug, Clone)]
+pub struct SpConfig {
+    /// Where to listen; loopback only (port 0 picks a free one).
+    pub bind: SocketAddr,
+    /// Our entityID (default: the fixture certificate's `uri`).
+    pub entity_id: String,
+    /// Trusted IdP metadata documents: `md:EntityDescriptor` or `md:EntitiesDescriptor` (the
+    /// mock registry feed).
+    pub idp_metadata: Vec<String>,
+    /// Checks switched off (default: none, the strict SP).
+    pub faults: crate::faults::Faults,
+    /// The clock every check reads.
+    pub clock: SharedClock,
+    /// Allowed clock skew between IdP and SP. Default 2 minutes: the SPID rules give no number;
+    /// spid-testenv2 uses ±2 minutes (domain-rules §1.5), and the mock IdPs use the same.
+    pub skew: time::Duration,
+    /// Avviso 29 metadata profile.
+    pub profile: MetadataProfile,
+}
+
+impl Default for SpConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            entity_id: mock_idps::fixtures::generate::REFERENCE_SP_ENTITY_ID.to_string(),
+            idp_metadata: Vec::new(),
+            faults: Faults::none(),
+            clock: Arc::new(SystemClock),
+            skew: time::Duration::minutes(2),
+            profile: MetadataProfile::Public,
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Why the reference SP did not start.
+
+use std::net::SocketAddr;
+
+/// A start-up failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpError {
+    /// The bind address is not a loopback address: the reference SP is a test tool.
+    #[error("refusing to listen on {0}: the reference SP binds loopback addresses only (127.0.0.1 or ::1)")]
+    NotLoopback(SocketAddr),
+    /// Binding the socket failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The SP's key or certificate is unusable, or signing the metadata failed.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeyError),
+    /// The IdP metadata is unusable.
+    #[error(transparent)]
+    IdpMetadata(#[from] crate::idp::IdpMetadataError),
+}

@@ -1,0 +1,627 @@
+//! The HTTP face of the reference SP: the axum router, its handlers, and [`ReferenceSp`], the
+//! running server (loopback only, graceful shutdown, stops on drop).
+
+use crate::acs::{self, AcsInput, Refusal};
+use crate::authn_request::{authn_request_xml, AuthnRequestPlan};
+use crate::binding::{post_form, redirect_query, Kind};
+use crate::config::SpConfig;
+use crate::error::SpError;
+use crate::idp::IdpRegistry;
+use crate::keys::SpKeys;
+use crate::level::{Comparison, Level};
+use crate::metadata::{signed_metadata, MetadataPlan};
+use crate::ns;
+use crate::pages;
+use crate::session::{random_token, Outstanding, Sessions, COOKIE};
+use crate::slo::{self, Inbound, LogoutRequestPlan, LogoutResponsePlan, Received};
+use axum::body::Bytes;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// Every URL of a running reference SP.
+#[derive(Serialize, Clone, Debug)]
+pub struct SpUrls {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// `GET` the signed metadata.
+    pub metadata: String,
+    /// `GET` to start a login (`?idp=…&level=…&comparison=…&binding=…`).
+    pub login: String,
+    /// The Assertion Consumer Service (HTTP-POST).
+    pub acs: String,
+    /// The protected page.
+    pub me: String,
+    /// `GET` to start single logout.
+    pub logout: String,
+    /// The single logout endpoint (both bindings).
+    pub slo: String,
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+struct SpState {
+    config: SpConfig,
+    urls: SpUrls,
+    keys: SpKeys,
+    idps: IdpRegistry,
+    sessions: Sessions,
+    metadata: String,
+    pending_logouts: Mutex<HashSet<String>>,
+}
+
+/// A running reference SP; it stops when dropped.
+#[derive(Debug)]
+pub struct ReferenceSp {
+    state: Arc<SpState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl ReferenceSp {
+    /// Parses the key and the IdP metadata, binds (loopback only), signs the metadata once and
+    /// serves until [`ReferenceSp::shutdown`] or drop.
+    pub async fn start(config: SpConfig) -> Result<Self, SpError> {
+        if !config.bind.ip().is_loopback() {
+            return Err(SpError::NotLoopback(config.bind));
+        }
+        let keys = SpKeys::embedded()?;
+        let idps = IdpRegistry::from_metadata(&config.idp_metadata)?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| SpError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SpError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let urls = urls_for(addr);
+        let metadata = signed_metadata(
+            &MetadataPlan {
+                entity_id: &config.entity_id,
+                acs: &urls.acs,
+                slo: &urls.slo,
+                profile: config.profile,
+            },
+            &keys,
+        )?;
+        let state = Arc::new(SpState {
+            config,
+            urls,
+            keys,
+            idps,
+            sessions: Sessions::default(),
+            metadata,
+            pending_logouts: Mutex::default(),
+        });
+        let (tx, rx) = oneshot::channel();
+        let app = router(state.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Every URL.
+    pub fn urls(&self) -> SpUrls {
+        self.state.urls.clone()
+    }
+
+    /// The signed metadata (the same bytes `GET /metadata` serves).
+    pub fn metadata_xml(&self) -> &str {
+        &self.state.metadata
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ReferenceSp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn urls_for(addr: SocketAddr) -> SpUrls {
+    let base = format!("http://{addr}");
+    SpUrls {
+        metadata: format!("{base}/metadata"),
+        login: format!("{base}/login"),
+        acs: format!("{base}/acs"),
+        me: format!("{base}/me"),
+        logout: format!("{base}/logout"),
+        slo: format!("{base}/slo"),
+        base,
+    }
+}
+
+type AppState = State<Arc<SpState>>;
+
+fn router(state: Arc<SpState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/login", get(login))
+        .route("/acs", post(acs_post))
+        .route("/me", get(me))
+        .route("/metadata", get(metadata))
+        .route("/logout", get(logout))
+        .route("/slo", get(slo_get).post(slo_post))
+        .with_state(state)
+}
+
+/// Formats an instant as SAML wants it: UTC, `Z`, milliseconds.
+fn saml_instant(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// A 302 to `destination` with the binding's query appended.
+fn found(destination: &str, query: &str) -> Response {
+    let sep = if destination.contains('?') { '&' } else { '?' };
+    match HeaderValue::from_str(&format!("{destination}{sep}{query}")) {
+        Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn page(status: StatusCode, html: String) -> Response {
+    (status, Html(html)).into_response()
+}
+
+fn bad_request(text: &str) -> Response {
+    page(
+        StatusCode::BAD_REQUEST,
+        pages::message("Richiesta non valida", text, "bad-request"),
+    )
+}
+
+/// The session cookie's value, if it names a live session.
+fn session_of(state: &SpState, headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|sid| state.sessions.exists(sid))
+}
+
+/// The session of this browser, creating one (and its Set-Cookie) if needed.
+fn ensure_session(state: &SpState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    match session_of(state, headers) {
+        Some(sid) => (sid, None),
+        None => {
+            let sid = state.sessions.create();
+            // HttpOnly; no SameSite attribute: the IdP posts to the ACS from another site.
+            let cookie = HeaderValue::from_str(&format!("{COOKIE}={sid}; Path=/; HttpOnly")).ok();
+            (sid, cookie)
+        }
+    }
+}
+
+fn with_cookie(mut r: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        r.headers_mut().append(header::SET_COOKIE, c);
+    }
+    r
+}
+
+async fn index(State(state): AppState) -> Html<String> {
+    Html(pages::picker(
+        state.idps.all(),
+        &state.config.faults.names(),
+    ))
+}
+
+async fn metadata(State(state): AppState) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/samlmetadata+xml; charset=utf-8",
+        )],
+        state.metadata.clone(),
+    )
+        .into_response()
+}
+
+async fn login(
+    State(state): AppState,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(idp) = q.get("idp").and_then(|e| state.idps.get(e)).cloned() else {
+        let known: Vec<&str> = state
+            .idps
+            .all()
+            .iter()
+            .map(|i| i.entity_id.as_str())
+            .collect();
+        return bad_request(&format!(
+            "Unknown or missing idp {:?}. Known IdPs: {}.",
+            q.get("idp").map(String::as_str).unwrap_or(""),
+            known.join(", ")
+        ));
+    };
+    let level = match q.get("level").map(String::as_str).unwrap_or("2") {
+        "1" => Level::L1,
+        "2" => Level::L2,
+        "3" => Level::L3,
+        other => return bad_request(&format!("level {other:?}: use 1, 2 or 3")),
+    };
+    let cmp_text = q.get("comparison").map(String::as_str).unwrap_or("minimum");
+    let Some(comparison) = Comparison::parse(cmp_text) else {
+        return bad_request(&format!(
+            "comparison {cmp_text:?}: use exact, minimum, better or maximum"
+        ));
+    };
+    let attribute_index = match q.get("attrs").map(String::as_str).unwrap_or("0") {
+        "0" => 0u8,
+        "1" => 1,
+        other => return bad_request(&format!("attrs {other:?}: use 0 or 1")),
+    };
+    let post = match q.get("binding").map(String::as_str).unwrap_or("redirect") {
+        "redirect" => false,
+        "post" => true,
+        other => return bad_request(&format!("binding {other:?}: use redirect or post")),
+    };
+    let destination = if post {
+        idp.sso_post.clone()
+    } else {
+        idp.sso_redirect.clone()
+    };
+    let Some(destination) = destination else {
+        return bad_request("the IdP's metadata has no SingleSignOnService for that binding");
+    };
+    let (sid, cookie) = ensure_session(&state, &headers);
+    let now = state.config.clock.now();
+    let id = format!("_{}", random_token());
+    let relay = random_token();
+    state.sessions.add_outstanding(
+        &sid,
+        Outstanding {
+            id: id.clone(),
+            idp: idp.entity_id.clone(),
+            level,
+            comparison,
+            attribute_index,
+            issued: Some(now),
+        },
+    );
+    let worker = state.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let state = worker;
+        let instant = saml_instant(now);
+        let plan = AuthnRequestPlan {
+            id: &id,
+            issue_instant: &instant,
+            destination: &destination,
+            sp_entity_id: &state.config.entity_id,
+            level,
+            comparison,
+            attribute_index,
+        };
+        if post {
+            state
+                .keys
+                .sign_enveloped(&authn_request_xml(&plan, true), &id)
+                .map(|xml| {
+                    Html(post_form(&destination, Kind::Request, &xml, Some(&relay))).into_response()
+                })
+        } else {
+            redirect_query(
+                Kind::Request,
+                &authn_request_xml(&plan, false),
+                Some(&relay),
+                &state.keys,
+            )
+            .map(|q| found(&destination, &q))
+        }
+    })
+    .await;
+    match built {
+        Ok(Ok(r)) => with_cookie(r, cookie),
+        Ok(Err(e)) => page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
+        ),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn parse_form(body: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+async fn acs_post(State(state): AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let Some(response) = form.get("SAMLResponse").cloned() else {
+        return page(
+            StatusCode::FORBIDDEN,
+            pages::refusal(&Refusal {
+                check: acs::MALFORMED,
+                reason: "no SAMLResponse field in the form".into(),
+                spid_error: None,
+            }),
+        );
+    };
+    let sid = session_of(&state, &headers);
+    let worker = state.clone();
+    let sid_worker = sid.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let state = worker;
+        let input = AcsInput {
+            entity_id: &state.config.entity_id,
+            acs_url: &state.urls.acs,
+            skew: state.config.skew,
+            faults: &state.config.faults,
+            idps: &state.idps,
+            sessions: &state.sessions,
+            sid: sid_worker.as_deref(),
+            now: state.config.clock.now(),
+        };
+        acs::consume(&input, &response)
+    })
+    .await;
+    match outcome {
+        Ok(Ok(login)) => {
+            let (sid, cookie) = match sid {
+                Some(s) => (s, None),
+                None => ensure_session(&state, &HeaderMap::new()),
+            };
+            state.sessions.set_login(&sid, login);
+            with_cookie(Redirect::to("/me").into_response(), cookie)
+        }
+        Ok(Err(refusal)) => {
+            tracing::info!(check = refusal.check, reason = %refusal.reason, "Response refused");
+            page(StatusCode::FORBIDDEN, pages::refusal(&refusal))
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn me(State(state): AppState, headers: HeaderMap) -> Response {
+    match session_of(&state, &headers).and_then(|sid| state.sessions.login(&sid)) {
+        Some(login) => page(StatusCode::OK, pages::me(&login)),
+        None => page(
+            StatusCode::UNAUTHORIZED,
+            pages::message(
+                "Accesso richiesto",
+                "Non sei autenticato: entra con SPID.",
+                "not-logged-in",
+            ),
+        ),
+    }
+}
+
+async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
+    let Some(sid) = session_of(&state, &headers) else {
+        return Redirect::to("/").into_response();
+    };
+    let Some(login) = state.sessions.logout(&sid) else {
+        return page(
+            StatusCode::OK,
+            pages::message("Logout", "Non eri autenticato.", "logged-out"),
+        );
+    };
+    let Some(idp) = state.idps.get(&login.idp).cloned() else {
+        return page(
+            StatusCode::OK,
+            pages::message("Logout", "Sessione locale chiusa.", "logged-out"),
+        );
+    };
+    let id = format!("_{}", random_token());
+    let now = saml_instant(state.config.clock.now());
+    let (destination, post) = match (&idp.slo_redirect, &idp.slo_post) {
+        (Some(r), _) => (r.clone(), false),
+        (None, Some(p)) => (p.clone(), true),
+        (None, None) => {
+            return page(
+                StatusCode::OK,
+                pages::message(
+                    "Logout",
+                    "Sessione locale chiusa (l'IdP non ha SingleLogoutService).",
+                    "logged-out",
+                ),
+            )
+        }
+    };
+    let plan = LogoutRequestPlan {
+        id: &id,
+        issue_instant: &now,
+        destination: &destination,
+        sp_entity_id: &state.config.entity_id,
+        name_id: &login.name_id,
+        name_qualifier: &login.name_qualifier,
+        session_index: login.session_index.as_deref(),
+    };
+    let relay = random_token();
+    let answer = if post {
+        state
+            .keys
+            .sign_enveloped(&slo::logout_request_xml(&plan, true), &id)
+            .map(|xml| {
+                Html(post_form(&destination, Kind::Request, &xml, Some(&relay))).into_response()
+            })
+    } else {
+        redirect_query(
+            Kind::Request,
+            &slo::logout_request_xml(&plan, false),
+            Some(&relay),
+            &state.keys,
+        )
+        .map(|q| found(&destination, &q))
+    };
+    match answer {
+        Ok(r) => {
+            state
+                .pending_logouts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id);
+            r
+        }
+        Err(e) => page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
+        ),
+    }
+}
+
+async fn slo_get(State(state): AppState, RawQuery(q): RawQuery) -> Response {
+    let q = q.unwrap_or_default();
+    slo_handle(&state, Received::Redirect(&q))
+}
+
+async fn slo_post(State(state): AppState, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let (kind, value) = match (form.get("SAMLRequest"), form.get("SAMLResponse")) {
+        (Some(v), None) => (Kind::Request, v),
+        (None, Some(v)) => (Kind::Response, v),
+        _ => return bad_request("the form needs exactly one of SAMLRequest or SAMLResponse"),
+    };
+    slo_handle(
+        &state,
+        Received::Post {
+            kind,
+            value,
+            relay_state: form.get("RelayState").map(String::as_str),
+        },
+    )
+}
+
+fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
+    match slo::receive(&state.idps, received) {
+        Err(e) => page(
+            StatusCode::FORBIDDEN,
+            pages::message("Logout rifiutato", &e.to_string(), "slo-error"),
+        ),
+        Ok(Inbound::Response {
+            in_response_to,
+            status,
+            ..
+        }) => {
+            let known = in_response_to.as_deref().is_some_and(|id| {
+                state
+                    .pending_logouts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(id)
+            });
+            if !known {
+                return page(
+                    StatusCode::FORBIDDEN,
+                    pages::message(
+                        "Logout rifiutato",
+                        "the LogoutResponse does not answer a LogoutRequest of ours",
+                        "slo-error",
+                    ),
+                );
+            }
+            let ok = status.as_deref() == Some(ns::STATUS_SUCCESS);
+            let text = if ok {
+                "Logout completato (single logout)."
+            } else {
+                "Sessione locale chiusa; l'IdP non ha confermato il logout."
+            };
+            page(StatusCode::OK, pages::message("Logout", text, "logged-out"))
+        }
+        Ok(Inbound::Request {
+            idp,
+            id,
+            name_id,
+            relay_state,
+        }) => {
+            let ended = state.sessions.logout_name_id(&idp.entity_id, &name_id);
+            let status = if ended > 0 {
+                ns::STATUS_SUCCESS
+            } else {
+                ns::STATUS_REQUESTER
+            };
+            let reply_id = format!("_{}", random_token());
+            let now = saml_instant(state.config.clock.now());
+            let (destination, post) = match (&idp.slo_post, &idp.slo_redirect) {
+                (Some(p), _) => (p.clone(), true),
+                (None, Some(r)) => (r.clone(), false),
+                (None, None) => {
+                    return page(
+                        StatusCode::OK,
+                        pages::message("Logout", "Sessione chiusa.", "logged-out"),
+                    )
+                }
+            };
+            let plan = LogoutResponsePlan {
+                id: &reply_id,
+                in_response_to: &id,
+                issue_instant: &now,
+                destination: &destination,
+                sp_entity_id: &state.config.entity_id,
+                status,
+            };
+            let answer = if post {
+                state
+                    .keys
+                    .sign_enveloped(&slo::logout_response_xml(&plan, true), &reply_id)
+                    .map(|xml| {
+                        Html(post_form(
+                            &destination,
+                            Kind::Response,
+                            &xml,
+                            relay_state.as_deref(),
+                        ))
+                        .into_response()
+                    })
+            } else {
+                redirect_query(
+                    Kind::Response,
+                    &slo::logout_response_xml(&plan, false),
+                    relay_state.as_deref(),
+                    &state.keys,
+                )
+                .map(|q| found(&destination, &q))
+            };
+            answer.unwrap_or_else(|e| {
+                page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
+                )
+            })
+        }
+    }
+}

@@ -1,0 +1,125 @@
+use crate::support::{world, Login};
+use reference_sp::faults::Faults;
+
+#[tokio::test]
+async fn every_provider_at_every_level_it_offers() {
+    let w = world(Faults::none()).await;
+    let providers = w.fed.urls().providers;
+    assert_eq!(providers.len(), 13);
+    let mut logins = 0;
+    for (id, p) in &providers {
+        for level in 1..=p.max_level {
+            let user = if level == 3 {
+                "francesca.romano"
+            } else {
+                "mario.rossi"
+            };
+            let (status, body, location) = w
+                .login(&Login {
+                    provider: id,
+                    user,
+                    level,
+                    ..Login::default()
+                })
+                .await;
+            assert_eq!(status, 303, "{id} L{level}: {body}");
+            assert_eq!(location.as_deref(), Some("/me"));
+            let (status, me) = w.me().await;
+            assert_eq!(status, 200);
+            assert!(
+                me.contains(&format!("data-level=\"{level}\"")),
+                "{id} L{level}: {me}"
+            );
+            assert!(me.contains("<table id=\"attributes\">"));
+            assert!(me.contains("fiscalNumber"));
+            logins += 1;
+        }
+    }
+    assert_eq!(logins, 11 * 2 + 2 * 3);
+}
+
+#[tokio::test]
+async fn post_binding_and_comparisons() {
+    let w = world(Faults::none()).await;
+    for (binding, comparison, level) in [
+        ("post", "minimum", 2),
+        ("post", "exact", 1),
+        ("redirect", "better", 1),
+        ("redirect", "maximum", 3),
+    ] {
+        let (status, body, _) = w
+            .login(&Login {
+                provider: "poste",
+                user: "francesca.romano",
+                level,
+                comparison,
+                binding,
+                ..Login::default()
+            })
+            .await;
+        assert_eq!(status, 303, "{binding} {comparison} L{level}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn me_needs_a_login_and_unknown_idp_is_named() {
+    let w = world(Faults::none()).await;
+    let (status, _) = w.me().await;
+    assert_eq!(status, 401);
+    let r = w
+        .browser
+        .get(w.sp.urls().login)
+        .query(&[("idp", "https://nobody.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains(&w.entity_id("aruba")), "{body}");
+    let index = w
+        .browser
+        .get(w.sp.urls().base)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(index.matches("class=\"idp\"").count(), 13);
+}
+
+#[tokio::test]
+async fn the_same_response_twice_is_refused() {
+    let w = world(Faults::none()).await;
+    let posted = w.to_idp_answer(&Login::default()).await;
+    let (status, _, _) = w.post_acs(&posted, &posted.xml).await;
+    assert_eq!(status, 303);
+    let (status, body, _) = w.post_acs(&posted, &posted.xml).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        crate::support::refused_check(&body).as_deref(),
+        Some("in-response-to")
+    );
+}
+
+#[tokio::test]
+async fn a_response_for_another_browser_is_refused() {
+    let w = world(Faults::none()).await;
+    let posted = w.to_idp_answer(&Login::default()).await;
+    let other = crate::support::browser();
+    let r = other
+        .post(&posted.acs)
+        .form(&[(
+            "SAMLResponse",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &posted.xml),
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        crate::support::refused_check(&body).as_deref(),
+        Some("in-response-to")
+    );
+}

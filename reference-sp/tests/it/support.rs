@@ -1,0 +1,218 @@
+use base64::Engine;
+use mock_idps::clock::SimClock;
+use mock_idps::federation::{FederationConfig, MockFederation};
+use mock_idps::spid::level::Level as MockLevel;
+use mock_idps::spid::script::{Outcome, ScriptedLogin};
+use reference_sp::faults::Faults;
+use reference_sp::{ReferenceSp, SpConfig};
+use std::sync::Arc;
+
+pub struct World {
+    pub fed: MockFederation,
+    pub sp: ReferenceSp,
+    pub clock: Arc<SimClock>,
+    pub browser: reqwest::Client,
+}
+
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn world(faults: Faults) -> World {
+    world_with(SpConfig {
+        faults,
+        ..SpConfig::default()
+    })
+    .await
+}
+
+pub async fn world_with(config: SpConfig) -> World {
+    let clock = Arc::new(SimClock::new(time::OffsetDateTime::now_utc()));
+    let fed = MockFederation::start_with(FederationConfig {
+        clock: Some(clock.clone()),
+        ..FederationConfig::default()
+    })
+    .await
+    .unwrap();
+    let sp = ReferenceSp::start(SpConfig {
+        idp_metadata: vec![fed.state().registry_xml.clone()],
+        clock: clock.clone(),
+        ..config
+    })
+    .await
+    .unwrap();
+    fed.register_sp_metadata(sp.metadata_xml()).unwrap();
+    World {
+        fed,
+        sp,
+        clock,
+        browser: browser(),
+    }
+}
+
+/// A value attribute or action of an HTML form, unescaped.
+pub fn form_value(html: &str, name: &str) -> Option<String> {
+    let key = format!("name=\"{name}\" value=\"");
+    let start = html.find(&key)? + key.len();
+    let end = html[start..].find('"')? + start;
+    Some(unescape(&html[start..end]))
+}
+
+pub fn form_action(html: &str) -> Option<String> {
+    let start = html.find("action=\"")? + "action=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(unescape(&html[start..end]))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// What the IdP posts to the SP's ACS.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub acs: String,
+    pub xml: String,
+    pub relay_state: Option<String>,
+}
+
+pub struct Login<'a> {
+    pub provider: &'a str,
+    pub user: &'a str,
+    pub level: u8,
+    pub comparison: &'a str,
+    pub binding: &'a str,
+    pub outcome: Outcome,
+    pub forced_level: Option<MockLevel>,
+}
+
+impl Default for Login<'_> {
+    fn default() -> Self {
+        Login {
+            provider: "aruba",
+            user: "mario.rossi",
+            level: 2,
+            comparison: "minimum",
+            binding: "redirect",
+            outcome: Outcome::Success,
+            forced_level: None,
+        }
+    }
+}
+
+impl World {
+    pub fn entity_id(&self, provider: &str) -> String {
+        self.fed.urls().providers[provider].entity_id.clone()
+    }
+
+    /// Starts a login at the SP and follows it to the IdP's auto-post form (scripted login).
+    pub async fn to_idp_answer(&self, l: &Login<'_>) -> Posted {
+        self.fed.script_next_login(ScriptedLogin {
+            provider: Some(l.provider.to_string()),
+            user: l.user.to_string(),
+            level: l.forced_level,
+            outcome: l.outcome,
+        });
+        let urls = self.sp.urls();
+        let r = self
+            .browser
+            .get(&urls.login)
+            .query(&[
+                ("idp", self.entity_id(l.provider).as_str()),
+                ("level", &l.level.to_string()),
+                ("comparison", l.comparison),
+                ("binding", l.binding),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let idp_page = if l.binding == "redirect" {
+            assert_eq!(r.status(), 302, "SP /login answers a redirect");
+            let location = r.headers()["location"].to_str().unwrap().to_string();
+            assert!(!location.contains("RelayState=http"));
+            self.browser.get(&location).send().await.unwrap()
+        } else {
+            assert_eq!(r.status(), 200);
+            let html = r.text().await.unwrap();
+            let action = form_action(&html).unwrap();
+            let mut form = vec![("SAMLRequest", form_value(&html, "SAMLRequest").unwrap())];
+            if let Some(rs) = form_value(&html, "RelayState") {
+                form.push(("RelayState", rs));
+            }
+            self.browser.post(&action).form(&form).send().await.unwrap()
+        };
+        let status = idp_page.status();
+        let html = idp_page.text().await.unwrap();
+        assert_eq!(status, 200, "IdP answer: {html}");
+        let b64 = form_value(&html, "SAMLResponse")
+            .unwrap_or_else(|| panic!("no SAMLResponse in the IdP answer: {html}"));
+        Posted {
+            acs: form_action(&html).unwrap(),
+            xml: String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            )
+            .unwrap(),
+            relay_state: form_value(&html, "RelayState"),
+        }
+    }
+
+    /// Posts (possibly crafted) XML to the ACS; returns status and body.
+    pub async fn post_acs(&self, posted: &Posted, xml: &str) -> (u16, String, Option<String>) {
+        let mut form = vec![(
+            "SAMLResponse",
+            base64::engine::general_purpose::STANDARD.encode(xml),
+        )];
+        if let Some(rs) = &posted.relay_state {
+            form.push(("RelayState", rs.clone()));
+        }
+        let r = self
+            .browser
+            .post(&posted.acs)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, r.text().await.unwrap(), location)
+    }
+
+    /// GET /me: status and body.
+    pub async fn me(&self) -> (u16, String) {
+        let r = self.browser.get(self.sp.urls().me).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// A whole login; returns the ACS answer.
+    pub async fn login(&self, l: &Login<'_>) -> (u16, String, Option<String>) {
+        let posted = self.to_idp_answer(l).await;
+        self.post_acs(&posted, &posted.xml.clone()).await
+    }
+}
+
+/// The `data-check` of the SP's refusal page.
+pub fn refused_check(body: &str) -> Option<String> {
+    let start = body.find("data-check=\"")? + "data-check=\"".len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_string())
+}
+
+/// The `data-spid-error` of the SP's refusal page.
+pub fn spid_error(body: &str) -> Option<String> {
+    let start = body.find("data-spid-error=\"")? + "data-spid-error=\"".len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_string())
+}
