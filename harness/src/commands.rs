@@ -33,20 +33,30 @@ pub struct DemoOpts {
 pub fn demo(opts: DemoOpts) -> anyhow::Result<u8> {
     let faults = parse_faults(opts.faults.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let report = runtime.block_on(run_demo(DemoConfig { faults, seed: opts.seed }))?;
+    let report = runtime.block_on(run_demo(DemoConfig {
+        faults,
+        seed: opts.seed,
+    }))?;
     print!("{}", table(&report));
-    let written = write_all(&report, &opts.report_dir, "demo").with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
+    let written = write_all(&report, &opts.report_dir, "demo")
+        .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
     for path in written {
         println!("report: {}", path.display());
     }
-    Ok(if report.all_passed() { exit::OK } else { exit::CHECK_FAILED })
+    Ok(if report.all_passed() {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
 }
 
 /// Parses a `--faults` list.
 pub fn parse_faults(list: Option<&str>) -> anyhow::Result<reference_sp::faults::Faults> {
     match list {
         None => Ok(reference_sp::faults::Faults::none()),
-        Some(list) => reference_sp::faults::Faults::parse(list).map_err(|e| anyhow::anyhow!("--faults: {e}")),
+        Some(list) => {
+            reference_sp::faults::Faults::parse(list).map_err(|e| anyhow::anyhow!("--faults: {e}"))
+        }
     }
 }
 
@@ -169,6 +179,14 @@ pub fn login(opts: LoginOpts) -> anyhow::Result<u8> {
 
 fn print_trace(hops: &[Hop]) {
     for (i, h) in hops.iter().enumerate() {
-        println!("{:>2}. {:<13} {:<4} {} {:>8.2} ms  {}", i + 1, format!("{:?}", h.kind), h.method, h.status, h.millis, h.url);
+        println!(
+            "{:>2}. {:<13} {:<4} {} {:>8.2} ms  {}",
+            i + 1,
+            format!("{:?}", h.kind),
+            h.method,
+            h.status,
+            h.millis,
+            h.url
+        );
     }
 }

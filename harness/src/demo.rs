@@ -59,7 +59,8 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     })
     .await
     .map_err(|e| DemoError::ReferenceSp(e.to_string()))?;
-    fed.register_sp_metadata(sp.metadata_xml()).map_err(|e| DemoError::Register(e.to_string()))?;
+    fed.register_sp_metadata(sp.metadata_xml())
+        .map_err(|e| DemoError::Register(e.to_string()))?;
     let sp_urls = sp.urls();
     let urls = fed.urls();
     let start_url = |provider: &str, level: Level, binding: &str| {
@@ -74,10 +75,18 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     let mut plans = Vec::new();
     for (i, p) in fed.state().fixtures.providers.iter().enumerate() {
         for level in Level::ALL.into_iter().filter(|l| *l <= p.max_level) {
-            let binding = if (i + level.number() as usize) % 2 == 0 { "redirect" } else { "post" };
+            let binding = if (i + level.number() as usize) % 2 == 0 {
+                "redirect"
+            } else {
+                "post"
+            };
             plans.push(LoginPlan {
                 id: format!("login/{}/{level}", p.id),
-                title: format!("{} at {level}, {binding} binding, {}", p.name, user_for(level)),
+                title: format!(
+                    "{} at {level}, {binding} binding, {}",
+                    p.name,
+                    user_for(level)
+                ),
                 provider: p.id.clone(),
                 level,
                 user: user_for(level).into(),
@@ -89,16 +98,70 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     }
     // Every user anomaly, each at another provider, through the pages where a page can do it.
     let anomalies: [(&str, Outcome, &str, Level, &str); 8] = [
-        ("nr19", Outcome::WrongCredentials, "mario.rossi", Level::L2, "three wrong passwords"),
-        ("nr20", Outcome::Success, "luca.ferrari", Level::L2, "an L1-only user asked for L2"),
-        ("nr21", Outcome::Timeout, "mario.rossi", Level::L2, "the user never finishes (scripted)"),
-        ("nr22", Outcome::ConsentDenied, "mario.rossi", Level::L1, "consent denied on the consent page"),
-        ("nr23", Outcome::Success, "stefano.conti", Level::L2, "a suspended identity"),
-        ("nr23-revoked", Outcome::Success, "chiara.marino", Level::L1, "a revoked identity"),
-        ("nr25", Outcome::Cancel, "mario.rossi", Level::L2, "the user cancels on the login page"),
-        ("nr30", Outcome::PurposeMismatch, "mario.rossi", Level::L2, "identity not of the requested kind (scripted)"),
+        (
+            "nr19",
+            Outcome::WrongCredentials,
+            "mario.rossi",
+            Level::L2,
+            "three wrong passwords",
+        ),
+        (
+            "nr20",
+            Outcome::Success,
+            "luca.ferrari",
+            Level::L2,
+            "an L1-only user asked for L2",
+        ),
+        (
+            "nr21",
+            Outcome::Timeout,
+            "mario.rossi",
+            Level::L2,
+            "the user never finishes (scripted)",
+        ),
+        (
+            "nr22",
+            Outcome::ConsentDenied,
+            "mario.rossi",
+            Level::L1,
+            "consent denied on the consent page",
+        ),
+        (
+            "nr23",
+            Outcome::Success,
+            "stefano.conti",
+            Level::L2,
+            "a suspended identity",
+        ),
+        (
+            "nr23-revoked",
+            Outcome::Success,
+            "chiara.marino",
+            Level::L1,
+            "a revoked identity",
+        ),
+        (
+            "nr25",
+            Outcome::Cancel,
+            "mario.rossi",
+            Level::L2,
+            "the user cancels on the login page",
+        ),
+        (
+            "nr30",
+            Outcome::PurposeMismatch,
+            "mario.rossi",
+            Level::L2,
+            "identity not of the requested kind (scripted)",
+        ),
     ];
-    let providers: Vec<String> = fed.state().fixtures.providers.iter().map(|p| p.id.clone()).collect();
+    let providers: Vec<String> = fed
+        .state()
+        .fixtures
+        .providers
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
     for (i, (id, outcome, user, level, title)) in anomalies.into_iter().enumerate() {
         let provider = providers[(i * 5 + 1) % providers.len()].clone();
         let nr: u8 = id[2..4].parse().unwrap_or(0);
@@ -121,9 +184,23 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     let clock = Instant::now();
     let mut entries = Vec::with_capacity(plans.len());
     for plan in &plans {
-        entries.push(run(plan, &admin, &fed.state().fixtures, &oracle, Duration::from_secs(10)).await);
+        entries.push(
+            run(
+                plan,
+                &admin,
+                &fed.state().fixtures,
+                &oracle,
+                Duration::from_secs(10),
+            )
+            .await,
+        );
     }
-    let report = RunReport::new("demo", began, clock.elapsed().as_secs_f64() * 1000.0, entries);
+    let report = RunReport::new(
+        "demo",
+        began,
+        clock.elapsed().as_secs_f64() * 1000.0,
+        entries,
+    );
     sp.shutdown().await;
     fed.shutdown().await;
     Ok(report)
@@ -131,7 +208,10 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
 
 /// The table printed at the end of a demo.
 pub fn table(report: &RunReport) -> String {
-    let mut out = format!("{:<28} {:<11} {:<5} {:<18} {:<11} {:<11} {:>8}\n", "id", "provider", "level", "outcome", "expected", "got", "ms");
+    let mut out = format!(
+        "{:<28} {:<11} {:<5} {:<18} {:<11} {:<11} {:>8}\n",
+        "id", "provider", "level", "outcome", "expected", "got", "ms"
+    );
     for e in &report.entries {
         out.push_str(&format!(
             "{:<28} {:<11} {:<5} {:<18} {:<11} {:<11} {:>8.1}{}\n",
@@ -142,7 +222,11 @@ pub fn table(report: &RunReport) -> String {
             e.expected,
             crate::report::junit::got(e),
             e.millis,
-            if e.passed { "" } else { "  <-- NOT AS EXPECTED" }
+            if e.passed {
+                ""
+            } else {
+                "  <-- NOT AS EXPECTED"
+            }
         ));
     }
     out.push_str(&format!(
@@ -150,7 +234,10 @@ pub fn table(report: &RunReport) -> String {
         report.summary.passed, report.summary.total, report.logins_per_second, report.duration_ms
     ));
     for h in &report.hop_latency {
-        out.push_str(&format!("  {:<14} n={:<4} p50 {:>7.2} ms  p99 {:>7.2} ms\n", h.hop, h.count, h.p50_ms, h.p99_ms));
+        out.push_str(&format!(
+            "  {:<14} n={:<4} p50 {:>7.2} ms  p99 {:>7.2} ms\n",
+            h.hop, h.count, h.p50_ms, h.p99_ms
+        ));
     }
     out
 }

@@ -101,13 +101,24 @@ impl MockAdmin {
             }
             MockAdmin::Http { admin_url } => {
                 let url = format!("{admin_url}/next-login");
-                let err = |detail: String| LoginError::Script { url: url.clone(), detail };
-                let resp = reqwest::Client::new().post(&url).json(&script).send().await.map_err(|e| err(e.to_string()))?;
+                let err = |detail: String| LoginError::Script {
+                    url: url.clone(),
+                    detail,
+                };
+                let resp = reqwest::Client::new()
+                    .post(&url)
+                    .json(&script)
+                    .send()
+                    .await
+                    .map_err(|e| err(e.to_string()))?;
                 if resp.status().is_success() {
                     Ok(())
                 } else {
                     let status = resp.status();
-                    Err(err(format!("{status}: {}", resp.text().await.unwrap_or_default())))
+                    Err(err(format!(
+                        "{status}: {}",
+                        resp.text().await.unwrap_or_default()
+                    )))
                 }
             }
         }
@@ -115,14 +126,23 @@ impl MockAdmin {
 }
 
 /// Runs one login with a fresh browser and judges it.
-pub async fn run(plan: &LoginPlan, admin: &MockAdmin, fixtures: &Fixtures, oracle: &OracleConfig, timeout: Duration) -> Entry {
+pub async fn run(
+    plan: &LoginPlan,
+    admin: &MockAdmin,
+    fixtures: &Fixtures,
+    oracle: &OracleConfig,
+    timeout: Duration,
+) -> Entry {
     let started = Instant::now();
     let mut entry = Entry {
         id: plan.id.clone(),
         title: plan.title.clone(),
         provider: Some(plan.provider.clone()),
         level: Some(plan.level.number()),
-        outcome: serde_json::to_value(plan.outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        outcome: serde_json::to_value(plan.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         expected: plan.expected.describe(),
         passed: false,
         verdict: None,
@@ -135,7 +155,10 @@ pub async fn run(plan: &LoginPlan, admin: &MockAdmin, fixtures: &Fixtures, oracl
             entry.passed = match plan.expected {
                 Expectation::Accept => verdict.accepted,
                 Expectation::Refuse(None) => !verdict.accepted,
-                Expectation::Refuse(Some(nr)) => !verdict.accepted && verdict.spid_error.as_deref() == Some(format!("nr{nr:02}").as_str()),
+                Expectation::Refuse(Some(nr)) => {
+                    !verdict.accepted
+                        && verdict.spid_error.as_deref() == Some(format!("nr{nr:02}").as_str())
+                }
             };
             entry.verdict = Some(verdict);
             entry.hops = hops;
@@ -153,7 +176,9 @@ async fn drive(
     oracle: &OracleConfig,
     timeout: Duration,
 ) -> Result<(crate::oracle::Verdict, Vec<crate::browser::Hop>), LoginError> {
-    let user = fixtures.user(&plan.user).ok_or_else(|| LoginError::UnknownUser(plan.user.clone()))?;
+    let user = fixtures
+        .user(&plan.user)
+        .ok_or_else(|| LoginError::UnknownUser(plan.user.clone()))?;
     let mut script = IdpScript {
         username: user.username.clone(),
         password: user.password.clone(),

@@ -114,7 +114,11 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             false => None,
             true => {
                 let faults = crate::commands::parse_faults(opts.faults.as_deref())?;
-                let port = if opts.bind.port() == 0 { 0 } else { opts.bind.port().saturating_add(1) };
+                let port = if opts.bind.port() == 0 {
+                    0
+                } else {
+                    opts.bind.port().saturating_add(1)
+                };
                 let sp = reference_sp::ReferenceSp::start(reference_sp::SpConfig {
                     bind: SocketAddr::new(opts.bind.ip(), port),
                     idp_metadata: vec![fed.state().registry_xml.clone()],
@@ -125,7 +129,12 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
                 .map_err(|e| anyhow::anyhow!("starting the reference SP: {e}"))?;
                 fed.register_sp_metadata(sp.metadata_xml())?;
                 let u = sp.urls();
-                say!("reference SP {}  (metadata {}, protected page {})", u.base, u.metadata, u.me);
+                say!(
+                    "reference SP {}  (metadata {}, protected page {})",
+                    u.base,
+                    u.metadata,
+                    u.me
+                );
                 Some(sp)
             }
         };

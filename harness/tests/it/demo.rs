@@ -5,12 +5,26 @@ use harness::demo::{run_demo, DemoConfig};
 
 #[tokio::test]
 async fn the_demo_meets_every_expectation() {
-    let report = run_demo(DemoConfig { seed: Some(3), ..DemoConfig::default() }).await.unwrap();
-    let failed: Vec<_> = report.entries.iter().filter(|e| !e.passed).map(|e| (&e.id, &e.error, e.verdict.as_ref().map(|v| &v.reason))).collect();
+    let report = run_demo(DemoConfig {
+        seed: Some(3),
+        ..DemoConfig::default()
+    })
+    .await
+    .unwrap();
+    let failed: Vec<_> = report
+        .entries
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| (&e.id, &e.error, e.verdict.as_ref().map(|v| &v.reason)))
+        .collect();
     assert!(failed.is_empty(), "{failed:#?}");
     // 13 providers at L1 and L2, Aruba and Poste also at L3, and eight anomalies.
     assert_eq!(report.entries.len(), 13 * 2 + 2 + 8);
-    for e in report.entries.iter().filter(|e| e.id.starts_with("anomaly/")) {
+    for e in report
+        .entries
+        .iter()
+        .filter(|e| e.id.starts_with("anomaly/"))
+    {
         let v = e.verdict.as_ref().unwrap();
         assert!(!v.accepted && v.spid_error.is_some(), "{}: {v:?}", e.id);
     }
@@ -22,7 +36,12 @@ async fn a_mutant_sp_fails_the_demo() {
     // anomalies are IdP-side, so use the status check: a mutant that ignores the status logs in
     // on an error Response (no Assertion) or shows no SPID code; either way not as expected.
     let faults = reference_sp::faults::Faults::parse("status").unwrap();
-    let report = run_demo(DemoConfig { faults, seed: Some(3) }).await.unwrap();
+    let report = run_demo(DemoConfig {
+        faults,
+        seed: Some(3),
+    })
+    .await
+    .unwrap();
     assert!(!report.all_passed(), "a mutant SP must make the demo fail");
 }
 
@@ -35,12 +54,18 @@ fn the_binary_exits_zero_and_writes_reports() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "exit {:?}\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("36 of 36 as expected"), "{stdout}");
     for ext in ["json", "html", "xml", "md"] {
         assert!(dir.join(format!("demo.{ext}")).exists(), "demo.{ext}");
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("demo.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], 1);
     assert_eq!(json["summary"]["passed"], 36);
     let _ = std::fs::remove_dir_all(&dir);
@@ -54,5 +79,8 @@ fn bad_faults_name_the_closest_switch() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("audiense") && stderr.contains("audience"), "{stderr}");
+    assert!(
+        stderr.contains("audiense") && stderr.contains("audience"),
+        "{stderr}"
+    );
 }
