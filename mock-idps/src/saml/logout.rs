@@ -146,8 +146,8 @@ pub struct LogoutRequestPlan<'a> {
     pub name_id: &'a str,
     /// IdP entityID as NameQualifier.
     pub name_qualifier: &'a str,
-    /// The session's index.
-    pub session_index: &'a str,
+    /// The session's index, when the SP was given one.
+    pub session_index: Option<&'a str>,
 }
 
 /// Builds an (unsigned) LogoutRequest.
@@ -172,8 +172,10 @@ pub fn logout_request_xml(p: &LogoutRequestPlan<'_>) -> String {
             ("NameQualifier", p.name_qualifier),
         ],
         p.name_id,
-    )
-    .leaf("samlp:SessionIndex", &[], p.session_index)
-    .close("samlp:LogoutRequest");
+    );
+    if let Some(index) = p.session_index {
+        w.leaf("samlp:SessionIndex", &[], index);
+    }
+    w.close("samlp:LogoutRequest");
     w.finish()
 }

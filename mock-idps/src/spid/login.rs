@@ -326,6 +326,7 @@ fn succeed(
         name_id: name_id.clone(),
         session_index: session_index.clone(),
         user: user.username.clone(),
+        level,
     });
     let plan = success_plan(
         issuer_of(idp),

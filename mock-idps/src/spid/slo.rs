@@ -109,6 +109,30 @@ pub fn handle_slo(state: &MockState, idp: &IdpRuntime, inbound: SloInbound<'_>) 
     }
     match msg {
         LogoutMessage::Response(r) => {
+            // SAML Core §3.7.3.2: a LogoutResponse answers a LogoutRequest we sent to that SP.
+            let ours = r
+                .in_response_to
+                .as_deref()
+                .is_some_and(|id| state.take_logout_sent(id, &sp.entity_id));
+            if !ours {
+                return error_page(
+                    Some(idp),
+                    8,
+                    &format!("LogoutResponse InResponseTo {:?} answers no LogoutRequest this IdP sent to {}", r.in_response_to, sp.entity_id),
+                )
+                .into();
+            }
+            if r.destination.as_deref().is_some_and(|d| d != idp.slo_url) {
+                return error_page(
+                    Some(idp),
+                    8,
+                    &format!(
+                        "LogoutResponse Destination {:?} is not {}",
+                        r.destination, idp.slo_url
+                    ),
+                )
+                .into();
+            }
             let ok = r.status.as_deref() == Some(ns::STATUS_SUCCESS);
             let text = if ok {
                 "Logout completato: il servizio ha chiuso la sessione."
@@ -213,6 +237,7 @@ pub fn idp_initiated(
     };
     state.end_session(|s| s.session_index == session.session_index);
     let id = state.ids.saml_id();
+    state.logout_sent(&id, &sp.entity_id);
     let xml = logout_request_xml(&LogoutRequestPlan {
         id: &id,
         instant: &saml_instant(state.clock.now()),
@@ -220,7 +245,9 @@ pub fn idp_initiated(
         issuer: &idp.entity_id,
         name_id: &session.name_id,
         name_qualifier: &idp.entity_id,
-        session_index: &session.session_index,
+        // The SP received a SessionIndex only at L1 (SPID rules, single-sign-on).
+        session_index: (session.level == super::level::Level::L1)
+            .then_some(session.session_index.as_str()),
     });
     send(
         idp,

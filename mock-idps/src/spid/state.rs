@@ -93,6 +93,8 @@ pub struct IdpSession {
     pub session_index: String,
     /// The identity.
     pub user: String,
+    /// The level authenticated at (SessionIndex reaches the SP only at L1).
+    pub level: super::level::Level,
 }
 
 /// A request the providers received, for tests to assert on.
@@ -148,6 +150,7 @@ pub struct MockState {
     sessions: Mutex<Vec<IdpSession>>,
     script: Mutex<VecDeque<ScriptedLogin>>,
     received: Mutex<VecDeque<ReceivedRequest>>,
+    logouts_sent: Mutex<VecDeque<(String, String)>>,
 }
 
 const MAX_RECEIVED: usize = 10_000;
@@ -212,6 +215,7 @@ impl MockState {
             sessions: Mutex::default(),
             script: Mutex::default(),
             received: Mutex::default(),
+            logouts_sent: Mutex::default(),
         })
     }
 
@@ -344,6 +348,27 @@ impl MockState {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Remembers an IdP-initiated LogoutRequest (its ID and the SP it went to).
+    pub fn logout_sent(&self, request_id: &str, sp_entity_id: &str) {
+        let mut q = self.logouts_sent.lock().unwrap_or_else(|e| e.into_inner());
+        q.push_back((request_id.to_string(), sp_entity_id.to_string()));
+        while q.len() > MAX_RECEIVED {
+            q.pop_front();
+        }
+    }
+
+    /// Takes the LogoutRequest a LogoutResponse answers, if we sent it to that SP.
+    pub fn take_logout_sent(&self, in_response_to: &str, sp_entity_id: &str) -> bool {
+        let mut q = self.logouts_sent.lock().unwrap_or_else(|e| e.into_inner());
+        match q
+            .iter()
+            .position(|(id, sp)| id == in_response_to && sp == sp_entity_id)
+        {
+            Some(pos) => q.remove(pos).is_some(),
+            None => false,
+        }
     }
 
     /// Logs a received request.

@@ -30,7 +30,7 @@ fn logout_request(env: &Env, provider: &str, name_id: &str) -> String {
         issuer: sp::SP_ENTITY,
         name_id,
         name_qualifier: &entity,
-        session_index: "_s",
+        session_index: Some("_s"),
     })
 }
 
@@ -144,6 +144,10 @@ async fn idp_initiated_logout_posts_a_signed_request() {
     )
     .unwrap();
     assert!(xml.contains(&name_id));
+    assert!(
+        !xml.contains("SessionIndex"),
+        "an L2 session's SP never saw a SessionIndex"
+    );
     let doc = XmlDoc::parse(&xml).unwrap();
     let idp = env.fed.state().idp("lepida").unwrap();
     mock_idps::saml::dsig::verify_enveloped(&doc, doc.root().unwrap(), &[idp.key.trusted_cert()])
@@ -153,4 +157,70 @@ async fn idp_initiated_logout_posts_a_signed_request() {
         Reply::Page { status, .. } => assert_eq!(status, 404),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_logout_response_must_answer_our_request() {
+    let env = Env::start().await;
+    logged_in(&env, "namirial").await;
+    let root = env.root("namirial");
+    let body = env
+        .driver
+        .client
+        .get(format!("{root}/logout"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = sp::field(&body, "SAMLRequest").unwrap();
+    let xml = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap(),
+    )
+    .unwrap();
+    let request_id = sp::between(&xml, " ID=\"", "\"").unwrap();
+    let slo = env.fed.urls().providers["namirial"].slo.clone();
+    let answer = |in_response_to: &str| {
+        let xml = mock_idps::saml::logout::logout_response_xml(
+            "_lr1",
+            in_response_to,
+            &saml_instant(env.clock.now()),
+            &slo,
+            sp::SP_ENTITY,
+            ns::STATUS_SUCCESS,
+        );
+        let signed = sign_enveloped(&xml, "_lr1", &env.driver.key).unwrap();
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, signed)
+    };
+    let forged = env
+        .driver
+        .client
+        .post(&slo)
+        .form(&[("SAMLResponse", answer("_never_sent"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 400);
+    assert!(forged.text().await.unwrap().contains("nr08"));
+    let genuine = env
+        .driver
+        .client
+        .post(&slo)
+        .form(&[("SAMLResponse", answer(&request_id))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(genuine.status().as_u16(), 200);
+    assert!(genuine.text().await.unwrap().contains("Logout completato"));
+    // Answered once: a replay of the same LogoutResponse is refused.
+    let replay = env
+        .driver
+        .client
+        .post(&slo)
+        .form(&[("SAMLResponse", answer(&request_id))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status().as_u16(), 400);
 }
