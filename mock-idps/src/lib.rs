@@ -7,5 +7,6 @@ pub mod clock;
 pub mod federation;
 pub mod fixtures;
 pub mod ids;
+pub mod pin;
 pub mod saml;
 pub mod spid;

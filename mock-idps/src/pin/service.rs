@@ -1,0 +1,425 @@
+//! The HTTP face of the PIN service: a JSON API under `/api` and the legacy login form (codice
+//! fiscale + PIN, PIN-12) under `/login`. Errors are JSON `{code, message}` with an HTTP status.
+//!
+//! Every backend call runs on the blocking pool: a commit to the file store waits for `fsync`.
+
+use super::backend::PinBackend;
+use super::delegation::DelegationRequest;
+use super::error::PinError;
+use super::issuance::{Conversion, RecoveryContacts};
+use super::model::{Channel, LoginMethod};
+use super::phone_pin::PhoneValidity;
+use super::services::SERVICES;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The PIN service's routes; mount it under a prefix such as `/pin`.
+pub fn router(backend: Arc<PinBackend>) -> Router {
+    Router::new()
+        .route("/login", get(login_page).post(login_form))
+        .nest("/api", api_routes())
+        .with_state(backend)
+}
+
+fn api_routes() -> Router<Arc<PinBackend>> {
+    Router::new()
+        .route("/services", get(list_services))
+        .route("/services/{id}/open", post(open_service))
+        .route("/timeline", get(timeline))
+        .route("/requests", post(request_pin))
+        .route("/first-access", post(first_access))
+        .route("/login", post(login))
+        .route("/renew", post(renew))
+        .route("/recover", post(recover))
+        .route("/revoke", post(revoke))
+        .route("/convert", post(convert))
+        .route("/claims", post(submit_claim))
+        .route("/people/{cf}/status", get(status))
+        .route("/people/{cf}/outbox", get(outbox))
+        .route("/people/{cf}/claims", get(claims))
+        .route("/people/{cf}/delegations", get(delegations))
+        .route("/phone-pin", post(phone_pin))
+        .route("/contact-center", post(contact_center))
+        .route("/delegations", post(delegate))
+        .route("/delegations/{id}/revoke", post(revoke_delegation))
+        .route("/delegations/act", post(act_for))
+}
+
+type AppState = State<Arc<PinBackend>>;
+
+/// An API error as sent: `{code, message}` with the status of its kind.
+#[derive(Debug)]
+enum ApiError {
+    BadRequest(String),
+    Internal,
+    Pin(PinError),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl From<PinError> for ApiError {
+    fn from(e: PinError) -> Self {
+        ApiError::Pin(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::BadRequest(m) => (400, "PIN_BAD_REQUEST", m),
+            ApiError::Internal => (500, "PIN_INTERNAL", "internal error; try again".to_string()),
+            ApiError::Pin(e) => (e.http_status(), e.code(), e.to_string()),
+        };
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(ErrorBody { code, message })).into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+/// Runs a backend call on the blocking pool and answers with its JSON result.
+async fn call<T, F>(backend: Arc<PinBackend>, status: StatusCode, f: F) -> ApiResult
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&PinBackend) -> Result<T, PinError> + Send + 'static,
+{
+    let out = tokio::task::spawn_blocking(move || f(&backend))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    Ok((status, Json(out)).into_response())
+}
+
+async fn list_services() -> Json<&'static [super::services::Service]> {
+    Json(SERVICES)
+}
+
+#[derive(Deserialize)]
+struct TimelineQuery {
+    fiscal_code: String,
+    date: Option<String>,
+}
+
+async fn timeline(State(b): AppState, Query(q): Query<TimelineQuery>) -> ApiResult {
+    let date = match q.date.as_deref() {
+        Some(d) => Some(
+            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| ApiError::BadRequest(format!("date {d:?} is not YYYY-MM-DD")))?,
+        ),
+        None => None,
+    };
+    call(b, StatusCode::OK, move |b| {
+        b.allowance(&q.fiscal_code, date)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestBody {
+    fiscal_code: String,
+    channel: Channel,
+}
+
+async fn request_pin(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: RequestBody = parse(&body)?;
+    call(b, StatusCode::CREATED, move |b| {
+        b.request(&r.fiscal_code, r.channel)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FirstAccessBody {
+    fiscal_code: String,
+    initial_pin: String,
+    new_pin: String,
+}
+
+async fn first_access(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: FirstAccessBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| {
+        b.first_access(&r.fiscal_code, &r.initial_pin, &r.new_pin)
+            .map(|()| serde_json::json!({"done": true}))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    fiscal_code: String,
+    pin: String,
+}
+
+async fn login(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: LoginBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| b.login(&r.fiscal_code, &r.pin)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenewBody {
+    fiscal_code: String,
+    pin: String,
+    new_pin: String,
+}
+
+async fn renew(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: RenewBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| {
+        b.renew(&r.fiscal_code, &r.pin, &r.new_pin)
+            .map(|()| serde_json::json!({"done": true}))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecoverBody {
+    fiscal_code: String,
+    #[serde(flatten)]
+    contacts: RecoveryContacts,
+}
+
+async fn recover(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: RecoverBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| {
+        b.recover(&r.fiscal_code, &r.contacts)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonBody {
+    fiscal_code: String,
+}
+
+async fn revoke(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: PersonBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| {
+        b.revoke(&r.fiscal_code)
+            .map(|()| serde_json::json!({"done": true}))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ConvertBody {
+    fiscal_code: String,
+    #[serde(flatten)]
+    conversion: Conversion,
+}
+
+async fn convert(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: ConvertBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| {
+        b.convert(&r.fiscal_code, &r.conversion)
+            .map(|released| serde_json::json!({"released_claims": released}))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    token: String,
+}
+
+async fn open_service(State(b): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let r: TokenBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| b.open_service(&r.token, &id)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimBody {
+    token: String,
+    service: String,
+}
+
+async fn submit_claim(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: ClaimBody = parse(&body)?;
+    call(b, StatusCode::CREATED, move |b| {
+        b.submit_claim(&r.token, &r.service)
+    })
+    .await
+}
+
+async fn status(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
+    call(b, StatusCode::OK, move |b| b.status(&cf)).await
+}
+
+async fn outbox(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
+    call(b, StatusCode::OK, move |b| {
+        b.person(&cf).map(|p| b.outbox(&p.fiscal_code))
+    })
+    .await
+}
+
+async fn claims(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
+    call(b, StatusCode::OK, move |b| {
+        b.person(&cf).map(|p| b.claims(&p.fiscal_code))
+    })
+    .await
+}
+
+async fn delegations(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
+    call(b, StatusCode::OK, move |b| {
+        b.person(&cf).map(|p| b.delegations(&p.fiscal_code))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhonePinBody {
+    fiscal_code: String,
+    via: LoginMethod,
+    validity: String,
+}
+
+async fn phone_pin(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: PhonePinBody = parse(&body)?;
+    call(b, StatusCode::CREATED, move |b| {
+        let validity = PhoneValidity::parse(&r.validity)?;
+        b.generate_phone_pin(&r.fiscal_code, r.via, validity)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactCenterBody {
+    fiscal_code: String,
+    phone_pin: String,
+}
+
+async fn contact_center(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: ContactCenterBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| {
+        b.contact_center(&r.fiscal_code, &r.phone_pin)
+    })
+    .await
+}
+
+async fn delegate(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: DelegationRequest = parse(&body)?;
+    call(b, StatusCode::CREATED, move |b| b.delegate(&r)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeDelegationBody {
+    by: String,
+}
+
+async fn revoke_delegation(State(b): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let r: RevokeDelegationBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| b.revoke_delegation(&id, &r.by)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActBody {
+    delegato: String,
+    delegante: String,
+    via: LoginMethod,
+    service: String,
+}
+
+async fn act_for(State(b): AppState, body: Bytes) -> ApiResult {
+    let r: ActBody = parse(&body)?;
+    call(b, StatusCode::OK, move |b| {
+        b.act_for(&r.delegato, &r.delegante, r.via, &r.service)
+    })
+    .await
+}
+
+// ---- the legacy HTML form (PIN-12) ----
+
+async fn login_page() -> Html<String> {
+    Html(page("Accesso con PIN", None, ""))
+}
+
+async fn login_form(State(b): AppState, body: Bytes) -> Response {
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let cf = form.get("codice_fiscale").cloned().unwrap_or_default();
+    let pin = form.get("pin").cloned().unwrap_or_default();
+    let result = tokio::task::spawn_blocking(move || b.login(&cf, &pin)).await;
+    match result {
+        Ok(Ok(session)) => Html(page(
+            "Accesso eseguito",
+            None,
+            &format!(
+                "<p id=\"session\" data-token=\"{}\">Benvenuto, {}. Sessione valida fino a {}.</p>",
+                escape(&session.token),
+                escape(&session.fiscal_code),
+                escape(&session.expires_at.to_string())
+            ),
+        ))
+        .into_response(),
+        Ok(Err(e)) => {
+            let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, Html(page("Accesso con PIN", Some(&e), ""))).into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The legacy login page: codice fiscale + PIN (PIN-12), with the contact-center numbers (PIN-13).
+fn page(title: &str, error: Option<&PinError>, extra: &str) -> String {
+    let error = error
+        .map(|e| {
+            format!(
+                "<p class=\"error\" id=\"error\" data-code=\"{}\">{}</p>",
+                e.code(),
+                escape(&e.to_string())
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<!doctype html>\n<html lang=\"it\"><head><meta charset=\"utf-8\"><title>INPS - {t}</title></head>\n\
+         <body><h1>{t}</h1>{error}{extra}\n\
+         <form method=\"post\" action=\"login\">\n\
+         <label>Codice fiscale <input name=\"codice_fiscale\" maxlength=\"16\" autocomplete=\"username\"></label>\n\
+         <label>PIN <input name=\"pin\" type=\"password\" maxlength=\"16\" autocomplete=\"current-password\"></label>\n\
+         <button type=\"submit\">Accedi</button>\n</form>\n\
+         <p>Hai smarrito il tuo PIN? Contact center 803 164 (rete fissa), 06 164 164 (cellulare).</p>\n\
+         </body></html>\n",
+        t = escape(title)
+    )
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
