@@ -39,6 +39,14 @@ pub struct ServeOpts {
     /// Seed for IDs, NameIDs and OTPs, for reproducible runs.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The journal file of the legacy PIN backend (served under /pin); every acknowledged change
+    /// survives a restart, even after a kill.
+    #[arg(
+        long = "pin-store",
+        value_name = "FILE",
+        default_value = "reports/pin-store.jsonl"
+    )]
+    pub pin_store: PathBuf,
     /// Also run the reference SP (on the next port), trusting every mock provider, for a person
     /// to click through in a browser.
     #[arg(long = "with-reference-sp")]
@@ -99,6 +107,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             clock: None,
             seed: opts.seed,
             sp_metadata,
+            pin_store: mock_idps::federation::PinStoreChoice::File(opts.pin_store.clone()),
         };
         let fed = MockFederation::start_with(config)
             .await
@@ -179,6 +188,11 @@ fn print_urls(urls: &FederationUrls) {
     say!("  index     {}", urls.index);
     say!("  registry  {}", urls.registry);
     say!("  admin     {}", urls.admin);
+    say!(
+        "  PIN       {}/login  (JSON API {}/api)",
+        urls.pin,
+        urls.pin
+    );
     for (id, p) in &urls.providers {
         say!(
             "  {id:<11} L{} metadata {}  sso {}",

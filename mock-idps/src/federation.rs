@@ -51,6 +51,18 @@ pub struct FederationConfig {
     pub seed: Option<u64>,
     /// SP metadata documents to register at start.
     pub sp_metadata: Vec<String>,
+    /// Where the legacy PIN backend keeps its state (served under `/pin`).
+    pub pin_store: PinStoreChoice,
+}
+
+/// Where the legacy PIN backend keeps its state.
+#[derive(Debug, Clone, Default)]
+pub enum PinStoreChoice {
+    /// In memory: gone when the process ends (tests).
+    #[default]
+    Memory,
+    /// A durable journal file: every acknowledged change survives a kill.
+    File(std::path::PathBuf),
 }
 
 impl Default for FederationConfig {
@@ -62,6 +74,7 @@ impl Default for FederationConfig {
             clock: None,
             seed: None,
             sp_metadata: Vec::new(),
+            pin_store: PinStoreChoice::Memory,
         }
     }
 }
@@ -85,6 +98,9 @@ pub enum FederationError {
     /// Providers could not be built.
     #[error(transparent)]
     State(#[from] StateError),
+    /// The PIN backend could not open its store or fixtures.
+    #[error("starting the PIN backend: {0}")]
+    Pin(String),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -124,6 +140,8 @@ pub struct FederationUrls {
     pub registry: String,
     /// The admin API root.
     pub admin: String,
+    /// The legacy INPS PIN backend (JSON API under `/api`, login form at `/login`).
+    pub pin: String,
     /// Providers by id.
     pub providers: BTreeMap<String, ProviderUrls>,
 }
@@ -135,6 +153,7 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
         index: format!("{base}/"),
         registry: format!("{base}/registry/idps.xml"),
         admin: format!("{base}/admin"),
+        pin: format!("{base}/pin"),
         providers: state
             .idps
             .iter()
@@ -200,8 +219,22 @@ impl MockFederation {
                 .register_sp(xml)
                 .map_err(|source| FederationError::SpMetadata { index, source })?;
         }
+        let store: Box<dyn crate::pin::PinStore> = match &config.pin_store {
+            PinStoreChoice::Memory => Box::new(crate::pin::MemoryStore::new()),
+            PinStoreChoice::File(path) => Box::new(
+                crate::pin::FileStore::open(path)
+                    .map_err(|e| FederationError::Pin(format!("{}: {e}", path.display())))?,
+            ),
+        };
+        let pin_ids = config
+            .seed
+            .map(|s| IdGenerator::seeded(s ^ 0x5049_4e))
+            .unwrap_or_default();
+        let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)
+            .map_err(FederationError::Pin)?;
         let (tx, rx) = oneshot::channel();
-        let app = crate::spid::service::router(state.clone());
+        let app = crate::spid::service::router(state.clone())
+            .nest("/pin", crate::pin::service::router(Arc::new(pin)));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {

@@ -224,3 +224,29 @@ async fn a_logout_response_must_answer_our_request() {
         .unwrap();
     assert_eq!(replay.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn the_federation_serves_the_pin_backend() {
+    // The legacy PIN service rides along on the same port (`/pin`), on the same clock.
+    let env = Env::start().await;
+    let pin = env.fed.urls().pin;
+    let form = env
+        .driver
+        .client
+        .get(format!("{pin}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 200);
+    assert!(form.text().await.unwrap().contains("<form"));
+    let services = env
+        .driver
+        .client
+        .get(format!("{pin}/api/services"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(services.status().as_u16(), 200);
+    let json: serde_json::Value = services.json().await.unwrap();
+    assert!(json.as_array().is_some_and(|a| !a.is_empty()), "{json}");
+}
