@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod federation;
 pub mod fixtures;
+pub mod html;
 pub mod ids;
 pub mod pin;
 pub mod saml;

@@ -10,6 +10,7 @@ use super::issuance::{Conversion, RecoveryContacts};
 use super::model::{Channel, LoginMethod};
 use super::phone_pin::PhoneValidity;
 use super::services::SERVICES;
+use crate::html::escape;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -407,19 +408,4 @@ fn page(title: &str, error: Option<&PinError>, extra: &str) -> String {
          </body></html>\n",
         t = escape(title)
     )
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -257,7 +257,7 @@ pub fn post_form(action: &str, kind: MessageKind, xml: &str, relay_state: Option
     let mut html = String::with_capacity(b64.len() + 512);
     html.push_str("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>SPID</title></head>");
     html.push_str("<body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"");
-    escape_html_attr(&mut html, action);
+    crate::html::escape_into(&mut html, action);
     html.push_str("\"><input type=\"hidden\" name=\"");
     html.push_str(kind.param());
     html.push_str("\" value=\"");
@@ -265,7 +265,7 @@ pub fn post_form(action: &str, kind: MessageKind, xml: &str, relay_state: Option
     html.push_str("\">");
     if let Some(r) = relay_state {
         html.push_str("<input type=\"hidden\" name=\"RelayState\" value=\"");
-        escape_html_attr(&mut html, r);
+        crate::html::escape_into(&mut html, r);
         html.push_str("\">");
     }
     html.push_str("<noscript><p>JavaScript is off: press the button to continue.</p></noscript>");
@@ -273,19 +273,6 @@ pub fn post_form(action: &str, kind: MessageKind, xml: &str, relay_state: Option
     escape_text_into(&mut html, "Invio in corso…");
     html.push_str("</p></body></html>");
     html
-}
-
-fn escape_html_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]
