@@ -228,7 +228,7 @@ impl MockFederation {
         };
         let pin_ids = config
             .seed
-            .map(|s| IdGenerator::seeded(s ^ 0x5049_4e))
+            .map(|s| IdGenerator::seeded(s ^ 0x0050_494e))
             .unwrap_or_default();
         let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)
             .map_err(FederationError::Pin)?;

@@ -105,4 +105,3 @@ fn success_response() {
     );
     insta::assert_snapshot!("poste_response_l1", redact(&plan.sign(&idp.key).unwrap()));
 }
-
