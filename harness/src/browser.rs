@@ -31,6 +31,42 @@ pub enum BrowserError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    /// The login URL never led to a `SAMLRequest` (no redirect or form carrying one).
+    #[error("the login URL produced no SAMLRequest: the last page was {url} with status {status}")]
+    NoSamlRequest {
+        /// The last URL fetched.
+        url: String,
+        /// Its status.
+        status: u16,
+    },
+}
+
+/// An AuthnRequest on its way to the IdP, captured instead of sent.
+#[derive(Debug, Clone)]
+pub struct CapturedRequest {
+    /// The hops up to (not including) the IdP.
+    pub hops: Vec<Hop>,
+    /// The message, as the binding carries it.
+    pub message: RequestMessage,
+}
+
+/// A captured `SAMLRequest` on either binding.
+#[derive(Debug, Clone)]
+pub enum RequestMessage {
+    /// HTTP-Redirect: the full IdP URL and its raw query.
+    Redirect {
+        /// The Location URL.
+        url: String,
+        /// The raw query (after `?`), still encoded.
+        query: String,
+    },
+    /// HTTP-POST: the form's action and its hidden fields.
+    Post {
+        /// The form action (the IdP SSO URL).
+        action: String,
+        /// The hidden fields (`SAMLRequest`, `RelayState`…).
+        fields: Vec<(String, String)>,
+    },
 }
 
 /// What a hop was, in the login path.
@@ -181,15 +217,97 @@ impl Browser {
     /// Starts at `start_url` (GET) and follows the path to its end, acting on IdP pages as
     /// `script` says.
     pub async fn drive(&self, start_url: &str, script: &IdpScript) -> Result<Trace, BrowserError> {
+        self.follow(
+            (
+                reqwest::Method::GET,
+                start_url.to_string(),
+                Vec::new(),
+                HopKind::Start,
+            ),
+            script,
+            None,
+        )
+        .await
+    }
+
+    /// Posts `fields` (a `SAMLResponse` form) to `action` with this browser's cookies, then
+    /// follows redirects and auto-post forms as [`Browser::drive`] does; the trace records
+    /// `saml_response` (the XML posted).
+    pub async fn post_saml_response(
+        &self,
+        action: &str,
+        fields: Vec<(String, String)>,
+        saml_response_xml: String,
+    ) -> Result<Trace, BrowserError> {
+        self.follow(
+            (
+                reqwest::Method::POST,
+                action.to_string(),
+                fields,
+                HopKind::SamlResponse,
+            ),
+            &IdpScript::default(),
+            Some(saml_response_xml),
+        )
+        .await
+    }
+
+    /// GETs a service's login URL and follows its redirects and forms until the hop that would
+    /// carry a `SAMLRequest` to the IdP (a redirect whose Location has `SAMLRequest`, or an
+    /// auto-post form with a `SAMLRequest` field); that hop is not sent.
+    pub async fn capture_request(&self, start_url: &str) -> Result<CapturedRequest, BrowserError> {
+        let mut hops = Vec::new();
+        let mut url = start_url.to_string();
+        let mut kind = HopKind::Start;
+        loop {
+            if hops.len() >= self.max_hops {
+                return Err(BrowserError::TooManyHops(self.max_hops));
+            }
+            let (hop, headers, body) = self.exchange(reqwest::Method::GET, &url, &[], kind).await?;
+            let status = hop.status;
+            hops.push(hop);
+            if (300..400).contains(&status) {
+                if let Some(loc) = headers
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                {
+                    let next = join(&url, loc)?;
+                    if let Some((_, query)) = next.split_once('?') {
+                        if query.split('&').any(|p| p.starts_with("SAMLRequest=")) {
+                            return Ok(CapturedRequest {
+                                hops,
+                                message: RequestMessage::Redirect {
+                                    query: query.to_string(),
+                                    url: next.clone(),
+                                },
+                            });
+                        }
+                    }
+                    url = next;
+                    kind = HopKind::Redirect;
+                    continue;
+                }
+            }
+            return match next_form(&url, &body, &IdpScript::default(), &mut 0)? {
+                Some((action, fields, HopKind::SamlRequest)) => Ok(CapturedRequest {
+                    hops,
+                    message: RequestMessage::Post { action, fields },
+                }),
+                _ => Err(BrowserError::NoSamlRequest { url, status }),
+            };
+        }
+    }
+
+    async fn follow(
+        &self,
+        first: (reqwest::Method, String, Vec<(String, String)>, HopKind),
+        script: &IdpScript,
+        posted_response: Option<String>,
+    ) -> Result<Trace, BrowserError> {
         let mut hops = Vec::new();
         let mut wrong_left = script.wrong_passwords;
-        let mut next: (reqwest::Method, String, Vec<(String, String)>, HopKind) = (
-            reqwest::Method::GET,
-            start_url.to_string(),
-            Vec::new(),
-            HopKind::Start,
-        );
-        let mut saml_response = None;
+        let mut next = first;
+        let mut saml_response = posted_response;
         let mut cookies_after_acs = Vec::new();
         let (mut acs_redirected, mut reached_acs, mut after_acs) = (false, false, false);
         loop {
@@ -276,12 +394,15 @@ fn join(base: &str, href: &str) -> Result<String, BrowserError> {
 
 /// The form to submit next on `body`, if the page is one the browser acts on: an auto-post SAML
 /// form, or one of the mock IdP's forms.
+/// A form to submit: action, fields, and the kind of hop it makes.
+type FormHop = (String, Vec<(String, String)>, HopKind);
+
 fn next_form(
     url: &str,
     body: &str,
     script: &IdpScript,
     wrong_left: &mut u32,
-) -> Result<Option<(String, Vec<(String, String)>, HopKind)>, BrowserError> {
+) -> Result<Option<FormHop>, BrowserError> {
     let doc = Html::parse_document(body);
     // Invariant: these selectors are constant and valid.
     let form_sel = Selector::parse("form").expect("valid selector");

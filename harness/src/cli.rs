@@ -29,6 +29,11 @@ pub enum Command {
     Login(crate::commands::LoginOpts),
     /// List the reference SP's checks that `--faults` can switch off.
     Faults,
+    /// Run the Response conformance cases against the reference SP (`--against-reference`) or
+    /// any service; prints a table, writes reports, exits 1 when a case is not as expected.
+    Check(crate::commands::CheckOpts),
+    /// Print a mock provider's signed metadata, for the service under test to trust.
+    Metadata(crate::commands::MetadataOpts),
     /// Manage the fixture keys, certificates and identities.
     Fixtures {
         /// What to do with the fixtures.
@@ -75,6 +80,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(opts) => crate::serve::exec(opts),
         Command::Login(opts) => crate::commands::login(opts),
         Command::Faults => crate::commands::faults(),
+        Command::Check(opts) => crate::commands::check(opts),
+        Command::Metadata(opts) => crate::commands::metadata(opts),
         Command::Fixtures {
             action: FixturesAction::Regenerate { dir },
         } => {

@@ -190,3 +190,212 @@ fn print_trace(hops: &[Hop]) {
         );
     }
 }
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckOpts {
+    /// Run against the embedded reference SP (no other setup).
+    #[arg(long = "against-reference")]
+    pub against_reference: bool,
+    /// With --against-reference: reference-SP checks to switch off (a mutant SP).
+    #[arg(long)]
+    pub faults: Option<String>,
+    /// The service's metadata (file path or http(s) URL); with --login-url, instead of
+    /// --against-reference. The service must trust `spid-harness metadata --idp ID`.
+    #[arg(long)]
+    pub metadata: Option<String>,
+    /// The service URL that starts a login; `{entity_id}`, `{level}`, `{comparison}` and
+    /// `{binding}` are replaced per case.
+    #[arg(long = "login-url")]
+    pub login_url: Option<String>,
+    /// The service's protected page (2xx = logged in); required with --login-url.
+    #[arg(long = "probe-url")]
+    pub probe_url: Option<String>,
+    /// The mock provider to sign as.
+    #[arg(long, default_value = crate::conformance::reference::DEFAULT_IDP)]
+    pub idp: String,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+    /// Run only these case ids.
+    #[arg(long, num_args = 1..)]
+    pub only: Vec<String>,
+    /// Where to write check.json, check.html, check.xml (JUnit) and check.md.
+    #[arg(long = "report-dir", default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// Also write the JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Exit 0 even when a case fails.
+    #[arg(long = "exit-zero")]
+    pub exit_zero: bool,
+}
+
+/// This process's CPU time (user + system) in milliseconds, from /proc (Linux only).
+fn process_cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
+/// Reads metadata from a file or an http(s) URL.
+async fn read_metadata(source: &str) -> anyhow::Result<String> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let resp = reqwest::get(source)
+            .await
+            .with_context(|| format!("fetching the metadata at {source}"))?;
+        if !resp.status().is_success() {
+            bail!("the metadata URL {source} answered {}", resp.status());
+        }
+        Ok(resp
+            .text()
+            .await
+            .with_context(|| format!("reading {source}"))?)
+    } else {
+        std::fs::read_to_string(source).with_context(|| format!("reading {source}"))
+    }
+}
+
+/// Runs `check`: the Response case catalogue against the reference SP or any service.
+pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
+    use crate::conformance::{self, reference};
+    let (cases, unknown) = conformance::select(&opts.only);
+    if !unknown.is_empty() {
+        bail!("--only: unknown case id(s): {}", unknown.join(", "));
+    }
+    if opts.against_reference == (opts.login_url.is_some() || opts.metadata.is_some()) {
+        bail!("use either --against-reference, or --metadata with --login-url and --probe-url");
+    }
+    let faults = parse_faults(opts.faults.as_deref())?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let began = time::OffsetDateTime::now_utc();
+    let (entries, wall_ms, cpu_ms) = runtime.block_on(async {
+        let state = reference::mock_state()?;
+        let (target, sp) = if opts.against_reference {
+            let run = reference::start(&state, faults).await?;
+            (run.target, Some(run.sp))
+        } else {
+            let (Some(metadata), Some(login_url), Some(probe_url)) =
+                (&opts.metadata, &opts.login_url, &opts.probe_url)
+            else {
+                bail!("--metadata, --login-url and --probe-url go together");
+            };
+            let xml = read_metadata(metadata).await?;
+            let sp_metadata = mock_idps::saml::sp_metadata::SpMetadata::parse(&xml)
+                .with_context(|| format!("{metadata} is not usable SP metadata"))?;
+            let user = state
+                .fixtures
+                .user(reference::DEFAULT_USER)
+                .cloned()
+                .context("the default fixture user is missing")?;
+            let target = conformance::Target {
+                login_url: login_url.clone(),
+                acs_url: None,
+                probe_url: probe_url.clone(),
+                sp_metadata: std::sync::Arc::new(sp_metadata),
+                idp: reference::idp_identity(&state, &opts.idp)?,
+                rogue_key: reference::idp_identity(&state, reference::ROGUE_IDP)?.key,
+                user,
+                timeout: Duration::from_secs(10),
+                skew: time::Duration::minutes(2),
+            };
+            (target, None)
+        };
+        let cpu0 = process_cpu_ms();
+        let clock = std::time::Instant::now();
+        let entries = conformance::run(&target, &cases, opts.jobs).await;
+        let wall = clock.elapsed().as_secs_f64() * 1000.0;
+        let cpu = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
+        if let Some(sp) = sp {
+            sp.shutdown().await;
+        }
+        anyhow::Ok((entries, wall, cpu))
+    })?;
+    let report = RunReport::new("check", began, wall_ms, entries);
+    print!("{}", check_table(&report));
+    if let Some(cpu) = cpu_ms {
+        println!(
+            "process CPU {:.0} ms ({:.2} ms per case, harness and in-process SP together)",
+            cpu,
+            cpu / report.entries.len().max(1) as f64
+        );
+    }
+    let written = write_all(&report, &opts.report_dir, "check")
+        .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
+    for path in written {
+        println!("report: {}", path.display());
+    }
+    if let Some(junit) = &opts.junit {
+        std::fs::write(junit, crate::report::junit::render(&report))
+            .with_context(|| format!("writing {}", junit.display()))?;
+        println!("report: {}", junit.display());
+    }
+    Ok(if report.all_passed() || opts.exit_zero {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
+}
+
+/// The table printed at the end of a check: only cases not as expected, then the summary.
+pub fn check_table(report: &RunReport) -> String {
+    let mut out = format!(
+        "{:<22} {:<9} {:<9} {:>8}  {}\n",
+        "case", "expected", "got", "ms", "title"
+    );
+    for e in &report.entries {
+        let got = match (&e.verdict, &e.error) {
+            (Some(v), _) if v.accepted => "accepted",
+            (Some(_), _) => "refused",
+            (None, _) => "error",
+        };
+        out.push_str(&format!(
+            "{:<22} {:<9} {:<9} {:>8.1}  {}{}\n",
+            e.id,
+            e.expected,
+            got,
+            e.millis,
+            e.title,
+            match (&e.error, e.passed) {
+                (Some(err), _) => format!("  <-- ERROR: {err}"),
+                (None, false) => "  <-- NOT AS EXPECTED".to_string(),
+                _ => String::new(),
+            }
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} of {} cases as expected ({} not as expected, {} errors) in {:.0} ms\n",
+        report.summary.passed,
+        report.summary.total,
+        report.summary.failed,
+        report.summary.errors,
+        report.duration_ms
+    ));
+    out
+}
+
+/// Options of `metadata`.
+#[derive(Debug, Args)]
+pub struct MetadataOpts {
+    /// The mock provider whose metadata to print (`poste`, `aruba`…).
+    #[arg(long, default_value = crate::conformance::reference::DEFAULT_IDP)]
+    pub idp: String,
+}
+
+/// Runs `metadata`: prints a mock provider's signed metadata (endpoints on 127.0.0.1:7000, as
+/// `spid-harness serve` runs by default).
+pub fn metadata(opts: MetadataOpts) -> anyhow::Result<u8> {
+    let state = crate::conformance::reference::mock_state()?;
+    let Some(idp) = state.idp(&opts.idp) else {
+        let known: Vec<_> = state.idps.iter().map(|i| i.provider.id.clone()).collect();
+        bail!(
+            "unknown provider {:?}; known: {}",
+            opts.idp,
+            known.join(", ")
+        );
+    };
+    println!("{}", idp.metadata);
+    Ok(exit::OK)
+}

@@ -75,7 +75,7 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     let mut plans = Vec::new();
     for (i, p) in fed.state().fixtures.providers.iter().enumerate() {
         for level in Level::ALL.into_iter().filter(|l| *l <= p.max_level) {
-            let binding = if (i + level.number() as usize) % 2 == 0 {
+            let binding = if (i + level.number() as usize).is_multiple_of(2) {
                 "redirect"
             } else {
                 "post"

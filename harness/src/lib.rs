@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod cli;
 pub mod commands;
+pub mod conformance;
 pub mod demo;
 pub mod exit;
 pub mod login;

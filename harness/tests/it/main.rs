@@ -6,5 +6,6 @@
 //! - `demo`: `spid-harness demo` in-process and as the binary (the driver end to end through
 //!   the mock providers and the reference SP)
 
+mod conformance;
 mod demo;
 mod oracle;

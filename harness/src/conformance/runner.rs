@@ -1,0 +1,392 @@
+//! Runs Response cases against a service: per case a fresh browser asks the service for a login,
+//! the AuthnRequest is captured before it reaches the IdP, a correct Response is built for it,
+//! mutated, signed as the IdP the service trusts, posted to the ACS, and the oracle judges.
+
+use super::case::{Ctx, Expect, Flow, Mutation, ResponseCase};
+use super::sign;
+use crate::browser::{Browser, BrowserError, RequestMessage, Trace};
+use crate::oracle::{judge, OracleConfig, Verdict};
+use crate::report::Entry;
+use base64::Engine;
+use mock_idps::ids::IdGenerator;
+use mock_idps::saml::authn_request::AuthnRequest;
+use mock_idps::saml::binding::{decode_post, decode_redirect, url_encode};
+use mock_idps::saml::keys::SigningKey;
+use mock_idps::saml::response::BuildError;
+use mock_idps::saml::sp_metadata::SpMetadata;
+use mock_idps::saml::xml_read::XmlDoc;
+use mock_idps::spid::assertion::{success_plan, Issuer};
+use mock_idps::spid::identity::User;
+use mock_idps::spid::level::{negotiate, Level};
+use mock_idps::spid::request_rules::{validate, Addressee, ValidatedRequest};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The IdP the harness signs as: one the service trusts.
+#[derive(Debug, Clone)]
+pub struct IdpIdentity {
+    /// Mock provider id (`poste`).
+    pub id: String,
+    /// Its entityID.
+    pub entity_id: String,
+    /// Its SSO URL (the AuthnRequest Destination).
+    pub sso_url: String,
+    /// Its signing key (its metadata certificate).
+    pub key: Arc<SigningKey>,
+}
+
+/// The service under test and the identity the harness plays.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The URL that starts a login; `{level}`, `{comparison}`, `{binding}` and `{entity_id}`
+    /// (URL-encoded IdP entityID) are replaced per case.
+    pub login_url: String,
+    /// Where to post Responses; `None`: the ACS the request names, resolved in the metadata.
+    pub acs_url: Option<String>,
+    /// The protected page the oracle probes (2xx = logged in).
+    pub probe_url: String,
+    /// The service's metadata.
+    pub sp_metadata: Arc<SpMetadata>,
+    /// The IdP the harness signs as.
+    pub idp: IdpIdentity,
+    /// A key the service does not trust for that IdP (cases 4, 5, 100).
+    pub rogue_key: Arc<SigningKey>,
+    /// The identity released (must hold every requested attribute).
+    pub user: User,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Clock skew allowed when validating the captured AuthnRequest's IssueInstant.
+    pub skew: time::Duration,
+}
+
+/// Why a case could not be run (not a verdict: the service or the input failed).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaseError {
+    /// An HTTP exchange failed or the login never produced a SAMLRequest.
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+    /// The captured SAMLRequest could not be decoded.
+    #[error("the SAMLRequest cannot be decoded: {0}")]
+    Binding(String),
+    /// The captured message is not an AuthnRequest.
+    #[error("the SAMLRequest is not an AuthnRequest: {0}")]
+    Request(String),
+    /// The AuthnRequest breaks a SPID rule, so no Response can be built for it.
+    #[error("the AuthnRequest breaks SPID rule nr{code:02}: {detail}")]
+    Rule {
+        /// SPID ErrorCode.
+        code: u8,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Signing the Response failed.
+    #[error("building the Response: {0}")]
+    Build(#[from] BuildError),
+    /// A flow's first, correct Response was refused: the case cannot be judged.
+    #[error("the correct Response of the flow was refused ({0}); the case cannot be judged")]
+    FlowPrecondition(String),
+}
+
+/// A captured, validated AuthnRequest and the browser that made it.
+struct Pending {
+    browser: Browser,
+    request: ValidatedRequest,
+    relay_state: Option<String>,
+    hops: Vec<crate::browser::Hop>,
+}
+
+/// The expected verdict as a word, and as a boolean when fixed.
+fn expected(case: &ResponseCase, request: Option<&ValidatedRequest>) -> (String, Option<bool>) {
+    let resolved = match (case.expect, request) {
+        (Expect::ByLevel(_), None) => None,
+        (e, Some(r)) => e.resolve(r.level, r.comparison),
+        (e, None) => e.resolve(Level::L2, mock_idps::spid::level::Comparison::Minimum),
+    };
+    let word = match (case.expect, resolved) {
+        (Expect::Either, _) => "either".to_string(),
+        (Expect::ByLevel(_), None) => "by-level".to_string(),
+        (_, Some(true)) => "accept".to_string(),
+        (_, Some(false)) => "refuse".to_string(),
+        (_, None) => "either".to_string(),
+    };
+    (word, resolved)
+}
+
+impl Target {
+    fn start_url(&self, case: &ResponseCase, binding: &str) -> String {
+        self.login_url
+            .replace("{level}", &case.login.level.to_string())
+            .replace("{comparison}", case.login.comparison)
+            .replace("{binding}", binding)
+            .replace("{entity_id}", &url_encode(&self.idp.entity_id))
+    }
+
+    async fn capture(&self, start_url: &str) -> Result<Pending, CaseError> {
+        let browser = Browser::new(self.timeout)?;
+        let captured = browser.capture_request(start_url).await?;
+        let (xml, relay_state) = match &captured.message {
+            RequestMessage::Redirect { query, .. } => {
+                let m = decode_redirect(query).map_err(|e| CaseError::Binding(e.to_string()))?;
+                (m.xml, m.relay_state)
+            }
+            RequestMessage::Post { fields, .. } => {
+                let field = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+                let value = field("SAMLRequest").unwrap_or_default();
+                let xml = decode_post(&value, "SAMLRequest")
+                    .map_err(|e| CaseError::Binding(e.to_string()))?;
+                (xml, field("RelayState"))
+            }
+        };
+        let doc = XmlDoc::parse(&xml).map_err(|e| CaseError::Request(e.to_string()))?;
+        let req = AuthnRequest::from_doc(&doc).map_err(|e| CaseError::Request(e.to_string()))?;
+        let now = time::OffsetDateTime::now_utc();
+        let request = validate(
+            &req,
+            &self.sp_metadata,
+            Addressee {
+                entity_id: &self.idp.entity_id,
+                sso_url: &self.idp.sso_url,
+            },
+            now,
+            self.skew,
+        )
+        .map_err(|v| CaseError::Rule {
+            code: v.code,
+            detail: v.detail,
+        })?;
+        Ok(Pending {
+            browser,
+            request,
+            relay_state,
+            hops: captured.hops,
+        })
+    }
+
+    /// The Response XML for `pending`, mutated by `mutation`.
+    fn response_xml(
+        &self,
+        request: &ValidatedRequest,
+        mutation: &Mutation,
+        ids: &IdGenerator,
+    ) -> Result<String, CaseError> {
+        let now = time::OffsetDateTime::now_utc();
+        let level =
+            negotiate(request.level, request.comparison, Level::L3).unwrap_or(request.level);
+        let mut plan = success_plan(
+            Issuer {
+                entity_id: &self.idp.entity_id,
+                response_issuer_format: true,
+            },
+            request,
+            &self.user,
+            level,
+            ids.name_id(),
+            &ids.token(),
+            now,
+            time::Duration::minutes(5),
+            ids,
+        );
+        let ctx = Ctx {
+            request,
+            idp_entity_id: &self.idp.entity_id,
+            now,
+            key: &self.idp.key,
+            rogue_key: &self.rogue_key,
+            ids,
+        };
+        let xml = match mutation {
+            Mutation::None | Mutation::Flow(_) => plan.sign(&self.idp.key)?,
+            Mutation::Plan(f) => {
+                f(&mut plan, &ctx);
+                plan.sign(&self.idp.key)?
+            }
+            Mutation::Unsigned(f) => sign::edit_then_sign(&plan, &ctx, *f)?,
+            Mutation::Xml(f) => f(plan.sign(&self.idp.key)?, &ctx),
+            Mutation::Sign(f) => f(&plan, &ctx)?,
+        };
+        Ok(xml)
+    }
+
+    async fn post(
+        &self,
+        browser: &Browser,
+        request: &ValidatedRequest,
+        relay_state: Option<&str>,
+        xml: String,
+    ) -> Result<(Trace, Verdict), CaseError> {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());
+        let mut fields = vec![("SAMLResponse".to_string(), b64)];
+        if let Some(r) = relay_state {
+            fields.push(("RelayState".to_string(), r.to_string()));
+        }
+        let acs = self.acs_url.as_deref().unwrap_or(&request.acs_url);
+        let mut trace = browser.post_saml_response(acs, fields, xml).await?;
+        let oracle = OracleConfig {
+            probe_url: Some(self.probe_url.clone()),
+            ..OracleConfig::default()
+        };
+        let mut verdict = judge(&oracle, browser, &mut trace).await;
+        // The reference SP (and any SP that wants to) names the refusing check on its page.
+        if let Some(check) = refusal_check(&trace.last.body) {
+            verdict
+                .evidence
+                .push(format!("the page names the refusing check: {check}"));
+        }
+        Ok((trace, verdict))
+    }
+
+    /// Plays one case; the hops so far are kept on error.
+    async fn play(
+        &self,
+        case: &ResponseCase,
+        binding: &str,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<(ValidatedRequest, Verdict, Trace), CaseError> {
+        let start = self.start_url(case, binding);
+        match case.mutation {
+            Mutation::Flow(Flow::ReplayResponse) => {
+                let p = self.capture(&start).await?;
+                hops.extend(p.hops.iter().cloned());
+                let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+                let (first, v) = self
+                    .post(
+                        &p.browser,
+                        &p.request,
+                        p.relay_state.as_deref(),
+                        xml.clone(),
+                    )
+                    .await?;
+                hops.extend(first.hops);
+                if !v.accepted {
+                    return Err(CaseError::FlowPrecondition(v.reason));
+                }
+                let attacker = Browser::new(self.timeout)?;
+                let (trace, verdict) = self
+                    .post(&attacker, &p.request, p.relay_state.as_deref(), xml)
+                    .await?;
+                Ok((p.request, verdict, trace))
+            }
+            Mutation::Flow(Flow::OtherSessionRequest) => {
+                let victim = self.capture(&start).await?;
+                let p = self.capture(&start).await?;
+                hops.extend(victim.hops.iter().cloned());
+                hops.extend(p.hops.iter().cloned());
+                let xml = self.response_xml(&victim.request, &Mutation::None, ids)?;
+                let (trace, verdict) = self
+                    .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
+                    .await?;
+                Ok((p.request, verdict, trace))
+            }
+            ref m => {
+                let p = self.capture(&start).await?;
+                hops.extend(p.hops.iter().cloned());
+                let xml = self.response_xml(&p.request, m, ids)?;
+                let (trace, verdict) = self
+                    .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
+                    .await?;
+                Ok((p.request, verdict, trace))
+            }
+        }
+    }
+
+    /// Runs one case and reports it as an [`Entry`]; failures to run are the entry's `error`.
+    pub async fn run_case(&self, case: &ResponseCase, binding: &str, ids: &IdGenerator) -> Entry {
+        let began = Instant::now();
+        let mut hops = Vec::new();
+        let outcome = self.play(case, binding, ids, &mut hops).await;
+        let millis = began.elapsed().as_secs_f64() * 1000.0;
+        let title = format!("{} [{}; {binding} binding]", case.title, case.rule);
+        match outcome {
+            Ok((request, verdict, trace)) => {
+                let (word, want) = expected(case, Some(&request));
+                hops.extend(trace.hops);
+                Entry {
+                    id: case.id.to_string(),
+                    title,
+                    provider: Some(self.idp.id.clone()),
+                    level: Some(request.level.number()),
+                    outcome: format!("{} mutation", case.mutation.kind()),
+                    expected: word,
+                    passed: want.is_none_or(|w| w == verdict.accepted),
+                    verdict: Some(verdict),
+                    error: None,
+                    millis,
+                    hops,
+                }
+            }
+            Err(e) => Entry {
+                id: case.id.to_string(),
+                title,
+                provider: Some(self.idp.id.clone()),
+                level: Some(case.login.level),
+                outcome: format!("{} mutation", case.mutation.kind()),
+                expected: expected(case, None).0,
+                passed: false,
+                verdict: None,
+                error: Some(e.to_string()),
+                millis,
+                hops,
+            },
+        }
+    }
+}
+
+/// Runs `cases` against `target`, up to `jobs` at a time (0 = the number of cores); entries come
+/// back in the order of `cases`. A case that cannot run is an entry with an error, never an abort.
+pub async fn run(target: &Target, cases: &[&'static ResponseCase], jobs: usize) -> Vec<Entry> {
+    let jobs = if jobs == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        jobs
+    };
+    let target = Arc::new(target.clone());
+    let ids = Arc::new(IdGenerator::random());
+    let limit = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, case) in cases.iter().copied().enumerate() {
+        let (target, ids, limit) = (target.clone(), ids.clone(), limit.clone());
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            let binding = if i.is_multiple_of(2) {
+                "redirect"
+            } else {
+                "post"
+            };
+            (i, target.run_case(case, binding, &ids).await)
+        });
+    }
+    let mut out: Vec<Option<Entry>> = vec![None; cases.len()];
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, entry)) = joined {
+            out[i] = Some(entry);
+        }
+    }
+    out.into_iter()
+        .zip(cases)
+        .map(|(e, case)| {
+            e.unwrap_or_else(|| Entry {
+                id: case.id.to_string(),
+                title: case.title.to_string(),
+                provider: Some(target.idp.id.clone()),
+                level: Some(case.login.level),
+                outcome: format!("{} mutation", case.mutation.kind()),
+                expected: expected(case, None).0,
+                passed: false,
+                verdict: None,
+                error: Some("the case's task panicked".into()),
+                millis: 0.0,
+                hops: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// The `data-check="NAME"` an error page carries, if any (the reference SP's refusal marker).
+pub fn refusal_check(body: &str) -> Option<String> {
+    let marker = "data-check=\"";
+    let i = body.find(marker)? + marker.len();
+    let rest = &body[i..];
+    Some(rest[..rest.find('"')?].to_string())
+}

@@ -1,0 +1,136 @@
+//! The Response catalogue against the strict reference SP (every case as expected) and the
+//! self-validation: each refuse case fails against the reference SP with its mutant switches off.
+
+use harness::conformance::case::Expect;
+use harness::conformance::{reference, run, RESPONSE_CASES};
+use reference_sp::faults::Faults;
+use std::collections::BTreeMap;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_case_passes_against_the_strict_reference_sp() {
+    let state = reference::mock_state().unwrap();
+    let sp = reference::start(&state, Faults::none()).await.unwrap();
+    let cases: Vec<_> = RESPONSE_CASES.iter().collect();
+    let entries = run(&sp.target, &cases, 0).await;
+    let bad: Vec<String> = entries
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| {
+            format!(
+                "{}: expected {}, error {:?}, verdict {:?}",
+                e.id,
+                e.expected,
+                e.error,
+                e.verdict.as_ref().map(|v| &v.reason)
+            )
+        })
+        .collect();
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_refuse_case_fails_against_its_mutant() {
+    let state = reference::mock_state().unwrap();
+    // One mutant SP per distinct switch set, all run at once.
+    let mut groups: BTreeMap<&str, Vec<&'static harness::conformance::ResponseCase>> =
+        BTreeMap::new();
+    for c in RESPONSE_CASES {
+        if let Some(m) = c.mutant {
+            groups.entry(m).or_default().push(c);
+        }
+    }
+    let mut tasks = Vec::new();
+    for (mutant, cases) in groups {
+        let faults = Faults::parse(mutant).unwrap();
+        let sp = reference::start(&state, faults).await.unwrap();
+        tasks.push(tokio::spawn(async move {
+            let sp = sp; // the whole run (the server stops when dropped)
+            let entries = run(&sp.target, &cases, 4).await;
+            (mutant, entries)
+        }));
+    }
+    let mut problems = Vec::new();
+    let mut proven = 0;
+    for t in tasks {
+        let (mutant, entries) = t.await.unwrap();
+        for e in entries {
+            if e.expected != "refuse" {
+                continue; // a by-level case whose matrix says accept for this request
+            }
+            if let Some(err) = &e.error {
+                problems.push(format!("{} [{mutant}]: error {err}", e.id));
+            } else if e.passed {
+                problems.push(format!(
+                    "{} [{mutant}]: still refused with the switch off: {:?}",
+                    e.id,
+                    e.verdict.as_ref().map(|v| &v.reason)
+                ));
+            } else {
+                proven += 1;
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(proven >= 100, "only {proven} refuse cases proven");
+}
+
+#[test]
+fn a_case_without_mutant_accepts_or_has_a_reason() {
+    for c in RESPONSE_CASES {
+        if c.mutant.is_none() {
+            assert!(
+                matches!(c.expect, Expect::Accept | Expect::Either) || c.waiver.is_some(),
+                "{} refuses, has no mutant and no waiver",
+                c.id
+            );
+        }
+    }
+}
+
+/// Not a test: for each refuse case, switches off the check that refused it until the case
+/// fails (or 5 rounds), and prints the switch set found. Run with `--ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore]
+async fn discover_mutants() {
+    let state = reference::mock_state().unwrap();
+    let only: Vec<String> = std::env::var("CASES")
+        .map(|v| v.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    for c in RESPONSE_CASES {
+        if !only.is_empty() && !only.iter().any(|o| o == c.id) {
+            continue;
+        }
+        let mut off: Vec<String> = Vec::new();
+        let mut found = None;
+        for _ in 0..6 {
+            let sp = reference::start(&state, Faults::parse(&off.join(",")).unwrap())
+                .await
+                .unwrap();
+            let e = run(&sp.target, &[c], 1).await.remove(0);
+            if e.expected != "refuse" {
+                break;
+            }
+            let v = e.verdict.unwrap();
+            if v.accepted {
+                found = Some(off.join(","));
+                break;
+            }
+            match v
+                .evidence
+                .iter()
+                .find_map(|x| x.strip_prefix("the page names the refusing check: "))
+            {
+                Some(check) if !off.iter().any(|o| o == check) && check != "malformed" => {
+                    off.push(check.to_string())
+                }
+                other => {
+                    println!("{}: stuck at {off:?} refused by {other:?}", c.id);
+                    break;
+                }
+            }
+        }
+        if let Some(f) = found {
+            println!("{}: {f} (declared {:?})", c.id, c.mutant);
+        }
+    }
+}
