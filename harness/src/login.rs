@@ -4,7 +4,7 @@
 
 use crate::browser::{Browser, BrowserError, IdpScript};
 use crate::oracle::{judge, OracleConfig};
-use crate::report::Entry;
+use crate::report::{Entry, Severity};
 use mock_idps::fixtures::Fixtures;
 use mock_idps::spid::level::Level;
 use mock_idps::spid::script::{Outcome, ScriptedLogin};
@@ -147,8 +147,9 @@ pub async fn run(
         passed: false,
         verdict: None,
         error: None,
-        millis: 0.0,
-        hops: Vec::new(),
+        family: Some("login".into()),
+        severity: Some(Severity::Error),
+        ..Entry::default()
     };
     match drive(plan, admin, fixtures, oracle, timeout).await {
         Ok((verdict, hops)) => {

@@ -6,7 +6,7 @@ use super::case::{Ctx, Expect, Flow, Mutation, ResponseCase};
 use super::sign;
 use crate::browser::{Browser, BrowserError, RequestMessage, Trace};
 use crate::oracle::{judge, OracleConfig, Verdict};
-use crate::report::Entry;
+use crate::report::{Entry, Severity};
 use base64::Engine;
 use mock_idps::ids::IdGenerator;
 use mock_idps::saml::authn_request::AuthnRequest;
@@ -314,6 +314,10 @@ impl Target {
                     error: None,
                     millis,
                     hops,
+                    rule: Some(case.rule.to_string()),
+                    severity: Some(Severity::Error),
+                    family: Some("response".into()),
+                    sent: None,
                 }
             }
             Err(e) => Entry {
@@ -328,6 +332,10 @@ impl Target {
                 error: Some(e.to_string()),
                 millis,
                 hops,
+                rule: Some(case.rule.to_string()),
+                severity: Some(Severity::Error),
+                family: Some("response".into()),
+                sent: None,
             },
         }
     }
@@ -376,8 +384,10 @@ pub async fn run(target: &Target, cases: &[&'static ResponseCase], jobs: usize) 
                 passed: false,
                 verdict: None,
                 error: Some("the case's task panicked".into()),
-                millis: 0.0,
-                hops: Vec::new(),
+                rule: Some(case.rule.to_string()),
+                severity: Some(Severity::Error),
+                family: Some("response".into()),
+                ..Entry::default()
             })
         })
         .collect()

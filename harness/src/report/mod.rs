@@ -62,7 +62,7 @@ pub struct HopStats {
 }
 
 /// One login (or check) and whether it went as expected.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Entry {
     /// Stable id, e.g. `login/poste/L2` or `anomaly/nr22`.
     pub id: String,
@@ -86,6 +86,29 @@ pub struct Entry {
     pub millis: f64,
     /// Every hop.
     pub hops: Vec<Hop>,
+    /// The rule the entry tests (document and section), when it tests one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// `error` or `warning`: a failed warning does not fail the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The family the entry belongs to (`metadata`, `authn-request`, `response`, `logout`,
+    /// `scenario`…), for grouping in reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// The message sent to the service (pretty-printed XML), or other evidence, when useful.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<String>,
+}
+
+/// How much a failed entry matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A failure fails the run (non-zero exit).
+    Error,
+    /// Reported, but the run still passes.
+    Warning,
 }
 
 impl RunReport {
