@@ -38,7 +38,17 @@ pub fn attr<'d>(doc: &'d Document<'_>, node: NodeId, name: &str) -> Option<&'d s
     doc.element(node).and_then(|e| e.get_attribute(name))
 }
 
-/// The text below `node`, trimmed.
+/// The text below `node`, trimmed: every text node joined, comments skipped.
 pub fn text(doc: &Document<'_>, node: NodeId) -> String {
     doc.text_content_deep(node).trim().to_string()
+}
+
+/// Only the first text node of `node`, trimmed: how SAML libraries hit by CVE-2017-11427 read
+/// values (a comment splits the text). Used only by the `text-nodes` mutant.
+pub fn first_text_node(doc: &Document<'_>, node: NodeId) -> String {
+    doc.children_iter(node)
+        .find_map(|c| doc.text_content(c))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }

@@ -27,6 +27,7 @@ pub static ALL: &[Fault] = &[
     Fault { name: "issuer-format", description: "Assertion Issuer Format is entity; Response Issuer Format absent or entity" },
     Fault { name: "name-id", description: "NameID present, Format transient, NameQualifier present" },
     Fault { name: "no-dtd", description: "a Response with a DOCTYPE or ENTITY declaration is refused before parsing" },
+    Fault { name: "relay-state", description: "the RelayState posted with the Response is exactly the one sent with the request (SAML Bindings §3.5.3)" },
     Fault { name: "replay", description: "Response and Assertion IDs already consumed are refused until their NotOnOrAfter" },
     Fault { name: "response-id", description: "Response ID present and a valid xs:ID" },
     Fault { name: "response-issue-instant", description: "Response IssueInstant present, UTC, not before the request and not in the future (beyond the skew)" },
@@ -35,8 +36,14 @@ pub static ALL: &[Fault] = &[
     Fault { name: "signature-algorithm", description: "signature and digest algorithms are SHA-256 or stronger (no SHA-1)" },
     Fault { name: "signed-node", description: "each verified signature covers exactly its parent, the Response root or the consumed Assertion (no wrapping)" },
     Fault { name: "single-assertion", description: "exactly one Assertion, a child of the Response, and no EncryptedAssertion" },
+    Fault { name: "slo-destination", description: "an inbound LogoutRequest or LogoutResponse has Destination = our SLO endpoint" },
+    Fault { name: "slo-in-response-to", description: "a LogoutResponse answers a pending LogoutRequest of ours, once" },
+    Fault { name: "slo-replay", description: "a LogoutRequest ID already processed is refused" },
+    Fault { name: "slo-signature", description: "inbound logout messages carry a signature that verifies with the IdP's certificate" },
+    Fault { name: "slo-unknown-session", description: "a LogoutRequest for a session we do not have is answered with a non-Success status" },
     Fault { name: "status", description: "StatusCode is Success; otherwise the SPID error page is shown" },
     Fault { name: "subject-confirmation", description: "SubjectConfirmation bearer with Recipient = ACS, InResponseTo = request ID, NotOnOrAfter in the future" },
+    Fault { name: "text-nodes", description: "NameID and attribute values are all their text, comments skipped (not only the first text node: CVE-2017-11427)" },
     Fault { name: "version", description: "Response and Assertion Version are \"2.0\"" },
 ];
 

@@ -86,13 +86,22 @@ pub struct Assertion {
 impl Assertion {
     /// Reads the Assertion element `node`.
     pub fn read(doc: &Document<'_>, node: NodeId) -> Self {
+        Self::read_with(doc, node, dom::text)
+    }
+
+    /// Reads the Assertion element `node`, taking element text with `text`.
+    pub fn read_with(
+        doc: &Document<'_>,
+        node: NodeId,
+        text: fn(&Document<'_>, NodeId) -> String,
+    ) -> Self {
         let a = ns::ASSERTION;
         let attr = |n: NodeId, name: &str| dom::attr(doc, n, name).map(str::to_string);
         let subject = dom::child(doc, node, a, "Subject");
         let name_id = subject
             .and_then(|s| dom::child(doc, s, a, "NameID"))
             .map(|n| NameId {
-                value: dom::text(doc, n),
+                value: text(doc, n),
                 format: attr(n, "Format"),
                 name_qualifier: attr(n, "NameQualifier"),
             });
@@ -117,7 +126,7 @@ impl Assertion {
             not_on_or_after: attr(c, "NotOnOrAfter"),
             audiences: dom::children(doc, c, a, "AudienceRestriction")
                 .flat_map(|r| dom::children(doc, r, a, "Audience").collect::<Vec<_>>())
-                .map(|x| dom::text(doc, x))
+                .map(|x| text(doc, x))
                 .collect(),
         });
         let authn_statements = dom::children(doc, node, a, "AuthnStatement")
@@ -125,7 +134,7 @@ impl Assertion {
                 session_index: attr(s, "SessionIndex"),
                 class_ref: dom::child(doc, s, a, "AuthnContext")
                     .and_then(|c| dom::child(doc, c, a, "AuthnContextClassRef"))
-                    .map(|r| dom::text(doc, r)),
+                    .map(|r| text(doc, r)),
             })
             .collect();
         let attributes = dom::children(doc, node, a, "AttributeStatement")
@@ -133,13 +142,13 @@ impl Assertion {
             .map(|at| {
                 (
                     dom::attr(doc, at, "Name").unwrap_or("").to_string(),
-                    dom::child(doc, at, a, "AttributeValue").map(|v| dom::text(doc, v)),
+                    dom::child(doc, at, a, "AttributeValue").map(|v| text(doc, v)),
                 )
             })
             .collect();
         Assertion {
             issuer: dom::child(doc, node, a, "Issuer").map(|i| Issuer {
-                value: dom::text(doc, i),
+                value: text(doc, i),
                 format: attr(i, "Format"),
             }),
             name_id,

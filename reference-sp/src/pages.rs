@@ -106,10 +106,12 @@ pub fn me(login: &Login) -> String {
         .collect();
     let body = format!(
         "<p>Livello: <span id=\"level\" data-level=\"{n}\">SpidL{n}</span> · IdP: <span id=\"idp\">{idp}</span></p>\
+         <p>NameID: <span id=\"name-id\">{name_id}</span></p>\
          <table id=\"attributes\"><tr><th>name</th><th>value</th></tr>{rows}</table>\
          <p><a href=\"/logout\">Esci (single logout)</a></p>",
         n = login.level.number(),
-        idp = escape_html(&login.idp)
+        idp = escape_html(&login.idp),
+        name_id = escape_html(&login.name_id)
     );
     layout("Area riservata", &body)
 }

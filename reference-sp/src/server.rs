@@ -322,6 +322,7 @@ async fn login(
             comparison,
             attribute_index,
             issued: Some(now),
+            relay_state: Some(relay.clone()),
         },
     );
     let worker = state.clone();
@@ -382,6 +383,7 @@ async fn acs_post(State(state): AppState, headers: HeaderMap, body: Bytes) -> Re
         );
     };
     let sid = session_of(&state, &headers);
+    let relay_state = form.get("RelayState").cloned();
     let worker = state.clone();
     let sid_worker = sid.clone();
     let outcome = tokio::task::spawn_blocking(move || {
@@ -395,6 +397,7 @@ async fn acs_post(State(state): AppState, headers: HeaderMap, body: Bytes) -> Re
             sessions: &state.sessions,
             sid: sid_worker.as_deref(),
             now: state.config.clock.now(),
+            relay_state: relay_state.as_deref(),
         };
         acs::consume(&input, &response)
     })
@@ -526,17 +529,39 @@ async fn slo_post(State(state): AppState, body: Bytes) -> Response {
     )
 }
 
+fn slo_refused(reason: &str) -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        pages::message("Logout rifiutato", reason, "slo-error"),
+    )
+}
+
 fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
-    match slo::receive(&state.idps, received) {
-        Err(e) => page(
-            StatusCode::FORBIDDEN,
-            pages::message("Logout rifiutato", &e.to_string(), "slo-error"),
-        ),
-        Ok(Inbound::Response {
+    let faults = &state.config.faults;
+    // SAML Profiles §4.4.4 / RT single-logout: logout messages are signed by the IdP.
+    let inbound = match slo::receive(&state.idps, received, !faults.is_off("slo-signature")) {
+        Err(e) => return slo_refused(&e.to_string()),
+        Ok(i) => i,
+    };
+    let destination = match &inbound {
+        Inbound::Request { destination, .. } | Inbound::Response { destination, .. } => {
+            destination.clone()
+        }
+    };
+    // SAML Bindings §3.4.5.2 / §3.5.5.2: a signed message's Destination must be the endpoint
+    // that received it.
+    if !faults.is_off("slo-destination") && destination.as_deref() != Some(state.urls.slo.as_str())
+    {
+        return slo_refused(&format!(
+            "the logout message's Destination {destination:?} is not our SLO endpoint"
+        ));
+    }
+    match inbound {
+        Inbound::Response {
             in_response_to,
             status,
             ..
-        }) => {
+        } => {
             let known = in_response_to.as_deref().is_some_and(|id| {
                 state
                     .pending_logouts
@@ -544,7 +569,8 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
                     .unwrap_or_else(|e| e.into_inner())
                     .remove(id)
             });
-            if !known {
+            // SAML Core §3.7: a LogoutResponse answers one LogoutRequest of ours, once.
+            if !known && !faults.is_off("slo-in-response-to") {
                 return page(
                     StatusCode::FORBIDDEN,
                     pages::message(
@@ -562,14 +588,27 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             };
             page(StatusCode::OK, pages::message("Logout", text, "logged-out"))
         }
-        Ok(Inbound::Request {
+        Inbound::Request {
             idp,
             id,
             name_id,
             relay_state,
-        }) => {
+            ..
+        } => {
+            // A LogoutRequest is processed once: its ID goes to the replay cache.
+            let now = state.config.clock.now();
+            let key = format!("logout:{id}");
+            if !faults.is_off("slo-replay") {
+                if let Some(seen) = state.sessions.replayed(&[key.as_str()], now) {
+                    return slo_refused(&format!("LogoutRequest {seen} was already processed"));
+                }
+            }
+            state
+                .sessions
+                .remember(&[key.as_str()], now + time::Duration::hours(1), now);
             let ended = state.sessions.logout_name_id(&idp.entity_id, &name_id);
-            let status = if ended > 0 {
+            // SAML Core §3.7.3.2: Success only when the sessions were found and ended.
+            let status = if ended > 0 || faults.is_off("slo-unknown-session") {
                 ns::STATUS_SUCCESS
             } else {
                 ns::STATUS_REQUESTER

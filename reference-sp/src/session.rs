@@ -33,6 +33,8 @@ pub struct Outstanding {
     /// Its IssueInstant; `None` when the SP runs without the in-response-to check and had to
     /// guess which request a Response answers.
     pub issued: Option<OffsetDateTime>,
+    /// The RelayState sent with it, which the IdP must return unchanged.
+    pub relay_state: Option<String>,
 }
 
 /// A logged-in user.

@@ -142,6 +142,8 @@ pub enum Inbound {
         name_id: String,
         /// RelayState to echo.
         relay_state: Option<String>,
+        /// `Destination`, when present.
+        destination: Option<String>,
     },
     /// The IdP answers our LogoutRequest.
     Response {
@@ -151,6 +153,8 @@ pub enum Inbound {
         in_response_to: Option<String>,
         /// Top-level status code.
         status: Option<String>,
+        /// `Destination`, when present.
+        destination: Option<String>,
     },
 }
 
@@ -170,8 +174,13 @@ pub enum Received<'a> {
     },
 }
 
-/// Decodes, identifies the IdP, verifies and reads an inbound logout message.
-pub fn receive(idps: &IdpRegistry, received: Received<'_>) -> Result<Inbound, SloError> {
+/// Decodes, identifies the IdP, verifies (unless `verify` is false: the `slo-signature`
+/// mutant) and reads an inbound logout message.
+pub fn receive(
+    idps: &IdpRegistry,
+    received: Received<'_>,
+    verify: bool,
+) -> Result<Inbound, SloError> {
     let (xml, relay, redirect) = match received {
         Received::Redirect(q) => {
             let m = decode_redirect(q)?;
@@ -202,9 +211,11 @@ pub fn receive(idps: &IdpRegistry, received: Received<'_>) -> Result<Inbound, Sl
         .cloned()
         .ok_or_else(|| SloError::UnknownIssuer(issuer.clone()))?;
     match &redirect {
-        Some(m) => m.verify(&idp.certs)?,
-        None => verify_root(&idp, &doc, &xml, root)?,
+        Some(m) if verify => m.verify(&idp.certs)?,
+        None if verify => verify_root(&idp, &doc, &xml, root)?,
+        _ => {}
     }
+    let destination = dom::attr(&doc, root, "Destination").map(str::to_string);
     if dom::is(&doc, root, ns::PROTOCOL, "LogoutRequest") {
         Ok(Inbound::Request {
             idp,
@@ -213,6 +224,7 @@ pub fn receive(idps: &IdpRegistry, received: Received<'_>) -> Result<Inbound, Sl
                 .map(|n| dom::text(&doc, n))
                 .unwrap_or_default(),
             relay_state: relay,
+            destination,
         })
     } else if dom::is(&doc, root, ns::PROTOCOL, "LogoutResponse") {
         Ok(Inbound::Response {
@@ -222,6 +234,7 @@ pub fn receive(idps: &IdpRegistry, received: Received<'_>) -> Result<Inbound, Sl
                 .and_then(|st| dom::child(&doc, st, ns::PROTOCOL, "StatusCode"))
                 .and_then(|c| dom::attr(&doc, c, "Value"))
                 .map(str::to_string),
+            destination,
         })
     } else {
         Err(SloError::Malformed("another message".into()))

@@ -51,6 +51,8 @@ pub struct AcsInput<'a> {
     pub sid: Option<&'a str>,
     /// Now.
     pub now: OffsetDateTime,
+    /// The RelayState posted with the Response.
+    pub relay_state: Option<&'a str>,
 }
 
 /// Name of the refusal when the message cannot be processed (not a switch: nothing to accept).
@@ -138,6 +140,16 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         }
         None => guess_request(input, &doc, root, irt)?,
     };
+    // SAML Bindings §3.5.3 (HTTP-POST) and §3.4.3: the IdP must return the exact RelayState it
+    // received with the request; a changed or missing one is a tampered or misrouted answer.
+    run.check("relay-state", || match (&request.relay_state, input.relay_state) {
+        (None, _) => Ok(()),
+        (Some(sent), Some(got)) if sent == got => Ok(()),
+        (Some(_), Some(got)) => Err(format!(
+            "RelayState {got:?} is not the one sent with the request"
+        )),
+        (Some(_), None) => Err("the RelayState sent with the request did not come back".into()),
+    })?;
     let idp: Arc<TrustedIdp> = input
         .idps
         .get(&request.idp)
@@ -271,7 +283,14 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         checks::issue_instant(aa("IssueInstant"), "Assertion", request.issued, now, skew)
     })?;
 
-    let model = Assertion::read(&doc, assertion);
+    // Values are all the text of an element, comments skipped (CVE-2017-11427: a comment
+    // inserted in a signed value leaves the signature valid; reading only the first text node
+    // would log in someone else).
+    let model = if run.on("text-nodes") {
+        Assertion::read(&doc, assertion)
+    } else {
+        Assertion::read_with(&doc, assertion, dom::first_text_node)
+    };
     let time = |v: &Option<String>| v.as_deref().and_then(checks::parse_instant);
 
     // RT: Assertion Issuer = the IdP (SPT 67–69) with Format entity (SPT 70–72).
@@ -474,6 +493,7 @@ fn guess_request(
         comparison: Comparison::Minimum,
         attribute_index: 0,
         issued: None,
+        relay_state: None,
     })
 }
 
