@@ -211,6 +211,10 @@ pub struct CheckOpts {
     /// The service's protected page (2xx = logged in); required with --login-url.
     #[arg(long = "probe-url")]
     pub probe_url: Option<String>,
+    /// The service URL that ends a session (SP-initiated logout): needed by the logout cases
+    /// and by irt-2; those cases report an error without it.
+    #[arg(long = "logout-url")]
+    pub logout_url: Option<String>,
     /// The mock provider to sign as.
     #[arg(long, default_value = crate::conformance::reference::DEFAULT_IDP)]
     pub idp: String,
@@ -300,6 +304,7 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
                 user,
                 timeout: Duration::from_secs(10),
                 skew: time::Duration::minutes(2),
+                logout_url: opts.logout_url.clone(),
             };
             (target, None)
         };

@@ -75,6 +75,25 @@ pub enum Flow {
     ReplayResponse,
     /// A Response answering the request of another browser session, posted in this one.
     OtherSessionRequest,
+    /// A login completes; a second login in the same browser is answered with a fresh, correct
+    /// Response to the first (already consumed) request.
+    ConsumedRequest,
+    /// A login completes; another browser's fresh request is answered by a new (unsigned)
+    /// Response carrying the first login's signed Assertion.
+    ReplayAssertion,
+    /// A correct Response posted with a RelayState other than the one the service sent.
+    TamperRelayState,
+    /// A correct Response posted without the RelayState the service sent.
+    DropRelayState,
+}
+
+/// A value the service must read whole when it accepts (comment-injection cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intact {
+    /// The `fiscalNumber` attribute.
+    FiscalNumber,
+    /// The Subject's NameID.
+    NameId,
 }
 
 /// The verdict a conforming service must reach.
@@ -89,6 +108,9 @@ pub enum Expect {
     /// The Assertion carries this level: accept or refuse by the acceptance matrix
     /// (domain-rules §1.2) for the level and Comparison the request asked for.
     ByLevel(Level),
+    /// Refuse, or log the user in with this value read whole: a service that reads only part of
+    /// it logs in someone else (CVE-2017-11427). Judged on the protected page after the login.
+    RefuseOrIntact(Intact),
 }
 
 impl Expect {
@@ -100,6 +122,7 @@ impl Expect {
             Expect::Refuse => Some(false),
             Expect::Either => None,
             Expect::ByLevel(got) => Some(sp_must_accept(requested, comparison, got)),
+            Expect::RefuseOrIntact(_) => None,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! Each refuse case names the reference-SP fault switches that, switched off, make it fail;
 //! `tests/it/conformance.rs` proves it.
 
-use super::case::{Ctx, Expect, Flow, LoginAsk, Mutation, ResponseCase, DEFAULT_LOGIN};
+use super::case::{Ctx, Expect, Flow, Intact, LoginAsk, Mutation, ResponseCase, DEFAULT_LOGIN};
 use super::edit;
 use super::sign;
 use mock_idps::clock::saml_instant;
@@ -317,6 +317,43 @@ fn encrypted(xml: String, _: &Ctx<'_>) -> String {
 fn doctype(xml: String, _: &Ctx<'_>) -> String {
     format!("<!DOCTYPE samlp:Response [<!ENTITY harness \"spid\">]>{xml}")
 }
+
+fn external_entity(xml: String, _: &Ctx<'_>) -> String {
+    format!("<!DOCTYPE samlp:Response [<!ENTITY harness SYSTEM \"file:///etc/hostname\">]>{xml}")
+}
+
+/// Inserts an empty comment `skip` characters into the text of the first `tag` element found at
+/// or after `from`. Exclusive C14N drops comments, so the signature still verifies
+/// (CVE-2017-11427).
+fn comment_inside(xml: &str, from: &str, tag: &str, skip: usize) -> String {
+    let Some(base) = xml.find(from) else {
+        return xml.to_string();
+    };
+    let Some(open) = xml[base..].find(&format!("<{tag}")).map(|i| i + base) else {
+        return xml.to_string();
+    };
+    let Some(text) = xml[open..].find('>').map(|i| i + open + 1) else {
+        return xml.to_string();
+    };
+    let at = xml[text..]
+        .char_indices()
+        .nth(skip)
+        .map_or(text, |(i, _)| text + i);
+    format!("{}<!---->{}", &xml[..at], &xml[at..])
+}
+
+fn comment_in_fiscal_number(xml: String, _: &Ctx<'_>) -> String {
+    // After "TINIT-" and the six letters of surname and name: a shorter, different code.
+    comment_inside(&xml, "Name=\"fiscalNumber\"", "saml:AttributeValue", 12)
+}
+
+fn comment_in_name_id(xml: String, _: &Ctx<'_>) -> String {
+    comment_inside(&xml, "<saml:Subject", "saml:NameID", 8)
+}
+
+const CVE_2017_11427: &str =
+    "CVE-2017-11427 class: values are all their text (XML-DSig exc-C14N drops comments)";
+const RELAY: &str = "SAML Bindings §3.5.3: the exact RelayState sent with the request comes back";
 
 /// Every Response case, in catalogue order (official numeric ids, then xsw/xslt, then ours).
 pub static RESPONSE_CASES: &[ResponseCase] = &[
@@ -1555,6 +1592,26 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         }),
         "audience",
     ),
+    ResponseCase {
+        id: "comment-1",
+        title: "A comment inside the signed fiscalNumber value (signature still valid)",
+        rule: CVE_2017_11427,
+        login: DEFAULT_LOGIN,
+        mutation: Mutation::Xml(comment_in_fiscal_number),
+        expect: Expect::RefuseOrIntact(Intact::FiscalNumber),
+        mutant: Some("text-nodes"),
+        waiver: None,
+    },
+    ResponseCase {
+        id: "comment-2",
+        title: "A comment inside the signed NameID (signature still valid)",
+        rule: CVE_2017_11427,
+        login: DEFAULT_LOGIN,
+        mutation: Mutation::Xml(comment_in_name_id),
+        expect: Expect::RefuseOrIntact(Intact::NameId),
+        mutant: Some("text-nodes"),
+        waiver: None,
+    },
     refuse(
         "dtd-1",
         "A DOCTYPE with an internal ENTITY before the Response",
@@ -1577,6 +1634,13 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "in-response-to",
     ),
     refuse(
+        "irt-2",
+        "A fresh Response to this browser's earlier, already answered request",
+        "SPID RT single-sign-on: InResponseTo of an outstanding request, used once",
+        Mutation::Flow(Flow::ConsumedRequest),
+        "in-response-to,subject-confirmation",
+    ),
+    refuse(
         "multi-1",
         "Two signed Assertions for different subjects",
         "SAML Profiles §4.1.4.2; XSW defence",
@@ -1584,11 +1648,32 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "single-assertion",
     ),
     refuse(
+        "relay-1",
+        "Correct Response posted with a changed RelayState",
+        RELAY,
+        Mutation::Flow(Flow::TamperRelayState),
+        "relay-state",
+    ),
+    refuse(
+        "relay-2",
+        "Correct Response posted without the RelayState the service sent",
+        RELAY,
+        Mutation::Flow(Flow::DropRelayState),
+        "relay-state",
+    ),
+    refuse(
         "replay-1",
         "The same signed Response posted again from another browser",
         "SPID RT single-sign-on: replay protection; SAML Profiles §4.1.4.5",
         Mutation::Flow(Flow::ReplayResponse),
         "in-response-to,replay",
+    ),
+    refuse(
+        "replay-2",
+        "Another login's signed Assertion in a new Response to this session's request",
+        "SPID RT single-sign-on: replay protection (Assertion ID); SAML Profiles §4.1.4.5",
+        Mutation::Flow(Flow::ReplayAssertion),
+        "replay,subject-confirmation",
     ),
     refuse(
         "sessidx-1",
@@ -1679,6 +1764,13 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         }),
         "in-response-to,subject-confirmation",
     ),
+    refuse(
+        "xxe-1",
+        "A DOCTYPE declaring an external (SYSTEM) entity before the Response",
+        "OWASP XXE; SAML Security §6",
+        Mutation::Xml(external_entity),
+        "no-dtd",
+    ),
 ];
 
 #[cfg(test)]
@@ -1713,7 +1805,10 @@ mod tests {
     #[test]
     fn every_refuse_case_names_a_known_mutant_or_a_waiver() {
         for c in RESPONSE_CASES {
-            let refuses = matches!(c.expect, Expect::Refuse | Expect::ByLevel(_));
+            let refuses = matches!(
+                c.expect,
+                Expect::Refuse | Expect::ByLevel(_) | Expect::RefuseOrIntact(_)
+            );
             match (c.mutant, c.waiver) {
                 (Some(m), _) => {
                     assert!(refuses, "{}: only refuse cases name a mutant", c.id);

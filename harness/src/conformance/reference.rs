@@ -111,6 +111,7 @@ pub async fn start(state: &MockState, faults: Faults) -> Result<ReferenceRun, Se
         user,
         timeout: Duration::from_secs(10),
         skew: time::Duration::minutes(2),
+        logout_url: Some(urls.logout.clone()),
     };
     Ok(ReferenceRun { sp, target })
 }

@@ -2,9 +2,10 @@
 //! the AuthnRequest is captured before it reaches the IdP, a correct Response is built for it,
 //! mutated, signed as the IdP the service trusts, posted to the ACS, and the oracle judges.
 
-use super::case::{Ctx, Expect, Flow, Mutation, ResponseCase};
+use super::case::{Ctx, Expect, Flow, Intact, Mutation, ResponseCase};
+use super::edit;
 use super::sign;
-use crate::browser::{Browser, BrowserError, RequestMessage, Trace};
+use crate::browser::{Browser, BrowserError, HopKind, RequestMessage, Trace};
 use crate::oracle::{judge, OracleConfig, Verdict};
 use crate::report::{Entry, Severity};
 use base64::Engine;
@@ -57,6 +58,9 @@ pub struct Target {
     pub timeout: Duration,
     /// Clock skew allowed when validating the captured AuthnRequest's IssueInstant.
     pub skew: time::Duration,
+    /// The service URL that ends the browser's session (SP-initiated logout); the cases that
+    /// need a logged-out browser with history, and the LogoutResponse cases, need it.
+    pub logout_url: Option<String>,
 }
 
 /// Why a case could not be run (not a verdict: the service or the input failed).
@@ -105,6 +109,7 @@ fn expected(case: &ResponseCase, request: Option<&ValidatedRequest>) -> (String,
     };
     let word = match (case.expect, resolved) {
         (Expect::Either, _) => "either".to_string(),
+        (Expect::RefuseOrIntact(_), _) => "refuse-or-intact".to_string(),
         (Expect::ByLevel(_), None) => "by-level".to_string(),
         (_, Some(true)) => "accept".to_string(),
         (_, Some(false)) => "refuse".to_string(),
@@ -124,6 +129,36 @@ impl Target {
 
     async fn capture(&self, start_url: &str) -> Result<Pending, CaseError> {
         let browser = Browser::new(self.timeout)?;
+        self.capture_in(&browser, start_url).await
+    }
+
+    /// A correct Response to `p`'s request, posted in its browser; the case cannot run unless
+    /// the service accepts it. Returns the XML posted.
+    async fn complete_login(
+        &self,
+        p: &Pending,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<String, CaseError> {
+        let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+        let (first, v) = self
+            .post(
+                &p.browser,
+                &p.request,
+                p.relay_state.as_deref(),
+                xml.clone(),
+            )
+            .await?;
+        hops.extend(first.hops);
+        if !v.accepted {
+            return Err(CaseError::FlowPrecondition(v.reason));
+        }
+        Ok(xml)
+    }
+
+    /// Starts a login in `browser` (keeping its cookies) and captures the AuthnRequest.
+    async fn capture_in(&self, browser: &Browser, start_url: &str) -> Result<Pending, CaseError> {
+        let browser = browser.clone();
         let captured = browser.capture_request(start_url).await?;
         let (xml, relay_state) = match &captured.message {
             RequestMessage::Redirect { query, .. } => {
@@ -243,7 +278,7 @@ impl Target {
         binding: &str,
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<(ValidatedRequest, Verdict, Trace), CaseError> {
+    ) -> Result<(ValidatedRequest, Verdict, Trace, Option<bool>), CaseError> {
         let start = self.start_url(case, binding);
         match case.mutation {
             Mutation::Flow(Flow::ReplayResponse) => {
@@ -266,7 +301,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&attacker, &p.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace))
+                Ok((p.request, verdict, trace, None))
             }
             Mutation::Flow(Flow::OtherSessionRequest) => {
                 let victim = self.capture(&start).await?;
@@ -277,16 +312,100 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace))
+                Ok((p.request, verdict, trace, None))
+            }
+            Mutation::Flow(Flow::ConsumedRequest) => {
+                let p = self.capture(&start).await?;
+                hops.extend(p.hops.iter().cloned());
+                self.complete_login(&p, ids, hops).await?;
+                // End the session the service's own way (its answer to the IdP is not sent).
+                let logout = self.logout_url.as_deref().ok_or_else(|| {
+                    CaseError::FlowPrecondition("this case needs --logout-url".into())
+                })?;
+                let (hop, _, _) = p.browser.get(logout, HopKind::Start).await?;
+                hops.push(hop);
+                let second = self.capture_in(&p.browser, &start).await?;
+                hops.extend(second.hops.iter().cloned());
+                // A fresh, correctly signed Response to the first request, already consumed.
+                let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+                let (trace, verdict) = self
+                    .post(&p.browser, &p.request, second.relay_state.as_deref(), xml)
+                    .await?;
+                Ok((p.request, verdict, trace, None))
+            }
+            Mutation::Flow(Flow::ReplayAssertion) => {
+                let victim = self.capture(&start).await?;
+                hops.extend(victim.hops.iter().cloned());
+                let first = self.complete_login(&victim, ids, hops).await?;
+                let old = edit::element(&first, "saml:Assertion")
+                    .ok_or_else(|| CaseError::FlowPrecondition("no Assertion to replay".into()))?
+                    .to_string();
+                let p = self.capture(&start).await?;
+                hops.extend(p.hops.iter().cloned());
+                // A new Response to the attacker's own request, not signed itself, carrying the
+                // victim's signed Assertion.
+                let fresh = self.response_xml(
+                    &p.request,
+                    &Mutation::Plan(|plan, _| plan.signed = false),
+                    ids,
+                )?;
+                let xml = edit::replace(&fresh, "saml:Assertion", &old);
+                let (trace, verdict) = self
+                    .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
+                    .await?;
+                Ok((p.request, verdict, trace, None))
+            }
+            Mutation::Flow(flow @ (Flow::TamperRelayState | Flow::DropRelayState)) => {
+                let p = self.capture(&start).await?;
+                hops.extend(p.hops.iter().cloned());
+                let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+                let relay = match (flow, p.relay_state.as_deref()) {
+                    (Flow::DropRelayState, _) => None,
+                    (_, Some(r)) => Some(tampered(r)),
+                    (_, None) => {
+                        return Err(CaseError::FlowPrecondition(
+                            "the service sent no RelayState to tamper with".into(),
+                        ))
+                    }
+                };
+                if flow == Flow::DropRelayState && p.relay_state.is_none() {
+                    return Err(CaseError::FlowPrecondition(
+                        "the service sent no RelayState to drop".into(),
+                    ));
+                }
+                let (trace, verdict) = self
+                    .post(&p.browser, &p.request, relay.as_deref(), xml)
+                    .await?;
+                Ok((p.request, verdict, trace, None))
             }
             ref m => {
                 let p = self.capture(&start).await?;
                 hops.extend(p.hops.iter().cloned());
                 let xml = self.response_xml(&p.request, m, ids)?;
-                let (trace, verdict) = self
+                let whole = match case.expect {
+                    Expect::RefuseOrIntact(which) => intact_value(&xml, which),
+                    _ => None,
+                };
+                let (trace, mut verdict) = self
                     .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace))
+                let intact = match whole {
+                    Some(value) if verdict.accepted => {
+                        let (hop, _, body) = p.browser.get(&self.probe_url, HopKind::Probe).await?;
+                        hops.push(hop);
+                        let ok = body.contains(&value);
+                        verdict.evidence.push(if ok {
+                            format!("the protected page shows the whole value {value:?}")
+                        } else {
+                            format!(
+                                "the protected page does not show the whole value {value:?}: the service read part of it (someone else's identity)"
+                            )
+                        });
+                        Some(ok)
+                    }
+                    _ => None,
+                };
+                Ok((p.request, verdict, trace, intact))
             }
         }
     }
@@ -299,9 +418,13 @@ impl Target {
         let millis = began.elapsed().as_secs_f64() * 1000.0;
         let title = format!("{} [{}; {binding} binding]", case.title, case.rule);
         match outcome {
-            Ok((request, verdict, trace)) => {
+            Ok((request, verdict, trace, intact)) => {
                 let (word, want) = expected(case, Some(&request));
                 hops.extend(trace.hops);
+                let passed = match case.expect {
+                    Expect::RefuseOrIntact(_) => !verdict.accepted || intact == Some(true),
+                    _ => want.is_none_or(|w| w == verdict.accepted),
+                };
                 Entry {
                     id: case.id.to_string(),
                     title,
@@ -309,7 +432,7 @@ impl Target {
                     level: Some(request.level.number()),
                     outcome: format!("{} mutation", case.mutation.kind()),
                     expected: word,
-                    passed: want.is_none_or(|w| w == verdict.accepted),
+                    passed,
                     verdict: Some(verdict),
                     error: None,
                     millis,
@@ -391,6 +514,30 @@ pub async fn run(target: &Target, cases: &[&'static ResponseCase], jobs: usize) 
             })
         })
         .collect()
+}
+
+/// The value a comment-injection case must find whole on the protected page: the text of the
+/// element in the posted XML, the injected comments removed.
+fn intact_value(xml: &str, which: Intact) -> Option<String> {
+    let element = match which {
+        Intact::NameId => edit::element(xml, "saml:NameID")?,
+        Intact::FiscalNumber => {
+            let at = xml.find("Name=\"fiscalNumber\"")?;
+            edit::element(&xml[at..], "saml:AttributeValue")?
+        }
+    };
+    let inner = &element[element.find('>')? + 1..element.rfind("</")?];
+    Some(inner.replace("<!---->", "").trim().to_string())
+}
+
+/// A RelayState that differs from `r` in its last character (same length and alphabet).
+fn tampered(r: &str) -> String {
+    let mut out: String = r
+        .chars()
+        .take(r.chars().count().saturating_sub(1))
+        .collect();
+    out.push(if r.ends_with('0') { '1' } else { '0' });
+    out
 }
 
 /// The `data-check="NAME"` an error page carries, if any (the reference SP's refusal marker).

@@ -142,13 +142,15 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
     };
     // SAML Bindings §3.5.3 (HTTP-POST) and §3.4.3: the IdP must return the exact RelayState it
     // received with the request; a changed or missing one is a tampered or misrouted answer.
-    run.check("relay-state", || match (&request.relay_state, input.relay_state) {
-        (None, _) => Ok(()),
-        (Some(sent), Some(got)) if sent == got => Ok(()),
-        (Some(_), Some(got)) => Err(format!(
-            "RelayState {got:?} is not the one sent with the request"
-        )),
-        (Some(_), None) => Err("the RelayState sent with the request did not come back".into()),
+    run.check("relay-state", || {
+        match (&request.relay_state, input.relay_state) {
+            (None, _) => Ok(()),
+            (Some(sent), Some(got)) if sent == got => Ok(()),
+            (Some(_), Some(got)) => Err(format!(
+                "RelayState {got:?} is not the one sent with the request"
+            )),
+            (Some(_), None) => Err("the RelayState sent with the request did not come back".into()),
+        }
     })?;
     let idp: Arc<TrustedIdp> = input
         .idps
@@ -471,7 +473,11 @@ fn guess_request(
     irt: Option<&str>,
 ) -> Result<Outstanding, Refusal> {
     if let Some(o) = input.sessions.guess_outstanding(input.sid, irt) {
-        return Ok(o);
+        // Not bound to this browser's request, so no RelayState to expect either.
+        return Ok(Outstanding {
+            relay_state: None,
+            ..o
+        });
     }
     let issuer = dom::child(doc, root, ns::ASSERTION, "Issuer")
         .map(|i| dom::text(doc, i))
