@@ -183,6 +183,16 @@ impl Browser {
         self.exchange(reqwest::Method::GET, url, &[], kind).await
     }
 
+    /// POSTs `form` to `url` once (no redirect or form followed), recording the hop.
+    pub async fn post_form(
+        &self,
+        url: &str,
+        form: &[(String, String)],
+        kind: HopKind,
+    ) -> Result<(Hop, reqwest::header::HeaderMap, String), BrowserError> {
+        self.exchange(reqwest::Method::POST, url, form, kind).await
+    }
+
     async fn exchange(
         &self,
         method: reqwest::Method,
@@ -390,6 +400,20 @@ fn join(base: &str, href: &str) -> Result<String, BrowserError> {
     base.join(href)
         .map(|u| u.to_string())
         .map_err(|e| BrowserError::Url(href.to_string(), e.to_string()))
+}
+
+/// The auto-post SAML form on `body` (one with a `SAMLRequest` or `SAMLResponse` field), if any:
+/// its action and fields.
+pub fn saml_form(
+    url: &str,
+    body: &str,
+) -> Result<Option<(String, Vec<(String, String)>)>, BrowserError> {
+    Ok(match next_form(url, body, &IdpScript::default(), &mut 0)? {
+        Some((action, fields, HopKind::SamlRequest | HopKind::SamlResponse)) => {
+            Some((action, fields))
+        }
+        _ => None,
+    })
 }
 
 /// The form to submit next on `body`, if the page is one the browser acts on: an auto-post SAML

@@ -264,10 +264,15 @@ async fn read_metadata(source: &str) -> anyhow::Result<String> {
 
 /// Runs `check`: the Response case catalogue against the reference SP or any service.
 pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
-    use crate::conformance::{self, reference};
+    use crate::conformance::{self, logout, reference};
     let (cases, unknown) = conformance::select(&opts.only);
+    let logout_cases = logout::select(&opts.only);
+    let unknown: Vec<String> = unknown
+        .into_iter()
+        .filter(|id| !logout_cases.iter().any(|c| c.id == id.as_str()))
+        .collect();
     if !unknown.is_empty() {
-        bail!("--only: unknown case id(s): {}", unknown.join(", "));
+        bail!("--only: unknown case id(s): {} (see the case ids in check.json, or `spid-harness check --against-reference`)", unknown.join(", "));
     }
     if opts.against_reference == (opts.login_url.is_some() || opts.metadata.is_some()) {
         bail!("use either --against-reference, or --metadata with --login-url and --probe-url");
@@ -275,7 +280,7 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
     let faults = parse_faults(opts.faults.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let began = time::OffsetDateTime::now_utc();
-    let (entries, wall_ms, cpu_ms) = runtime.block_on(async {
+    let outcome = runtime.block_on(async {
         let state = reference::mock_state()?;
         let (target, sp) = if opts.against_reference {
             let run = reference::start(&state, faults).await?;
@@ -286,9 +291,13 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
             else {
                 bail!("--metadata, --login-url and --probe-url go together");
             };
-            let xml = read_metadata(metadata).await?;
+            let xml = match read_metadata(metadata).await {
+                Ok(xml) => xml,
+                Err(e) if is_unreachable(&e) => return Ok(Err(Stop::unreachable(e))),
+                Err(e) => return Err(e),
+            };
             let sp_metadata = mock_idps::saml::sp_metadata::SpMetadata::parse(&xml)
-                .with_context(|| format!("{metadata} is not usable SP metadata"))?;
+                .with_context(|| format!("{metadata} is not usable SP metadata (is it the service's SAML metadata XML?)"))?;
             let user = state
                 .fixtures
                 .user(reference::DEFAULT_USER)
@@ -306,18 +315,39 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
                 skew: time::Duration::minutes(2),
                 logout_url: opts.logout_url.clone(),
             };
+            if let Err(stop) = preflight(&target).await {
+                return Ok(Err(stop));
+            }
             (target, None)
         };
         let cpu0 = process_cpu_ms();
         let clock = std::time::Instant::now();
-        let entries = conformance::run(&target, &cases, opts.jobs).await;
+        let bar = progress_bar((cases.len() + logout_cases.len()) as u64);
+        let tick = {
+            let bar = bar.clone();
+            std::sync::Arc::new(move |e: &crate::report::Entry| {
+                bar.set_message(e.id.clone());
+                bar.inc(1);
+            })
+        };
+        let mut entries =
+            conformance::runner::run_reporting(&target, &cases, opts.jobs, tick.clone()).await;
+        entries.extend(logout::run_reporting(&target, &logout_cases, opts.jobs, tick).await);
+        bar.finish_and_clear();
         let wall = clock.elapsed().as_secs_f64() * 1000.0;
         let cpu = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
         if let Some(sp) = sp {
             sp.shutdown().await;
         }
-        anyhow::Ok((entries, wall, cpu))
+        anyhow::Ok(Ok((entries, wall, cpu)))
     })?;
+    let (entries, wall_ms, cpu_ms) = match outcome {
+        Ok(run) => run,
+        Err(stop) => {
+            eprintln!("error: {}", stop.message);
+            return Ok(stop.code);
+        }
+    };
     let report = RunReport::new("check", began, wall_ms, entries);
     print!("{}", check_table(&report));
     if let Some(cpu) = cpu_ms {
@@ -342,6 +372,74 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
     } else {
         exit::CHECK_FAILED
     })
+}
+
+/// A check that cannot start: the message and the exit code.
+struct Stop {
+    code: u8,
+    message: String,
+}
+
+impl Stop {
+    fn unreachable(e: anyhow::Error) -> Self {
+        Stop {
+            code: exit::UNREACHABLE,
+            message: format!("{e:#}: is the service running, and is the URL right?"),
+        }
+    }
+}
+
+/// Whether an error chain is a failure to reach a server (refused, timed out, no such host).
+fn is_unreachable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<reqwest::Error>()
+            .is_some_and(|r| r.is_connect() || r.is_timeout())
+    })
+}
+
+/// One login before the run: the service must be reachable and its login URL must produce an
+/// AuthnRequest, or nothing else can work; each failure gets its own exit code.
+async fn preflight(target: &crate::conformance::Target) -> Result<(), Stop> {
+    use crate::browser::{Browser, BrowserError};
+    let url = target.login_start(2, "minimum", "redirect");
+    let browser = Browser::new(target.timeout).map_err(|e| Stop {
+        code: exit::BAD_INPUT,
+        message: e.to_string(),
+    })?;
+    match browser.capture_request(&url).await {
+        Ok(_) => Ok(()),
+        Err(BrowserError::Http { source, url, method }) if source.is_connect() || source.is_timeout() => {
+            Err(Stop {
+                code: exit::UNREACHABLE,
+                message: format!("the service cannot be reached: {method} {url}: {source}. Is it running, and is --login-url right?"),
+            })
+        }
+        Err(BrowserError::NoSamlRequest { url, status }) => Err(Stop {
+            code: exit::NO_AUTHN_REQUEST,
+            message: format!(
+                "--login-url produced no AuthnRequest: the path ended at {url} ({status}) without a redirect or form carrying SAMLRequest. Use the URL that starts a SPID login, with {{entity_id}}, {{level}}, {{comparison}} and {{binding}} where the service takes them"
+            ),
+        }),
+        Err(e) => Err(Stop {
+            code: exit::NO_AUTHN_REQUEST,
+            message: format!("--login-url did not lead to a usable AuthnRequest: {e}"),
+        }),
+    }
+}
+
+/// A progress bar on stderr when it is a terminal (hidden otherwise: CI logs stay clean).
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {elapsed}  {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// The table printed at the end of a check: only cases not as expected, then the summary.

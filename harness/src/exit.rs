@@ -10,6 +10,8 @@ pub const CHECK_FAILED: u8 = 1;
 pub const BAD_INPUT: u8 = 2;
 /// The service under test could not be reached.
 pub const UNREACHABLE: u8 = 3;
+/// The service's login URL answered, but no AuthnRequest came out of it.
+pub const NO_AUTHN_REQUEST: u8 = 4;
 
 /// The process exit code for one of the constants above.
 pub fn code(c: u8) -> ExitCode {

@@ -5,6 +5,7 @@
 pub mod case;
 pub mod cases;
 pub mod edit;
+pub mod logout;
 pub mod reference;
 pub mod runner;
 pub mod sign;

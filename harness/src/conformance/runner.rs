@@ -93,11 +93,11 @@ pub enum CaseError {
 }
 
 /// A captured, validated AuthnRequest and the browser that made it.
-struct Pending {
-    browser: Browser,
-    request: ValidatedRequest,
-    relay_state: Option<String>,
-    hops: Vec<crate::browser::Hop>,
+pub(crate) struct Pending {
+    pub(crate) browser: Browser,
+    pub(crate) request: ValidatedRequest,
+    pub(crate) relay_state: Option<String>,
+    pub(crate) hops: Vec<crate::browser::Hop>,
 }
 
 /// The expected verdict as a word, and as a boolean when fixed.
@@ -119,28 +119,44 @@ fn expected(case: &ResponseCase, request: Option<&ValidatedRequest>) -> (String,
 }
 
 impl Target {
-    fn start_url(&self, case: &ResponseCase, binding: &str) -> String {
+    pub(crate) fn start_url(&self, case: &ResponseCase, binding: &str) -> String {
+        self.login_start(case.login.level, case.login.comparison, binding)
+    }
+
+    /// The login URL for a level, Comparison and binding.
+    pub(crate) fn login_start(&self, level: u8, comparison: &str, binding: &str) -> String {
         self.login_url
-            .replace("{level}", &case.login.level.to_string())
-            .replace("{comparison}", case.login.comparison)
+            .replace("{level}", &level.to_string())
+            .replace("{comparison}", comparison)
             .replace("{binding}", binding)
             .replace("{entity_id}", &url_encode(&self.idp.entity_id))
     }
 
-    async fn capture(&self, start_url: &str) -> Result<Pending, CaseError> {
+    pub(crate) async fn capture(&self, start_url: &str) -> Result<Pending, CaseError> {
         let browser = Browser::new(self.timeout)?;
         self.capture_in(&browser, start_url).await
     }
 
     /// A correct Response to `p`'s request, posted in its browser; the case cannot run unless
     /// the service accepts it. Returns the XML posted.
-    async fn complete_login(
+    pub(crate) async fn complete_login(
         &self,
         p: &Pending,
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<String, CaseError> {
         let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+        self.complete_login_with(p, xml, hops).await
+    }
+
+    /// Posts `xml` (a correct Response to `p`'s request) in `p`'s browser; the case cannot run
+    /// unless the service accepts it. Returns the XML posted.
+    pub(crate) async fn complete_login_with(
+        &self,
+        p: &Pending,
+        xml: String,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<String, CaseError> {
         let (first, v) = self
             .post(
                 &p.browser,
@@ -157,7 +173,11 @@ impl Target {
     }
 
     /// Starts a login in `browser` (keeping its cookies) and captures the AuthnRequest.
-    async fn capture_in(&self, browser: &Browser, start_url: &str) -> Result<Pending, CaseError> {
+    pub(crate) async fn capture_in(
+        &self,
+        browser: &Browser,
+        start_url: &str,
+    ) -> Result<Pending, CaseError> {
         let browser = browser.clone();
         let captured = browser.capture_request(start_url).await?;
         let (xml, relay_state) = match &captured.message {
@@ -198,17 +218,16 @@ impl Target {
         })
     }
 
-    /// The Response XML for `pending`, mutated by `mutation`.
-    fn response_xml(
+    /// The correct Response plan answering `request`, at `now`, with a fresh NameID.
+    fn correct_plan(
         &self,
         request: &ValidatedRequest,
-        mutation: &Mutation,
         ids: &IdGenerator,
-    ) -> Result<String, CaseError> {
-        let now = time::OffsetDateTime::now_utc();
+        now: time::OffsetDateTime,
+    ) -> mock_idps::saml::response::ResponsePlan {
         let level =
             negotiate(request.level, request.comparison, Level::L3).unwrap_or(request.level);
-        let mut plan = success_plan(
+        success_plan(
             Issuer {
                 entity_id: &self.idp.entity_id,
                 response_issuer_format: true,
@@ -221,7 +240,32 @@ impl Target {
             now,
             time::Duration::minutes(5),
             ids,
-        );
+        )
+    }
+
+    /// A correct, signed Response answering `request` whose NameID is `name_id`.
+    pub(crate) fn named_response_xml(
+        &self,
+        request: &ValidatedRequest,
+        ids: &IdGenerator,
+        name_id: &str,
+    ) -> Result<String, CaseError> {
+        let mut plan = self.correct_plan(request, ids, time::OffsetDateTime::now_utc());
+        if let Some(a) = plan.assertion.as_mut() {
+            a.name_id = Some(name_id.to_string());
+        }
+        Ok(plan.sign(&self.idp.key)?)
+    }
+
+    /// The Response XML for `pending`, mutated by `mutation`.
+    pub(crate) fn response_xml(
+        &self,
+        request: &ValidatedRequest,
+        mutation: &Mutation,
+        ids: &IdGenerator,
+    ) -> Result<String, CaseError> {
+        let now = time::OffsetDateTime::now_utc();
+        let mut plan = self.correct_plan(request, ids, now);
         let ctx = Ctx {
             request,
             idp_entity_id: &self.idp.entity_id,
@@ -464,9 +508,22 @@ impl Target {
     }
 }
 
+/// Called with each entry as its case ends (a progress bar).
+pub type OnDone = Arc<dyn Fn(&Entry) + Send + Sync>;
+
 /// Runs `cases` against `target`, up to `jobs` at a time (0 = the number of cores); entries come
 /// back in the order of `cases`. A case that cannot run is an entry with an error, never an abort.
 pub async fn run(target: &Target, cases: &[&'static ResponseCase], jobs: usize) -> Vec<Entry> {
+    run_reporting(target, cases, jobs, Arc::new(|_| {})).await
+}
+
+/// [`run`], calling `on_done` as each case ends.
+pub async fn run_reporting(
+    target: &Target,
+    cases: &[&'static ResponseCase],
+    jobs: usize,
+    on_done: OnDone,
+) -> Vec<Entry> {
     let jobs = if jobs == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -478,6 +535,7 @@ pub async fn run(target: &Target, cases: &[&'static ResponseCase], jobs: usize) 
     let mut set = tokio::task::JoinSet::new();
     for (i, case) in cases.iter().copied().enumerate() {
         let (target, ids, limit) = (target.clone(), ids.clone(), limit.clone());
+        let on_done = on_done.clone();
         set.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
             let binding = if i.is_multiple_of(2) {
@@ -485,7 +543,9 @@ pub async fn run(target: &Target, cases: &[&'static ResponseCase], jobs: usize) 
             } else {
                 "post"
             };
-            (i, target.run_case(case, binding, &ids).await)
+            let entry = target.run_case(case, binding, &ids).await;
+            on_done(&entry);
+            (i, entry)
         });
     }
     let mut out: Vec<Option<Entry>> = vec![None; cases.len()];

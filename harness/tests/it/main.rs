@@ -6,6 +6,8 @@
 //! - `demo`: `spid-harness demo` in-process and as the binary (the driver end to end through
 //!   the mock providers and the reference SP)
 
+mod check_cli;
 mod conformance;
 mod demo;
+mod logout;
 mod oracle;

@@ -1,0 +1,211 @@
+//! `spid-harness check` as the binary against a service outside the process (a reference SP
+//! started by the test): a passing run, and each kind of bad input with its own message and
+//! exit code.
+
+use harness::conformance::reference;
+use harness::exit;
+use reference_sp::faults::Faults;
+use std::path::PathBuf;
+use std::process::Output;
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spid-harness-check-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn spid_harness(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+            .args(args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_runs_against_a_service_outside_the_process() {
+    let state = reference::mock_state().unwrap();
+    let run = reference::start(&state, Faults::none()).await.unwrap();
+    let dir = temp_dir("outside");
+    let metadata = dir.join("sp.xml");
+    std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
+    let urls = run.sp.urls();
+    let out = spid_harness(args(&[
+        "check",
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--login-url",
+        &run.target.login_url,
+        "--probe-url",
+        &urls.me,
+        "--logout-url",
+        &urls.logout,
+        "--report-dir",
+        dir.to_str().unwrap(),
+        "--only",
+        "1",
+        "2",
+        "xsw3",
+        "relay-1",
+        "logout-1",
+        "logout-8",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(exit::OK as i32), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("6 of 6 cases as expected"), "{stdout}");
+    assert!(dir.join("check.json").exists() && dir.join("check.xml").exists());
+
+    // The same run against a mutant that ignores LogoutResponse InResponseTo fails, exit 1.
+    let mutant = reference::start(&state, Faults::parse("slo-in-response-to").unwrap())
+        .await
+        .unwrap();
+    std::fs::write(&metadata, mutant.sp.metadata_xml()).unwrap();
+    let m = mutant.sp.urls();
+    let out = spid_harness(args(&[
+        "check",
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--login-url",
+        &mutant.target.login_url,
+        "--probe-url",
+        &m.me,
+        "--logout-url",
+        &m.logout,
+        "--report-dir",
+        dir.to_str().unwrap(),
+        "--only",
+        "logout-8",
+    ]))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(exit::CHECK_FAILED as i32),
+        "{}",
+        text(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_service_is_exit_3_with_one_message() {
+    let state = reference::mock_state().unwrap();
+    let run = reference::start(&state, Faults::none()).await.unwrap();
+    let dir = temp_dir("unreachable");
+    let metadata = dir.join("sp.xml");
+    std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
+    // A port nothing listens on: bind one, then drop it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let login = format!("http://127.0.0.1:{port}/login");
+    let out = spid_harness(args(&[
+        "check",
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--login-url",
+        &login,
+        "--probe-url",
+        &login,
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(exit::UNREACHABLE as i32),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot be reached"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
+    // An unreachable metadata URL too.
+    let out = spid_harness(args(&[
+        "check",
+        "--metadata",
+        &format!("http://127.0.0.1:{port}/metadata"),
+        "--login-url",
+        &login,
+        "--probe-url",
+        &login,
+    ]))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(exit::UNREACHABLE as i32),
+        "{}",
+        text(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_that_is_not_xml_is_exit_2() {
+    let dir = temp_dir("notxml");
+    let metadata = dir.join("sp.xml");
+    std::fs::write(&metadata, "{\"this\": \"is json\"}").unwrap();
+    let out = spid_harness(args(&[
+        "check",
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--login-url",
+        "http://127.0.0.1:9/login",
+        "--probe-url",
+        "http://127.0.0.1:9/me",
+    ]))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(exit::BAD_INPUT as i32),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not usable SP metadata"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_url_without_authn_request_is_exit_4() {
+    let state = reference::mock_state().unwrap();
+    let run = reference::start(&state, Faults::none()).await.unwrap();
+    let dir = temp_dir("noauthn");
+    let metadata = dir.join("sp.xml");
+    std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
+    let urls = run.sp.urls();
+    // The protected page: it answers, but never with a SAMLRequest.
+    let out = spid_harness(args(&[
+        "check",
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--login-url",
+        &urls.me,
+        "--probe-url",
+        &urls.me,
+    ]))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(exit::NO_AUTHN_REQUEST as i32),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("produced no AuthnRequest"), "{stderr}");
+}
