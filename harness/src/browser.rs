@@ -402,12 +402,12 @@ fn join(base: &str, href: &str) -> Result<String, BrowserError> {
         .map_err(|e| BrowserError::Url(href.to_string(), e.to_string()))
 }
 
+/// A form's action and its fields.
+pub type Form = (String, Vec<(String, String)>);
+
 /// The auto-post SAML form on `body` (one with a `SAMLRequest` or `SAMLResponse` field), if any:
 /// its action and fields.
-pub fn saml_form(
-    url: &str,
-    body: &str,
-) -> Result<Option<(String, Vec<(String, String)>)>, BrowserError> {
+pub fn saml_form(url: &str, body: &str) -> Result<Option<Form>, BrowserError> {
     Ok(match next_form(url, body, &IdpScript::default(), &mut 0)? {
         Some((action, fields, HopKind::SamlRequest | HopKind::SamlResponse)) => {
             Some((action, fields))
