@@ -421,6 +421,12 @@ fn every_switch_has_a_case() {
         "subject-confirmation",
         "version",
     ];
-    let all: Vec<&str> = ALL.iter().map(|f| f.name).collect();
+    // The md-* and req-* switches break our own metadata or AuthnRequests: each is proven by
+    // the harness check of the same name (harness/tests/it/metadata_checks.rs, request_checks.rs).
+    let all: Vec<&str> = ALL
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| !n.starts_with("md-") && !n.starts_with("req-"))
+        .collect();
     assert_eq!(all, listed);
 }
