@@ -4,8 +4,11 @@
 
 pub mod case;
 pub mod cases;
+pub mod check;
 pub mod edit;
+pub mod metadata;
 pub mod reference;
+pub mod request;
 pub mod runner;
 pub mod sign;
 
