@@ -229,6 +229,13 @@ pub struct CheckOpts {
     /// Exit 0 even when a case fails.
     #[arg(long = "exit-zero")]
     pub exit_zero: bool,
+    /// The SP profile the metadata checks apply: spid-sp-public, spid-sp-private,
+    /// cie-sp-public, cie-sp-private or saml2-sp.
+    #[arg(long, default_value = "spid-sp-public")]
+    pub profile: String,
+    /// Run only the metadata checks on --metadata (no login URL needed).
+    #[arg(long = "metadata-only")]
+    pub metadata_only: bool,
 }
 
 /// This process's CPU time (user + system) in milliseconds, from /proc (Linux only).
@@ -261,9 +268,14 @@ async fn read_metadata(source: &str) -> anyhow::Result<String> {
 /// Runs `check`: the Response case catalogue against the reference SP or any service.
 pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
     use crate::conformance::{self, reference};
+    let profile: conformance::metadata::Profile = opts.profile.parse()?;
     let (cases, unknown) = conformance::select(&opts.only);
+    let unknown = conformance::unknown_check_ids(unknown);
     if !unknown.is_empty() {
         bail!("--only: unknown case id(s): {}", unknown.join(", "));
+    }
+    if opts.metadata_only {
+        return check_metadata_file(&opts, profile);
     }
     if opts.against_reference == (opts.login_url.is_some() || opts.metadata.is_some()) {
         bail!("use either --against-reference, or --metadata with --login-url and --probe-url");
@@ -305,7 +317,11 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
         };
         let cpu0 = process_cpu_ms();
         let clock = std::time::Instant::now();
-        let entries = conformance::run(&target, &cases, opts.jobs).await;
+        // Metadata and AuthnRequest checks first, then the Response cases, in one report.
+        let mut entries = conformance::sp_checks(&target, profile, &opts.only)
+            .await
+            .context("checking the SP's metadata")?;
+        entries.extend(conformance::run(&target, &cases, opts.jobs).await);
         let wall = clock.elapsed().as_secs_f64() * 1000.0;
         let cpu = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
         if let Some(sp) = sp {
@@ -333,6 +349,46 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
         println!("report: {}", junit.display());
     }
     Ok(if report.all_passed() || opts.exit_zero {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
+}
+
+/// `check --metadata FILE --metadata-only`: the metadata checks of `profile` on a file or URL.
+fn check_metadata_file(
+    opts: &CheckOpts,
+    profile: crate::conformance::metadata::Profile,
+) -> anyhow::Result<u8> {
+    let Some(source) = &opts.metadata else {
+        bail!("--metadata-only needs --metadata FILE|URL");
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let xml = runtime.block_on(read_metadata(source))?;
+    let began = time::OffsetDateTime::now_utc();
+    let clock = std::time::Instant::now();
+    let entries = crate::conformance::metadata::run(&xml, profile, began, &opts.only)
+        .with_context(|| format!("checking {source}"))?;
+    let report = RunReport::new(
+        "check",
+        began,
+        clock.elapsed().as_secs_f64() * 1000.0,
+        entries,
+    );
+    print!("{}", check_table(&report));
+    let written = write_all(&report, &opts.report_dir, "check")
+        .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
+    for path in written {
+        println!("report: {}", path.display());
+    }
+    if let Some(junit) = &opts.junit {
+        std::fs::write(junit, crate::report::junit::render(&report))
+            .with_context(|| format!("writing {}", junit.display()))?;
+    }
+    let failed_errors = report.entries.iter().any(|e| {
+        !e.passed && e.severity != Some(crate::report::Severity::Warning)
+    });
+    Ok(if !failed_errors || opts.exit_zero {
         exit::OK
     } else {
         exit::CHECK_FAILED

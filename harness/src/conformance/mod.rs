@@ -32,3 +32,25 @@ pub fn select(only: &[String]) -> (Vec<&'static ResponseCase>, Vec<String>) {
         .collect();
     (chosen, unknown)
 }
+
+/// Of the `--only` ids no Response case has, those that are no metadata or AuthnRequest check
+/// either.
+pub fn unknown_check_ids(unknown_cases: Vec<String>) -> Vec<String> {
+    unknown_cases
+        .into_iter()
+        .filter(|id| !metadata::is_check(id) && !request::is_check(id))
+        .collect()
+}
+
+/// The metadata checks of `profile` on the target's metadata, then the AuthnRequest checks on
+/// requests captured from its login URL (both selected by `only`).
+pub async fn sp_checks(
+    target: &Target,
+    profile: metadata::Profile,
+    only: &[String],
+) -> Result<Vec<crate::report::Entry>, metadata::MetadataError> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut entries = metadata::run(&target.sp_metadata.xml, profile, now, only)?;
+    entries.extend(request::run(target, only).await);
+    Ok(entries)
+}
