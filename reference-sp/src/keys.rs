@@ -134,6 +134,13 @@ impl SpKeys {
         id: &str,
         options: &SignOptions,
     ) -> Result<String, KeyError> {
+        // aws-lc cannot sign RSA-SHA1: a SHA-1 mutant is signed RSA-SHA256, then relabelled, so
+        // it shows the weak algorithm (its SignatureValue then no longer verifies).
+        let relabel = options.signature.filter(|a| *a == ns::SIG_RSA_SHA1);
+        let signature_alg = match relabel {
+            Some(_) => ns::SIG_RSA_SHA256,
+            None => options.signature.unwrap_or(ns::SIG_RSA_SHA256),
+        };
         let template = format!(
             "<ds:Signature xmlns:ds=\"{dsig}\"><ds:SignedInfo>\
              <ds:CanonicalizationMethod Algorithm=\"{c14n}\"/>\
@@ -147,7 +154,7 @@ impl SpKeys {
              </ds:X509Data></ds:KeyInfo></ds:Signature>",
             dsig = ns::DSIG,
             c14n = ns::C14N_EXCLUSIVE,
-            sig = options.signature.unwrap_or(ns::SIG_RSA_SHA256),
+            sig = signature_alg,
             digest = options.digest.unwrap_or(ns::DIGEST_SHA256),
             id = escape(id, true),
             cert = options.cert_base64.as_deref().unwrap_or(&self.cert_b64),
@@ -168,6 +175,14 @@ impl SpKeys {
             })
             .ok_or_else(|| KeyError::Xml("template lost".into()))?;
         sign_document_node(&self.dsig, &mut doc, sig).map_err(|e| KeyError::Xml(e.to_string()))?;
-        Ok(doc.to_xml())
+        let signed = doc.to_xml();
+        Ok(match relabel {
+            Some(weak) => signed.replacen(
+                &format!("Algorithm=\"{}\"", ns::SIG_RSA_SHA256),
+                &format!("Algorithm=\"{weak}\""),
+                1,
+            ),
+            None => signed,
+        })
     }
 }
