@@ -385,9 +385,10 @@ fn check_metadata_file(
         std::fs::write(junit, crate::report::junit::render(&report))
             .with_context(|| format!("writing {}", junit.display()))?;
     }
-    let failed_errors = report.entries.iter().any(|e| {
-        !e.passed && e.severity != Some(crate::report::Severity::Warning)
-    });
+    let failed_errors = report
+        .entries
+        .iter()
+        .any(|e| !e.passed && e.severity != Some(crate::report::Severity::Warning));
     Ok(if !failed_errors || opts.exit_zero {
         exit::OK
     } else {

@@ -4,10 +4,10 @@
 use crate::binding::{redirect_query, Kind, SIG_ALG};
 use crate::faults::Faults;
 use crate::keys::{KeyError, SignOptions, SpKeys, SIGNATURE_MARK};
-use base64::Engine;
 use crate::level::{Comparison, Level};
 use crate::ns;
 use crate::xml::XmlWriter;
+use base64::Engine;
 
 /// Everything one AuthnRequest says.
 #[derive(Debug, Clone)]
@@ -51,7 +51,8 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
     } else {
         p.issue_instant
     };
-    let mut attrs: Vec<(&str, &str)> = vec![("xmlns:samlp", ns::PROTOCOL), ("xmlns:saml", ns::ASSERTION)];
+    let mut attrs: Vec<(&str, &str)> =
+        vec![("xmlns:samlp", ns::PROTOCOL), ("xmlns:saml", ns::ASSERTION)];
     if !on("req-purpose") {
         attrs.push(("xmlns:spid", ns::SPID));
     }
@@ -79,17 +80,33 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
     }
     let url_mode = !on("req-acs-url-in-metadata") || !on("req-protocol-binding");
     if !url_mode {
-        let acs_index = if on("req-acs-index-in-metadata") { "0" } else { "5" };
+        let acs_index = if on("req-acs-index-in-metadata") {
+            "0"
+        } else {
+            "5"
+        };
         attrs.push(("AssertionConsumerServiceIndex", acs_index));
     }
     if url_mode || !on("req-acs-index-xor-url") {
-        let url = if on("req-acs-url-in-metadata") { p.acs_url } else { "http://127.0.0.1:9/acs" };
-        let binding = if on("req-protocol-binding") { ns::BINDING_POST } else { ns::BINDING_REDIRECT };
+        let url = if on("req-acs-url-in-metadata") {
+            p.acs_url
+        } else {
+            "http://127.0.0.1:9/acs"
+        };
+        let binding = if on("req-protocol-binding") {
+            ns::BINDING_POST
+        } else {
+            ns::BINDING_REDIRECT
+        };
         attrs.push(("AssertionConsumerServiceURL", url));
         attrs.push(("ProtocolBinding", binding));
     }
     if on("req-attribute-index") {
-        let index = if on("req-attribute-index-in-metadata") { index.as_str() } else { "7" };
+        let index = if on("req-attribute-index-in-metadata") {
+            index.as_str()
+        } else {
+            "7"
+        };
         attrs.push(("AttributeConsumingServiceIndex", index));
     }
     let mut w = XmlWriter::new();
@@ -100,7 +117,9 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
     if on("req-purpose") {
         // nothing: no Extensions
     } else {
-        w.open("samlp:Extensions", &[]).leaf("spid:Purpose", &[], "Z").close();
+        w.open("samlp:Extensions", &[])
+            .leaf("spid:Purpose", &[], "Z")
+            .close();
     }
     if on("req-issuer") {
         let mut issuer: Vec<(&str, &str)> = Vec::new();
@@ -113,7 +132,11 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
         if !on("req-post-signature-covers-root") {
             issuer.push(("ID", ISSUER_ID));
         }
-        let text = if on("req-issuer-value") { p.sp_entity_id } else { "https://someone-else.spid-harness.example" };
+        let text = if on("req-issuer-value") {
+            p.sp_entity_id
+        } else {
+            "https://someone-else.spid-harness.example"
+        };
         w.leaf("saml:Issuer", &issuer, text);
     }
     if signed {
@@ -121,12 +144,20 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
     }
     if !on("req-subject") {
         w.open("saml:Subject", &[])
-            .leaf("saml:NameID", &[("NameQualifier", p.sp_entity_id)], "someone")
+            .leaf(
+                "saml:NameID",
+                &[("NameQualifier", p.sp_entity_id)],
+                "someone",
+            )
             .close();
     }
     if on("req-name-id-policy") {
         // Transient, and no AllowCreate (Avviso 5).
-        let format = if on("req-name-id-policy-format") { ns::NAMEID_TRANSIENT } else { ns::NAMEID_PERSISTENT };
+        let format = if on("req-name-id-policy-format") {
+            ns::NAMEID_TRANSIENT
+        } else {
+            ns::NAMEID_PERSISTENT
+        };
         let mut policy = vec![("Format", format)];
         if !on("req-name-id-policy-allow-create") {
             policy.push(("AllowCreate", "true"));
@@ -136,7 +167,10 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
     if !on("req-conditions") {
         w.empty(
             "saml:Conditions",
-            &[("NotBefore", "2024-01-01T00:00:00+01:00"), ("NotOnOrAfter", "2024-01-01T01:00:00+01:00")],
+            &[
+                ("NotBefore", "2024-01-01T00:00:00+01:00"),
+                ("NotOnOrAfter", "2024-01-01T01:00:00+01:00"),
+            ],
         );
     }
     if on("req-requested-authn-context") {
@@ -231,15 +265,27 @@ pub fn encode(
             return Ok(Encoded::Post { xml, relay });
         }
         let options = SignOptions {
-            signature: f.is_off("req-post-signature-algorithm").then_some(ns::SIG_RSA_SHA1),
-            digest: f.is_off("req-post-digest-algorithm").then_some(ns::DIGEST_SHA1),
+            signature: f
+                .is_off("req-post-signature-algorithm")
+                .then_some(ns::SIG_RSA_SHA1),
+            digest: f
+                .is_off("req-post-digest-algorithm")
+                .then_some(ns::DIGEST_SHA1),
             cert_base64: None,
         };
-        let target = if f.is_off("req-post-signature-covers-root") { ISSUER_ID } else { request_id(p) };
+        let target = if f.is_off("req-post-signature-covers-root") {
+            ISSUER_ID
+        } else {
+            request_id(p)
+        };
         let mut xml = keys.sign_enveloped_with(&xml, target, &options)?;
         if f.is_off("req-post-signature-valid") {
             // Changed after signing: the digest no longer matches.
-            xml = xml.replacen("<samlp:AuthnRequest ", "<samlp:AuthnRequest ProviderName=\"tampered\" ", 1);
+            xml = xml.replacen(
+                "<samlp:AuthnRequest ",
+                "<samlp:AuthnRequest ProviderName=\"tampered\" ",
+                1,
+            );
         }
         return Ok(Encoded::Post { xml, relay });
     }
@@ -261,7 +307,10 @@ pub fn encode(
     if f.is_off("req-redirect-signature-valid") {
         // A signature over other octets.
         let other = redirect_query(Kind::Request, &xml, Some("another-relay-state"), keys)?;
-        if let (Some((head, _)), Some((_, sig))) = (query.split_once("&Signature="), other.split_once("&Signature=")) {
+        if let (Some((head, _)), Some((_, sig))) = (
+            query.split_once("&Signature="),
+            other.split_once("&Signature="),
+        ) {
             query = format!("{head}&Signature={sig}");
         }
     }

@@ -4,9 +4,9 @@
 
 use crate::faults::Faults;
 use crate::keys::{KeyError, SignOptions, SpKeys, SIGNATURE_MARK};
-use base64::Engine;
 use crate::ns;
 use crate::xml::XmlWriter;
+use base64::Engine;
 
 /// Which Avviso 29 profile the metadata follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,16 +80,46 @@ pub const PRIVATE_CERT_PEM: &str = include_str!("../../fixtures/keys/sp-certs/pr
 /// Certificates that each break one Avviso 29 v3 certificate rule (`fixtures/keys/sp-certs`,
 /// made by its `make.sh` from our key; `md-cert-key-size` has a 1024-bit key of its own).
 const CERT_MUTANTS: &[(&str, &str)] = &[
-    ("md-cert-basic-constraints", include_str!("../../fixtures/keys/sp-certs/cert-basic-constraints.crt.pem")),
-    ("md-cert-key-size", include_str!("../../fixtures/keys/sp-certs/cert-key-size.crt.pem")),
-    ("md-cert-key-usage", include_str!("../../fixtures/keys/sp-certs/cert-key-usage.crt.pem")),
-    ("md-cert-organization-identifier", include_str!("../../fixtures/keys/sp-certs/cert-organization-identifier.crt.pem")),
-    ("md-cert-policy-agid", include_str!("../../fixtures/keys/sp-certs/cert-policy-agid.crt.pem")),
-    ("md-cert-policy-sector", include_str!("../../fixtures/keys/sp-certs/cert-policy-sector.crt.pem")),
-    ("md-cert-signature-hash", include_str!("../../fixtures/keys/sp-certs/cert-signature-hash.crt.pem")),
-    ("md-cert-subject-forbidden", include_str!("../../fixtures/keys/sp-certs/cert-subject-forbidden.crt.pem")),
-    ("md-cert-subject-required", include_str!("../../fixtures/keys/sp-certs/cert-subject-required.crt.pem")),
-    ("md-cert-validity", include_str!("../../fixtures/keys/sp-certs/cert-validity.crt.pem")),
+    (
+        "md-cert-basic-constraints",
+        include_str!("../../fixtures/keys/sp-certs/cert-basic-constraints.crt.pem"),
+    ),
+    (
+        "md-cert-key-size",
+        include_str!("../../fixtures/keys/sp-certs/cert-key-size.crt.pem"),
+    ),
+    (
+        "md-cert-key-usage",
+        include_str!("../../fixtures/keys/sp-certs/cert-key-usage.crt.pem"),
+    ),
+    (
+        "md-cert-organization-identifier",
+        include_str!("../../fixtures/keys/sp-certs/cert-organization-identifier.crt.pem"),
+    ),
+    (
+        "md-cert-policy-agid",
+        include_str!("../../fixtures/keys/sp-certs/cert-policy-agid.crt.pem"),
+    ),
+    (
+        "md-cert-policy-sector",
+        include_str!("../../fixtures/keys/sp-certs/cert-policy-sector.crt.pem"),
+    ),
+    (
+        "md-cert-signature-hash",
+        include_str!("../../fixtures/keys/sp-certs/cert-signature-hash.crt.pem"),
+    ),
+    (
+        "md-cert-subject-forbidden",
+        include_str!("../../fixtures/keys/sp-certs/cert-subject-forbidden.crt.pem"),
+    ),
+    (
+        "md-cert-subject-required",
+        include_str!("../../fixtures/keys/sp-certs/cert-subject-required.crt.pem"),
+    ),
+    (
+        "md-cert-validity",
+        include_str!("../../fixtures/keys/sp-certs/cert-validity.crt.pem"),
+    ),
 ];
 
 /// The base64 DER certificate the metadata publishes: ours, the private-profile one, or a
@@ -132,7 +162,11 @@ pub fn signed_metadata(plan: &MetadataPlan<'_>, keys: &SpKeys) -> Result<String,
     let mut signed = keys.sign_enveloped_with(&xml, id, &options)?;
     if f.is_off("md-signature-valid") {
         // Changed after signing: the digest no longer matches.
-        signed = signed.replacen(ORGANIZATION_URL, "https://tampered.spid-harness.example/", 1);
+        signed = signed.replacen(
+            ORGANIZATION_URL,
+            "https://tampered.spid-harness.example/",
+            1,
+        );
     }
     if f.is_off("md-entity-descriptor") {
         let body = signed
@@ -154,7 +188,11 @@ const SP_DESCRIPTOR_ID: &str = "_reference-sp-descriptor";
 pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     let f = p.faults;
     let on = |name: &str| !f.is_off(name);
-    let lang = if on("md-organization-lang") { "it" } else { "en" };
+    let lang = if on("md-organization-lang") {
+        "it"
+    } else {
+        "en"
+    };
     let entity_id = if !on("md-entity-id") {
         ""
     } else if !on("md-entity-id-https") {
@@ -178,7 +216,14 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     );
     w.raw(SIGNATURE_MARK);
     let mut sp_attrs = vec![
-        ("AuthnRequestsSigned", if on("md-authn-requests-signed") { "true" } else { "false" }),
+        (
+            "AuthnRequestsSigned",
+            if on("md-authn-requests-signed") {
+                "true"
+            } else {
+                "false"
+            },
+        ),
         ("WantAssertionsSigned", "true"),
     ];
     if on("md-protocol-support") {
@@ -188,7 +233,11 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
         sp_attrs.push(("ID", SP_DESCRIPTOR_ID));
     }
     w.open("md:SPSSODescriptor", &sp_attrs);
-    let key_use = if on("md-key-descriptor-signing") { "signing" } else { "encryption" };
+    let key_use = if on("md-key-descriptor-signing") {
+        "signing"
+    } else {
+        "encryption"
+    };
     w.open("md:KeyDescriptor", &[("use", key_use)])
         .open("ds:KeyInfo", &[])
         .open("ds:X509Data", &[])
@@ -201,7 +250,11 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     }
     if on("md-slo") {
         for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
-            let binding = if on("md-slo-binding") { binding } else { ns::BINDING_ARTIFACT };
+            let binding = if on("md-slo-binding") {
+                binding
+            } else {
+                ns::BINDING_ARTIFACT
+            };
             w.empty(
                 "md:SingleLogoutService",
                 &[("Binding", binding), ("Location", p.slo)],
@@ -211,15 +264,29 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     if !on("md-slo-https") {
         w.empty(
             "md:SingleLogoutService",
-            &[("Binding", ns::BINDING_POST), ("Location", "http://reference-sp.spid-harness.example/slo")],
+            &[
+                ("Binding", ns::BINDING_POST),
+                ("Location", "http://reference-sp.spid-harness.example/slo"),
+            ],
         );
     }
-    let name_id_format = if on("md-name-id-format") { ns::NAMEID_TRANSIENT } else { ns::NAMEID_PERSISTENT };
+    let name_id_format = if on("md-name-id-format") {
+        ns::NAMEID_TRANSIENT
+    } else {
+        ns::NAMEID_PERSISTENT
+    };
     w.leaf("md:NameIDFormat", &[], name_id_format);
     if on("md-acs") {
         let mut acs = vec![
             ("index", if on("md-acs-index") { "0" } else { "zero" }),
-            ("Binding", if on("md-acs-binding") { ns::BINDING_POST } else { ns::BINDING_REDIRECT }),
+            (
+                "Binding",
+                if on("md-acs-binding") {
+                    ns::BINDING_POST
+                } else {
+                    ns::BINDING_REDIRECT
+                },
+            ),
             ("Location", p.acs),
         ];
         if on("md-acs-default") {
@@ -230,14 +297,26 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     if !on("md-acs-https") {
         w.empty(
             "md:AssertionConsumerService",
-            &[("index", "1"), ("Binding", ns::BINDING_POST), ("Location", "http://reference-sp.spid-harness.example/acs")],
+            &[
+                ("index", "1"),
+                ("Binding", ns::BINDING_POST),
+                ("Location", "http://reference-sp.spid-harness.example/acs"),
+            ],
         );
     }
     if on("md-attribute-service") {
         for (index, service, attributes) in ATTRIBUTE_SERVICES {
-            let index = if on("md-attribute-service-index") { index.to_string() } else { "0".to_string() };
+            let index = if on("md-attribute-service-index") {
+                index.to_string()
+            } else {
+                "0".to_string()
+            };
             w.open("md:AttributeConsumingService", &[("index", &index)]);
-            w.leaf("md:ServiceName", &[("xml:lang", "it")], if on("md-service-name") { service } else { "" });
+            w.leaf(
+                "md:ServiceName",
+                &[("xml:lang", "it")],
+                if on("md-service-name") { service } else { "" },
+            );
             let mut names: Vec<&str> = attributes.to_vec();
             if !on("md-requested-attribute") && index != "0" {
                 names.clear();
@@ -259,21 +338,45 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     }
     w.close(); // SPSSODescriptor
     if !on("md-sp-descriptor") {
-        w.empty("md:SPSSODescriptor", &[("protocolSupportEnumeration", ns::PROTOCOL)]);
+        w.empty(
+            "md:SPSSODescriptor",
+            &[("protocolSupportEnumeration", ns::PROTOCOL)],
+        );
     }
     if on("md-organization") {
-        let org = if on("md-cert-organization-name") { ORGANIZATION } else { "Comune di Prova (ente)" };
-        let display = if on("md-cert-common-name") { DISPLAY_NAME } else { "Prova" };
-        let url = if on("md-organization-url") { ORGANIZATION_URL } else { "not a url" };
-        w.open("md:Organization", &[]).leaf("md:OrganizationName", &[("xml:lang", lang)], org);
+        let org = if on("md-cert-organization-name") {
+            ORGANIZATION
+        } else {
+            "Comune di Prova (ente)"
+        };
+        let display = if on("md-cert-common-name") {
+            DISPLAY_NAME
+        } else {
+            "Prova"
+        };
+        let url = if on("md-organization-url") {
+            ORGANIZATION_URL
+        } else {
+            "not a url"
+        };
+        w.open("md:Organization", &[])
+            .leaf("md:OrganizationName", &[("xml:lang", lang)], org);
         if !on("md-organization-langs-match") {
-            w.leaf("md:OrganizationName", &[("xml:lang", "en")], "Municipality of Prova");
+            w.leaf(
+                "md:OrganizationName",
+                &[("xml:lang", "en")],
+                "Municipality of Prova",
+            );
         }
         w.leaf("md:OrganizationDisplayName", &[("xml:lang", lang)], display)
             .leaf("md:OrganizationURL", &[("xml:lang", lang)], url)
             .close();
     }
-    let contact_type = if on("md-contact-other") { "other" } else { "technical" };
+    let contact_type = if on("md-contact-other") {
+        "other"
+    } else {
+        "technical"
+    };
     w.open("md:ContactPerson", &[("contactType", contact_type)]);
     w.open("md:Extensions", &[]);
     match p.profile {
@@ -287,7 +390,11 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
         }
         MetadataProfile::Private => {
             if on("md-vat-fiscal-code") {
-                let vat = if on("md-vat-number-format") { VAT_NUMBER } else { FISCAL_CODE };
+                let vat = if on("md-vat-number-format") {
+                    VAT_NUMBER
+                } else {
+                    FISCAL_CODE
+                };
                 w.leaf("spid:VATNumber", &[], vat);
                 w.leaf("spid:FiscalCode", &[], FISCAL_CODE);
             }
@@ -300,7 +407,11 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     if on("md-contact-email") {
         w.leaf("md:EmailAddress", &[], CONTACT_EMAIL);
     }
-    let phone = if on("md-contact-phone") { CONTACT_PHONE } else { "+39 06 1234 5678" };
+    let phone = if on("md-contact-phone") {
+        CONTACT_PHONE
+    } else {
+        "+39 06 1234 5678"
+    };
     w.leaf("md:TelephoneNumber", &[], phone);
     w.close(); // ContactPerson
     if p.profile == MetadataProfile::Private && on("md-billing-contact") {

@@ -340,12 +340,18 @@ async fn login(
             acs_url: &state.urls.acs,
             faults: &state.config.faults,
         };
-        crate::authn_request::encode(&plan, post, &relay, &state.keys).map(|encoded| match encoded {
-            crate::authn_request::Encoded::Post { xml, relay } => {
-                Html(post_form(&destination, Kind::Request, &xml, relay.as_deref())).into_response()
-            }
-            crate::authn_request::Encoded::Redirect { query } => found(&destination, &query),
-        })
+        crate::authn_request::encode(&plan, post, &relay, &state.keys).map(
+            |encoded| match encoded {
+                crate::authn_request::Encoded::Post { xml, relay } => Html(post_form(
+                    &destination,
+                    Kind::Request,
+                    &xml,
+                    relay.as_deref(),
+                ))
+                .into_response(),
+                crate::authn_request::Encoded::Redirect { query } => found(&destination, &query),
+            },
+        )
     })
     .await;
     match built {

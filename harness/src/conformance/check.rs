@@ -107,9 +107,9 @@ pub fn is_loopback(url: &str) -> bool {
 pub fn https_outcome(what: &str, url: &str) -> Outcome {
     match url::Url::parse(url) {
         Ok(u) if u.scheme() == "https" => Outcome::Pass,
-        Ok(u) if u.scheme() == "http" && is_loopback(url) => {
-            Outcome::Warn(format!("{what} {url:?} is plain http (accepted on loopback only)"))
-        }
+        Ok(u) if u.scheme() == "http" && is_loopback(url) => Outcome::Warn(format!(
+            "{what} {url:?} is plain http (accepted on loopback only)"
+        )),
         Ok(_) => Outcome::Fail(format!("{what} {url:?} is not https")),
         Err(e) => Outcome::Fail(format!("{what} {url:?} is not a URL ({e})")),
     }

@@ -49,7 +49,7 @@ pub async fn sp_checks(
     profile: metadata::Profile,
     only: &[String],
 ) -> Result<Vec<crate::report::Entry>, metadata::MetadataError> {
-    let now = time::OffsetDateTime::now_utc();
+    let now = mock_idps::clock::Clock::now(&mock_idps::clock::SystemClock);
     let mut entries = metadata::run(&target.sp_metadata.xml, profile, now, only)?;
     entries.extend(request::run(target, only).await);
     Ok(entries)

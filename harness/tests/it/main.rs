@@ -7,7 +7,7 @@
 //!   the mock providers and the reference SP)
 
 mod conformance;
-mod metadata_checks;
-mod request_checks;
 mod demo;
+mod metadata_checks;
 mod oracle;
+mod request_checks;

@@ -60,20 +60,68 @@ fn the_strict_reference_sp_passes_every_check(#[case] profile: Profile) {
 /// Check id → the reference-SP switch that breaks it, and the profile to check with. Every
 /// error-severity check is here (see `every_error_check_has_a_mutant`).
 const MUTANTS: &[(&str, &str, Profile)] = &[
-    ("md-entity-descriptor", "md-entity-descriptor", Profile::SpidSpPublic),
+    (
+        "md-entity-descriptor",
+        "md-entity-descriptor",
+        Profile::SpidSpPublic,
+    ),
     ("md-entity-id", "md-entity-id", Profile::SpidSpPublic),
-    ("md-entity-id-https", "md-entity-id-https", Profile::SpidSpPublic),
-    ("md-sp-descriptor", "md-sp-descriptor", Profile::SpidSpPublic),
-    ("md-protocol-support", "md-protocol-support", Profile::SpidSpPublic),
-    ("md-authn-requests-signed", "md-authn-requests-signed", Profile::SpidSpPublic),
-    ("md-key-descriptor-signing", "md-key-descriptor-signing", Profile::SpidSpPublic),
-    ("md-key-descriptor-encryption", "md-key-descriptor-encryption", Profile::SpidSpPublic),
-    ("md-name-id-format", "md-name-id-format", Profile::SpidSpPublic),
+    (
+        "md-entity-id-https",
+        "md-entity-id-https",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-sp-descriptor",
+        "md-sp-descriptor",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-protocol-support",
+        "md-protocol-support",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-authn-requests-signed",
+        "md-authn-requests-signed",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-key-descriptor-signing",
+        "md-key-descriptor-signing",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-key-descriptor-encryption",
+        "md-key-descriptor-encryption",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-name-id-format",
+        "md-name-id-format",
+        Profile::SpidSpPublic,
+    ),
     ("md-signature", "md-signature", Profile::SpidSpPublic),
-    ("md-signature-algorithm", "md-signature-algorithm", Profile::SpidSpPublic),
-    ("md-digest-algorithm", "md-digest-algorithm", Profile::SpidSpPublic),
-    ("md-signature-covers-root", "md-signature-covers-root", Profile::SpidSpPublic),
-    ("md-signature-valid", "md-signature-valid", Profile::SpidSpPublic),
+    (
+        "md-signature-algorithm",
+        "md-signature-algorithm",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-digest-algorithm",
+        "md-digest-algorithm",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-signature-covers-root",
+        "md-signature-covers-root",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-signature-valid",
+        "md-signature-valid",
+        Profile::SpidSpPublic,
+    ),
     ("md-slo", "md-slo", Profile::SpidSpPublic),
     ("md-slo-binding", "md-slo-binding", Profile::SpidSpPublic),
     ("md-slo-https", "md-slo-https", Profile::SpidSpPublic),
@@ -82,39 +130,143 @@ const MUTANTS: &[(&str, &str, Profile)] = &[
     ("md-acs-index", "md-acs-index", Profile::SpidSpPublic),
     ("md-acs-default", "md-acs-default", Profile::SpidSpPublic),
     ("md-acs-https", "md-acs-https", Profile::SpidSpPublic),
-    ("md-attribute-service", "md-attribute-service", Profile::SpidSpPublic),
-    ("md-attribute-service-index", "md-attribute-service-index", Profile::SpidSpPublic),
+    (
+        "md-attribute-service",
+        "md-attribute-service",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-attribute-service-index",
+        "md-attribute-service-index",
+        Profile::SpidSpPublic,
+    ),
     ("md-service-name", "md-service-name", Profile::SpidSpPublic),
-    ("md-requested-attribute", "md-requested-attribute", Profile::SpidSpPublic),
-    ("md-requested-attribute-unique", "md-requested-attribute-unique", Profile::SpidSpPublic),
-    ("md-requested-attribute-name", "md-requested-attribute-name", Profile::SpidSpPublic),
+    (
+        "md-requested-attribute",
+        "md-requested-attribute",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-requested-attribute-unique",
+        "md-requested-attribute-unique",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-requested-attribute-name",
+        "md-requested-attribute-name",
+        Profile::SpidSpPublic,
+    ),
     ("md-organization", "md-organization", Profile::SpidSpPublic),
-    ("md-organization-lang", "md-organization-lang", Profile::SpidSpPublic),
-    ("md-organization-langs-match", "md-organization-langs-match", Profile::SpidSpPublic),
-    ("md-organization-url", "md-organization-url", Profile::SpidSpPublic),
-    ("md-contact-other", "md-contact-other", Profile::SpidSpPublic),
-    ("md-contact-email", "md-contact-email", Profile::SpidSpPublic),
-    ("md-contact-phone", "md-contact-phone", Profile::SpidSpPublic),
-    ("md-public-private", "md-public-private", Profile::SpidSpPublic),
+    (
+        "md-organization-lang",
+        "md-organization-lang",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-organization-langs-match",
+        "md-organization-langs-match",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-organization-url",
+        "md-organization-url",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-contact-other",
+        "md-contact-other",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-contact-email",
+        "md-contact-email",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-contact-phone",
+        "md-contact-phone",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-public-private",
+        "md-public-private",
+        Profile::SpidSpPublic,
+    ),
     ("md-ipa-code", "md-ipa-code", Profile::SpidSpPublic),
-    ("md-vat-fiscal-code", "md-vat-fiscal-code", Profile::SpidSpPrivate),
-    ("md-vat-number-format", "md-vat-number-format", Profile::SpidSpPrivate),
-    ("md-billing-contact", "md-billing-contact", Profile::SpidSpPrivate),
-    ("md-billing-email", "md-billing-email", Profile::SpidSpPrivate),
+    (
+        "md-vat-fiscal-code",
+        "md-vat-fiscal-code",
+        Profile::SpidSpPrivate,
+    ),
+    (
+        "md-vat-number-format",
+        "md-vat-number-format",
+        Profile::SpidSpPrivate,
+    ),
+    (
+        "md-billing-contact",
+        "md-billing-contact",
+        Profile::SpidSpPrivate,
+    ),
+    (
+        "md-billing-email",
+        "md-billing-email",
+        Profile::SpidSpPrivate,
+    ),
     ("cert-parse", "md-cert-parse", Profile::SpidSpPublic),
     ("cert-key-size", "md-cert-key-size", Profile::SpidSpPublic),
-    ("cert-signature-hash", "md-cert-signature-hash", Profile::SpidSpPublic),
+    (
+        "cert-signature-hash",
+        "md-cert-signature-hash",
+        Profile::SpidSpPublic,
+    ),
     ("cert-validity", "md-cert-validity", Profile::SpidSpPublic),
-    ("cert-subject-required", "md-cert-subject-required", Profile::SpidSpPublic),
-    ("cert-subject-forbidden", "md-cert-subject-forbidden", Profile::SpidSpPublic),
-    ("cert-uri-entity-id", "md-cert-uri-entity-id", Profile::SpidSpPublic),
-    ("cert-organization-name", "md-cert-organization-name", Profile::SpidSpPublic),
-    ("cert-common-name", "md-cert-common-name", Profile::SpidSpPublic),
-    ("cert-organization-identifier", "md-cert-organization-identifier", Profile::SpidSpPublic),
-    ("cert-policy-agid", "md-cert-policy-agid", Profile::SpidSpPublic),
-    ("cert-policy-sector", "md-cert-policy-sector", Profile::SpidSpPublic),
+    (
+        "cert-subject-required",
+        "md-cert-subject-required",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-subject-forbidden",
+        "md-cert-subject-forbidden",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-uri-entity-id",
+        "md-cert-uri-entity-id",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-organization-name",
+        "md-cert-organization-name",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-common-name",
+        "md-cert-common-name",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-organization-identifier",
+        "md-cert-organization-identifier",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-policy-agid",
+        "md-cert-policy-agid",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-policy-sector",
+        "md-cert-policy-sector",
+        Profile::SpidSpPublic,
+    ),
     ("cert-key-usage", "md-cert-key-usage", Profile::SpidSpPublic),
-    ("cert-basic-constraints", "md-cert-basic-constraints", Profile::SpidSpPublic),
+    (
+        "cert-basic-constraints",
+        "md-cert-basic-constraints",
+        Profile::SpidSpPublic,
+    ),
 ];
 
 #[test]
@@ -163,7 +315,10 @@ fn every_error_check_has_a_mutant() {
 #[case("<!DOCTYPE x [<!ENTITY e \"x\">]><x>&e;</x>")]
 fn metadata_that_is_not_xml_is_a_clear_error(#[case] text: &str) {
     let e = metadata::run(text, Profile::SpidSpPublic, now(), &[]).unwrap_err();
-    assert!(e.to_string().contains("the metadata is not usable XML"), "{e}");
+    assert!(
+        e.to_string().contains("the metadata is not usable XML"),
+        "{e}"
+    );
 }
 
 #[test]

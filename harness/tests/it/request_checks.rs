@@ -17,7 +17,14 @@ async fn the_strict_reference_sp_passes_every_check() {
     let bad: Vec<String> = entries
         .iter()
         .filter(|e| !e.passed)
-        .map(|e| format!("{}: {:?} {:?}", e.id, e.error, e.verdict.as_ref().map(|v| &v.reason)))
+        .map(|e| {
+            format!(
+                "{}: {:?} {:?}",
+                e.id,
+                e.error,
+                e.verdict.as_ref().map(|v| &v.reason)
+            )
+        })
         .collect();
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     sp.sp.shutdown().await;
@@ -43,14 +50,20 @@ const MUTANTS: &[(&str, &str)] = &[
     ("req-acs-url-in-metadata", "req-acs-url-in-metadata"),
     ("req-protocol-binding", "req-protocol-binding"),
     ("req-attribute-index", "req-attribute-index"),
-    ("req-attribute-index-in-metadata", "req-attribute-index-in-metadata"),
+    (
+        "req-attribute-index-in-metadata",
+        "req-attribute-index-in-metadata",
+    ),
     ("req-issuer", "req-issuer"),
     ("req-issuer-value", "req-issuer-value"),
     ("req-issuer-format", "req-issuer-format"),
     ("req-issuer-name-qualifier", "req-issuer-name-qualifier"),
     ("req-name-id-policy", "req-name-id-policy"),
     ("req-name-id-policy-format", "req-name-id-policy-format"),
-    ("req-name-id-policy-allow-create", "req-name-id-policy-allow-create"),
+    (
+        "req-name-id-policy-allow-create",
+        "req-name-id-policy-allow-create",
+    ),
     ("req-requested-authn-context", "req-requested-authn-context"),
     ("req-comparison", "req-comparison"),
     ("req-authn-context-single", "req-authn-context-single"),
@@ -65,13 +78,25 @@ const MUTANTS: &[(&str, &str)] = &[
     ("req-redirect-sigalg", "req-redirect-sigalg"),
     ("req-redirect-signature", "req-redirect-signature"),
     ("req-redirect-sigalg-allowed", "req-redirect-sigalg-allowed"),
-    ("req-redirect-signature-valid", "req-redirect-signature-valid"),
-    ("req-redirect-no-xml-signature", "req-redirect-no-xml-signature"),
+    (
+        "req-redirect-signature-valid",
+        "req-redirect-signature-valid",
+    ),
+    (
+        "req-redirect-no-xml-signature",
+        "req-redirect-no-xml-signature",
+    ),
     ("req-post-signature", "req-post-signature"),
-    ("req-post-signature-algorithm", "req-post-signature-algorithm"),
+    (
+        "req-post-signature-algorithm",
+        "req-post-signature-algorithm",
+    ),
     ("req-post-digest-algorithm", "req-post-digest-algorithm"),
     ("req-post-signature-valid", "req-post-signature-valid"),
-    ("req-post-signature-covers-root", "req-post-signature-covers-root"),
+    (
+        "req-post-signature-covers-root",
+        "req-post-signature-covers-root",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,4 +156,34 @@ fn catalogue_snapshot() {
         })
         .collect();
     insta::assert_snapshot!(text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_reference_sp_passes_metadata_and_request_checks() {
+    use harness::conformance::metadata::Profile;
+    let state = reference::mock_state().unwrap();
+    let sp = reference::start(&state, Faults::none()).await.unwrap();
+    let entries = harness::conformance::sp_checks(&sp.target, Profile::SpidSpPublic, &[])
+        .await
+        .unwrap();
+    assert!(entries
+        .iter()
+        .any(|e| e.family.as_deref() == Some("metadata")));
+    assert!(entries
+        .iter()
+        .any(|e| e.family.as_deref() == Some("authn-request")));
+    // Served on http://127.0.0.1: only the https checks warn, and a warning is not an error.
+    let bad: Vec<&str> = entries
+        .iter()
+        .filter(|e| !e.passed && e.severity != Some(Severity::Warning))
+        .map(|e| e.id.as_str())
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    let warned: Vec<&str> = entries
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(warned, vec!["md-slo-https", "md-acs-https"]);
+    sp.sp.shutdown().await;
 }

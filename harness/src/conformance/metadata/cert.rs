@@ -97,10 +97,7 @@ impl CertFacts {
         let (key_type, key_bits) = match cert.public_key().parsed() {
             Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => ("rsa".to_string(), rsa.key_size()),
             Ok(x509_parser::public_key::PublicKey::EC(ec)) => ("ec".to_string(), ec.key_size()),
-            _ => (
-                cert.public_key().algorithm.algorithm.to_id_string(),
-                0,
-            ),
+            _ => (cert.public_key().algorithm.algorithm.to_id_string(), 0),
         };
         let subject = cert
             .subject()
@@ -196,16 +193,24 @@ pub fn key_size(ctx: &Ctx<'_, '_>) -> Outcome {
             "ec" => c.key_bits >= 256,
             _ => false,
         };
-        Outcome::check(ok, || format!("the key is {} of {} bits", c.key_type, c.key_bits))
+        Outcome::check(ok, || {
+            format!("the key is {} of {} bits", c.key_type, c.key_bits)
+        })
     })
 }
 
 /// `cert-signature-hash`: SHA-256 or stronger.
 pub fn signature_hash(ctx: &Ctx<'_, '_>) -> Outcome {
     with_cert(ctx, |c| {
-        Outcome::check(STRONG_SIGNATURES.contains(&c.signature_oid.as_str()), || {
-            format!("the certificate is signed with algorithm {}", c.signature_oid)
-        })
+        Outcome::check(
+            STRONG_SIGNATURES.contains(&c.signature_oid.as_str()),
+            || {
+                format!(
+                    "the certificate is signed with algorithm {}",
+                    c.signature_oid
+                )
+            },
+        )
     })
 }
 
@@ -250,9 +255,8 @@ pub fn organization_identifier(ctx: &Ctx<'_, '_>) -> Outcome {
         let private_ok = v
             .strip_prefix("VATIT-")
             .is_some_and(|n| n.len() == 11 && n.chars().all(|c| c.is_ascii_digit()))
-            || v.strip_prefix("CF:IT-").is_some_and(|n| {
-                n.len() == 16 && n.chars().all(|c| c.is_ascii_alphanumeric())
-            });
+            || v.strip_prefix("CF:IT-")
+                .is_some_and(|n| n.len() == 16 && n.chars().all(|c| c.is_ascii_alphanumeric()));
         let ok = if ctx.profile.is_private() {
             private_ok
         } else {
@@ -323,19 +327,23 @@ pub fn policy_sector(ctx: &Ctx<'_, '_>) -> Outcome {
 
 /// `cert-key-usage`: critical, digitalSignature + nonRepudiation, nothing else.
 pub fn key_usage(ctx: &Ctx<'_, '_>) -> Outcome {
-    with_cert(ctx, |c| match c.key_usage {
+    with_cert(ctx, |c| {
+        match c.key_usage {
         Some((true, true, true, false)) => Outcome::Pass,
         Some((critical, ds, nr, other)) => Outcome::Fail(format!(
             "keyUsage critical={critical}, digitalSignature={ds}, nonRepudiation={nr}, other bits={other}"
         )),
         None => Outcome::Fail("the certificate has no keyUsage".into()),
+    }
     })
 }
 
 /// `cert-basic-constraints`: not a CA.
 pub fn basic_constraints(ctx: &Ctx<'_, '_>) -> Outcome {
     with_cert(ctx, |c| {
-        Outcome::check(c.ca != Some(true), || "basicConstraints says CA:TRUE".into())
+        Outcome::check(c.ca != Some(true), || {
+            "basicConstraints says CA:TRUE".into()
+        })
     })
 }
 

@@ -453,8 +453,12 @@ const SPID_INVOICING: &str = "https://spid.gov.it/invoicing-extensions";
 fn entity_id_https(c: &Ctx<'_, '_>) -> Outcome {
     let id = c.entity.attr("entityID").unwrap_or_default();
     match url::Url::parse(id) {
-        Ok(u) if u.query().is_some() => Outcome::Fail(format!("entityID {id:?} has a query string")),
-        Ok(u) if u.port().is_some() && u.scheme() == "https" => Outcome::Fail(format!("entityID {id:?} has a custom port")),
+        Ok(u) if u.query().is_some() => {
+            Outcome::Fail(format!("entityID {id:?} has a query string"))
+        }
+        Ok(u) if u.port().is_some() && u.scheme() == "https" => {
+            Outcome::Fail(format!("entityID {id:?} has a custom port"))
+        }
         _ => match https_outcome("entityID", id) {
             // A loopback entityID with a port is a local test SP: warn only.
             Outcome::Warn(w) => Outcome::Warn(w),
@@ -464,7 +468,9 @@ fn entity_id_https(c: &Ctx<'_, '_>) -> Outcome {
 }
 
 fn signed_info<'d, 'a>(c: &Ctx<'d, 'a>) -> Option<Node<'d, 'a>> {
-    c.entity.child(ns::DSIG, "Signature")?.child(ns::DSIG, "SignedInfo")
+    c.entity
+        .child(ns::DSIG, "Signature")?
+        .child(ns::DSIG, "SignedInfo")
 }
 
 fn algorithm(c: &Ctx<'_, '_>, element: &'static str, allowed: &[&str]) -> Outcome {
@@ -481,7 +487,10 @@ fn algorithm(c: &Ctx<'_, '_>, element: &'static str, allowed: &[&str]) -> Outcom
         .filter(|a| !allowed.contains(&a.as_str()))
         .collect();
     Outcome::check(!found.is_empty() && bad.is_empty(), || {
-        if bad.iter().any(|a| *a == XMLDSIG_SHA1 || a.ends_with("sha1")) {
+        if bad
+            .iter()
+            .any(|a| *a == XMLDSIG_SHA1 || a.ends_with("sha1"))
+        {
             format!("{element} uses SHA-1: {bad:?}")
         } else {
             format!("{element} {found:?}")
@@ -549,7 +558,11 @@ fn spid_extensions<'d, 'a>(c: &Ctx<'d, 'a>) -> Vec<Node<'d, 'a>> {
     c.contacts("other")
         .into_iter()
         .filter_map(|p| p.child(ns::METADATA, "Extensions"))
-        .flat_map(|e| e.elements().filter(|n| n.namespace() == Some(ns::SPID)).collect::<Vec<_>>())
+        .flat_map(|e| {
+            e.elements()
+                .filter(|n| n.namespace() == Some(ns::SPID))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

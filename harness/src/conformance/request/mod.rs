@@ -144,16 +144,16 @@ impl<'d, 'a> Ctx<'d, 'a> {
         if root.is(mock_idps::saml::ns::PROTOCOL, "AuthnRequest") {
             Ok(root)
         } else {
-            Err(format!("the root element is {}, not samlp:AuthnRequest", root.local_name()))
+            Err(format!(
+                "the root element is {}, not samlp:AuthnRequest",
+                root.local_name()
+            ))
         }
     }
 }
 
 /// Runs `f` on the AuthnRequest element, or fails with why it could not be read.
-pub fn with_root<'d, 'a>(
-    ctx: &Ctx<'d, 'a>,
-    f: impl FnOnce(Node<'d, 'a>) -> Outcome,
-) -> Outcome {
+pub fn with_root<'d, 'a>(ctx: &Ctx<'d, 'a>, f: impl FnOnce(Node<'d, 'a>) -> Outcome) -> Outcome {
     match ctx.root() {
         Ok(root) => f(root),
         Err(e) => Outcome::Fail(format!("the AuthnRequest could not be read: {e}")),
@@ -179,7 +179,8 @@ pub fn login_urls(target: &Target) -> Vec<(Option<Binding>, String)> {
         .replace("{comparison}", "minimum")
         .replace(
             "{entity_id}",
-            &url::form_urlencoded::byte_serialize(target.idp.entity_id.as_bytes()).collect::<String>(),
+            &url::form_urlencoded::byte_serialize(target.idp.entity_id.as_bytes())
+                .collect::<String>(),
         );
     if base.contains("{binding}") {
         [Binding::Redirect, Binding::Post]
@@ -253,7 +254,10 @@ pub fn evaluate(
             }
         };
         // Suffix: the binding, and a counter when a binding was captured twice.
-        let n = seen_bindings.iter().filter(|b| **b == captured.binding).count();
+        let n = seen_bindings
+            .iter()
+            .filter(|b| **b == captured.binding)
+            .count();
         seen_bindings.push(captured.binding);
         let suffix = if n == 0 {
             format!("/{}", captured.binding.as_str())
@@ -305,8 +309,15 @@ pub fn evaluate(
 
 /// Captures from the target's login URL and runs the checks.
 pub async fn run(target: &Target, only: &[String]) -> Vec<Entry> {
+    if !checks::REQUEST_CHECKS
+        .iter()
+        .any(|c| check::selected(c.info.id, only))
+    {
+        return Vec::new();
+    }
     let captures = capture_all(target).await;
-    evaluate(&captures, target, time::OffsetDateTime::now_utc(), only)
+    let now = mock_idps::clock::Clock::now(&mock_idps::clock::SystemClock);
+    evaluate(&captures, target, now, only)
 }
 
 /// Whether `id` names an AuthnRequest check.
