@@ -233,6 +233,13 @@ pub struct CheckOpts {
     /// Exit 0 even when a case fails.
     #[arg(long = "exit-zero")]
     pub exit_zero: bool,
+    /// The SP profile the metadata checks apply: spid-sp-public, spid-sp-private,
+    /// cie-sp-public, cie-sp-private or saml2-sp.
+    #[arg(long, default_value = "spid-sp-public")]
+    pub profile: String,
+    /// Run only the metadata checks on --metadata (no login URL needed).
+    #[arg(long = "metadata-only")]
+    pub metadata_only: bool,
 }
 
 /// This process's CPU time (user + system) in milliseconds, from /proc (Linux only).
@@ -265,14 +272,18 @@ async fn read_metadata(source: &str) -> anyhow::Result<String> {
 /// Runs `check`: the Response case catalogue against the reference SP or any service.
 pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
     use crate::conformance::{self, logout, reference};
+    let profile: conformance::metadata::Profile = opts.profile.parse()?;
     let (cases, unknown) = conformance::select(&opts.only);
     let logout_cases = logout::select(&opts.only);
-    let unknown: Vec<String> = unknown
+    let unknown: Vec<String> = conformance::unknown_check_ids(unknown)
         .into_iter()
         .filter(|id| !logout_cases.iter().any(|c| c.id == id.as_str()))
         .collect();
     if !unknown.is_empty() {
         bail!("--only: unknown case id(s): {} (see the case ids in check.json, or `spid-harness check --against-reference`)", unknown.join(", "));
+    }
+    if opts.metadata_only {
+        return check_metadata_file(&opts, profile);
     }
     if opts.against_reference == (opts.login_url.is_some() || opts.metadata.is_some()) {
         bail!("use either --against-reference, or --metadata with --login-url and --probe-url");
@@ -322,6 +333,11 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
         };
         let cpu0 = process_cpu_ms();
         let clock = std::time::Instant::now();
+        // Metadata and AuthnRequest checks first, then the Response and logout cases, in one
+        // report.
+        let mut entries = conformance::sp_checks(&target, profile, &opts.only)
+            .await
+            .context("checking the SP's metadata")?;
         let bar = progress_bar((cases.len() + logout_cases.len()) as u64);
         let tick = {
             let bar = bar.clone();
@@ -330,8 +346,9 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
                 bar.inc(1);
             })
         };
-        let mut entries =
-            conformance::runner::run_reporting(&target, &cases, opts.jobs, tick.clone()).await;
+        entries.extend(
+            conformance::runner::run_reporting(&target, &cases, opts.jobs, tick.clone()).await,
+        );
         entries.extend(logout::run_reporting(&target, &logout_cases, opts.jobs, tick).await);
         bar.finish_and_clear();
         let wall = clock.elapsed().as_secs_f64() * 1000.0;
@@ -442,34 +459,90 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// The table printed at the end of a check: only cases not as expected, then the summary.
-pub fn check_table(report: &RunReport) -> String {
-    let mut out = format!(
-        "{:<22} {:<9} {:<9} {:>8}  {}\n",
-        "case", "expected", "got", "ms", "title"
+/// `check --metadata FILE --metadata-only`: the metadata checks of `profile` on a file or URL.
+fn check_metadata_file(
+    opts: &CheckOpts,
+    profile: crate::conformance::metadata::Profile,
+) -> anyhow::Result<u8> {
+    let Some(source) = &opts.metadata else {
+        bail!("--metadata-only needs --metadata FILE|URL");
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let xml = runtime.block_on(read_metadata(source))?;
+    let began = time::OffsetDateTime::now_utc();
+    let clock = std::time::Instant::now();
+    let entries = crate::conformance::metadata::run(&xml, profile, began, &opts.only)
+        .with_context(|| format!("checking {source}"))?;
+    let report = RunReport::new(
+        "check",
+        began,
+        clock.elapsed().as_secs_f64() * 1000.0,
+        entries,
     );
-    for e in &report.entries {
+    print!("{}", check_table(&report));
+    let written = write_all(&report, &opts.report_dir, "check")
+        .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
+    for path in written {
+        println!("report: {}", path.display());
+    }
+    if let Some(junit) = &opts.junit {
+        std::fs::write(junit, crate::report::junit::render(&report))
+            .with_context(|| format!("writing {}", junit.display()))?;
+    }
+    let failed_errors = report
+        .entries
+        .iter()
+        .any(|e| !e.passed && e.severity != Some(crate::report::Severity::Warning));
+    Ok(if !failed_errors || opts.exit_zero {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
+}
+
+/// The table printed at the end of a check: the entries not as expected (failed warnings
+/// marked as such), then a count per family and the summary.
+pub fn check_table(report: &RunReport) -> String {
+    use crate::report::Severity;
+    let mut out = String::new();
+    let shown: Vec<_> = report.entries.iter().filter(|e| !e.passed).collect();
+    if !shown.is_empty() {
+        out.push_str(&format!(
+            "{:<34} {:<9} {:<9} {:>8}  {}\n",
+            "check / case", "expected", "got", "ms", "title"
+        ));
+    }
+    for e in shown {
         let got = match (&e.verdict, &e.error) {
             (Some(v), _) if v.accepted => "accepted",
             (Some(_), _) => "refused",
             (None, _) => "error",
         };
+        let flag = match (&e.error, e.severity) {
+            (Some(err), _) => format!("  <-- ERROR: {err}"),
+            (None, Some(Severity::Warning)) => "  <-- warning".to_string(),
+            (None, _) => "  <-- NOT AS EXPECTED".to_string(),
+        };
         out.push_str(&format!(
-            "{:<22} {:<9} {:<9} {:>8.1}  {}{}\n",
-            e.id,
-            e.expected,
-            got,
-            e.millis,
-            e.title,
-            match (&e.error, e.passed) {
-                (Some(err), _) => format!("  <-- ERROR: {err}"),
-                (None, false) => "  <-- NOT AS EXPECTED".to_string(),
-                _ => String::new(),
-            }
+            "{:<34} {:<9} {:<9} {:>8.1}  {}{flag}\n",
+            e.id, e.expected, got, e.millis, e.title
         ));
     }
+    let mut families: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for e in &report.entries {
+        let f = families
+            .entry(e.family.as_deref().unwrap_or("other"))
+            .or_default();
+        f.0 += 1;
+        f.1 += usize::from(e.passed);
+    }
+    let per_family: Vec<String> = families
+        .iter()
+        .map(|(name, (total, passed))| format!("{name} {passed}/{total}"))
+        .collect();
     out.push_str(&format!(
-        "\n{} of {} cases as expected ({} not as expected, {} errors) in {:.0} ms\n",
+        "\n{}\n{} of {} checks and cases as expected ({} not as expected, {} errors) in {:.0} ms\n",
+        per_family.join(" · "),
         report.summary.passed,
         report.summary.total,
         report.summary.failed,

@@ -37,6 +37,18 @@ pub enum KeyError {
     Xml(String),
 }
 
+/// Algorithms and certificate of an enveloped signature; `None` is our default (RSA-SHA256,
+/// SHA-256, our certificate).
+#[derive(Debug, Clone, Default)]
+pub struct SignOptions {
+    /// `SignatureMethod` algorithm URI.
+    pub signature: Option<&'static str>,
+    /// `DigestMethod` algorithm URI.
+    pub digest: Option<&'static str>,
+    /// Base64 DER of the certificate to put in `KeyInfo`.
+    pub cert_base64: Option<String>,
+}
+
 /// The SP's signing credential.
 pub struct SpKeys {
     rsa: RsaKeyPair,
@@ -111,6 +123,24 @@ impl SpKeys {
     /// Signs the element whose ID is `id` in `xml`: an enveloped RSA-SHA256 signature (SHA-256
     /// digest, exclusive C14N) put where `xml` holds [`SIGNATURE_MARK`], computed by bergshamra.
     pub fn sign_enveloped(&self, xml: &str, id: &str) -> Result<String, KeyError> {
+        self.sign_enveloped_with(xml, id, &SignOptions::default())
+    }
+
+    /// [`SpKeys::sign_enveloped`] with other algorithms or another certificate in `KeyInfo`
+    /// (what the `md-*` and `req-*` fault switches need to build a non-conforming message).
+    pub fn sign_enveloped_with(
+        &self,
+        xml: &str,
+        id: &str,
+        options: &SignOptions,
+    ) -> Result<String, KeyError> {
+        // aws-lc cannot sign RSA-SHA1: a SHA-1 mutant is signed RSA-SHA256, then relabelled, so
+        // it shows the weak algorithm (its SignatureValue then no longer verifies).
+        let relabel = options.signature.filter(|a| *a == ns::SIG_RSA_SHA1);
+        let signature_alg = match relabel {
+            Some(_) => ns::SIG_RSA_SHA256,
+            None => options.signature.unwrap_or(ns::SIG_RSA_SHA256),
+        };
         let template = format!(
             "<ds:Signature xmlns:ds=\"{dsig}\"><ds:SignedInfo>\
              <ds:CanonicalizationMethod Algorithm=\"{c14n}\"/>\
@@ -124,10 +154,10 @@ impl SpKeys {
              </ds:X509Data></ds:KeyInfo></ds:Signature>",
             dsig = ns::DSIG,
             c14n = ns::C14N_EXCLUSIVE,
-            sig = ns::SIG_RSA_SHA256,
-            digest = ns::DIGEST_SHA256,
+            sig = signature_alg,
+            digest = options.digest.unwrap_or(ns::DIGEST_SHA256),
             id = escape(id, true),
-            cert = self.cert_b64,
+            cert = options.cert_base64.as_deref().unwrap_or(&self.cert_b64),
         );
         if !xml.contains(SIGNATURE_MARK) {
             return Err(KeyError::Xml("no place for the signature".into()));
@@ -145,6 +175,14 @@ impl SpKeys {
             })
             .ok_or_else(|| KeyError::Xml("template lost".into()))?;
         sign_document_node(&self.dsig, &mut doc, sig).map_err(|e| KeyError::Xml(e.to_string()))?;
-        Ok(doc.to_xml())
+        let signed = doc.to_xml();
+        Ok(match relabel {
+            Some(weak) => signed.replacen(
+                &format!("Algorithm=\"{}\"", ns::SIG_RSA_SHA256),
+                &format!("Algorithm=\"{weak}\""),
+                1,
+            ),
+            None => signed,
+        })
     }
 }

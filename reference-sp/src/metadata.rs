@@ -2,9 +2,11 @@
 //! public profile by default, the private one (VAT number, fiscal code, billing contact) by option.
 //! Written with our own escaping writer and signed with bergshamra.
 
-use crate::keys::{KeyError, SpKeys, SIGNATURE_MARK};
+use crate::faults::Faults;
+use crate::keys::{KeyError, SignOptions, SpKeys, SIGNATURE_MARK};
 use crate::ns;
 use crate::xml::XmlWriter;
+use base64::Engine;
 
 /// Which Avviso 29 profile the metadata follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,18 +66,142 @@ pub struct MetadataPlan<'a> {
     pub slo: &'a str,
     /// Profile.
     pub profile: MetadataProfile,
+    /// The `md-*` switches on make this metadata break one Avviso 29 rule each.
+    pub faults: &'a Faults,
 }
 
 /// `ID` of the EntityDescriptor (the signature's reference).
 pub const METADATA_ID: &str = "_reference-sp-metadata";
 
+/// The certificate of the private profile (organizationIdentifier `VATIT-…`, policy
+/// spid-privatesector-SP 1.3.76.16.4.3.1; same key as the public one).
+pub const PRIVATE_CERT_PEM: &str = include_str!("../../fixtures/keys/sp-certs/private.crt.pem");
+
+/// Certificates that each break one Avviso 29 v3 certificate rule (`fixtures/keys/sp-certs`,
+/// made by its `make.sh` from our key; `md-cert-key-size` has a 1024-bit key of its own).
+const CERT_MUTANTS: &[(&str, &str)] = &[
+    (
+        "md-cert-basic-constraints",
+        include_str!("../../fixtures/keys/sp-certs/cert-basic-constraints.crt.pem"),
+    ),
+    (
+        "md-cert-key-size",
+        include_str!("../../fixtures/keys/sp-certs/cert-key-size.crt.pem"),
+    ),
+    (
+        "md-cert-key-usage",
+        include_str!("../../fixtures/keys/sp-certs/cert-key-usage.crt.pem"),
+    ),
+    (
+        "md-cert-organization-identifier",
+        include_str!("../../fixtures/keys/sp-certs/cert-organization-identifier.crt.pem"),
+    ),
+    (
+        "md-cert-policy-agid",
+        include_str!("../../fixtures/keys/sp-certs/cert-policy-agid.crt.pem"),
+    ),
+    (
+        "md-cert-policy-sector",
+        include_str!("../../fixtures/keys/sp-certs/cert-policy-sector.crt.pem"),
+    ),
+    (
+        "md-cert-signature-hash",
+        include_str!("../../fixtures/keys/sp-certs/cert-signature-hash.crt.pem"),
+    ),
+    (
+        "md-cert-subject-forbidden",
+        include_str!("../../fixtures/keys/sp-certs/cert-subject-forbidden.crt.pem"),
+    ),
+    (
+        "md-cert-subject-required",
+        include_str!("../../fixtures/keys/sp-certs/cert-subject-required.crt.pem"),
+    ),
+    (
+        "md-cert-validity",
+        include_str!("../../fixtures/keys/sp-certs/cert-validity.crt.pem"),
+    ),
+];
+
+/// The base64 DER certificate the metadata publishes: ours, the private-profile one, or a
+/// mutant when an `md-cert-*` switch is on.
+fn published_cert(plan: &MetadataPlan<'_>, keys: &SpKeys) -> String {
+    if plan.faults.is_off("md-cert-parse") {
+        return "QUJDRA==".to_string(); // "ABCD": base64, but not a certificate
+    }
+    let pem_text = CERT_MUTANTS
+        .iter()
+        .find(|(name, _)| plan.faults.is_off(name))
+        .map(|(_, pem)| *pem)
+        .or((plan.profile == MetadataProfile::Private).then_some(PRIVATE_CERT_PEM));
+    match pem_text.and_then(|p| pem::parse(p).ok()) {
+        Some(block) => base64::engine::general_purpose::STANDARD.encode(block.contents()),
+        None => keys.cert_base64().to_string(),
+    }
+}
+
 /// The signed metadata.
 pub fn signed_metadata(plan: &MetadataPlan<'_>, keys: &SpKeys) -> Result<String, KeyError> {
-    keys.sign_enveloped(&metadata_xml(plan, keys.cert_base64()), METADATA_ID)
+    let f = plan.faults;
+    let cert = published_cert(plan, keys);
+    let xml = metadata_xml(plan, &cert);
+    if f.is_off("md-signature") {
+        return Ok(xml.replacen(SIGNATURE_MARK, "", 1));
+    }
+    let options = SignOptions {
+        signature: f
+            .is_off("md-signature-algorithm")
+            .then_some(ns::SIG_RSA_SHA1),
+        digest: f.is_off("md-digest-algorithm").then_some(ns::DIGEST_SHA1),
+        cert_base64: Some(cert),
+    };
+    let id = if f.is_off("md-signature-covers-root") {
+        SP_DESCRIPTOR_ID
+    } else {
+        METADATA_ID
+    };
+    let mut signed = keys.sign_enveloped_with(&xml, id, &options)?;
+    if f.is_off("md-signature-valid") {
+        // Changed after signing: the digest no longer matches.
+        signed = signed.replacen(
+            ORGANIZATION_URL,
+            "https://tampered.spid-harness.example/",
+            1,
+        );
+    }
+    if f.is_off("md-entity-descriptor") {
+        let body = signed
+            .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+            .unwrap_or(&signed);
+        signed = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><md:EntitiesDescriptor xmlns:md=\"{}\">{body}</md:EntitiesDescriptor>",
+            ns::METADATA
+        );
+    }
+    Ok(signed)
 }
+
+/// `ID` of the SPSSODescriptor when the `md-signature-covers-root` mutant signs it instead of
+/// the root.
+const SP_DESCRIPTOR_ID: &str = "_reference-sp-descriptor";
 
 /// The metadata before signing, with the signature's place marked.
 pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
+    let f = p.faults;
+    let on = |name: &str| !f.is_off(name);
+    let lang = if on("md-organization-lang") {
+        "it"
+    } else {
+        "en"
+    };
+    let entity_id = if !on("md-entity-id") {
+        ""
+    } else if !on("md-entity-id-https") {
+        "http://reference-sp.spid-harness.example"
+    } else if !on("md-cert-uri-entity-id") {
+        "https://other-sp.spid-harness.example"
+    } else {
+        p.entity_id
+    };
     let mut w = XmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     w.open(
@@ -85,93 +211,218 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
             ("xmlns:ds", ns::DSIG),
             ("xmlns:spid", ns::SPID),
             ("ID", METADATA_ID),
-            ("entityID", p.entity_id),
+            ("entityID", entity_id),
         ],
     );
     w.raw(SIGNATURE_MARK);
-    w.open(
-        "md:SPSSODescriptor",
-        &[
-            ("protocolSupportEnumeration", ns::PROTOCOL),
-            ("AuthnRequestsSigned", "true"),
-            ("WantAssertionsSigned", "true"),
-        ],
-    );
-    w.open("md:KeyDescriptor", &[("use", "signing")])
+    let mut sp_attrs = vec![
+        (
+            "AuthnRequestsSigned",
+            if on("md-authn-requests-signed") {
+                "true"
+            } else {
+                "false"
+            },
+        ),
+        ("WantAssertionsSigned", "true"),
+    ];
+    if on("md-protocol-support") {
+        sp_attrs.insert(0, ("protocolSupportEnumeration", ns::PROTOCOL));
+    }
+    if !on("md-signature-covers-root") {
+        sp_attrs.push(("ID", SP_DESCRIPTOR_ID));
+    }
+    w.open("md:SPSSODescriptor", &sp_attrs);
+    let key_use = if on("md-key-descriptor-signing") {
+        "signing"
+    } else {
+        "encryption"
+    };
+    w.open("md:KeyDescriptor", &[("use", key_use)])
         .open("ds:KeyInfo", &[])
         .open("ds:X509Data", &[])
         .leaf("ds:X509Certificate", &[], cert_b64)
         .close()
         .close()
         .close();
-    for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
-        w.empty(
-            "md:SingleLogoutService",
-            &[("Binding", binding), ("Location", p.slo)],
-        );
+    if !on("md-key-descriptor-encryption") {
+        w.empty("md:KeyDescriptor", &[("use", "encryption")]);
     }
-    w.leaf("md:NameIDFormat", &[], ns::NAMEID_TRANSIENT);
-    w.empty(
-        "md:AssertionConsumerService",
-        &[
-            ("index", "0"),
-            ("isDefault", "true"),
-            ("Binding", ns::BINDING_POST),
-            ("Location", p.acs),
-        ],
-    );
-    for (index, service, attributes) in ATTRIBUTE_SERVICES {
-        let index = index.to_string();
-        w.open("md:AttributeConsumingService", &[("index", &index)]);
-        w.leaf("md:ServiceName", &[("xml:lang", "it")], service);
-        for name in *attributes {
+    if on("md-slo") {
+        for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
+            let binding = if on("md-slo-binding") {
+                binding
+            } else {
+                ns::BINDING_ARTIFACT
+            };
             w.empty(
-                "md:RequestedAttribute",
-                &[("Name", name), ("NameFormat", ns::ATTRNAME_BASIC)],
+                "md:SingleLogoutService",
+                &[("Binding", binding), ("Location", p.slo)],
             );
         }
-        w.close();
+    }
+    if !on("md-slo-https") {
+        w.empty(
+            "md:SingleLogoutService",
+            &[
+                ("Binding", ns::BINDING_POST),
+                ("Location", "http://reference-sp.spid-harness.example/slo"),
+            ],
+        );
+    }
+    let name_id_format = if on("md-name-id-format") {
+        ns::NAMEID_TRANSIENT
+    } else {
+        ns::NAMEID_PERSISTENT
+    };
+    w.leaf("md:NameIDFormat", &[], name_id_format);
+    if on("md-acs") {
+        let mut acs = vec![
+            ("index", if on("md-acs-index") { "0" } else { "zero" }),
+            (
+                "Binding",
+                if on("md-acs-binding") {
+                    ns::BINDING_POST
+                } else {
+                    ns::BINDING_REDIRECT
+                },
+            ),
+            ("Location", p.acs),
+        ];
+        if on("md-acs-default") {
+            acs.insert(1, ("isDefault", "true"));
+        }
+        w.empty("md:AssertionConsumerService", &acs);
+    }
+    if !on("md-acs-https") {
+        w.empty(
+            "md:AssertionConsumerService",
+            &[
+                ("index", "1"),
+                ("Binding", ns::BINDING_POST),
+                ("Location", "http://reference-sp.spid-harness.example/acs"),
+            ],
+        );
+    }
+    if on("md-attribute-service") {
+        for (index, service, attributes) in ATTRIBUTE_SERVICES {
+            let index = if on("md-attribute-service-index") {
+                index.to_string()
+            } else {
+                "0".to_string()
+            };
+            w.open("md:AttributeConsumingService", &[("index", &index)]);
+            w.leaf(
+                "md:ServiceName",
+                &[("xml:lang", "it")],
+                if on("md-service-name") { service } else { "" },
+            );
+            let mut names: Vec<&str> = attributes.to_vec();
+            if !on("md-requested-attribute") && index != "0" {
+                names.clear();
+            }
+            if !on("md-requested-attribute-unique") && index == "0" {
+                names.push("fiscalNumber");
+            }
+            if !on("md-requested-attribute-name") && index == "0" {
+                names.push("codiceFiscale");
+            }
+            for name in names {
+                w.empty(
+                    "md:RequestedAttribute",
+                    &[("Name", name), ("NameFormat", ns::ATTRNAME_BASIC)],
+                );
+            }
+            w.close();
+        }
     }
     w.close(); // SPSSODescriptor
-    w.open("md:Organization", &[])
-        .leaf("md:OrganizationName", &[("xml:lang", "it")], ORGANIZATION)
-        .leaf(
-            "md:OrganizationDisplayName",
-            &[("xml:lang", "it")],
-            DISPLAY_NAME,
-        )
-        .leaf(
-            "md:OrganizationURL",
-            &[("xml:lang", "it")],
-            ORGANIZATION_URL,
-        )
-        .close();
-    w.open("md:ContactPerson", &[("contactType", "other")]);
+    if !on("md-sp-descriptor") {
+        w.empty(
+            "md:SPSSODescriptor",
+            &[("protocolSupportEnumeration", ns::PROTOCOL)],
+        );
+    }
+    if on("md-organization") {
+        let org = if on("md-cert-organization-name") {
+            ORGANIZATION
+        } else {
+            "Comune di Prova (ente)"
+        };
+        let display = if on("md-cert-common-name") {
+            DISPLAY_NAME
+        } else {
+            "Prova"
+        };
+        let url = if on("md-organization-url") {
+            ORGANIZATION_URL
+        } else {
+            "not a url"
+        };
+        w.open("md:Organization", &[])
+            .leaf("md:OrganizationName", &[("xml:lang", lang)], org);
+        if !on("md-organization-langs-match") {
+            w.leaf(
+                "md:OrganizationName",
+                &[("xml:lang", "en")],
+                "Municipality of Prova",
+            );
+        }
+        w.leaf("md:OrganizationDisplayName", &[("xml:lang", lang)], display)
+            .leaf("md:OrganizationURL", &[("xml:lang", lang)], url)
+            .close();
+    }
+    let contact_type = if on("md-contact-other") {
+        "other"
+    } else {
+        "technical"
+    };
+    w.open("md:ContactPerson", &[("contactType", contact_type)]);
     w.open("md:Extensions", &[]);
     match p.profile {
         MetadataProfile::Public => {
-            w.leaf("spid:IPACode", &[], IPA_CODE);
-            w.empty("spid:Public", &[]);
+            if on("md-ipa-code") {
+                w.leaf("spid:IPACode", &[], IPA_CODE);
+            }
+            if on("md-public-private") {
+                w.empty("spid:Public", &[]);
+            }
         }
         MetadataProfile::Private => {
-            w.leaf("spid:VATNumber", &[], VAT_NUMBER);
-            w.leaf("spid:FiscalCode", &[], FISCAL_CODE);
-            w.empty("spid:Private", &[]);
+            if on("md-vat-fiscal-code") {
+                let vat = if on("md-vat-number-format") {
+                    VAT_NUMBER
+                } else {
+                    FISCAL_CODE
+                };
+                w.leaf("spid:VATNumber", &[], vat);
+                w.leaf("spid:FiscalCode", &[], FISCAL_CODE);
+            }
+            if on("md-public-private") {
+                w.empty("spid:Private", &[]);
+            }
         }
     }
     w.close(); // Extensions
-    w.leaf("md:EmailAddress", &[], CONTACT_EMAIL);
-    w.leaf("md:TelephoneNumber", &[], CONTACT_PHONE);
+    if on("md-contact-email") {
+        w.leaf("md:EmailAddress", &[], CONTACT_EMAIL);
+    }
+    let phone = if on("md-contact-phone") {
+        CONTACT_PHONE
+    } else {
+        "+39 06 1234 5678"
+    };
+    w.leaf("md:TelephoneNumber", &[], phone);
     w.close(); // ContactPerson
-    if p.profile == MetadataProfile::Private {
-        billing_contact(&mut w);
+    if p.profile == MetadataProfile::Private && on("md-billing-contact") {
+        billing_contact(&mut w, on("md-billing-email"));
     }
     w.finish()
 }
 
 /// The billing ContactPerson required with `spid:Private` (RT code-samples
 /// sp-metadata-fatturazione.xml; FatturaPA CessionarioCommittente).
-fn billing_contact(w: &mut XmlWriter) {
+fn billing_contact(w: &mut XmlWriter, with_email: bool) {
     w.open("md:ContactPerson", &[("contactType", "billing")]);
     w.open("md:Extensions", &[("xmlns:fpa", ns::SPID_INVOICING)]);
     w.open("fpa:CessionarioCommittente", &[]);
@@ -195,7 +446,9 @@ fn billing_contact(w: &mut XmlWriter) {
     w.close(); // CessionarioCommittente
     w.close(); // Extensions
     w.leaf("md:Company", &[], ORGANIZATION);
-    w.leaf("md:EmailAddress", &[], CONTACT_EMAIL);
+    if with_email {
+        w.leaf("md:EmailAddress", &[], CONTACT_EMAIL);
+    }
     w.leaf("md:TelephoneNumber", &[], CONTACT_PHONE);
     w.close();
 }

@@ -34,3 +34,11 @@ pub const SIG_RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha
 pub const DIGEST_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 /// Exclusive C14N.
 pub const C14N_EXCLUSIVE: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/// RSA-SHA1 signature method (refused by SPID; used by the `md-*`/`req-*` mutants).
+pub const SIG_RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+/// SHA-1 digest method (refused by SPID; used by the mutants).
+pub const DIGEST_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+/// HTTP-Artifact binding (not allowed for SPID endpoints; used by the mutants).
+pub const BINDING_ARTIFACT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact";
+/// NameID format `persistent` (not SPID; used by the mutants).
+pub const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";

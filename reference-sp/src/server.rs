@@ -2,7 +2,7 @@
 //! running server (loopback only, graceful shutdown, stops on drop).
 
 use crate::acs::{self, AcsInput, Refusal};
-use crate::authn_request::{authn_request_xml, AuthnRequestPlan};
+use crate::authn_request::AuthnRequestPlan;
 use crate::binding::{post_form, redirect_query, Kind};
 use crate::config::SpConfig;
 use crate::error::SpError;
@@ -91,6 +91,7 @@ impl ReferenceSp {
                 acs: &urls.acs,
                 slo: &urls.slo,
                 profile: config.profile,
+                faults: &config.faults,
             },
             &keys,
         )?;
@@ -337,23 +338,21 @@ async fn login(
             level,
             comparison,
             attribute_index,
+            acs_url: &state.urls.acs,
+            faults: &state.config.faults,
         };
-        if post {
-            state
-                .keys
-                .sign_enveloped(&authn_request_xml(&plan, true), &id)
-                .map(|xml| {
-                    Html(post_form(&destination, Kind::Request, &xml, Some(&relay))).into_response()
-                })
-        } else {
-            redirect_query(
-                Kind::Request,
-                &authn_request_xml(&plan, false),
-                Some(&relay),
-                &state.keys,
-            )
-            .map(|q| found(&destination, &q))
-        }
+        crate::authn_request::encode(&plan, post, &relay, &state.keys).map(
+            |encoded| match encoded {
+                crate::authn_request::Encoded::Post { xml, relay } => Html(post_form(
+                    &destination,
+                    Kind::Request,
+                    &xml,
+                    relay.as_deref(),
+                ))
+                .into_response(),
+                crate::authn_request::Encoded::Redirect { query } => found(&destination, &query),
+            },
+        )
     })
     .await;
     match built {

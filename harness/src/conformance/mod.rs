@@ -4,9 +4,12 @@
 
 pub mod case;
 pub mod cases;
+pub mod check;
 pub mod edit;
 pub mod logout;
+pub mod metadata;
 pub mod reference;
+pub mod request;
 pub mod runner;
 pub mod sign;
 
@@ -29,4 +32,26 @@ pub fn select(only: &[String]) -> (Vec<&'static ResponseCase>, Vec<String>) {
         .filter(|c| only.iter().any(|id| id == c.id))
         .collect();
     (chosen, unknown)
+}
+
+/// Of the `--only` ids no Response case has, those that are no metadata or AuthnRequest check
+/// either.
+pub fn unknown_check_ids(unknown_cases: Vec<String>) -> Vec<String> {
+    unknown_cases
+        .into_iter()
+        .filter(|id| !metadata::is_check(id) && !request::is_check(id))
+        .collect()
+}
+
+/// The metadata checks of `profile` on the target's metadata, then the AuthnRequest checks on
+/// requests captured from its login URL (both selected by `only`).
+pub async fn sp_checks(
+    target: &Target,
+    profile: metadata::Profile,
+    only: &[String],
+) -> Result<Vec<crate::report::Entry>, metadata::MetadataError> {
+    let now = mock_idps::clock::Clock::now(&mock_idps::clock::SystemClock);
+    let mut entries = metadata::run(&target.sp_metadata.xml, profile, now, only)?;
+    entries.extend(request::run(target, only).await);
+    Ok(entries)
 }

@@ -69,7 +69,10 @@ async fn check_runs_against_a_service_outside_the_process() {
     .await;
     assert_eq!(out.status.code(), Some(exit::OK as i32), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("6 of 6 cases as expected"), "{stdout}");
+    assert!(
+        stdout.contains("6 of 6 checks and cases as expected"),
+        "{stdout}"
+    );
     assert!(dir.join("check.json").exists() && dir.join("check.xml").exists());
 
     // The same run against a mutant that ignores LogoutResponse InResponseTo fails, exit 1.

@@ -10,4 +10,6 @@ mod check_cli;
 mod conformance;
 mod demo;
 mod logout;
+mod metadata_checks;
 mod oracle;
+mod request_checks;

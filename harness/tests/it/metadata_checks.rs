@@ -1,0 +1,406 @@
+//! The metadata checks: the strict reference SP's metadata passes every check of its profile,
+//! each error-severity check fails on the reference-SP mutant of the same name (the table
+//! check id → switch), non-XML metadata is a clear error, and the catalogue is snapshotted.
+
+use harness::conformance::check::Outcome;
+use harness::conformance::metadata::{self, checks::METADATA_CHECKS, Profile};
+use harness::report::Severity;
+use mock_idps::fixtures::generate::REFERENCE_SP_ENTITY_ID;
+use reference_sp::faults::Faults;
+use reference_sp::keys::SpKeys;
+use reference_sp::metadata::{signed_metadata, MetadataPlan};
+use reference_sp::MetadataProfile;
+use rstest::rstest;
+
+/// The reference SP's metadata with `faults` off, on https endpoints (as in production).
+fn reference_metadata(faults: &str, profile: MetadataProfile) -> String {
+    let keys = SpKeys::embedded().unwrap();
+    let faults = Faults::parse(faults).unwrap();
+    signed_metadata(
+        &MetadataPlan {
+            entity_id: REFERENCE_SP_ENTITY_ID,
+            acs: "https://reference-sp.spid-harness.example/acs",
+            slo: "https://reference-sp.spid-harness.example/slo",
+            profile,
+            faults: &faults,
+        },
+        &keys,
+    )
+    .unwrap()
+}
+
+fn sp_profile(p: Profile) -> MetadataProfile {
+    if p.is_private() {
+        MetadataProfile::Private
+    } else {
+        MetadataProfile::Public
+    }
+}
+
+fn now() -> time::OffsetDateTime {
+    time::macros::datetime!(2026-06-01 12:00 UTC)
+}
+
+#[rstest]
+#[case(Profile::SpidSpPublic)]
+#[case(Profile::SpidSpPrivate)]
+#[case(Profile::Saml2Sp)]
+fn the_strict_reference_sp_passes_every_check(#[case] profile: Profile) {
+    let xml = reference_metadata("", sp_profile(profile));
+    let results = metadata::evaluate(&xml, profile, now(), &[]).unwrap();
+    assert!(results.len() > 10);
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|(_, o)| !o.passed())
+        .map(|(c, o)| format!("{}: {o:?}", c.info.id))
+        .collect();
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Check id → the reference-SP switch that breaks it, and the profile to check with. Every
+/// error-severity check is here (see `every_error_check_has_a_mutant`).
+const MUTANTS: &[(&str, &str, Profile)] = &[
+    (
+        "md-entity-descriptor",
+        "md-entity-descriptor",
+        Profile::SpidSpPublic,
+    ),
+    ("md-entity-id", "md-entity-id", Profile::SpidSpPublic),
+    (
+        "md-entity-id-https",
+        "md-entity-id-https",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-sp-descriptor",
+        "md-sp-descriptor",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-protocol-support",
+        "md-protocol-support",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-authn-requests-signed",
+        "md-authn-requests-signed",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-key-descriptor-signing",
+        "md-key-descriptor-signing",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-key-descriptor-encryption",
+        "md-key-descriptor-encryption",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-name-id-format",
+        "md-name-id-format",
+        Profile::SpidSpPublic,
+    ),
+    ("md-signature", "md-signature", Profile::SpidSpPublic),
+    (
+        "md-signature-algorithm",
+        "md-signature-algorithm",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-digest-algorithm",
+        "md-digest-algorithm",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-signature-covers-root",
+        "md-signature-covers-root",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-signature-valid",
+        "md-signature-valid",
+        Profile::SpidSpPublic,
+    ),
+    ("md-slo", "md-slo", Profile::SpidSpPublic),
+    ("md-slo-binding", "md-slo-binding", Profile::SpidSpPublic),
+    ("md-slo-https", "md-slo-https", Profile::SpidSpPublic),
+    ("md-acs", "md-acs", Profile::SpidSpPublic),
+    ("md-acs-binding", "md-acs-binding", Profile::SpidSpPublic),
+    ("md-acs-index", "md-acs-index", Profile::SpidSpPublic),
+    ("md-acs-default", "md-acs-default", Profile::SpidSpPublic),
+    ("md-acs-https", "md-acs-https", Profile::SpidSpPublic),
+    (
+        "md-attribute-service",
+        "md-attribute-service",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-attribute-service-index",
+        "md-attribute-service-index",
+        Profile::SpidSpPublic,
+    ),
+    ("md-service-name", "md-service-name", Profile::SpidSpPublic),
+    (
+        "md-requested-attribute",
+        "md-requested-attribute",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-requested-attribute-unique",
+        "md-requested-attribute-unique",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-requested-attribute-name",
+        "md-requested-attribute-name",
+        Profile::SpidSpPublic,
+    ),
+    ("md-organization", "md-organization", Profile::SpidSpPublic),
+    (
+        "md-organization-lang",
+        "md-organization-lang",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-organization-langs-match",
+        "md-organization-langs-match",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-organization-url",
+        "md-organization-url",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-contact-other",
+        "md-contact-other",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-contact-email",
+        "md-contact-email",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-contact-phone",
+        "md-contact-phone",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "md-public-private",
+        "md-public-private",
+        Profile::SpidSpPublic,
+    ),
+    ("md-ipa-code", "md-ipa-code", Profile::SpidSpPublic),
+    (
+        "md-vat-fiscal-code",
+        "md-vat-fiscal-code",
+        Profile::SpidSpPrivate,
+    ),
+    (
+        "md-vat-number-format",
+        "md-vat-number-format",
+        Profile::SpidSpPrivate,
+    ),
+    (
+        "md-billing-contact",
+        "md-billing-contact",
+        Profile::SpidSpPrivate,
+    ),
+    (
+        "md-billing-email",
+        "md-billing-email",
+        Profile::SpidSpPrivate,
+    ),
+    ("cert-parse", "md-cert-parse", Profile::SpidSpPublic),
+    ("cert-key-size", "md-cert-key-size", Profile::SpidSpPublic),
+    (
+        "cert-signature-hash",
+        "md-cert-signature-hash",
+        Profile::SpidSpPublic,
+    ),
+    ("cert-validity", "md-cert-validity", Profile::SpidSpPublic),
+    (
+        "cert-subject-required",
+        "md-cert-subject-required",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-subject-forbidden",
+        "md-cert-subject-forbidden",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-uri-entity-id",
+        "md-cert-uri-entity-id",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-organization-name",
+        "md-cert-organization-name",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-common-name",
+        "md-cert-common-name",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-organization-identifier",
+        "md-cert-organization-identifier",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-policy-agid",
+        "md-cert-policy-agid",
+        Profile::SpidSpPublic,
+    ),
+    (
+        "cert-policy-sector",
+        "md-cert-policy-sector",
+        Profile::SpidSpPublic,
+    ),
+    ("cert-key-usage", "md-cert-key-usage", Profile::SpidSpPublic),
+    (
+        "cert-basic-constraints",
+        "md-cert-basic-constraints",
+        Profile::SpidSpPublic,
+    ),
+];
+
+#[test]
+fn every_error_check_fails_on_its_mutant() {
+    let mut bad = Vec::new();
+    for (id, fault, profile) in MUTANTS {
+        let xml = reference_metadata(fault, sp_profile(*profile));
+        let results = match metadata::evaluate(&xml, *profile, now(), &[]) {
+            Ok(r) => r,
+            Err(e) => {
+                bad.push(format!("{id} ({fault}): metadata unreadable: {e}"));
+                continue;
+            }
+        };
+        match results.iter().find(|(c, _)| c.info.id == *id) {
+            Some((_, Outcome::Fail(_))) => {}
+            other => bad.push(format!(
+                "{id} ({fault}): {:?}",
+                other.map(|(_, o)| o.clone())
+            )),
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn every_error_check_has_a_mutant() {
+    let missing: Vec<&str> = METADATA_CHECKS
+        .iter()
+        .filter(|c| c.info.severity == Severity::Error)
+        .map(|c| c.info.id)
+        .filter(|id| !MUTANTS.iter().any(|(m, _, _)| m == id))
+        .collect();
+    assert!(missing.is_empty(), "no mutant for {missing:?}");
+    for (_, fault, _) in MUTANTS {
+        assert!(
+            reference_sp::faults::ALL.iter().any(|f| f.name == *fault),
+            "{fault} is not a switch"
+        );
+    }
+}
+
+#[rstest]
+#[case("not xml at all")]
+#[case("<md:EntityDescriptor")]
+#[case("<!DOCTYPE x [<!ENTITY e \"x\">]><x>&e;</x>")]
+fn metadata_that_is_not_xml_is_a_clear_error(#[case] text: &str) {
+    let e = metadata::run(text, Profile::SpidSpPublic, now(), &[]).unwrap_err();
+    assert!(
+        e.to_string().contains("the metadata is not usable XML"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_idp_descriptor_is_not_sp_metadata() {
+    let e = metadata::run(
+        "<x xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\"/>",
+        Profile::SpidSpPublic,
+        now(),
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no md:EntityDescriptor"), "{e}");
+}
+
+#[test]
+fn loopback_http_endpoints_are_warnings_only() {
+    let keys = SpKeys::embedded().unwrap();
+    let faults = Faults::none();
+    let xml = signed_metadata(
+        &MetadataPlan {
+            entity_id: REFERENCE_SP_ENTITY_ID,
+            acs: "http://127.0.0.1:7001/acs",
+            slo: "http://127.0.0.1:7001/slo",
+            profile: MetadataProfile::Public,
+            faults: &faults,
+        },
+        &keys,
+    )
+    .unwrap();
+    let entries = metadata::run(&xml, Profile::SpidSpPublic, now(), &[]).unwrap();
+    let failed: Vec<(&str, Option<Severity>)> = entries
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| (e.id.as_str(), e.severity))
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            ("md-slo-https", Some(Severity::Warning)),
+            ("md-acs-https", Some(Severity::Warning))
+        ]
+    );
+}
+
+#[test]
+fn only_selects_by_id() {
+    let xml = reference_metadata("", MetadataProfile::Public);
+    let entries = metadata::run(
+        &xml,
+        Profile::SpidSpPublic,
+        now(),
+        &["cert-key-size".to_string(), "md-acs".to_string()],
+    )
+    .unwrap();
+    let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, vec!["md-acs", "cert-key-size"]);
+}
+
+#[test]
+fn profile_names_round_trip() {
+    for p in Profile::ALL {
+        assert_eq!(p.as_str().parse::<Profile>().unwrap(), p);
+    }
+    assert!("spid".parse::<Profile>().is_err());
+}
+
+#[test]
+fn catalogue_snapshot() {
+    let mut text = String::new();
+    for c in METADATA_CHECKS {
+        let profiles: Vec<&str> = Profile::ALL
+            .iter()
+            .filter(|p| c.scope.includes(**p))
+            .map(|p| p.as_str())
+            .collect();
+        text.push_str(&format!(
+            "{} | {:?} | {} | {}\n",
+            c.info.id,
+            c.info.severity,
+            profiles.join(","),
+            c.info.rule
+        ));
+    }
+    insta::assert_snapshot!(text);
+}
