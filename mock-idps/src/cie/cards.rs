@@ -149,6 +149,16 @@ impl CardStore {
             .collect()
     }
 
+    /// Every card number, sorted.
+    pub fn numbers(&self) -> Vec<String> {
+        self.cards
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     /// Queues a read failure for the next card read.
     pub fn push_read_failure(&self, f: ReadFailure) {
         self.read_failures

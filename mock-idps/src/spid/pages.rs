@@ -11,7 +11,7 @@ fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let templates: [(&str, &str); 8] = [
+        let templates: [(&str, &str); 10] = [
             ("base.html", include_str!("../../templates/base.html")),
             ("login.html", include_str!("../../templates/login.html")),
             ("otp.html", include_str!("../../templates/otp.html")),
@@ -20,6 +20,8 @@ fn env() -> &'static Environment<'static> {
             ("error.html", include_str!("../../templates/error.html")),
             ("message.html", include_str!("../../templates/message.html")),
             ("index.html", include_str!("../../templates/index.html")),
+            ("card.html", include_str!("../../templates/card.html")),
+            ("unblock.html", include_str!("../../templates/unblock.html")),
         ];
         for (name, source) in templates {
             // Invariant: the templates are compiled into the binary and covered by tests.
@@ -95,6 +97,36 @@ pub fn device(idp: &IdpRuntime, token: &str, error: Option<&str>) -> String {
     render(
         "device.html",
         context! { provider => provider_ctx(idp), token, error, action => step_action(idp) },
+    )
+}
+
+/// The CIE L3 page: the simulated reader (card number, reader kind) and the PIN.
+pub fn card(
+    idp: &IdpRuntime,
+    token: &str,
+    sp_name: &str,
+    cards: &[String],
+    error: Option<&str>,
+) -> String {
+    render(
+        "card.html",
+        context! {
+            provider => provider_ctx(idp), token, sp_name, error,
+            cards,
+            action => step_action(idp),
+            unblock => format!("{}/card/unblock", idp.sso_url.trim_end_matches("/sso")),
+        },
+    )
+}
+
+/// The simulated PUK unblock page of the CIE software.
+pub fn unblock(idp: &IdpRuntime, error: Option<&str>, done: Option<&str>) -> String {
+    render(
+        "unblock.html",
+        context! {
+            provider => provider_ctx(idp), error, done,
+            action => format!("{}/card/unblock", idp.sso_url.trim_end_matches("/sso")),
+        },
     )
 }
 
