@@ -21,8 +21,10 @@ pub struct AuthnRequestPlan<'a> {
     pub level: Level,
     /// `Comparison`.
     pub comparison: Comparison,
-    /// `AttributeConsumingServiceIndex` (0 or 1 in our metadata).
+    /// `AttributeConsumingServiceIndex` (0, 1 or 2 in our metadata).
     pub attribute_index: u8,
+    /// ForceAuthn at every level (CIE manuale SP), not only above L1.
+    pub force_authn_always: bool,
 }
 
 /// The AuthnRequest XML; `signed` leaves room for the enveloped signature after the Issuer
@@ -38,7 +40,7 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
         ("Destination", p.destination),
     ];
     // ForceAuthn is required above L1 (RT single-sign-on; SPT authn_request checks).
-    if p.level > Level::L1 {
+    if p.level > Level::L1 || p.force_authn_always {
         attrs.push(("ForceAuthn", "true"));
     }
     attrs.push(("AssertionConsumerServiceIndex", "0"));
@@ -82,6 +84,7 @@ mod tests {
                 level: Level::L2,
                 comparison: Comparison::Minimum,
                 attribute_index: 1,
+                force_authn_always: false,
             },
             false,
         );
