@@ -326,7 +326,11 @@ mod tests {
     #[rstest]
     #[case::app_full_pin(Reader::App, "12345678", PinOutcome::Accepted)]
     #[case::desktop_first_pairing_full(Reader::Desktop, "12345678", PinOutcome::Accepted)]
-    #[case::desktop_first_pairing_short(Reader::Desktop, "5678", PinOutcome::BadEntry(String::new()))]
+    #[case::desktop_first_pairing_short(
+        Reader::Desktop,
+        "5678",
+        PinOutcome::BadEntry(String::new())
+    )]
     #[case::app_short(Reader::App, "5678", PinOutcome::BadEntry(String::new()))]
     #[case::letters(Reader::App, "1234567a", PinOutcome::BadEntry(String::new()))]
     #[case::wrong(Reader::App, "12345679", PinOutcome::Wrong { left: 2 })]
@@ -394,7 +398,10 @@ mod tests {
         let mut c = card();
         c.enter_pin("00000000", Reader::App, TODAY);
         c.enter_pin("00000000", Reader::App, TODAY);
-        assert_eq!(c.enter_pin("12345678", Reader::App, TODAY), PinOutcome::Accepted);
+        assert_eq!(
+            c.enter_pin("12345678", Reader::App, TODAY),
+            PinOutcome::Accepted
+        );
         assert_eq!(
             c.enter_pin("00000000", Reader::App, TODAY),
             PinOutcome::Wrong { left: 2 }
@@ -427,7 +434,10 @@ mod tests {
             c.enter_pin("12345678", Reader::App, TODAY),
             PinOutcome::Wrong { left: 2 }
         );
-        assert_eq!(c.enter_pin("99998888", Reader::App, TODAY), PinOutcome::Accepted);
+        assert_eq!(
+            c.enter_pin("99998888", Reader::App, TODAY),
+            PinOutcome::Accepted
+        );
     }
 
     #[rstest]
@@ -490,7 +500,10 @@ mod tests {
             ".{0,10}",
         ];
         prop_oneof![
-            (code8.clone(), prop_oneof![Just(Reader::App), Just(Reader::Desktop)])
+            (
+                code8.clone(),
+                prop_oneof![Just(Reader::App), Just(Reader::Desktop)]
+            )
                 .prop_map(|(p, r)| Attempt::Pin(p, r)),
             (code8.clone(), code8).prop_map(|(p, n)| Attempt::Puk(p, n)),
         ]

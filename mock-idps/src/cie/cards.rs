@@ -48,7 +48,11 @@ fn is_card_number(s: &str) -> bool {
 }
 
 /// Parses and checks the card table against the users; `path` names it in errors.
-pub fn parse_cards(text: &str, path: &str, users: &[User]) -> Result<Vec<CardSpec>, CardTableError> {
+pub fn parse_cards(
+    text: &str,
+    path: &str,
+    users: &[User],
+) -> Result<Vec<CardSpec>, CardTableError> {
     let table: Table = toml::from_str(text).map_err(|source| CardTableError::Toml {
         path: path.to_string(),
         source,
@@ -61,13 +65,18 @@ pub fn parse_cards(text: &str, path: &str, users: &[User]) -> Result<Vec<CardSpe
             problem: problem.to_string(),
         };
         if !is_card_number(&c.number) {
-            return Err(invalid("the number must be 2 letters, 5 digits, 2 letters (CA00001AA)"));
+            return Err(invalid(
+                "the number must be 2 letters, 5 digits, 2 letters (CA00001AA)",
+            ));
         }
         if !seen.insert(c.number.clone()) {
             return Err(invalid("the number appears twice"));
         }
         if !users.iter().any(|u| u.username == c.holder) {
-            return Err(invalid(&format!("holder {:?} is not a username in users.toml", c.holder)));
+            return Err(invalid(&format!(
+                "holder {:?} is not a username in users.toml",
+                c.holder
+            )));
         }
         // domain-rules §4.2: PIN and PUK are 8 digits each.
         if !is_digits(&c.pin, 8) || !is_digits(&c.puk, 8) {
@@ -185,7 +194,9 @@ mod tests {
         let f = crate::fixtures::Fixtures::embedded().unwrap();
         let specs = &f.cie_cards;
         assert!(specs.iter().any(|c| c.revoked));
-        assert!(specs.iter().any(|c| c.expires < time::macros::date!(2026 - 01 - 01)));
+        assert!(specs
+            .iter()
+            .any(|c| c.expires < time::macros::date!(2026 - 01 - 01)));
         assert!(specs.iter().filter(|c| !c.revoked).count() >= 3);
     }
 
@@ -209,7 +220,10 @@ mod tests {
     fn the_current_card_is_the_latest() {
         let f = crate::fixtures::Fixtures::embedded().unwrap();
         let store = CardStore::new(&f.cie_cards);
-        assert_eq!(store.card_of("mario.rossi").unwrap().spec.number, "CA00001AA");
+        assert_eq!(
+            store.card_of("mario.rossi").unwrap().spec.number,
+            "CA00001AA"
+        );
         assert!(store.card_of("luca.ferrari").is_none());
         store.push_read_failure(ReadFailure::NfcOff);
         assert_eq!(store.take_read_failure(), Some(ReadFailure::NfcOff));

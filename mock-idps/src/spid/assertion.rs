@@ -12,7 +12,6 @@ use crate::saml::response::{AssertionPlan, AttributePlan, IssuerPlan, ResponsePl
 use crate::saml::status::{Delivery, ErrorCode};
 use time::{Duration, OffsetDateTime};
 
-
 /// The issuing side of a Response.
 #[derive(Debug, Clone, Copy)]
 pub struct Issuer<'a> {

@@ -650,7 +650,14 @@ fn card_step(
     let req = login.request.clone();
     let relay = login.relay_state.clone();
     let again = |login: &PendingLogin, msg: &str| {
-        page(stage_page(state, idp, &form.token, login, sp_name, Some(msg)))
+        page(stage_page(
+            state,
+            idp,
+            &form.token,
+            login,
+            sp_name,
+            Some(msg),
+        ))
     };
     let reader = match form.reader.as_deref().map(str::trim) {
         None | Some("") => Reader::Desktop,

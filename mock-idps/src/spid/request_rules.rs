@@ -135,9 +135,9 @@ pub fn validate_for(
             return Err(fail(
                 14,
                 format!(
-                    "Destination {other:?} is not {}, the SSO Location of the binding used ({} rules)",
-                    idp.sso_url, profile.name
-                ),
+                "Destination {other:?} is not {}, the SSO Location of the binding used ({} rules)",
+                idp.sso_url, profile.name
+            ),
             ))
         }
     }

@@ -224,26 +224,28 @@ fn web(a: WebAnswer) -> Response {
     }
 }
 
-fn cie_idp<'a>(state: &'a MockState, id: &str) -> Result<&'a IdpRuntime, Response> {
+fn cie_idp<'a>(state: &'a MockState, id: &str) -> Result<&'a IdpRuntime, Box<Response>> {
     match state.idp(id) {
         Some(idp) if idp.profile.l3_factor == crate::profile::L3Factor::CieCard => Ok(idp),
-        Some(_) => Err((
-            StatusCode::NOT_FOUND,
-            Html(pages::message(
-                None,
-                "Not a CIE provider",
-                &format!("{id:?} is not a CIE ID provider: only CIE ID has card pages."),
-            )),
-        )
-            .into_response()),
-        None => Err(unknown_provider(id, state)),
+        Some(_) => Err(Box::new(
+            (
+                StatusCode::NOT_FOUND,
+                Html(pages::message(
+                    None,
+                    "Not a CIE provider",
+                    &format!("{id:?} is not a CIE ID provider: only CIE ID has card pages."),
+                )),
+            )
+                .into_response(),
+        )),
+        None => Err(Box::new(unknown_provider(id, state))),
     }
 }
 
 async fn cie_unblock_form(State(state): AppState, Path(id): Path<String>) -> Response {
     match cie_idp(&state, &id) {
         Ok(idp) => web(cie_web::unblock_form(idp)),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -258,7 +260,7 @@ async fn cie_unblock(State(state): AppState, Path(id): Path<String>, body: Bytes
             field("puk"),
             field("new_pin"),
         )),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 

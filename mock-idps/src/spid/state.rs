@@ -8,9 +8,9 @@ use super::request_rules::ValidatedRequest;
 use super::script::ScriptedLogin;
 use crate::cie::cards::CardStore;
 use crate::clock::SharedClock;
-use crate::profile::{LogoutKind, SamlProfile};
 use crate::fixtures::Fixtures;
 use crate::ids::IdGenerator;
+use crate::profile::{LogoutKind, SamlProfile};
 use crate::saml::dsig::DsigError;
 use crate::saml::idp_metadata::{aggregate_metadata, idp_metadata, IdpDescription};
 use crate::saml::keys::SigningKey;
@@ -174,35 +174,36 @@ impl MockState {
         base_url: &str,
     ) -> Result<Self, StateError> {
         let base = base_url.trim_end_matches('/').to_string();
-        let build = |p: &Provider, profile: &'static SamlProfile| -> Result<IdpRuntime, StateError> {
-            let key = fixtures
-                .keys
-                .get(&p.id)
-                .cloned()
-                .ok_or_else(|| StateError::NoKey(p.id.clone()))?;
-            let root = format!("{base}/idp/{}", p.id);
-            let entity_id = match config.entity_ids {
-                EntityIds::Local => root.clone(),
-                EntityIds::Real => p.entity_id.clone(),
+        let build =
+            |p: &Provider, profile: &'static SamlProfile| -> Result<IdpRuntime, StateError> {
+                let key = fixtures
+                    .keys
+                    .get(&p.id)
+                    .cloned()
+                    .ok_or_else(|| StateError::NoKey(p.id.clone()))?;
+                let root = format!("{base}/idp/{}", p.id);
+                let entity_id = match config.entity_ids {
+                    EntityIds::Local => root.clone(),
+                    EntityIds::Real => p.entity_id.clone(),
+                };
+                let mut rt = IdpRuntime {
+                    provider: p.clone(),
+                    profile,
+                    entity_id,
+                    sso_url: format!("{root}/sso"),
+                    // CIE: no SAML SLO, a plain GET logout (CIE manuale SP).
+                    slo_url: match profile.logout {
+                        LogoutKind::Saml => format!("{root}/slo"),
+                        LogoutKind::PlainHttp => format!("{root}/logout"),
+                    },
+                    metadata_url: format!("{root}/metadata"),
+                    key,
+                    metadata: String::new(),
+                    metadata_id: format!("_metadata_{}", p.id),
+                };
+                rt.metadata = idp_metadata(&describe(&rt), &rt.key)?;
+                Ok(rt)
             };
-            let mut rt = IdpRuntime {
-                provider: p.clone(),
-                profile,
-                entity_id,
-                sso_url: format!("{root}/sso"),
-                // CIE: no SAML SLO, a plain GET logout (CIE manuale SP).
-                slo_url: match profile.logout {
-                    LogoutKind::Saml => format!("{root}/slo"),
-                    LogoutKind::PlainHttp => format!("{root}/logout"),
-                },
-                metadata_url: format!("{root}/metadata"),
-                key,
-                metadata: String::new(),
-                metadata_id: format!("_metadata_{}", p.id),
-            };
-            rt.metadata = idp_metadata(&describe(&rt), &rt.key)?;
-            Ok(rt)
-        };
         let idps = fixtures
             .providers
             .iter()

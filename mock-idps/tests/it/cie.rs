@@ -65,7 +65,12 @@ async fn card_step(env: &Env, id: &str, token: &str, card: &str, pin: &str, read
     step(
         env,
         id,
-        &[("token", token), ("card", card), ("pin", pin), ("reader", reader)],
+        &[
+            ("token", token),
+            ("card", card),
+            ("pin", pin),
+            ("reader", reader),
+        ],
     )
     .await
 }
@@ -84,7 +89,11 @@ fn check_cie_success(env: &Env, id: &str, xml: &str, level: Level) {
     let entity = env.fed.urls().cie[id].entity_id.clone();
     let issuer = root.child(ns::ASSERTION, "Issuer").unwrap();
     assert_eq!(issuer.text(), entity);
-    assert_eq!(issuer.attr("Format"), None, "CIE: Response Issuer without Format");
+    assert_eq!(
+        issuer.attr("Format"),
+        None,
+        "CIE: Response Issuer without Format"
+    );
     let a = root.child(ns::ASSERTION, "Assertion").unwrap();
     assert_eq!(
         a.child(ns::ASSERTION, "Issuer").unwrap().attr("Format"),
@@ -118,7 +127,10 @@ fn check_cie_success(env: &Env, id: &str, xml: &str, level: Level) {
     let names: Vec<&str> = attrs.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["name", "familyName", "fiscalNumber", "dateOfBirth"]);
     assert!(attrs.iter().all(|(_, f)| f.is_some()), "{attrs:?}");
-    assert!(!xml.contains("xs:date\""), "CIE types dateOfBirth as xs:string");
+    assert!(
+        !xml.contains("xs:date\""),
+        "CIE types dateOfBirth as xs:string"
+    );
 }
 
 #[rstest]
@@ -156,7 +168,11 @@ async fn l1_and_l2_with_the_app_qr() {
             step(
                 &env,
                 "cie",
-                &[("token", &token), ("username", "francesca.romano"), ("action", "qr")],
+                &[
+                    ("token", &token),
+                    ("username", "francesca.romano"),
+                    ("action", "qr"),
+                ],
             )
             .await,
         );
@@ -194,7 +210,10 @@ async fn l3_is_the_card_on_the_reader_and_its_pin() {
     let env = Env::start().await;
     let req = cie_req(&env, "cie", Level::L3);
     let (token, body) = start(&env, "cie", &req).await;
-    assert!(body.contains("id=\"card-form\""), "L3 starts at the card: {body}");
+    assert!(
+        body.contains("id=\"card-form\""),
+        "L3 starts at the card: {body}"
+    );
     assert!(!body.contains("id=\"login-form\""));
     let (_, body) = page(card_step(&env, "cie", &token, "CA00001AA", "12345678", "desktop").await);
     let xml = consent(&env, "cie", &token, &body).await;
@@ -230,7 +249,10 @@ async fn block_pin(env: &Env, card: &str) {
     for left in [2, 1] {
         let (status, body) = page(card_step(env, "cie", &token, card, "00000000", "app").await);
         assert_eq!(status, 200);
-        assert!(body.contains(&format!("{left} tentativi rimasti")), "{body}");
+        assert!(
+            body.contains(&format!("{left} tentativi rimasti")),
+            "{body}"
+        );
     }
     let xml = card_step(env, "cie", &token, card, "00000000", "app")
         .await
@@ -256,7 +278,11 @@ async fn three_wrong_pins_block_the_card_with_code_23() {
         step(
             &env,
             "cie",
-            &[("token", &token), ("username", "giulia.bianchi"), ("password", "Password123!")],
+            &[
+                ("token", &token),
+                ("username", "giulia.bianchi"),
+                ("password", "Password123!"),
+            ],
         )
         .await,
     );
@@ -288,7 +314,10 @@ async fn the_puk_recovers_a_blocked_pin() {
     let req = cie_req(&env, "cie", Level::L3);
     let (token, _) = start(&env, "cie", &req).await;
     let (_, body) = page(card_step(&env, "cie", &token, "CA00002AA", "11223344", "app").await);
-    assert!(body.contains("2 tentativi rimasti"), "the old PIN is gone: {body}");
+    assert!(
+        body.contains("2 tentativi rimasti"),
+        "the old PIN is gone: {body}"
+    );
     let (_, body) = page(card_step(&env, "cie", &token, "CA00002AA", "99887766", "app").await);
     let xml = consent(&env, "cie", &token, &body).await;
     check_cie_success(&env, "cie", &xml, Level::L3);
@@ -300,7 +329,10 @@ async fn ten_wrong_puks_kill_the_card_for_good() {
     for left in (1..=9).rev() {
         let (status, body) = unblock(&env, "CA00002AA", "00000000", "99887766").await;
         assert_eq!(status, 403);
-        assert!(body.contains(&format!("{left} tentativi rimasti")), "{body}");
+        assert!(
+            body.contains(&format!("{left} tentativi rimasti")),
+            "{body}"
+        );
     }
     let (_, body) = unblock(&env, "CA00002AA", "00000000", "99887766").await;
     assert!(body.contains("bloccata definitivamente"), "{body}");
@@ -345,7 +377,11 @@ async fn expired_and_revoked_cards_end_with_23_at_l1(#[case] user: &str) {
     let xml = step(
         &env,
         "cie",
-        &[("token", &token), ("username", user), ("password", "Password123!")],
+        &[
+            ("token", &token),
+            ("username", user),
+            ("password", "Password123!"),
+        ],
     )
     .await
     .response();
@@ -360,10 +396,21 @@ async fn read_failures_keep_the_user_on_the_reader_page() {
     let req = cie_req(&env, "cie", Level::L3);
     let (token, _) = start(&env, "cie", &req).await;
     let (_, body) = page(card_step(&env, "cie", &token, "CA00001AA", "12345678", "app").await);
-    assert!(body.contains("attiva l&#x27;NFC") || body.contains("NFC is off"), "{body}");
+    assert!(
+        body.contains("attiva l&#x27;NFC") || body.contains("NFC is off"),
+        "{body}"
+    );
     let (_, body) = page(card_step(&env, "cie", &token, "CA00001AA", "12345678", "app").await);
     assert!(body.contains("The card moved"), "{body}");
-    assert_eq!(env.fed.state().cards.card("CA00001AA").unwrap().pin_failures(), 0);
+    assert_eq!(
+        env.fed
+            .state()
+            .cards
+            .card("CA00001AA")
+            .unwrap()
+            .pin_failures(),
+        0
+    );
     let (_, body) = page(card_step(&env, "cie", &token, "CA00001AA", "12345678", "app").await);
     consent(&env, "cie", &token, &body).await;
     // Over the admin API too.
@@ -391,7 +438,11 @@ async fn cie_user_anomalies_use_the_cie_codes() {
             step(
                 &env,
                 "cie",
-                &[("token", &token), ("username", "mario.rossi"), ("password", "nope")],
+                &[
+                    ("token", &token),
+                    ("username", "mario.rossi"),
+                    ("password", "nope"),
+                ],
             )
             .await,
         );
@@ -404,7 +455,11 @@ async fn cie_user_anomalies_use_the_cie_codes() {
         step(
             &env,
             "cie",
-            &[("token", &token), ("username", "luca.ferrari"), ("password", "Password123!")],
+            &[
+                ("token", &token),
+                ("username", "luca.ferrari"),
+                ("password", "Password123!"),
+            ],
         )
         .await,
     );
@@ -424,7 +479,11 @@ async fn cie_user_anomalies_use_the_cie_codes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("CIE profile has no error code"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("CIE profile has no error code"));
     let r = env
         .driver
         .client
@@ -462,7 +521,10 @@ async fn cie_destination_is_the_sso_location_not_the_entity_id() {
     // The same request at a SPID provider is accepted.
     let mut spid = env.req("poste", Level::L1);
     spid.destination = Some(env.fed.urls().providers["poste"].entity_id.clone());
-    assert!(matches!(env.send("poste", &spid, Binding::Redirect).await, Reply::Page { status: 200, .. }));
+    assert!(matches!(
+        env.send("poste", &spid, Binding::Redirect).await,
+        Reply::Page { status: 200, .. }
+    ));
 }
 
 #[tokio::test]
@@ -474,7 +536,11 @@ async fn no_saml_slo_but_a_plain_logout() {
         step(
             &env,
             "cie",
-            &[("token", &token), ("username", "mario.rossi"), ("password", "Password123!")],
+            &[
+                ("token", &token),
+                ("username", "mario.rossi"),
+                ("password", "Password123!"),
+            ],
         )
         .await,
     );
@@ -505,8 +571,12 @@ async fn the_urls_list_both_cie_environments() {
         urls.cie["cie"].real_entity_id,
         "https://idserver.servizicie.interno.gov.it/idp/profile/SAML2/POST/SSO"
     );
-    assert!(urls.cie["cie-preprod"].real_entity_id.contains("preproduzione"));
-    assert!(urls.cie["cie-preprod"].metadata.ends_with("/idp/cie-preprod/metadata"));
+    assert!(urls.cie["cie-preprod"]
+        .real_entity_id
+        .contains("preproduzione"));
+    assert!(urls.cie["cie-preprod"]
+        .metadata
+        .ends_with("/idp/cie-preprod/metadata"));
     // CIE is not in the SPID registry feed nor among the SPID providers.
     assert!(!urls.providers.contains_key("cie"));
     assert!(!env.fed.state().registry_xml.contains("/idp/cie"));
@@ -553,4 +623,64 @@ async fn cie_response_snapshot() {
         out = out.replace(&v, "[name-id]");
     }
     insta::assert_snapshot!("cie_response_l3", out);
+}
+
+/// One CIE login through the pages at `level` (L2: password + OTP; L3: card + PIN on the app).
+async fn cie_login_via_pages(env: &Env, level: Level) -> String {
+    let req = cie_req(env, "cie", level);
+    let (token, _) = start(env, "cie", &req).await;
+    let (_, body) = if level == Level::L3 {
+        page(card_step(env, "cie", &token, "CA00001AA", "12345678", "app").await)
+    } else {
+        let (_, body) = page(
+            step(
+                env,
+                "cie",
+                &[
+                    ("token", &token),
+                    ("username", "mario.rossi"),
+                    ("password", "Password123!"),
+                ],
+            )
+            .await,
+        );
+        let otp = sp::between(&body, "<output id=\"simulated-otp\">", "<").unwrap();
+        page(step(env, "cie", &[("token", &token), ("otp", &otp)]).await)
+    };
+    consent(env, "cie", &token, &body).await
+}
+
+/// The figure of issue #6: CIE logins per second against SPID's on the same machine, both
+/// through every page over loopback HTTP (request, credentials or card, OTP, consent, signed
+/// Response). Prints; asserts nothing about time.
+/// `cargo test -p mock-idps --test it -- --ignored --nocapture logins_per_second`
+#[tokio::test]
+#[ignore = "prints a performance figure"]
+async fn logins_per_second_cie_vs_spid() {
+    let env = Env::start().await;
+    let n = 300;
+    let rate = |start: std::time::Instant| f64::from(n) / start.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        let req = env.req("poste", Level::L2);
+        env.login_via_pages("poste", &req, Binding::Redirect, "mario.rossi")
+            .await
+            .response();
+    }
+    let spid = rate(t);
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        cie_login_via_pages(&env, Level::L2).await;
+    }
+    let cie_l2 = rate(t);
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        cie_login_via_pages(&env, Level::L3).await;
+    }
+    let cie_l3 = rate(t);
+    println!(
+        "logins/s through the pages, {n} each: SPID L2 (poste) {spid:.0}; CIE L2 {cie_l2:.0} ({:.2}x SPID); CIE L3 card {cie_l3:.0} ({:.2}x SPID)",
+        cie_l2 / spid,
+        cie_l3 / spid
+    );
 }

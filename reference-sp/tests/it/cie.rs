@@ -69,9 +69,20 @@ async fn cie_login(w: &World, id: &str, level: u8, comparison: &str, via: Via) -
         .unwrap();
     assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    let mut html = w.browser.get(&location).send().await.unwrap().text().await.unwrap();
+    let mut html = w
+        .browser
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = form_value(&html, "token").unwrap_or_else(|| panic!("no token: {html}"));
-    let step = format!("{}/login", w.fed.urls().cie[id].sso.trim_end_matches("/sso"));
+    let step = format!(
+        "{}/login",
+        w.fed.urls().cie[id].sso.trim_end_matches("/sso")
+    );
     let post = |fields: Vec<(&'static str, String)>| {
         let step = step.clone();
         async move {
@@ -114,7 +125,11 @@ async fn cie_login(w: &World, id: &str, level: u8, comparison: &str, via: Via) -
         }
     }
     if html.contains("id=\"consent-form\"") {
-        html = post(vec![("token", token.clone()), ("action", "continue".into())]).await;
+        html = post(vec![
+            ("token", token.clone()),
+            ("action", "continue".into()),
+        ])
+        .await;
     }
     let b64 = form_value(&html, "SAMLResponse").unwrap_or_else(|| panic!("no Response: {html}"));
     Posted {
@@ -155,7 +170,10 @@ async fn entra_con_cie_at_every_level(
     let (status, me) = w.me().await;
     assert_eq!(status, 200);
     assert!(me.contains(&format!("data-level=\"{level}\"")), "{me}");
-    assert!(me.contains("fiscalNumber") && me.contains("dateOfBirth"), "{me}");
+    assert!(
+        me.contains("fiscalNumber") && me.contains("dateOfBirth"),
+        "{me}"
+    );
 }
 
 #[rstest]
@@ -180,12 +198,20 @@ async fn the_sp_refuses_to_ask_cie_for_better_or_maximum() {
         let r = w
             .browser
             .get(w.sp.urls().login)
-            .query(&[("idp", entity.as_str()), ("level", "2"), ("comparison", comparison)])
+            .query(&[
+                ("idp", entity.as_str()),
+                ("level", "2"),
+                ("comparison", comparison),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 400);
-        assert!(r.text().await.unwrap().contains("CIE accepts only exact or minimum"));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("CIE accepts only exact or minimum"));
     }
 }
 
