@@ -192,10 +192,22 @@ pub fn index(state: &MockState) -> String {
             }
         })
         .collect();
+    let cie_providers: Vec<Value> = state.cie_idps.iter().map(provider_ctx).collect();
+    let cie_cards: Vec<Value> = state
+        .fixtures
+        .cie_cards
+        .iter()
+        .map(|c| {
+            context! {
+                number => c.number, holder => c.holder, pin => c.pin, puk => c.puk,
+                expires => c.expires.to_string(), note => c.note,
+            }
+        })
+        .collect();
     render(
         "index.html",
         context! {
-            providers, users, sps => state.sp_ids(),
+            providers, users, cie_providers, cie_cards, sps => state.sp_ids(),
             registry => format!("{}/registry/idps.xml", state.base_url),
             admin => format!("{}/admin", state.base_url),
         },

@@ -684,3 +684,16 @@ async fn logins_per_second_cie_vs_spid() {
         cie_l3 / spid
     );
 }
+
+#[tokio::test]
+async fn the_index_lists_cie_providers_and_cards() {
+    let env = Env::start().await;
+    let (status, body) = page(env.driver.get(&format!("{}/", env.fed.base_url())).await);
+    assert_eq!(status, 200);
+    assert!(body.contains("id=\"cie-providers\""), "{body}");
+    assert!(body.contains("<td>cie-preprod</td>"), "{body}");
+    assert!(
+        body.contains("<td>CA99020AA</td>") && body.contains("2025-03-19"),
+        "{body}"
+    );
+}
