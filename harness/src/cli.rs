@@ -50,6 +50,9 @@ pub enum FixturesAction {
         /// The fixtures folder to write into.
         #[arg(long, default_value = "fixtures")]
         dir: PathBuf,
+        /// Only make the CIE ID key pairs that are missing; keep every existing key.
+        #[arg(long)]
+        only_missing: bool,
     },
 }
 
@@ -83,13 +86,27 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(opts) => crate::commands::check(opts),
         Command::Metadata(opts) => crate::commands::metadata(opts),
         Command::Fixtures {
-            action: FixturesAction::Regenerate { dir },
+            action: FixturesAction::Regenerate { dir, only_missing },
         } => {
             let text = std::fs::read_to_string(dir.join("providers.toml"))
                 .with_context(|| format!("reading {}", dir.join("providers.toml").display()))?;
             let providers = mock_idps::spid::provider::parse_providers(&text, "providers.toml")?;
-            let written =
-                mock_idps::fixtures::generate::regenerate_provider_keys(&dir, &providers)?;
+            let mut written = if only_missing {
+                Vec::new()
+            } else {
+                mock_idps::fixtures::generate::regenerate_provider_keys(&dir, &providers)?
+            };
+            let cie_path = dir.join("cie.toml");
+            if cie_path.exists() {
+                let text = std::fs::read_to_string(&cie_path)
+                    .with_context(|| format!("reading {}", cie_path.display()))?;
+                let cie = mock_idps::spid::provider::parse_providers(&text, "cie.toml")?;
+                written.extend(mock_idps::fixtures::generate::generate_cie_keys(
+                    &dir,
+                    &cie,
+                    only_missing,
+                )?);
+            }
             println!(
                 "wrote {} key pairs under {}: {}",
                 written.len(),

@@ -131,6 +131,13 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
                 let sp = reference_sp::ReferenceSp::start(reference_sp::SpConfig {
                     bind: SocketAddr::new(opts.bind.ip(), port),
                     idp_metadata: vec![fed.state().registry_xml.clone()],
+                    // "Entra con CIE": trust the CIE ID providers too.
+                    cie_idp_metadata: fed
+                        .state()
+                        .cie_idps
+                        .iter()
+                        .map(|i| i.metadata.clone())
+                        .collect(),
                     faults,
                     ..reference_sp::SpConfig::default()
                 })

@@ -129,6 +129,25 @@ pub struct ProviderUrls {
     pub max_level: u8,
 }
 
+/// The URLs of one CIE ID provider (production or pre-production profile).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct CieUrls {
+    /// Display name.
+    pub name: String,
+    /// entityID in use.
+    pub entity_id: String,
+    /// The real entityID it stands for.
+    pub real_entity_id: String,
+    /// Metadata URL.
+    pub metadata: String,
+    /// SSO endpoint (Redirect and POST).
+    pub sso: String,
+    /// The plain HTTP logout (GET; CIE has no SAML SLO).
+    pub logout: String,
+    /// The simulated CIE software's PUK unblock page.
+    pub card_unblock: String,
+}
+
 /// Every URL a test or CI script needs (what `--urls-json` writes).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FederationUrls {
@@ -144,6 +163,9 @@ pub struct FederationUrls {
     pub pin: String,
     /// Providers by id.
     pub providers: BTreeMap<String, ProviderUrls>,
+    /// The CIE ID providers by id (`cie`, `cie-preprod`).
+    #[serde(default)]
+    pub cie: BTreeMap<String, CieUrls>,
 }
 
 /// Every URL of the providers served from `state`.
@@ -167,6 +189,25 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
                         sso: i.sso_url.clone(),
                         slo: i.slo_url.clone(),
                         max_level: i.provider.max_level.number(),
+                    },
+                )
+            })
+            .collect(),
+        cie: state
+            .cie_idps
+            .iter()
+            .map(|i| {
+                let root = i.sso_url.trim_end_matches("/sso");
+                (
+                    i.provider.id.clone(),
+                    CieUrls {
+                        name: i.provider.name.clone(),
+                        entity_id: i.entity_id.clone(),
+                        real_entity_id: i.provider.entity_id.clone(),
+                        metadata: i.metadata_url.clone(),
+                        sso: i.sso_url.clone(),
+                        logout: i.slo_url.clone(),
+                        card_unblock: format!("{root}/card/unblock"),
                     },
                 )
             })
@@ -273,6 +314,11 @@ impl MockFederation {
     /// Queues how the next login ends.
     pub fn script_next_login(&self, script: ScriptedLogin) {
         self.state.push_script(script);
+    }
+
+    /// Makes the simulated CIE reader fail the next card read (NFC off, card moved).
+    pub fn script_card_read_failure(&self, failure: crate::cie::cards::ReadFailure) {
+        self.state.cards.push_read_failure(failure);
     }
 
     /// Every AuthnRequest received so far, with the verdict given.

@@ -1,6 +1,8 @@
 //! The fixtures every mock runs on by default (providers, users, keys), embedded in the binary so
 //! `spid-harness serve` works from anywhere; a directory can replace them (`--fixtures DIR`).
 
+use crate::cie::card::CardSpec;
+use crate::cie::cards::{parse_cards, CardTableError};
 use crate::saml::keys::{KeyError, SigningKey};
 use crate::spid::identity::{parse_users, User, UserTableError};
 use crate::spid::provider::{parse_providers, Provider, ProviderTableError};
@@ -36,6 +38,9 @@ pub enum FixtureError {
     /// The user table is invalid.
     #[error(transparent)]
     Users(#[from] UserTableError),
+    /// The CIE card table is invalid.
+    #[error(transparent)]
+    Cards(#[from] CardTableError),
     /// A key or certificate is invalid.
     #[error("{path}: {source}")]
     Key {
@@ -80,6 +85,15 @@ impl FixtureSource {
         }
     }
 
+    /// Reads one file if it exists (`Ok(None)` when it does not).
+    pub fn read_optional(&self, rel: &str) -> Result<Option<String>, FixtureError> {
+        match self.read(rel) {
+            Ok(text) => Ok(Some(text)),
+            Err(FixtureError::Missing(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn label(&self, rel: &str) -> String {
         match self {
             FixtureSource::Embedded => format!("fixtures/{rel}"),
@@ -95,8 +109,13 @@ pub struct Fixtures {
     pub providers: Vec<Provider>,
     /// The test identities, in file order.
     pub users: Vec<User>,
-    /// Each provider's signing key, by provider id.
+    /// Each provider's signing key, by provider id (CIE ID providers included).
     pub keys: HashMap<String, Arc<SigningKey>>,
+    /// The CIE ID providers (fixtures/cie.toml), production and pre-production; empty when a
+    /// fixtures folder has no cie.toml.
+    pub cie_providers: Vec<Provider>,
+    /// The CIE cards (fixtures/cie-cards.toml).
+    pub cie_cards: Vec<CardSpec>,
 }
 
 impl Fixtures {
@@ -128,10 +147,26 @@ impl Fixtures {
             "registry".to_string(),
             Arc::new(load_key(source, "keys/registry")?),
         );
+        let cie_providers = match source.read_optional("cie.toml")? {
+            Some(text) => parse_providers(&text, &source.label("cie.toml"))?,
+            None => Vec::new(),
+        };
+        for p in &cie_providers {
+            keys.insert(
+                p.id.clone(),
+                Arc::new(load_key(source, &format!("keys/{}", p.id))?),
+            );
+        }
+        let cie_cards = match source.read_optional("cie-cards.toml")? {
+            Some(text) => parse_cards(&text, &source.label("cie-cards.toml"), &users)?,
+            None => Vec::new(),
+        };
         Ok(Self {
             providers,
             users,
             keys,
+            cie_providers,
+            cie_cards,
         })
     }
 

@@ -1,13 +1,16 @@
 //! Mock identity sources for Italian relying services: every accredited SPID identity provider
-//! at levels L1–L3 on one SAML core, served on loopback or embedded in a test.
+//! at levels L1–L3, and the CIE ID identity provider with its simulated card, on one SAML core,
+//! served on loopback or embedded in a test.
 //!
 //! Non-goals: talking to real identity providers, or being a production IdP.
 
+pub mod cie;
 pub mod clock;
 pub mod federation;
 pub mod fixtures;
 pub mod html;
 pub mod ids;
 pub mod pin;
+pub mod profile;
 pub mod saml;
 pub mod spid;

@@ -24,12 +24,14 @@ pub struct AuthnRequestPlan<'a> {
     pub level: Level,
     /// `Comparison`.
     pub comparison: Comparison,
-    /// `AttributeConsumingServiceIndex` (0 or 1 in our metadata).
+    /// `AttributeConsumingServiceIndex` (0, 1 or 2 in our metadata).
     pub attribute_index: u8,
     /// Our ACS URL (the one of index 0 in our metadata).
     pub acs_url: &'a str,
     /// The `req-*` switches on make the request break one rule each.
     pub faults: &'a Faults,
+    /// ForceAuthn at every level (CIE manuale SP), not only above L1.
+    pub force_authn_always: bool,
 }
 
 /// The ID every request carries under the `req-id-unique` mutant.
@@ -72,7 +74,7 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
         attrs.push(("Destination", destination));
     }
     // ForceAuthn is required above L1 (RT single-sign-on; SPT authn_request checks).
-    if p.level > Level::L1 && on("req-force-authn") {
+    if (p.level > Level::L1 || p.force_authn_always) && on("req-force-authn") {
         attrs.push(("ForceAuthn", "true"));
     }
     if !on("req-is-passive") {
@@ -352,6 +354,7 @@ mod tests {
                 attribute_index: 1,
                 acs_url: "http://sp/acs",
                 faults: &Faults::none(),
+                force_authn_always: false,
             },
             false,
         );

@@ -25,6 +25,9 @@ pub struct SpConfig {
     pub skew: time::Duration,
     /// Avviso 29 metadata profile.
     pub profile: MetadataProfile,
+    /// Trusted CIE ID metadata documents ("Entra con CIE"): these IdPs get the CIE request
+    /// rules and checks (see [`crate::cie`]).
+    pub cie_idp_metadata: Vec<String>,
 }
 
 impl Default for SpConfig {
@@ -37,6 +40,7 @@ impl Default for SpConfig {
             clock: Arc::new(SystemClock),
             skew: time::Duration::minutes(2),
             profile: MetadataProfile::Public,
+            cie_idp_metadata: Vec::new(),
         }
     }
 }

@@ -22,6 +22,8 @@ pub static ALL: &[Fault] = &[
     Fault { name: "attributes", description: "AttributeStatement present, not empty, exactly the requested attributes (none missing, none extra)" },
     Fault { name: "audience", description: "Conditions/AudienceRestriction/Audience equals our entityID" },
     Fault { name: "authn-context", description: "AuthnContextClassRef is a SPID level URI acceptable for the requested level and Comparison" },
+    Fault { name: "cie-friendly-names", description: "CIE: each attribute carries the CIE FriendlyName of its Name" },
+    Fault { name: "cie-sp-name-qualifier", description: "CIE: the NameID SPNameQualifier is our entityID" },
     Fault { name: "conditions", description: "Conditions present with NotBefore <= now+skew and NotOnOrAfter > now-skew" },
     Fault { name: "destination", description: "Response Destination equals the ACS URL reached" },
     Fault { name: "in-response-to", description: "InResponseTo names an outstanding request of this browser session (used once)" },

@@ -60,6 +60,8 @@ pub struct TrustedIdp {
     pub certs: Vec<Vec<u8>>,
     /// A verification context holding exactly these certificates (trusted keys only).
     pub dsig: bergshamra::DsigContext,
+    /// A CIE ID provider ("Entra con CIE"), trusted through `SpConfig::cie_idp_metadata`.
+    pub cie: bool,
 }
 
 impl std::fmt::Debug for TrustedIdp {
@@ -80,8 +82,20 @@ pub struct IdpRegistry {
 impl IdpRegistry {
     /// Reads every document (each an EntityDescriptor or an EntitiesDescriptor feed).
     pub fn from_metadata(docs: &[String]) -> Result<Self, IdpMetadataError> {
+        Self::from_metadata_with_cie(docs, &[])
+    }
+
+    /// Reads the SPID documents and the CIE ID documents (whose IdPs are marked `cie`).
+    pub fn from_metadata_with_cie(
+        docs: &[String],
+        cie_docs: &[String],
+    ) -> Result<Self, IdpMetadataError> {
         let mut idps: Vec<Arc<TrustedIdp>> = Vec::new();
-        for (index, xml) in docs.iter().enumerate() {
+        let tagged = docs
+            .iter()
+            .map(|d| (d, false))
+            .chain(cie_docs.iter().map(|d| (d, true)));
+        for (index, (xml, cie)) in tagged.enumerate() {
             if has_dtd(xml) {
                 return Err(IdpMetadataError::Dtd { index });
             }
@@ -103,7 +117,8 @@ impl IdpRegistry {
                 });
             }
             for ed in descriptors {
-                if let Some(idp) = trusted(&doc, ed)? {
+                if let Some(mut idp) = trusted(&doc, ed)? {
+                    idp.cie = cie;
                     idps.retain(|i| i.entity_id != idp.entity_id);
                     idps.push(Arc::new(idp));
                 }
@@ -197,6 +212,7 @@ fn trusted(doc: &Document<'_>, ed: NodeId) -> Result<Option<TrustedIdp>, IdpMeta
         // bergshamra registers ID/Id/id/AssertionID itself: adding "ID" again would make every
         // element a duplicate ID.
         dsig: bergshamra::DsigContext::new(keys),
+        cie: false,
         name,
         entity_id,
     }))

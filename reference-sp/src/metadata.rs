@@ -44,6 +44,12 @@ pub const ATTRIBUTE_SERVICES: &[(u8, &str, &[&str])] = &[
         &["name", "familyName", "fiscalNumber", "email", "dateOfBirth"],
     ),
     (1, "Verifica codice fiscale", &["fiscalNumber"]),
+    // "Entra con CIE": the CIE attribute set (CIE manuale SP), requested from CIE ID only.
+    (
+        2,
+        "Entra con CIE",
+        &["name", "familyName", "dateOfBirth", "fiscalNumber"],
+    ),
 ];
 
 /// The attributes requested with AttributeConsumingServiceIndex `index` (none if unknown).

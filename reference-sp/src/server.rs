@@ -73,7 +73,8 @@ impl ReferenceSp {
             return Err(SpError::NotLoopback(config.bind));
         }
         let keys = SpKeys::embedded()?;
-        let idps = IdpRegistry::from_metadata(&config.idp_metadata)?;
+        let idps =
+            IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?;
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| SpError::Bind {
@@ -292,10 +293,18 @@ async fn login(
             "comparison {cmp_text:?}: use exact, minimum, better or maximum"
         ));
     };
-    let attribute_index = match q.get("attrs").map(String::as_str).unwrap_or("0") {
+    // "Entra con CIE": Comparison exact or minimum only, the CIE attribute set (crate::cie).
+    if idp.cie && !crate::cie::comparison_allowed(comparison) {
+        return bad_request(&format!(
+            "comparison {cmp_text:?}: CIE accepts only exact or minimum"
+        ));
+    }
+    let default_attrs = if idp.cie { "2" } else { "0" };
+    let attribute_index = match q.get("attrs").map(String::as_str).unwrap_or(default_attrs) {
         "0" => 0u8,
         "1" => 1,
-        other => return bad_request(&format!("attrs {other:?}: use 0 or 1")),
+        "2" => crate::cie::ATTRIBUTE_INDEX,
+        other => return bad_request(&format!("attrs {other:?}: use 0, 1 or 2")),
     };
     let post = match q.get("binding").map(String::as_str).unwrap_or("redirect") {
         "redirect" => false,
@@ -340,6 +349,7 @@ async fn login(
             attribute_index,
             acs_url: &state.urls.acs,
             faults: &state.config.faults,
+            force_authn_always: idp.cie,
         };
         crate::authn_request::encode(&plan, post, &relay, &state.keys).map(
             |encoded| match encoded {

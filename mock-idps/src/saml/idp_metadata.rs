@@ -14,16 +14,16 @@ pub struct IdpDescription<'a> {
     pub id: &'a str,
     /// SSO endpoint URL (both bindings).
     pub sso_url: &'a str,
-    /// SLO endpoint URL (both bindings).
-    pub slo_url: &'a str,
+    /// SAML SLO endpoint URL (both bindings); `None` writes no SingleLogoutService (CIE).
+    pub slo_url: Option<&'a str>,
     /// Organization legal name.
     pub organization: &'a str,
     /// Display name.
     pub display_name: &'a str,
     /// Organization URL.
     pub organization_url: &'a str,
-    /// SAML attribute names the IdP can release.
-    pub attributes: &'a [&'a str],
+    /// The attributes the IdP can release (with FriendlyName where the profile has one).
+    pub attributes: &'a [crate::profile::ProfileAttribute],
     /// The signing certificate, base64.
     pub cert_base64: &'a str,
 }
@@ -53,11 +53,13 @@ pub fn write_entity_descriptor(w: &mut XmlWriter, idp: &IdpDescription<'_>, stan
         .close("ds:X509Data")
         .close("ds:KeyInfo")
         .close("md:KeyDescriptor");
-    for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
-        w.empty(
-            "md:SingleLogoutService",
-            &[("Binding", binding), ("Location", idp.slo_url)],
-        );
+    if let Some(slo_url) = idp.slo_url {
+        for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
+            w.empty(
+                "md:SingleLogoutService",
+                &[("Binding", binding), ("Location", slo_url)],
+            );
+        }
     }
     w.leaf("md:NameIDFormat", &[], ns::NAMEID_TRANSIENT);
     for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
@@ -66,11 +68,14 @@ pub fn write_entity_descriptor(w: &mut XmlWriter, idp: &IdpDescription<'_>, stan
             &[("Binding", binding), ("Location", idp.sso_url)],
         );
     }
-    for name in idp.attributes {
-        w.empty(
-            "saml:Attribute",
-            &[("Name", name), ("NameFormat", ns::ATTRNAME_BASIC)],
-        );
+    for a in idp.attributes {
+        let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(3);
+        if let Some(f) = &a.friendly_name {
+            attrs.push(("FriendlyName", f));
+        }
+        attrs.push(("Name", &a.name));
+        attrs.push(("NameFormat", ns::ATTRNAME_BASIC));
+        w.empty("saml:Attribute", &attrs);
     }
     w.close("md:IDPSSODescriptor");
     w.open("md:Organization", &[])

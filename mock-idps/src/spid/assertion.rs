@@ -6,40 +6,11 @@ use super::level::Level;
 use super::request_rules::ValidatedRequest;
 use crate::clock::saml_instant;
 use crate::ids::IdGenerator;
+use crate::profile::SamlProfile;
 use crate::saml::ns;
 use crate::saml::response::{AssertionPlan, AttributePlan, IssuerPlan, ResponsePlan, StatusPlan};
 use crate::saml::status::{Delivery, ErrorCode};
 use time::{Duration, OffsetDateTime};
-
-/// SPID attributes typed `xs:date` (SPID rules, attributi); the rest are `xs:string`.
-const DATE_ATTRIBUTES: &[&str] = &["dateOfBirth", "expirationDate"];
-
-/// Every SPID attribute name an identity provider can release (SPID rules, attributi; Avviso 25).
-pub const SPID_ATTRIBUTES: &[&str] = &[
-    "spidCode",
-    "name",
-    "familyName",
-    "placeOfBirth",
-    "countyOfBirth",
-    "dateOfBirth",
-    "gender",
-    "companyName",
-    "registeredOffice",
-    "fiscalNumber",
-    "ivaCode",
-    "idCard",
-    "mobilePhone",
-    "email",
-    "address",
-    "expirationDate",
-    "digitalAddress",
-    "companyFiscalNumber",
-    "domicileStreetAddress",
-    "domicilePostalCode",
-    "domicileMunicipality",
-    "domicileProvince",
-    "domicileNation",
-];
 
 /// The issuing side of a Response.
 #[derive(Debug, Clone, Copy)]
@@ -57,9 +28,39 @@ fn entity_issuer(entity_id: &str, with_format: bool) -> IssuerPlan {
     }
 }
 
-/// A successful Response for `user` at `level`.
+/// A successful SPID Response for `user` at `level` (the SPID profile).
 #[allow(clippy::too_many_arguments)]
 pub fn success_plan(
+    idp: Issuer<'_>,
+    req: &ValidatedRequest,
+    user: &User,
+    level: Level,
+    name_id: String,
+    session_index: &str,
+    now: OffsetDateTime,
+    lifetime: Duration,
+    ids: &IdGenerator,
+) -> ResponsePlan {
+    success_plan_for(
+        SamlProfile::spid(),
+        idp,
+        req,
+        user,
+        level,
+        name_id,
+        session_index,
+        now,
+        lifetime,
+        ids,
+    )
+}
+
+/// A successful Response for `user` at `level` under `profile`: the attributes requested that
+/// the profile releases (with its FriendlyNames and types), its ACR for the level, and its
+/// NameID qualifiers.
+#[allow(clippy::too_many_arguments)]
+pub fn success_plan_for(
+    profile: &SamlProfile,
     idp: Issuer<'_>,
     req: &ValidatedRequest,
     user: &User,
@@ -77,19 +78,13 @@ pub fn success_plan(
         .attributes
         .iter()
         .filter_map(|name| {
+            let spec = profile.attribute(name)?;
             user.attributes.get(name).map(|value| AttributePlan {
                 name: name.clone(),
                 name_format: s(ns::ATTRNAME_BASIC),
-                friendly_name: None,
+                friendly_name: spec.friendly_name.clone(),
                 value: value.clone(),
-                xsi_type: Some(
-                    if DATE_ATTRIBUTES.contains(&name.as_str()) {
-                        "xs:date"
-                    } else {
-                        "xs:string"
-                    }
-                    .to_string(),
-                ),
+                xsi_type: Some(spec.xsi_type.clone()),
             })
         })
         .collect();
@@ -109,7 +104,10 @@ pub fn success_plan(
             name_id: Some(name_id),
             name_id_format: s(ns::NAMEID_TRANSIENT),
             name_id_qualifier: s(idp.entity_id),
-            name_id_sp_qualifier: None,
+            // CIE manuale SP: SPNameQualifier = the SP; SPID writes none.
+            name_id_sp_qualifier: profile
+                .name_id_sp_qualifier
+                .then(|| req.sp_entity_id.clone()),
             confirmation_method: s(ns::CM_BEARER),
             recipient: Some(req.acs_url.clone()),
             confirmation_in_response_to: Some(req.id.clone()),
@@ -120,7 +118,7 @@ pub fn success_plan(
             authn_instant: Some(instant),
             // SessionIndex must be present at L1 and absent at L2/L3 (SPID rules, single-sign-on).
             session_index: (level == Level::L1).then(|| session_index.to_string()),
-            authn_context_class_ref: s(level.uri()),
+            authn_context_class_ref: s(profile.acr(level)),
             attributes,
             signed: true,
         }),

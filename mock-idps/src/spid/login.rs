@@ -2,14 +2,16 @@
 //! AuthnRequest, then walk the user through credentials, OTP (L2), device PIN (L3) and consent,
 //! or answer at once from the login script. Every failure ends as the SPID rules say.
 
-use super::assertion::{error_plan, success_plan, Issuer};
+use super::assertion::{error_plan, success_plan_for, Issuer};
 use super::identity::{IdentityStatus, User};
 use super::level::{negotiate, Level};
 use super::pages;
 use super::purpose::purpose_allows;
-use super::request_rules::{validate, Addressee, ValidatedRequest};
-use super::script::ScriptedLogin;
+use super::request_rules::{validate_for, Addressee, ValidatedRequest};
+use super::script::{Outcome, ScriptedLogin};
 use super::state::{IdpRuntime, IdpSession, MockState, PendingLogin, ReceivedRequest, Stage};
+use crate::cie::card::{CardUnusable, PinOutcome, Reader};
+use crate::profile::L3Factor;
 use crate::saml::authn_request::AuthnRequest;
 use crate::saml::binding::{
     decode_post, decode_redirect, BindingError, MessageKind, RedirectSignatureError,
@@ -77,9 +79,15 @@ pub struct StepForm {
     /// One-time code.
     #[serde(default)]
     pub otp: Option<String>,
-    /// Device PIN.
+    /// Device PIN, or the CIE card PIN.
     #[serde(default)]
     pub pin: Option<String>,
+    /// CIE: the number of the card on the simulated reader.
+    #[serde(default)]
+    pub card: Option<String>,
+    /// CIE: the reader (`desktop` or `app`).
+    #[serde(default)]
+    pub reader: Option<String>,
 }
 
 /// An IdP error page for SPID code `nr`.
@@ -216,7 +224,14 @@ fn sso(
         sso_url: &idp.sso_url,
     };
     let now = state.clock.now();
-    let valid = match validate(&req, &sp, addressee, now, state.config.request_skew) {
+    let valid = match validate_for(
+        idp.profile,
+        &req,
+        &sp,
+        addressee,
+        now,
+        state.config.request_skew,
+    ) {
         Ok(v) => v,
         Err(v) => {
             log.verdict = format!("nr{:02}", v.code);
@@ -236,15 +251,24 @@ fn sso(
     if let Some(script) = state.take_script(&idp.provider.id) {
         return scripted(state, idp, &valid, relay_state, &script);
     }
+    // CIE L3 starts at the card on the reader: no user name nor password (CIE manuale SP).
+    let card_level = (idp.profile.l3_factor == L3Factor::CieCard)
+        .then(|| negotiate(valid.level, valid.comparison, Level::L3))
+        .flatten()
+        .filter(|l| *l == Level::L3);
     let login = PendingLogin {
         provider: idp.provider.id.clone(),
         request: valid,
         relay_state,
         started: now,
-        stage: Stage::Credentials,
+        stage: if card_level.is_some() {
+            Stage::Card
+        } else {
+            Stage::Credentials
+        },
         failures: 0,
         user: None,
-        level: None,
+        level: card_level,
         otp: None,
     };
     let sp_name = sp
@@ -252,7 +276,7 @@ fn sso(
         .clone()
         .unwrap_or_else(|| sp.entity_id.clone());
     let token = state.put_pending(login.clone());
-    page(pages::login(idp, &token, &login, &sp_name, None))
+    page(stage_page(state, idp, &token, &login, &sp_name, None))
 }
 
 fn looks_like_post_encoding(query: &str) -> bool {
@@ -273,7 +297,8 @@ fn looks_like_post_encoding(query: &str) -> bool {
 fn issuer_of(idp: &IdpRuntime) -> Issuer<'_> {
     Issuer {
         entity_id: &idp.entity_id,
-        response_issuer_format: true,
+        // SPID: Format=entity; CIE: no Format (the profile says).
+        response_issuer_format: idp.profile.response_issuer_format,
     }
 }
 
@@ -309,6 +334,28 @@ fn fail(
     post(idp, &req.acs_url, plan, relay)
 }
 
+/// Ends a login with the code the provider's profile gives the anomaly `o` (SPID: nr19 for
+/// repeated wrong credentials; CIE: 23 for blocked credentials…).
+fn fail_as(
+    state: &MockState,
+    idp: &IdpRuntime,
+    req: &ValidatedRequest,
+    relay: Option<String>,
+    o: Outcome,
+) -> Answer {
+    match idp.profile.outcome_code(o) {
+        Some(nr) => fail(state, idp, req, relay, nr),
+        None => error_page(
+            Some(idp),
+            3,
+            &format!(
+                "the {} profile has no error code for the outcome {o:?}",
+                idp.profile.name
+            ),
+        ),
+    }
+}
+
 /// Ends a login successfully for `user` at `level`.
 fn succeed(
     state: &MockState,
@@ -328,7 +375,8 @@ fn succeed(
         user: user.username.clone(),
         level,
     });
-    let plan = success_plan(
+    let plan = success_plan_for(
+        idp.profile,
         issuer_of(idp),
         req,
         user,
@@ -342,20 +390,39 @@ fn succeed(
     post(idp, &req.acs_url, plan, relay)
 }
 
-/// The identity checks after the credentials matched: status (nr23), purpose (nr30), level (nr20).
-fn identity_checks(idp: &IdpRuntime, req: &ValidatedRequest, user: &User) -> Result<Level, u8> {
+/// The identity checks after the credentials matched. SPID: status (nr23), purpose (nr30),
+/// level (nr20). CIE: the holder's card must be neither expired nor revoked (23, CIE manuale SP),
+/// and at L3 its PIN must not be blocked nor the card dead; a holder has every level.
+fn identity_checks(
+    state: &MockState,
+    idp: &IdpRuntime,
+    req: &ValidatedRequest,
+    user: &User,
+) -> Result<Level, Outcome> {
+    if idp.profile.l3_factor == L3Factor::CieCard {
+        let level = negotiate(req.level, req.comparison, Level::L3).ok_or(Outcome::NoLevel)?;
+        let card = state
+            .cards
+            .card_of(&user.username)
+            .ok_or(Outcome::WrongCredentials)?;
+        return match card.unusable(state.clock.now().date()) {
+            None => Ok(level),
+            Some(CardUnusable::PinBlocked | CardUnusable::Dead) if level < Level::L3 => Ok(level),
+            Some(_) => Err(Outcome::Suspended),
+        };
+    }
     if user.status != IdentityStatus::Active {
-        return Err(23);
+        return Err(Outcome::Suspended);
     }
     if !purpose_allows(req.purpose.as_deref(), user.kind).unwrap_or(false) {
-        return Err(30);
+        return Err(Outcome::PurposeMismatch);
     }
     negotiate(
         req.level,
         req.comparison,
         user.max_level.min(idp.provider.max_level),
     )
-    .ok_or(20)
+    .ok_or(Outcome::NoLevel)
 }
 
 fn scripted(
@@ -365,8 +432,8 @@ fn scripted(
     relay: Option<String>,
     script: &ScriptedLogin,
 ) -> Answer {
-    if let Some(nr) = script.outcome.error_code() {
-        return fail(state, idp, req, relay, nr);
+    if script.outcome != Outcome::Success {
+        return fail_as(state, idp, req, relay, script.outcome);
     }
     let Some(user) = state.fixtures.user(&script.user) else {
         return error_page(
@@ -375,10 +442,10 @@ fn scripted(
             &format!("the scripted user {:?} is not in users.toml", script.user),
         );
     };
-    match (identity_checks(idp, req, user), script.level) {
+    match (identity_checks(state, idp, req, user), script.level) {
         (_, Some(forced)) => succeed(state, idp, req, relay, user, forced),
         (Ok(level), None) => succeed(state, idp, req, relay, user, level),
-        (Err(nr), None) => fail(state, idp, req, relay, nr),
+        (Err(o), None) => fail_as(state, idp, req, relay, o),
     }
 }
 
@@ -403,12 +470,12 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
     let now = state.clock.now();
     // nr21: the whole login must end within the timeout (on the Clock).
     if now - login.started > state.config.login_timeout {
-        return end(fail(state, idp, &req, relay, 21));
+        return end(fail_as(state, idp, &req, relay, Outcome::Timeout));
     }
     match form.action.as_deref() {
-        Some("cancel") => return end(fail(state, idp, &req, relay, 25)),
+        Some("cancel") => return end(fail_as(state, idp, &req, relay, Outcome::Cancel)),
         Some("deny") if login.stage == Stage::Consent => {
-            return end(fail(state, idp, &req, relay, 22))
+            return end(fail_as(state, idp, &req, relay, Outcome::ConsentDenied))
         }
         _ => {}
     }
@@ -424,6 +491,10 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
     match login.stage {
         Stage::Credentials => {
             let username = form.username.as_deref().unwrap_or("").trim();
+            let cie = idp.profile.l3_factor == L3Factor::CieCard;
+            // CIE L1/L2: the CieID app on the user's phone scans the page's QR code instead of
+            // user name and password (domain-rules §4.1); the form names the app's account.
+            let qr = cie && form.action.as_deref() == Some("qr");
             let user = state
                 .fixtures
                 .user(username)
@@ -434,10 +505,12 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                         .iter()
                         .find(|u| u.fiscal_code() == Some(username))
                 })
-                .filter(|u| Some(u.password.as_str()) == form.password.as_deref());
+                // A CieID account exists only for a CIE holder.
+                .filter(|u| !cie || state.cards.card_of(&u.username).is_some())
+                .filter(|u| qr || Some(u.password.as_str()) == form.password.as_deref());
             let Some(user) = user else {
                 if limit_reached(&mut login) {
-                    return end(fail(state, idp, &req, relay, 19));
+                    return end(fail_as(state, idp, &req, relay, Outcome::WrongCredentials));
                 }
                 let msg = format!(
                     "Credenziali non valide (tentativo {} di {}). Wrong user name or password.",
@@ -446,14 +519,16 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 state.update_pending(&form.token, login.clone());
                 return page(pages::login(idp, &form.token, &login, &sp_name, Some(&msg)));
             };
-            let level = match identity_checks(idp, &req, user) {
+            let level = match identity_checks(state, idp, &req, user) {
                 Ok(level) => level,
-                Err(nr) => return end(fail(state, idp, &req, relay, nr)),
+                Err(o) => return end(fail_as(state, idp, &req, relay, o)),
             };
             login.user = Some(user.username.clone());
             login.level = Some(level);
             login.stage = match level {
                 Level::L1 => Stage::Consent,
+                // The app's QR confirmation is the second factor at L2 (domain-rules §4.1).
+                Level::L2 if qr => Stage::Consent,
                 Level::L2 => {
                     login.otp = Some((state.ids.otp(6), now + state.config.otp_lifetime));
                     Stage::Otp
@@ -486,7 +561,7 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 }
                 _ => {
                     if limit_reached(&mut login) {
-                        return end(fail(state, idp, &req, relay, 19));
+                        return end(fail_as(state, idp, &req, relay, Outcome::WrongCredentials));
                     }
                     state.update_pending(&form.token, login.clone());
                     let msg = format!(
@@ -514,7 +589,7 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 return page(stage_page(state, idp, &form.token, &login, &sp_name, None));
             }
             if limit_reached(&mut login) {
-                return end(fail(state, idp, &req, relay, 19));
+                return end(fail_as(state, idp, &req, relay, Outcome::WrongCredentials));
             }
             state.update_pending(&form.token, login.clone());
             let msg = format!(
@@ -530,6 +605,7 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 Some(&msg),
             ))
         }
+        Stage::Card => card_step(state, idp, form, login, &sp_name, end),
         Stage::Consent => {
             let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
             match (user, login.level) {
@@ -553,6 +629,74 @@ fn stage_page(
         Stage::Credentials => pages::login(idp, token, login, sp_name, error),
         Stage::Otp => pages::otp(idp, token, login, error),
         Stage::Device => pages::device(idp, token, error),
+        Stage::Card => pages::card(idp, token, sp_name, &state.cards.numbers(), error),
         Stage::Consent => pages::consent(idp, token, login, user, sp_name),
+    }
+}
+
+/// CIE L3: the card on the page's simulated reader and its PIN (domain-rules §4.2). A scripted
+/// read failure, an unknown card or a wrong-shaped PIN keeps the user on the page without
+/// counting; a wrong PIN counts on the card; the third blocks it and ends the login with the
+/// profile's code for blocked credentials (23); an expired, revoked, blocked or dead card ends it
+/// with 23 at once.
+fn card_step(
+    state: &MockState,
+    idp: &IdpRuntime,
+    form: &StepForm,
+    mut login: PendingLogin,
+    sp_name: &str,
+    end: impl Fn(Answer) -> Answer,
+) -> Answer {
+    let req = login.request.clone();
+    let relay = login.relay_state.clone();
+    let again = |login: &PendingLogin, msg: &str| {
+        page(stage_page(
+            state,
+            idp,
+            &form.token,
+            login,
+            sp_name,
+            Some(msg),
+        ))
+    };
+    let reader = match form.reader.as_deref().map(str::trim) {
+        None | Some("") => Reader::Desktop,
+        Some(r) => match Reader::parse(r) {
+            Some(r) => r,
+            None => return again(&login, &format!("reader {r:?}: use desktop or app")),
+        },
+    };
+    if let Some(failure) = state.cards.take_read_failure() {
+        return again(&login, failure.message());
+    }
+    let number = form.card.as_deref().unwrap_or("").trim();
+    let pin = form.pin.as_deref().unwrap_or("");
+    let today = state.clock.now().date();
+    let Some((outcome, holder)) = state.cards.with_card(number, |c| {
+        (c.enter_pin(pin, reader, today), c.spec.holder.clone())
+    }) else {
+        return again(
+            &login,
+            &format!("Nessuna CIE con numero {number:?} sul lettore. No card {number:?} on the reader (see fixtures/cie-cards.toml)."),
+        );
+    };
+    match outcome {
+        PinOutcome::Accepted => {
+            login.user = Some(holder);
+            login.stage = Stage::Consent;
+            state.update_pending(&form.token, login.clone());
+            page(stage_page(state, idp, &form.token, &login, sp_name, None))
+        }
+        PinOutcome::Wrong { left } => {
+            login.failures += 1;
+            state.update_pending(&form.token, login.clone());
+            again(
+                &login,
+                &format!("PIN errato: {left} tentativi rimasti prima del blocco. Wrong PIN: {left} tries left."),
+            )
+        }
+        PinOutcome::NowBlocked => end(fail_as(state, idp, &req, relay, Outcome::WrongCredentials)),
+        PinOutcome::Unusable(_) => end(fail_as(state, idp, &req, relay, Outcome::Suspended)),
+        PinOutcome::BadEntry(msg) => again(&login, &msg),
     }
 }

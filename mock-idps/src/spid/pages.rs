@@ -11,7 +11,7 @@ fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let templates: [(&str, &str); 8] = [
+        let templates: [(&str, &str); 10] = [
             ("base.html", include_str!("../../templates/base.html")),
             ("login.html", include_str!("../../templates/login.html")),
             ("otp.html", include_str!("../../templates/otp.html")),
@@ -20,6 +20,8 @@ fn env() -> &'static Environment<'static> {
             ("error.html", include_str!("../../templates/error.html")),
             ("message.html", include_str!("../../templates/message.html")),
             ("index.html", include_str!("../../templates/index.html")),
+            ("card.html", include_str!("../../templates/card.html")),
+            ("unblock.html", include_str!("../../templates/unblock.html")),
         ];
         for (name, source) in templates {
             // Invariant: the templates are compiled into the binary and covered by tests.
@@ -98,6 +100,36 @@ pub fn device(idp: &IdpRuntime, token: &str, error: Option<&str>) -> String {
     )
 }
 
+/// The CIE L3 page: the simulated reader (card number, reader kind) and the PIN.
+pub fn card(
+    idp: &IdpRuntime,
+    token: &str,
+    sp_name: &str,
+    cards: &[String],
+    error: Option<&str>,
+) -> String {
+    render(
+        "card.html",
+        context! {
+            provider => provider_ctx(idp), token, sp_name, error,
+            cards,
+            action => step_action(idp),
+            unblock => format!("{}/card/unblock", idp.sso_url.trim_end_matches("/sso")),
+        },
+    )
+}
+
+/// The simulated PUK unblock page of the CIE software.
+pub fn unblock(idp: &IdpRuntime, error: Option<&str>, done: Option<&str>) -> String {
+    render(
+        "unblock.html",
+        context! {
+            provider => provider_ctx(idp), error, done,
+            action => format!("{}/card/unblock", idp.sso_url.trim_end_matches("/sso")),
+        },
+    )
+}
+
 /// The consent page, listing the attributes that will be released.
 pub fn consent(
     idp: &IdpRuntime,
@@ -160,10 +192,22 @@ pub fn index(state: &MockState) -> String {
             }
         })
         .collect();
+    let cie_providers: Vec<Value> = state.cie_idps.iter().map(provider_ctx).collect();
+    let cie_cards: Vec<Value> = state
+        .fixtures
+        .cie_cards
+        .iter()
+        .map(|c| {
+            context! {
+                number => c.number, holder => c.holder, pin => c.pin, puk => c.puk,
+                expires => c.expires.to_string(), note => c.note,
+            }
+        })
+        .collect();
     render(
         "index.html",
         context! {
-            providers, users, sps => state.sp_ids(),
+            providers, users, cie_providers, cie_cards, sps => state.sp_ids(),
             registry => format!("{}/registry/idps.xml", state.base_url),
             admin => format!("{}/admin", state.base_url),
         },

@@ -3,6 +3,7 @@
 
 use super::level::{Comparison, Level};
 use crate::clock::parse_instant;
+use crate::profile::{DestinationRule, SamlProfile};
 use crate::saml::authn_request::AuthnRequest;
 use crate::saml::ns;
 use crate::saml::sp_metadata::SpMetadata;
@@ -49,9 +50,22 @@ pub struct Addressee<'a> {
     pub sso_url: &'a str,
 }
 
-/// Applies every rule in order; `skew` bounds IssueInstant around `now` (±2 minutes by default,
-/// as spid-testenv2 does; the rules give no number).
+/// Applies every SPID rule in order; `skew` bounds IssueInstant around `now` (±2 minutes by
+/// default, as spid-testenv2 does; the rules give no number).
 pub fn validate(
+    req: &AuthnRequest,
+    sp: &SpMetadata,
+    idp: Addressee<'_>,
+    now: OffsetDateTime,
+    skew: Duration,
+) -> Result<ValidatedRequest, RuleViolation> {
+    validate_for(SamlProfile::spid(), req, sp, idp, now, skew)
+}
+
+/// Applies every rule of `profile` in order (the SPID rules with the profile's Destination,
+/// Comparison and ForceAuthn choices).
+pub fn validate_for(
+    profile: &SamlProfile,
     req: &AuthnRequest,
     sp: &SpMetadata,
     idp: Addressee<'_>,
@@ -103,16 +117,27 @@ pub fn validate(
             ))
         }
     }
-    // nr14: Destination is this IdP's SSO URL or entityID.
+    // nr14: Destination is this IdP's SSO URL, or (SPID, Avviso 11) its entityID; CIE manuale
+    // SP: only the SSO Location of the binding used.
+    let by_entity_id = profile.destination == DestinationRule::SsoOrEntityId;
     match req.destination.as_deref() {
-        Some(d) if d == idp.sso_url || d == idp.entity_id => {}
-        other => {
+        Some(d) if d == idp.sso_url || (by_entity_id && d == idp.entity_id) => {}
+        other if by_entity_id => {
             return Err(fail(
                 14,
                 format!(
                     "Destination {other:?} is neither {} nor {}",
                     idp.sso_url, idp.entity_id
                 ),
+            ))
+        }
+        other => {
+            return Err(fail(
+                14,
+                format!(
+                "Destination {other:?} is not {}, the SSO Location of the binding used ({} rules)",
+                idp.sso_url, profile.name
+            ),
             ))
         }
     }
@@ -139,12 +164,19 @@ pub fn validate(
         .ok_or_else(|| fail(12, "no RequestedAuthnContext".into()))?;
     let comparison = match rac.comparison.as_deref() {
         None => Comparison::Exact,
-        Some(c) => Comparison::parse(c).ok_or_else(|| {
-            fail(
-                12,
-                format!("Comparison {c:?} is not exact, minimum, better or maximum"),
-            )
-        })?,
+        Some(c) => Comparison::parse(c)
+            .filter(|c| profile.allows(*c))
+            .ok_or_else(|| {
+                let allowed: Vec<&str> = profile.comparisons.iter().map(|c| c.as_str()).collect();
+                fail(
+                    12,
+                    format!(
+                        "Comparison {c:?} is not one of {} ({} rules)",
+                        allowed.join(", "),
+                        profile.name
+                    ),
+                )
+            })?,
     };
     let level = match rac.class_refs.as_slice() {
         [one] => Level::from_uri(one).ok_or_else(|| {
@@ -163,14 +195,17 @@ pub fn validate(
             ))
         }
     };
-    // nr08 (our reading): ForceAuthn must be true above L1 (SPID rules, single-sign-on); the
-    // rules name no code for it, so it counts as a request not conforming to the profile.
-    if level > Level::L1 && !matches!(req.force_authn.as_deref(), Some("true" | "1")) {
+    // nr08 (our reading): ForceAuthn must be true above L1 (SPID rules, single-sign-on), and
+    // always for CIE (CIE manuale SP); the rules name no code for it, so it counts as a request
+    // not conforming to the profile.
+    if profile.force_authn_required(level)
+        && !matches!(req.force_authn.as_deref(), Some("true" | "1"))
+    {
         return Err(fail(
             8,
             format!(
-                "ForceAuthn is {:?}; it must be true for {level}",
-                req.force_authn
+                "ForceAuthn is {:?}; it must be true for {level} ({} rules)",
+                req.force_authn, profile.name
             ),
         ));
     }

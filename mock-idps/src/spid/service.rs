@@ -6,6 +6,8 @@ use super::pages;
 use super::script::ScriptedLogin;
 use super::slo::{handle_slo, idp_initiated, SloAnswer, SloInbound};
 use super::state::{IdpRuntime, MockState};
+use crate::cie::web::{self as cie_web, WebAnswer};
+use crate::profile::LogoutKind;
 use crate::saml::binding::{post_form, MessageKind};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
@@ -26,6 +28,10 @@ pub fn router(state: Arc<MockState>) -> Router {
         .route("/idp/{id}/login", post(step))
         .route("/idp/{id}/slo", get(slo_get).post(slo_post))
         .route("/idp/{id}/logout", get(logout))
+        .route(
+            "/idp/{id}/card/unblock",
+            get(cie_unblock_form).post(cie_unblock),
+        )
         .nest("/admin", admin_routes())
         .with_state(state)
 }
@@ -40,6 +46,7 @@ fn admin_routes() -> Router<Arc<MockState>> {
         )
         .route("/sessions", get(admin_sessions))
         .route("/urls", get(admin_urls))
+        .route("/cie-read-failure", post(admin_cie_read_failure))
 }
 
 type AppState = State<Arc<MockState>>;
@@ -128,6 +135,8 @@ async fn step(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Re
         password: get("password"),
         otp: get("otp"),
         pin: get("pin"),
+        card: get("card"),
+        reader: get("reader"),
     };
     let answer = match state.idp(&id) {
         Some(idp) => handle_step(&state, idp, &step),
@@ -142,6 +151,9 @@ async fn slo_get(
     RawQuery(q): RawQuery,
 ) -> Response {
     with_idp(&state, &id, |idp| {
+        if idp.profile.logout == LogoutKind::PlainHttp {
+            return web(cie_web::no_saml_slo(idp));
+        }
         slo_response(handle_slo(
             &state,
             idp,
@@ -153,6 +165,9 @@ async fn slo_get(
 async fn slo_post(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Response {
     let form = parse_form(&body);
     with_idp(&state, &id, |idp| {
+        if idp.profile.logout == LogoutKind::PlainHttp {
+            return web(cie_web::no_saml_slo(idp));
+        }
         let (kind, value) = match (form.get("SAMLRequest"), form.get("SAMLResponse")) {
             (Some(v), None) => (MessageKind::Request, v),
             (None, Some(v)) => (MessageKind::Response, v),
@@ -182,12 +197,89 @@ async fn logout(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     with_idp(&state, &id, |idp| {
+        if idp.profile.logout == LogoutKind::PlainHttp {
+            return web(cie_web::plain_logout(
+                &state,
+                idp,
+                q.get("session_index").map(String::as_str),
+                q.get("return_to").map(String::as_str),
+            ));
+        }
         slo_response(idp_initiated(
             &state,
             idp,
             q.get("session_index").map(String::as_str),
         ))
     })
+}
+
+fn web(a: WebAnswer) -> Response {
+    match a {
+        WebAnswer::Page { status, html } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            Html(html),
+        )
+            .into_response(),
+        WebAnswer::Redirect(url) => Redirect::to(&url).into_response(),
+    }
+}
+
+fn cie_idp<'a>(state: &'a MockState, id: &str) -> Result<&'a IdpRuntime, Box<Response>> {
+    match state.idp(id) {
+        Some(idp) if idp.profile.l3_factor == crate::profile::L3Factor::CieCard => Ok(idp),
+        Some(_) => Err(Box::new(
+            (
+                StatusCode::NOT_FOUND,
+                Html(pages::message(
+                    None,
+                    "Not a CIE provider",
+                    &format!("{id:?} is not a CIE ID provider: only CIE ID has card pages."),
+                )),
+            )
+                .into_response(),
+        )),
+        None => Err(Box::new(unknown_provider(id, state))),
+    }
+}
+
+async fn cie_unblock_form(State(state): AppState, Path(id): Path<String>) -> Response {
+    match cie_idp(&state, &id) {
+        Ok(idp) => web(cie_web::unblock_form(idp)),
+        Err(r) => *r,
+    }
+}
+
+async fn cie_unblock(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    match cie_idp(&state, &id) {
+        Ok(idp) => web(cie_web::unblock_submit(
+            &state,
+            idp,
+            field("card"),
+            field("puk"),
+            field("new_pin"),
+        )),
+        Err(r) => *r,
+    }
+}
+
+async fn admin_cie_read_failure(State(state): AppState, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        failure: crate::cie::cards::ReadFailure,
+    }
+    match serde_json::from_slice::<Body>(&body) {
+        Ok(b) => {
+            state.cards.push_read_failure(b.failure);
+            StatusCode::CREATED.into_response()
+        }
+        Err(e) => json_error(
+            StatusCode::BAD_REQUEST,
+            format!("bad read-failure JSON ({e}); expected {{\"failure\": \"nfc-off\"}} or {{\"failure\": \"card-moved\"}}"),
+        ),
+    }
 }
 
 fn slo_response(a: SloAnswer) -> Response {
@@ -293,6 +385,30 @@ async fn admin_script(State(state): AppState, body: Bytes) -> Response {
             StatusCode::BAD_REQUEST,
             format!("unknown user {:?}: see the users table on /", script.user),
         );
+    }
+    if let Some(idp) = script.provider.as_deref().and_then(|p| state.idp(p)) {
+        if script.outcome != super::script::Outcome::Success
+            && idp.profile.outcome_code(script.outcome).is_none()
+        {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "the {} profile has no error code for the outcome {:?}",
+                    idp.profile.name, script.outcome
+                ),
+            );
+        }
+        if idp.profile.l3_factor == crate::profile::L3Factor::CieCard
+            && state.cards.card_of(&script.user).is_none()
+        {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "user {:?} holds no CIE: see fixtures/cie-cards.toml",
+                    script.user
+                ),
+            );
+        }
     }
     state.push_script(script);
     StatusCode::CREATED.into_response()

@@ -2,14 +2,15 @@
 //! service providers, logins waiting on a page, IdP sessions (for logout), the login script and
 //! the log of requests received.
 
-use super::assertion::SPID_ATTRIBUTES;
 use super::config::{EntityIds, IdpConfig};
 use super::provider::Provider;
 use super::request_rules::ValidatedRequest;
 use super::script::ScriptedLogin;
+use crate::cie::cards::CardStore;
 use crate::clock::SharedClock;
 use crate::fixtures::Fixtures;
 use crate::ids::IdGenerator;
+use crate::profile::{LogoutKind, SamlProfile};
 use crate::saml::dsig::DsigError;
 use crate::saml::idp_metadata::{aggregate_metadata, idp_metadata, IdpDescription};
 use crate::saml::keys::SigningKey;
@@ -27,6 +28,8 @@ pub const REGISTRY_NAME: &str = "https://idps.spid.gov.it";
 pub struct IdpRuntime {
     /// The table row.
     pub provider: Provider,
+    /// The SAML profile it speaks (SPID, or CIE for the CIE ID providers).
+    pub profile: &'static SamlProfile,
     /// The entityID in use (local or real).
     pub entity_id: String,
     /// SSO endpoint.
@@ -76,6 +79,8 @@ pub enum Stage {
     Otp,
     /// L3 device PIN.
     Device,
+    /// CIE L3: the card on the simulated reader and its PIN.
+    Card,
     /// Consent to release the attributes.
     Consent,
 }
@@ -141,8 +146,12 @@ pub struct MockState {
     pub fixtures: Fixtures,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
-    /// The providers, by id, in table order.
+    /// The SPID providers, by id, in table order.
     pub idps: Vec<IdpRuntime>,
+    /// The CIE ID providers (production, pre-production), on the same SAML core.
+    pub cie_idps: Vec<IdpRuntime>,
+    /// The CIE cards and the simulated reader's scripted failures.
+    pub cards: CardStore,
     /// The signed aggregate metadata.
     pub registry_xml: String,
     sps: RwLock<HashMap<String, Arc<SpMetadata>>>,
@@ -165,31 +174,47 @@ impl MockState {
         base_url: &str,
     ) -> Result<Self, StateError> {
         let base = base_url.trim_end_matches('/').to_string();
-        let mut idps = Vec::new();
-        for p in &fixtures.providers {
-            let key = fixtures
-                .keys
-                .get(&p.id)
-                .cloned()
-                .ok_or_else(|| StateError::NoKey(p.id.clone()))?;
-            let root = format!("{base}/idp/{}", p.id);
-            let entity_id = match config.entity_ids {
-                EntityIds::Local => root.clone(),
-                EntityIds::Real => p.entity_id.clone(),
+        let build =
+            |p: &Provider, profile: &'static SamlProfile| -> Result<IdpRuntime, StateError> {
+                let key = fixtures
+                    .keys
+                    .get(&p.id)
+                    .cloned()
+                    .ok_or_else(|| StateError::NoKey(p.id.clone()))?;
+                let root = format!("{base}/idp/{}", p.id);
+                let entity_id = match config.entity_ids {
+                    EntityIds::Local => root.clone(),
+                    EntityIds::Real => p.entity_id.clone(),
+                };
+                let mut rt = IdpRuntime {
+                    provider: p.clone(),
+                    profile,
+                    entity_id,
+                    sso_url: format!("{root}/sso"),
+                    // CIE: no SAML SLO, a plain GET logout (CIE manuale SP).
+                    slo_url: match profile.logout {
+                        LogoutKind::Saml => format!("{root}/slo"),
+                        LogoutKind::PlainHttp => format!("{root}/logout"),
+                    },
+                    metadata_url: format!("{root}/metadata"),
+                    key,
+                    metadata: String::new(),
+                    metadata_id: format!("_metadata_{}", p.id),
+                };
+                rt.metadata = idp_metadata(&describe(&rt), &rt.key)?;
+                Ok(rt)
             };
-            let mut rt = IdpRuntime {
-                provider: p.clone(),
-                entity_id,
-                sso_url: format!("{root}/sso"),
-                slo_url: format!("{root}/slo"),
-                metadata_url: format!("{root}/metadata"),
-                key,
-                metadata: String::new(),
-                metadata_id: format!("_metadata_{}", p.id),
-            };
-            rt.metadata = idp_metadata(&describe(&rt), &rt.key)?;
-            idps.push(rt);
-        }
+        let idps = fixtures
+            .providers
+            .iter()
+            .map(|p| build(p, SamlProfile::spid()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cie_idps = fixtures
+            .cie_providers
+            .iter()
+            .map(|p| build(p, SamlProfile::cie()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cards = CardStore::new(&fixtures.cie_cards);
         let registry_key = fixtures
             .keys
             .get("registry")
@@ -208,7 +233,9 @@ impl MockState {
             ids,
             fixtures,
             base_url: base,
+            cards,
             idps,
+            cie_idps,
             registry_xml,
             sps: RwLock::default(),
             pending: Mutex::default(),
@@ -219,9 +246,12 @@ impl MockState {
         })
     }
 
-    /// A provider by id.
+    /// A provider by id (SPID or CIE ID).
     pub fn idp(&self, id: &str) -> Option<&IdpRuntime> {
-        self.idps.iter().find(|i| i.provider.id == id)
+        self.idps
+            .iter()
+            .chain(&self.cie_idps)
+            .find(|i| i.provider.id == id)
     }
 
     /// Registers (or replaces) an SP's metadata; returns its entityID.
@@ -404,11 +434,11 @@ fn describe(rt: &IdpRuntime) -> IdpDescription<'_> {
         entity_id: &rt.entity_id,
         id: &rt.metadata_id,
         sso_url: &rt.sso_url,
-        slo_url: &rt.slo_url,
+        slo_url: (rt.profile.logout == LogoutKind::Saml).then_some(rt.slo_url.as_str()),
         organization: &rt.provider.organization,
         display_name: &rt.provider.name,
         organization_url: &rt.provider.organization_url,
-        attributes: SPID_ATTRIBUTES,
+        attributes: &rt.profile.attributes,
         cert_base64: rt.key.cert_base64(),
     }
 }

@@ -7,7 +7,9 @@
 //! - `security`: wrapping, encoding quirks, bombs and DTDs
 //! - `slo`: single logout on both bindings, from the SP and from the IdP
 //! - `snapshots`: provider metadata and a Response, IDs and instants redacted
+//! - `cie`: the CIE ID providers: every level, the card outcomes, the profile differences
 
+mod cie;
 mod errors;
 mod login;
 mod security;

@@ -419,6 +419,16 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         })?;
     }
 
+    // CIE manuale SP: the CIE-only checks (FriendlyNames, SPNameQualifier).
+    if idp.cie {
+        run.check(crate::cie::CHECK_FRIENDLY_NAMES, || {
+            crate::cie::friendly_names(&doc, assertion)
+        })?;
+        run.check(crate::cie::CHECK_SP_NAME_QUALIFIER, || {
+            crate::cie::sp_name_qualifier(&doc, assertion, input.entity_id)
+        })?;
+    }
+
     // RT attributi: exactly what the AttributeConsumingService asked for.
     let received = model.attributes.clone();
     let requested = requested_attributes(request.attribute_index);

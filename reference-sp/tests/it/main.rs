@@ -16,5 +16,8 @@ mod slo;
 /// Every fault switch: the strict SP refuses a crafted Response, the mutant accepts it.
 mod faults;
 
+/// "Entra con CIE": every level, the card outcomes, the CIE request rules and checks.
+mod cie;
+
 /// The SP's metadata: schema and signature with xmllint and xmlsec1 (skipped if absent).
 mod metadata;

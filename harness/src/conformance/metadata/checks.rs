@@ -5,11 +5,11 @@
 use super::{cert, lang, Ctx, MetadataCheck, Scope};
 use crate::conformance::check::{https_outcome, CheckInfo, Outcome};
 use crate::report::Severity;
+use mock_idps::profile::SamlProfile;
 use mock_idps::saml::dsig::{verify_enveloped, DsigError};
 use mock_idps::saml::keys::TrustedCert;
 use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::Node;
-use mock_idps::spid::assertion::SPID_ATTRIBUTES;
 
 const XMLDSIG_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 /// Signature methods allowed (SPT constants: RSA/ECDSA with SHA-256, -384, -512).
@@ -239,7 +239,9 @@ pub static METADATA_CHECKS: &[MetadataCheck] = &[
         "every RequestedAttribute Name is an attribute the identity system releases",
         "use the SPID attribute names (spidCode, name, familyName, fiscalNumber, email…; CIE: name, familyName, dateOfBirth, fiscalNumber)",
         |c| {
-            let allowed: &[&str] = if c.profile.is_spid() { SPID_ATTRIBUTES } else { CIE_ATTRIBUTES };
+            // The attribute names of the SPID profile (RT attributi), from the shared profile data.
+            let spid: Vec<&str> = SamlProfile::spid().attributes.iter().map(|a| a.name.as_str()).collect();
+            let allowed: &[&str] = if c.profile.is_spid() { &spid } else { CIE_ATTRIBUTES };
             let bad: Vec<String> = c.sp_children("AttributeConsumingService").iter()
                 .flat_map(|s| s.children(ns::METADATA, "RequestedAttribute").collect::<Vec<_>>())
                 .map(|a| a.attr("Name").unwrap_or_default().to_string())
