@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod cli;
+pub mod cns_commands;
 pub mod commands;
 pub mod conformance;
 pub mod demo;

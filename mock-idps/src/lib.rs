@@ -4,6 +4,7 @@
 //! Non-goals: talking to real identity providers, or being a production IdP.
 
 pub mod clock;
+pub mod cns;
 pub mod federation;
 pub mod fixtures;
 pub mod html;
