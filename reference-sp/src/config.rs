@@ -25,6 +25,8 @@ pub struct SpConfig {
     pub skew: time::Duration,
     /// Avviso 29 metadata profile.
     pub profile: MetadataProfile,
+    /// "Entra con CNS": its own mutual-TLS listener, when set (default: off).
+    pub cns: Option<crate::cns::CnsSpConfig>,
 }
 
 impl Default for SpConfig {
@@ -37,6 +39,7 @@ impl Default for SpConfig {
             clock: Arc::new(SystemClock),
             skew: time::Duration::minutes(2),
             profile: MetadataProfile::Public,
+            cns: None,
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod acs;
 pub mod authn_request;
 pub mod binding;
+pub mod cns;
 mod config;
 mod dom;
 mod error;
