@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod cases;
+pub mod cns;
 pub mod edit;
 pub mod reference;
 pub mod runner;
