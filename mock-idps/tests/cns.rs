@@ -199,3 +199,72 @@ async fn certificate_validity_follows_the_shared_clock() {
         .await
         .expect_err("not yet valid in 2020");
 }
+
+#[test]
+fn no_cns_ca_or_server_certificate_expires_within_two_years() {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let pki = CnsPki::embedded().expect("pki");
+    let horizon = time::OffsetDateTime::now_utc() + time::Duration::days(2 * 366);
+    let server = mock_idps::cns::pki::pem_der(&pki.server_cert_pem, "server").expect("pem");
+    let mut certs: Vec<(String, Vec<u8>)> = pki
+        .cas
+        .iter()
+        .map(|c| (format!("CA {}", c.spec.id), c.cert_der.clone()))
+        .collect();
+    certs.push(("server".into(), server));
+    for variant in ["valid", "valid-camera", "cie"] {
+        let card = pki.card("mario.rossi", variant).expect("card");
+        certs.push((
+            format!("card {variant}"),
+            mock_idps::cns::pki::pem_der(&card.cert_pem, variant).expect("pem"),
+        ));
+    }
+    for (what, der) in certs {
+        let (_, cert) = X509Certificate::from_der(&der).expect("parse");
+        let not_after = cert.validity().not_after.to_datetime();
+        assert!(
+            not_after > horizon,
+            "{what} expires on {not_after}: run `spid-harness fixtures cns-pki` and commit"
+        );
+    }
+}
+
+/// Mutual-TLS logins per second on loopback, a new connection (full handshake) each, one
+/// client task per core. A printed figure, not a timed assertion:
+/// `cargo test -p mock-idps --release --test cns -- --ignored --nocapture mtls_logins_per_second`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn mtls_logins_per_second() {
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = Arc::new(CnsPki::embedded().expect("pki"));
+    let url = fed.urls().cns.expect("cns").whoami;
+    let card = pki.card("mario.rossi", "valid").expect("card").clone();
+    let c = client(&pki, &card.cert_pem, &card.key_pem);
+    for _ in 0..20 {
+        c.get(&url).send().await.expect("warm-up");
+    }
+    let per_task = 500;
+    let tasks = 2;
+    let started = std::time::Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let c = c.clone();
+        let url = url.clone();
+        handles.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                let resp = c.get(&url).send().await.expect("login");
+                assert!(resp.status().is_success());
+                resp.bytes().await.expect("body");
+            }
+        }));
+    }
+    for h in handles {
+        h.await.expect("task");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "CNS mutual-TLS logins: {} in {secs:.2} s = {:.0}/s (new connection each)",
+        per_task * tasks,
+        f64::from(per_task * tasks) / secs
+    );
+}
