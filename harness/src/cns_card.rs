@@ -138,7 +138,10 @@ mod tests {
             let _ = card.unlock("0");
         }
         for left in (1..PUK_TRIES).rev() {
-            assert_eq!(card.unblock("0", "33333"), Err(CardError::WrongPuk { left }));
+            assert_eq!(
+                card.unblock("0", "33333"),
+                Err(CardError::WrongPuk { left })
+            );
         }
         assert_eq!(card.unblock("0", "33333"), Err(CardError::Dead));
         assert_eq!(card.unblock("22222", "33333"), Err(CardError::Dead));

@@ -64,9 +64,7 @@ pub fn mint(opts: MintOpts) -> anyhow::Result<u8> {
         given
             .clone()
             .or_else(|| user.and_then(|u| u.attributes.get(attr).cloned()))
-            .with_context(|| {
-                format!("{cf} is not a fixture identity: give the holder's {flag}")
-            })
+            .with_context(|| format!("{cf} is not a fixture identity: give the holder's {flag}"))
     };
     let holder = Holder {
         given_name: pick(&opts.given_name, "name", "--given-name")?,
@@ -74,7 +72,7 @@ pub fn mint(opts: MintOpts) -> anyhow::Result<u8> {
         fiscal_code: cf.clone(),
     };
     let variant = pki.table.variant(&opts.variant)?;
-    let card = mint_card(&pki.table, &pki.cas, &holder, variant)?;
+    let card = mint_card(&pki.cas, &holder, variant)?;
     let stem = format!("{cf}-{}", variant.name);
     write_card(&opts.out, &stem, &card)?;
     println!(

@@ -51,7 +51,10 @@ impl CnsOutcome {
             CnsOutcome::Accepted { status, .. } => format!("accepted: HTTP {status}"),
             CnsOutcome::RefusedTls { reason } => format!("refused at the TLS layer: {reason}"),
             CnsOutcome::RefusedHttp { status, body } => {
-                format!("refused by the application: HTTP {status}: {}", strip_tags(body))
+                format!(
+                    "refused by the application: HTTP {status}: {}",
+                    strip_tags(body)
+                )
             }
         }
     }
@@ -109,9 +112,7 @@ pub async fn present(
                     status,
                     body: body.chars().take(500).collect(),
                 },
-                Err(e) => CnsOutcome::RefusedTls {
-                    reason: chain(&e),
-                },
+                Err(e) => CnsOutcome::RefusedTls { reason: chain(&e) },
             }
         }
         Err(e) => {

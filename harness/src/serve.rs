@@ -193,7 +193,11 @@ pub async fn load_text(source: &str) -> anyhow::Result<String> {
 fn print_urls(urls: &FederationUrls) {
     say!("spid-harness mock SPID providers on {}", urls.base);
     if let Some(cns) = &urls.cns {
-        say!("  CNS       {}  (mutual TLS; CRLs under {}/cns/crl/)", cns.whoami, urls.base);
+        say!(
+            "  CNS       {}  (mutual TLS; CRLs under {}/cns/crl/)",
+            cns.whoami,
+            urls.base
+        );
     }
     say!("  index     {}", urls.index);
     say!("  registry  {}", urls.registry);

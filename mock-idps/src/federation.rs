@@ -348,8 +348,9 @@ async fn start_cns(
 ) -> Result<Option<crate::cns::endpoint::CnsEndpoint>, FederationError> {
     let pki = match crate::cns::CnsPki::load(fixtures) {
         Ok(pki) => pki,
-        Err(crate::cns::CnsError::Fixture(FixtureError::Missing(path)))
-            if path.ends_with("cns/pki.toml") && matches!(fixtures, FixtureSource::Dir(_)) =>
+        Err(crate::cns::CnsError::Fixture(e))
+            if matches!(&*e, FixtureError::Missing(path) if path.ends_with("cns/pki.toml"))
+                && matches!(fixtures, FixtureSource::Dir(_)) =>
         {
             return Ok(None)
         }

@@ -36,7 +36,11 @@ async fn whoami(
 ) -> Result<serde_json::Value, String> {
     let card = pki.card(holder, variant).expect("card");
     let url = fed.urls().cns.expect("cns urls").whoami;
-    match client(pki, &card.cert_pem, &card.key_pem).get(&url).send().await {
+    match client(pki, &card.cert_pem, &card.key_pem)
+        .get(&url)
+        .send()
+        .await
+    {
         Ok(resp) if resp.status().is_success() => Ok(resp.json().await.expect("json")),
         Ok(resp) => Err(format!(
             "HTTP {}: {}",
@@ -163,12 +167,23 @@ async fn revoke_refuses_bad_input_with_a_reason() {
     let urls = fed.urls().cns.expect("cns urls");
     let http = reqwest::Client::new();
     for (body, want) in [
-        (serde_json::json!({"ca": "nowhere", "serial": "01"}), "unknown CA"),
+        (
+            serde_json::json!({"ca": "nowhere", "serial": "01"}),
+            "unknown CA",
+        ),
         (serde_json::json!({"ca": "regione", "serial": "xyz"}), "hex"),
-        (serde_json::json!({"certificate": "not a pem"}), "certificate not readable"),
+        (
+            serde_json::json!({"certificate": "not a pem"}),
+            "certificate not readable",
+        ),
         (serde_json::json!({}), "give either"),
     ] {
-        let resp = http.post(&urls.revoke).json(&body).send().await.expect("post");
+        let resp = http
+            .post(&urls.revoke)
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
         assert_eq!(resp.status(), 400);
         let text = resp.text().await.expect("text");
         assert!(text.contains(want), "{body} -> {text}");

@@ -80,8 +80,8 @@ impl CnsSpConfig {
     /// Trusts the test PKI of the fixtures (`fixtures/cns/pki.toml`, CAs with `trusted = true`),
     /// with the given CRLs, on an ephemeral loopback port.
     pub fn test_pki(crls: Vec<Vec<u8>>) -> Result<Self, CnsSpError> {
-        let pki = mock_idps::cns::CnsPki::embedded()
-            .map_err(|e| CnsSpError::Fixture(e.to_string()))?;
+        let pki =
+            mock_idps::cns::CnsPki::embedded().map_err(|e| CnsSpError::Fixture(e.to_string()))?;
         Ok(Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             trust_pem: pki.trusted_ca_pem(),
@@ -138,7 +138,10 @@ impl ClientCertVerifier for SpVerifier {
         } else {
             now
         };
-        match self.inner.verify_client_cert(end_entity, intermediates, now) {
+        match self
+            .inner
+            .verify_client_cert(end_entity, intermediates, now)
+        {
             // Fault `cns-chain`: a card of an unknown issuer is let through.
             Err(TlsError::InvalidCertificate(CertificateError::UnknownIssuer))
                 if self.chain_off =>
@@ -186,14 +189,17 @@ fn tls_config(
             .add(CertificateDer::from(der))
             .map_err(|e| CnsSpError::Tls(e.to_string()))?;
     }
-    let mut builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+    let mut builder =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
     if !faults.is_off("cns-revocation") {
         builder = builder.with_crls(
             crls.iter()
                 .map(|d| CertificateRevocationListDer::from(d.clone())),
         );
     }
-    let inner = builder.build().map_err(|e| CnsSpError::Tls(e.to_string()))?;
+    let inner = builder
+        .build()
+        .map_err(|e| CnsSpError::Tls(e.to_string()))?;
     let verifier = Arc::new(SpVerifier {
         inner,
         chain_off: faults.is_off("cns-chain"),
@@ -290,7 +296,12 @@ impl CnsSide {
     /// Replaces the CRLs; the next connection is verified with them (a real SP refreshes its
     /// CRLs from the distribution points on a schedule).
     pub fn set_crls(&self, crls: Vec<Vec<u8>>) -> Result<(), CnsSpError> {
-        let tls = tls_config(&self.state.config, &crls, &self.state.faults, &self.state.clock)?;
+        let tls = tls_config(
+            &self.state.config,
+            &crls,
+            &self.state.faults,
+            &self.state.clock,
+        )?;
         *self.state.tls.write().unwrap_or_else(|e| e.into_inner()) = tls;
         Ok(())
     }
@@ -336,9 +347,11 @@ pub fn check_card(der: &[u8], faults: &Faults) -> Result<CnsUser, String> {
         .extensions()
         .iter()
         .filter_map(|e| match e.parsed_extension() {
-            ParsedExtension::CertificatePolicies(p) => {
-                Some(p.iter().map(|i| i.policy_id.to_id_string()).collect::<Vec<_>>())
-            }
+            ParsedExtension::CertificatePolicies(p) => Some(
+                p.iter()
+                    .map(|i| i.policy_id.to_id_string())
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         })
         .flatten()

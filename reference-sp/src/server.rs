@@ -90,8 +90,12 @@ impl ReferenceSp {
         })?;
         let cns = match &config.cns {
             Some(cns) => Some(
-                crate::cns::CnsSide::start(cns.clone(), config.faults.clone(), config.clock.clone())
-                    .await?,
+                crate::cns::CnsSide::start(
+                    cns.clone(),
+                    config.faults.clone(),
+                    config.clock.clone(),
+                )
+                .await?,
             ),
             None => None,
         };

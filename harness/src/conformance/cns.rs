@@ -23,7 +23,14 @@ fn verdict(outcome: &CnsOutcome, rule: &str) -> Verdict {
     }
 }
 
-fn entry(id: String, title: String, outcome: &str, expected: String, rule: &str, severity: Severity) -> Entry {
+fn entry(
+    id: String,
+    title: String,
+    outcome: &str,
+    expected: String,
+    rule: &str,
+    severity: Severity,
+) -> Entry {
     Entry {
         id,
         title,
@@ -87,14 +94,18 @@ pub async fn run(target: &CnsTarget, pki: &CnsPki, holder: &str) -> Vec<Entry> {
     );
     let user = mock_idps::fixtures::Fixtures::embedded()
         .ok()
-        .and_then(|f| f.user(holder).and_then(|u| u.fiscal_code().map(str::to_string)));
+        .and_then(|f| {
+            f.user(holder)
+                .and_then(|u| u.fiscal_code().map(str::to_string))
+        });
     match (pki.card(holder, "valid"), user) {
         (Some(card), Some(cf)) => {
             let cred = format!("{}{}", card.cert_pem, card.key_pem);
             match present(target, Some(&cred)).await {
                 Ok((outcome, took)) => {
                     e.millis = took.as_secs_f64() * 1000.0;
-                    e.passed = matches!(&outcome, CnsOutcome::Accepted { body, .. } if body.contains(&cf));
+                    e.passed =
+                        matches!(&outcome, CnsOutcome::Accepted { body, .. } if body.contains(&cf));
                     e.sent = Some(format!("{} (looking for {cf})", outcome.evidence()));
                     e.verdict = Some(verdict(&outcome, cf_rule));
                 }

@@ -49,7 +49,10 @@ async fn valid_card_logs_in_after_the_pin_and_a_blocked_card_cannot() {
         .expect("reachable");
     match outcome {
         CnsOutcome::Accepted { body, .. } => {
-            assert!(body.contains("data-fiscal-number=\"RSSMRA80A01H501U\""), "{body}");
+            assert!(
+                body.contains("data-fiscal-number=\"RSSMRA80A01H501U\""),
+                "{body}"
+            );
         }
         other => panic!("expected a login, got {other:?}"),
     }
@@ -69,9 +72,16 @@ async fn cns_family_passes_on_the_strict_reference_sp() {
         assert!(e.passed, "{}: {:?} {:?}", e.id, e.sent, e.error);
     }
     // Refusals carry their reason.
-    let revoked = entries.iter().find(|e| e.id == "cns/revoked").expect("revoked");
+    let revoked = entries
+        .iter()
+        .find(|e| e.id == "cns/revoked")
+        .expect("revoked");
     assert!(
-        revoked.sent.as_deref().unwrap_or("").contains("CertificateRevoked"),
+        revoked
+            .sent
+            .as_deref()
+            .unwrap_or("")
+            .contains("CertificateRevoked"),
         "{:?}",
         revoked.sent
     );

@@ -5,7 +5,7 @@
 use crate::clock::SharedClock;
 use crate::cns::listener::{ClockTime, HandshakeLog};
 use crate::cns::pki::{pem_der, CnsPki};
-use crate::cns::revocation::{Revoked, RevocationState};
+use crate::cns::revocation::{RevocationState, Revoked};
 use crate::cns::CnsError;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;

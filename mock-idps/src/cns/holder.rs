@@ -57,7 +57,8 @@ pub fn read_holder(der: &[u8]) -> Result<CardIdentity, HolderError> {
     let (_, cert) =
         X509Certificate::from_der(der).map_err(|e| HolderError::Unreadable(e.to_string()))?;
     let subject = cert.subject();
-    let cn = first_attr(subject, &x509_parser::oid_registry::OID_X509_COMMON_NAME).ok_or(HolderError::NoCommonName)?;
+    let cn = first_attr(subject, &x509_parser::oid_registry::OID_X509_COMMON_NAME)
+        .ok_or(HolderError::NoCommonName)?;
     // CNSA reads substr(SSL_CLIENT_S_DN_CN, 0, 16); we also validate it (check character).
     let cf: String = cn.chars().take(16).collect();
     fiscal_code::validate(&cf).map_err(|e| HolderError::NoFiscalCode {
@@ -76,9 +77,15 @@ pub fn read_holder(der: &[u8]) -> Result<CardIdentity, HolderError> {
     };
     Ok(CardIdentity {
         fiscal_number: format!("TINIT-{cf}"),
-        name: first_attr(subject, &x509_parser::oid_registry::OID_X509_GIVEN_NAME).unwrap_or_default(),
-        family_name: first_attr(subject, &x509_parser::oid_registry::OID_X509_SURNAME).unwrap_or_default(),
-        issuer: first_attr(cert.issuer(), &x509_parser::oid_registry::OID_X509_COMMON_NAME).unwrap_or_default(),
+        name: first_attr(subject, &x509_parser::oid_registry::OID_X509_GIVEN_NAME)
+            .unwrap_or_default(),
+        family_name: first_attr(subject, &x509_parser::oid_registry::OID_X509_SURNAME)
+            .unwrap_or_default(),
+        issuer: first_attr(
+            cert.issuer(),
+            &x509_parser::oid_registry::OID_X509_COMMON_NAME,
+        )
+        .unwrap_or_default(),
         policy: policy.to_string(),
         serial: crate::cns::mint::hex(cert.raw_serial()),
     })

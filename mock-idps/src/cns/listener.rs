@@ -73,10 +73,7 @@ impl HandshakeLog {
     /// The failures of the client at `peer`.
     pub fn for_peer(&self, peer: SocketAddr) -> Vec<HandshakeFailure> {
         let p = peer.to_string();
-        self.entries()
-            .into_iter()
-            .filter(|f| f.peer == p)
-            .collect()
+        self.entries().into_iter().filter(|f| f.peer == p).collect()
     }
 }
 

@@ -16,9 +16,8 @@ use crate::fixtures::generate::{certificate_policies, der_tlv, Credential};
 use crate::spid::identity::User;
 use rand::RngCore;
 use rcgen::{
-    BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension,
-    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    SerialNumber,
+    BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension, DistinguishedName,
+    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SerialNumber,
 };
 use std::path::Path;
 use time::macros::datetime;
@@ -87,7 +86,6 @@ fn aia_ocsp(url: &str) -> Vec<u8> {
 
 /// Mints a card certificate of `variant` for `holder`, signed by the variant's CA in `cas`.
 pub fn mint_card(
-    table: &PkiTable,
     cas: &[LoadedCa],
     holder: &Holder,
     variant: &VariantSpec,
@@ -97,9 +95,11 @@ pub fn mint_card(
         .find(|c| c.spec.id == variant.ca)
         .ok_or_else(|| CnsError::Table {
             path: "fixtures/cns/pki.toml".into(),
-            message: format!("variant {:?} names unknown CA {:?}", variant.name, variant.ca),
+            message: format!(
+                "variant {:?} names unknown CA {:?}",
+                variant.name, variant.ca
+            ),
         })?;
-    let _ = table;
     let serial = random_serial();
     // The card number: 16 decimal digits derived from the serial (TS-CNS numbers are digits).
     let card_number: String = serial
@@ -150,7 +150,10 @@ pub fn mint_card(
         ));
     params
         .custom_extensions
-        .push(CustomExtension::from_oid_content(OID_AIA, aia_ocsp(OCSP_URL)));
+        .push(CustomExtension::from_oid_content(
+            OID_AIA,
+            aia_ocsp(OCSP_URL),
+        ));
     let key = KeyPair::generate()?;
     let issuer = Issuer::from_ca_cert_pem(&ca.cert_pem, &ca.key)?;
     let cert = params.signed_by(&key, &issuer)?;
@@ -219,7 +222,8 @@ fn make_ca(spec: &CaSpec, parent: Option<&LoadedCa>) -> Result<LoadedCa, CnsErro
 /// `root`; the PEM holds the leaf only (clients trust `root`).
 fn make_server(root: &LoadedCa) -> Result<Credential, CnsError> {
     let key = KeyPair::generate()?;
-    let mut params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+    let mut params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
     let mut dn = DistinguishedName::new();
     dn.push(DnType::OrganizationName, "spid-harness test PKI");
     dn.push(DnType::CommonName, "localhost");
@@ -257,7 +261,10 @@ pub fn write_card(dir: &Path, stem: &str, card: &MintedCard) -> Result<(), CnsEr
         &dir.join(format!("{stem}.crt.pem")),
         &card.credential.cert_pem,
     )?;
-    write(&dir.join(format!("{stem}.key.pem")), &card.credential.key_pem)
+    write(
+        &dir.join(format!("{stem}.key.pem")),
+        &card.credential.key_pem,
+    )
 }
 
 /// Regenerates the whole test PKI under `<fixtures>/cns/` from `pki.toml`: every CA, the server
@@ -304,9 +311,10 @@ pub fn regenerate_pki(fixtures_dir: &Path, users: &[User]) -> Result<Vec<String>
             .iter()
             .find(|u| &u.username == username)
             .ok_or_else(|| CnsError::UnknownHolder(username.clone()))?;
-        let holder = Holder::of_user(user).ok_or_else(|| CnsError::UnknownHolder(username.clone()))?;
+        let holder =
+            Holder::of_user(user).ok_or_else(|| CnsError::UnknownHolder(username.clone()))?;
         for variant in &table.variants {
-            let card = mint_card(&table, &cas, &holder, variant)?;
+            let card = mint_card(&cas, &holder, variant)?;
             let id = format!("{username}-{}", variant.name);
             write_card(&cns.join("cards"), &id, &card)?;
             records.push(CardRecord {
@@ -319,10 +327,11 @@ pub fn regenerate_pki(fixtures_dir: &Path, users: &[User]) -> Result<Vec<String>
             written.push(format!("cards/{id}"));
         }
     }
-    let cards_toml = toml::to_string(&CardsFile { cards: records }).map_err(|e| CnsError::Table {
-        path: "cards.toml".into(),
-        message: e.to_string(),
-    })?;
+    let cards_toml =
+        toml::to_string(&CardsFile { cards: records }).map_err(|e| CnsError::Table {
+            path: "cards.toml".into(),
+            message: e.to_string(),
+        })?;
     write(
         &cns.join("cards.toml"),
         &format!(

@@ -24,7 +24,7 @@ use crate::fixtures::FixtureError;
 pub enum CnsError {
     /// A fixture file is missing or unreadable.
     #[error(transparent)]
-    Fixture(#[from] FixtureError),
+    Fixture(Box<FixtureError>),
     /// `pki.toml` or `cards.toml` is invalid.
     #[error("{path}: {message}")]
     Table {
@@ -79,4 +79,10 @@ pub enum CnsError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<FixtureError> for CnsError {
+    fn from(e: FixtureError) -> Self {
+        CnsError::Fixture(Box::new(e))
+    }
 }

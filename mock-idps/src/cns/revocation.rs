@@ -46,10 +46,14 @@ impl RevocationState {
                 .map(|v| v.revoked)
                 .unwrap_or(false);
             if revoked {
-                state.by_ca.entry(card.record.ca.clone()).or_default().push(Revoked {
-                    serial: card.record.serial.clone(),
-                    at: time::macros::datetime!(2025-01-01 00:00 UTC),
-                });
+                state
+                    .by_ca
+                    .entry(card.record.ca.clone())
+                    .or_default()
+                    .push(Revoked {
+                        serial: card.record.serial.clone(),
+                        at: time::macros::datetime!(2025-01-01 00:00 UTC),
+                    });
             }
         }
         state
@@ -115,7 +119,7 @@ impl RevocationState {
 /// Bytes from lowercase or uppercase hex.
 pub fn unhex(text: &str) -> Result<Vec<u8>, CnsError> {
     let text = text.trim();
-    if text.len() % 2 != 0 || text.is_empty() {
+    if !text.len().is_multiple_of(2) || text.is_empty() {
         return Err(CnsError::Certificate(format!(
             "serial {text:?} is not an even number of hex digits"
         )));
@@ -143,8 +147,16 @@ mod tests {
         let revoked = pki.card("mario.rossi", "revoked").expect("card");
         let valid = pki.card("mario.rossi", "valid").expect("card");
         assert!(state.status("regione", &revoked.record.serial).is_some());
-        assert!(state.revoke("regione", &valid.record.serial, datetime!(2026-01-01 00:00 UTC)));
-        assert!(!state.revoke("regione", &valid.record.serial, datetime!(2026-01-02 00:00 UTC)));
+        assert!(state.revoke(
+            "regione",
+            &valid.record.serial,
+            datetime!(2026-01-01 00:00 UTC)
+        ));
+        assert!(!state.revoke(
+            "regione",
+            &valid.record.serial,
+            datetime!(2026-01-02 00:00 UTC)
+        ));
         let der = state
             .crl_der(regione, datetime!(2026-02-01 00:00 UTC))
             .expect("crl");
