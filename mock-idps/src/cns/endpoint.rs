@@ -25,8 +25,6 @@ pub struct CnsUrls {
     pub whoami: String,
     /// The CRL of each CA, by CA id (plain HTTP on the federation's port).
     pub crls: BTreeMap<String, String>,
-    /// The OCSP responder (POST application/ocsp-request).
-    pub ocsp: String,
     /// The trusted CA certificates (PEM bundle), for a service's trust store.
     pub trust_bundle: String,
     /// The root CA certificate (PEM) the listener's server certificate chains to.
@@ -45,7 +43,6 @@ impl CnsUrls {
                 .iter()
                 .map(|ca| (ca.clone(), format!("{http_base}/cns/crl/{ca}.crl")))
                 .collect(),
-            ocsp: format!("{http_base}/cns/ocsp"),
             trust_bundle: format!("{http_base}/cns/trust.pem"),
             server_root: format!("{http_base}/cns/server-root.pem"),
             revoke: format!("{http_base}/admin/cns/revoke"),

@@ -1,5 +1,5 @@
 //! The CNS routes on the federation's plain-HTTP port: each CA's CRL at its distribution point
-//! (`/cns/crl/<ca>.crl`, DER, RFC 5280), the OCSP responder, the trust bundle, and the admin API
+//! (`/cns/crl/<ca>.crl`, DER, RFC 5280), the trust bundle, and the admin API
 //! that revokes a card at runtime.
 
 use crate::cns::authority::CnsAuthority;

@@ -21,7 +21,8 @@ pub fn crl_distribution_point(ca: &str) -> String {
     format!("http://127.0.0.1:7000/cns/crl/{ca}.crl")
 }
 
-/// The OCSP responder written in the card certificates' Authority Information Access.
+/// The OCSP responder named in the card certificates' Authority Information Access (not served
+/// yet: the mock has no OCSP responder; services must use the CRLs).
 pub const OCSP_URL: &str = "http://127.0.0.1:7000/cns/ocsp";
 
 /// One certification authority of the table.
