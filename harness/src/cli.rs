@@ -54,6 +54,15 @@ pub enum FixturesAction {
         #[arg(long)]
         only_missing: bool,
     },
+    /// Make the CNS test PKI (CAs, server certificate, a card of every variant for every holder
+    /// of `cns/pki.toml`) under `<dir>/cns/`.
+    CnsPki {
+        /// The fixtures folder to write into.
+        #[arg(long, default_value = "fixtures")]
+        dir: PathBuf,
+    },
+    /// Mint one CNS card certificate and key, signed by the variant's test CA.
+    Cns(crate::cns_commands::MintOpts),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -85,6 +94,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Faults => crate::commands::faults(),
         Command::Check(opts) => crate::commands::check(opts),
         Command::Metadata(opts) => crate::commands::metadata(opts),
+        Command::Fixtures {
+            action: FixturesAction::CnsPki { dir },
+        } => crate::cns_commands::regenerate_pki(&dir),
+        Command::Fixtures {
+            action: FixturesAction::Cns(opts),
+        } => crate::cns_commands::mint(opts),
         Command::Fixtures {
             action: FixturesAction::Regenerate { dir, only_missing },
         } => {

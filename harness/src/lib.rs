@@ -6,6 +6,9 @@
 
 pub mod browser;
 pub mod cli;
+pub mod cns_card;
+pub mod cns_commands;
+pub mod cns_login;
 pub mod commands;
 pub mod conformance;
 pub mod demo;

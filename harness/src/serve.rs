@@ -108,6 +108,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             seed: opts.seed,
             sp_metadata,
             pin_store: mock_idps::federation::PinStoreChoice::File(opts.pin_store.clone()),
+            cns_bind: SocketAddr::new(opts.bind.ip(), 0),
         };
         let fed = MockFederation::start_with(config)
             .await
@@ -139,6 +140,12 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
                         .map(|i| i.metadata.clone())
                         .collect(),
                     faults,
+                    cns: match fed.cns() {
+                        Some(cns) => Some(reference_sp::cns::CnsSpConfig::test_pki(
+                            cns.crls().values().map(|c| c.as_ref().clone()).collect(),
+                        )?),
+                        None => None,
+                    },
                     ..reference_sp::SpConfig::default()
                 })
                 .await
@@ -192,6 +199,13 @@ pub async fn load_text(source: &str) -> anyhow::Result<String> {
 
 fn print_urls(urls: &FederationUrls) {
     say!("spid-harness mock SPID providers on {}", urls.base);
+    if let Some(cns) = &urls.cns {
+        say!(
+            "  CNS       {}  (mutual TLS; CRLs under {}/cns/crl/)",
+            cns.whoami,
+            urls.base
+        );
+    }
     say!("  index     {}", urls.index);
     say!("  registry  {}", urls.registry);
     say!("  admin     {}", urls.admin);

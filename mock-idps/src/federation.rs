@@ -53,6 +53,8 @@ pub struct FederationConfig {
     pub sp_metadata: Vec<String>,
     /// Where the legacy PIN backend keeps its state (served under `/pin`).
     pub pin_store: PinStoreChoice,
+    /// Where the CNS mutual-TLS login endpoint listens (loopback, port 0 by default).
+    pub cns_bind: SocketAddr,
 }
 
 /// Where the legacy PIN backend keeps its state.
@@ -75,6 +77,7 @@ impl Default for FederationConfig {
             seed: None,
             sp_metadata: Vec::new(),
             pin_store: PinStoreChoice::Memory,
+            cns_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -101,6 +104,9 @@ pub enum FederationError {
     /// The PIN backend could not open its store or fixtures.
     #[error("starting the PIN backend: {0}")]
     Pin(String),
+    /// The CNS test PKI or its endpoint could not start.
+    #[error("starting the CNS endpoint: {0}")]
+    Cns(#[from] crate::cns::CnsError),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -166,6 +172,9 @@ pub struct FederationUrls {
     /// The CIE ID providers by id (`cie`, `cie-preprod`).
     #[serde(default)]
     pub cie: BTreeMap<String, CieUrls>,
+    /// The CNS endpoint, CRLs and OCSP responder (absent when the fixtures have no `cns/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cns: Option<crate::cns::endpoint::CnsUrls>,
 }
 
 /// Every URL of the providers served from `state`.
@@ -212,6 +221,7 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
                 )
             })
             .collect(),
+        cns: None,
         base,
     }
 }
@@ -223,6 +233,7 @@ pub struct MockFederation {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    cns: Option<crate::cns::endpoint::CnsEndpoint>,
 }
 
 impl MockFederation {
@@ -273,9 +284,13 @@ impl MockFederation {
             .unwrap_or_default();
         let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)
             .map_err(FederationError::Pin)?;
+        let cns = start_cns(&config.fixtures, state.clock.clone(), config.cns_bind).await?;
         let (tx, rx) = oneshot::channel();
-        let app = crate::spid::service::router(state.clone())
+        let mut app = crate::spid::service::router(state.clone())
             .nest("/pin", crate::pin::service::router(Arc::new(pin)));
+        if let Some(cns) = &cns {
+            app = app.merge(crate::cns::http::router(cns.authority().clone()));
+        }
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -288,6 +303,7 @@ impl MockFederation {
             addr,
             shutdown: Some(tx),
             task: Some(task),
+            cns,
         })
     }
 
@@ -303,7 +319,23 @@ impl MockFederation {
 
     /// Every URL.
     pub fn urls(&self) -> FederationUrls {
-        urls_of(&self.state)
+        let mut urls = urls_of(&self.state);
+        urls.cns = self.cns.as_ref().map(|cns| {
+            let cas: Vec<String> = cns
+                .authority()
+                .pki()
+                .cas
+                .iter()
+                .map(|c| c.spec.id.clone())
+                .collect();
+            crate::cns::endpoint::CnsUrls::new(cns.addr(), &self.state.base_url, &cas)
+        });
+        urls
+    }
+
+    /// The CNS authority (PKI, cards, live revocation), when the fixtures have a `cns/` folder.
+    pub fn cns(&self) -> Option<&Arc<crate::cns::CnsAuthority>> {
+        self.cns.as_ref().map(|c| c.authority())
     }
 
     /// Registers an SP's metadata; returns its entityID.
@@ -333,6 +365,9 @@ impl MockFederation {
 
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
+        if let Some(cns) = self.cns.take() {
+            cns.shutdown().await;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -348,4 +383,27 @@ impl Drop for MockFederation {
             let _ = tx.send(());
         }
     }
+}
+
+/// Starts the CNS endpoint from the fixtures' `cns/` folder; `None` when a fixtures directory
+/// has no `cns/pki.toml` (fixture folders made before CNS existed still serve SPID).
+async fn start_cns(
+    fixtures: &FixtureSource,
+    clock: SharedClock,
+    bind: SocketAddr,
+) -> Result<Option<crate::cns::endpoint::CnsEndpoint>, FederationError> {
+    let pki = match crate::cns::CnsPki::load(fixtures) {
+        Ok(pki) => pki,
+        Err(crate::cns::CnsError::Fixture(e))
+            if matches!(&*e, FixtureError::Missing(path) if path.ends_with("cns/pki.toml"))
+                && matches!(fixtures, FixtureSource::Dir(_)) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let authority = Arc::new(crate::cns::CnsAuthority::new(pki, clock)?);
+    Ok(Some(
+        crate::cns::endpoint::CnsEndpoint::start(authority, bind).await?,
+    ))
 }

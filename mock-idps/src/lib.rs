@@ -6,6 +6,7 @@
 
 pub mod cie;
 pub mod clock;
+pub mod cns;
 pub mod federation;
 pub mod fixtures;
 pub mod html;

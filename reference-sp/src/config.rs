@@ -28,6 +28,8 @@ pub struct SpConfig {
     /// Trusted CIE ID metadata documents ("Entra con CIE"): these IdPs get the CIE request
     /// rules and checks (see [`crate::cie`]).
     pub cie_idp_metadata: Vec<String>,
+    /// "Entra con CNS": its own mutual-TLS listener, when set (default: off).
+    pub cns: Option<crate::cns::CnsSpConfig>,
 }
 
 impl Default for SpConfig {
@@ -41,6 +43,7 @@ impl Default for SpConfig {
             skew: time::Duration::minutes(2),
             profile: MetadataProfile::Public,
             cie_idp_metadata: Vec::new(),
+            cns: None,
         }
     }
 }

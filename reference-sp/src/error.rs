@@ -21,6 +21,9 @@ pub enum SpError {
     /// The SP's key or certificate is unusable, or signing the metadata failed.
     #[error(transparent)]
     Keys(#[from] crate::keys::KeyError),
+    /// The CNS listener could not start.
+    #[error(transparent)]
+    Cns(#[from] crate::cns::CnsSpError),
     /// The IdP metadata is unusable.
     #[error(transparent)]
     IdpMetadata(#[from] crate::idp::IdpMetadataError),

@@ -14,6 +14,7 @@ pub mod acs;
 pub mod authn_request;
 pub mod binding;
 pub mod cie;
+pub mod cns;
 mod config;
 mod dom;
 mod error;

@@ -43,6 +43,9 @@ pub struct SpUrls {
     pub logout: String,
     /// The single logout endpoint (both bindings).
     pub slo: String,
+    /// "Entra con CNS" (mutual TLS), when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cns_login: Option<String>,
 }
 
 /// What every handler shares.
@@ -61,6 +64,7 @@ struct SpState {
 #[derive(Debug)]
 pub struct ReferenceSp {
     state: Arc<SpState>,
+    cns: Option<crate::cns::CnsSide>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -85,7 +89,19 @@ impl ReferenceSp {
             addr: config.bind,
             source,
         })?;
-        let urls = urls_for(addr);
+        let cns = match &config.cns {
+            Some(cns) => Some(
+                crate::cns::CnsSide::start(
+                    cns.clone(),
+                    config.faults.clone(),
+                    config.clock.clone(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let mut urls = urls_for(addr);
+        urls.cns_login = cns.as_ref().map(|c| c.login_url());
         let metadata = signed_metadata(
             &MetadataPlan {
                 entity_id: &config.entity_id,
@@ -116,6 +132,7 @@ impl ReferenceSp {
         });
         Ok(Self {
             state,
+            cns,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -131,8 +148,24 @@ impl ReferenceSp {
         &self.state.metadata
     }
 
+    /// The "Entra con CNS" listener, when enabled.
+    pub fn cns(&self) -> Option<&crate::cns::CnsSide> {
+        self.cns.as_ref()
+    }
+
+    /// Replaces the CNS listener's CRLs (DER); the next connection uses them.
+    pub fn set_cns_crls(&self, crls: Vec<Vec<u8>>) -> Result<(), SpError> {
+        match &self.cns {
+            Some(cns) => Ok(cns.set_crls(crls)?),
+            None => Ok(()),
+        }
+    }
+
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
+        if let Some(cns) = self.cns.take() {
+            cns.shutdown().await;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -159,6 +192,7 @@ fn urls_for(addr: SocketAddr) -> SpUrls {
         me: format!("{base}/me"),
         logout: format!("{base}/logout"),
         slo: format!("{base}/slo"),
+        cns_login: None,
         base,
     }
 }

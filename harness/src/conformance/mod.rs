@@ -5,6 +5,7 @@
 pub mod case;
 pub mod cases;
 pub mod check;
+pub mod cns;
 pub mod edit;
 pub mod logout;
 pub mod metadata;

@@ -1,0 +1,150 @@
+//! A simulated CNS smart card on the client side: it holds the authentication key and
+//! certificate and releases them for a TLS handshake only after the right PIN. Three consecutive
+//! wrong PINs block it, the PUK unblocks it and sets a new PIN (domain-rules §6 [3P]); the PUK
+//! try limit is not documented for the CNS and is 10 here, as for the CIE (domain-rules §4.2).
+
+/// Consecutive wrong PINs that block the card (domain-rules §6).
+pub const PIN_TRIES: u8 = 3;
+/// Consecutive wrong PUKs that make the card unusable for good (CIE figure, domain-rules §4.2).
+pub const PUK_TRIES: u8 = 10;
+
+/// Why the card refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CardError {
+    /// Wrong PIN; the card is still usable.
+    #[error("wrong PIN: {left} tries left before the card blocks")]
+    WrongPin {
+        /// Tries left.
+        left: u8,
+    },
+    /// Three wrong PINs: only the PUK unblocks the card.
+    #[error("the PIN is blocked after 3 wrong tries: unblock the card with the PUK")]
+    PinBlocked,
+    /// Wrong PUK.
+    #[error("wrong PUK: {left} tries left before the card is unusable")]
+    WrongPuk {
+        /// Tries left.
+        left: u8,
+    },
+    /// Too many wrong PUKs.
+    #[error("the card is blocked for good after {PUK_TRIES} wrong PUKs")]
+    Dead,
+    /// The new PIN is not 5 to 8 digits.
+    #[error("a PIN is 5 to 8 digits")]
+    BadNewPin,
+}
+
+/// A card: certificate, key, PIN and PUK state.
+#[derive(Debug, Clone)]
+pub struct SmartCard {
+    cert_pem: String,
+    key_pem: String,
+    pin: String,
+    puk: String,
+    pin_left: u8,
+    puk_left: u8,
+}
+
+impl SmartCard {
+    /// A card holding `cert_pem`/`key_pem`, protected by `pin` and `puk`.
+    pub fn new(cert_pem: &str, key_pem: &str, pin: &str, puk: &str) -> Self {
+        Self {
+            cert_pem: cert_pem.to_string(),
+            key_pem: key_pem.to_string(),
+            pin: pin.to_string(),
+            puk: puk.to_string(),
+            pin_left: PIN_TRIES,
+            puk_left: PUK_TRIES,
+        }
+    }
+
+    /// Releases the credential (certificate + key PEM) for one handshake if `pin` is right.
+    pub fn unlock(&mut self, pin: &str) -> Result<String, CardError> {
+        if self.puk_left == 0 {
+            return Err(CardError::Dead);
+        }
+        if self.pin_left == 0 {
+            return Err(CardError::PinBlocked);
+        }
+        if pin != self.pin {
+            self.pin_left -= 1;
+            return Err(if self.pin_left == 0 {
+                CardError::PinBlocked
+            } else {
+                CardError::WrongPin {
+                    left: self.pin_left,
+                }
+            });
+        }
+        self.pin_left = PIN_TRIES;
+        Ok(format!("{}{}", self.cert_pem, self.key_pem))
+    }
+
+    /// Unblocks the PIN with the PUK and sets `new_pin`.
+    pub fn unblock(&mut self, puk: &str, new_pin: &str) -> Result<(), CardError> {
+        if self.puk_left == 0 {
+            return Err(CardError::Dead);
+        }
+        if puk != self.puk {
+            self.puk_left -= 1;
+            return Err(if self.puk_left == 0 {
+                CardError::Dead
+            } else {
+                CardError::WrongPuk {
+                    left: self.puk_left,
+                }
+            });
+        }
+        if !(5..=8).contains(&new_pin.len()) || !new_pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CardError::BadNewPin);
+        }
+        self.puk_left = PUK_TRIES;
+        self.pin_left = PIN_TRIES;
+        self.pin = new_pin.to_string();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_wrong_pins_block_and_the_puk_unblocks() {
+        let mut card = SmartCard::new("C", "K", "12345678", "87654321");
+        assert_eq!(card.unlock("0"), Err(CardError::WrongPin { left: 2 }));
+        assert_eq!(card.unlock("1"), Err(CardError::WrongPin { left: 1 }));
+        assert_eq!(card.unlock("2"), Err(CardError::PinBlocked));
+        assert_eq!(card.unlock("12345678"), Err(CardError::PinBlocked));
+        assert_eq!(card.unblock("87654321", "12a"), Err(CardError::BadNewPin));
+        card.unblock("87654321", "55555").expect("unblocked");
+        assert_eq!(card.unlock("55555").as_deref(), Ok("CK"));
+    }
+
+    #[test]
+    fn a_right_pin_resets_the_counter() {
+        let mut card = SmartCard::new("C", "K", "11111", "22222");
+        let _ = card.unlock("0");
+        let _ = card.unlock("0");
+        card.unlock("11111").expect("right pin");
+        assert_eq!(card.unlock("0"), Err(CardError::WrongPin { left: 2 }));
+    }
+
+    #[test]
+    fn ten_wrong_puks_kill_the_card() {
+        let mut card = SmartCard::new("C", "K", "11111", "22222");
+        for _ in 0..3 {
+            let _ = card.unlock("0");
+        }
+        for left in (1..PUK_TRIES).rev() {
+            assert_eq!(
+                card.unblock("0", "33333"),
+                Err(CardError::WrongPuk { left })
+            );
+        }
+        assert_eq!(card.unblock("0", "33333"), Err(CardError::Dead));
+        assert_eq!(card.unblock("22222", "33333"), Err(CardError::Dead));
+        assert_eq!(card.unlock("11111"), Err(CardError::Dead));
+    }
+}

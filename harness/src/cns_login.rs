@@ -1,0 +1,170 @@
+//! Presents a CNS card certificate to a service's own CNS endpoint (mutual TLS, a new connection
+//! each time) and records what happened: accepted (2xx), refused in the handshake (with the TLS
+//! alert as evidence) or refused by the application (status and page).
+
+use std::time::{Duration, Instant};
+
+/// A service's CNS endpoint.
+#[derive(Debug, Clone)]
+pub struct CnsTarget {
+    /// The URL that logs a card holder in (e.g. `https://127.0.0.1:8443/cns/login`).
+    pub login_url: String,
+    /// Extra root certificates (PEM) to trust for the service's server certificate.
+    pub server_roots_pem: Vec<String>,
+    /// Accept any server certificate (a service on loopback with a self-signed certificate).
+    pub accept_invalid_server_cert: bool,
+}
+
+/// What the service did with one card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CnsOutcome {
+    /// 2xx: logged in; the page is kept.
+    Accepted {
+        /// Status.
+        status: u16,
+        /// Page body.
+        body: String,
+    },
+    /// The handshake (or the first read after it, in TLS 1.3) failed.
+    RefusedTls {
+        /// The TLS error chain (e.g. `received fatal alert: CertificateRevoked`).
+        reason: String,
+    },
+    /// The application answered non-2xx.
+    RefusedHttp {
+        /// Status.
+        status: u16,
+        /// Page body (first 500 characters).
+        body: String,
+    },
+}
+
+impl CnsOutcome {
+    /// Whether the holder was logged in.
+    pub fn accepted(&self) -> bool {
+        matches!(self, CnsOutcome::Accepted { .. })
+    }
+
+    /// One line of evidence.
+    pub fn evidence(&self) -> String {
+        match self {
+            CnsOutcome::Accepted { status, .. } => format!("accepted: HTTP {status}"),
+            CnsOutcome::RefusedTls { reason } => format!("refused at the TLS layer: {reason}"),
+            CnsOutcome::RefusedHttp { status, body } => {
+                format!(
+                    "refused by the application: HTTP {status}: {}",
+                    strip_tags(body)
+                )
+            }
+        }
+    }
+}
+
+/// Why a presentation could not be judged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CnsLoginError {
+    /// The card's PEM or a root is unusable.
+    #[error("bad certificate or key: {0}")]
+    BadPem(String),
+    /// Nothing listens at the URL.
+    #[error("the CNS endpoint {url} is unreachable: {reason}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// The error chain.
+        reason: String,
+    },
+}
+
+/// Presents `credential_pem` (certificate + PKCS#8 key) — or nothing, when `None` — to `target`.
+pub async fn present(
+    target: &CnsTarget,
+    credential_pem: Option<&str>,
+) -> Result<(CnsOutcome, Duration), CnsLoginError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .danger_accept_invalid_certs(target.accept_invalid_server_cert);
+    for pem in &target.server_roots_pem {
+        builder = builder.add_root_certificate(
+            reqwest::Certificate::from_pem(pem.as_bytes())
+                .map_err(|e| CnsLoginError::BadPem(e.to_string()))?,
+        );
+    }
+    if let Some(cred) = credential_pem {
+        builder = builder.identity(
+            reqwest::Identity::from_pem(cred.as_bytes())
+                .map_err(|e| CnsLoginError::BadPem(e.to_string()))?,
+        );
+    }
+    let client = builder
+        .build()
+        .map_err(|e| CnsLoginError::BadPem(e.to_string()))?;
+    let started = Instant::now();
+    let outcome = match client.get(&target.login_url).send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            match resp.text().await {
+                Ok(body) if (200..300).contains(&status) => CnsOutcome::Accepted { status, body },
+                Ok(body) => CnsOutcome::RefusedHttp {
+                    status,
+                    body: body.chars().take(500).collect(),
+                },
+                Err(e) => CnsOutcome::RefusedTls { reason: chain(&e) },
+            }
+        }
+        Err(e) => {
+            if refused_connection(&e) {
+                return Err(CnsLoginError::Unreachable {
+                    url: target.login_url.clone(),
+                    reason: chain(&e),
+                });
+            }
+            CnsOutcome::RefusedTls { reason: chain(&e) }
+        }
+    };
+    Ok((outcome, started.elapsed()))
+}
+
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        src = s.source();
+    }
+    text
+}
+
+fn refused_connection(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return true;
+            }
+        }
+        src = s.source();
+    }
+    false
+}
+
+fn strip_tags(body: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}

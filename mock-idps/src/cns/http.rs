@@ -1,0 +1,111 @@
+//! The CNS routes on the federation's plain-HTTP port: each CA's CRL at its distribution point
+//! (`/cns/crl/<ca>.crl`, DER, RFC 5280), the trust bundle, and the admin API
+//! that revokes a card at runtime.
+
+use crate::cns::authority::CnsAuthority;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The plain-HTTP CNS routes.
+pub fn router(authority: Arc<CnsAuthority>) -> Router {
+    Router::new()
+        .route("/cns/crl/{file}", get(crl))
+        .route("/cns/trust.pem", get(trust_bundle))
+        .route("/cns/server-root.pem", get(server_root))
+        .route("/admin/cns/revoke", post(revoke))
+        .route("/admin/cns/handshakes", get(handshakes))
+        .with_state(authority)
+}
+
+async fn crl(State(authority): State<Arc<CnsAuthority>>, Path(file): Path<String>) -> Response {
+    let Some(ca) = file.strip_suffix(".crl") else {
+        return (StatusCode::NOT_FOUND, "CRL names end in .crl\n").into_response();
+    };
+    match authority.crl(ca) {
+        Some(der) => (
+            [(header::CONTENT_TYPE, "application/pkix-crl")],
+            der.as_ref().clone(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, format!("no CA {ca:?}\n")).into_response(),
+    }
+}
+
+async fn trust_bundle(State(authority): State<Arc<CnsAuthority>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/x-pem-file")],
+        authority.pki().trusted_ca_pem(),
+    )
+        .into_response()
+}
+
+async fn server_root(State(authority): State<Arc<CnsAuthority>>) -> Response {
+    match authority.pki().server_root_pem() {
+        Some(pem) => (
+            [(header::CONTENT_TYPE, "application/x-pem-file")],
+            pem.to_string(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no root CA\n").into_response(),
+    }
+}
+
+/// Body of `POST /admin/cns/revoke`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    /// The card certificate, PEM.
+    #[serde(default)]
+    certificate: Option<String>,
+    /// Or: the CA id…
+    #[serde(default)]
+    ca: Option<String>,
+    /// …and the serial, hex.
+    #[serde(default)]
+    serial: Option<String>,
+}
+
+async fn revoke(State(authority): State<Arc<CnsAuthority>>, body: Bytes) -> Response {
+    let parsed: RevokeBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("body must be JSON {{\"certificate\": PEM}} or {{\"ca\": ID, \"serial\": HEX}}: {e}\n"),
+            )
+                .into_response()
+        }
+    };
+    let result = match (parsed.certificate, parsed.ca, parsed.serial) {
+        (Some(pem), None, None) => authority.revoke_certificate(pem.as_bytes()),
+        (None, Some(ca), Some(serial)) => authority
+            .revoke_serial(&ca, &serial)
+            .map(|()| (ca, serial.to_ascii_lowercase())),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "give either \"certificate\" or both \"ca\" and \"serial\"\n",
+            )
+                .into_response()
+        }
+    };
+    match result {
+        Ok((ca, serial)) => Json(serde_json::json!({
+            "ca": ca,
+            "serial": serial,
+            "crlNumber": authority.crl_number(),
+        }))
+        .into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
+async fn handshakes(State(authority): State<Arc<CnsAuthority>>) -> Response {
+    Json(authority.handshakes.entries()).into_response()
+}

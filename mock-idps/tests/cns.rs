@@ -1,0 +1,285 @@
+//! The mock CNS endpoint end to end: mutual TLS with every committed card variant, the JSON
+//! identity, CRLs over HTTP, live revocation applied to the next connection, and validity read
+//! from the shared clock.
+
+use mock_idps::clock::SimClock;
+use mock_idps::cns::CnsPki;
+use mock_idps::federation::{FederationConfig, MockFederation};
+use rstest::rstest;
+use std::sync::Arc;
+use time::macros::datetime;
+
+/// A client presenting `card` (PEM cert + key), trusting the PKI's root for the server, on a new
+/// connection each time.
+fn client(pki: &CnsPki, cert_pem: &str, key_pem: &str) -> reqwest::Client {
+    let root = reqwest::Certificate::from_pem(pki.server_root_pem().expect("root").as_bytes())
+        .expect("root pem");
+    let identity =
+        reqwest::Identity::from_pem(format!("{cert_pem}{key_pem}").as_bytes()).expect("identity");
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(root)
+        .identity(identity)
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client")
+}
+
+/// `Ok(json)` when the endpoint answered 200, else `Err(reason)` (HTTP status + body, or the
+/// TLS error chain).
+async fn whoami(
+    fed: &MockFederation,
+    pki: &CnsPki,
+    holder: &str,
+    variant: &str,
+) -> Result<serde_json::Value, String> {
+    let card = pki.card(holder, variant).expect("card");
+    let url = fed.urls().cns.expect("cns urls").whoami;
+    match client(pki, &card.cert_pem, &card.key_pem)
+        .get(&url)
+        .send()
+        .await
+    {
+        Ok(resp) if resp.status().is_success() => Ok(resp.json().await.expect("json")),
+        Ok(resp) => Err(format!(
+            "HTTP {}: {}",
+            resp.status(),
+            resp.text().await.unwrap_or_default()
+        )),
+        Err(e) => {
+            let mut chain = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                chain.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            Err(chain)
+        }
+    }
+}
+
+#[rstest]
+#[case::valid("valid", "cns")]
+#[case::valid_camera("valid-camera", "cns")]
+#[case::cie("cie", "cie")]
+#[tokio::test]
+async fn accepted_cards_yield_the_holder(#[case] variant: &str, #[case] policy: &str) {
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    let id = whoami(&fed, &pki, "mario.rossi", variant)
+        .await
+        .expect("accepted");
+    assert_eq!(id["fiscalNumber"], "TINIT-RSSMRA80A01H501U");
+    assert_eq!(id["name"], "MARIO");
+    assert_eq!(id["familyName"], "ROSSI");
+    assert_eq!(id["policy"], policy);
+}
+
+#[rstest]
+#[case::expired("expired", "expired")]
+#[case::not_yet_valid("not-yet-valid", "not valid before")]
+#[case::revoked("revoked", "Revoked")]
+#[case::unknown_ca("unknown-ca", "UnknownIssuer")]
+#[tokio::test]
+async fn tls_layer_refusals_name_the_reason(#[case] variant: &str, #[case] reason: &str) {
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    let err = whoami(&fed, &pki, "giulia.bianchi", variant)
+        .await
+        .expect_err("refused");
+    assert!(!err.starts_with("HTTP"), "refused at the TLS layer: {err}");
+    let log = fed.cns().expect("cns").handshakes.entries();
+    let last = log.last().expect("a refused handshake is logged");
+    assert!(
+        last.error.contains(reason),
+        "server reason {:?} should contain {reason:?}",
+        last.error
+    );
+}
+
+#[rstest]
+#[case::no_cf("no-cf", "does not begin with a valid codice fiscale")]
+#[case::cns_like("cns-like", "neither the CNS policy")]
+#[tokio::test]
+async fn application_refusals_name_the_reason(#[case] variant: &str, #[case] reason: &str) {
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    let err = whoami(&fed, &pki, "mario.rossi", variant)
+        .await
+        .expect_err("refused");
+    assert!(err.starts_with("HTTP 403"), "{err}");
+    assert!(err.contains(reason), "{err}");
+}
+
+#[tokio::test]
+async fn a_card_revoked_while_running_is_refused_on_the_next_connection() {
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    whoami(&fed, &pki, "mario.rossi", "valid")
+        .await
+        .expect("accepted before revocation");
+    let urls = fed.urls().cns.expect("cns urls");
+    let card = pki.card("mario.rossi", "valid").expect("card");
+    let http = reqwest::Client::new();
+    let before = http
+        .get(&urls.crls["regione"])
+        .send()
+        .await
+        .expect("crl")
+        .bytes()
+        .await
+        .expect("crl body");
+    let resp = http
+        .post(&urls.revoke)
+        .json(&serde_json::json!({ "certificate": card.cert_pem }))
+        .send()
+        .await
+        .expect("revoke");
+    assert!(resp.status().is_success(), "{:?}", resp.text().await);
+    let err = whoami(&fed, &pki, "mario.rossi", "valid")
+        .await
+        .expect_err("refused after revocation");
+    assert!(!err.starts_with("HTTP"), "{err}");
+    let last = fed.cns().expect("cns").handshakes.entries();
+    assert!(last.last().expect("logged").error.contains("Revoked"));
+    // The CRL served at the distribution point now lists the serial.
+    let after = http
+        .get(&urls.crls["regione"])
+        .send()
+        .await
+        .expect("crl")
+        .bytes()
+        .await
+        .expect("crl body");
+    assert_ne!(before, after);
+    let serial = mock_idps::cns::revocation::unhex(&card.record.serial).expect("hex");
+    assert!(after.windows(serial.len()).any(|w| w == serial.as_slice()));
+    // Another holder's valid card still logs in.
+    whoami(&fed, &pki, "giulia.bianchi", "valid")
+        .await
+        .expect("other cards unaffected");
+}
+
+#[tokio::test]
+async fn revoke_refuses_bad_input_with_a_reason() {
+    let fed = MockFederation::start().await.expect("federation");
+    let urls = fed.urls().cns.expect("cns urls");
+    let http = reqwest::Client::new();
+    for (body, want) in [
+        (
+            serde_json::json!({"ca": "nowhere", "serial": "01"}),
+            "unknown CA",
+        ),
+        (serde_json::json!({"ca": "regione", "serial": "xyz"}), "hex"),
+        (
+            serde_json::json!({"certificate": "not a pem"}),
+            "certificate not readable",
+        ),
+        (serde_json::json!({}), "give either"),
+    ] {
+        let resp = http
+            .post(&urls.revoke)
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status(), 400);
+        let text = resp.text().await.expect("text");
+        assert!(text.contains(want), "{body} -> {text}");
+    }
+    let resp = http
+        .get(format!("{}/cns/crl/nowhere.crl", fed.base_url()))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn certificate_validity_follows_the_shared_clock() {
+    let clock = Arc::new(SimClock::new(datetime!(2020-06-01 00:00 UTC)));
+    let fed = MockFederation::start_with(FederationConfig {
+        clock: Some(clock.clone()),
+        ..FederationConfig::default()
+    })
+    .await
+    .expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    // In 2020 the "expired" card (2018-2021) is in validity and the "valid" one (2025-) is not.
+    whoami(&fed, &pki, "mario.rossi", "expired")
+        .await
+        .expect("in validity in 2020");
+    whoami(&fed, &pki, "mario.rossi", "valid")
+        .await
+        .expect_err("not yet valid in 2020");
+}
+
+#[test]
+fn no_cns_ca_or_server_certificate_expires_within_two_years() {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let pki = CnsPki::embedded().expect("pki");
+    let horizon = time::OffsetDateTime::now_utc() + time::Duration::days(2 * 366);
+    let server = mock_idps::cns::pki::pem_der(&pki.server_cert_pem, "server").expect("pem");
+    let mut certs: Vec<(String, Vec<u8>)> = pki
+        .cas
+        .iter()
+        .map(|c| (format!("CA {}", c.spec.id), c.cert_der.clone()))
+        .collect();
+    certs.push(("server".into(), server));
+    for variant in ["valid", "valid-camera", "cie"] {
+        let card = pki.card("mario.rossi", variant).expect("card");
+        certs.push((
+            format!("card {variant}"),
+            mock_idps::cns::pki::pem_der(&card.cert_pem, variant).expect("pem"),
+        ));
+    }
+    for (what, der) in certs {
+        let (_, cert) = X509Certificate::from_der(&der).expect("parse");
+        let not_after = cert.validity().not_after.to_datetime();
+        assert!(
+            not_after > horizon,
+            "{what} expires on {not_after}: run `spid-harness fixtures cns-pki` and commit"
+        );
+    }
+}
+
+/// Mutual-TLS logins per second on loopback, a new connection (full handshake) each, one
+/// client task per core. A printed figure, not a timed assertion:
+/// `cargo test -p mock-idps --release --test cns -- --ignored --nocapture mtls_logins_per_second`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn mtls_logins_per_second() {
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = Arc::new(CnsPki::embedded().expect("pki"));
+    let url = fed.urls().cns.expect("cns").whoami;
+    let card = pki.card("mario.rossi", "valid").expect("card").clone();
+    let c = client(&pki, &card.cert_pem, &card.key_pem);
+    for _ in 0..20 {
+        c.get(&url).send().await.expect("warm-up");
+    }
+    let per_task = 500;
+    let tasks = 2;
+    let started = std::time::Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let c = c.clone();
+        let url = url.clone();
+        handles.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                let resp = c.get(&url).send().await.expect("login");
+                assert!(resp.status().is_success());
+                resp.bytes().await.expect("body");
+            }
+        }));
+    }
+    for h in handles {
+        h.await.expect("task");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "CNS mutual-TLS logins: {} in {secs:.2} s = {:.0}/s (new connection each)",
+        per_task * tasks,
+        f64::from(per_task * tasks) / secs
+    );
+}
