@@ -13,4 +13,5 @@ pub mod exit;
 pub mod login;
 pub mod oracle;
 pub mod report;
+pub mod scenario;
 pub mod serve;
