@@ -767,14 +767,22 @@ pub fn to_instant(v: &toml::value::Datetime) -> Result<OffsetDateTime, String> {
 /// Parses `"7d"`, `"5m"`, `"6mo"`, `"1y 2w 3d 4h 5m 6s"`.
 pub fn parse_shift(s: &str) -> Result<Shift, String> {
     let bad = || {
-        format!("bad duration {s:?}: numbers with units y, mo, w, d, h, m, s, e.g. \"7d\", \"6mo\", \"4m 59s\"")
+        format!("bad duration {s:?}: numbers with units y, mo, w, d, h, m, s, e.g. \"7d\", \"6mo -1s\", \"4m 59s\"")
     };
     let mut shift = Shift::default();
     let mut any = false;
     for part in s.split_whitespace() {
+        // A leading minus steps back by a fixed duration ("6mo -1s": the second before).
+        let (sign, part) = match part.strip_prefix('-') {
+            Some(rest) => (-1, rest),
+            None => (1, part),
+        };
         let split = part.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
         let (n, unit) = part.split_at(split);
-        let n: i64 = n.parse().map_err(|_| bad())?;
+        let n: i64 = sign * n.parse::<i64>().map_err(|_| bad())?;
+        if n < 0 && matches!(unit, "y" | "mo") {
+            return Err(format!("bad duration {s:?}: months and years cannot be negative"));
+        }
         match unit {
             "y" => shift.months += u32::try_from(n * 12).map_err(|_| bad())?,
             "mo" => shift.months += u32::try_from(n).map_err(|_| bad())?,
@@ -804,6 +812,9 @@ mod tests {
         assert_eq!(s.months, 14);
         assert_eq!(s.duration, Duration::days(8) + Duration::seconds(299));
         assert!(parse_shift("7 days").is_err());
+        let back = parse_shift("6mo -1s").unwrap();
+        assert_eq!((back.months, back.duration), (6, Duration::seconds(-1)));
+        assert!(parse_shift("-1mo").is_err());
         assert!(parse_shift("").is_err());
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("àb", 2), (1, 2));

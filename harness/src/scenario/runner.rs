@@ -415,9 +415,14 @@ impl Run<'_> {
                 let (got, got_kind) = match self.pin.status(&actor.fiscal_code) {
                     Ok(s) => (
                         match s.state {
-                            PinState::Locked { .. } => "locked".to_string(),
-                            other => kebab(&other),
-                        },
+                            PinState::Active => "active",
+                            PinState::AwaitingFirstAccess => "awaiting-first-access",
+                            PinState::Expired => "expired",
+                            PinState::Locked { .. } => "locked",
+                            PinState::Revoked => "revoked",
+                            PinState::SwitchedOff => "switched-off",
+                        }
+                        .to_string(),
                         Some(s.kind),
                     ),
                     Err(PinError::NoPin { .. }) => ("none".to_string(), None),
