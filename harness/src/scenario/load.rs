@@ -2,7 +2,7 @@
 //! catalogues and the step kinds. Every error names the file, line and column, and suggests the
 //! closest known name for a misspelt key, kind, actor, provider, service, code or rule id.
 
-use super::format::{ScenarioFile, StepSpec, FILE_KEYS, STEP_KEYS};
+use super::format::{ScenarioFile, StepSpec};
 use super::rules;
 use super::step::{
     self, Action, Actor, Expect, PinChoice, Scenario, Shift, Step, TimelineCheck, COMMON_KEYS,
@@ -231,19 +231,12 @@ impl Cx<'_> {
     fn toml_error(&self, e: &toml::de::Error) -> LoadError {
         let message = e.message().trim().to_string();
         let ticks: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+        // serde lists the accepted names after the one given: suggest among them.
         let hint = match ticks.split_first() {
-            Some((given, _)) if message.starts_with("unknown field") => {
-                // Which table the key is in decides the candidates.
-                let candidates: Vec<&str> = if FILE_KEYS.iter().any(|k| ticks[1..].contains(k)) {
-                    FILE_KEYS.to_vec()
-                } else {
-                    STEP_KEYS.to_vec()
-                };
-                suggest::hint(given, candidates)
-            }
             Some((given, rest)) => suggest::hint(given, rest.iter().copied()),
             None => String::new(),
         };
+        let message = message.replace('\n', ": ");
         self.at(e.span().unwrap_or(0..0), format!("{message}{hint}"))
     }
 
@@ -420,7 +413,10 @@ impl Cx<'_> {
             if rules::find(id.get_ref()).is_some() {
                 covers.push(id.get_ref().clone());
             } else {
-                let hint = suggest::hint(id.get_ref(), rules::RULES.iter().map(|r| r.id));
+                let hint = match padded_rule(id.get_ref()) {
+                    Some(p) => format!("; did you mean {p:?}?"),
+                    None => suggest::hint(id.get_ref(), rules::RULES.iter().map(|r| r.id)),
+                };
                 self.err(
                     id.span(),
                     format!(
@@ -730,6 +726,16 @@ pub const STATES: &[&str] = &[
     "switched-off",
     "none",
 ];
+
+/// `PIN-2`, `pin-02`, `SW7` written for a known id: the id as it is spelt.
+fn padded_rule(given: &str) -> Option<&'static str> {
+    let upper = given.trim().to_ascii_uppercase();
+    let split = upper.find(|c: char| c.is_ascii_digit())?;
+    let (prefix, n) = upper.split_at(split);
+    let n: u32 = n.parse().ok()?;
+    let id = format!("{}-{n:02}", prefix.trim_end_matches('-'));
+    rules::find(&id).map(|r| r.id)
+}
 
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
