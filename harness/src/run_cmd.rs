@@ -27,9 +27,7 @@ pub struct RunOpts {
 }
 
 /// Loads and runs the scenarios under `paths`; the results and the report.
-pub async fn run_paths(
-    paths: &[PathBuf],
-) -> Result<(Vec<ScenarioResult>, RunReport), LoadFailure> {
+pub async fn run_paths(paths: &[PathBuf]) -> Result<(Vec<ScenarioResult>, RunReport), LoadFailure> {
     let began = time::OffsetDateTime::now_utc();
     let clock = std::time::Instant::now();
     let catalog = Catalog::embedded()?;

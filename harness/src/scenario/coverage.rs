@@ -12,9 +12,11 @@ pub fn coverage(scenarios: &[Scenario]) -> BTreeMap<&'static str, Vec<String>> {
         for step in &s.steps {
             for id in &step.covers {
                 if let Some(rule) = rules::find(id) {
-                    map.entry(rule.id)
-                        .or_default()
-                        .push(format!("{}:{}", s.path.display(), step.line));
+                    map.entry(rule.id).or_default().push(format!(
+                        "{}:{}",
+                        s.path.display(),
+                        step.line
+                    ));
                 }
             }
         }

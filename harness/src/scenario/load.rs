@@ -232,9 +232,11 @@ impl Cx<'_> {
         let message = e.message().trim().to_string();
         let ticks: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
         // serde lists the accepted names after the one given: suggest among them.
+        let names_one =
+            message.starts_with("unknown field") || message.starts_with("unknown variant");
         let hint = match ticks.split_first() {
-            Some((given, rest)) => suggest::hint(given, rest.iter().copied()),
-            None => String::new(),
+            Some((given, rest)) if names_one => suggest::hint(given, rest.iter().copied()),
+            _ => String::new(),
         };
         let message = message.replace('\n', ": ");
         self.at(e.span().unwrap_or(0..0), format!("{message}{hint}"))
@@ -322,7 +324,9 @@ impl Cx<'_> {
                 let hint = suggest::hint(other, names);
                 self.err(
                     v.span(),
-                    format!("unknown pin {other:?} (one of: right, wrong, initial, first-half){hint}"),
+                    format!(
+                        "unknown pin {other:?} (one of: right, wrong, initial, first-half){hint}"
+                    ),
                 );
                 default
             }
@@ -345,7 +349,11 @@ impl Cx<'_> {
                 span,
                 format!(
                     "step {number} has no `do` (one of: {})",
-                    step::KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+                    step::KINDS
+                        .iter()
+                        .map(|k| k.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
             return None;
@@ -357,7 +365,11 @@ impl Cx<'_> {
                 format!(
                     "unknown step kind {:?} (one of: {}){hint}",
                     kind_v.get_ref(),
-                    step::KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+                    step::KINDS
+                        .iter()
+                        .map(|k| k.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
             return None;
@@ -365,7 +377,9 @@ impl Cx<'_> {
         // What this kind takes: anything else is an error, never ignored.
         let present = spec.present();
         for (key, key_span) in &present {
-            if !(COMMON_KEYS.contains(key) || kind.required.contains(key) || kind.optional.contains(key))
+            if !(COMMON_KEYS.contains(key)
+                || kind.required.contains(key)
+                || kind.optional.contains(key))
             {
                 let takes: Vec<&str> = kind.required.iter().chain(kind.optional).copied().collect();
                 let hint = suggest::hint(key, takes.iter().copied());
@@ -394,10 +408,8 @@ impl Cx<'_> {
                 Expect::Error(v.get_ref().clone())
             }
             Some(v) => {
-                let hint = suggest::hint(
-                    v.get_ref(),
-                    std::iter::once("ok").chain(step::all_codes()),
-                );
+                let hint =
+                    suggest::hint(v.get_ref(), std::iter::once("ok").chain(step::all_codes()));
                 self.err(
                     v.span(),
                     format!(
@@ -518,7 +530,10 @@ impl Cx<'_> {
                         "wrong" => false,
                         other => {
                             let hint = suggest::hint(other, ["right", "wrong"]);
-                            self.err(v.span(), format!("unknown contacts {other:?} (right or wrong){hint}"));
+                            self.err(
+                                v.span(),
+                                format!("unknown contacts {other:?} (right or wrong){hint}"),
+                            );
                             true
                         }
                     },
@@ -550,7 +565,11 @@ impl Cx<'_> {
                     let hint = suggest::hint(state.get_ref(), STATES.iter().copied());
                     self.err(
                         state.span(),
-                        format!("unknown state {:?} (one of: {}){hint}", state.get_ref(), STATES.join(", ")),
+                        format!(
+                            "unknown state {:?} (one of: {}){hint}",
+                            state.get_ref(),
+                            STATES.join(", ")
+                        ),
                     );
                 }
                 Action::PinStatus {
@@ -567,7 +586,11 @@ impl Cx<'_> {
                         let hint = suggest::hint(v.get_ref(), VALIDITIES.iter().copied());
                         self.err(
                             v.span(),
-                            format!("unknown validity {:?} (one of: {}){hint}", v.get_ref(), VALIDITIES.join(", ")),
+                            format!(
+                                "unknown validity {:?} (one of: {}){hint}",
+                                v.get_ref(),
+                                VALIDITIES.join(", ")
+                            ),
                         );
                         return None;
                     }
@@ -586,7 +609,11 @@ impl Cx<'_> {
                 let delegante = self.actor(s.delegante.as_ref()?);
                 let delegato = self.actor(s.delegato.as_ref()?);
                 let form = self.choice(s.form.as_ref()?, "form", FORMS);
-                let channel = self.choice(s.channel.as_ref()?, "delegation channel", DELEGATION_CHANNELS);
+                let channel = self.choice(
+                    s.channel.as_ref()?,
+                    "delegation channel",
+                    DELEGATION_CHANNELS,
+                );
                 let until = s.until.as_ref().and_then(|u| self.day(u));
                 let limits = s
                     .limits
@@ -630,7 +657,10 @@ impl Cx<'_> {
             "spid-login" => {
                 let p = s.provider.as_ref()?;
                 if !self.catalog.providers.iter().any(|id| id == p.get_ref()) {
-                    let hint = suggest::hint(p.get_ref(), self.catalog.providers.iter().map(String::as_str));
+                    let hint = suggest::hint(
+                        p.get_ref(),
+                        self.catalog.providers.iter().map(String::as_str),
+                    );
                     self.err(
                         p.span(),
                         format!(
@@ -668,10 +698,19 @@ impl Cx<'_> {
                     must_accept: self.methods(s.must_accept.as_ref()),
                     not_accept: self.methods(s.not_accept.as_ref()),
                     delega: match &s.delega {
-                        Some(d) if DELEGA.contains(&d.get_ref().as_str()) => Some(d.get_ref().clone()),
+                        Some(d) if DELEGA.contains(&d.get_ref().as_str()) => {
+                            Some(d.get_ref().clone())
+                        }
                         Some(d) => {
                             let hint = suggest::hint(d.get_ref(), DELEGA.iter().copied());
-                            self.err(d.span(), format!("unknown delega {:?} (one of: {}){hint}", d.get_ref(), DELEGA.join(", ")));
+                            self.err(
+                                d.span(),
+                                format!(
+                                    "unknown delega {:?} (one of: {}){hint}",
+                                    d.get_ref(),
+                                    DELEGA.join(", ")
+                                ),
+                            );
                             None
                         }
                         None => None,
@@ -787,7 +826,9 @@ pub fn parse_shift(s: &str) -> Result<Shift, String> {
         let (n, unit) = part.split_at(split);
         let n: i64 = sign * n.parse::<i64>().map_err(|_| bad())?;
         if n < 0 && matches!(unit, "y" | "mo") {
-            return Err(format!("bad duration {s:?}: months and years cannot be negative"));
+            return Err(format!(
+                "bad duration {s:?}: months and years cannot be negative"
+            ));
         }
         match unit {
             "y" => shift.months += u32::try_from(n * 12).map_err(|_| bad())?,

@@ -264,8 +264,7 @@ impl Run<'_> {
             Action::Advance { by, to } => {
                 if let Some(by) = by {
                     let now = self.clock.now();
-                    self.clock
-                        .set(add_months_at(now, by.months) + by.duration);
+                    self.clock.set(add_months_at(now, by.months) + by.duration);
                 }
                 if let Some(to) = to {
                     self.clock.set(*to);
@@ -278,7 +277,10 @@ impl Run<'_> {
                 kind,
                 scope,
             } => {
-                let issued = self.pin.request(&actor.fiscal_code, *channel).map_err(code)?;
+                let issued = self
+                    .pin
+                    .request(&actor.fiscal_code, *channel)
+                    .map_err(code)?;
                 self.state(actor).secret = None;
                 let mut m = Vec::new();
                 check("kind", *kind, issued.kind, &mut m);
@@ -559,10 +561,7 @@ impl Run<'_> {
     }
 
     fn timeline(&self, actor: &Actor, c: &TimelineCheck) -> Outcome {
-        let a = self
-            .pin
-            .allowance(&actor.fiscal_code, None)
-            .map_err(code)?;
+        let a = self.pin.allowance(&actor.fiscal_code, None).map_err(code)?;
         let mut m = Vec::new();
         if let Some(p) = &c.phase {
             if *p != a.phase {

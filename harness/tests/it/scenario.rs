@@ -13,7 +13,9 @@ fn load_folder() -> Vec<scenario::Scenario> {
     let catalog = Catalog::embedded().expect("fixtures");
     let files = scenario::discover(&[scenarios_dir()]).expect("discover");
     assert!(files.len() >= 9, "{files:?}");
-    assert!(files.iter().all(|f| !f.to_string_lossy().contains("timeline")));
+    assert!(files
+        .iter()
+        .all(|f| !f.to_string_lossy().contains("timeline")));
     scenario::load_all(&files, &catalog).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -64,7 +66,12 @@ fn the_binary_runs_the_folder_and_writes_reports() {
         .output()
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for ext in ["json", "html", "xml", "md"] {
         assert!(dir.path().join(format!("run.{ext}")).is_file(), "run.{ext}");
     }
@@ -95,13 +102,43 @@ covers = ["PIN-02"]
 "#;
 
 #[rstest]
-#[case::misspelt_key("actor = \"mario\"\nchannel", "acter = \"mario\"\nchannel", 9, 1, "did you mean \"actor\"?")]
-#[case::unknown_step_kind("do = \"request-pin\"", "do = \"requets-pin\"", 8, 6, "did you mean \"request-pin\"?")]
-#[case::unknown_actor("actor = \"mario\"", "actor = \"maria\"", 9, 9, "did you mean \"mario\"?")]
+#[case::misspelt_key(
+    "actor = \"mario\"\nchannel",
+    "acter = \"mario\"\nchannel",
+    9,
+    1,
+    "did you mean \"actor\"?"
+)]
+#[case::unknown_step_kind(
+    "do = \"request-pin\"",
+    "do = \"requets-pin\"",
+    8,
+    6,
+    "did you mean \"request-pin\"?"
+)]
+#[case::unknown_actor(
+    "actor = \"mario\"",
+    "actor = \"maria\"",
+    9,
+    9,
+    "did you mean \"mario\"?"
+)]
 #[case::unknown_rule_id("[\"PIN-02\"]", "[\"PIN-2\"]", 11, 11, "did you mean \"PIN-02\"?")]
 #[case::misspelt_top_key("title = \"t\"", "titel = \"t\"", 1, 1, "did you mean \"title\"?")]
-#[case::bad_date("2019-03-01T09", "2019-02-30T09", 2, 17, "invalid date-time: value is out of range")]
-#[case::key_of_another_kind("channel = \"online\"", "channel = \"online\"\nservice = \"notifiche\"", 11, 11, "does not take `service`")]
+#[case::bad_date(
+    "2019-03-01T09",
+    "2019-02-30T09",
+    2,
+    17,
+    "invalid date-time: value is out of range"
+)]
+#[case::key_of_another_kind(
+    "channel = \"online\"",
+    "channel = \"online\"\nservice = \"notifiche\"",
+    11,
+    11,
+    "does not take `service`"
+)]
 #[case::unknown_channel("\"online\"", "\"onlien\"", 10, 11, "did you mean \"online\"?")]
 fn bad_files_name_the_place_and_suggest(
     #[case] from: &str,
@@ -140,7 +177,10 @@ fn a_wrong_expectation_fails_the_run_with_exit_1() {
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("expected ok, got PIN_ALREADY_ISSUED"), "{stdout}");
+    assert!(
+        stdout.contains("expected ok, got PIN_ALREADY_ISSUED"),
+        "{stdout}"
+    );
     // A bad file is exit 2.
     std::fs::write(&file, GOOD.replace("do = ", "doo = ")).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
