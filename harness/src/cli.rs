@@ -32,6 +32,9 @@ pub enum Command {
     /// Run the Response conformance cases against the reference SP (`--against-reference`) or
     /// any service; prints a table, writes reports, exits 1 when a case is not as expected.
     Check(crate::commands::CheckOpts),
+    /// Run scenario files or folders on the simulated clock; writes the reports of `check`,
+    /// exits 1 when a step is not as expected, 2 on a bad file.
+    Run(crate::run_cmd::RunOpts),
     /// Print a mock provider's signed metadata, for the service under test to trust.
     Metadata(crate::commands::MetadataOpts),
     /// Manage the fixture keys, certificates and identities.
@@ -94,6 +97,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Faults => crate::commands::faults(),
         Command::Check(opts) => crate::commands::check(opts),
         Command::Metadata(opts) => crate::commands::metadata(opts),
+        Command::Run(opts) => crate::run_cmd::run(opts),
         Command::Fixtures {
             action: FixturesAction::CnsPki { dir },
         } => crate::cns_commands::regenerate_pki(&dir),

@@ -16,4 +16,6 @@ pub mod exit;
 pub mod login;
 pub mod oracle;
 pub mod report;
+pub mod run_cmd;
+pub mod scenario;
 pub mod serve;

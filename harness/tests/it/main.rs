@@ -16,3 +16,4 @@ mod logout;
 mod metadata_checks;
 mod oracle;
 mod request_checks;
+mod scenario;

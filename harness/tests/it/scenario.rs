@@ -1,0 +1,195 @@
+//! Scenarios: every required rule covered, the whole folder passes (library and binary), bad
+//! files get file:line:column and a suggestion, a wrong expectation fails the run.
+
+use harness::scenario::{self, coverage, load, Catalog, Runner};
+use rstest::rstest;
+use std::path::{Path, PathBuf};
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+fn load_folder() -> Vec<scenario::Scenario> {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let files = scenario::discover(&[scenarios_dir()]).expect("discover");
+    assert!(files.len() >= 9, "{files:?}");
+    assert!(files
+        .iter()
+        .all(|f| !f.to_string_lossy().contains("timeline")));
+    scenario::load_all(&files, &catalog).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_pin_and_switch_off_rule_is_covered_by_a_step() {
+    let uncovered = coverage::uncovered(&load_folder());
+    assert!(
+        uncovered.is_empty(),
+        "rules no scenario step covers: {:?}",
+        uncovered.iter().map(|r| r.id).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn the_whole_folder_passes() {
+    let scenarios = load_folder();
+    let results = Runner::new().run_all(&scenarios).await;
+    let failed: Vec<String> = results
+        .iter()
+        .flat_map(|r| {
+            r.steps.iter().filter(|s| !s.passed).map(move |s| {
+                format!(
+                    "{}:{} {}: expected {}, got {}",
+                    r.path.display(),
+                    s.line,
+                    s.kind,
+                    s.expected,
+                    s.actual
+                )
+            })
+        })
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(results.iter().map(|r| r.steps.len()).sum::<usize>() > 150);
+}
+
+#[test]
+fn the_binary_runs_the_folder_and_writes_reports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("junit.xml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+        .arg("run")
+        .arg(scenarios_dir())
+        .arg("--report-dir")
+        .arg(dir.path())
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for ext in ["json", "html", "xml", "md"] {
+        assert!(dir.path().join(format!("run.{ext}")).is_file(), "run.{ext}");
+    }
+    assert!(junit.is_file());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["command"], "run");
+    assert_eq!(json["summary"]["failed"], 0);
+    let entries = json["entries"].as_array().unwrap();
+    assert!(entries.iter().all(|e| e["family"] == "scenario"));
+    assert!(entries
+        .iter()
+        .any(|e| e["rule"].as_str().is_some_and(|r| r.contains("PIN-09"))));
+}
+
+const GOOD: &str = r#"title = "t"
+start = 2019-03-01T09:00:00Z
+
+[actors]
+mario = "mario.rossi"
+
+[[step]]
+do = "request-pin"
+actor = "mario"
+channel = "online"
+covers = ["PIN-02"]
+"#;
+
+#[rstest]
+#[case::misspelt_key(
+    "actor = \"mario\"\nchannel",
+    "acter = \"mario\"\nchannel",
+    9,
+    1,
+    "did you mean \"actor\"?"
+)]
+#[case::unknown_step_kind(
+    "do = \"request-pin\"",
+    "do = \"requets-pin\"",
+    8,
+    6,
+    "did you mean \"request-pin\"?"
+)]
+#[case::unknown_actor(
+    "actor = \"mario\"",
+    "actor = \"maria\"",
+    9,
+    9,
+    "did you mean \"mario\"?"
+)]
+#[case::unknown_rule_id("[\"PIN-02\"]", "[\"PIN-2\"]", 11, 11, "did you mean \"PIN-02\"?")]
+#[case::misspelt_top_key("title = \"t\"", "titel = \"t\"", 1, 1, "did you mean \"title\"?")]
+#[case::bad_date(
+    "2019-03-01T09",
+    "2019-02-30T09",
+    2,
+    17,
+    "invalid date-time: value is out of range"
+)]
+#[case::key_of_another_kind(
+    "channel = \"online\"",
+    "channel = \"online\"\nservice = \"notifiche\"",
+    11,
+    11,
+    "does not take `service`"
+)]
+#[case::unknown_channel("\"online\"", "\"onlien\"", 10, 11, "did you mean \"online\"?")]
+fn bad_files_name_the_place_and_suggest(
+    #[case] from: &str,
+    #[case] to: &str,
+    #[case] line: usize,
+    #[case] column: usize,
+    #[case] hint: &str,
+) {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let path = Path::new("scenarios/bad.toml");
+    assert!(load::parse(GOOD, path, &catalog).is_ok());
+    let text = GOOD.replacen(from, to, 1);
+    let errors = load::parse(&text, path, &catalog).expect_err("must fail");
+    let e = &errors[0];
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with(&format!("scenarios/bad.toml:{line}:{column}: ")),
+        "{shown}"
+    );
+    assert!(shown.contains(hint), "{shown}");
+}
+
+#[test]
+fn a_wrong_expectation_fails_the_run_with_exit_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("wrong.toml");
+    let wrong = GOOD.to_string()
+        + "\n[[step]]\ntitle = \"says ok but a second PIN is refused\"\ndo = \"request-pin\"\nactor = \"mario\"\nchannel = \"office\"\n";
+    std::fs::write(&file, wrong).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+        .arg("run")
+        .arg(&file)
+        .arg("--report-dir")
+        .arg(dir.path().join("rep"))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("expected ok, got PIN_ALREADY_ISSUED"),
+        "{stdout}"
+    );
+    // A bad file is exit 2.
+    std::fs::write(&file, GOOD.replace("do = ", "doo = ")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+        .args(["run"])
+        .arg(&file)
+        .arg("--report-dir")
+        .arg(dir.path().join("rep"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong.toml:8:1"));
+}
