@@ -1205,3 +1205,64 @@ mod invariants {
         }
     }
 }
+
+/// Not a test: PIN logins per second through the JSON API on loopback (memory store, 4 clients
+/// at once). Run with `cargo test -p mock-idps --test pin -- --ignored --nocapture per_second`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn pin_logins_per_second() {
+    let env = Env::at(datetime!(2020-03-02 12:00 UTC));
+    let base = serve(env.pin).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/api/requests"))
+        .json(&serde_json::json!({"fiscal_code": MARIO, "channel": "office"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let out: serde_json::Value = http
+        .get(format!("{base}/api/people/{MARIO}/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let full = out[0]["code"].as_str().unwrap().to_string();
+    let r = http
+        .post(format!("{base}/api/first-access"))
+        .json(
+            &serde_json::json!({"fiscal_code": MARIO, "initial_pin": full, "new_pin": "Mario001"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    const PER_CLIENT: usize = 500;
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (http, base) = (http.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..PER_CLIENT {
+                let r = http
+                    .post(format!("{base}/api/login"))
+                    .json(&serde_json::json!({"fiscal_code": MARIO, "pin": "Mario001"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} PIN logins through the JSON API in {secs:.2} s: {:.0}/s",
+        4 * PER_CLIENT,
+        (4 * PER_CLIENT) as f64 / secs
+    );
+}

@@ -15,5 +15,6 @@ mod demo;
 mod logout;
 mod metadata_checks;
 mod oracle;
+mod report_snapshots;
 mod request_checks;
 mod scenario;
