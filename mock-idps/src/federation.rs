@@ -331,7 +331,8 @@ impl MockFederation {
                 .iter()
                 .map(|c| c.spec.id.clone())
                 .collect();
-            let mut urls = crate::cns::endpoint::CnsUrls::new(cns.addr(), &self.state.base_url, &cas);
+            let mut urls =
+                crate::cns::endpoint::CnsUrls::new(cns.addr(), &self.state.base_url, &cas);
             if let Some(g) = cns.gateway() {
                 urls.gateway_sso = Some(g.sso_url().to_string());
                 urls.gateway_metadata = Some(format!("{}/metadata", g.entity_id()));

@@ -3,9 +3,9 @@
 //! the verified card and hands the identity to the service as JSON (`GET /cns/whoami`).
 
 use crate::cns::authority::CnsAuthority;
+use crate::cns::gateway::{tls_router as gateway_routes, CnsGateway};
 use crate::cns::holder::read_holder;
 use crate::cns::listener::{MtlsServer, PeerCertificates};
-use crate::cns::gateway::{tls_router as gateway_routes, CnsGateway};
 use crate::cns::CnsError;
 use crate::saml::keys::SigningKey;
 use crate::spid::state::MockState;

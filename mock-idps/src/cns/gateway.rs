@@ -99,9 +99,14 @@ impl CnsGateway {
     }
 
     /// Answers one `GET /cns/sso`: an auto-post form with the signed Response, or an error page.
-    pub fn answer(&self, query: &str, client_cert: Option<&[u8]>) -> Result<String, GatewayRefusal> {
+    pub fn answer(
+        &self,
+        query: &str,
+        client_cert: Option<&[u8]>,
+    ) -> Result<String, GatewayRefusal> {
         let page = |status: StatusCode, detail: String| GatewayRefusal { status, detail };
-        let msg = decode_redirect(query).map_err(|e| page(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let msg =
+            decode_redirect(query).map_err(|e| page(StatusCode::BAD_REQUEST, e.to_string()))?;
         if msg.kind != MessageKind::Request {
             return Err(page(
                 StatusCode::BAD_REQUEST,
@@ -160,9 +165,8 @@ impl CnsGateway {
         };
         // The card: the TLS layer verified chain, validity and CRLs; the holder check reads the
         // codice fiscale and the CNS/CIE policy (CNSA pattern).
-        let der = client_cert.ok_or_else(|| {
-            page(StatusCode::UNAUTHORIZED, "no client certificate".into())
-        })?;
+        let der = client_cert
+            .ok_or_else(|| page(StatusCode::UNAUTHORIZED, "no client certificate".into()))?;
         let card = read_holder(der).map_err(|e| page(StatusCode::FORBIDDEN, e.to_string()))?;
         // A request for L3 cannot be met at the gateway's level: SPID ErrorCode nr20 (no
         // credential of the requested level), answered to the SP as the SPID rules say.
