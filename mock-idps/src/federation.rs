@@ -172,7 +172,8 @@ pub struct FederationUrls {
     /// The CIE ID providers by id (`cie`, `cie-preprod`).
     #[serde(default)]
     pub cie: BTreeMap<String, CieUrls>,
-    /// The CNS endpoint, CRLs and OCSP responder (absent when the fixtures have no `cns/`).
+    /// The CNS endpoint, CRLs and gateway (absent when the fixtures have no `cns/`; no OCSP
+    /// responder is served).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cns: Option<crate::cns::endpoint::CnsUrls>,
 }

@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Every CNS URL (the `cns` part of `--urls-json`).
+/// Every CNS URL (the `cns` part of `--urls-json`). There is no OCSP URL: the OCSP responder the
+/// card certificates name in Authority Information Access is not served; revocation is by CRL.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CnsUrls {
     /// `https://127.0.0.1:PORT`: the mutual-TLS listener.
