@@ -53,7 +53,7 @@ pub enum FixturesAction {
         /// The fixtures folder to write into.
         #[arg(long, default_value = "fixtures")]
         dir: PathBuf,
-        /// Only make the CIE ID key pairs that are missing; keep every existing key.
+        /// Only make the CIE ID and CNS gateway key pairs that are missing; keep every existing key.
         #[arg(long)]
         only_missing: bool,
     },
@@ -123,6 +123,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 written.extend(mock_idps::fixtures::generate::generate_cie_keys(
                     &dir,
                     &cie,
+                    only_missing,
+                )?);
+            }
+            if dir.join("cns").exists() {
+                written.extend(mock_idps::fixtures::generate::generate_cns_gateway_key(
+                    &dir,
                     only_missing,
                 )?);
             }

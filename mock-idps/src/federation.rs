@@ -172,7 +172,8 @@ pub struct FederationUrls {
     /// The CIE ID providers by id (`cie`, `cie-preprod`).
     #[serde(default)]
     pub cie: BTreeMap<String, CieUrls>,
-    /// The CNS endpoint, CRLs and OCSP responder (absent when the fixtures have no `cns/`).
+    /// The CNS endpoint, CRLs and gateway (absent when the fixtures have no `cns/`; no OCSP
+    /// responder is served).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cns: Option<crate::cns::endpoint::CnsUrls>,
 }
@@ -284,12 +285,15 @@ impl MockFederation {
             .unwrap_or_default();
         let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)
             .map_err(FederationError::Pin)?;
-        let cns = start_cns(&config.fixtures, state.clock.clone(), config.cns_bind).await?;
+        let cns = start_cns(&config.fixtures, state.clone(), config.cns_bind).await?;
         let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
             .nest("/pin", crate::pin::service::router(Arc::new(pin)));
         if let Some(cns) = &cns {
             app = app.merge(crate::cns::http::router(cns.authority().clone()));
+            if let Some(gateway) = cns.gateway() {
+                app = app.merge(crate::cns::gateway::http_router(gateway.clone()));
+            }
         }
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -328,7 +332,13 @@ impl MockFederation {
                 .iter()
                 .map(|c| c.spec.id.clone())
                 .collect();
-            crate::cns::endpoint::CnsUrls::new(cns.addr(), &self.state.base_url, &cas)
+            let mut urls =
+                crate::cns::endpoint::CnsUrls::new(cns.addr(), &self.state.base_url, &cas);
+            if let Some(g) = cns.gateway() {
+                urls.gateway_sso = Some(g.sso_url().to_string());
+                urls.gateway_metadata = Some(format!("{}/metadata", g.entity_id()));
+            }
+            urls
         });
         urls
     }
@@ -389,9 +399,10 @@ impl Drop for MockFederation {
 /// has no `cns/pki.toml` (fixture folders made before CNS existed still serve SPID).
 async fn start_cns(
     fixtures: &FixtureSource,
-    clock: SharedClock,
+    state: Arc<MockState>,
     bind: SocketAddr,
 ) -> Result<Option<crate::cns::endpoint::CnsEndpoint>, FederationError> {
+    let clock = state.clock.clone();
     let pki = match crate::cns::CnsPki::load(fixtures) {
         Ok(pki) => pki,
         Err(crate::cns::CnsError::Fixture(e))
@@ -403,7 +414,18 @@ async fn start_cns(
         Err(e) => return Err(e.into()),
     };
     let authority = Arc::new(crate::cns::CnsAuthority::new(pki, clock)?);
+    // The CNS gateway identity provider runs when the fixtures hold its key pair.
+    let gateway_key = match crate::fixtures::load_key(fixtures, "keys/cns-gateway") {
+        Ok(key) => Some(Arc::new(key)),
+        Err(FixtureError::Missing(_)) => None,
+        Err(e) => return Err(crate::cns::CnsError::from(e).into()),
+    };
     Ok(Some(
-        crate::cns::endpoint::CnsEndpoint::start(authority, bind).await?,
+        crate::cns::endpoint::CnsEndpoint::start_with_gateway(
+            authority,
+            bind,
+            gateway_key.map(|key| (state, key)),
+        )
+        .await?,
     ))
 }

@@ -2,7 +2,11 @@
 //! identity, CRLs over HTTP, live revocation applied to the next connection, and validity read
 //! from the shared clock.
 
-use mock_idps::clock::SimClock;
+#[allow(dead_code)]
+#[path = "it/sp.rs"]
+mod sp;
+
+use mock_idps::clock::{saml_instant, SimClock};
 use mock_idps::cns::CnsPki;
 use mock_idps::federation::{FederationConfig, MockFederation};
 use rstest::rstest;
@@ -282,4 +286,166 @@ async fn mtls_logins_per_second() {
         per_task * tasks,
         f64::from(per_task * tasks) / secs
     );
+}
+
+/// A federation on a simulated clock (2026-01-15, when the "valid" cards are in validity) with
+/// the test SP registered, for the CNS gateway.
+async fn gateway_env() -> (MockFederation, sp::Driver) {
+    let driver = sp::Driver::new();
+    let fed = MockFederation::start_with(FederationConfig {
+        clock: Some(Arc::new(SimClock::new(datetime!(2026-01-15 10:00 UTC)))),
+        seed: Some(11),
+        sp_metadata: vec![sp::metadata(&driver.key)],
+        ..FederationConfig::default()
+    })
+    .await
+    .expect("federation");
+    (fed, driver)
+}
+
+/// Sends an AuthnRequest for `level` (HTTP-Redirect, signed by the test SP) to the gateway's
+/// SSO endpoint presenting `variant`'s card; `Ok((status, body))`, or `Err(TLS error chain)`.
+async fn gateway_login(
+    fed: &MockFederation,
+    driver: &sp::Driver,
+    variant: &str,
+    level: mock_idps::spid::level::Level,
+) -> Result<(u16, String), String> {
+    let pki = CnsPki::embedded().expect("pki");
+    let card = pki.card("mario.rossi", variant).expect("card");
+    let sso = fed
+        .urls()
+        .cns
+        .expect("cns urls")
+        .gateway_sso
+        .expect("gateway sso");
+    let req = sp::Req::new(&sso, level, &saml_instant(fed.state().clock.now()));
+    let q = mock_idps::saml::binding::encode_redirect(
+        mock_idps::saml::binding::MessageKind::Request,
+        &req.xml(),
+        Some("rs-cns-1"),
+        Some(&driver.key),
+    );
+    match client(&pki, &card.cert_pem, &card.key_pem)
+        .get(format!("{sso}?{q}"))
+        .send()
+        .await
+    {
+        Ok(resp) => Ok((resp.status().as_u16(), resp.text().await.expect("body"))),
+        Err(e) => {
+            let mut chain = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                chain.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            Err(chain)
+        }
+    }
+}
+
+/// The signing certificate of the gateway, read from its served metadata (whose own signature
+/// must verify with it).
+async fn gateway_cert(fed: &MockFederation) -> mock_idps::saml::keys::TrustedCert {
+    let url = fed
+        .urls()
+        .cns
+        .expect("cns urls")
+        .gateway_metadata
+        .expect("gateway metadata url");
+    assert!(url.starts_with("http://"), "metadata on plain HTTP: {url}");
+    let resp = reqwest::get(&url).await.expect("metadata");
+    assert_eq!(resp.status(), 200);
+    let xml = resp.text().await.expect("metadata body");
+    let b64 = sp::between(&xml, "<ds:X509Certificate>", "</ds:X509Certificate>")
+        .expect("a signing certificate in the metadata");
+    let cert = mock_idps::saml::keys::TrustedCert::from_base64(&b64).expect("cert");
+    let doc = mock_idps::saml::xml_read::XmlDoc::parse(&xml).expect("metadata xml");
+    mock_idps::saml::dsig::verify_enveloped(
+        &doc,
+        doc.root().expect("root"),
+        std::slice::from_ref(&cert),
+    )
+    .expect("metadata signature");
+    let sso = fed.urls().cns.expect("cns").gateway_sso.expect("sso");
+    assert!(
+        xml.contains(&format!("Location=\"{sso}\"")),
+        "SSO location is the mTLS listener: {xml}"
+    );
+    cert
+}
+
+#[tokio::test]
+async fn a_card_holder_logs_in_through_the_cns_gateway() {
+    let (fed, driver) = gateway_env().await;
+    let cert = gateway_cert(&fed).await;
+    let (status, body) = gateway_login(&fed, &driver, "valid", mock_idps::spid::level::Level::L2)
+        .await
+        .expect("TLS accepted");
+    assert_eq!(status, 200, "{body}");
+    let sp::Reply::Response { acs, xml, relay } = sp::read_reply(status, body) else {
+        panic!("expected an auto-post Response");
+    };
+    assert_eq!(acs, sp::ACS0);
+    assert_eq!(relay.as_deref(), Some("rs-cns-1"));
+    let doc = mock_idps::saml::xml_read::XmlDoc::parse(&xml).expect("response xml");
+    let root = doc.root().expect("root");
+    mock_idps::saml::dsig::verify_enveloped(&doc, root, std::slice::from_ref(&cert))
+        .expect("Response signature verifies with the gateway metadata cert");
+    let assertion = root
+        .child(mock_idps::saml::ns::ASSERTION, "Assertion")
+        .expect("an Assertion");
+    mock_idps::saml::dsig::verify_enveloped(&doc, assertion, &[cert]).expect("Assertion signature");
+    let attr = |name: &str| {
+        assertion
+            .descendants(mock_idps::saml::ns::ASSERTION, "Attribute")
+            .into_iter()
+            .find(|a| a.attr("Name") == Some(name))
+            .map(|a| a.text().trim().to_string())
+    };
+    assert_eq!(
+        attr("fiscalNumber").as_deref(),
+        Some("TINIT-RSSMRA80A01H501U")
+    );
+    assert_eq!(attr("name").as_deref(), Some("MARIO"));
+    assert_eq!(attr("familyName").as_deref(), Some("ROSSI"));
+    assert!(xml.contains("https://www.spid.gov.it/SpidL2"), "{xml}");
+    assert!(xml.contains("urn:oasis:names:tc:SAML:2.0:status:Success"));
+}
+
+#[tokio::test]
+async fn a_revoked_card_gets_no_response_from_the_gateway() {
+    let (fed, driver) = gateway_env().await;
+    let err = gateway_login(&fed, &driver, "revoked", mock_idps::spid::level::Level::L2)
+        .await
+        .expect_err("refused at the TLS layer");
+    assert!(!err.contains("SAMLResponse"), "{err}");
+    let log = fed.cns().expect("cns").handshakes.entries();
+    assert!(
+        log.last().is_some_and(|f| f.error.contains("Revoked")),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cns_like_card_gets_the_gateway_error_page_not_a_response() {
+    let (fed, driver) = gateway_env().await;
+    let (status, body) =
+        gateway_login(&fed, &driver, "cns-like", mock_idps::spid::level::Level::L2)
+            .await
+            .expect("TLS accepted");
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("SAMLResponse"), "{body}");
+    assert!(body.contains("neither the CNS policy"), "{body}");
+}
+
+#[tokio::test]
+async fn an_l3_request_gets_nr20_from_the_gateway() {
+    let (fed, driver) = gateway_env().await;
+    let (status, body) = gateway_login(&fed, &driver, "valid", mock_idps::spid::level::Level::L3)
+        .await
+        .expect("TLS accepted");
+    let xml = sp::read_reply(status, body).response();
+    assert!(xml.contains("ErrorCode nr20"), "{xml}");
+    assert!(!xml.contains("Assertion"), "{xml}");
 }

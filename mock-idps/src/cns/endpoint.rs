@@ -3,9 +3,12 @@
 //! the verified card and hands the identity to the service as JSON (`GET /cns/whoami`).
 
 use crate::cns::authority::CnsAuthority;
+use crate::cns::gateway::{tls_router as gateway_routes, CnsGateway};
 use crate::cns::holder::read_holder;
 use crate::cns::listener::{MtlsServer, PeerCertificates};
 use crate::cns::CnsError;
+use crate::saml::keys::SigningKey;
+use crate::spid::state::MockState;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +19,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Every CNS URL (the `cns` part of `--urls-json`).
+/// Every CNS URL (the `cns` part of `--urls-json`). There is no OCSP URL: the OCSP responder the
+/// card certificates name in Authority Information Access is not served; revocation is by CRL.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CnsUrls {
     /// `https://127.0.0.1:PORT`: the mutual-TLS listener.
@@ -31,6 +35,13 @@ pub struct CnsUrls {
     pub server_root: String,
     /// `POST {"certificate": PEM}` or `{"ca": ID, "serial": HEX}` revokes a card.
     pub revoke: String,
+    /// The CNS gateway identity provider's SSO endpoint (HTTP-Redirect, on the mutual-TLS
+    /// listener), when the fixtures hold its key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_sso: Option<String>,
+    /// The CNS gateway's signed metadata (plain HTTP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_metadata: Option<String>,
 }
 
 impl CnsUrls {
@@ -46,6 +57,8 @@ impl CnsUrls {
             trust_bundle: format!("{http_base}/cns/trust.pem"),
             server_root: format!("{http_base}/cns/server-root.pem"),
             revoke: format!("{http_base}/admin/cns/revoke"),
+            gateway_sso: None,
+            gateway_metadata: None,
             base,
         }
     }
@@ -56,24 +69,57 @@ impl CnsUrls {
 pub struct CnsEndpoint {
     server: MtlsServer,
     authority: Arc<CnsAuthority>,
+    gateway: Option<Arc<CnsGateway>>,
 }
 
 impl CnsEndpoint {
     /// Starts the listener on `bind` (loopback, port 0 for a free one).
     pub async fn start(authority: Arc<CnsAuthority>, bind: SocketAddr) -> Result<Self, CnsError> {
-        let source = authority.clone();
-        let server = MtlsServer::start(
-            bind,
-            Arc::new(move || source.server_config()),
-            router(authority.clone()),
-            authority.handshakes.clone(),
-        )
-        .await
-        .map_err(|source| CnsError::Io {
+        Self::start_with_gateway(authority, bind, None).await
+    }
+
+    /// Starts the listener on `bind`, with the CNS gateway identity provider at `/cns/sso` when
+    /// `gateway` gives the federation state (registered SPs, clock, ids) and the gateway's key.
+    pub async fn start_with_gateway(
+        authority: Arc<CnsAuthority>,
+        bind: SocketAddr,
+        gateway: Option<(Arc<MockState>, Arc<SigningKey>)>,
+    ) -> Result<Self, CnsError> {
+        let io = |source| CnsError::Io {
             path: bind.to_string(),
             source,
-        })?;
-        Ok(Self { server, authority })
+        };
+        let listener = tokio::net::TcpListener::bind(bind).await.map_err(io)?;
+        let addr = listener.local_addr().map_err(io)?;
+        let gateway = match gateway {
+            Some((state, key)) => Some(Arc::new(
+                CnsGateway::new(state, key, &format!("https://{addr}"))
+                    .map_err(|e| CnsError::Gateway(e.to_string()))?,
+            )),
+            None => None,
+        };
+        let mut app = router(authority.clone());
+        if let Some(g) = &gateway {
+            app = app.merge(gateway_routes(g.clone()));
+        }
+        let source = authority.clone();
+        let server = MtlsServer::start_on(
+            listener,
+            Arc::new(move || source.server_config()),
+            app,
+            authority.handshakes.clone(),
+        )
+        .map_err(io)?;
+        Ok(Self {
+            server,
+            authority,
+            gateway,
+        })
+    }
+
+    /// The CNS gateway identity provider, when started with one.
+    pub fn gateway(&self) -> Option<&Arc<CnsGateway>> {
+        self.gateway.as_ref()
     }
 
     /// The listener's address.

@@ -98,6 +98,17 @@ impl MtlsServer {
         log: Arc<HandshakeLog>,
     ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(bind).await?;
+        Self::start_on(listener, config, app, log)
+    }
+
+    /// Serves `app` over TLS on a listener already bound (so the caller knows the address
+    /// before building the routes).
+    pub fn start_on(
+        listener: tokio::net::TcpListener,
+        config: ConfigSource,
+        app: Router,
+        log: Arc<HandshakeLog>,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let (tx, mut rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

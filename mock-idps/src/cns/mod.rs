@@ -5,6 +5,7 @@
 
 pub mod authority;
 pub mod endpoint;
+pub mod gateway;
 pub mod holder;
 pub mod http;
 pub mod listener;
@@ -66,6 +67,9 @@ pub enum CnsError {
     /// rcgen failed.
     #[error("certificate generation failed: {0}")]
     Rcgen(#[from] rcgen::Error),
+    /// The CNS gateway's metadata could not be signed.
+    #[error("CNS gateway metadata: {0}")]
+    Gateway(String),
     /// rustls refused the configuration.
     #[error("TLS configuration: {0}")]
     Tls(String),
