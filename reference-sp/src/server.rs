@@ -78,8 +78,15 @@ impl ReferenceSp {
             return Err(SpError::NotLoopback(config.bind));
         }
         let keys = SpKeys::embedded()?;
-        let idps =
-            IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?;
+        let pin_only = config.pin_backend.is_some()
+            && config.idp_metadata.is_empty()
+            && config.cie_idp_metadata.is_empty();
+        // A service offering only "Entra con PIN" trusts no IdP.
+        let idps = if pin_only {
+            IdpRegistry::default()
+        } else {
+            IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?
+        };
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| SpError::Bind {
