@@ -346,15 +346,16 @@ impl Run<'_> {
             Action::ServicePinLogin { actor, pin } => {
                 let typed = self.typed(actor, *pin);
                 if self.service.is_none() {
-                    let env = super::service::PinServiceEnv::start(
-                        self.pin.clone(),
-                        self.clock.clone(),
-                    )
-                    .await?;
+                    let env =
+                        super::service::PinServiceEnv::start(self.pin.clone(), self.clock.clone())
+                            .await?;
                     self.service = Some(env);
                 }
                 match &self.service {
-                    Some(env) => env.login(&actor.fiscal_code, &typed).await.map(|()| Vec::new()),
+                    Some(env) => env
+                        .login(&actor.fiscal_code, &typed)
+                        .await
+                        .map(|()| Vec::new()),
                     None => Err("the reference service did not start".into()),
                 }
             }

@@ -31,9 +31,10 @@ async fn issue_pin(w: &World, cf: &str, new_pin: &str) {
         .unwrap();
     let initial = outbox
         .iter()
+        .rev()
         .filter(|m| m["carrier"] == "counter")
         .filter_map(|m| m["code"].as_str())
-        .last()
+        .next()
         .expect("the office hands over the 16 characters")
         .to_string();
     let r = http
