@@ -403,12 +403,6 @@ fn every_switch_has_a_case() {
         "attributes",
         "audience",
         "authn-context",
-        // The cns-* switches are proven by harness/tests/it/cns.rs (cns_family_catches_each_mutant).
-        "cns-cf",
-        "cns-chain",
-        "cns-policy",
-        "cns-revocation",
-        "cns-validity",
         "conditions",
         "destination",
         "in-response-to",
