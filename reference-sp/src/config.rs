@@ -30,6 +30,11 @@ pub struct SpConfig {
     pub cie_idp_metadata: Vec<String>,
     /// "Entra con CNS": its own mutual-TLS listener, when set (default: off).
     pub cns: Option<crate::cns::CnsSpConfig>,
+    /// "Entra con PIN": base URL of the PIN backend's `/pin` mount, when set (default: off).
+    pub pin_backend: Option<String>,
+    /// The PIN switch-off timeline the SP applies (default: the one shipped,
+    /// scenarios/timeline/inps-pin.toml).
+    pub pin_timeline: Option<mock_idps::pin::Timeline>,
 }
 
 impl Default for SpConfig {
@@ -44,6 +49,8 @@ impl Default for SpConfig {
             profile: MetadataProfile::Public,
             cie_idp_metadata: Vec::new(),
             cns: None,
+            pin_backend: None,
+            pin_timeline: None,
         }
     }
 }

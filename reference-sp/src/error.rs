@@ -27,4 +27,7 @@ pub enum SpError {
     /// The IdP metadata is unusable.
     #[error(transparent)]
     IdpMetadata(#[from] crate::idp::IdpMetadataError),
+    /// The PIN switch-off timeline is unusable.
+    #[error(transparent)]
+    PinTimeline(#[from] mock_idps::pin::TimelineError),
 }

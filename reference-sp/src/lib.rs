@@ -26,6 +26,7 @@ pub mod metadata;
 pub mod model;
 pub mod ns;
 pub mod pages;
+pub mod pin_login;
 mod server;
 pub mod session;
 pub mod slo;

@@ -22,7 +22,7 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-fn layout(title: &str, body: &str) -> String {
+pub(crate) fn layout(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>{t} · Reference SP</title>\
          <style>body{{font-family:sans-serif;max-width:52em;margin:2em auto}}table{{border-collapse:collapse}}\
@@ -104,13 +104,24 @@ pub fn me(login: &Login) -> String {
             )
         })
         .collect();
+    let head = if login.via_pin {
+        // A PIN login has no SPID level (pin_login).
+        format!(
+            "<p>Metodo: <span id=\"method\">PIN</span> · IdP: <span id=\"idp\">{}</span></p>",
+            escape_html(&login.idp)
+        )
+    } else {
+        format!(
+            "<p>Livello: <span id=\"level\" data-level=\"{n}\">SpidL{n}</span> · IdP: <span id=\"idp\">{idp}</span></p>",
+            n = login.level.number(),
+            idp = escape_html(&login.idp)
+        )
+    };
     let body = format!(
-        "<p>Livello: <span id=\"level\" data-level=\"{n}\">SpidL{n}</span> · IdP: <span id=\"idp\">{idp}</span></p>\
+        "{head}\
          <p>NameID: <span id=\"name-id\">{name_id}</span></p>\
          <table id=\"attributes\"><tr><th>name</th><th>value</th></tr>{rows}</table>\
          <p><a href=\"/logout\">Esci (single logout)</a></p>",
-        n = login.level.number(),
-        idp = escape_html(&login.idp),
         name_id = escape_html(&login.name_id)
     );
     layout("Area riservata", &body)

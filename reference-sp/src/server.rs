@@ -56,6 +56,7 @@ struct SpState {
     keys: SpKeys,
     idps: IdpRegistry,
     sessions: Sessions,
+    pin: Option<crate::pin_login::PinSide>,
     metadata: String,
     pending_logouts: Mutex<HashSet<String>>,
 }
@@ -77,8 +78,15 @@ impl ReferenceSp {
             return Err(SpError::NotLoopback(config.bind));
         }
         let keys = SpKeys::embedded()?;
-        let idps =
-            IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?;
+        let pin_only = config.pin_backend.is_some()
+            && config.idp_metadata.is_empty()
+            && config.cie_idp_metadata.is_empty();
+        // A service offering only "Entra con PIN" trusts no IdP.
+        let idps = if pin_only {
+            IdpRegistry::default()
+        } else {
+            IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?
+        };
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| SpError::Bind {
@@ -112,7 +120,18 @@ impl ReferenceSp {
             },
             &keys,
         )?;
+        let pin = match &config.pin_backend {
+            Some(backend) => {
+                let timeline = match &config.pin_timeline {
+                    Some(t) => t.clone(),
+                    None => mock_idps::pin::Timeline::builtin()?,
+                };
+                Some(crate::pin_login::PinSide::new(backend, timeline))
+            }
+            None => None,
+        };
         let state = Arc::new(SpState {
+            pin,
             config,
             urls,
             keys,
@@ -208,6 +227,7 @@ fn router(state: Arc<SpState>) -> Router {
         .route("/metadata", get(metadata))
         .route("/logout", get(logout))
         .route("/slo", get(slo_get).post(slo_post))
+        .route("/pin-login", get(pin_login_page).post(pin_login_post))
         .with_state(state)
 }
 
@@ -406,6 +426,48 @@ async fn login(
             pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
         ),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn pin_disabled() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        pages::message(
+            "PIN non disponibile",
+            "Questo servizio non offre l'accesso con PIN INPS.",
+            "pin-disabled",
+        ),
+    )
+}
+
+async fn pin_login_page(State(state): AppState) -> Response {
+    match state.pin {
+        Some(_) => page(StatusCode::OK, crate::pin_login::form_page()),
+        None => pin_disabled(),
+    }
+}
+
+async fn pin_login_post(State(state): AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(pin) = &state.pin else {
+        return pin_disabled();
+    };
+    // The timeline's days are calendar days; read in UTC, as the PIN backend does by default.
+    let date = state
+        .config
+        .clock
+        .now()
+        .to_offset(time::UtcOffset::UTC)
+        .date();
+    match pin.login(&parse_form(&body), date).await {
+        crate::pin_login::Outcome::LoggedIn(login) => {
+            let (sid, cookie) = ensure_session(&state, &headers);
+            state.sessions.set_login(&sid, login);
+            with_cookie(Redirect::to("/me").into_response(), cookie)
+        }
+        crate::pin_login::Outcome::Refused(status, html) => page(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+            html,
+        ),
     }
 }
 

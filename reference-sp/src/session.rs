@@ -52,6 +52,8 @@ pub struct Login {
     pub level: Level,
     /// Attributes received, in order.
     pub attributes: Vec<(String, String)>,
+    /// Logged in with the INPS PIN ([`crate::pin_login`]), not SPID: `level` means nothing.
+    pub via_pin: bool,
 }
 
 #[derive(Debug, Default)]

@@ -518,6 +518,10 @@ impl Cx<'_> {
                 actor: actor?,
                 pin: self.pin_choice(s.pin.as_ref(), PinChoice::Right),
             },
+            "service-pin-login" => Action::ServicePinLogin {
+                actor: actor?,
+                pin: self.pin_choice(s.pin.as_ref(), PinChoice::Right),
+            },
             "renew" => Action::Renew {
                 actor: actor?,
                 pin: self.pin_choice(s.pin.as_ref(), PinChoice::Right),

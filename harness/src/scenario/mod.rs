@@ -13,6 +13,7 @@ pub mod load;
 pub mod report;
 pub mod rules;
 pub mod runner;
+pub mod service;
 pub mod spid;
 pub mod step;
 pub mod suggest;

@@ -82,7 +82,8 @@ struct ActorState {
 
 struct Run<'a> {
     clock: Arc<SimClock>,
-    pin: PinBackend,
+    pin: Arc<PinBackend>,
+    service: Option<super::service::PinServiceEnv>,
     actors: HashMap<String, ActorState>,
     counter: u32,
     runner: &'a mut Runner,
@@ -113,7 +114,7 @@ impl Runner {
             error: None,
         };
         let pin = match PinBackend::in_memory(clock.clone(), IdGenerator::seeded(scenario.seed)) {
-            Ok(p) => p,
+            Ok(p) => Arc::new(p),
             Err(e) => {
                 result.error = Some(format!("starting the PIN backend: {e}"));
                 return result;
@@ -122,6 +123,7 @@ impl Runner {
         let mut run = Run {
             clock,
             pin,
+            service: None,
             actors: HashMap::new(),
             counter: 0,
             runner: self,
@@ -340,6 +342,22 @@ impl Run<'_> {
                 let st = self.state(actor);
                 st.session = Some(session.token);
                 ok
+            }
+            Action::ServicePinLogin { actor, pin } => {
+                let typed = self.typed(actor, *pin);
+                if self.service.is_none() {
+                    let env =
+                        super::service::PinServiceEnv::start(self.pin.clone(), self.clock.clone())
+                            .await?;
+                    self.service = Some(env);
+                }
+                match &self.service {
+                    Some(env) => env
+                        .login(&actor.fiscal_code, &typed)
+                        .await
+                        .map(|()| Vec::new()),
+                    None => Err("the reference service did not start".into()),
+                }
             }
             Action::Renew { actor, pin } => {
                 let typed = self.typed(actor, *pin);

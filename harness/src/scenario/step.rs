@@ -157,6 +157,14 @@ pub enum Action {
         /// What is typed.
         pin: PinChoice,
     },
+    /// Logs in at the reference service with "Entra con PIN": the service applies the
+    /// switch-off timeline on the scenario's day, then the PIN backend checks the PIN (SW-05).
+    ServicePinLogin {
+        /// Who.
+        actor: Actor,
+        /// What is typed.
+        pin: PinChoice,
+    },
     /// Renews an expired PIN (PIN-08, SW-04).
     Renew {
         /// Who.
@@ -351,6 +359,12 @@ pub static KINDS: &[KindSpec] = &[
         &["pin"],
         "log in with codice fiscale and PIN",
     ),
+    k(
+        "service-pin-login",
+        &["actor"],
+        &["pin"],
+        "log in at the reference service with PIN (Entra con PIN)",
+    ),
     k("renew", &["actor"], &["pin"], "renew an expired PIN"),
     k("recover", &["actor"], &["contacts"], "recover a lost PIN"),
     k("revoke", &["actor"], &[], "revoke the PIN"),
@@ -471,6 +485,8 @@ pub const ENGINE_CODES: &[&str] = &[
     "SERVICE_METHOD_NOT_ACCEPTED",
     // deliver-mail: no postal half is on its way.
     "MAIL_NOT_PENDING",
+    // service-pin-login: the service's timeline no longer accepts this person's PIN (SW-05).
+    "SERVICE_PIN_SWITCHED_OFF",
 ];
 
 /// SPID ErrorCodes a login may end with (user anomalies).

@@ -193,3 +193,32 @@ fn a_wrong_expectation_fails_the_run_with_exit_1() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong.toml:8:1"));
 }
+
+/// `service-pin-login` goes through the reference SP: the unchanged file passes, and claiming the
+/// service still accepts a citizen's PIN on 2021-10-01 fails with the code the service showed.
+#[tokio::test]
+async fn service_pin_login_reports_what_the_service_did() {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let path = scenarios_dir().join("service-pin-login.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let good = load::parse(&text, &path, &catalog).unwrap_or_else(|e| panic!("{e:?}"));
+    let result = Runner::new().run(&good).await;
+    assert!(result.passed(), "{:#?}", result.steps);
+    assert!(result
+        .steps
+        .iter()
+        .any(|s| s.kind == "service-pin-login" && s.expected == "SERVICE_PIN_SWITCHED_OFF"));
+
+    let wrong = text.replacen(
+        "expect = \"SERVICE_PIN_SWITCHED_OFF\"",
+        "expect = \"ok\"",
+        1,
+    );
+    assert_ne!(wrong, text);
+    let bad = load::parse(&wrong, &path, &catalog).unwrap_or_else(|e| panic!("{e:?}"));
+    let result = Runner::new().run(&bad).await;
+    let failed: Vec<_> = result.steps.iter().filter(|s| !s.passed).collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0].kind, "service-pin-login");
+    assert_eq!(failed[0].actual, "SERVICE_PIN_SWITCHED_OFF");
+}

@@ -18,6 +18,7 @@ pub mod expiry;
 mod issuance;
 pub mod lockout;
 mod model;
+pub mod openapi;
 pub mod people;
 mod phone_pin;
 pub mod service;

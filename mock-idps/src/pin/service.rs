@@ -26,6 +26,7 @@ use std::sync::Arc;
 pub fn router(backend: Arc<PinBackend>) -> Router {
     Router::new()
         .route("/login", get(login_page).post(login_form))
+        .route("/openapi.json", get(super::openapi::document))
         .nest("/api", api_routes())
         .with_state(backend)
 }

@@ -467,6 +467,7 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
             .unwrap_or_default(),
         session_index,
         level: level.unwrap_or(request.level),
+        via_pin: false,
         attributes: received
             .into_iter()
             .map(|(n, v)| (n, v.unwrap_or_default()))

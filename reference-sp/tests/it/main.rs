@@ -21,3 +21,6 @@ mod cie;
 
 /// The SP's metadata: schema and signature with xmllint and xmlsec1 (skipped if absent).
 mod metadata;
+
+/// "Entra con PIN": before and after the citizens' switch-off, backend errors with their code.
+mod pin_login;

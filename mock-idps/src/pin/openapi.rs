@@ -1,0 +1,118 @@
+//! The PIN API described as an OpenAPI 3 document (openapi.json beside this file), served at
+//! `/pin/openapi.json`. A test keeps it and the router in step, both ways.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// The OpenAPI 3 document of the PIN service (paths relative to its mount).
+pub const DOCUMENT: &str = include_str!("openapi.json");
+
+/// `GET /openapi.json`.
+pub async fn document() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], DOCUMENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DOCUMENT;
+    use crate::clock::SimClock;
+    use crate::ids::IdGenerator;
+    use crate::pin::PinBackend;
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode};
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    const METHODS: &[&str] = &["get", "post", "put", "delete", "patch"];
+
+    fn documented() -> BTreeSet<(String, String)> {
+        let doc: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap();
+        assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        paths
+            .iter()
+            .flat_map(|(p, ops)| {
+                let ops = ops.as_object().unwrap();
+                METHODS
+                    .iter()
+                    .filter(|m| ops.contains_key(**m))
+                    .map(|m| (m.to_string(), p.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Every `.route(path, get(..).post(..))` written in service.rs, with the `/api` prefix for
+    /// those in `api_routes`.
+    fn routed_in_source() -> BTreeSet<(String, String)> {
+        let source = include_str!("service.rs");
+        let mut prefix = "";
+        let mut out = BTreeSet::new();
+        for line in source.lines() {
+            if line.starts_with("fn api_routes") {
+                prefix = "/api";
+            } else if line.starts_with('}') {
+                prefix = "";
+            }
+            let Some(rest) = line.trim().strip_prefix(".route(\"") else {
+                continue;
+            };
+            let Some((path, handlers)) = rest.split_once('"') else {
+                continue;
+            };
+            for m in METHODS {
+                if handlers.contains(&format!("{m}(")) {
+                    out.insert((m.to_string(), format!("{prefix}{path}")));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_route_exists_in_the_source() {
+        let routed = routed_in_source();
+        assert!(routed.len() > 20, "{routed:?}");
+        let doc = documented();
+        let missing: Vec<_> = routed.difference(&doc).collect();
+        assert!(
+            missing.is_empty(),
+            "routes not in openapi.json: {missing:?}"
+        );
+        let extra: Vec<_> = doc.difference(&routed).collect();
+        assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+    }
+
+    #[tokio::test]
+    async fn every_documented_operation_is_served() {
+        let clock = Arc::new(SimClock::new(time::macros::datetime!(2020-09-01 09:00 UTC)));
+        let backend = PinBackend::in_memory(clock, IdGenerator::seeded(1)).unwrap();
+        let app = crate::pin::router(Arc::new(backend));
+        for (method, path) in documented() {
+            let uri = path.replace("{cf}", "X").replace("{id}", "X");
+            let uri = if uri == "/api/timeline" {
+                "/api/timeline?fiscal_code=X".to_string()
+            } else {
+                uri
+            };
+            let req = Request::builder()
+                .method(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap())
+                .uri(&uri)
+                .header("content-type", "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            let status = resp.status();
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            // An unrouted path is a bare 404; a wrong method is 405.
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+            assert!(
+                !(status == StatusCode::NOT_FOUND && body.is_empty()),
+                "{method} {uri} is not routed"
+            );
+        }
+    }
+}
