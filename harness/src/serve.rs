@@ -146,6 +146,8 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
                         )?),
                         None => None,
                     },
+                    // "Entra con PIN" against the PIN backend mounted beside the providers.
+                    pin_backend: Some(fed.urls().pin.clone()),
                     ..reference_sp::SpConfig::default()
                 })
                 .await
