@@ -463,6 +463,10 @@ impl Target {
         let title = format!("{} [{}; {binding} binding]", case.title, case.rule);
         match outcome {
             Ok((request, verdict, trace, intact)) => {
+                let sent = trace
+                    .saml_response
+                    .as_deref()
+                    .map(crate::report::pretty_xml);
                 let (word, want) = expected(case, Some(&request));
                 hops.extend(trace.hops);
                 let passed = match case.expect {
@@ -484,7 +488,7 @@ impl Target {
                     rule: Some(case.rule.to_string()),
                     severity: Some(Severity::Error),
                     family: Some("response".into()),
-                    sent: None,
+                    sent,
                 }
             }
             Err(e) => Entry {

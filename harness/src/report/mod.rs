@@ -101,6 +101,42 @@ pub struct Entry {
     pub sent: Option<String>,
 }
 
+/// `xml` indented one element per line, for people reading a report (text stays on its
+/// element's line; comments and declarations are kept as they are).
+pub fn pretty_xml(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len() + xml.len() / 4);
+    let mut depth = 0usize;
+    let mut rest = xml.trim();
+    while let Some(start) = rest.find('<') {
+        let text = rest[..start].trim();
+        out.push_str(text);
+        let Some(len) = rest[start..].find('>') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let tag = &rest[start..start + len + 1];
+        let closing = tag.starts_with("</");
+        let leaf = tag.ends_with("/>") || tag.starts_with("<?") || tag.starts_with("<!");
+        if closing {
+            depth = depth.saturating_sub(1);
+        }
+        // A closing tag right after its element's text stays on the same line.
+        if !closing || text.is_empty() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&"  ".repeat(depth));
+        }
+        out.push_str(tag);
+        if !closing && !leaf {
+            depth += 1;
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest.trim());
+    out
+}
+
 /// How much a failed entry matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -203,4 +239,20 @@ pub fn write_all(
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pretty_xml;
+
+    #[test]
+    fn pretty_xml_indents_elements_and_keeps_text_inline() {
+        let xml = r#"<a x="1"><b>text</b><c/><!--n--><d><e>v</e></d></a>"#;
+        assert_eq!(
+            pretty_xml(xml),
+            "<a x=\"1\">\n  <b>text</b>\n  <c/>\n  <!--n-->\n  <d>\n    <e>v</e>\n  </d>\n</a>"
+        );
+        assert_eq!(pretty_xml("not xml"), "not xml");
+        assert_eq!(pretty_xml("<unclosed"), "<unclosed");
+    }
 }
