@@ -983,33 +983,8 @@ async fn the_json_api_and_the_legacy_form_speak_codes() {
     let clock = env.clock.clone();
     let base = serve(env.pin).await;
     let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/api/requests"))
-        .json(&serde_json::json!({"fiscal_code": MARIO, "channel": "office"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let issued: serde_json::Value = r.json().await.unwrap();
+    let issued = mario_first_access(&http, &base).await;
     assert_eq!(issued["kind"], "dispositivo");
-    let out: serde_json::Value = http
-        .get(format!("{base}/api/people/{MARIO}/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let full = out[0]["code"].as_str().unwrap().to_string();
-    let r = http
-        .post(format!("{base}/api/first-access"))
-        .json(
-            &serde_json::json!({"fiscal_code": MARIO, "initial_pin": full, "new_pin": "Mario001"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
     let r = http
         .post(format!("{base}/api/login"))
         .json(&serde_json::json!({"fiscal_code": MARIO, "pin": "Sbagliato"}))
@@ -1214,31 +1189,7 @@ async fn pin_logins_per_second() {
     let env = Env::at(datetime!(2020-03-02 12:00 UTC));
     let base = serve(env.pin).await;
     let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/api/requests"))
-        .json(&serde_json::json!({"fiscal_code": MARIO, "channel": "office"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let out: serde_json::Value = http
-        .get(format!("{base}/api/people/{MARIO}/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let full = out[0]["code"].as_str().unwrap().to_string();
-    let r = http
-        .post(format!("{base}/api/first-access"))
-        .json(
-            &serde_json::json!({"fiscal_code": MARIO, "initial_pin": full, "new_pin": "Mario001"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    mario_first_access(&http, &base).await;
     const PER_CLIENT: usize = 500;
     let started = std::time::Instant::now();
     let mut tasks = Vec::new();
@@ -1265,4 +1216,36 @@ async fn pin_logins_per_second() {
         4 * PER_CLIENT,
         (4 * PER_CLIENT) as f64 / secs
     );
+}
+
+/// Over the JSON API: Mario asks for a PIN at the office, reads the whole initial PIN from his
+/// outbox and makes his first access with the PIN `Mario001`. Returns the issued PIN's JSON.
+async fn mario_first_access(http: &reqwest::Client, base: &str) -> serde_json::Value {
+    let r = http
+        .post(format!("{base}/api/requests"))
+        .json(&serde_json::json!({"fiscal_code": MARIO, "channel": "office"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let issued: serde_json::Value = r.json().await.unwrap();
+    let out: serde_json::Value = http
+        .get(format!("{base}/api/people/{MARIO}/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let full = out[0]["code"].as_str().unwrap().to_string();
+    let r = http
+        .post(format!("{base}/api/first-access"))
+        .json(
+            &serde_json::json!({"fiscal_code": MARIO, "initial_pin": full, "new_pin": "Mario001"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    issued
 }

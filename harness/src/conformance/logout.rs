@@ -9,7 +9,7 @@
 //! refusal marker is a refusal).
 
 use super::edit;
-use super::runner::{CaseError, OnDone, Pending, Target};
+use super::runner::{run_bounded, CaseError, OnDone, Pending, Target};
 use crate::browser::{saml_form, Browser, Hop, HopKind};
 use crate::oracle::Verdict;
 use crate::report::{Entry, Severity};
@@ -211,40 +211,22 @@ pub async fn run_reporting(
     jobs: usize,
     on_done: OnDone,
 ) -> Vec<Entry> {
-    let jobs = if jobs == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        jobs
-    };
     let target = Arc::new(target.clone());
     let ids = Arc::new(IdGenerator::random());
-    let limit = Arc::new(tokio::sync::Semaphore::new(jobs));
-    let mut set = tokio::task::JoinSet::new();
-    for (i, case) in cases.iter().copied().enumerate() {
-        let (target, ids, limit) = (target.clone(), ids.clone(), limit.clone());
-        let on_done = on_done.clone();
-        set.spawn(async move {
-            let _permit = limit.acquire_owned().await.ok();
-            let entry = run_case(&target, case, &ids).await;
-            on_done(&entry);
-            (i, entry)
-        });
-    }
-    let mut out: Vec<Option<Entry>> = vec![None; cases.len()];
-    while let Some(joined) = set.join_next().await {
-        if let Ok((i, entry)) = joined {
-            out[i] = Some(entry);
-        }
-    }
-    out.into_iter()
-        .zip(cases)
-        .map(|(e, case)| {
-            e.unwrap_or_else(|| Entry {
-                error: Some("the case's task panicked".into()),
-                ..entry_for(case)
-            })
-        })
-        .collect()
+    run_bounded(
+        cases,
+        jobs,
+        on_done,
+        move |_, case: &'static LogoutCase| {
+            let (target, ids) = (target.clone(), ids.clone());
+            async move { run_case(&target, case, &ids).await }
+        },
+        |case| Entry {
+            error: Some("the case's task panicked".into()),
+            ..entry_for(case)
+        },
+    )
+    .await
 }
 
 fn expected_word(case: &LogoutCase) -> &'static str {

@@ -528,26 +528,66 @@ pub async fn run_reporting(
     jobs: usize,
     on_done: OnDone,
 ) -> Vec<Entry> {
-    let jobs = if jobs == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        jobs
-    };
     let target = Arc::new(target.clone());
     let ids = Arc::new(IdGenerator::random());
-    let limit = Arc::new(tokio::sync::Semaphore::new(jobs));
-    let mut set = tokio::task::JoinSet::new();
-    for (i, case) in cases.iter().copied().enumerate() {
-        let (target, ids, limit) = (target.clone(), ids.clone(), limit.clone());
-        let on_done = on_done.clone();
-        set.spawn(async move {
-            let _permit = limit.acquire_owned().await.ok();
+    let player = target.clone();
+    run_bounded(
+        cases,
+        jobs,
+        on_done,
+        move |i, case: &'static ResponseCase| {
+            let (target, ids) = (player.clone(), ids.clone());
             let binding = if i.is_multiple_of(2) {
                 "redirect"
             } else {
                 "post"
             };
-            let entry = target.run_case(case, binding, &ids).await;
+            async move { target.run_case(case, binding, &ids).await }
+        },
+        |case| Entry {
+            id: case.id.to_string(),
+            title: case.title.to_string(),
+            provider: Some(target.idp.id.clone()),
+            level: Some(case.login.level),
+            outcome: format!("{} mutation", case.mutation.kind()),
+            expected: expected(case, None).0,
+            error: Some("the case's task panicked".into()),
+            rule: Some(case.rule.to_string()),
+            severity: Some(Severity::Error),
+            family: Some("response".into()),
+            ..Entry::default()
+        },
+    )
+    .await
+}
+
+/// Plays `cases` with `play` (given each case's index), up to `jobs` at a time (0 = the number
+/// of cores), calling `on_done` as each ends; entries come back in case order, and a case whose
+/// task panicked becomes `lost(case)`. Shared by every case family.
+pub(crate) async fn run_bounded<C, F, Fut>(
+    cases: &[C],
+    jobs: usize,
+    on_done: OnDone,
+    play: F,
+    lost: impl Fn(&C) -> Entry,
+) -> Vec<Entry>
+where
+    C: Copy + Send + 'static,
+    F: Fn(usize, C) -> Fut,
+    Fut: std::future::Future<Output = Entry> + Send + 'static,
+{
+    let jobs = if jobs == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        jobs
+    };
+    let limit = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, case) in cases.iter().copied().enumerate() {
+        let (limit, on_done, game) = (limit.clone(), on_done.clone(), play(i, case));
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            let entry = game.await;
             on_done(&entry);
             (i, entry)
         });
@@ -560,23 +600,7 @@ pub async fn run_reporting(
     }
     out.into_iter()
         .zip(cases)
-        .map(|(e, case)| {
-            e.unwrap_or_else(|| Entry {
-                id: case.id.to_string(),
-                title: case.title.to_string(),
-                provider: Some(target.idp.id.clone()),
-                level: Some(case.login.level),
-                outcome: format!("{} mutation", case.mutation.kind()),
-                expected: expected(case, None).0,
-                passed: false,
-                verdict: None,
-                error: Some("the case's task panicked".into()),
-                rule: Some(case.rule.to_string()),
-                severity: Some(Severity::Error),
-                family: Some("response".into()),
-                ..Entry::default()
-            })
-        })
+        .map(|(e, case)| e.unwrap_or_else(|| lost(case)))
         .collect()
 }
 
