@@ -489,6 +489,7 @@ impl Target {
                     severity: Some(Severity::Error),
                     family: Some("response".into()),
                     sent,
+                    not_run: None,
                 }
             }
             Err(e) => Entry {
@@ -507,6 +508,7 @@ impl Target {
                 severity: Some(Severity::Error),
                 family: Some("response".into()),
                 sent: None,
+                not_run: None,
             },
         }
     }

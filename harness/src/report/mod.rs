@@ -46,6 +46,42 @@ pub struct Summary {
     pub failed: usize,
     /// Entries that could not run (service unreachable…).
     pub errors: usize,
+    /// Entries not sent because the service cannot produce their premise (see [`NotRun`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_applicable: usize,
+    /// Entries skipped because an input they need was not given (e.g. no `--logout-url`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
+    /// Entries that ran but whose verdict the service's pages do not let us determine.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_determinable: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Why an entry has no pass/fail verdict. An entry with `not_run` set counts neither as passed nor
+/// as failed, and never fails the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotRun {
+    /// Which kind of "no verdict".
+    pub kind: NotRunKind,
+    /// Why, for a person: what the service cannot do, or which input is missing.
+    pub reason: String,
+}
+
+/// The kinds of [`NotRun`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotRunKind {
+    /// The service cannot produce the case's premise (e.g. it ignores `{level}`): not sent.
+    NotApplicable,
+    /// An input the case needs was not given (e.g. `--logout-url`): not sent.
+    Skipped,
+    /// Sent, but what the service exposes does not let the oracle decide (e.g. it never shows
+    /// the identity it read).
+    NotDeterminable,
 }
 
 /// Latency percentiles of one kind of hop.
@@ -99,6 +135,16 @@ pub struct Entry {
     /// The message sent to the service (pretty-printed XML), or other evidence, when useful.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
+    /// Set when the entry has no pass/fail verdict (not applicable, skipped, not determinable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<NotRun>,
+}
+
+impl Entry {
+    /// Whether the entry counts towards passed/failed (it has a verdict).
+    pub fn judged(&self) -> bool {
+        self.not_run.is_none()
+    }
 }
 
 /// `xml` indented one element per line, for people reading a report (text stays on its
@@ -155,14 +201,26 @@ impl RunReport {
         duration_ms: f64,
         entries: Vec<Entry>,
     ) -> Self {
+        let not_run = |kind: NotRunKind| {
+            entries
+                .iter()
+                .filter(|e| e.not_run.as_ref().is_some_and(|n| n.kind == kind))
+                .count()
+        };
         let summary = Summary {
             total: entries.len(),
-            passed: entries.iter().filter(|e| e.passed).count(),
+            passed: entries.iter().filter(|e| e.judged() && e.passed).count(),
             failed: entries
                 .iter()
-                .filter(|e| !e.passed && e.error.is_none())
+                .filter(|e| e.judged() && !e.passed && e.error.is_none())
                 .count(),
-            errors: entries.iter().filter(|e| e.error.is_some()).count(),
+            errors: entries
+                .iter()
+                .filter(|e| e.judged() && e.error.is_some())
+                .count(),
+            not_applicable: not_run(NotRunKind::NotApplicable),
+            skipped: not_run(NotRunKind::Skipped),
+            not_determinable: not_run(NotRunKind::NotDeterminable),
         };
         let logins_per_second = if duration_ms > 0.0 {
             entries.len() as f64 * 1000.0 / duration_ms
@@ -184,13 +242,14 @@ impl RunReport {
         }
     }
 
-    /// Whether every expectation held (a failed `warning` entry does not count).
+    /// Whether every expectation held (a failed `warning` entry, and an entry without a verdict
+    /// ([`NotRun`]), do not count).
     pub fn all_passed(&self) -> bool {
         self.summary.errors == 0
             && self
                 .entries
                 .iter()
-                .all(|e| e.passed || e.severity == Some(Severity::Warning))
+                .all(|e| !e.judged() || e.passed || e.severity == Some(Severity::Warning))
     }
 }
 
