@@ -96,8 +96,10 @@ impl MockAdmin {
     async fn push(&self, script: ScriptedLogin) -> Result<(), LoginError> {
         match self {
             MockAdmin::InProcess(state) => {
-                state.push_script(script);
-                Ok(())
+                state.push_script(script).map_err(|e| LoginError::Script {
+                    url: "in-process mocks".into(),
+                    detail: e.to_string(),
+                })
             }
             MockAdmin::Http { admin_url } => {
                 let url = format!("{admin_url}/next-login");

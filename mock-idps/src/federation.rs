@@ -13,7 +13,7 @@
 //!     user: "mario.rossi".into(),
 //!     level: None,
 //!     outcome: Outcome::Success,
-//! });
+//! })?;
 //! let poste = fed.urls().providers["poste"].clone();
 //! // Point your SP at poste.metadata, start a login; the next AuthnRequest at poste.sso is
 //! // answered at once with a signed Response for mario.rossi.
@@ -55,6 +55,9 @@ pub struct FederationConfig {
     pub pin_store: PinStoreChoice,
     /// Where the CNS mutual-TLS login endpoint listens (loopback, port 0 by default).
     pub cns_bind: SocketAddr,
+    /// A token every admin API request must carry (`x-admin-token` or bearer); none by default.
+    /// See [`crate::admin`] for how the admin API is protected either way.
+    pub admin_token: Option<String>,
 }
 
 /// Where the legacy PIN backend keeps its state.
@@ -78,6 +81,7 @@ impl Default for FederationConfig {
             sp_metadata: Vec::new(),
             pin_store: PinStoreChoice::Memory,
             cns_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_token: None,
         }
     }
 }
@@ -295,6 +299,14 @@ impl MockFederation {
                 app = app.merge(crate::cns::gateway::http_router(gateway.clone()));
             }
         }
+        let guard = Arc::new(crate::admin::AdminGuard {
+            bound: addr,
+            token: config.admin_token.clone(),
+        });
+        let app = app.layer(axum::middleware::from_fn_with_state(
+            guard,
+            crate::admin::guard,
+        ));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -353,9 +365,13 @@ impl MockFederation {
         self.state.register_sp(xml)
     }
 
-    /// Queues how the next login ends.
-    pub fn script_next_login(&self, script: ScriptedLogin) {
-        self.state.push_script(script);
+    /// Queues how the next login ends; refused when the queue is full
+    /// ([`crate::spid::config::IdpConfig::max_script`]).
+    pub fn script_next_login(
+        &self,
+        script: ScriptedLogin,
+    ) -> Result<(), crate::spid::state::ScriptQueueFull> {
+        self.state.push_script(script)
     }
 
     /// Makes the simulated CIE reader fail the next card read (NFC off, card moved).

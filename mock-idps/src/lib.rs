@@ -4,6 +4,8 @@
 //!
 //! Non-goals: talking to real identity providers, or being a production IdP.
 
+pub mod admin;
+pub mod bounded;
 pub mod cie;
 pub mod clock;
 pub mod cns;

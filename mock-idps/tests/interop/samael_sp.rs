@@ -79,7 +79,8 @@ async fn samael_accepts_a_scripted_login() {
         user: user_at(Level::L3).into(),
         level: None,
         outcome: Outcome::Success,
-    });
+    })
+        .expect("the script queue has room");
     let req = env.req("poste", Level::L3);
     let xml = env.send("poste", &req, Binding::Post).await.response();
     let a = env
@@ -131,7 +132,8 @@ async fn a_level_above_the_provider_gives_nr20_which_samael_refuses() {
             user: user_at(Level::L3).into(),
             level: None,
             outcome: Outcome::Success,
-        });
+        })
+        .expect("the script queue has room");
         let req = env.req(&p.id, Level::L3);
         let xml = env.send(&p.id, &req, Binding::Post).await.response();
         assert_nr20_refused(&env, &p.id, req.id.as_deref().unwrap(), &xml);

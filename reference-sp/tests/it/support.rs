@@ -120,7 +120,8 @@ impl World {
             user: l.user.to_string(),
             level: l.forced_level,
             outcome: l.outcome,
-        });
+        })
+        .expect("the script queue has room");
         let urls = self.sp.urls();
         let r = self
             .browser
