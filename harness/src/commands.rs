@@ -109,6 +109,13 @@ pub struct LoginOpts {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// The admin token the mocks were started with (`serve --admin-token`).
+    #[arg(
+        long = "admin-token",
+        env = "SPID_HARNESS_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
 }
 
 /// Runs `login`: one login against any service, using a running `spid-harness serve`.
@@ -116,7 +123,11 @@ pub fn login(opts: LoginOpts) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let urls_url = format!("{}/admin/urls", opts.mocks.trim_end_matches('/'));
-        let urls: FederationUrls = match reqwest::get(&urls_url).await {
+        let mut get_urls = reqwest::Client::new().get(&urls_url);
+        if let Some(token) = &opts.admin_token {
+            get_urls = get_urls.header(mock_idps::admin::TOKEN_HEADER, token);
+        }
+        let urls: FederationUrls = match get_urls.send().await {
             Ok(resp) if resp.status().is_success() => resp.json().await.with_context(|| format!("reading {urls_url}"))?,
             Ok(resp) => bail!("{urls_url} answered {}: is `spid-harness serve` running there?", resp.status()),
             Err(e) => {
@@ -151,7 +162,7 @@ pub fn login(opts: LoginOpts) -> anyhow::Result<u8> {
             body: opts.body.clone(),
         };
         let fixtures = Fixtures::embedded()?;
-        let admin = MockAdmin::Http { admin_url: urls.admin.clone() };
+        let admin = MockAdmin::Http { admin_url: urls.admin.clone(), admin_token: opts.admin_token.clone() };
         let began = time::OffsetDateTime::now_utc();
         let entry = run(&plan, &admin, &fixtures, &oracle, Duration::from_secs(opts.timeout)).await;
         print_trace(&entry.hops);

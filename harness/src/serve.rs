@@ -54,6 +54,14 @@ pub struct ServeOpts {
     /// Reference-SP checks to switch off (with --with-reference-sp; `spid-harness faults`).
     #[arg(long, requires = "with_reference_sp")]
     pub faults: Option<String>,
+    /// Require this token on every admin API request (header `x-admin-token` or
+    /// `Authorization: Bearer`), for machines shared with other users.
+    #[arg(
+        long = "admin-token",
+        env = "SPID_HARNESS_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
 }
 
 /// What `--urls-json` writes.
@@ -109,6 +117,8 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             sp_metadata,
             pin_store: mock_idps::federation::PinStoreChoice::File(opts.pin_store.clone()),
             cns_bind: SocketAddr::new(opts.bind.ip(), 0),
+            admin_token: opts.admin_token.clone().filter(|t| !t.is_empty()),
+            cns_limits: Default::default(),
         };
         let fed = MockFederation::start_with(config)
             .await
@@ -210,7 +220,10 @@ fn print_urls(urls: &FederationUrls) {
     }
     say!("  index     {}", urls.index);
     say!("  registry  {}", urls.registry);
-    say!("  admin     {}", urls.admin);
+    say!(
+        "  admin     {}  (JSON; loopback Host only, no cross-site requests)",
+        urls.admin
+    );
     say!(
         "  PIN       {}/login  (JSON API {}/api)",
         urls.pin,

@@ -81,7 +81,9 @@ impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         (
             self.status,
-            Json(serde_json::json!({ "code": self.code, "message": bounded_message(&self.message) })),
+            Json(
+                serde_json::json!({ "code": self.code, "message": bounded_message(&self.message) }),
+            ),
         )
             .into_response()
     }
@@ -109,7 +111,12 @@ pub async fn guard(State(g): State<Arc<AdminGuard>>, req: Request, next: Next) -
 }
 
 /// The checks of [`guard`], as a function of the request head.
-pub fn check(g: &AdminGuard, method: &Method, path: &str, headers: &HeaderMap) -> Result<(), AdminError> {
+pub fn check(
+    g: &AdminGuard,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(), AdminError> {
     let text = |name: header::HeaderName| {
         headers
             .get(&name)
@@ -137,7 +144,12 @@ pub fn check(g: &AdminGuard, method: &Method, path: &str, headers: &HeaderMap) -
         ));
     }
     match text(header::ORIGIN) {
-        Err(_) => return Err(forbidden("forbidden-origin", "the Origin header is not ASCII".into())),
+        Err(_) => {
+            return Err(forbidden(
+                "forbidden-origin",
+                "the Origin header is not ASCII".into(),
+            ))
+        }
         Ok(Some(origin)) if !same_machine_origin(origin, g.bound) => {
             return Err(forbidden(
                 "forbidden-origin",
@@ -171,7 +183,12 @@ pub fn check(g: &AdminGuard, method: &Method, path: &str, headers: &HeaderMap) -
     if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
         let xml_body = path == "/admin/sp-metadata";
         let ct = text(header::CONTENT_TYPE).ok().flatten().unwrap_or("");
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let ok = if xml_body {
             matches!(
                 essence.as_str(),
@@ -271,10 +288,23 @@ mod tests {
     #[test]
     fn hosts_and_origins() {
         let bound: SocketAddr = "127.0.0.1:7000".parse().unwrap();
-        for ok in ["127.0.0.1:7000", "localhost", "LOCALHOST.:80", "[::1]:7000", "127.0.0.2", "app.localhost"] {
+        for ok in [
+            "127.0.0.1:7000",
+            "localhost",
+            "LOCALHOST.:80",
+            "[::1]:7000",
+            "127.0.0.2",
+            "app.localhost",
+        ] {
             assert!(allowed_authority(ok, bound), "{ok}");
         }
-        for bad in ["evil.example", "evil.example:7000", "10.0.0.1", "localhost.evil.example", ""] {
+        for bad in [
+            "evil.example",
+            "evil.example:7000",
+            "10.0.0.1",
+            "localhost.evil.example",
+            "",
+        ] {
             assert!(!allowed_authority(bad, bound), "{bad}");
         }
         assert!(same_machine_origin("http://127.0.0.1:7000", bound));
@@ -285,18 +315,45 @@ mod tests {
 
     #[test]
     fn a_body_needs_its_content_type_and_the_token_its_header() {
-        let json = [("host", "127.0.0.1:7000"), ("content-type", "application/json")];
+        let json = [
+            ("host", "127.0.0.1:7000"),
+            ("content-type", "application/json"),
+        ];
         assert!(check(&g(None), &Method::POST, "/admin/next-login", &heads(&json)).is_ok());
         let plain = [("host", "127.0.0.1:7000"), ("content-type", "text/plain")];
         let e = check(&g(None), &Method::POST, "/admin/next-login", &heads(&plain)).unwrap_err();
         assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let e = check(&g(Some("s3cret")), &Method::GET, "/admin/requests", &heads(&json)).unwrap_err();
+        let e = check(
+            &g(Some("s3cret")),
+            &Method::GET,
+            "/admin/requests",
+            &heads(&json),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "unauthorized");
         let with = [("host", "localhost"), (TOKEN_HEADER, "s3cret")];
-        assert!(check(&g(Some("s3cret")), &Method::GET, "/admin/requests", &heads(&with)).is_ok());
+        assert!(check(
+            &g(Some("s3cret")),
+            &Method::GET,
+            "/admin/requests",
+            &heads(&with)
+        )
+        .is_ok());
         let bearer = [("host", "localhost"), ("authorization", "Bearer s3cret")];
-        assert!(check(&g(Some("s3cret")), &Method::GET, "/admin/urls", &heads(&bearer)).is_ok());
+        assert!(check(
+            &g(Some("s3cret")),
+            &Method::GET,
+            "/admin/urls",
+            &heads(&bearer)
+        )
+        .is_ok());
         let wrong = [("host", "localhost"), ("authorization", "Bearer s3creT")];
-        assert!(check(&g(Some("s3cret")), &Method::GET, "/admin/urls", &heads(&wrong)).is_err());
+        assert!(check(
+            &g(Some("s3cret")),
+            &Method::GET,
+            "/admin/urls",
+            &heads(&wrong)
+        )
+        .is_err());
     }
 }

@@ -19,6 +19,12 @@ impl Weigh for String {
     }
 }
 
+impl Weigh for () {
+    fn weight(&self) -> usize {
+        0
+    }
+}
+
 /// Per-entry bookkeeping added to every value's own weight (map slots, order index, key).
 pub const ENTRY_OVERHEAD: usize = 96;
 
@@ -135,7 +141,12 @@ impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
 
     /// Changes the live value of `key` in place (its weight is recomputed); `None` when absent
     /// or expired.
-    pub fn update<R>(&mut self, key: &K, now: OffsetDateTime, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+    pub fn update<R>(
+        &mut self,
+        key: &K,
+        now: OffsetDateTime,
+        f: impl FnOnce(&mut V) -> R,
+    ) -> Option<R> {
         let slot = self.slots.get_mut(key).filter(|s| s.expires > now)?;
         let r = f(&mut slot.value);
         let bytes = slot.value.weight() + ENTRY_OVERHEAD;
@@ -221,7 +232,10 @@ mod tests {
         assert_eq!(m.len(), 3);
         assert!(m.bytes() <= 3 * (ENTRY_OVERHEAD + 1000));
         m.update(&9, T0, |v| v.push_str(&"y".repeat(5000)));
-        assert_eq!(m.bytes(), 2 * (ENTRY_OVERHEAD + 1000) + ENTRY_OVERHEAD + 6000);
+        assert_eq!(
+            m.bytes(),
+            2 * (ENTRY_OVERHEAD + 1000) + ENTRY_OVERHEAD + 6000
+        );
         m.insert(10, "z".into(), T0);
         assert!(m.bytes() <= 3 * (ENTRY_OVERHEAD + 1000), "{}", m.bytes());
     }

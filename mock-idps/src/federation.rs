@@ -58,6 +58,8 @@ pub struct FederationConfig {
     /// A token every admin API request must carry (`x-admin-token` or bearer); none by default.
     /// See [`crate::admin`] for how the admin API is protected either way.
     pub admin_token: Option<String>,
+    /// Limits of the CNS mutual-TLS listener (handshake timeout, connection cap, backoff).
+    pub cns_limits: crate::cns::listener::ListenerLimits,
 }
 
 /// Where the legacy PIN backend keeps its state.
@@ -82,6 +84,7 @@ impl Default for FederationConfig {
             pin_store: PinStoreChoice::Memory,
             cns_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
+            cns_limits: crate::cns::listener::ListenerLimits::default(),
         }
     }
 }
@@ -289,7 +292,13 @@ impl MockFederation {
             .unwrap_or_default();
         let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)
             .map_err(FederationError::Pin)?;
-        let cns = start_cns(&config.fixtures, state.clone(), config.cns_bind).await?;
+        let cns = start_cns(
+            &config.fixtures,
+            state.clone(),
+            config.cns_bind,
+            config.cns_limits,
+        )
+        .await?;
         let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
             .nest("/pin", crate::pin::service::router(Arc::new(pin)));
@@ -355,6 +364,11 @@ impl MockFederation {
         urls
     }
 
+    /// The CNS mutual-TLS listener's counters, when it runs.
+    pub fn cns_stats(&self) -> Option<&Arc<crate::cns::listener::ListenerStats>> {
+        self.cns.as_ref().map(|c| c.stats())
+    }
+
     /// The CNS authority (PKI, cards, live revocation), when the fixtures have a `cns/` folder.
     pub fn cns(&self) -> Option<&Arc<crate::cns::CnsAuthority>> {
         self.cns.as_ref().map(|c| c.authority())
@@ -417,6 +431,7 @@ async fn start_cns(
     fixtures: &FixtureSource,
     state: Arc<MockState>,
     bind: SocketAddr,
+    limits: crate::cns::listener::ListenerLimits,
 ) -> Result<Option<crate::cns::endpoint::CnsEndpoint>, FederationError> {
     let clock = state.clock.clone();
     let pki = match crate::cns::CnsPki::load(fixtures) {
@@ -441,6 +456,7 @@ async fn start_cns(
             authority,
             bind,
             gateway_key.map(|key| (state, key)),
+            limits,
         )
         .await?,
     ))

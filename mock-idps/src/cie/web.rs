@@ -131,17 +131,20 @@ fn allowed_return_to(state: &MockState, url: &str) -> Result<String, String> {
             "return_to {shown:?} contains a line break or another control character: send a plain http(s) URL, percent-encoded"
         ));
     }
-    let origin = origin_of(url).ok_or_else(|| {
-        format!("return_to {shown:?} is not an absolute http(s) URL")
-    })?;
+    let origin = origin_of(url)
+        .ok_or_else(|| format!("return_to {shown:?} is not an absolute http(s) URL"))?;
     let own = origin_of(&state.base_url);
-    let registered = state.sp_ids().into_iter().filter_map(|id| state.sp(&id)).any(|sp| {
-        std::iter::once(sp.entity_id.as_str())
-            .chain(sp.acs.iter().map(|e| e.location.as_str()))
-            .chain(sp.slo.iter().map(|e| e.location.as_str()))
-            .chain(sp.slo.iter().filter_map(|e| e.response_location.as_deref()))
-            .any(|u| origin_of(u).as_deref() == Some(origin.as_str()))
-    });
+    let registered = state
+        .sp_ids()
+        .into_iter()
+        .filter_map(|id| state.sp(&id))
+        .any(|sp| {
+            std::iter::once(sp.entity_id.as_str())
+                .chain(sp.acs.iter().map(|e| e.location.as_str()))
+                .chain(sp.slo.iter().map(|e| e.location.as_str()))
+                .chain(sp.slo.iter().filter_map(|e| e.response_location.as_deref()))
+                .any(|u| origin_of(u).as_deref() == Some(origin.as_str()))
+        });
     if registered || own.as_deref() == Some(origin.as_str()) {
         Ok(url.to_string())
     } else {
@@ -154,8 +157,7 @@ fn allowed_return_to(state: &MockState, url: &str) -> Result<String, String> {
 /// `scheme://host[:port]` of an http(s) URL.
 fn origin_of(url: &str) -> Option<String> {
     let u = url::Url::parse(url).ok()?;
-    matches!(u.scheme(), "http" | "https")
-        .then(|| u.origin().ascii_serialization())
+    matches!(u.scheme(), "http" | "https").then(|| u.origin().ascii_serialization())
 }
 
 /// The answer to a SAML SLO request at a CIE ID provider: there is none.

@@ -5,7 +5,7 @@
 use crate::cns::authority::CnsAuthority;
 use crate::cns::gateway::{tls_router as gateway_routes, CnsGateway};
 use crate::cns::holder::read_holder;
-use crate::cns::listener::{MtlsServer, PeerCertificates};
+use crate::cns::listener::{ListenerLimits, ListenerStats, MtlsServer, PeerCertificates};
 use crate::cns::CnsError;
 use crate::saml::keys::SigningKey;
 use crate::spid::state::MockState;
@@ -75,7 +75,7 @@ pub struct CnsEndpoint {
 impl CnsEndpoint {
     /// Starts the listener on `bind` (loopback, port 0 for a free one).
     pub async fn start(authority: Arc<CnsAuthority>, bind: SocketAddr) -> Result<Self, CnsError> {
-        Self::start_with_gateway(authority, bind, None).await
+        Self::start_with_gateway(authority, bind, None, ListenerLimits::default()).await
     }
 
     /// Starts the listener on `bind`, with the CNS gateway identity provider at `/cns/sso` when
@@ -84,6 +84,7 @@ impl CnsEndpoint {
         authority: Arc<CnsAuthority>,
         bind: SocketAddr,
         gateway: Option<(Arc<MockState>, Arc<SigningKey>)>,
+        limits: ListenerLimits,
     ) -> Result<Self, CnsError> {
         let io = |source| CnsError::Io {
             path: bind.to_string(),
@@ -108,6 +109,7 @@ impl CnsEndpoint {
             Arc::new(move || source.server_config()),
             app,
             authority.handshakes.clone(),
+            limits,
         )
         .map_err(io)?;
         Ok(Self {
@@ -125,6 +127,11 @@ impl CnsEndpoint {
     /// The listener's address.
     pub fn addr(&self) -> SocketAddr {
         self.server.addr()
+    }
+
+    /// What the listener's accept loop has seen (open connections, handshake timeouts).
+    pub fn stats(&self) -> &Arc<ListenerStats> {
+        self.server.stats()
     }
 
     /// The authority (PKI, revocation).

@@ -1,9 +1,9 @@
 //! The providers' HTML pages (login, OTP, device, consent, error, index), rendered from the
 //! templates in mock-idps/templates with minijinja's HTML auto-escaping.
 
-use crate::admin::bounded_message;
 use super::identity::User;
 use super::state::{IdpRuntime, MockState, PendingLogin};
+use crate::admin::bounded_message;
 use crate::saml::status::ErrorCode;
 use minijinja::{context, Environment, Value};
 use std::sync::OnceLock;

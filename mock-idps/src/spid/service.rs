@@ -351,7 +351,8 @@ fn parse_form(body: &[u8]) -> HashMap<String, String> {
 
 async fn admin_register_sp(State(state): AppState, body: Bytes) -> Response {
     let Ok(text) = std::str::from_utf8(&body) else {
-        return AdminError::bad_request("bad-encoding", "the body is not UTF-8 XML").into_response();
+        return AdminError::bad_request("bad-encoding", "the body is not UTF-8 XML")
+            .into_response();
     };
     match state.register_sp(text) {
         Ok(entity_id) => (
@@ -400,7 +401,10 @@ fn check_script(state: &MockState, body: &[u8]) -> Result<ScriptedLogin, AdminEr
     {
         return Err(AdminError::bad_request(
             "unknown-provider",
-            format!("unknown provider {:?}: GET /admin/urls lists them", excerpt(p)),
+            format!(
+                "unknown provider {:?}: GET /admin/urls lists them",
+                excerpt(p)
+            ),
         ));
     }
     if state.fixtures.user(&script.user).is_none() {

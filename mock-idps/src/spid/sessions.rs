@@ -134,7 +134,12 @@ impl IdpSessions {
     }
 
     /// The session with `session_index`, if `provider` holds it.
-    pub fn get_at(&self, provider: &str, session_index: &str, now: OffsetDateTime) -> Option<IdpSession> {
+    pub fn get_at(
+        &self,
+        provider: &str,
+        session_index: &str,
+        now: OffsetDateTime,
+    ) -> Option<IdpSession> {
         self.map
             .get(&session_index.to_string(), now)
             .filter(|e| e.session.provider == provider)
@@ -208,9 +213,13 @@ mod tests {
         }
         t.add(s("cie", 9), T0);
         assert_eq!(t.len(), 3);
-        assert!(t.end_by_name_id("aruba", "https://sp.example", "n0", T0).is_none());
+        assert!(t
+            .end_by_name_id("aruba", "https://sp.example", "n0", T0)
+            .is_none());
         assert_eq!(t.newest_of("aruba", T0).unwrap().name_id, "n4");
-        assert!(t.end_by_name_id("aruba", "https://sp.example", "n4", T0).is_some());
+        assert!(t
+            .end_by_name_id("aruba", "https://sp.example", "n4", T0)
+            .is_some());
         assert_eq!(t.newest_of("aruba", T0).unwrap().name_id, "n3");
         assert_eq!(t.end_all_of("cie", T0), 1);
         assert_eq!(t.end_all_of("cie", T0), 0);

@@ -6,6 +6,8 @@ use super::config::{EntityIds, IdpConfig};
 use super::provider::Provider;
 use super::request_rules::ValidatedRequest;
 use super::script::ScriptedLogin;
+use super::sessions::IdpSessions;
+use crate::bounded::{BoundedMap, Limits, Weigh};
 use crate::cie::cards::CardStore;
 use crate::clock::SharedClock;
 use crate::fixtures::Fixtures;
@@ -15,8 +17,6 @@ use crate::saml::dsig::DsigError;
 use crate::saml::idp_metadata::{aggregate_metadata, idp_metadata, IdpDescription};
 use crate::saml::keys::SigningKey;
 use crate::saml::sp_metadata::{SpMetadata, SpMetadataError};
-use super::sessions::IdpSessions;
-use crate::bounded::{BoundedMap, Limits, Weigh};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
@@ -449,7 +449,8 @@ impl MockState {
     /// Ends the session of `name_id` given to `sp` by `provider`; returns it.
     pub fn end_session_of(&self, provider: &str, sp: &str, name_id: &str) -> Option<IdpSession> {
         let now = self.now();
-        self.sessions_lock().end_by_name_id(provider, sp, name_id, now)
+        self.sessions_lock()
+            .end_by_name_id(provider, sp, name_id, now)
     }
 
     /// Ends every session `provider` holds; returns how many.

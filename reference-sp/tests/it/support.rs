@@ -115,13 +115,14 @@ impl World {
 
     /// Starts a login at the SP and follows it to the IdP's auto-post form (scripted login).
     pub async fn to_idp_answer(&self, l: &Login<'_>) -> Posted {
-        self.fed.script_next_login(ScriptedLogin {
-            provider: Some(l.provider.to_string()),
-            user: l.user.to_string(),
-            level: l.forced_level,
-            outcome: l.outcome,
-        })
-        .expect("the script queue has room");
+        self.fed
+            .script_next_login(ScriptedLogin {
+                provider: Some(l.provider.to_string()),
+                user: l.user.to_string(),
+                level: l.forced_level,
+                outcome: l.outcome,
+            })
+            .expect("the script queue has room");
         let urls = self.sp.urls();
         let r = self
             .browser
