@@ -76,14 +76,16 @@ struct RevokeBody {
 async fn revoke(State(authority): State<Arc<CnsAuthority>>, body: Bytes) -> Response {
     let parsed: RevokeBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
-        Err(e) => return AdminError::bad_request(
-            "bad-json",
-            format!(
+        Err(e) => {
+            return AdminError::bad_request(
+                "bad-json",
+                format!(
                 "body must be JSON {{\"certificate\": PEM}} or {{\"ca\": ID, \"serial\": HEX}}: {}",
                 excerpt(&e.to_string())
             ),
-        )
-        .into_response(),
+            )
+            .into_response()
+        }
     };
     let result = match (parsed.certificate, parsed.ca, parsed.serial) {
         (Some(pem), None, None) => authority.revoke_certificate(pem.as_bytes()),
