@@ -170,6 +170,12 @@ impl ReferenceSp {
         self.state.urls.clone()
     }
 
+    /// Browser sessions kept, their bytes, and the replay cache's size (see
+    /// [`crate::session::SessionLimits`]).
+    pub fn session_usage(&self) -> (usize, usize, usize) {
+        self.state.sessions.usage()
+    }
+
     /// The signed metadata (the same bytes `GET /metadata` serves).
     pub fn metadata_xml(&self) -> &str {
         &self.state.metadata

@@ -218,7 +218,7 @@ impl Sessions {
         self.lock().sessions.get(&sid.to_string(), now).is_some()
     }
 
-    /// How many browser sessions are kept, and their bytes.
+    /// Browser sessions kept, their bytes, and the replay IDs remembered.
     pub fn usage(&self) -> (usize, usize, usize) {
         let s = self.lock();
         (s.sessions.len(), s.sessions.bytes(), s.replay.len())
