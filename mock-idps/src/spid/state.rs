@@ -207,6 +207,11 @@ pub struct MockState {
     logouts_sent: Mutex<BoundedMap<String, String>>,
 }
 
+/// Most SPs registered at once.
+pub const MAX_SPS: usize = 1_000;
+/// Most bytes of SP metadata registered at once.
+pub const MAX_SP_BYTES: usize = 64 << 20;
+
 /// Most IdP-initiated LogoutRequests awaiting their LogoutResponse.
 const MAX_LOGOUTS_SENT: usize = 10_000;
 
@@ -321,10 +326,22 @@ impl MockState {
     pub fn register_sp(&self, xml: &str) -> Result<String, SpMetadataError> {
         let sp = SpMetadata::parse(xml)?;
         let id = sp.entity_id.clone();
-        self.sps
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), Arc::new(sp));
+        let mut sps = self.sps.write().unwrap_or_else(|e| e.into_inner());
+        if !sps.contains_key(&id) {
+            if sps.len() >= MAX_SPS {
+                return Err(SpMetadataError::RegistryFull(format!(
+                    "{MAX_SPS} SPs are registered already"
+                )));
+            }
+            let bytes: usize = sps.values().map(|s| s.xml.len()).sum::<usize>() + sp.xml.len();
+            if bytes > MAX_SP_BYTES {
+                return Err(SpMetadataError::RegistryFull(format!(
+                    "the registered SP metadata would exceed {} MiB",
+                    MAX_SP_BYTES >> 20
+                )));
+            }
+        }
+        sps.insert(id.clone(), Arc::new(sp));
         Ok(id)
     }
 
