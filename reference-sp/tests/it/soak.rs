@@ -226,3 +226,64 @@ async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
     let _ = base64::engine::general_purpose::STANDARD.encode("");
     let _ = w.clock.now();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defect_2_the_reference_sps_cns_listener_cuts_idle_clients() {
+    use tokio::io::AsyncReadExt;
+    let fed_crls = {
+        let fed = mock_idps::federation::MockFederation::start()
+            .await
+            .expect("fed");
+        let crls: Vec<Vec<u8>> = fed
+            .cns()
+            .expect("cns")
+            .crls()
+            .values()
+            .map(|c| c.as_ref().clone())
+            .collect();
+        fed.shutdown().await;
+        crls
+    };
+    let mut cns = reference_sp::cns::CnsSpConfig::test_pki(fed_crls).expect("cns config");
+    cns.limits = mock_idps::cns::listener::ListenerLimits {
+        handshake_timeout: std::time::Duration::from_millis(500),
+        ..Default::default()
+    };
+    let w = world_with(SpConfig {
+        cns: Some(cns),
+        ..SpConfig::default()
+    })
+    .await;
+    let side = w.sp.cns().expect("cns side");
+    let addr = side
+        .login_url()
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .expect("authority")
+        .to_string();
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect"),
+        );
+    }
+    for (i, mut s) in idle.into_iter().enumerate() {
+        let mut buf = [0u8; 16];
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf)).await;
+        assert!(
+            matches!(r, Ok(Ok(0)) | Ok(Err(_))),
+            "connection {i} not closed: {r:?}"
+        );
+    }
+    let cut = side
+        .stats()
+        .handshake_timeouts
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(cut, 20);
+    // The SP's plain HTTP port answers throughout.
+    let r = browser().get(w.sp.urls().base).send().await.expect("http");
+    assert!(r.status().is_success() || r.status().is_redirection());
+}
