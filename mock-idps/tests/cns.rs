@@ -589,3 +589,53 @@ async fn defect_2_thousand_idle_and_thousand_silent_hellos() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defect_2_an_idle_keep_alive_connection_is_closed_by_the_idle_timeout() {
+    use mock_idps::cns::listener::ListenerLimits;
+    use std::sync::atomic::Ordering;
+    let fed = MockFederation::start_with(FederationConfig {
+        cns_limits: ListenerLimits {
+            idle_timeout: std::time::Duration::from_millis(700),
+            ..ListenerLimits::default()
+        },
+        ..FederationConfig::default()
+    })
+    .await
+    .expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    let card = pki.card("mario.rossi", "valid").expect("card");
+    let root = reqwest::Certificate::from_pem(pki.server_root_pem().expect("root").as_bytes())
+        .expect("root pem");
+    let identity =
+        reqwest::Identity::from_pem(format!("{}{}", card.cert_pem, card.key_pem).as_bytes())
+            .expect("identity");
+    // A client that keeps its connection open (the default pool).
+    let keep_alive = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(root)
+        .identity(identity)
+        .build()
+        .expect("client");
+    let url = fed.urls().cns.expect("cns").whoami;
+    let resp = keep_alive.get(&url).send().await.expect("whoami");
+    assert!(resp.status().is_success());
+    let _ = resp.bytes().await;
+    let stats = fed.cns_stats().expect("stats").clone();
+    assert_eq!(stats.open.load(Ordering::Relaxed), 1, "kept alive");
+    let mut waited = std::time::Duration::ZERO;
+    while stats.open.load(Ordering::Relaxed) > 0 && waited < std::time::Duration::from_secs(5) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += std::time::Duration::from_millis(100);
+    }
+    assert_eq!(
+        stats.open.load(Ordering::Relaxed),
+        0,
+        "the idle connection is still open after {waited:?}"
+    );
+    assert!(
+        waited >= std::time::Duration::from_millis(500),
+        "closed too early: {waited:?}"
+    );
+}
