@@ -145,14 +145,14 @@ impl CnsEndpoint {
     }
 }
 
-/// An error body: `{"error": "..."}`.
-#[derive(Debug, Serialize)]
-struct ErrorBody {
-    error: String,
-}
-
-fn refuse(status: StatusCode, error: String) -> Response {
-    (status, Json(ErrorBody { error })).into_response()
+/// An error body, the shape of every JSON error of the mocks: `{"code": "...", "message": "..."}`.
+fn refuse(status: StatusCode, code: &'static str, message: String) -> Response {
+    crate::admin::AdminError {
+        status,
+        code,
+        message,
+    }
+    .into_response()
 }
 
 /// The routes of the mutual-TLS listener.
@@ -167,13 +167,21 @@ async fn whoami(
     peer: Option<Extension<PeerCertificates>>,
 ) -> Response {
     let Some(Extension(PeerCertificates(chain))) = peer else {
-        return refuse(StatusCode::UNAUTHORIZED, "no client certificate".into());
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "no-client-certificate",
+            "no client certificate".into(),
+        );
     };
     let Some(leaf) = chain.first() else {
-        return refuse(StatusCode::UNAUTHORIZED, "no client certificate".into());
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "no-client-certificate",
+            "no client certificate".into(),
+        );
     };
     match read_holder(leaf) {
         Ok(identity) => Json(identity).into_response(),
-        Err(e) => refuse(StatusCode::FORBIDDEN, e.to_string()),
+        Err(e) => refuse(StatusCode::FORBIDDEN, "card-refused", e.to_string()),
     }
 }
