@@ -5,15 +5,16 @@
 //! ([`cli`]: one file per command, each turning its options into one of the configurations
 //! below and calling one function).
 //!
-//! - **Driving a login** ([`driver`], re-exported as [`browser`], [`login`], [`cns_card`],
-//!   [`cns_login`]): an HTTP user agent that follows a service's login path through a mock
+//! - **Driving a login** ([`browser`], [`login`], [`cns_card`], [`cns_login`]): an HTTP user
+//!   agent that follows a service's login path through a mock
 //!   provider, and the CNS smart-card presentation over mutual TLS.
 //! - **Judging it** ([`oracle`]): whether the service accepted the login.
 //! - **The conformance suite** ([`conformance`]): metadata, AuthnRequest, Response, logout and
 //!   CNS checks, run as one call by [`conformance::run_suite`].
 //! - **Scenarios** ([`scenario`]): TOML files of steps on a simulated clock, run by
 //!   [`scenario::run_paths`].
-//! - **The demo** ([`demo`]) and **serving the mocks** ([`serve`]).
+//! - **The demo** ([`demo`]); serving the mocks (`spid-harness serve`) is a library part of
+//!   the binary.
 //! - **Reports** ([`report`]): one [`RunReport`] model, written as JSON, HTML, JUnit and
 //!   Markdown by [`report::emit`], which also gives the exit code ([`exit`]).
 //!
@@ -39,17 +40,33 @@
 //! # }
 //! ```
 
+/// The `spid-harness` command line: one file per command over one library call.
 pub mod cli;
+/// The SP conformance suite: metadata, AuthnRequest, Response, logout and CNS checks.
 pub mod conformance;
+/// `demo`: every provider, level and user anomaly through the reference SP, in-process.
 pub mod demo;
-pub mod driver;
+mod driver;
+/// Exit codes, each with a fixed meaning.
 pub mod exit;
-pub mod fixtures;
+mod fixtures;
+/// Whether the service accepted a login.
 pub mod oracle;
+/// One report model, rendered as JSON, HTML, JUnit and Markdown.
 pub mod report;
+/// Scenario files on the simulated clock.
 pub mod scenario;
-pub mod serve;
+mod serve;
+/// Reading a file or an http(s) URL given on the command line.
 pub mod source;
 
-pub use driver::{browser, cns_card, cns_login, login};
+// The public interface is:
+/// Driving a login path as a browser would.
+pub use driver::browser;
+/// A CNS smart card with its PIN.
+pub use driver::cns_card;
+/// Presenting a CNS card to a service over mutual TLS.
+pub use driver::cns_login;
+/// One SPID login through a mock provider, judged by the oracle.
+pub use driver::login;
 pub use report::{emit, ReportOptions, RunReport};
