@@ -17,12 +17,19 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // The strict SP on a free loopback port; `faults` would switch named checks off.
-//! let sp = ReferenceSp::start(SpConfig::default()).await?;
+//! // The strict SP on a free loopback port, trusting the mock providers' registry feed;
+//! // `faults` would switch named checks off.
+//! let fed = mock_idps::MockFederation::start().await?;
+//! let sp = ReferenceSp::start(SpConfig {
+//!     idp_metadata: vec![fed.state().registry_xml.clone()],
+//!     ..SpConfig::default()
+//! })
+//! .await?;
 //! let urls = sp.urls();
 //! assert!(sp.metadata_xml().contains("EntityDescriptor"));
 //! assert!(urls.acs.starts_with("http://127.0.0.1:"));
 //! sp.shutdown().await;
+//! fed.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```

@@ -155,6 +155,7 @@ fn selection(
     let unknown: Vec<String> = super::unknown_check_ids(unknown)
         .into_iter()
         .filter(|id| !logout_cases.iter().any(|c| c.id == id.as_str()))
+        .filter(|id| !is_cns_check(id))
         .collect();
     if !unknown.is_empty() {
         return Err(SuiteError::UnknownIds(unknown));
@@ -296,6 +297,16 @@ async fn run_all(
         entries.extend(family.into_iter().filter(|e| selected(&config.only, &e.id)));
     }
     Ok(entries)
+}
+
+/// Whether `id` is a check of the CNS family: `cns/<variant>` for a card variant of the test
+/// PKI, or one of the family's two other checks (see [`super::cns::run`]).
+fn is_cns_check(id: &str) -> bool {
+    let Some(name) = id.strip_prefix("cns/") else {
+        return false;
+    };
+    matches!(name, "fiscal-code-read" | "no-certificate")
+        || CnsPki::embedded().is_ok_and(|pki| pki.table.variants.iter().any(|v| v.name == name))
 }
 
 /// Whether `id` is selected by `only` (everything is when `only` is empty).
