@@ -12,7 +12,7 @@ use base64::Engine;
 use mock_idps::clock::Clock;
 use mock_idps::saml::binding::{encode_redirect, MessageKind};
 use reference_sp::faults::Faults;
-use reference_sp::session::SessionLimits;
+use reference_sp::SessionLimits;
 use reference_sp::SpConfig;
 
 /// Resident set size of this process, KiB (Linux `/proc/self/status`).
