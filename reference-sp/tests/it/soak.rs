@@ -117,6 +117,7 @@ async fn soak_logins_keep_rss_flat() {
         );
         series.push(rss);
     }
+    println!("soak RSS series (KiB): {series:?}");
     assert_eq!(errors, 0, "logins failed");
     // After warm-up (the first quarter fills the capped stores), RSS stays within ±10% of its
     // mean.
