@@ -129,30 +129,8 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
                 } else {
                     opts.bind.port().saturating_add(1)
                 };
-                let sp = reference_sp::ReferenceSp::start(reference_sp::SpConfig {
-                    bind: SocketAddr::new(opts.bind.ip(), port),
-                    idp_metadata: vec![fed.state().registry_xml.clone()],
-                    // "Entra con CIE": trust the CIE ID providers too.
-                    cie_idp_metadata: fed
-                        .state()
-                        .cie_idps
-                        .iter()
-                        .map(|i| i.metadata.clone())
-                        .collect(),
-                    faults,
-                    cns: match fed.cns() {
-                        Some(cns) => Some(reference_sp::cns::CnsSpConfig::test_pki(
-                            cns.crls().values().map(|c| c.as_ref().clone()).collect(),
-                        )?),
-                        None => None,
-                    },
-                    // "Entra con PIN" against the PIN backend mounted beside the providers.
-                    pin_backend: Some(fed.urls().pin.clone()),
-                    ..reference_sp::SpConfig::default()
-                })
-                .await
-                .map_err(|e| anyhow::anyhow!("starting the reference SP: {e}"))?;
-                fed.register_sp_metadata(sp.metadata_xml())?;
+                let sp =
+                    start_reference_sp(&fed, SocketAddr::new(opts.bind.ip(), port), faults).await?;
                 let u = sp.urls();
                 say!(
                     "reference SP {}  (metadata {}, protected page {})",
@@ -179,6 +157,40 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         fed.shutdown().await;
         Ok(exit::OK)
     })
+}
+
+/// Starts the reference SP of `serve --with-reference-sp` on `bind`, trusting every mock provider
+/// of `fed` (SPID registry, CIE ID, CNS, the PIN backend), and registers it with them.
+pub async fn start_reference_sp(
+    fed: &MockFederation,
+    bind: SocketAddr,
+    faults: reference_sp::faults::Faults,
+) -> anyhow::Result<reference_sp::ReferenceSp> {
+    let sp = reference_sp::ReferenceSp::start(reference_sp::SpConfig {
+        bind,
+        idp_metadata: vec![fed.state().registry_xml.clone()],
+        // "Entra con CIE": trust the CIE ID providers too.
+        cie_idp_metadata: fed
+            .state()
+            .cie_idps
+            .iter()
+            .map(|i| i.metadata.clone())
+            .collect(),
+        faults,
+        cns: match fed.cns() {
+            Some(cns) => Some(reference_sp::cns::CnsSpConfig::test_pki(
+                cns.crls().values().map(|c| c.as_ref().clone()).collect(),
+            )?),
+            None => None,
+        },
+        // "Entra con PIN" against the PIN backend mounted beside the providers.
+        pin_backend: Some(fed.urls().pin.clone()),
+        ..reference_sp::SpConfig::default()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("starting the reference SP: {e}"))?;
+    fed.register_sp_metadata(sp.metadata_xml())?;
+    Ok(sp)
 }
 
 /// Reads a file, or fetches an http(s) URL.
