@@ -107,7 +107,11 @@ pub fn render(report: &RunReport) -> String {
     let sections = vec![
         Section {
             key: "failed",
-            heading: "Failed".into(),
+            heading: if by_class.contains_key(&Class::Error) {
+                "Failed or could not run".into()
+            } else {
+                "Failed".into()
+            },
             collapsed: false,
             entries: take(&[Class::Failed, Class::Error]),
         },

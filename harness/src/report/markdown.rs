@@ -35,7 +35,7 @@ pub fn render_linked(report: &RunReport, html: &str) -> String {
         }
     }
     let mut out = format!(
-        "### {mark} spid-harness {}: {} of {} entries (exit code {})\n\n",
+        "### {mark} spid-harness {}: {} ({} entries, exit code {})\n\n",
         report.command,
         counts.join(", "),
         report.entries.len(),

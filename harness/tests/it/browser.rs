@@ -356,7 +356,10 @@ async fn browser_cie_card_wrong_pin_then_right_pin() {
     s.fill("#pin", &wrong).await;
     s.click("#card-form button[value=continue]").await;
     let alert = s.text("[role=alert]").await;
-    assert!(!alert.is_empty(), "no error shown for a wrong PIN");
+    assert!(
+        alert.contains("Wrong PIN"),
+        "no wrong-PIN error shown: {alert:?}"
+    );
     s.shot("cie-wrong-pin").await;
     // The page is shown again with the error; the right PIN now.
     s.fill("#card", &card.number).await;
@@ -465,6 +468,8 @@ async fn browser_serve_index_lists_providers_users_and_last_requests() {
             .len();
     assert!(metadata >= 10, "{metadata} metadata links");
     s.shot("serve-index").await;
+    s.c.set_window_size(1280, 3200).await.expect("resize");
+    s.shot("serve-index-whole").await;
     s.end().await;
     w.fed.shutdown().await;
 }
@@ -542,7 +547,13 @@ async fn browser_reports_open_with_the_failures_in_view() {
             let failed = count_class(path, "failed");
             assert_eq!(shown, format!("{failed} of {} shown", count_entries(path)));
             s.shot("filtered-failed").await;
+        } else {
+            // Without JavaScript the filters stay hidden and the page reads the same.
+            let filters = s.c.find(Locator::Css("#filters")).await.unwrap();
+            assert!(!filters.is_displayed().await.unwrap());
         }
+        s.c.set_window_size(1280, 4000).await.expect("resize");
+        s.shot("whole").await;
         s.end().await;
     }
 }

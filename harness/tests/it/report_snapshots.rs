@@ -20,19 +20,23 @@ fn scrub_ports(text: &str) -> String {
     out
 }
 
-/// Replaces the value of every `time="…"` attribute with `[t]`.
+/// Replaces the value of every `time="…"` and `timestamp="…"` attribute with `[t]`.
 fn scrub_times(xml: &str) -> String {
-    let mut out = String::with_capacity(xml.len());
-    let mut rest = xml;
-    while let Some(i) = rest.find(" time=\"") {
-        out.push_str(&rest[..i + " time=\"".len()]);
-        rest = &rest[i + " time=\"".len()..];
-        let end = rest.find('"').unwrap_or(0);
-        out.push_str("[t]");
-        rest = &rest[end..];
+    let mut text = xml.to_string();
+    for attr in [" time=\"", " timestamp=\""] {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(attr) {
+            out.push_str(&rest[..i + attr.len()]);
+            rest = &rest[i + attr.len()..];
+            let end = rest.find('"').unwrap_or(0);
+            out.push_str("[t]");
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        text = out;
     }
-    out.push_str(rest);
-    out
+    text
 }
 
 async fn small_report() -> RunReport {
