@@ -226,3 +226,50 @@ async fn junit_validates_against_the_jenkins_schema() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_cases_carry_the_correct_response_for_their_request() {
+    let report = small_report().await;
+    let by_id = |id: &str| {
+        report
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap_or_else(|| panic!("no entry {id}"))
+    };
+    // Case 1 sends the correct Response itself: the diff is empty, so the reference is built from
+    // the same plan (same IDs and instants), not a second Response.
+    let one = by_id("1");
+    let d = harness::report::diff::diff(
+        one.reference.as_deref().expect("a reference"),
+        one.sent.as_deref().expect("sent"),
+    );
+    assert_eq!((d.added, d.removed), (0, 0), "{:#?}", d.lines);
+    // Case 2 strips both signatures: the diff removes the Signature elements; the only line it
+    // adds is the Assertion's start tag (a signed Assertion carries its own namespace
+    // declarations).
+    let two = by_id("2");
+    let d = harness::report::diff::diff(
+        two.reference.as_deref().unwrap(),
+        two.sent.as_deref().unwrap(),
+    );
+    assert!(d.removed > 0, "{:#?}", d.lines);
+    assert!(
+        d.lines
+            .iter()
+            .filter(|l| l.tag == "removed")
+            .any(|l| l.text.contains("ds:Signature")),
+        "{:#?}",
+        d.lines
+    );
+    assert!(
+        d.lines
+            .iter()
+            .filter(|l| l.tag == "added")
+            .all(|l| l.text.trim_start().starts_with("<saml:Assertion ")),
+        "{:#?}",
+        d.lines
+    );
+    // Entries of a concurrent run have start instants for the time line.
+    assert!(report.entries.iter().all(|e| e.started_unix_ms.is_some()));
+}
