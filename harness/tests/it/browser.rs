@@ -409,14 +409,16 @@ async fn browser_login_with_javascript_off_uses_the_auto_post_buttons() {
     let u = w.user("luca.ferrari");
     // HTTP-POST binding: the SP's auto-post form to the IdP, then the IdP's to the ACS.
     start_login(&mut s, &w, &w.idp_entity("poste"), 1, "post").await;
-    let to_idp = s.wait("form input[name=SAMLRequest]").await;
-    drop(to_idp);
+    s.wait("form input[name=SAMLRequest]").await;
+    // The page stayed (nothing submitted it) and tells the person what to do.
+    assert!(s.text("body").await.contains("JavaScript is off"));
     s.shot("sp-autopost-no-js").await;
     s.click("form button[type=submit]").await;
     password_step(&mut s, &u.username, &u.password).await;
     s.wait("#consent-form").await;
     s.click("#consent-form button[value=continue]").await;
     s.wait("form input[name=SAMLResponse]").await;
+    assert!(s.text("body").await.contains("JavaScript is off"));
     s.shot("idp-autopost-no-js").await;
     s.click("form button[type=submit]").await;
     assert_eq!(
