@@ -2,11 +2,16 @@
 //! JSON, and rendered as JUnit XML, a single-file HTML page and a Markdown summary.
 
 pub mod diff;
+mod emit;
 pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod plot;
+mod table;
 pub mod words;
+
+pub use emit::{emit, EmitError, ReportOptions};
+pub use table::check_table;
 
 use crate::browser::Hop;
 use crate::oracle::Verdict;
