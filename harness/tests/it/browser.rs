@@ -9,7 +9,7 @@
 //! `CHROMEDRIVER` and `CHROMIUM` override the binaries (`chromedriver`, `/usr/bin/chromium`).
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use harness::serve::start_reference_sp;
+use harness::serve::{ServeConfig, Served};
 use mock_idps::federation::MockFederation;
 use reference_sp::faults::Faults;
 use reference_sp::ReferenceSp;
@@ -109,21 +109,44 @@ async fn browser(d: &Driver, profile: &tempfile::TempDir, javascript: bool) -> C
 
 /// The mock providers and the reference SP, as `serve --with-reference-sp` runs them.
 struct World {
-    fed: MockFederation,
-    sp: ReferenceSp,
+    served: Served,
+    _pin_store: tempfile::TempDir,
 }
 
 async fn world() -> World {
-    let fed = MockFederation::start().await.expect("mock providers");
-    let sp = start_reference_sp(&fed, "127.0.0.1:0".parse().unwrap(), Faults::none())
-        .await
-        .expect("reference SP");
-    World { fed, sp }
+    let pin_store = tempfile::tempdir().expect("a folder for the PIN journal");
+    let served = harness::serve::start(ServeConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        sp_metadata: Vec::new(),
+        entity_ids: mock_idps::spid::config::EntityIds::Local,
+        fixtures: None,
+        seed: None,
+        pin_store: pin_store.path().join("pin-store.jsonl"),
+        reference_sp: Some(Faults::none()),
+    })
+    .await
+    .expect("serve");
+    World {
+        served,
+        _pin_store: pin_store,
+    }
 }
 
 impl World {
+    fn fed(&self) -> &MockFederation {
+        &self.served.federation
+    }
+
+    fn sp(&self) -> &ReferenceSp {
+        self.served.reference_sp.as_ref().expect("the reference SP")
+    }
+
+    async fn shutdown(self) {
+        self.served.shutdown().await;
+    }
+
     fn user(&self, name: &str) -> mock_idps::spid::identity::User {
-        self.fed
+        self.fed()
             .state()
             .fixtures
             .user(name)
@@ -132,7 +155,7 @@ impl World {
     }
 
     fn idp_entity(&self, id: &str) -> String {
-        self.fed
+        self.fed()
             .state()
             .idp(id)
             .expect("provider")
@@ -211,7 +234,7 @@ impl Session {
 
 /// At the reference SP's picker: chooses the provider, the level and the binding, and starts.
 async fn start_login(s: &mut Session, w: &World, entity_id: &str, level: u8, binding: &str) {
-    s.c.goto(&w.sp.urls().base).await.expect("open the SP");
+    s.c.goto(&w.sp().urls().base).await.expect("open the SP");
     s.wait("#idps").await;
     s.shot("sp-picker").await;
     let form = "form[action='/login']";
@@ -302,7 +325,7 @@ async fn browser_login_at_l1_l2_l3_through_the_reference_sp() {
     s.click("#device-form button[value=continue]").await;
     assert_eq!(consent_then_protected_page(&mut s).await, "3");
     s.end().await;
-    w.fed.shutdown().await;
+    w.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,16 +345,16 @@ async fn browser_consent_refused_shows_nr22() {
     assert!(s.text("#sp-error").await.contains("nr22"));
     s.shot("sp-refusal-nr22").await;
     s.end().await;
-    w.fed.shutdown().await;
+    w.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_cie_card_wrong_pin_then_right_pin() {
     let w = world().await;
-    let cie = w.fed.state().cie_idps.first().expect("a CIE ID provider");
+    let cie = w.fed().state().cie_idps.first().expect("a CIE ID provider");
     let entity = cie.entity_id.clone();
     let card = w
-        .fed
+        .fed()
         .state()
         .fixtures
         .cie_cards
@@ -373,7 +396,7 @@ async fn browser_cie_card_wrong_pin_then_right_pin() {
     let shown = consent_or_protected(&mut s).await;
     assert_eq!(shown, "3");
     s.end().await;
-    w.fed.shutdown().await;
+    w.shutdown().await;
 }
 
 /// After the card: consent when the provider asks for it, then the protected page.
@@ -432,7 +455,7 @@ async fn browser_login_with_javascript_off_uses_the_auto_post_buttons() {
     );
     s.shot("sp-protected-page").await;
     s.end().await;
-    w.fed.shutdown().await;
+    w.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,12 +468,12 @@ async fn browser_serve_index_lists_providers_users_and_last_requests() {
         .unwrap();
     let login = format!(
         "{}?idp={}&level=2",
-        w.sp.urls().login,
+        w.sp().urls().login,
         url::form_urlencoded::byte_serialize(w.idp_entity("poste").as_bytes()).collect::<String>()
     );
     http.get(&login).send().await.expect("start a login");
     let mut s = Session::start("serve-index", true).await;
-    s.c.goto(&w.fed.urls().base).await.unwrap();
+    s.c.goto(&w.fed().urls().base).await.unwrap();
     let providers = s.text("#providers").await;
     for id in ["poste", "aruba", "infocert"] {
         assert!(providers.contains(id), "{id} missing:\n{providers}");
@@ -473,7 +496,7 @@ async fn browser_serve_index_lists_providers_users_and_last_requests() {
     s.c.set_window_size(1280, 3200).await.expect("resize");
     s.shot("serve-index-whole").await;
     s.end().await;
-    w.fed.shutdown().await;
+    w.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
