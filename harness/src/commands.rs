@@ -211,10 +211,19 @@ pub struct CheckOpts {
     /// The service's protected page (2xx = logged in); required with --login-url.
     #[arg(long = "probe-url")]
     pub probe_url: Option<String>,
-    /// The service URL that ends a session (SP-initiated logout): needed by the logout cases
-    /// and by irt-2; those cases report an error without it.
+    /// The service URL that ends a session (SP-initiated logout): needed by the LogoutResponse
+    /// cases and by irt-2; without it those cases are skipped (not sent, not failed).
     #[arg(long = "logout-url")]
     pub logout_url: Option<String>,
+    /// The page where the service shows the logged-in identity (its fiscal number or NameID),
+    /// read by the "read it whole" cases comment-1 and comment-2; default: --probe-url. When the
+    /// page shows no identity those cases are "not determinable", never failed.
+    #[arg(long = "identity-url")]
+    pub identity_url: Option<String>,
+    /// A regular expression whose first group is the identity shown on the identity page
+    /// (e.g. `codice fiscale: ([A-Z0-9-]+)`); default: search the page for the value.
+    #[arg(long = "identity-pattern")]
+    pub identity_pattern: Option<String>,
     /// The mock provider to sign as.
     #[arg(long, default_value = crate::conformance::reference::DEFAULT_IDP)]
     pub idp: String,
@@ -325,11 +334,28 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
                 timeout: Duration::from_secs(10),
                 skew: time::Duration::minutes(2),
                 logout_url: opts.logout_url.clone(),
+                identity_url: opts.identity_url.clone(),
+                identity_pattern: match opts.identity_pattern.as_deref().map(regex::Regex::new) {
+                    None => None,
+                    Some(Ok(re)) => Some(re),
+                    Some(Err(e)) => bail!(
+                        "--identity-pattern is not a regular expression: {e}; write one whose first group is the identity, e.g. \"codice fiscale: ([A-Z0-9-]+)\""
+                    ),
+                },
             };
             if let Err(stop) = preflight(&target).await {
                 return Ok(Err(stop));
             }
             (target, None)
+        };
+        // Against a service we did not write, learn which of {level}, {comparison}, {binding} it
+        // honours, and do not send cases whose premise it cannot produce, or duplicates.
+        let (cases, mut not_sent) = if sp.is_none() {
+            let caps = conformance::capability::probe(&target).await;
+            println!("{}", caps.summary());
+            conformance::capability::plan(&cases, &caps, &target)
+        } else {
+            (cases.clone(), Vec::new())
         };
         let cpu0 = process_cpu_ms();
         let clock = std::time::Instant::now();
@@ -350,6 +376,7 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
             conformance::runner::run_reporting(&target, &cases, opts.jobs, tick.clone()).await,
         );
         entries.extend(logout::run_reporting(&target, &logout_cases, opts.jobs, tick).await);
+        entries.append(&mut not_sent);
         bar.finish_and_clear();
         let wall = clock.elapsed().as_secs_f64() * 1000.0;
         let cpu = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
@@ -369,9 +396,14 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
     print!("{}", check_table(&report));
     if let Some(cpu) = cpu_ms {
         println!(
-            "process CPU {:.0} ms ({:.2} ms per case, harness and in-process SP together)",
+            "process CPU {:.0} ms ({:.2} ms per case, {})",
             cpu,
-            cpu / report.entries.len().max(1) as f64
+            cpu / report.entries.len().max(1) as f64,
+            if opts.against_reference {
+                "this process: the harness and the in-process reference SP together"
+            } else {
+                "this process: the harness only (the service under test runs elsewhere and is not measured)"
+            }
         );
     }
     let written = write_all(&report, &opts.report_dir, "check")
@@ -503,9 +535,13 @@ fn check_metadata_file(
 /// The table printed at the end of a check: the entries not as expected (failed warnings
 /// marked as such), then a count per family and the summary.
 pub fn check_table(report: &RunReport) -> String {
-    use crate::report::Severity;
+    use crate::report::{NotRunKind, Severity};
     let mut out = String::new();
-    let shown: Vec<_> = report.entries.iter().filter(|e| !e.passed).collect();
+    let shown: Vec<_> = report
+        .entries
+        .iter()
+        .filter(|e| !e.passed && e.judged())
+        .collect();
     if !shown.is_empty() {
         out.push_str(&format!(
             "{:<34} {:<9} {:<9} {:>8}  {}\n",
@@ -527,9 +563,26 @@ pub fn check_table(report: &RunReport) -> String {
             "{:<34} {:<9} {:<9} {:>8.1}  {}{flag}\n",
             e.id, e.expected, got, e.millis, e.title
         ));
+        if e.error.is_none() {
+            out.push_str(&format!("{:<34} {}\n", "", not_as_expected_line(e)));
+        }
+    }
+    let not_run: Vec<_> = report.entries.iter().filter(|e| !e.judged()).collect();
+    if !not_run.is_empty() {
+        out.push_str("\nnot run or not judged:\n");
+    }
+    for e in not_run {
+        if let Some(n) = &e.not_run {
+            let kind = match n.kind {
+                NotRunKind::NotApplicable => "not applicable",
+                NotRunKind::Skipped => "skipped",
+                NotRunKind::NotDeterminable => "not determinable",
+            };
+            out.push_str(&format!("{:<34} {kind}: {}\n", e.id, n.reason));
+        }
     }
     let mut families: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
-    for e in &report.entries {
+    for e in report.entries.iter().filter(|e| e.judged()) {
         let f = families
             .entry(e.family.as_deref().unwrap_or("other"))
             .or_default();
@@ -540,16 +593,43 @@ pub fn check_table(report: &RunReport) -> String {
         .iter()
         .map(|(name, (total, passed))| format!("{name} {passed}/{total}"))
         .collect();
+    let s = &report.summary;
+    let mut unjudged = Vec::new();
+    for (n, what) in [
+        (s.not_applicable, "not applicable"),
+        (s.skipped, "skipped"),
+        (s.not_determinable, "not determinable"),
+    ] {
+        if n > 0 {
+            unjudged.push(format!("{n} {what}"));
+        }
+    }
     out.push_str(&format!(
-        "\n{}\n{} of {} checks and cases as expected ({} not as expected, {} errors) in {:.0} ms\n",
+        "\n{}\n{} of {} checks and cases as expected ({} not as expected, {} errors{}) in {:.0} ms\n",
         per_family.join(" · "),
-        report.summary.passed,
-        report.summary.total,
-        report.summary.failed,
-        report.summary.errors,
+        s.passed,
+        s.total,
+        s.failed,
+        s.errors,
+        unjudged.iter().map(|u| format!(", {u}")).collect::<String>(),
         report.duration_ms
     ));
     out
+}
+
+/// For an entry not as expected: what was sent, what was seen, which rule applies.
+fn not_as_expected_line(e: &crate::report::Entry) -> String {
+    let seen = e
+        .verdict
+        .as_ref()
+        .map(|v| v.reason.clone())
+        .unwrap_or_else(|| "no verdict".into());
+    format!(
+        "sent: {} (expected {}); seen: {seen}; rule: {}",
+        e.outcome,
+        e.expected,
+        e.rule.as_deref().unwrap_or("see the title")
+    )
 }
 
 /// Options of `metadata`.

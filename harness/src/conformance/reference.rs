@@ -112,6 +112,8 @@ pub async fn start(state: &MockState, faults: Faults) -> Result<ReferenceRun, Se
         timeout: Duration::from_secs(10),
         skew: time::Duration::minutes(2),
         logout_url: Some(urls.logout.clone()),
+        identity_url: None,
+        identity_pattern: None,
     };
     Ok(ReferenceRun { sp, target })
 }

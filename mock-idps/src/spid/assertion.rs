@@ -116,14 +116,25 @@ pub fn success_plan_for(
             not_on_or_after: Some(until),
             audience: Some(req.sp_entity_id.clone()),
             authn_instant: Some(instant),
-            // SessionIndex must be present at L1 and absent at L2/L3 (SPID rules, single-sign-on).
-            session_index: (level == Level::L1).then(|| session_index.to_string()),
+            // Regole tecniche SPID, single-sign-on, Assertion: SessionIndex goes with assertions
+            // "emesse a seguito di richieste di autenticazione per il livello SPID 1" and not with
+            // those answering requests for SPID 2 and 3. The REQUESTED level decides, so an
+            // upgraded answer to an L1 request (allowed: "Tale scelta non deve comportare un esito
+            // negativo della richiesta") still carries it.
+            session_index: sends_session_index(req.level).then(|| session_index.to_string()),
             authn_context_class_ref: s(profile.acr(level)),
             attributes,
             signed: true,
         }),
         signed: true,
     }
+}
+
+/// Whether an assertion answering a request for `requested` carries `SessionIndex` (Regole
+/// tecniche SPID, single-sign-on, Assertion: only for requests of SPID level 1, whatever level the
+/// IdP then authenticated at).
+pub fn sends_session_index(requested: Level) -> bool {
+    requested == Level::L1
 }
 
 /// An error Response carrying SPID ErrorCode `nr` (top status, sub-status, "ErrorCode nrNN").

@@ -412,12 +412,12 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         );
     }
     let session_index = statement.and_then(|s| s.session_index.clone());
-    // RT single-sign-on: SessionIndex at L1 only.
-    if let Some(l) = level {
-        run.check("session-index", || {
-            checks::session_index(l, session_index.as_deref())
-        })?;
-    }
+    // RT single-sign-on (Assertion): SessionIndex by the level the request ASKED for, never by
+    // the level asserted: an IdP may upgrade ("Tale scelta non deve comportare un esito negativo
+    // della richiesta").
+    run.check("session-index", || {
+        checks::session_index(request.level, session_index.as_deref())
+    })?;
 
     // CIE manuale SP: the CIE-only checks (FriendlyNames, SPNameQualifier).
     if idp.cie {
