@@ -350,7 +350,7 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
         };
         // Against a service we did not write, learn which of {level}, {comparison}, {binding} it
         // honours, and do not send cases whose premise it cannot produce, or duplicates.
-        let (cases, mut not_sent) = if sp.is_none() {
+        let (cases, mut not_sent) = if sp.is_none() && !cases.is_empty() {
             let caps = conformance::capability::probe(&target).await;
             println!("{}", caps.summary());
             conformance::capability::plan(&cases, &caps, &target)

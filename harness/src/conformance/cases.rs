@@ -28,7 +28,7 @@ const XMLDSIG: &str = "SPID RT single-sign-on: Assertion signature mandatory; XM
 const XSW: &str =
     "SAML Security §6.5 / XSW (Somorovsky 2012): the signature must cover the consumed element";
 const RT_ALG: &str = "SPID RT trasmissione: SHA-256 or stronger";
-const MATRIX: &str = "domain-rules §1.2 acceptance matrix (spid-sp-test dynamic_acr)";
+const MATRIX: &str = "SAML Core §3.3.2.2.1 (Comparison); SPID RT single-sign-on (upgrade allowed); spid-sp-test responses dynamic_acr (tests 94-96)";
 
 /// The SP obligations of docs/rules/sp-obligations.md the error cases rest on.
 pub const OB_CHECKS: &str = "SP-CHECKS";
@@ -1831,14 +1831,14 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
     accept(
         "skew-1",
         "Response IssueInstant 1:50 in the future (inside the 2-minute skew)",
-        "domain-rules §1.5 (±2 min)",
+        "SAML Core §3.2.2 (IssueInstant); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| p.issue_instant = instant(ctx, Duration::seconds(110))),
     )
     .advice(ADVICE_SKEW),
     refuse(
         "skew-2",
         "Response IssueInstant 2:10 in the future (outside the skew)",
-        "domain-rules §1.5 (±2 min)",
+        "SAML Core §3.2.2 (IssueInstant); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| p.issue_instant = instant(ctx, Duration::seconds(130))),
         "response-issue-instant",
     )
@@ -1846,7 +1846,7 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
     accept(
         "skew-3",
         "Conditions NotOnOrAfter 1:50 ago (inside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(-110));
             with_a(p, |a| a.not_on_or_after = v)
@@ -1856,7 +1856,7 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
     refuse(
         "skew-4",
         "Conditions NotOnOrAfter 2:10 ago (outside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(-130));
             with_a(p, |a| a.not_on_or_after = v)
@@ -1867,7 +1867,7 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
     refuse(
         "skew-5",
         "Conditions NotBefore 2:10 ahead (outside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(130));
             with_a(p, |a| a.not_before = v)
@@ -1878,7 +1878,7 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
     accept(
         "skew-6",
         "Conditions NotBefore 1:50 ahead (inside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(110));
             with_a(p, |a| a.not_before = v)

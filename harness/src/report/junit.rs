@@ -7,10 +7,17 @@ use mock_idps::saml::xml_writer::XmlWriter;
 pub fn render(report: &RunReport) -> String {
     let mut w = XmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let (tests, failures, errors) = (
+    // A failed warning is reported but fails nothing (system-out, not a failure); an entry with
+    // no verdict (not applicable, skipped, not determinable) is a skipped testcase.
+    let failing = |e: &&super::Entry| {
+        e.judged() && !e.passed && e.error.is_none() && e.severity != Some(super::Severity::Warning)
+    };
+    let skipped_n = report.entries.iter().filter(|e| !e.judged()).count();
+    let (tests, failures, errors, skipped) = (
         report.summary.total.to_string(),
-        report.summary.failed.to_string(),
+        report.entries.iter().filter(failing).count().to_string(),
         report.summary.errors.to_string(),
+        skipped_n.to_string(),
     );
     let time = format!("{:.3}", report.duration_ms / 1000.0);
     w.open(
@@ -20,6 +27,7 @@ pub fn render(report: &RunReport) -> String {
             ("tests", &tests),
             ("failures", &failures),
             ("errors", &errors),
+            ("skipped", &skipped),
             ("time", &time),
         ],
     );
@@ -30,6 +38,7 @@ pub fn render(report: &RunReport) -> String {
             ("tests", &tests),
             ("failures", &failures),
             ("errors", &errors),
+            ("skipped", &skipped),
             ("time", &time),
         ],
     );
@@ -43,8 +52,25 @@ pub fn render(report: &RunReport) -> String {
                 ("time", &t),
             ],
         );
-        if let Some(err) = &e.error {
+        if let Some(n) = &e.not_run {
+            w.leaf("skipped", &[("message", &n.reason)], "");
+        } else if let Some(err) = &e.error {
             w.leaf("error", &[("message", err)], err);
+        } else if !e.passed && e.severity == Some(super::Severity::Warning) {
+            let reason = e
+                .verdict
+                .as_ref()
+                .map(|v| v.reason.clone())
+                .unwrap_or_default();
+            w.leaf(
+                "system-out",
+                &[],
+                &format!(
+                    "warning (advice, fails nothing): expected {}, got {}: {reason}",
+                    e.expected,
+                    got(e)
+                ),
+            );
         } else if !e.passed {
             let reason = e
                 .verdict
