@@ -2024,6 +2024,132 @@ mod tests {
         }
     }
 
+    const OBLIGATIONS_DOC: &str = include_str!("../../../docs/rules/sp-obligations.md");
+
+    #[test]
+    fn every_obligation_is_documented_and_every_case_records_its_basis() {
+        for id in OBLIGATIONS
+            .iter()
+            .chain([&crate::conformance::logout::OB_SLO])
+        {
+            assert!(
+                OBLIGATIONS_DOC.contains(&format!("## {id}:")),
+                "{id} has no section in docs/rules/sp-obligations.md"
+            );
+        }
+        let logout = crate::conformance::logout::LOGOUT_CASES
+            .iter()
+            .map(|c| (c.id, c.basis));
+        for (id, basis) in RESPONSE_CASES.iter().map(|c| (c.id, c.basis)).chain(logout) {
+            match basis {
+                Basis::Sp(ob) => assert!(
+                    OBLIGATIONS.contains(&ob) || ob == crate::conformance::logout::OB_SLO,
+                    "{id}: unknown obligation {ob}"
+                ),
+                Basis::Advice(why) => {
+                    assert!(!why.is_empty(), "{id}");
+                    // The advice table names the case (or its family, e.g. skew-1 … skew-6).
+                    let family = id.trim_end_matches(|c: char| c.is_ascii_digit());
+                    assert!(
+                        OBLIGATIONS_DOC.contains(id)
+                            || OBLIGATIONS_DOC.contains(&format!("{family}1 …")),
+                        "{id} is advice but docs/rules/sp-obligations.md does not say why"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn advice_says_so_in_its_title_and_the_known_false_positives_are_advice() {
+        for c in RESPONSE_CASES {
+            let title = c.reported_title();
+            assert_eq!(
+                title.contains("(advice, warning only)"),
+                matches!(c.basis, Basis::Advice(_)),
+                "{}",
+                c.id
+            );
+        }
+        for id in [
+            "relay-1",
+            "relay-2",
+            "skew-2",
+            "skew-3",
+            "skew-6",
+            "sessidx-1",
+            "sessidx-2",
+        ] {
+            let c = RESPONSE_CASES.iter().find(|c| c.id == id).unwrap();
+            assert!(matches!(c.basis, Basis::Advice(_)), "{id} must be advice");
+        }
+        for id in [
+            "2",
+            "xsw1",
+            "replay-1",
+            "replay-2",
+            "unsolicited-1",
+            "acr-L1-minimum-L2",
+        ] {
+            let c = RESPONSE_CASES.iter().find(|c| c.id == id).unwrap();
+            assert!(
+                matches!(c.basis, Basis::Sp(_)),
+                "{id} must be an SP obligation"
+            );
+        }
+    }
+
+    #[test]
+    fn an_upgraded_answer_to_an_l1_request_keeps_its_session_index() {
+        // Regole tecniche SPID, single-sign-on (Assertion): by the requested level.
+        let fixtures = mock_idps::fixtures::Fixtures::embedded().unwrap();
+        let key = fixtures.keys["poste"].clone();
+        let ids = IdGenerator::seeded(9);
+        let mut request = ValidatedRequest {
+            id: "_req".into(),
+            sp_entity_id: "https://sp.test/".into(),
+            level: Level::L1,
+            comparison: Comparison::Minimum,
+            acs_url: "https://sp.test/acs".into(),
+            attributes: vec![],
+            purpose: None,
+        };
+        let user = fixtures.user("mario.rossi").unwrap();
+        let ctx = |r: &ValidatedRequest| {
+            let now = time::OffsetDateTime::now_utc();
+            let mut p = success_plan(
+                Issuer {
+                    entity_id: "https://idp.test/",
+                    response_issuer_format: true,
+                },
+                r,
+                user,
+                r.level,
+                "nameid".into(),
+                "sess",
+                now,
+                Duration::minutes(5),
+                &ids,
+            );
+            let c = Ctx {
+                request: r,
+                idp_entity_id: "https://idp.test/",
+                now,
+                key: &key,
+                rogue_key: &key,
+                ids: &ids,
+            };
+            l3(&mut p, &c);
+            p.assertion.unwrap().session_index
+        };
+        assert!(
+            ctx(&request).is_some(),
+            "L1 request, L3 answer: SessionIndex kept"
+        );
+        request.level = Level::L2;
+        assert!(ctx(&request).is_none(), "L2 request: no SessionIndex");
+    }
+
     #[test]
     fn catalogue_size() {
         assert!(RESPONSE_CASES.len() >= 150, "{}", RESPONSE_CASES.len());
