@@ -162,7 +162,7 @@ impl Target {
     }
 
     /// The login URL for a level, Comparison and binding.
-    pub(crate) fn login_start(&self, level: u8, comparison: &str, binding: &str) -> String {
+    pub fn login_start(&self, level: u8, comparison: &str, binding: &str) -> String {
         self.login_url
             .replace("{level}", &level.to_string())
             .replace("{comparison}", comparison)
