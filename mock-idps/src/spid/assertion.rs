@@ -167,3 +167,59 @@ pub fn error_plan(
         signed: true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spid::level::Comparison;
+
+    fn session_index_for(requested: Level, authenticated: Level) -> Option<String> {
+        let fixtures = crate::fixtures::Fixtures::embedded().unwrap();
+        let user = fixtures.user("francesca.romano").unwrap();
+        let req = ValidatedRequest {
+            id: "_req".into(),
+            sp_entity_id: "https://sp.test/".into(),
+            level: requested,
+            comparison: Comparison::Minimum,
+            acs_url: "https://sp.test/acs".into(),
+            attributes: vec![],
+            purpose: None,
+        };
+        let plan = success_plan(
+            Issuer {
+                entity_id: "https://idp.test/",
+                response_issuer_format: true,
+            },
+            &req,
+            user,
+            authenticated,
+            "nameid".into(),
+            "sess-1",
+            OffsetDateTime::now_utc(),
+            Duration::minutes(5),
+            &IdGenerator::seeded(1),
+        );
+        plan.assertion.and_then(|a| a.session_index)
+    }
+
+    #[test]
+    fn session_index_follows_the_requested_level_not_the_level_authenticated() {
+        // Regole tecniche SPID, single-sign-on (Assertion): "a seguito di richieste di
+        // autenticazione per il livello SPID 1"; an upgrade keeps it.
+        assert_eq!(
+            session_index_for(Level::L1, Level::L1).as_deref(),
+            Some("sess-1")
+        );
+        assert_eq!(
+            session_index_for(Level::L1, Level::L2).as_deref(),
+            Some("sess-1")
+        );
+        assert_eq!(
+            session_index_for(Level::L1, Level::L3).as_deref(),
+            Some("sess-1")
+        );
+        assert_eq!(session_index_for(Level::L2, Level::L2), None);
+        assert_eq!(session_index_for(Level::L2, Level::L3), None);
+        assert_eq!(session_index_for(Level::L3, Level::L3), None);
+    }
+}

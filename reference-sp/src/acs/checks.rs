@@ -223,6 +223,10 @@ mod tests {
         assert!(session_index(Level::L1, None).is_err());
         assert!(session_index(Level::L2, Some("s")).is_err());
         assert!(session_index(Level::L3, None).is_ok());
+        // The argument is the REQUESTED level: an upgraded answer to an L1 request keeps its
+        // SessionIndex and is accepted; an L2 request never gets one, whatever is asserted.
+        assert!(session_index(Level::L1, Some("s")).is_ok());
+        assert!(session_index(Level::L2, None).is_ok());
     }
 
     #[test]
