@@ -624,10 +624,15 @@ fn not_as_expected_line(e: &crate::report::Entry) -> String {
         .as_ref()
         .map(|v| v.reason.clone())
         .unwrap_or_else(|| "no verdict".into());
+    let sent = match e.family.as_deref() {
+        Some("metadata") => "checked: the service's metadata".to_string(),
+        Some("authn-request") => "checked: the AuthnRequest the service sent".to_string(),
+        Some("response") => format!("sent: a Response ({}), expected {}", e.outcome, e.expected),
+        Some("logout") => format!("sent: a logout message, expected {}", e.expected),
+        _ => format!("sent: {}, expected {}", e.outcome, e.expected),
+    };
     format!(
-        "sent: {} (expected {}); seen: {seen}; rule: {}",
-        e.outcome,
-        e.expected,
+        "{sent}; seen: {seen}; rule: {}",
         e.rule.as_deref().unwrap_or("see the title")
     )
 }
