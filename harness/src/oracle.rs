@@ -140,7 +140,7 @@ pub fn find_spid_code(body: &str) -> Option<(String, CodeSource)> {
     }
     static NUMBER: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)\b(?:error\s*code|codice(?:\s+di)?\s+errore|errore|anomalia|spid)\s*(?:n(?:r|umero)?\.?\s*)?[:#]?\s*0?([0-9]{1,2})\b",
+            r"(?i)\b(?:error\s*code|codice(?:\s+di)?\s+errore|errore|anomalia)\s*(?:n(?:r|umero)?\.?\s*)?[:#]?\s*0?([0-9]{1,2})\b",
         )
         .ok()
     });
