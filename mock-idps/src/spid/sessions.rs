@@ -194,6 +194,7 @@ mod tests {
             session_index: format!("_{provider}{i}"),
             user: "mario.rossi".into(),
             level: Level::L2,
+            session_index_sent: false,
         }
     }
 

@@ -199,6 +199,7 @@ async fn defect_5_cie_plain_logout_ends_only_cie_sessions_through_the_index() {
         session_index: format!("_s{provider}{i}"),
         user: "mario.rossi".into(),
         level: Level::L2,
+        session_index_sent: false,
     };
     for i in 0..5_000 {
         state.add_session(session("aruba", i));
