@@ -15,6 +15,7 @@ pub mod demo;
 pub mod exit;
 pub mod login;
 pub mod oracle;
+pub mod property;
 pub mod report;
 pub mod run_cmd;
 pub mod scenario;
