@@ -2,7 +2,7 @@
 //! counterexample is replayed from `--seed S --replay ID` alone.
 
 use super::model::{compatible, fits, usable_cases, Binding, Broken, Change, Combination, Legal};
-use crate::conformance::case::Expect;
+use crate::conformance::case::{Expect, ResponseCase};
 use mock_idps::spid::level::{sp_must_accept, Comparison, Level};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -106,18 +106,28 @@ pub fn breaking(rng: &mut impl Rng, level: Level, comparison: Comparison) -> Cha
     }
 }
 
-/// A refuse case of the catalogue defined for this login, or a breaking change with a value
-/// when there is none.
+/// A refuse case of the catalogue defined for this login, drawn uniformly over the checks that
+/// guard them (then over the cases of that check), or a breaking change with a value when there
+/// is none.
 fn refuse_case(rng: &mut impl Rng, level: Level, comparison: Comparison) -> Change {
-    let cases: Vec<&'static str> = usable_cases()
+    let cases: Vec<&'static ResponseCase> = usable_cases()
         .filter(|c| c.expect == Expect::Refuse && fits(c, level, comparison))
+        .collect();
+    let mut guards: Vec<&str> = cases.iter().map(|c| c.mutant.unwrap_or("")).collect();
+    guards.sort_unstable();
+    guards.dedup();
+    let Some(guard) = guards.choose(rng).copied() else {
+        return Change::Broken(Broken::Expired {
+            minutes: rng.gen_range(10..=1440),
+        });
+    };
+    let of_guard: Vec<&'static str> = cases
+        .iter()
+        .filter(|c| c.mutant.unwrap_or("") == guard)
         .map(|c| c.id)
         .collect();
-    match cases.choose(rng) {
-        Some(id) => Change::Case { id },
-        None => Change::Broken(Broken::Expired {
-            minutes: rng.gen_range(10..=1440),
-        }),
+    Change::Case {
+        id: of_guard.choose(rng).copied().unwrap_or("2"),
     }
 }
 

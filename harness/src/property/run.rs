@@ -11,6 +11,7 @@ use crate::report::{pretty_xml, Entry, Severity};
 use mock_idps::ids::IdGenerator;
 use mock_idps::spid::level::{Comparison, Level};
 use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,8 @@ pub struct PropertyConfig {
     pub replay: Option<u32>,
     /// At most this many re-sends while shrinking one counterexample.
     pub shrink_budget: usize,
+    /// Stop starting combinations once this many counterexamples are found.
+    pub stop_after: Option<usize>,
 }
 
 impl Default for PropertyConfig {
@@ -43,6 +46,7 @@ impl Default for PropertyConfig {
             jobs: 0,
             replay: None,
             shrink_budget: 200,
+            stop_after: None,
         }
     }
 }
@@ -292,19 +296,27 @@ pub async fn run(target: &Target, cfg: &PropertyConfig, on_outcome: OnOutcome) -
         Some(id) => vec![id],
         None => (0..cfg.cases).collect(),
     };
+    let found = Arc::new(AtomicUsize::new(0));
     let shared = Arc::new((target.clone(), cfg.clone(), IdGenerator::random()));
     let outcomes = run_bounded(
         &ids_to_play,
         cfg.jobs,
         on_outcome,
         move |_, id| {
-            let shared = shared.clone();
+            let (shared, found) = (shared.clone(), found.clone());
             async move {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
+                let (target, cfg, ids) = &*shared;
+                let enough = cfg
+                    .stop_after
+                    .is_some_and(|k| found.load(Ordering::SeqCst) >= k);
+                if enough || deadline.is_some_and(|d| Instant::now() >= d) {
                     return Outcome::NotRun;
                 }
-                let (target, cfg, ids) = &*shared;
-                play(target, cfg, id, ids).await
+                let outcome = play(target, cfg, id, ids).await;
+                if matches!(outcome, Outcome::Disagreed(_)) {
+                    found.fetch_add(1, Ordering::SeqCst);
+                }
+                outcome
             }
         },
         |_| Outcome::Error {

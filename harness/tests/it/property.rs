@@ -49,3 +49,68 @@ async fn the_strict_reference_sp_agrees_with_the_model() {
     assert_eq!(r.played, n as usize);
     assert!(r.refuse_expected > 0 && r.refuse_expected < r.agreed);
 }
+
+/// The guard (comma-separated switches) of a change, if it declares one.
+fn guard_of(c: &harness::property::Change) -> Option<String> {
+    use harness::property::model::Effect;
+    use mock_idps::spid::level::{Comparison, Level};
+    match c.effect(Level::L2, Comparison::Minimum) {
+        Effect::Breaks { guard, .. } => guard,
+        _ => None,
+    }
+}
+
+fn subset(guard: &str, mutant: &str) -> bool {
+    let m: Vec<&str> = mutant.split(',').collect();
+    guard.split(',').all(|g| m.contains(&g))
+}
+
+/// Every mutant the catalogue proves with a Response case the property vocabulary uses: the
+/// run finds a disagreement and shrinks it to one change guarded by the switched-off checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_catalogue_mutant_is_found_and_shrunk_to_its_one_change() {
+    let mut mutants: Vec<&'static str> = harness::property::model::usable_cases()
+        .filter_map(|c| c.mutant)
+        .collect();
+    mutants.sort_unstable();
+    mutants.dedup();
+    let state = reference::mock_state().unwrap();
+    let mut problems = Vec::new();
+    let mut table = Vec::new();
+    for mutant in &mutants {
+        let sp = reference::start(&state, Faults::parse(mutant).unwrap())
+            .await
+            .unwrap();
+        let cfg = PropertyConfig {
+            seed: 11,
+            cases: 4000,
+            stop_after: Some(1),
+            ..PropertyConfig::default()
+        };
+        let r = run(&sp.target, &cfg, Arc::new(|_| {})).await;
+        match r.counterexamples.first() {
+            None => problems.push(format!(
+                "{mutant}: no disagreement in {} combinations",
+                r.played
+            )),
+            Some(c) => {
+                let changes = c.minimal.describe();
+                let guard = c.minimal.changes.first().and_then(guard_of);
+                table.push(format!(
+                    "{mutant:<40} after {:>4} combinations, {:>3} re-sends: {}",
+                    r.played,
+                    c.shrink_steps,
+                    changes.join("; ")
+                ));
+                if c.minimal.changes.len() != 1 || !guard.as_deref().is_some_and(|g| subset(g, mutant)) {
+                    problems.push(format!(
+                        "{mutant}: shrunk to {changes:?} (guard {guard:?})"
+                    ));
+                }
+            }
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(mutants.len() >= 25, "{}", mutants.len());
+}
