@@ -240,6 +240,9 @@ pub struct CheckOpts {
     /// Run only the metadata checks on --metadata (no login URL needed).
     #[arg(long = "metadata-only")]
     pub metadata_only: bool,
+    /// `--property` and its options.
+    #[command(flatten)]
+    pub property: crate::property::cli::PropertyOpts,
 }
 
 /// This process's CPU time (user + system) in milliseconds, from /proc (Linux only).
@@ -279,6 +282,11 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
         .into_iter()
         .filter(|id| !logout_cases.iter().any(|c| c.id == id.as_str()))
         .collect();
+    if opts.property.property {
+        if let Some(flag) = crate::property::cli::conflicting(&opts.only, opts.metadata_only) {
+            bail!("{flag} selects catalogue checks and does not apply to --property; drop one of them");
+        }
+    }
     if !unknown.is_empty() {
         bail!("--only: unknown case id(s): {} (see the case ids in check.json, or `spid-harness check --against-reference`)", unknown.join(", "));
     }
@@ -333,6 +341,19 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
         };
         let cpu0 = process_cpu_ms();
         let clock = std::time::Instant::now();
+        if opts.property.property {
+            let service = property_service(&opts);
+            let bar = progress_bar(0);
+            let entries =
+                crate::property::cli::run_property(&target, &opts.property, opts.jobs, &service, bar)
+                    .await;
+            let wall = clock.elapsed().as_secs_f64() * 1000.0;
+            let cpu = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
+            if let Some(sp) = sp {
+                sp.shutdown().await;
+            }
+            return anyhow::Ok(Ok((entries, wall, cpu)));
+        }
         // Metadata and AuthnRequest checks first, then the Response and logout cases, in one
         // report.
         let mut entries = conformance::sp_checks(&target, profile, &opts.only)
@@ -389,6 +410,29 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
     } else {
         exit::CHECK_FAILED
     })
+}
+
+/// The `check` options that select the same service again (for `--property` replay lines).
+fn property_service(opts: &CheckOpts) -> String {
+    let mut out = String::from("spid-harness check");
+    if opts.against_reference {
+        out.push_str(" --against-reference");
+        if let Some(f) = &opts.faults {
+            out.push_str(&format!(" --faults {f}"));
+        }
+    } else {
+        for (flag, v) in [
+            ("--metadata", &opts.metadata),
+            ("--login-url", &opts.login_url),
+            ("--probe-url", &opts.probe_url),
+        ] {
+            if let Some(v) = v {
+                out.push_str(&format!(" {flag} '{v}'"));
+            }
+        }
+        out.push_str(&format!(" --idp {}", opts.idp));
+    }
+    out
 }
 
 /// A check that cannot start: the message and the exit code.
@@ -516,7 +560,8 @@ pub fn check_table(report: &RunReport) -> String {
         let got = match (&e.verdict, &e.error) {
             (Some(v), _) if v.accepted => "accepted",
             (Some(_), _) => "refused",
-            (None, _) => "error",
+            (None, Some(_)) => "error",
+            (None, None) => "-",
         };
         let flag = match (&e.error, e.severity) {
             (Some(err), _) => format!("  <-- ERROR: {err}"),

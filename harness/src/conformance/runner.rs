@@ -489,6 +489,7 @@ impl Target {
                     severity: Some(Severity::Error),
                     family: Some("response".into()),
                     sent,
+                    beside: None,
                     not_run: None,
                 }
             }
@@ -508,6 +509,7 @@ impl Target {
                 severity: Some(Severity::Error),
                 family: Some("response".into()),
                 sent: None,
+                beside: None,
                 not_run: None,
             },
         }

@@ -6,6 +6,7 @@
 //! services tested in-process ([`strategies`]).
 
 pub mod build;
+pub mod cli;
 pub mod generate;
 pub mod model;
 pub mod run;

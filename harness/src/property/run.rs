@@ -7,6 +7,7 @@ use super::build::response_xml;
 use super::generate::{combination, GenConfig};
 use super::model::{fits, Binding, Combination, ModelVerdict};
 use crate::conformance::runner::{refusal_check, run_bounded, CaseError, Target};
+use crate::oracle::Verdict;
 use crate::report::{pretty_xml, Entry, Severity};
 use mock_idps::ids::IdGenerator;
 use mock_idps::spid::level::{Comparison, Level};
@@ -56,8 +57,8 @@ impl Default for PropertyConfig {
 pub struct Trial {
     /// Whether the service logged the user in.
     pub accepted: bool,
-    /// The oracle's reason.
-    pub reason: String,
+    /// The oracle's verdict.
+    pub verdict: Verdict,
     /// The check the service's page names as refusing, if it names one.
     pub refusing_check: Option<String>,
     /// The model's verdict for the request the service actually sent.
@@ -159,7 +160,7 @@ pub async fn trial(
         .await?;
     Ok(Trial {
         accepted: verdict.accepted,
-        reason: verdict.reason,
+        verdict,
         refusing_check: refusal_check(&trace.last.body),
         model: judged.verdict(),
         sent: xml,
@@ -411,7 +412,7 @@ pub fn entries(
                 .collect::<Vec<_>>()
                 .join("; "),
         };
-        let mut sent = format!(
+        let sent = format!(
             "replay: {replay} --property --seed {} --replay {}\nchanges: {}\n\nthe minimal Response sent:\n{}",
             c.seed,
             c.original.id,
@@ -422,10 +423,6 @@ pub fn entries(
             },
             pretty_xml(&c.trial.sent)
         );
-        if let Some(v) = &c.valid {
-            sent.push_str("\n\nthe valid Response for the same login:\n");
-            sent.push_str(&pretty_xml(v));
-        }
         out.push(Entry {
             id: format!("property/seed-{}/{}", c.seed, c.original.id),
             title: format!(
@@ -447,7 +444,7 @@ pub fn entries(
             ),
             expected: c.trial.model.word().to_string(),
             passed: false,
-            verdict: None,
+            verdict: Some(c.trial.verdict.clone()),
             error: None,
             millis: c.shrink_millis,
             hops: Vec::new(),
@@ -455,6 +452,7 @@ pub fn entries(
             severity: Some(Severity::Error),
             family: Some("property".into()),
             sent: Some(sent),
+            beside: c.valid.as_deref().map(pretty_xml),
             not_run: None,
         });
     }

@@ -135,6 +135,10 @@ pub struct Entry {
     /// The message sent to the service (pretty-printed XML), or other evidence, when useful.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
+    /// A correct message to read beside `sent` (a property counterexample's valid Response for
+    /// the same login), pretty-printed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beside: Option<String>,
     /// Set when the entry has no pass/fail verdict (not applicable, skipped, not determinable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_run: Option<NotRun>,

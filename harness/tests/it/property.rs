@@ -32,7 +32,7 @@ async fn the_strict_reference_sp_agrees_with_the_model() {
                 c.minimal.comparison,
                 c.minimal.binding,
                 c.trial.accepted,
-                c.trial.reason,
+                c.trial.verdict.reason,
                 c.trial.refusing_check,
                 c.trial.model,
                 c.minimal.describe()
