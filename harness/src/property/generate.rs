@@ -106,6 +106,24 @@ pub fn breaking(rng: &mut impl Rng, level: Level, comparison: Comparison) -> Cha
     }
 }
 
+/// A breaking change with a value, or a level the matrix refuses (for logins the catalogue
+/// defines no case for).
+fn valued_break(rng: &mut impl Rng, level: Level, comparison: Comparison) -> Change {
+    let minutes = rng.gen_range(10..=1440);
+    let bad: Vec<Level> = Level::ALL
+        .into_iter()
+        .filter(|g| !sp_must_accept(level, comparison, *g))
+        .collect();
+    match rng.gen_range(0..3) {
+        0 => Change::Broken(Broken::Expired { minutes }),
+        1 => Change::Broken(Broken::FutureIssueInstant { minutes }),
+        _ => match bad.choose(rng) {
+            Some(l) => Change::Level { level: *l },
+            None => Change::Broken(Broken::Expired { minutes }),
+        },
+    }
+}
+
 /// A refuse case of the catalogue defined for this login, drawn uniformly over the checks that
 /// guard them (then over the cases of that check), or a breaking change with a value when there
 /// is none.
@@ -117,9 +135,7 @@ fn refuse_case(rng: &mut impl Rng, level: Level, comparison: Comparison) -> Chan
     guards.sort_unstable();
     guards.dedup();
     let Some(guard) = guards.choose(rng).copied() else {
-        return Change::Broken(Broken::Expired {
-            minutes: rng.gen_range(10..=1440),
-        });
+        return valued_break(rng, level, comparison);
     };
     let of_guard: Vec<&'static str> = cases
         .iter()
