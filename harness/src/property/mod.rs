@@ -8,8 +8,10 @@
 pub mod build;
 pub mod cli;
 pub mod generate;
+pub mod in_process;
 pub mod model;
 pub mod run;
+pub mod strategies;
 
 pub use generate::{combination, GenConfig};
 pub use model::{Binding, Broken, Change, Combination, Legal, ModelVerdict};

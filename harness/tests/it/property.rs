@@ -242,3 +242,44 @@ async fn the_same_seed_gives_the_same_combinations_and_the_same_report() {
     assert_eq!(a, b);
     insta::assert_json_snapshot!("property_report_seed_3", a);
 }
+
+/// The proptest strategies and the in-process driver against a mutant (`audience` off): the run
+/// fails, and proptest shrinks it to one change the audience check guards.
+#[test]
+fn proptest_shrinks_an_in_process_failure_to_its_one_change() {
+    use harness::property::{in_process, strategies::any_response, Combination};
+    use proptest::test_runner::{Config, TestError, TestRunner};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = reference::mock_state().unwrap();
+    let (_sp, driver) = rt
+        .block_on(in_process::reference(
+            &state,
+            Faults::parse("audience").unwrap(),
+        ))
+        .unwrap();
+    let template = rt
+        .block_on(driver.capture(&Combination::default_login()))
+        .unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: 512,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&any_response(&template.request), |(combo, verdict)| {
+        let (accepted, _) = rt.block_on(driver.play(&combo)).unwrap();
+        proptest::prop_assert!(verdict.agrees(accepted));
+        Ok(())
+    });
+    match result {
+        Err(TestError::Fail(_, (minimal, _))) => {
+            assert_eq!(minimal.changes.len(), 1, "{:?}", minimal.describe());
+            let guard = guard_of(&minimal.changes[0]);
+            assert!(
+                guard.as_deref().is_some_and(|g| subset(g, "audience")),
+                "{:?} (guard {guard:?})",
+                minimal.describe()
+            );
+        }
+        other => panic!("the audience mutant was not caught: {other:?}"),
+    }
+}
