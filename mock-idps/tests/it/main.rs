@@ -12,6 +12,7 @@
 mod cie;
 mod errors;
 mod login;
+mod request_properties;
 mod security;
 mod slo;
 mod snapshots;
