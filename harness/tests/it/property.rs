@@ -283,3 +283,124 @@ fn proptest_shrinks_an_in_process_failure_to_its_one_change() {
         other => panic!("the audience mutant was not caught: {other:?}"),
     }
 }
+
+/// This process's CPU time (user + system), milliseconds (Linux /proc).
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the ')'.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) * 10.0
+}
+
+/// Figures, not a timed test: property cases per second against the embedded reference SP over
+/// loopback HTTP and in-process (router + oneshot), and the time to shrink counterexamples.
+/// `cargo test --release -p harness --test it property_figures -- --ignored --nocapture`
+#[test]
+#[ignore = "a figure, run by hand"]
+fn property_figures() {
+    use harness::property::{combination, in_process, GenConfig};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = reference::mock_state().unwrap();
+    let n: u32 = std::env::var("PROPERTY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    // Over HTTP, the `check --property` runner (jobs = cores).
+    let sp = rt
+        .block_on(reference::start(&state, Faults::none()))
+        .unwrap();
+    let cfg = PropertyConfig {
+        seed: 1,
+        cases: n,
+        ..PropertyConfig::default()
+    };
+    let (began, cpu0) = (std::time::Instant::now(), cpu_ms());
+    let r = rt.block_on(run(&sp.target, &cfg, Arc::new(|_| {})));
+    let http = f64::from(n) / began.elapsed().as_secs_f64();
+    let http_cpu = (cpu_ms() - cpu0) / f64::from(n);
+    assert!(r.counterexamples.is_empty() && r.errors.is_empty());
+    // In-process: the router called with oneshot, `jobs` logins at a time.
+    let (_sp2, driver) = rt
+        .block_on(in_process::reference(&state, Faults::none()))
+        .unwrap();
+    let driver = Arc::new(driver);
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (began, cpu0) = (std::time::Instant::now(), cpu_ms());
+    let disagreements = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        let next = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        for _ in 0..jobs {
+            let (driver, next) = (driver.clone(), next.clone());
+            set.spawn(async move {
+                let mut bad = 0;
+                loop {
+                    let id = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if id >= n {
+                        return bad;
+                    }
+                    let mut c = combination(
+                        GenConfig {
+                            seed: 1,
+                            max_changes: 4,
+                        },
+                        id,
+                    );
+                    c.binding = harness::property::Binding::Redirect;
+                    let (accepted, model) = driver.play(&c).await.unwrap();
+                    bad += usize::from(!model.agrees(accepted));
+                }
+            });
+        }
+        let mut bad = 0;
+        while let Some(b) = set.join_next().await {
+            bad += b.unwrap();
+        }
+        bad
+    });
+    let in_proc = f64::from(n) / began.elapsed().as_secs_f64();
+    let in_proc_cpu = (cpu_ms() - cpu0) / f64::from(n);
+    assert_eq!(disagreements, 0);
+    // Shrinking: every mutant of the catalogue's table, first counterexample each.
+    let mut shrinks = Vec::new();
+    for mutant in [
+        "audience",
+        "destination",
+        "status",
+        "version",
+        "conditions",
+        "issuer",
+    ] {
+        let sp = rt
+            .block_on(reference::start(&state, Faults::parse(mutant).unwrap()))
+            .unwrap();
+        let cfg = PropertyConfig {
+            seed: 11,
+            cases: 4000,
+            stop_after: Some(1),
+            ..PropertyConfig::default()
+        };
+        let r = rt.block_on(run(&sp.target, &cfg, Arc::new(|_| {})));
+        let c = r.counterexamples.first().unwrap();
+        shrinks.push((
+            mutant,
+            c.original.changes.len(),
+            c.shrink_steps,
+            c.shrink_millis,
+        ));
+    }
+    println!(
+        "over loopback HTTP: {http:.0} cases/s wall ({n} cases, {jobs} jobs); {http_cpu:.2} ms CPU per case = {:.0} cases per CPU-second",
+        1000.0 / http_cpu
+    );
+    println!(
+        "in-process (router + oneshot): {in_proc:.0} cases/s wall ({n} cases, {jobs} tasks); {in_proc_cpu:.2} ms CPU per case = {:.0} cases per CPU-second",
+        1000.0 / in_proc_cpu
+    );
+    for (m, from, steps, ms) in shrinks {
+        println!("shrink {m}: {from} changes -> 1 in {steps} re-sends, {ms:.0} ms");
+    }
+}
