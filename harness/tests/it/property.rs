@@ -404,3 +404,46 @@ fn property_figures() {
         println!("shrink {m}: {from} changes -> 1 in {steps} re-sends, {ms:.0} ms");
     }
 }
+
+/// The binary: a passing property run against the strict reference SP (exit 0), a mutant's
+/// counterexample replayed from its line (exit 1, the line printed in the reports), and
+/// --property with --only refused as bad input.
+#[test]
+fn check_property_as_the_binary() {
+    let dir = std::env::temp_dir().join(format!("spid-harness-property-{}", std::process::id()));
+    let run = |extra: &[&str]| {
+        let mut a = vec!["check", "--against-reference", "--property"];
+        a.extend_from_slice(extra);
+        let d = dir.to_str().unwrap().to_string();
+        std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+            .args(a)
+            .args(["--report-dir", &d])
+            .output()
+            .unwrap()
+    };
+    let ok = run(&["--cases", "40", "--seed", "1"]);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let bad = run(&[
+        "--faults",
+        "destination-unsigned",
+        "--seed",
+        "3",
+        "--replay",
+        "212",
+    ]);
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    let json = std::fs::read_to_string(dir.join("check.json")).unwrap();
+    assert!(
+        json.contains(
+            "--faults destination-unsigned --max-changes 4 --property --seed 3 --replay 212"
+        ),
+        "{json}"
+    );
+    let junit = std::fs::read_to_string(dir.join("check.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase").count(), 2, "{junit}");
+    let html = std::fs::read_to_string(dir.join("check.html")).unwrap();
+    assert!(html.contains("class=\"beside\""));
+    let conflict = run(&["--only", "21"]);
+    assert_eq!(conflict.status.code(), Some(2), "{conflict:?}");
+    assert!(String::from_utf8_lossy(&conflict.stderr).contains("--only selects catalogue checks"));
+}
