@@ -69,6 +69,7 @@ fn subset(guard: &str, mutant: &str) -> bool {
 /// run finds a disagreement and shrinks it to one change guarded by the switched-off checks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_catalogue_mutant_is_found_and_shrunk_to_its_one_change() {
+    use harness::conformance::{Expect, Mutation};
     let mut mutants: Vec<&'static str> = harness::property::model::usable_cases()
         .filter_map(|c| c.mutant)
         .collect();
@@ -111,6 +112,30 @@ async fn every_catalogue_mutant_is_found_and_shrunk_to_its_one_change() {
         }
     }
     println!("{}", table.join("\n"));
+    // The catalogue's mutants outside the vocabulary, and why.
+    let mut outside: Vec<String> = harness::conformance::RESPONSE_CASES
+        .iter()
+        .filter(|c| c.mutant.is_some_and(|m| !mutants.contains(&m)))
+        .map(|c| {
+            let why = match (c.mutation, c.expect) {
+                (Mutation::Flow(_), _) => {
+                    "a flow of several messages (one combination is one Response)"
+                }
+                (_, Expect::RefuseOrIntact(_)) => "judged on the protected page after the login",
+                _ => "not in the vocabulary",
+            };
+            format!("{} (case {}): {why}", c.mutant.unwrap_or_default(), c.id)
+        })
+        .collect();
+    outside.sort();
+    outside.dedup();
+    println!("outside the property vocabulary:\n{}", outside.join("\n"));
+    assert!(
+        outside
+            .iter()
+            .all(|o| !o.ends_with("not in the vocabulary")),
+        "{outside:?}"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(mutants.len() >= 25, "{}", mutants.len());
 }
