@@ -35,6 +35,8 @@ pub struct PropertyConfig {
     pub shrink_budget: usize,
     /// Stop starting combinations once this many counterexamples are found.
     pub stop_after: Option<usize>,
+    /// Shrink at most this many disagreements; later ones are counted and listed by id.
+    pub shrink_limit: usize,
 }
 
 impl Default for PropertyConfig {
@@ -48,6 +50,7 @@ impl Default for PropertyConfig {
             replay: None,
             shrink_budget: 200,
             stop_after: None,
+            shrink_limit: 20,
         }
     }
 }
@@ -107,6 +110,8 @@ pub enum Outcome {
         /// Why.
         error: String,
     },
+    /// It did not, and the run had already shrunk its `shrink_limit` counterexamples.
+    Unshrunk,
     /// Not started: the run's `--duration` was over.
     NotRun,
 }
@@ -126,6 +131,10 @@ pub struct PropertyRun {
     pub errors: Vec<(u32, String)>,
     /// Minimal counterexamples, by combination id.
     pub counterexamples: Vec<Counterexample>,
+    /// Ids of the disagreements not shrunk (past `shrink_limit`; the first 100).
+    pub unshrunk: Vec<u32>,
+    /// How many disagreements were not shrunk.
+    pub unshrunk_count: usize,
     /// Wall time, milliseconds.
     pub millis: f64,
 }
@@ -234,6 +243,17 @@ pub async fn shrink(
 
 /// Plays combination `id`, shrinking it when the service disagrees.
 pub async fn play(target: &Target, cfg: &PropertyConfig, id: u32, ids: &IdGenerator) -> Outcome {
+    play_within(target, cfg, id, ids, &AtomicUsize::new(cfg.shrink_limit)).await
+}
+
+/// [`play`], shrinking only while `slots` (shared by a run) is above zero.
+async fn play_within(
+    target: &Target,
+    cfg: &PropertyConfig,
+    id: u32,
+    ids: &IdGenerator,
+    slots: &AtomicUsize,
+) -> Outcome {
     let gen = GenConfig {
         seed: cfg.seed,
         max_changes: cfg.max_changes,
@@ -244,6 +264,13 @@ pub async fn play(target: &Target, cfg: &PropertyConfig, id: u32, ids: &IdGenera
             error: format!("{e} (changes: {})", combo.describe().join("; ")),
         },
         Ok(t) if !t.disagrees() => Outcome::Agreed,
+        Ok(_)
+            if slots
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_err() =>
+        {
+            Outcome::Unshrunk
+        }
         Ok(t) => {
             let began = Instant::now();
             let (minimal, trial_min, steps) =
@@ -298,13 +325,14 @@ pub async fn run(target: &Target, cfg: &PropertyConfig, on_outcome: OnOutcome) -
         None => (0..cfg.cases).collect(),
     };
     let found = Arc::new(AtomicUsize::new(0));
+    let slots = Arc::new(AtomicUsize::new(cfg.shrink_limit));
     let shared = Arc::new((target.clone(), cfg.clone(), IdGenerator::random()));
     let outcomes = run_bounded(
         &ids_to_play,
         cfg.jobs,
         on_outcome,
         move |_, id| {
-            let (shared, found) = (shared.clone(), found.clone());
+            let (shared, found, slots) = (shared.clone(), found.clone(), slots.clone());
             async move {
                 let (target, cfg, ids) = &*shared;
                 let enough = cfg
@@ -313,8 +341,8 @@ pub async fn run(target: &Target, cfg: &PropertyConfig, on_outcome: OnOutcome) -
                 if enough || deadline.is_some_and(|d| Instant::now() >= d) {
                     return Outcome::NotRun;
                 }
-                let outcome = play(target, cfg, id, ids).await;
-                if matches!(outcome, Outcome::Disagreed(_)) {
+                let outcome = play_within(target, cfg, id, ids, &slots).await;
+                if matches!(outcome, Outcome::Disagreed(_) | Outcome::Unshrunk) {
                     found.fetch_add(1, Ordering::SeqCst);
                 }
                 outcome
@@ -332,6 +360,8 @@ pub async fn run(target: &Target, cfg: &PropertyConfig, on_outcome: OnOutcome) -
         refuse_expected: 0,
         errors: Vec::new(),
         counterexamples: Vec::new(),
+        unshrunk: Vec::new(),
+        unshrunk_count: 0,
         millis: 0.0,
     };
     let gen = GenConfig {
@@ -348,6 +378,12 @@ pub async fn run(target: &Target, cfg: &PropertyConfig, on_outcome: OnOutcome) -
                 }
             }
             Outcome::Disagreed(c) => run.counterexamples.push(*c),
+            Outcome::Unshrunk => {
+                run.unshrunk_count += 1;
+                if run.unshrunk.len() < 100 {
+                    run.unshrunk.push(*id);
+                }
+            }
             Outcome::Error { error } => run.errors.push((*id, error)),
         }
         run.played += 1;
@@ -364,7 +400,7 @@ pub fn entries(
     replay: &str,
     provider: &str,
 ) -> Vec<Entry> {
-    let disagreements = run.counterexamples.len();
+    let disagreements = run.counterexamples.len() + run.unshrunk_count;
     let mut out = vec![Entry {
         id: format!("property/seed-{}", run.seed),
         title: format!(
@@ -381,6 +417,18 @@ pub fn entries(
         outcome: "property run".into(),
         expected: "no disagreement".into(),
         passed: disagreements == 0 && run.errors.is_empty() && run.played > 0,
+        sent: (run.unshrunk_count > 0).then(|| {
+            format!(
+                "{} more disagreements, not shrunk (the run shrinks {}): combinations {}",
+                run.unshrunk_count,
+                cfg.shrink_limit,
+                run.unshrunk
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }),
         error: (!run.errors.is_empty()).then(|| {
             run.errors
                 .iter()

@@ -474,3 +474,25 @@ fn check_property_as_the_binary() {
     assert_eq!(conflict.status.code(), Some(2), "{conflict:?}");
     assert!(String::from_utf8_lossy(&conflict.stderr).contains("--only selects catalogue checks"));
 }
+
+/// A service that disagrees often: only `shrink_limit` disagreements are shrunk, the rest are
+/// counted and listed (the run stays bounded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_shrink_limit_disagreements_are_shrunk() {
+    let state = reference::mock_state().unwrap();
+    let sp = reference::start(&state, Faults::parse("conditions,audience").unwrap())
+        .await
+        .unwrap();
+    let cfg = PropertyConfig {
+        seed: 2,
+        cases: 300,
+        shrink_limit: 2,
+        ..PropertyConfig::default()
+    };
+    let r = run(&sp.target, &cfg, Arc::new(|_| {})).await;
+    assert_eq!(r.counterexamples.len(), 2);
+    assert!(r.unshrunk_count > 0 && r.unshrunk.len() == r.unshrunk_count.min(100));
+    let entries = harness::property::run::entries(&r, &cfg, "x", "poste");
+    assert!(entries[0].sent.as_deref().unwrap().contains("not shrunk"));
+    assert_eq!(entries.len(), 3);
+}
