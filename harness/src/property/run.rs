@@ -116,6 +116,11 @@ pub enum Outcome {
     NotRun,
 }
 
+impl crate::conformance::runner::Stamped for Outcome {
+    /// Outcomes are not on the report's time line (the run's entry is).
+    fn stamp_start(&mut self, _began: f64) {}
+}
+
 /// The result of a whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct PropertyRun {
@@ -460,17 +465,12 @@ pub fn entries(
                 .collect::<Vec<_>>()
                 .join("; "),
         };
-        let sent = format!(
-            "replay: {replay} --property --seed {} --replay {}\nchanges: {}\n\nthe minimal Response sent:\n{}",
-            c.seed,
-            c.original.id,
-            if c.minimal.changes.is_empty() {
-                "none".to_string()
-            } else {
-                c.minimal.describe().join("; ")
-            },
-            pretty_xml(&c.trial.sent)
+        let replay_line = format!(
+            "{replay} --property --seed {} --replay {}",
+            c.seed, c.original.id
         );
+        let mut verdict = c.trial.verdict.clone();
+        verdict.evidence.push(format!("replay: {replay_line}"));
         out.push(Entry {
             id: format!("property/seed-{}/{}", c.seed, c.original.id),
             title: format!(
@@ -481,27 +481,29 @@ pub fn entries(
                     "refused"
                 },
                 c.trial.model.word(),
-                c.minimal.describe().join("; ")
+                if c.minimal.changes.is_empty() {
+                    "the correct Response".to_string()
+                } else {
+                    c.minimal.describe().join("; ")
+                }
             ),
             provider: Some(provider.to_string()),
             level: Some(c.minimal.level.number()),
             outcome: format!(
-                "{} change(s) after {} re-sends",
+                "{} change(s) after {} re-sends; replay: {replay_line}",
                 c.minimal.changes.len(),
                 c.shrink_steps
             ),
             expected: c.trial.model.word().to_string(),
             passed: false,
-            verdict: Some(c.trial.verdict.clone()),
-            error: None,
+            verdict: Some(verdict),
             millis: c.shrink_millis,
-            hops: Vec::new(),
             rule: Some(rules),
             severity: Some(Severity::Error),
             family: Some("property".into()),
-            sent: Some(sent),
-            beside: c.valid.as_deref().map(pretty_xml),
-            not_run: None,
+            sent: Some(pretty_xml(&c.trial.sent)),
+            reference: c.valid.as_deref().map(pretty_xml),
+            ..Entry::default()
         });
     }
     out

@@ -8,14 +8,18 @@
 //! - `cns`: the CNS check family on the reference SP and its `cns-*` mutants, CNS login with a
 //!   PIN-protected card, CRL rotation
 
+#[cfg(feature = "browser")]
+mod browser;
 mod check_cli;
 mod cns;
 mod conformance;
 mod demo;
+mod fake_sp;
 mod logout;
 mod metadata_checks;
 mod oracle;
 mod property;
+mod report_fixture;
 mod report_snapshots;
 mod request_checks;
 mod scenario;

@@ -229,11 +229,16 @@ async fn scrubbed_property_report(faults: &str, seed: u64, cases: u32) -> serde_
     );
     for e in &mut entries {
         e.millis = 0.0;
-        if let Some(s) = &mut e.sent {
-            // The replay and change lines stay; the XML carries fresh IDs and instants.
-            *s = s.split("\n\n").next().unwrap_or_default().to_string();
-        }
-        e.beside = e.beside.as_ref().map(|_| "[valid Response]".to_string());
+        // The XML carries fresh IDs and instants; the replay line is in the outcome.
+        e.sent = e
+            .sent
+            .as_ref()
+            .map(|_| "[the minimal Response]".to_string());
+        e.reference = e
+            .reference
+            .as_ref()
+            .map(|_| "[a valid Response]".to_string());
+        e.started_unix_ms = None;
         if let Some(v) = &mut e.verdict {
             v.reason = scrub_ports(&v.reason);
             v.evidence = v.evidence.iter().map(|x| scrub_ports(x)).collect();
@@ -467,7 +472,10 @@ fn check_property_as_the_binary() {
     let junit = std::fs::read_to_string(dir.join("check.xml")).unwrap();
     assert_eq!(junit.matches("<testcase").count(), 2, "{junit}");
     let html = std::fs::read_to_string(dir.join("check.html")).unwrap();
-    assert!(html.contains("class=\"beside\""));
+    assert!(
+        html.contains("class=\"diff\""),
+        "the minimal Response against a valid one"
+    );
     let conflict = run(&["--only", "21"]);
     assert_eq!(conflict.status.code(), Some(2), "{conflict:?}");
     assert!(String::from_utf8_lossy(&conflict.stderr).contains("--only selects catalogue checks"));
