@@ -52,6 +52,9 @@ pub mod exit;
 mod fixtures;
 /// Whether the service accepted a login.
 pub mod oracle;
+/// Property-based testing: a model of acceptance, generated combinations, shrinking, and
+/// `proptest` strategies for services tested in-process.
+pub mod property;
 /// One report model, rendered as JSON, HTML, JUnit and Markdown.
 pub mod report;
 /// Scenario files on the simulated clock.

@@ -31,6 +31,7 @@ pub static ALL: &[Fault] = &[
     Fault { name: "cns-validity", description: "CNS: the card is within its validity period at handshake" },
     Fault { name: "conditions", description: "Conditions present with NotBefore <= now+skew and NotOnOrAfter > now-skew" },
     Fault { name: "destination", description: "Response Destination equals the ACS URL reached" },
+    Fault { name: "destination-unsigned", description: "Destination is checked on an unsigned Response too (off: only a signed Response's Destination is checked, a bug that needs two changes together)" },
     Fault { name: "in-response-to", description: "InResponseTo names an outstanding request of this browser session (used once)" },
     Fault { name: "issuer", description: "Response and Assertion Issuer equal the entityID of the IdP the request went to" },
     Fault { name: "issuer-format", description: "Assertion Issuer Format is entity; Response Issuer Format absent or entity" },

@@ -176,6 +176,12 @@ impl ReferenceSp {
         self.state.sessions.usage()
     }
 
+    /// The router the server serves, sharing its state (sessions, keys, trusted IdPs): for
+    /// driving the SP in-process (`tower::ServiceExt::oneshot`) without a socket.
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+
     /// The signed metadata (the same bytes `GET /metadata` serves).
     pub fn metadata_xml(&self) -> &str {
         &self.state.metadata

@@ -2,7 +2,7 @@
 //! [`crate::report::emit`].
 
 use crate::conformance::metadata::Profile;
-use crate::conformance::{reference, run_suite, Service, SuiteConfig};
+use crate::conformance::{reference, run_property_suite, run_suite, Service, SuiteConfig};
 use crate::report::{check_table, emit, ReportOptions};
 use anyhow::{bail, Context};
 use clap::Args;
@@ -70,6 +70,9 @@ pub struct CheckOpts {
     /// Run only the metadata checks on --metadata (no login URL needed).
     #[arg(long = "metadata-only")]
     pub metadata_only: bool,
+    /// `--property` and its options.
+    #[command(flatten)]
+    pub property: crate::property::cli::PropertyOpts,
 }
 
 /// The service the options name.
@@ -122,7 +125,15 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
         progress: true,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let run = runtime.block_on(run_suite(&config))?;
+    let run = if opts.property.property {
+        if let Some(flag) = crate::property::cli::conflicting(&opts.only, opts.metadata_only) {
+            bail!("{flag} selects catalogue checks and does not apply to --property; drop one of them");
+        }
+        let line = property_service(&opts);
+        runtime.block_on(run_property_suite(&config, &opts.property, &line))?
+    } else {
+        runtime.block_on(run_suite(&config))?
+    };
     if let Some(caps) = &run.capabilities {
         println!("{caps}");
     }
@@ -146,4 +157,27 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
         exit_zero: opts.exit_zero,
     };
     Ok(emit(&run.report, &options)?)
+}
+
+/// The `check` options that select the same service again (for `--property` replay lines).
+fn property_service(opts: &CheckOpts) -> String {
+    let mut out = String::from("spid-harness check");
+    if opts.against_reference {
+        out.push_str(" --against-reference");
+        if let Some(f) = &opts.faults {
+            out.push_str(&format!(" --faults {f}"));
+        }
+    } else {
+        for (flag, v) in [
+            ("--metadata", &opts.metadata),
+            ("--login-url", &opts.login_url),
+            ("--probe-url", &opts.probe_url),
+        ] {
+            if let Some(v) = v {
+                out.push_str(&format!(" {flag} '{v}'"));
+            }
+        }
+        out.push_str(&format!(" --idp {}", opts.idp));
+    }
+    out
 }

@@ -258,7 +258,7 @@ impl Target {
     }
 
     /// The correct Response plan answering `request`, at `now`, with a fresh NameID.
-    fn correct_plan(
+    pub(crate) fn correct_plan(
         &self,
         request: &ValidatedRequest,
         ids: &IdGenerator,
@@ -339,7 +339,7 @@ impl Target {
         Ok((xml, correct))
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &self,
         browser: &Browser,
         request: &ValidatedRequest,
@@ -666,20 +666,33 @@ pub async fn run_reporting(
     .await
 }
 
+/// A result [`run_bounded`] can stamp with the moment its case began.
+pub(crate) trait Stamped {
+    /// Records `began` (milliseconds since the Unix epoch) unless a start is already set.
+    fn stamp_start(&mut self, began: f64);
+}
+
+impl Stamped for Entry {
+    fn stamp_start(&mut self, began: f64) {
+        self.started_unix_ms.get_or_insert(began);
+    }
+}
+
 /// Plays `cases` with `play` (given each case's index), up to `jobs` at a time (0 = the number
-/// of cores), calling `on_done` as each ends; entries come back in case order, and a case whose
-/// task panicked becomes `lost(case)`. Shared by every case family.
-pub(crate) async fn run_bounded<C, F, Fut>(
+/// of cores), calling `on_done` as each ends; results come back in case order, and a case whose
+/// task panicked becomes `lost(case)`. Shared by every case family (and the property runner).
+pub(crate) async fn run_bounded<C, T, F, Fut>(
     cases: &[C],
     jobs: usize,
-    on_done: OnDone,
+    on_done: Arc<dyn Fn(&T) + Send + Sync>,
     play: F,
-    lost: impl Fn(&C) -> Entry,
-) -> Vec<Entry>
+    lost: impl Fn(&C) -> T,
+) -> Vec<T>
 where
     C: Copy + Send + 'static,
+    T: Stamped + Send + 'static,
     F: Fn(usize, C) -> Fut,
-    Fut: std::future::Future<Output = Entry> + Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
 {
     let jobs = if jobs == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -694,12 +707,12 @@ where
             let _permit = limit.acquire_owned().await.ok();
             let began = crate::report::unix_ms_now();
             let mut entry = game.await;
-            entry.started_unix_ms.get_or_insert(began);
+            entry.stamp_start(began);
             on_done(&entry);
             (i, entry)
         });
     }
-    let mut out: Vec<Option<Entry>> = vec![None; cases.len()];
+    let mut out: Vec<Option<T>> = (0..cases.len()).map(|_| None).collect();
     while let Some(joined) = set.join_next().await {
         if let Ok((i, entry)) = joined {
             out[i] = Some(entry);

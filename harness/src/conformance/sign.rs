@@ -18,7 +18,7 @@ fn nonempty(id: &Option<String>) -> Option<&str> {
 }
 
 /// The plan with no signature anywhere.
-fn unsigned(plan: &ResponsePlan) -> ResponsePlan {
+pub(crate) fn unsigned(plan: &ResponsePlan) -> ResponsePlan {
     let mut p = plan.clone();
     p.signed = false;
     if let Some(a) = p.assertion.as_mut() {

@@ -131,6 +131,9 @@ pub enum SuiteError {
     /// The CNS test PKI could not be loaded or the reference SP's CNS endpoint configured.
     #[error("setting up the CNS test PKI: {0}")]
     Cns(String),
+    /// The run needs a service (a login URL or the reference SP), not only metadata.
+    #[error("--metadata-only checks metadata alone; this run needs a service (--against-reference, or --login-url and --probe-url)")]
+    NeedsAService,
 }
 
 impl SuiteError {
@@ -170,14 +173,17 @@ fn selection(
     Ok((cases, logout_cases))
 }
 
-/// Runs the suite of `config`.
-pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
-    let (cases, logout_cases) = selection(&config.only)?;
-    let began = time::OffsetDateTime::now_utc();
-    let state = match &config.service {
-        Service::MetadataOnly { metadata } => return metadata_only(metadata, config).await,
-        _ => reference::mock_state()?,
-    };
+/// The service set up: the target, the reference SP when it is the embedded one, and the CNS
+/// endpoint when the service has one.
+struct Setup {
+    target: Target,
+    sp: Option<reference_sp::ReferenceSp>,
+    cns: Option<(CnsTarget, CnsPki)>,
+}
+
+/// Sets up `config.service` (never [`Service::MetadataOnly`], which needs no target).
+async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
+    let state = reference::mock_state()?;
     let pki = || CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()));
     let (target, sp, cns) = match &config.service {
         Service::Reference { faults } => {
@@ -250,8 +256,19 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
             };
             (target, None, cns)
         }
-        Service::MetadataOnly { metadata } => return metadata_only(metadata, config).await,
+        Service::MetadataOnly { .. } => return Err(SuiteError::NeedsAService),
     };
+    Ok(Setup { target, sp, cns })
+}
+
+/// Runs the suite of `config`.
+pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
+    let (cases, logout_cases) = selection(&config.only)?;
+    let began = time::OffsetDateTime::now_utc();
+    if let Service::MetadataOnly { metadata } = &config.service {
+        return metadata_only(metadata, config).await;
+    }
+    let Setup { target, sp, cns } = setup(config).await?;
     // Against a service we did not write, learn which of {level}, {comparison}, {binding} it
     // honours, and do not send cases whose premise it cannot produce, or duplicates.
     let (cases, not_sent, capabilities) = if sp.is_none() && !cases.is_empty() {
@@ -278,6 +295,33 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
         report: RunReport::new("check", began, wall, entries?),
         cpu_ms,
         capabilities,
+    })
+}
+
+/// `check --property`: generated combinations against `config.service` instead of the
+/// catalogue ([`crate::property`]); `service_line` is the command line that selects the same
+/// service again (for the counterexamples' replay lines).
+pub async fn run_property_suite(
+    config: &SuiteConfig,
+    property: &crate::property::cli::PropertyOpts,
+    service_line: &str,
+) -> Result<SuiteRun, SuiteError> {
+    let began = time::OffsetDateTime::now_utc();
+    let Setup { target, sp, .. } = setup(config).await?;
+    let cpu0 = process_cpu_ms();
+    let clock = std::time::Instant::now();
+    let bar = progress_bar(config.progress, 0);
+    let entries =
+        crate::property::cli::run_property(&target, property, config.jobs, service_line, bar).await;
+    let wall = clock.elapsed().as_secs_f64() * 1000.0;
+    let cpu_ms = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
+    if let Some(sp) = sp {
+        sp.shutdown().await;
+    }
+    Ok(SuiteRun {
+        report: RunReport::new("check", began, wall, entries),
+        cpu_ms,
+        capabilities: None,
     })
 }
 

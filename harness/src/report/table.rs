@@ -25,7 +25,8 @@ pub fn check_table(report: &RunReport) -> String {
         let got = match (&e.verdict, &e.error) {
             (Some(v), _) if v.accepted => "accepted",
             (Some(_), _) => "refused",
-            (None, _) => "error",
+            (None, Some(_)) => "error",
+            (None, None) => "-",
         };
         let flag = match (&e.error, e.severity) {
             (Some(err), _) => format!("  <-- ERROR: {err}"),

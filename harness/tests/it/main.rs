@@ -18,6 +18,7 @@ mod fake_sp;
 mod logout;
 mod metadata_checks;
 mod oracle;
+mod property;
 mod report_fixture;
 mod report_snapshots;
 mod request_checks;

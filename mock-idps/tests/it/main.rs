@@ -14,6 +14,7 @@ mod cie;
 mod errors;
 mod hardening;
 mod login;
+mod request_properties;
 mod security;
 mod slo;
 mod snapshots;

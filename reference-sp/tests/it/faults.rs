@@ -425,7 +425,8 @@ fn every_switch_has_a_case() {
     ];
     // Switches outside the ACS Response checks are proven end to end by the harness's
     // conformance suite (harness/tests/it/), which also checks that every switch is used.
-    const ELSEWHERE: &[&str] = &["relay-state", "text-nodes"];
+    // destination-unsigned: its own test below (a bug that needs two changes together).
+    const ELSEWHERE: &[&str] = &["destination-unsigned", "relay-state", "text-nodes"];
     const FAMILIES_ELSEWHERE: &[&str] = &["slo-", "md-", "req-", "cie-", "cns-", "pin-"];
     let all: Vec<&str> = ALL
         .iter()
@@ -433,4 +434,41 @@ fn every_switch_has_a_case() {
         .filter(|n| !ELSEWHERE.contains(n) && !FAMILIES_ELSEWHERE.iter().any(|p| n.starts_with(p)))
         .collect();
     assert_eq!(all, listed);
+}
+
+/// `destination-unsigned` off: Destination is checked on a signed Response only. An unsigned
+/// Response (legal: the Assertion is signed) with another Destination is refused by the strict
+/// SP and accepted by the mutant; signed, the same Destination is still refused by the mutant.
+#[tokio::test]
+async fn destination_unsigned_needs_both_changes() {
+    let bad_destination = |x: String| {
+        set_attr(
+            &x,
+            "<samlp:Response",
+            "Destination",
+            "https://evil.example/acs",
+        )
+    };
+    for (faults, signed_response, expected) in [
+        (Faults::none(), false, 403),
+        (Faults::parse("destination-unsigned").unwrap(), false, 303),
+        (Faults::parse("destination-unsigned").unwrap(), true, 403),
+    ] {
+        let w = world(faults.clone()).await;
+        let posted = w.to_idp_answer(&Login::default()).await;
+        let c = ctx(&w);
+        let mut crafted = resigned(&c, &posted.xml, bad_destination);
+        if signed_response {
+            let rid = attr_of(&crafted, "<samlp:Response", "ID");
+            crafted = sign(&crafted, &rid, &c.key);
+        }
+        let (status, body, _) = w.post_acs(&posted, &crafted).await;
+        assert_eq!(
+            status, expected,
+            "{faults:?}, Response signed: {signed_response}: {body}"
+        );
+        if expected == 403 {
+            assert_eq!(refused_check(&body).as_deref(), Some("destination"));
+        }
+    }
 }
