@@ -222,3 +222,59 @@ async fn service_pin_login_reports_what_the_service_did() {
     assert_eq!(failed[0].kind, "service-pin-login");
     assert_eq!(failed[0].actual, "SERVICE_PIN_SWITCHED_OFF");
 }
+
+/// A value for each key some step kind requires, so that a one-step file can be written for every
+/// kind of the table without knowing the kind.
+fn sample(key: &str) -> &'static str {
+    match key {
+        "actor" | "delegato" => "\"mario\"",
+        "delegante" => "\"giuseppe\"",
+        "channel" => "\"online\"",
+        "method" => "\"fax\"",
+        "service" => "\"estratto-conto-contributivo\"",
+        "state" => "\"none\"",
+        "validity" => "\"1-week\"",
+        "form" => "\"AA08\"",
+        "provider" => "\"poste\"",
+        "level" => "2",
+        "by" => "\"1d\"",
+        other => panic!("no sample value for required key `{other}`: add one to this table"),
+    }
+}
+
+/// Every kind of `step::KINDS` loads into a step (never silently dropped) and the runner executes
+/// it: a kind added to the table without a loader or runner branch fails here.
+#[tokio::test]
+async fn every_step_kind_loads_and_executes() {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let mut runner = Runner::new();
+    for kind in scenario::step::KINDS {
+        let mut text = String::from(
+            "title = \"one step\"\nstart = 2024-03-01T09:00:00Z\n\n[actors]\n\
+             mario = \"mario.rossi\"\ngiuseppe = \"giuseppe.lombardi\"\n\n[[step]]\n",
+        );
+        text.push_str(&format!("do = {:?}\n", kind.name));
+        // A kind without required keys takes one of its optional keys (`advance`: `by` or `to`).
+        let keys = if kind.required.is_empty() {
+            &kind.optional[..1.min(kind.optional.len())]
+        } else {
+            kind.required
+        };
+        for key in keys {
+            text.push_str(&format!("{key} = {}\n", sample(key)));
+        }
+        let path = PathBuf::from(format!("{}.toml", kind.name));
+        let loaded = load::parse(&text, &path, &catalog)
+            .unwrap_or_else(|e| panic!("kind {:?} does not load: {e:?}\n{text}", kind.name));
+        assert_eq!(loaded.steps.len(), 1, "kind {:?} was dropped", kind.name);
+        let result = runner.run(&loaded).await;
+        assert_eq!(result.steps.len(), 1, "kind {:?} did not run", kind.name);
+        let step = &result.steps[0];
+        assert_eq!(step.kind, kind.name);
+        assert!(
+            !step.actual.is_empty(),
+            "kind {:?} gave no outcome",
+            kind.name
+        );
+    }
+}
