@@ -15,6 +15,7 @@ mod demo;
 mod logout;
 mod metadata_checks;
 mod oracle;
+mod readme;
 mod report_snapshots;
 mod request_checks;
 mod scenario;
