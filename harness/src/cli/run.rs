@@ -2,7 +2,6 @@
 //! `timeline/` data), runs them on the simulated clock, prints a table and writes the reports of
 //! `check` (JSON, HTML, JUnit XML, Markdown).
 
-use crate::exit;
 use crate::report::{emit, ReportOptions};
 use crate::scenario::{run_paths, ScenarioResult};
 use anyhow::Context;
@@ -29,13 +28,8 @@ pub struct RunOpts {
 /// Runs `run`.
 pub fn exec(opts: RunOpts) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let (results, report) = match runtime.block_on(run_paths(&opts.paths)) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(exit::BAD_INPUT);
-        }
-    };
+    // A bad path or file is a `LoadFailure`: exit 2 with its causes (see `super::error`).
+    let (results, report) = runtime.block_on(run_paths(&opts.paths))?;
     print!("{}", table(&results));
     println!(
         "{} scenarios, {} steps: {} as expected, {} not, in {:.0} ms",

@@ -36,16 +36,20 @@ pub struct LoadError {
 #[non_exhaustive]
 pub enum LoadFailure {
     /// A file or folder could not be read.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading scenarios at {}", path.display())]
     Io {
         /// The path.
         path: PathBuf,
         /// The error.
+        #[source]
         source: std::io::Error,
     },
-    /// The fixtures could not be read (a build problem, not the scenario's).
-    #[error("reading the fixtures: {0}")]
-    Fixtures(String),
+    /// The people of the fixtures could not be read (a build problem, not the scenario's).
+    #[error("reading the fixture identities")]
+    People(#[from] mock_idps::pin::PinSetupError),
+    /// The provider table could not be read.
+    #[error("reading the fixture providers")]
+    Providers(#[from] mock_idps::FixtureError),
     /// One or more files have errors.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<LoadError>),
@@ -64,12 +68,10 @@ impl Catalog {
     /// The embedded fixtures.
     pub fn embedded() -> Result<Self, LoadFailure> {
         let source = FixtureSource::Embedded;
-        let people = people::from_fixtures(&source).map_err(LoadFailure::Fixtures)?;
-        let text = source
-            .read("providers.toml")
-            .map_err(|e| LoadFailure::Fixtures(e.to_string()))?;
+        let people = people::from_fixtures(&source)?;
+        let text = source.read("providers.toml")?;
         let providers = mock_idps::spid::provider::parse_providers(&text, "providers.toml")
-            .map_err(|e| LoadFailure::Fixtures(e.to_string()))?
+            .map_err(mock_idps::FixtureError::from)?
             .into_iter()
             .map(|p| p.id)
             .collect();

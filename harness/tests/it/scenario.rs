@@ -278,3 +278,34 @@ async fn every_step_kind_loads_and_executes() {
         );
     }
 }
+
+/// A CLI error prints its message, the "Caused by:" chain down to the OS error and a hint, and
+/// exits with the documented code for bad input (2, `harness::exit::BAD_INPUT`).
+#[test]
+fn a_missing_scenario_path_prints_its_cause_chain_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("no-such-folder");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+        .arg("run")
+        .arg(&missing)
+        .arg("--report-dir")
+        .arg(dir.path())
+        .output()
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(harness::exit::BAD_INPUT.into()),
+        "{stderr}"
+    );
+    let expected_head = format!("error: reading scenarios at {}\n", missing.display());
+    assert!(stderr.starts_with(&expected_head), "{stderr}");
+    assert!(
+        stderr.contains("\nCaused by:\n  0: No such file or directory"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nhint: give scenario files or folders that exist"),
+        "{stderr}"
+    );
+}
