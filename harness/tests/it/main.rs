@@ -14,6 +14,7 @@ mod conformance;
 mod demo;
 mod logout;
 mod metadata_checks;
+mod new_provider;
 mod oracle;
 mod readme;
 mod report_snapshots;
