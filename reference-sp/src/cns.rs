@@ -325,7 +325,7 @@ pub struct CnsUser {
 
 /// The application checks on a verified card: codice fiscale in the CN (CNSA reads
 /// `substr(CN, 0, 16)`), CNS or CIE policy.
-pub fn check_card(der: &[u8], faults: &Faults) -> Result<CnsUser, String> {
+fn check_card(der: &[u8], faults: &Faults) -> Result<CnsUser, String> {
     let (_, cert) = X509Certificate::from_der(der)
         .map_err(|e| format!("the client certificate is not readable: {e}"))?;
     let attr = |oid: &x509_parser::der_parser::oid::Oid<'static>| {

@@ -802,7 +802,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// A TOML date or date-time as an instant: a bare date is midnight UTC, a local date-time is UTC.
-pub fn to_instant(v: &toml::value::Datetime) -> Result<OffsetDateTime, String> {
+fn to_instant(v: &toml::value::Datetime) -> Result<OffsetDateTime, String> {
     let d = v
         .date
         .ok_or_else(|| format!("{v} has no date: write e.g. 2020-10-01 or 2020-10-01T09:00:00Z"))?;
@@ -825,7 +825,7 @@ pub fn to_instant(v: &toml::value::Datetime) -> Result<OffsetDateTime, String> {
 }
 
 /// Parses `"7d"`, `"5m"`, `"6mo"`, `"1y 2w 3d 4h 5m 6s"`.
-pub fn parse_shift(s: &str) -> Result<Shift, String> {
+fn parse_shift(s: &str) -> Result<Shift, String> {
     let bad = || {
         format!("bad duration {s:?}: numbers with units y, mo, w, d, h, m, s, e.g. \"7d\", \"6mo -1s\", \"4m 59s\"")
     };
