@@ -26,7 +26,10 @@ pub(super) type LoginResult = Result<(), String>;
 
 impl PinServiceEnv {
     /// Serves `backend` and starts the reference SP on `clock`.
-    pub(super) async fn start(backend: Arc<PinBackend>, clock: Arc<SimClock>) -> Result<Self, String> {
+    pub(super) async fn start(
+        backend: Arc<PinBackend>,
+        clock: Arc<SimClock>,
+    ) -> Result<Self, String> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(|e| format!("binding the PIN backend: {e}"))?;
