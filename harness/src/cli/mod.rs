@@ -8,6 +8,7 @@ mod faults;
 mod fixtures;
 mod login;
 mod metadata;
+mod report_args;
 mod run;
 mod serve;
 
