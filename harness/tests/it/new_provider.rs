@@ -51,11 +51,13 @@ async fn a_new_provider_row_and_only_missing_keys_make_a_working_provider() {
     table.push_str(NEW_ROW);
     std::fs::write(dir.join("providers.toml"), table).expect("write providers");
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
-        .args(["fixtures", "regenerate", "--only-missing", "--dir"])
-        .arg(&dir)
-        .output()
-        .expect("run the binary");
+    let out = crate::spid_harness([
+        "fixtures".as_ref(),
+        "regenerate".as_ref(),
+        "--only-missing".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

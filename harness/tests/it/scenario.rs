@@ -56,15 +56,14 @@ async fn the_whole_folder_passes() {
 fn the_binary_runs_the_folder_and_writes_reports() {
     let dir = tempfile::tempdir().expect("tempdir");
     let junit = dir.path().join("junit.xml");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
-        .arg("run")
-        .arg(scenarios_dir())
-        .arg("--report-dir")
-        .arg(dir.path())
-        .arg("--junit")
-        .arg(&junit)
-        .output()
-        .expect("run");
+    let out = crate::spid_harness([
+        "run".as_ref(),
+        scenarios_dir().as_os_str(),
+        "--report-dir".as_ref(),
+        dir.path().as_os_str(),
+        "--junit".as_ref(),
+        junit.as_os_str(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -285,13 +284,12 @@ async fn every_step_kind_loads_and_executes() {
 fn a_missing_scenario_path_prints_its_cause_chain_and_exits_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("no-such-folder");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
-        .arg("run")
-        .arg(&missing)
-        .arg("--report-dir")
-        .arg(dir.path())
-        .output()
-        .expect("run the binary");
+    let out = crate::spid_harness([
+        "run".as_ref(),
+        missing.as_os_str(),
+        "--report-dir".as_ref(),
+        dir.path().as_os_str(),
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
