@@ -56,7 +56,9 @@ pub mod oracle;
 pub mod report;
 /// Scenario files on the simulated clock.
 pub mod scenario;
-mod serve;
+/// `serve`'s library part: the mock providers and the reference SP on loopback (the browser tests
+/// start the same world).
+pub mod serve;
 /// Reading a file or an http(s) URL given on the command line.
 pub mod source;
 

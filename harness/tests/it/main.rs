@@ -8,15 +8,19 @@
 //! - `cns`: the CNS check family on the reference SP and its `cns-*` mutants, CNS login with a
 //!   PIN-protected card, CRL rotation
 
+#[cfg(feature = "browser")]
+mod browser;
 mod check_cli;
 mod cns;
 mod conformance;
 mod demo;
+mod fake_sp;
 mod logout;
 mod metadata_checks;
 mod new_provider;
 mod oracle;
 mod readme;
+mod report_fixture;
 mod report_snapshots;
 mod request_checks;
 mod scenario;
