@@ -278,7 +278,7 @@ impl MockFederation {
                 Box::new(crate::pin::FileStore::open(path).map_err(|source| {
                     crate::pin::PinSetupError::Store {
                         path: Some(path.clone()),
-                        source,
+                        source: Box::new(source),
                     }
                 })?)
             }

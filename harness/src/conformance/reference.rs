@@ -29,7 +29,7 @@ pub const MOCK_BASE_URL: &str = "http://127.0.0.1:7000";
 pub enum SetupError {
     /// The embedded fixtures could not be read.
     #[error("reading the fixtures")]
-    Fixtures(#[from] mock_idps::FixtureError),
+    Fixtures(#[source] Box<mock_idps::FixtureError>),
     /// The providers' state could not be built from them.
     #[error("building the mock providers")]
     Mocks(#[from] mock_idps::spid::state::StateError),
@@ -49,7 +49,7 @@ pub enum SetupError {
 
 /// The mock providers' state, built for [`MOCK_BASE_URL`] with system time.
 pub fn mock_state() -> Result<MockState, SetupError> {
-    let fixtures = Fixtures::embedded()?;
+    let fixtures = Fixtures::embedded().map_err(|e| SetupError::Fixtures(Box::new(e)))?;
     MockState::new(
         fixtures,
         IdpConfig::default(),

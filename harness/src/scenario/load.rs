@@ -49,7 +49,7 @@ pub enum LoadFailure {
     People(#[from] mock_idps::pin::PinSetupError),
     /// The provider table could not be read.
     #[error("reading the fixture providers")]
-    Providers(#[from] mock_idps::FixtureError),
+    Providers(#[source] Box<mock_idps::FixtureError>),
     /// One or more files have errors.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<LoadError>),
@@ -69,9 +69,10 @@ impl Catalog {
     pub fn embedded() -> Result<Self, LoadFailure> {
         let source = FixtureSource::Embedded;
         let people = people::from_fixtures(&source)?;
-        let text = source.read("providers.toml")?;
+        let fixtures = |e: mock_idps::FixtureError| LoadFailure::Providers(Box::new(e));
+        let text = source.read("providers.toml").map_err(fixtures)?;
         let providers = mock_idps::spid::provider::parse_providers(&text, "providers.toml")
-            .map_err(mock_idps::FixtureError::from)?
+            .map_err(|e| fixtures(e.into()))?
             .into_iter()
             .map(|p| p.id)
             .collect();

@@ -196,8 +196,12 @@ impl PinBackend {
     ) -> Result<Self, super::PinSetupError> {
         let people = people::from_fixtures(&crate::fixtures::FixtureSource::Embedded)?;
         let timeline = Timeline::builtin()?;
-        Self::open(PinConfig::default(), timeline, people, clock, ids, store)
-            .map_err(|source| super::PinSetupError::Store { path: None, source })
+        Self::open(PinConfig::default(), timeline, people, clock, ids, store).map_err(|source| {
+            super::PinSetupError::Store {
+                path: None,
+                source: Box::new(source),
+            }
+        })
     }
 
     /// A backend with the embedded fixtures kept in memory only.

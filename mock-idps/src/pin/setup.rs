@@ -14,16 +14,16 @@ use std::path::PathBuf;
 pub enum PinSetupError {
     /// A fixture file could not be read.
     #[error("reading the PIN fixtures")]
-    Fixtures(#[from] FixtureError),
+    Fixtures(#[source] Box<FixtureError>),
     /// fixtures/users.toml is invalid.
     #[error("reading the test identities")]
-    Users(#[from] UserTableError),
+    Users(#[source] Box<UserTableError>),
     /// fixtures/pin-profiles.toml is invalid.
     #[error("reading the PIN profiles")]
-    Profiles(#[from] ProfileError),
+    Profiles(#[source] Box<ProfileError>),
     /// The switch-off timeline is invalid.
     #[error("reading the switch-off timeline")]
-    Timeline(#[from] TimelineError),
+    Timeline(#[source] Box<TimelineError>),
     /// The journal could not be opened or replayed.
     #[error("opening the PIN store{}", .path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
     Store {
@@ -31,6 +31,24 @@ pub enum PinSetupError {
         path: Option<PathBuf>,
         /// What went wrong.
         #[source]
-        source: StoreError,
+        source: Box<StoreError>,
     },
 }
+
+/// Each cause converts into its variant, boxed so the error stays small.
+macro_rules! boxed_from {
+    ($($variant:ident($ty:ty)),* $(,)?) => {$(
+        impl From<$ty> for PinSetupError {
+            fn from(e: $ty) -> Self {
+                PinSetupError::$variant(Box::new(e))
+            }
+        }
+    )*};
+}
+
+boxed_from!(
+    Fixtures(FixtureError),
+    Users(UserTableError),
+    Profiles(ProfileError),
+    Timeline(TimelineError),
+);
