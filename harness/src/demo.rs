@@ -25,14 +25,14 @@ pub struct DemoConfig {
 #[non_exhaustive]
 pub enum DemoError {
     /// The mock providers did not start.
-    #[error("starting the mock providers: {0}")]
+    #[error("starting the mock providers")]
     Federation(#[from] FederationError),
     /// The reference SP did not start.
-    #[error("starting the reference SP: {0}")]
-    ReferenceSp(String),
+    #[error("starting the reference SP")]
+    ReferenceSp(#[source] reference_sp::SpError),
     /// The mocks refused the reference SP's metadata.
-    #[error("registering the reference SP's metadata: {0}")]
-    Register(String),
+    #[error("registering the reference SP's metadata")]
+    Register(#[source] mock_idps::saml::sp_metadata::SpMetadataError),
 }
 
 /// The user who holds exactly `level` in fixtures/users.toml.
@@ -58,9 +58,9 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
         ..SpConfig::default()
     })
     .await
-    .map_err(|e| DemoError::ReferenceSp(e.to_string()))?;
+    .map_err(DemoError::ReferenceSp)?;
     fed.register_sp_metadata(sp.metadata_xml())
-        .map_err(|e| DemoError::Register(e.to_string()))?;
+        .map_err(DemoError::Register)?;
     let sp_urls = sp.urls();
     let urls = fed.urls();
     let start_url = |provider: &str, level: Level, binding: &str| {

@@ -2,7 +2,8 @@
 //! (`providers.toml`, `cie.toml` and the CNS gateway when `cns/` exists).
 
 use mock_idps::fixtures::generate::{
-    generate_cie_keys, generate_cns_gateway_key, regenerate_provider_keys, GenerateError,
+    generate_cie_keys, generate_cns_gateway_key, generate_provider_key, regenerate_provider_keys,
+    GenerateError,
 };
 use mock_idps::spid::provider::{parse_providers, Provider, ProviderTableError};
 use std::path::{Path, PathBuf};
@@ -37,13 +38,21 @@ fn table(dir: &Path, name: &str) -> Result<Vec<Provider>, RegenerateError> {
     Ok(parse_providers(&text, name)?)
 }
 
-/// Makes new RSA-2048 key pairs under `<dir>/keys/`: every SPID provider's (unless
-/// `only_missing`), the CIE ID providers' and the CNS gateway's (with `only_missing`, only those
-/// missing). Returns the stems written.
+/// Makes new RSA-2048 key pairs under `<dir>/keys/`: every SPID provider's, the registry's and
+/// the test SPs', the CIE ID providers' and the CNS gateway's. With `only_missing`, only the
+/// pairs missing (a new provider row gets its key; every existing key is kept). Returns the stems
+/// written.
 pub fn regenerate(dir: &Path, only_missing: bool) -> Result<Vec<String>, RegenerateError> {
     let providers = table(dir, "providers.toml")?;
     let mut written = if only_missing {
-        Vec::new()
+        let mut written = Vec::new();
+        for p in &providers {
+            if !dir.join("keys").join(format!("{}.key.pem", p.id)).exists() {
+                generate_provider_key(dir, p)?;
+                written.push(p.id.clone());
+            }
+        }
+        written
     } else {
         regenerate_provider_keys(dir, &providers)?
     };

@@ -69,7 +69,7 @@ pub enum ServeError {
     #[error("configuring the reference SP's CNS endpoint")]
     Cns(#[source] reference_sp::cns::CnsSpError),
     /// The reference SP did not start.
-    #[error("starting the reference SP: {0}")]
+    #[error("starting the reference SP")]
     ReferenceSp(#[source] reference_sp::SpError),
     /// The mocks refused the reference SP's metadata.
     #[error("registering the reference SP's metadata")]

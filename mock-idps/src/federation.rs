@@ -109,8 +109,8 @@ pub enum FederationError {
     #[error(transparent)]
     State(#[from] StateError),
     /// The PIN backend could not open its store or fixtures.
-    #[error("starting the PIN backend: {0}")]
-    Pin(String),
+    #[error("starting the PIN backend")]
+    Pin(#[from] crate::pin::PinSetupError),
     /// The CNS test PKI or its endpoint could not start.
     #[error("starting the CNS endpoint: {0}")]
     Cns(#[from] crate::cns::CnsError),
@@ -281,17 +281,20 @@ impl MockFederation {
         }
         let store: Box<dyn crate::pin::PinStore> = match &config.pin_store {
             PinStoreChoice::Memory => Box::new(crate::pin::MemoryStore::new()),
-            PinStoreChoice::File(path) => Box::new(
-                crate::pin::FileStore::open(path)
-                    .map_err(|e| FederationError::Pin(format!("{}: {e}", path.display())))?,
-            ),
+            PinStoreChoice::File(path) => {
+                Box::new(crate::pin::FileStore::open(path).map_err(|source| {
+                    crate::pin::PinSetupError::Store {
+                        path: Some(path.clone()),
+                        source: Box::new(source),
+                    }
+                })?)
+            }
         };
         let pin_ids = config
             .seed
             .map(|s| IdGenerator::seeded(s ^ 0x0050_494e))
             .unwrap_or_default();
-        let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)
-            .map_err(FederationError::Pin)?;
+        let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)?;
         let cns = start_cns(
             &config.fixtures,
             state.clone(),

@@ -31,7 +31,7 @@ pub fn comparison_allowed(c: Comparison) -> bool {
 }
 
 /// Every `saml:Attribute` of the Assertion has the CIE FriendlyName of its Name.
-pub fn friendly_names(doc: &Document<'_>, assertion: NodeId) -> Result<(), String> {
+pub(crate) fn friendly_names(doc: &Document<'_>, assertion: NodeId) -> Result<(), String> {
     let a = ns::ASSERTION;
     for statement in dom::children(doc, assertion, a, "AttributeStatement") {
         for at in dom::children(doc, statement, a, "Attribute") {
@@ -55,7 +55,7 @@ pub fn friendly_names(doc: &Document<'_>, assertion: NodeId) -> Result<(), Strin
 }
 
 /// The Subject's NameID names us in `SPNameQualifier` (CIE manuale SP).
-pub fn sp_name_qualifier(
+pub(crate) fn sp_name_qualifier(
     doc: &Document<'_>,
     assertion: NodeId,
     entity_id: &str,

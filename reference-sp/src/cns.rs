@@ -57,8 +57,8 @@ pub struct CnsSpConfig {
 #[non_exhaustive]
 pub enum CnsSpError {
     /// A fixture is missing.
-    #[error("CNS fixtures: {0}")]
-    Fixture(String),
+    #[error("reading the CNS fixtures")]
+    Fixture(#[source] mock_idps::cns::CnsError),
     /// A PEM or DER input is unusable.
     #[error("CNS {what}: {message}")]
     Input {
@@ -68,8 +68,14 @@ pub enum CnsSpError {
         message: String,
     },
     /// rustls refused the configuration.
-    #[error("CNS TLS configuration: {0}")]
-    Tls(String),
+    #[error("CNS TLS configuration")]
+    Tls(#[from] rustls::Error),
+    /// rustls refused the client-certificate verifier (trust anchors, CRLs).
+    #[error("CNS client-certificate verifier")]
+    Verifier(#[from] rustls::server::VerifierBuilderError),
+    /// The listener would not be on loopback.
+    #[error("refusing to listen on {0}: loopback only")]
+    NotLoopback(SocketAddr),
     /// Binding failed.
     #[error("CNS listener on {addr}: {source}")]
     Bind {
@@ -85,8 +91,7 @@ impl CnsSpConfig {
     /// Trusts the test PKI of the fixtures (`fixtures/cns/pki.toml`, CAs with `trusted = true`),
     /// with the given CRLs, on an ephemeral loopback port.
     pub fn test_pki(crls: Vec<Vec<u8>>) -> Result<Self, CnsSpError> {
-        let pki =
-            mock_idps::cns::CnsPki::embedded().map_err(|e| CnsSpError::Fixture(e.to_string()))?;
+        let pki = mock_idps::cns::CnsPki::embedded().map_err(CnsSpError::Fixture)?;
         Ok(Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             trust_pem: pki.trusted_ca_pem(),
@@ -191,9 +196,7 @@ fn tls_config(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     for der in pem_blocks(&config.trust_pem, "trust bundle")? {
-        roots
-            .add(CertificateDer::from(der))
-            .map_err(|e| CnsSpError::Tls(e.to_string()))?;
+        roots.add(CertificateDer::from(der))?;
     }
     let mut builder =
         WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
@@ -203,9 +206,7 @@ fn tls_config(
                 .map(|d| CertificateRevocationListDer::from(d.clone())),
         );
     }
-    let inner = builder
-        .build()
-        .map_err(|e| CnsSpError::Tls(e.to_string()))?;
+    let inner = builder.build()?;
     let verifier = Arc::new(SpVerifier {
         inner,
         chain_off: faults.is_off("cns-chain"),
@@ -227,11 +228,9 @@ fn tls_config(
         message: e.to_string(),
     })?;
     let mut tls = ServerConfig::builder_with_details(provider, Arc::new(ClockTime(clock.clone())))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CnsSpError::Tls(e.to_string()))?
+        .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(cert, key)
-        .map_err(|e| CnsSpError::Tls(e.to_string()))?;
+        .with_single_cert(cert, key)?;
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(tls))
 }
@@ -262,10 +261,7 @@ impl CnsSide {
         clock: SharedClock,
     ) -> Result<Self, CnsSpError> {
         if !config.bind.ip().is_loopback() {
-            return Err(CnsSpError::Tls(format!(
-                "refusing to listen on {}: loopback only",
-                config.bind
-            )));
+            return Err(CnsSpError::NotLoopback(config.bind));
         }
         let tls = tls_config(&config, &config.crls, &faults, &clock)?;
         let bind = config.bind;
@@ -338,7 +334,7 @@ pub struct CnsUser {
 
 /// The application checks on a verified card: codice fiscale in the CN (CNSA reads
 /// `substr(CN, 0, 16)`), CNS or CIE policy.
-pub fn check_card(der: &[u8], faults: &Faults) -> Result<CnsUser, String> {
+fn check_card(der: &[u8], faults: &Faults) -> Result<CnsUser, String> {
     let (_, cert) = X509Certificate::from_der(der)
         .map_err(|e| format!("the client certificate is not readable: {e}"))?;
     let attr = |oid: &x509_parser::der_parser::oid::Oid<'static>| {

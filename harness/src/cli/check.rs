@@ -3,10 +3,9 @@
 
 use crate::conformance::metadata::Profile;
 use crate::conformance::{reference, run_property_suite, run_suite, Service, SuiteConfig};
-use crate::report::{check_table, emit, ReportOptions};
+use crate::report::{check_table, emit};
 use anyhow::{bail, Context};
 use clap::Args;
-use std::path::PathBuf;
 
 /// Options of `check`.
 #[derive(Debug, Args)]
@@ -54,15 +53,9 @@ pub struct CheckOpts {
     /// Run only these case ids.
     #[arg(long, num_args = 1..)]
     pub only: Vec<String>,
-    /// Where to write check.json, check.html, check.xml (JUnit) and check.md.
-    #[arg(long = "report-dir", default_value = "reports")]
-    pub report_dir: PathBuf,
-    /// Also write the JUnit XML here.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
-    /// Exit 0 even when a case fails.
-    #[arg(long = "exit-zero")]
-    pub exit_zero: bool,
+    /// Reports (check.json, check.html, check.xml, check.md) and exit code.
+    #[command(flatten)]
+    pub report: super::report_args::ReportArgs,
     /// The SP profile the metadata checks apply: spid-sp-public, spid-sp-private,
     /// cie-sp-public, cie-sp-private or saml2-sp.
     #[arg(long, default_value = "spid-sp-public")]
@@ -150,12 +143,7 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
             }
         );
     }
-    let options = ReportOptions {
-        dir: opts.report_dir,
-        stem: "check".into(),
-        junit: opts.junit,
-        exit_zero: opts.exit_zero,
-    };
+    let options = opts.report.options("check");
     Ok(emit(&run.report, &options)?)
 }
 

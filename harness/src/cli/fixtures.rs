@@ -17,7 +17,8 @@ pub enum FixturesAction {
         /// The fixtures folder to write into.
         #[arg(long, default_value = "fixtures")]
         dir: PathBuf,
-        /// Only make the CIE ID and CNS gateway key pairs that are missing; keep every existing key.
+        /// Only make the key pairs that are missing (a new provider row's, CIE ID, CNS gateway);
+        /// keep every existing key.
         #[arg(long)]
         only_missing: bool,
     },

@@ -3,10 +3,12 @@
 
 mod check;
 mod demo;
+mod error;
 mod faults;
 mod fixtures;
 mod login;
 mod metadata;
+mod report_args;
 mod run;
 mod serve;
 
@@ -64,21 +66,10 @@ pub fn run() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => exit::code(code),
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            exit::code(exit_code_of(&err))
+            let (code, hint) = error::classify(&err);
+            eprint!("{}", error::render(&err, hint));
+            exit::code(code)
         }
-    }
-}
-
-/// The documented exit code of an error: its kind's where it has one, [`exit::BAD_INPUT`]
-/// otherwise.
-fn exit_code_of(err: &anyhow::Error) -> u8 {
-    match err.downcast_ref::<crate::conformance::SuiteError>() {
-        Some(e) => e.exit_code(),
-        None => exit::BAD_INPUT,
     }
 }
 

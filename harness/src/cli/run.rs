@@ -2,8 +2,7 @@
 //! `timeline/` data), runs them on the simulated clock, prints a table and writes the reports of
 //! `check` (JSON, HTML, JUnit XML, Markdown).
 
-use crate::exit;
-use crate::report::{emit, ReportOptions};
+use crate::report::emit;
 use crate::scenario::{run_paths, ScenarioResult};
 use anyhow::Context;
 use clap::Args;
@@ -15,27 +14,16 @@ pub struct RunOpts {
     /// Scenario files or folders (searched recursively for `*.toml`, skipping `timeline/`).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Where to write run.{json,html,xml,md}.
-    #[arg(long = "report-dir", default_value = "reports")]
-    pub report_dir: PathBuf,
-    /// Also write the JUnit XML to this file.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
-    /// Exit 0 even when a step is not as expected (report only).
-    #[arg(long = "exit-zero")]
-    pub exit_zero: bool,
+    /// Reports (run.json, run.html, run.xml, run.md) and exit code.
+    #[command(flatten)]
+    pub report: super::report_args::ReportArgs,
 }
 
 /// Runs `run`.
 pub fn exec(opts: RunOpts) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let (results, report) = match runtime.block_on(run_paths(&opts.paths)) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(exit::BAD_INPUT);
-        }
-    };
+    // A bad path or file is a `LoadFailure`: exit 2 with its causes (see `super::error`).
+    let (results, report) = runtime.block_on(run_paths(&opts.paths))?;
     print!("{}", table(&results));
     println!(
         "{} scenarios, {} steps: {} as expected, {} not, in {:.0} ms",
@@ -45,12 +33,7 @@ pub fn exec(opts: RunOpts) -> anyhow::Result<u8> {
         report.summary.failed + report.summary.errors,
         report.duration_ms
     );
-    let options = ReportOptions {
-        dir: opts.report_dir,
-        stem: "run".into(),
-        junit: opts.junit,
-        exit_zero: opts.exit_zero,
-    };
+    let options = opts.report.options("run");
     Ok(emit(&report, &options)?)
 }
 

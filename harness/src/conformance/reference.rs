@@ -27,9 +27,12 @@ pub const MOCK_BASE_URL: &str = "http://127.0.0.1:7000";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SetupError {
-    /// Fixtures or provider state.
-    #[error("building the mock providers: {0}")]
-    Mocks(String),
+    /// The embedded fixtures could not be read.
+    #[error("reading the fixtures")]
+    Fixtures(#[source] Box<mock_idps::FixtureError>),
+    /// The providers' state could not be built from them.
+    #[error("building the mock providers")]
+    Mocks(#[from] mock_idps::spid::state::StateError),
     /// No such provider.
     #[error("unknown provider {0:?}")]
     UnknownIdp(String),
@@ -37,16 +40,16 @@ pub enum SetupError {
     #[error("unknown fixture user {0:?}")]
     UnknownUser(String),
     /// The reference SP did not start.
-    #[error("starting the reference SP: {0}")]
-    ReferenceSp(String),
+    #[error("starting the reference SP")]
+    ReferenceSp(#[source] reference_sp::SpError),
     /// Its metadata did not parse.
-    #[error("reading the reference SP's metadata: {0}")]
-    Metadata(String),
+    #[error("reading the reference SP's metadata")]
+    Metadata(#[source] mock_idps::saml::sp_metadata::SpMetadataError),
 }
 
 /// The mock providers' state, built for [`MOCK_BASE_URL`] with system time.
 pub fn mock_state() -> Result<MockState, SetupError> {
-    let fixtures = Fixtures::embedded().map_err(|e| SetupError::Mocks(e.to_string()))?;
+    let fixtures = Fixtures::embedded().map_err(|e| SetupError::Fixtures(Box::new(e)))?;
     MockState::new(
         fixtures,
         IdpConfig::default(),
@@ -54,7 +57,7 @@ pub fn mock_state() -> Result<MockState, SetupError> {
         IdGenerator::random(),
         MOCK_BASE_URL,
     )
-    .map_err(|e| SetupError::Mocks(e.to_string()))
+    .map_err(SetupError::from)
 }
 
 /// The identity of provider `id` in `state`.
@@ -142,10 +145,9 @@ pub async fn start_with(state: &MockState, config: SpConfig) -> Result<Reference
         ..config
     })
     .await
-    .map_err(|e| SetupError::ReferenceSp(e.to_string()))?;
+    .map_err(SetupError::ReferenceSp)?;
     let urls = sp.urls();
-    let sp_metadata =
-        SpMetadata::parse(sp.metadata_xml()).map_err(|e| SetupError::Metadata(e.to_string()))?;
+    let sp_metadata = SpMetadata::parse(sp.metadata_xml()).map_err(SetupError::Metadata)?;
     let target = target(
         state,
         TargetSpec {

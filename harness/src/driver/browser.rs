@@ -29,8 +29,8 @@ pub enum BrowserError {
     #[error("more than {0} hops: a redirect or form loop")]
     TooManyHops(usize),
     /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {0}")]
-    Client(String),
+    #[error("cannot build the HTTP client")]
+    Client(#[source] reqwest::Error),
     /// The login URL never led to a `SAMLRequest` (no redirect or form carrying one).
     #[error("the login URL produced no SAMLRequest: the last page was {url} with status {status}")]
     NoSamlRequest {
@@ -162,7 +162,7 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .build()
-            .map_err(|e| BrowserError::Client(e.to_string()))?;
+            .map_err(BrowserError::Client)?;
         Ok(Self {
             client,
             max_hops: 40,

@@ -13,8 +13,8 @@ pub mod load;
 pub mod report;
 pub mod rules;
 pub mod runner;
-pub mod service;
-pub mod spid;
+mod service;
+mod spid;
 pub mod step;
 pub mod suggest;
 

@@ -22,11 +22,14 @@ impl Drop for PinServiceEnv {
 
 /// How a login at the service ended: `Ok(())` when `/me` shows the person logged in with PIN,
 /// else the code shown (the backend's PIN_… code, or SERVICE_PIN_SWITCHED_OFF).
-pub type LoginResult = Result<(), String>;
+pub(super) type LoginResult = Result<(), String>;
 
 impl PinServiceEnv {
     /// Serves `backend` and starts the reference SP on `clock`.
-    pub async fn start(backend: Arc<PinBackend>, clock: Arc<SimClock>) -> Result<Self, String> {
+    pub(super) async fn start(
+        backend: Arc<PinBackend>,
+        clock: Arc<SimClock>,
+    ) -> Result<Self, String> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(|e| format!("binding the PIN backend: {e}"))?;
@@ -53,7 +56,7 @@ impl PinServiceEnv {
     }
 
     /// Posts the PIN form with a fresh browser and reads the outcome.
-    pub async fn login(&self, fiscal_code: &str, pin: &str) -> LoginResult {
+    pub(super) async fn login(&self, fiscal_code: &str, pin: &str) -> LoginResult {
         let browser = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())

@@ -29,7 +29,7 @@ impl std::fmt::Debug for SpidEnv {
 
 impl SpidEnv {
     /// Starts the mock providers and the reference SP, and registers the SP with the mocks.
-    pub async fn start() -> Result<Self, String> {
+    pub(super) async fn start() -> Result<Self, String> {
         let fed = MockFederation::start()
             .await
             .map_err(|e| format!("starting the mock providers: {e}"))?;

@@ -18,8 +18,14 @@ async fn the_demo_meets_every_expectation() {
         .map(|e| (&e.id, &e.error, e.verdict.as_ref().map(|v| &v.reason)))
         .collect();
     assert!(failed.is_empty(), "{failed:#?}");
-    // 13 providers at L1 and L2, Aruba and Poste also at L3, and eight anomalies.
-    assert_eq!(report.entries.len(), 13 * 2 + 2 + 8);
+    // Every provider of the table at each level it offers, and eight anomalies.
+    let fixtures = mock_idps::Fixtures::embedded().expect("fixtures");
+    let logins: usize = fixtures
+        .providers
+        .iter()
+        .map(|p| usize::from(p.max_level.number()))
+        .sum();
+    assert_eq!(report.entries.len(), logins + 8);
     for e in report
         .entries
         .iter()

@@ -17,9 +17,21 @@ mod demo;
 mod fake_sp;
 mod logout;
 mod metadata_checks;
+mod new_provider;
 mod oracle;
 mod property;
+mod readme;
 mod report_fixture;
 mod report_snapshots;
 mod request_checks;
 mod scenario;
+
+/// Runs the `spid-harness` binary with `args` and waits for its output.
+pub fn spid_harness<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+        .args(args)
+        .output()
+        .expect("run spid-harness")
+}

@@ -56,15 +56,14 @@ async fn the_whole_folder_passes() {
 fn the_binary_runs_the_folder_and_writes_reports() {
     let dir = tempfile::tempdir().expect("tempdir");
     let junit = dir.path().join("junit.xml");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
-        .arg("run")
-        .arg(scenarios_dir())
-        .arg("--report-dir")
-        .arg(dir.path())
-        .arg("--junit")
-        .arg(&junit)
-        .output()
-        .expect("run");
+    let out = crate::spid_harness([
+        "run".as_ref(),
+        scenarios_dir().as_os_str(),
+        "--report-dir".as_ref(),
+        dir.path().as_os_str(),
+        "--junit".as_ref(),
+        junit.as_os_str(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -221,4 +220,90 @@ async fn service_pin_login_reports_what_the_service_did() {
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert_eq!(failed[0].kind, "service-pin-login");
     assert_eq!(failed[0].actual, "SERVICE_PIN_SWITCHED_OFF");
+}
+
+/// A value for each key some step kind requires, so that a one-step file can be written for every
+/// kind of the table without knowing the kind.
+fn sample(key: &str) -> &'static str {
+    match key {
+        "actor" | "delegato" => "\"mario\"",
+        "delegante" => "\"giuseppe\"",
+        "channel" => "\"online\"",
+        "method" => "\"fax\"",
+        "service" => "\"estratto-conto-contributivo\"",
+        "state" => "\"none\"",
+        "validity" => "\"1-week\"",
+        "form" => "\"AA08\"",
+        "provider" => "\"poste\"",
+        "level" => "2",
+        "by" => "\"1d\"",
+        other => panic!("no sample value for required key `{other}`: add one to this table"),
+    }
+}
+
+/// Every kind of `step::KINDS` loads into a step (never silently dropped) and the runner executes
+/// it: a kind added to the table without a loader or runner branch fails here.
+#[tokio::test]
+async fn every_step_kind_loads_and_executes() {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let mut runner = Runner::new();
+    for kind in scenario::step::KINDS {
+        let mut text = String::from(
+            "title = \"one step\"\nstart = 2024-03-01T09:00:00Z\n\n[actors]\n\
+             mario = \"mario.rossi\"\ngiuseppe = \"giuseppe.lombardi\"\n\n[[step]]\n",
+        );
+        text.push_str(&format!("do = {:?}\n", kind.name));
+        // A kind without required keys takes one of its optional keys (`advance`: `by` or `to`).
+        let keys = if kind.required.is_empty() {
+            &kind.optional[..1.min(kind.optional.len())]
+        } else {
+            kind.required
+        };
+        for key in keys {
+            text.push_str(&format!("{key} = {}\n", sample(key)));
+        }
+        let path = PathBuf::from(format!("{}.toml", kind.name));
+        let loaded = load::parse(&text, &path, &catalog)
+            .unwrap_or_else(|e| panic!("kind {:?} does not load: {e:?}\n{text}", kind.name));
+        assert_eq!(loaded.steps.len(), 1, "kind {:?} was dropped", kind.name);
+        let result = runner.run(&loaded).await;
+        assert_eq!(result.steps.len(), 1, "kind {:?} did not run", kind.name);
+        let step = &result.steps[0];
+        assert_eq!(step.kind, kind.name);
+        assert!(
+            !step.actual.is_empty(),
+            "kind {:?} gave no outcome",
+            kind.name
+        );
+    }
+}
+
+/// A CLI error prints its message, the "Caused by:" chain down to the OS error and a hint, and
+/// exits with the documented code for bad input (2, `harness::exit::BAD_INPUT`).
+#[test]
+fn a_missing_scenario_path_prints_its_cause_chain_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("no-such-folder");
+    let out = crate::spid_harness([
+        "run".as_ref(),
+        missing.as_os_str(),
+        "--report-dir".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(harness::exit::BAD_INPUT.into()),
+        "{stderr}"
+    );
+    let expected_head = format!("error: reading scenarios at {}\n", missing.display());
+    assert!(stderr.starts_with(&expected_head), "{stderr}");
+    assert!(
+        stderr.contains("\nCaused by:\n  0: No such file or directory"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nhint: give scenario files or folders that exist"),
+        "{stderr}"
+    );
 }

@@ -302,7 +302,11 @@ async fn serve_one(
     limits: &ListenerLimits,
     stats: &ListenerStats,
 ) {
-    let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
+    // The handshake future owns the connection: keep it alive until the timeout is counted, so a
+    // client that sees the close also sees the count.
+    let accept = acceptor.accept(tcp);
+    tokio::pin!(accept);
+    let tls = match tokio::time::timeout(limits.handshake_timeout, &mut accept).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
             log.push(peer, e.to_string());

@@ -193,15 +193,19 @@ impl PinBackend {
         clock: SharedClock,
         ids: IdGenerator,
         store: Box<dyn PinStore>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, super::PinSetupError> {
         let people = people::from_fixtures(&crate::fixtures::FixtureSource::Embedded)?;
-        let timeline = Timeline::builtin().map_err(|e| e.to_string())?;
-        Self::open(PinConfig::default(), timeline, people, clock, ids, store)
-            .map_err(|e| e.to_string())
+        let timeline = Timeline::builtin()?;
+        Self::open(PinConfig::default(), timeline, people, clock, ids, store).map_err(|source| {
+            super::PinSetupError::Store {
+                path: None,
+                source: Box::new(source),
+            }
+        })
     }
 
     /// A backend with the embedded fixtures kept in memory only.
-    pub fn in_memory(clock: SharedClock, ids: IdGenerator) -> Result<Self, String> {
+    pub fn in_memory(clock: SharedClock, ids: IdGenerator) -> Result<Self, super::PinSetupError> {
         Self::with_fixtures(clock, ids, Box::new(MemoryStore::new()))
     }
 

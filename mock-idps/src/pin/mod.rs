@@ -23,6 +23,7 @@ pub mod people;
 mod phone_pin;
 pub mod service;
 pub mod services;
+mod setup;
 mod store;
 pub mod timeline;
 
@@ -36,5 +37,6 @@ pub use model::{
 };
 pub use phone_pin::{ContactCenterCall, PhonePin, PhoneValidity};
 pub use service::router;
+pub use setup::PinSetupError;
 pub use store::{FileStore, MemoryStore, PinStore, Record, StoreError};
 pub use timeline::{Allowance, Audience, Timeline, TimelineError};

@@ -132,12 +132,13 @@ pub fn people(users: &[User], text: &str, path: &str) -> Result<Vec<Person>, Pro
 }
 
 /// The people of the embedded (or given) fixtures.
-pub fn from_fixtures(source: &crate::fixtures::FixtureSource) -> Result<Vec<Person>, String> {
-    let users_text = source.read("users.toml").map_err(|e| e.to_string())?;
-    let users = crate::spid::identity::parse_users(&users_text, "fixtures/users.toml")
-        .map_err(|e| e.to_string())?;
-    let text = source.read(PROFILES_FILE).map_err(|e| e.to_string())?;
-    people(&users, &text, &format!("fixtures/{PROFILES_FILE}")).map_err(|e| e.to_string())
+pub fn from_fixtures(
+    source: &crate::fixtures::FixtureSource,
+) -> Result<Vec<Person>, super::PinSetupError> {
+    let users_text = source.read("users.toml")?;
+    let users = crate::spid::identity::parse_users(&users_text, "fixtures/users.toml")?;
+    let text = source.read(PROFILES_FILE)?;
+    Ok(people(&users, &text, &format!("fixtures/{PROFILES_FILE}"))?)
 }
 
 fn parse_day(s: &str) -> Option<Date> {

@@ -17,9 +17,13 @@ pub enum IdentityKind {
     ProfessionalLegal,
 }
 
+/// A `spid:Purpose` value that is none of P, LP, PG, PF, PX (SPID Avviso 18 v2); refused as nr30.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown spid:Purpose {0:?} (known: P, LP, PG, PF, PX)")]
+pub struct UnknownPurpose(pub String);
+
 /// Whether an identity of `kind` may answer a request with `purpose` (`None` = no Purpose).
-/// `Err` carries an unknown Purpose value (refused as nr30 too).
-pub fn purpose_allows(purpose: Option<&str>, kind: IdentityKind) -> Result<bool, String> {
+pub fn purpose_allows(purpose: Option<&str>, kind: IdentityKind) -> Result<bool, UnknownPurpose> {
     use IdentityKind::*;
     let allowed: &[IdentityKind] = match purpose {
         None => &[Natural, Professional],
@@ -28,7 +32,7 @@ pub fn purpose_allows(purpose: Option<&str>, kind: IdentityKind) -> Result<bool,
         Some("PG") => &[ProfessionalLegal],
         Some("PF") => &[Professional],
         Some("PX") => &[Legal, Professional, ProfessionalLegal],
-        Some(other) => return Err(other.to_string()),
+        Some(other) => return Err(UnknownPurpose(other.to_string())),
     };
     Ok(allowed.contains(&kind))
 }

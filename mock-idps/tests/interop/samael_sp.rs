@@ -200,7 +200,10 @@ async fn samael_refuses_what_it_should() {
 async fn samael_reads_the_registry_feed() {
     let env = Env::start().await;
     let feed: samael::metadata::EntitiesDescriptor = env.fed.state().registry_xml.parse().unwrap();
-    assert_eq!(feed.descriptors.len(), 13);
+    assert_eq!(
+        feed.descriptors.len(),
+        env.fed.state().fixtures.providers.len()
+    );
     for d in &feed.descriptors {
         let samael::metadata::EntityDescriptorType::EntityDescriptor(e) = d else {
             panic!("nested EntitiesDescriptor")

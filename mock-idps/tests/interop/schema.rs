@@ -27,7 +27,7 @@ async fn every_provider_metadata_and_the_registry_feed_are_schema_valid() {
     let env = Env::start().await;
     let dir = TempDir::new("md-schema");
     let state = env.fed.state();
-    assert_eq!(state.idps.len(), 13);
+    assert_eq!(state.idps.len(), state.fixtures.providers.len());
     for idp in &state.idps {
         assert_valid(
             &dir,

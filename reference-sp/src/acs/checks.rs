@@ -25,7 +25,7 @@ const DIGEST_ALLOWED: &[&str] = &[
 ];
 
 /// `Version` must be "2.0" (SAML Core §3.2.2, §2.3.3; SPT tests 10–11, 36–37).
-pub fn version(v: Option<&str>, what: &str) -> Result<(), String> {
+pub(crate) fn version(v: Option<&str>, what: &str) -> Result<(), String> {
     match v {
         Some("2.0") => Ok(()),
         other => Err(format!("{what} Version is {other:?}, it must be \"2.0\"")),
@@ -33,7 +33,7 @@ pub fn version(v: Option<&str>, what: &str) -> Result<(), String> {
 }
 
 /// `ID` must be present and an xs:ID, i.e. an NCName (SAML Core §1.3.4; SPT tests 8–9, 33–34).
-pub fn xml_id(v: Option<&str>, what: &str) -> Result<(), String> {
+pub(crate) fn xml_id(v: Option<&str>, what: &str) -> Result<(), String> {
     let ok = v.is_some_and(|s| {
         let mut chars = s.chars();
         chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
@@ -47,7 +47,7 @@ pub fn xml_id(v: Option<&str>, what: &str) -> Result<(), String> {
 }
 
 /// Parses a SAML instant: `xs:dateTime` in UTC with the `Z` suffix (RT: "UTC").
-pub fn parse_instant(s: &str) -> Option<OffsetDateTime> {
+pub(crate) fn parse_instant(s: &str) -> Option<OffsetDateTime> {
     let s = s.trim();
     if !s.ends_with('Z') {
         return None;
@@ -57,7 +57,7 @@ pub fn parse_instant(s: &str) -> Option<OffsetDateTime> {
 
 /// `IssueInstant` present, UTC, not before the request's (beyond the skew) and not after now
 /// plus the skew (RT single-sign-on; SPT tests 12–15 for the Response, 39–43 for the Assertion).
-pub fn issue_instant(
+pub(crate) fn issue_instant(
     v: Option<&str>,
     what: &str,
     request: Option<OffsetDateTime>,
@@ -86,7 +86,7 @@ pub fn issue_instant(
 
 /// The algorithms of one `ds:Signature`: SignatureMethod and every DigestMethod SHA-256 or
 /// stronger (RT trasmissione: "SHA-256 o superiore"; SPT allow-lists).
-pub fn algorithms(doc: &Document<'_>, sig: NodeId) -> Result<(), String> {
+pub(crate) fn algorithms(doc: &Document<'_>, sig: NodeId) -> Result<(), String> {
     let si = dom::child(doc, sig, ns::DSIG, "SignedInfo")
         .ok_or_else(|| "a ds:Signature has no SignedInfo".to_string())?;
     let alg = dom::child(doc, si, ns::DSIG, "SignatureMethod")
@@ -108,7 +108,7 @@ pub fn algorithms(doc: &Document<'_>, sig: NodeId) -> Result<(), String> {
 
 /// The verified signature has exactly one reference, resolved to `expected` (XSW defence:
 /// SAML Security and Privacy §6.4; SPT XSW1–8; bergshamra's resolved_node).
-pub fn signed_node(
+pub(crate) fn signed_node(
     resolved: &[Option<NodeId>],
     expected: NodeId,
     what: &str,
@@ -123,7 +123,7 @@ pub fn signed_node(
 
 /// The effective level: a SPID URI (RT; SPT test 97 refuses the old URN) acceptable for the
 /// request under the acceptance matrix (domain-rules §1.2; SPT tests 94–96).
-pub fn authn_context(
+pub(crate) fn authn_context(
     class_ref: Option<&str>,
     requested: Level,
     comparison: Comparison,
@@ -145,7 +145,7 @@ pub fn authn_context(
 /// (Regole tecniche SPID, single-sign-on, Assertion: "asserzioni emesse a seguito di richieste di
 /// autenticazione per il livello SPID 1"). `requested` is the level of the AuthnRequest, not the
 /// level asserted: an upgraded answer keeps the requested level's rule.
-pub fn session_index(requested: Level, session_index: Option<&str>) -> Result<(), String> {
+pub(crate) fn session_index(requested: Level, session_index: Option<&str>) -> Result<(), String> {
     match (requested, session_index.filter(|s| !s.trim().is_empty())) {
         (Level::L1, None) => {
             Err("SessionIndex is required in an assertion answering an L1 request".into())
@@ -160,7 +160,10 @@ pub fn session_index(requested: Level, session_index: Option<&str>) -> Result<()
 
 /// Exactly the requested attributes, each once with a value; the statement not empty (RT
 /// attributi; SPT tests 98–99 empty statement, 103 a different set).
-pub fn attributes(received: &[(String, Option<String>)], requested: &[&str]) -> Result<(), String> {
+pub(crate) fn attributes(
+    received: &[(String, Option<String>)],
+    requested: &[&str],
+) -> Result<(), String> {
     if received.is_empty() {
         return Err("the AttributeStatement is missing or empty".into());
     }
@@ -184,7 +187,7 @@ pub fn attributes(received: &[(String, Option<String>)], requested: &[&str]) -> 
 }
 
 /// The SPID ErrorCode in a StatusMessage such as "ErrorCode nr22" (RT messaggi-errore).
-pub fn spid_error_code(message: &str) -> Option<u8> {
+pub(crate) fn spid_error_code(message: &str) -> Option<u8> {
     let rest = &message[message.find("ErrorCode nr")? + "ErrorCode nr".len()..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok().filter(|n| (1..=99).contains(n))

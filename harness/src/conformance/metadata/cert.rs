@@ -80,20 +80,47 @@ pub struct CertFacts {
     pub not_after: ::time::OffsetDateTime,
 }
 
+/// Why the signing certificate of a metadata document could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CertError {
+    /// No signing `md:KeyDescriptor` has a `ds:X509Certificate`.
+    #[error("no signing KeyDescriptor carries an X509Certificate")]
+    Missing,
+    /// The element's text is not base64.
+    #[error("the X509Certificate is not base64")]
+    Base64(#[source] base64::DecodeError),
+    /// The bytes are not a DER X.509 certificate.
+    #[error("the X509Certificate is not an X.509 certificate")]
+    X509(#[source] x509_parser::nom::Err<X509Error>),
+    /// A validity date does not fit an instant.
+    #[error("a validity date is out of range")]
+    Validity(#[source] ::time::error::ComponentRange),
+}
+
+impl CertError {
+    /// One line for a check's outcome: the error and, in parentheses, its cause.
+    pub fn explain(&self) -> String {
+        match std::error::Error::source(self) {
+            Some(cause) => format!("{self} ({cause})"),
+            None => self.to_string(),
+        }
+    }
+}
+
 impl CertFacts {
     /// Reads a `ds:X509Certificate` body.
-    pub fn from_base64(b64: &str) -> Result<Self, String> {
+    pub fn from_base64(b64: &str) -> Result<Self, CertError> {
         let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
         let der = base64::engine::general_purpose::STANDARD
             .decode(clean)
-            .map_err(|e| format!("the X509Certificate is not base64 ({e})"))?;
+            .map_err(CertError::Base64)?;
         Self::from_der(&der)
     }
 
     /// Reads a DER certificate.
-    pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        let (_, cert) = parse_x509_certificate(der)
-            .map_err(|e| format!("the X509Certificate is not an X.509 certificate ({e})"))?;
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let (_, cert) = parse_x509_certificate(der).map_err(CertError::X509)?;
         let (key_type, key_bits) = match cert.public_key().parsed() {
             Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => ("rsa".to_string(), rsa.key_size()),
             Ok(x509_parser::public_key::PublicKey::EC(ec)) => ("ec".to_string(), ec.key_size()),
@@ -131,8 +158,7 @@ impl CertFacts {
             }
         }
         let instant = |t: ASN1Time| {
-            ::time::OffsetDateTime::from_unix_timestamp(t.timestamp())
-                .map_err(|e| format!("a validity date is out of range ({e})"))
+            ::time::OffsetDateTime::from_unix_timestamp(t.timestamp()).map_err(CertError::Validity)
         };
         Ok(Self {
             key_type,
@@ -173,7 +199,7 @@ pub fn signing_cert_b64(sp: Option<Node<'_, '_>>) -> Option<String> {
 fn with_cert(ctx: &Ctx<'_, '_>, f: impl FnOnce(&CertFacts) -> Outcome) -> Outcome {
     match &ctx.cert {
         Ok(c) => f(c),
-        Err(e) => Outcome::Fail(format!("no readable signing certificate: {e}")),
+        Err(e) => Outcome::Fail(format!("no readable signing certificate: {}", e.explain())),
     }
 }
 
@@ -181,7 +207,7 @@ fn with_cert(ctx: &Ctx<'_, '_>, f: impl FnOnce(&CertFacts) -> Outcome) -> Outcom
 pub fn parse(ctx: &Ctx<'_, '_>) -> Outcome {
     match &ctx.cert {
         Ok(_) => Outcome::Pass,
-        Err(e) => Outcome::Fail(e.clone()),
+        Err(e) => Outcome::Fail(e.explain()),
     }
 }
 

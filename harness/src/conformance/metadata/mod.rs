@@ -138,7 +138,7 @@ pub struct Ctx<'d, 'a> {
     /// The document (for signature verification).
     pub doc: &'d XmlDoc<'a>,
     /// The first signing certificate, read, or why it could not be.
-    pub cert: Result<CertFacts, String>,
+    pub cert: Result<CertFacts, cert::CertError>,
     /// The instant certificate validity is judged at.
     pub now: time::OffsetDateTime,
     /// The metadata text.
@@ -213,7 +213,7 @@ pub fn evaluate(
     };
     let sp = entity.child(ns::METADATA, "SPSSODescriptor");
     let cert = cert::signing_cert_b64(sp)
-        .ok_or_else(|| "no signing KeyDescriptor carries an X509Certificate".to_string())
+        .ok_or(cert::CertError::Missing)
         .and_then(|b64| CertFacts::from_base64(&b64));
     let ctx = Ctx {
         profile,

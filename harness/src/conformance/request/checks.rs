@@ -32,7 +32,7 @@ pub static REQUEST_CHECKS: &[RequestCheck] = &[
         "send the AuthnRequest DEFLATE-compressed then base64 on HTTP-Redirect, base64 on HTTP-POST",
         |c| match c.root() {
             Ok(_) => Outcome::Pass,
-            Err(e) => Outcome::Fail(e),
+            Err(e) => Outcome::Fail(e.to_string()),
         }),
     check!("req-no-dtd", Error, Both, "SAML Core §1.3 (no DTD in protocol messages); RT single-sign-on.rst",
         "the XML has no DOCTYPE",

@@ -62,7 +62,7 @@ pub struct Captured {
     /// Where it was going (the Location without its query, or the form action).
     pub sent_to: String,
     /// The decoded XML, or why it could not be decoded.
-    pub xml: Result<String, String>,
+    pub xml: Result<String, ReadError>,
     /// RelayState, decoded.
     pub relay_state: Option<String>,
     /// The Redirect message (signature parameters and signed octets).
@@ -86,7 +86,7 @@ impl Captured {
                     Err(e) => Captured {
                         binding: Binding::Redirect,
                         sent_to,
-                        xml: Err(e.to_string()),
+                        xml: Err(e.into()),
                         relay_state: None,
                         redirect: None,
                     },
@@ -100,8 +100,8 @@ impl Captured {
                         .map(|(_, v)| v.clone())
                 };
                 let xml = field("SAMLRequest")
-                    .ok_or_else(|| "the form has no SAMLRequest field".to_string())
-                    .and_then(|v| decode_post(&v, "SAMLRequest").map_err(|e| e.to_string()));
+                    .ok_or(ReadError::NoSamlRequest)
+                    .and_then(|v| Ok(decode_post(&v, "SAMLRequest")?));
                 Captured {
                     binding: Binding::Post,
                     sent_to: action.clone(),
@@ -119,7 +119,7 @@ pub struct Ctx<'d, 'a> {
     /// The capture.
     pub captured: &'d Captured,
     /// The parsed XML, or why not.
-    pub doc: Result<&'d XmlDoc<'a>, String>,
+    pub doc: Result<&'d XmlDoc<'a>, ReadError>,
     /// The SP's metadata.
     pub metadata: &'d SpMetadata,
     /// The IdP the request went to: entityID and SSO URL.
@@ -136,20 +136,37 @@ pub struct Ctx<'d, 'a> {
 
 impl<'d, 'a> Ctx<'d, 'a> {
     /// The AuthnRequest element, or why there is none.
-    pub fn root(&self) -> Result<Node<'d, 'a>, String> {
+    pub fn root(&self) -> Result<Node<'d, 'a>, ReadError> {
         let doc = self.doc.as_ref().map_err(|e| e.clone())?;
-        let root = doc
-            .root()
-            .ok_or_else(|| "the message has no root element".to_string())?;
+        let root = doc.root().ok_or(ReadError::NoRoot)?;
         if root.is(mock_idps::saml::ns::PROTOCOL, "AuthnRequest") {
             Ok(root)
         } else {
-            Err(format!(
-                "the root element is {}, not samlp:AuthnRequest",
-                root.local_name()
-            ))
+            Err(ReadError::NotAuthnRequest(root.local_name().to_string()))
         }
     }
+}
+
+/// Why a captured AuthnRequest could not be read (the binding's and the parser's errors kept as
+/// they are, so their messages and sources reach the report unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// An HTTP-POST form without the field.
+    #[error("the form has no SAMLRequest field")]
+    NoSamlRequest,
+    /// The binding could not be decoded (base64, DEFLATE, parameters).
+    #[error(transparent)]
+    Binding(#[from] mock_idps::saml::binding::BindingError),
+    /// The XML is not well-formed or is refused by the parser.
+    #[error(transparent)]
+    Xml(#[from] mock_idps::saml::xml_read::XmlError),
+    /// The document has no root element.
+    #[error("the message has no root element")]
+    NoRoot,
+    /// The root element is something else (its local name).
+    #[error("the root element is {0}, not samlp:AuthnRequest")]
+    NotAuthnRequest(String),
 }
 
 /// Runs `f` on the AuthnRequest element, or fails with why it could not be read.
@@ -274,7 +291,7 @@ pub fn evaluate(
             .xml
             .as_ref()
             .map_err(|e| e.clone())
-            .and_then(|x| XmlDoc::parse(x).map_err(|e| e.to_string()));
+            .and_then(|x| Ok(XmlDoc::parse(x)?));
         let ctx = Ctx {
             captured,
             doc: parsed.as_ref().map_err(|e| e.clone()),
