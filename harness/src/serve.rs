@@ -51,6 +51,12 @@ pub struct ServeOpts {
     /// to click through in a browser.
     #[arg(long = "with-reference-sp")]
     pub with_reference_sp: bool,
+    /// Answer every AuthnRequest at once with the signed Response for this user, level and
+    /// outcome, keeping nothing per login (so replicas can sit behind a load balancer):
+    /// `USER[@LEVEL][:OUTCOME][*WEIGHT][+USER…][,provider=ID…]`, e.g. `mario.rossi@2` or
+    /// `mario.rossi@2*9+mario.rossi:consent-denied*1,provider=poste`. Repeatable (per provider).
+    #[arg(long = "auto-login", value_name = "SPEC")]
+    pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
     /// Reference-SP checks to switch off (with --with-reference-sp; `spid-harness faults`).
     #[arg(long, requires = "with_reference_sp")]
     pub faults: Option<String>,
@@ -118,8 +124,15 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
                 }
                 e => anyhow::Error::new(e),
             })?;
+        for auto in &opts.auto_login {
+            fed.set_auto_login(auto.clone())
+                .with_context(|| "--auto-login".to_string())?;
+        }
         let mocks = fed.urls();
         print_urls(&mocks);
+        if !opts.auto_login.is_empty() {
+            say!("  auto-login {:?}", fed.state().auto_logins());
+        }
         let sp = match opts.with_reference_sp {
             false => None,
             true => {
