@@ -35,6 +35,15 @@ pub enum Command {
     /// Run scenario files or folders on the simulated clock; writes the reports of `check`,
     /// exits 1 when a step is not as expected, 2 on a bad file.
     Run(crate::run_cmd::RunOpts),
+    /// Load-test a login path (the reference SP or any service) through the mocks in auto-login
+    /// mode: HDR histograms per hop, thresholds, baseline; exits 1 when a threshold breaks.
+    Load(Box<crate::load_cmd::LoadOpts>),
+    /// Work on reports.
+    Report {
+        /// What to do.
+        #[command(subcommand)]
+        action: ReportAction,
+    },
     /// Print a mock provider's signed metadata, for the service under test to trust.
     Metadata(crate::commands::MetadataOpts),
     /// Manage the fixture keys, certificates and identities.
@@ -43,6 +52,13 @@ pub enum Command {
         #[command(subcommand)]
         action: FixturesAction,
     },
+}
+
+/// `spid-harness report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// Merge the load.json of shards run at once into one report (histograms added exactly).
+    Merge(crate::load_cmd::MergeOpts),
 }
 
 /// `spid-harness fixtures …`
@@ -97,6 +113,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Faults => crate::commands::faults(),
         Command::Check(opts) => crate::commands::check(opts),
         Command::Metadata(opts) => crate::commands::metadata(opts),
+        Command::Load(opts) => crate::load_cmd::exec(*opts),
+        Command::Report {
+            action: ReportAction::Merge(opts),
+        } => crate::load_cmd::merge(opts),
         Command::Run(opts) => crate::run_cmd::run(opts),
         Command::Fixtures {
             action: FixturesAction::CnsPki { dir },

@@ -13,6 +13,8 @@ pub mod commands;
 pub mod conformance;
 pub mod demo;
 pub mod exit;
+pub mod load;
+pub mod load_cmd;
 pub mod login;
 pub mod oracle;
 pub mod report;

@@ -7,11 +7,14 @@
 //!   the mock providers and the reference SP)
 //! - `cns`: the CNS check family on the reference SP and its `cns-*` mutants, CNS login with a
 //!   PIN-protected card, CRL rotation
+//! - `load`: `spid-harness load` against the reference SP and its slow mutant, thresholds,
+//!   baseline, merges, report snapshots
 
 mod check_cli;
 mod cns;
 mod conformance;
 mod demo;
+mod load;
 mod logout;
 mod metadata_checks;
 mod oracle;
