@@ -19,6 +19,21 @@ fn esc(s: &str) -> String {
 
 type Series = (String, Vec<(f64, f64)>);
 
+/// Distinct, readable line colours (the common ten-colour categorical set, yellow left out).
+const COLORS: [RGBColor; 7] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(23, 190, 207),
+];
+
+fn color(i: usize) -> RGBAColor {
+    COLORS[i % COLORS.len()].to_rgba()
+}
+
 /// A line chart of `series` as SVG text.
 fn lines(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<String, String> {
     let mut svg = String::new();
@@ -36,6 +51,7 @@ fn lines(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<S
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))
             .margin(10)
+            .margin_right(36)
             .x_label_area_size(36)
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..xmax, 0f64..ymax)
@@ -47,7 +63,7 @@ fn lines(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<S
             .draw()
             .map_err(|e| e.to_string())?;
         for (i, (name, pts)) in series.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
+            let color = color(i);
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
                 .map_err(|e| e.to_string())?
@@ -84,6 +100,7 @@ fn curve(title: &str, series: &[Series]) -> Result<String, String> {
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))
             .margin(10)
+            .margin_right(36)
             .x_label_area_size(36)
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..xmax, 0f64..ymax)
@@ -100,7 +117,7 @@ fn curve(title: &str, series: &[Series]) -> Result<String, String> {
             .draw()
             .map_err(|e| e.to_string())?;
         for (i, (name, pts)) in series.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
+            let color = color(i);
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
                 .map_err(|e| e.to_string())?

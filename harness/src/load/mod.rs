@@ -181,7 +181,7 @@ pub enum LoadError {
     Runtime(&'static str, #[source] std::io::Error),
     /// The mocks did not start.
     #[error("starting the mock providers: {0}")]
-    Mocks(#[from] mock_idps::federation::FederationError),
+    Mocks(#[source] Box<mock_idps::federation::FederationError>),
     /// Auto-login was refused.
     #[error("auto-login: {0}")]
     AutoLogin(#[from] mock_idps::spid::script::AutoLoginError),
@@ -313,11 +313,13 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     // 1. The mocks, answering every request from the auto-login mix.
     let (fed, mocks_base, registry_xml, entity_ids) = match &config.mocks {
         Mocks::InProcess { bind } => {
-            let fed = mocks_rt.block_on(MockFederation::start_with(FederationConfig {
-                bind: *bind,
-                seed: config.seed,
-                ..FederationConfig::default()
-            }))?;
+            let fed = mocks_rt
+                .block_on(MockFederation::start_with(FederationConfig {
+                    bind: *bind,
+                    seed: config.seed,
+                    ..FederationConfig::default()
+                }))
+                .map_err(|e| LoadError::Mocks(Box::new(e)))?;
             fed.set_auto_login(config.auto_login.clone())?;
             let urls = fed.urls();
             let ids = urls
