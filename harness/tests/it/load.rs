@@ -390,3 +390,26 @@ fn every_path_is_used_in_turn() {
     );
     assert!(paths(&["poste".into()], "soap", Level::L2).is_err());
 }
+
+#[test]
+fn serve_refuses_a_bad_auto_login_naming_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("pin.jsonl");
+    for (spec, needle) in [
+        ("mario.rossi@9", "unknown SPID level"),
+        ("nobody.here", "unknown auto-login user"),
+    ] {
+        let out = spid_harness(&[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--pin-store",
+            store.to_str().unwrap(),
+            "--auto-login",
+            spec,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{spec}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{spec}: {err}");
+    }
+}
