@@ -131,7 +131,10 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         let mocks = fed.urls();
         print_urls(&mocks);
         if !opts.auto_login.is_empty() {
-            say!("  auto-login {:?}", fed.state().auto_logins());
+            say!(
+                "  auto-login {}",
+                serde_json::to_string(&fed.state().auto_logins()).unwrap_or_default()
+            );
         }
         let sp = match opts.with_reference_sp {
             false => None,

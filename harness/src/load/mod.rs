@@ -304,9 +304,12 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         }
         Mocks::InProcess { .. } => {}
     }
-    let mocks_rt = runtime(cpu::MOCKS, 1)?;
-    let service_rt = runtime(cpu::SERVICE, 1)?;
-    let driver_rt = runtime(cpu::DRIVER, 1)?;
+    // One worker per core in each part: idle threads cost nothing, and no part is starved of
+    // threads while another is busy.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mocks_rt = runtime(cpu::MOCKS, cores)?;
+    let service_rt = runtime(cpu::SERVICE, cores)?;
+    let driver_rt = runtime(cpu::DRIVER, cores)?;
     let client = reqwest::Client::new();
     let began = time::OffsetDateTime::now_utc();
 
