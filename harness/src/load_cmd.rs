@@ -31,9 +31,14 @@ pub struct LoadOpts {
     /// The service's SAML metadata (file or URL), registered at the in-process mocks.
     #[arg(long)]
     pub metadata: Option<String>,
-    /// Use a running `spid-harness serve` at this URL instead of in-process mocks.
+    /// Use a running `spid-harness serve` at this URL instead of in-process mocks (repeatable
+    /// with --emit-locustfile: every replica's providers are used in turn).
     #[arg(long, value_name = "URL")]
-    pub mocks: Option<String>,
+    pub mocks: Vec<String>,
+    /// Write a Locust file playing the same path against the same targets with the same
+    /// thresholds, instead of running (needs --mocks, --login-url, --probe-url).
+    #[arg(long = "emit-locustfile", value_name = "FILE")]
+    pub emit_locustfile: Option<PathBuf>,
     /// Where the in-process mocks listen (your service must trust their metadata).
     #[arg(long = "mocks-bind", default_value = "127.0.0.1:0")]
     pub mocks_bind: std::net::SocketAddr,
@@ -162,9 +167,56 @@ pub fn write_reports(r: &LoadReport, dir: &Path) -> anyhow::Result<Vec<PathBuf>>
     Ok(written)
 }
 
+/// Writes the Locust file of `--emit-locustfile`.
+fn emit_locustfile(opts: &LoadOpts, file: &Path) -> anyhow::Result<u8> {
+    let (Some(login_url), Some(probe_url)) = (&opts.login_url, &opts.probe_url) else {
+        bail!("--emit-locustfile needs --login-url and --probe-url (start the reference SP with `serve --with-reference-sp` for it)");
+    };
+    if opts.mocks.is_empty() {
+        bail!("--emit-locustfile needs --mocks URL (each `serve --auto-login` replica)");
+    }
+    for url in opts.mocks.iter().chain([login_url, probe_url]) {
+        if !opts.allow_remote && !load::is_loopback_url(url) {
+            bail!("{url} is not on loopback: pass --allow-remote for a distributed run on your own machines");
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let paths = paths(&opts.idp, &opts.binding, opts.level)?;
+    let mut start_urls = Vec::new();
+    for mocks in &opts.mocks {
+        let ids = runtime.block_on(load::external_entity_ids(mocks))?;
+        for p in &paths {
+            let Some(entity) = ids.get(&p.provider) else {
+                bail!("the mocks at {mocks} serve no provider {:?}", p.provider);
+            };
+            start_urls.push(load::service_start_url(login_url, entity, p));
+        }
+    }
+    let py = load::locust::render(&load::locust::LocustPlan {
+        start_urls,
+        probe_url: probe_url.clone(),
+        rate: opts.rate,
+        thresholds: Thresholds {
+            max_p99: opts.max_p99,
+            max_error_rate: opts.max_error_rate,
+            min_rate: opts.min_rate,
+            max_regression: None,
+        },
+    });
+    std::fs::write(file, py).with_context(|| format!("writing {}", file.display()))?;
+    println!("Locust file: {}", file.display());
+    Ok(exit::OK)
+}
+
 /// Runs `load`.
 pub fn exec(opts: LoadOpts) -> anyhow::Result<u8> {
     use std::io::IsTerminal;
+    if let Some(file) = &opts.emit_locustfile {
+        return emit_locustfile(&opts, file);
+    }
+    if opts.mocks.len() > 1 {
+        bail!("several --mocks are only for --emit-locustfile; `load` drives one mocks server");
+    }
     let target = match (opts.against_reference, &opts.login_url) {
         (true, None) => load::Target::Reference {
             faults: crate::commands::parse_faults(opts.faults.as_deref())?,
@@ -177,7 +229,7 @@ pub fn exec(opts: LoadOpts) -> anyhow::Result<u8> {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let sp_metadata = match &opts.metadata {
                 Some(m) => Some(runtime.block_on(crate::serve::load_text(m))?),
-                None if opts.mocks.is_none() => bail!("--login-url with in-process mocks needs --metadata (the service's SAML metadata, to register at the mocks), or use --mocks URL"),
+                None if opts.mocks.is_empty() => bail!("--login-url with in-process mocks needs --metadata (the service's SAML metadata, to register at the mocks), or use --mocks URL"),
                 None => None,
             };
             load::Target::Service {
@@ -222,7 +274,7 @@ pub fn exec(opts: LoadOpts) -> anyhow::Result<u8> {
     let baseline = opts.baseline.as_deref().map(read_report).transpose()?;
     let config = LoadConfig {
         target,
-        mocks: match &opts.mocks {
+        mocks: match opts.mocks.first() {
             Some(url) => load::Mocks::External { url: url.clone() },
             None => load::Mocks::InProcess {
                 bind: opts.mocks_bind,

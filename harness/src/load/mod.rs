@@ -13,6 +13,7 @@ pub mod engine;
 pub mod hist;
 pub mod html;
 pub mod judge;
+pub mod locust;
 pub mod model;
 pub mod render;
 pub mod spec;
@@ -207,14 +208,12 @@ pub enum LoadError {
     Browser(#[from] crate::browser::BrowserError),
 }
 
-fn check_loopback(url: &str, allow_remote: bool) -> Result<(), LoadError> {
-    if allow_remote {
-        return Ok(());
-    }
+/// Whether `url`'s host is a loopback address (or `localhost`).
+pub fn is_loopback_url(url: &str) -> bool {
     let host = url::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string));
-    let loopback = match host.as_deref() {
+    match host.as_deref() {
         Some("localhost") => true,
         Some(h) => h
             .trim_start_matches('[')
@@ -222,8 +221,11 @@ fn check_loopback(url: &str, allow_remote: bool) -> Result<(), LoadError> {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback()),
         None => false,
-    };
-    if loopback {
+    }
+}
+
+fn check_loopback(url: &str, allow_remote: bool) -> Result<(), LoadError> {
+    if allow_remote || is_loopback_url(url) {
         Ok(())
     } else {
         Err(LoadError::Remote {
@@ -266,6 +268,45 @@ async fn admin(
     } else {
         Err(fail(format!("{status}: {text}")))
     }
+}
+
+/// The provider entityIDs of a running `serve` at `base`, by provider id.
+pub async fn external_entity_ids(
+    base: &str,
+) -> Result<std::collections::BTreeMap<String, String>, LoadError> {
+    let url = format!("{}/admin/urls", base.trim_end_matches('/'));
+    let text = admin(
+        &reqwest::Client::new(),
+        reqwest::Method::GET,
+        url.clone(),
+        None,
+    )
+    .await?;
+    let urls: serde_json::Value = serde_json::from_str(&text).map_err(|e| LoadError::Admin {
+        url: url.clone(),
+        detail: e.to_string(),
+    })?;
+    Ok(urls["providers"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v["entity_id"].as_str().map(|e| (k.clone(), e.to_string())))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// A service's start URL for one path: `{entity_id}`, `{level}`, `{comparison}`, `{binding}`
+/// replaced.
+pub fn service_start_url(template: &str, entity_id: &str, path: &LoginPath) -> String {
+    template
+        .replace(
+            "{entity_id}",
+            &mock_idps::saml::binding::url_encode(entity_id),
+        )
+        .replace("{level}", &path.level.number().to_string())
+        .replace("{comparison}", "minimum")
+        .replace("{binding}", &path.binding)
 }
 
 /// Runs a load test (blocking: it builds its own runtimes; do not call it from async code).
@@ -448,16 +489,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
             let starts = config
                 .paths
                 .iter()
-                .map(|p| {
-                    login_url
-                        .replace(
-                            "{entity_id}",
-                            &mock_idps::saml::binding::url_encode(&entity_ids[&p.provider]),
-                        )
-                        .replace("{level}", &p.level.number().to_string())
-                        .replace("{comparison}", "minimum")
-                        .replace("{binding}", &p.binding)
-                })
+                .map(|p| service_start_url(login_url, &entity_ids[&p.provider], p))
                 .collect();
             (None, starts, probe_url.clone(), login_url.clone())
         }
