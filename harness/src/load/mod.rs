@@ -626,3 +626,49 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     report.thresholds = judge::thresholds(&report, &config.thresholds);
     Ok(report)
 }
+
+/// The paths of a run from `--idp`, `--binding` (`redirect`, `post` or `both`), `--level`.
+pub fn paths(idps: &[String], binding: &str, level: Level) -> Result<Vec<LoginPath>, LoadError> {
+    let bindings: &[&str] = match binding {
+        "both" => &["redirect", "post"],
+        "redirect" => &["redirect"],
+        "post" => &["post"],
+        other => {
+            return Err(LoadError::Invalid(format!(
+                "--binding {other:?}: use redirect, post or both"
+            )))
+        }
+    };
+    Ok(idps
+        .iter()
+        .flat_map(|p| {
+            bindings.iter().map(move |b| LoginPath {
+                provider: p.trim().to_string(),
+                level,
+                binding: b.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// Writes load.json, load.html, load.md and load.xml into `dir`; returns the files written.
+pub fn write_reports(
+    r: &LoadReport,
+    dir: &std::path::Path,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let json = serde_json::to_string_pretty(r).map_err(std::io::Error::other)?;
+    let files = [
+        ("load.json", json),
+        ("load.html", html::render(r)),
+        ("load.md", render::markdown(r)),
+        ("load.xml", render::junit(r)),
+    ];
+    let mut written = Vec::new();
+    for (name, body) in files {
+        let p = dir.join(name);
+        std::fs::write(&p, body)?;
+        written.push(p);
+    }
+    Ok(written)
+}

@@ -8,8 +8,8 @@ use harness::load::judge::{self, Thresholds};
 use harness::load::model::{
     ordered_hops, LoadReport, ModelReport, Percentiles, SecondReport, END_TO_END,
 };
+use harness::load::paths;
 use harness::load::{self, LoadConfig, LoginPath, Model};
-use harness::load_cmd::paths;
 use mock_idps::spid::level::Level;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -172,7 +172,7 @@ fn report_merge_of_two_runs_equals_one_histogram_of_both() {
     let mut files = Vec::new();
     for (name, r) in [("a", &a), ("b", &b)] {
         let p = dir.path().join(name);
-        harness::load_cmd::write_reports(r, &p).unwrap();
+        harness::load::write_reports(r, &p).unwrap();
         files.push(p.join("load.json"));
     }
     let out_dir = dir.path().join("merged");

@@ -10,14 +10,18 @@
 //! - `load`: `spid-harness load` against the reference SP and its slow mutant, thresholds,
 //!   baseline, merges, report snapshots
 
+#[cfg(feature = "browser")]
+mod browser;
 mod check_cli;
 mod cns;
 mod conformance;
 mod demo;
+mod fake_sp;
 mod load;
 mod logout;
 mod metadata_checks;
 mod oracle;
+mod report_fixture;
 mod report_snapshots;
 mod request_checks;
 mod scenario;

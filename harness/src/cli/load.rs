@@ -2,7 +2,9 @@
 //! the run, the reports and the exit code.
 
 use crate::exit;
-use crate::load::{self, judge::Thresholds, model::LoadReport, spec, LoadConfig, LoginPath};
+use crate::load::{
+    self, judge::Thresholds, model::LoadReport, paths, spec, write_reports, LoadConfig,
+};
 use anyhow::{bail, Context};
 use clap::Args;
 use mock_idps::spid::level::Level;
@@ -129,44 +131,6 @@ fn read_report(path: &Path) -> anyhow::Result<LoadReport> {
     })
 }
 
-/// The paths of a run from `--idp`, `--binding`, `--level`.
-pub fn paths(idps: &[String], binding: &str, level: Level) -> anyhow::Result<Vec<LoginPath>> {
-    let bindings: &[&str] = match binding {
-        "both" => &["redirect", "post"],
-        "redirect" => &["redirect"],
-        "post" => &["post"],
-        other => bail!("--binding {other:?}: use redirect, post or both"),
-    };
-    Ok(idps
-        .iter()
-        .flat_map(|p| {
-            bindings.iter().map(move |b| LoginPath {
-                provider: p.trim().to_string(),
-                level,
-                binding: b.to_string(),
-            })
-        })
-        .collect())
-}
-
-/// Writes load.json, load.html, load.md and load.xml into `dir`.
-pub fn write_reports(r: &LoadReport, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = [
-        ("load.json", serde_json::to_string_pretty(r)?),
-        ("load.html", load::html::render(r)),
-        ("load.md", load::render::markdown(r)),
-        ("load.xml", load::render::junit(r)),
-    ];
-    let mut written = Vec::new();
-    for (name, body) in files {
-        let p = dir.join(name);
-        std::fs::write(&p, body).with_context(|| format!("writing {}", p.display()))?;
-        written.push(p);
-    }
-    Ok(written)
-}
-
 /// Writes the Locust file of `--emit-locustfile`.
 fn emit_locustfile(opts: &LoadOpts, file: &Path) -> anyhow::Result<u8> {
     let (Some(login_url), Some(probe_url)) = (&opts.login_url, &opts.probe_url) else {
@@ -219,7 +183,7 @@ pub fn exec(opts: LoadOpts) -> anyhow::Result<u8> {
     }
     let target = match (opts.against_reference, &opts.login_url) {
         (true, None) => load::Target::Reference {
-            faults: crate::commands::parse_faults(opts.faults.as_deref())?,
+            faults: super::faults::parse(opts.faults.as_deref())?,
             acs_delay: opts.acs_delay.unwrap_or_default(),
         },
         (false, Some(login_url)) => {
@@ -228,7 +192,7 @@ pub fn exec(opts: LoadOpts) -> anyhow::Result<u8> {
             };
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let sp_metadata = match &opts.metadata {
-                Some(m) => Some(runtime.block_on(crate::serve::load_text(m))?),
+                Some(m) => Some(runtime.block_on(crate::source::read_text(m))?),
                 None if opts.mocks.is_empty() => bail!("--login-url with in-process mocks needs --metadata (the service's SAML metadata, to register at the mocks), or use --mocks URL"),
                 None => None,
             };
@@ -299,7 +263,9 @@ pub fn exec(opts: LoadOpts) -> anyhow::Result<u8> {
     };
     let report = load::run(config)?;
     print!("{}", load::render::summary(&report));
-    for p in write_reports(&report, &opts.report_dir)? {
+    for p in write_reports(&report, &opts.report_dir)
+        .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?
+    {
         println!("report: {}", p.display());
     }
     if let Some(junit) = &opts.junit {
@@ -323,7 +289,9 @@ pub fn merge(opts: MergeOpts) -> anyhow::Result<u8> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let merged = LoadReport::merge(&shards)?;
     print!("{}", load::render::summary(&merged));
-    for p in write_reports(&merged, &opts.report_dir)? {
+    for p in write_reports(&merged, &opts.report_dir)
+        .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?
+    {
         println!("report: {}", p.display());
     }
     Ok(exit::OK)
