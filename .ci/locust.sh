@@ -60,7 +60,7 @@ for m in "$A" "$B"; do
 import sys, urllib.request
 xml = urllib.request.urlopen(sys.argv[1]).read()
 req = urllib.request.Request(sys.argv[2], data=xml, method="POST",
-                             headers={"content-type": "application/samlmetadata+xml"})
+                             headers={"content-type": "application/xml"})
 assert urllib.request.urlopen(req).status == 201
 PYEOF
 done

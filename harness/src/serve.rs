@@ -32,6 +32,8 @@ pub struct ServeConfig {
     /// Auto-login mixes to put in force (every AuthnRequest answered at once, nothing kept per
     /// login).
     pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
+    /// A token every admin API request must carry ([`mock_idps::admin`]).
+    pub admin_token: Option<String>,
 }
 
 /// What `--urls-json` writes.
@@ -132,6 +134,8 @@ pub async fn start(config: ServeConfig) -> Result<Served, ServeError> {
         sp_metadata,
         pin_store: mock_idps::federation::PinStoreChoice::File(config.pin_store.clone()),
         cns_bind: SocketAddr::new(config.bind.ip(), 0),
+        admin_token: config.admin_token.clone(),
+        cns_limits: Default::default(),
     })
     .await
     .map_err(|e| match e {

@@ -38,6 +38,8 @@ pub struct SpConfig {
     /// A slow ACS (a performance mutant for load tests): every POST to the ACS waits this long
     /// before it is handled. Zero by default.
     pub acs_delay: std::time::Duration,
+    /// Caps of the browser-session store and the replay cache.
+    pub session_limits: crate::session::SessionLimits,
 }
 
 impl Default for SpConfig {
@@ -55,6 +57,7 @@ impl Default for SpConfig {
             pin_backend: None,
             pin_timeline: None,
             acs_delay: std::time::Duration::ZERO,
+            session_limits: crate::session::SessionLimits::default(),
         }
     }
 }

@@ -60,6 +60,14 @@ pub struct ServeOpts {
     /// `mario.rossi@2*9+mario.rossi:consent-denied*1,provider=poste`. Repeatable (per provider).
     #[arg(long = "auto-login", value_name = "SPEC")]
     pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
+    /// Require this token on every admin API request (header `x-admin-token` or
+    /// `Authorization: Bearer`), for machines shared with other users.
+    #[arg(
+        long = "admin-token",
+        env = "SPID_HARNESS_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
 }
 
 /// `--entity-ids`.
@@ -88,6 +96,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             false => None,
         },
         auto_login: opts.auto_login,
+        admin_token: opts.admin_token.filter(|t| !t.is_empty()),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -133,7 +142,10 @@ fn print_urls(urls: &FederationUrls) {
     }
     say!("  index     {}", urls.index);
     say!("  registry  {}", urls.registry);
-    say!("  admin     {}", urls.admin);
+    say!(
+        "  admin     {}  (JSON; loopback Host only, no cross-site requests)",
+        urls.admin
+    );
     say!(
         "  PIN       {}/login  (JSON API {}/api)",
         urls.pin,

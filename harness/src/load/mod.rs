@@ -439,7 +439,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
                     &client,
                     reqwest::Method::POST,
                     format!("{mocks_base}/admin/sp-metadata"),
-                    Some((xml.to_string(), "application/samlmetadata+xml")),
+                    Some((xml.to_string(), "application/xml")),
                 ))
                 .map(|_| ()),
         }

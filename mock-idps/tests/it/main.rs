@@ -9,10 +9,12 @@
 //! - `slo`: single logout on both bindings, from the SP and from the IdP
 //! - `snapshots`: provider metadata and a Response, IDs and instants redacted
 //! - `cie`: the CIE ID providers: every level, the card outcomes, the profile differences
+//! - `hardening`: issue #11 part A: one test per defect, and the hostile-input table
 
 mod auto_login;
 mod cie;
 mod errors;
+mod hardening;
 mod login;
 mod security;
 mod slo;
