@@ -50,6 +50,9 @@ mod driver;
 /// Exit codes, each with a fixed meaning.
 pub mod exit;
 mod fixtures;
+/// Load tests of the login path (`spid-harness load`): HDR histograms per hop, thresholds,
+/// baseline, reports and exact merges.
+pub mod load;
 /// Whether the service accepted a login.
 pub mod oracle;
 /// Property-based testing: a model of acceptance, generated combinations, shrinking, and

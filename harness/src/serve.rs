@@ -29,6 +29,9 @@ pub struct ServeConfig {
     pub pin_store: PathBuf,
     /// Also run the reference SP, with these checks switched off.
     pub reference_sp: Option<Faults>,
+    /// Auto-login mixes to put in force (every AuthnRequest answered at once, nothing kept per
+    /// login).
+    pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
     /// A token every admin API request must carry ([`mock_idps::admin`]).
     pub admin_token: Option<String>,
 }
@@ -74,6 +77,9 @@ pub enum ServeError {
     /// The mocks refused the reference SP's metadata.
     #[error("registering the reference SP's metadata")]
     Register(#[source] SpMetadataError),
+    /// An auto-login mix names a user or provider that does not exist.
+    #[error("--auto-login")]
+    AutoLogin(#[source] mock_idps::spid::script::AutoLoginError),
 }
 
 /// The running providers (and reference SP); stop them with [`Served::shutdown`].
@@ -139,6 +145,10 @@ pub async fn start(config: ServeConfig) -> Result<Served, ServeError> {
         },
         e => ServeError::Federation(e),
     })?;
+    for auto in &config.auto_login {
+        fed.set_auto_login(auto.clone())
+            .map_err(ServeError::AutoLogin)?;
+    }
     let reference_sp = match &config.reference_sp {
         None => None,
         Some(faults) => Some(start_reference_sp(&fed, config.bind, faults.clone()).await?),

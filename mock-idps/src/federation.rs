@@ -335,6 +335,15 @@ impl MockFederation {
         })
     }
 
+    /// Puts auto-login in force: every AuthnRequest the named providers (all, if none) accept is
+    /// answered at once from the mix, keeping nothing per login.
+    pub fn set_auto_login(
+        &self,
+        auto: crate::spid::script::AutoLogin,
+    ) -> Result<(), crate::spid::script::AutoLoginError> {
+        self.state.set_auto_login(auto)
+    }
+
     /// The address listened on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

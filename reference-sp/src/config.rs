@@ -35,6 +35,9 @@ pub struct SpConfig {
     /// The PIN switch-off timeline the SP applies (default: the one shipped,
     /// scenarios/timeline/inps-pin.toml).
     pub pin_timeline: Option<mock_idps::pin::Timeline>,
+    /// A slow ACS (a performance mutant for load tests): every POST to the ACS waits this long
+    /// before it is handled. Zero by default.
+    pub acs_delay: std::time::Duration,
     /// Caps of the browser-session store and the replay cache.
     pub session_limits: crate::session::SessionLimits,
 }
@@ -53,6 +56,7 @@ impl Default for SpConfig {
             cns: None,
             pin_backend: None,
             pin_timeline: None,
+            acs_delay: std::time::Duration::ZERO,
             session_limits: crate::session::SessionLimits::default(),
         }
     }

@@ -501,6 +501,9 @@ fn parse_form(body: &[u8]) -> HashMap<String, String> {
 }
 
 async fn acs_post(State(state): AppState, headers: HeaderMap, body: Bytes) -> Response {
+    if !state.config.acs_delay.is_zero() {
+        tokio::time::sleep(state.config.acs_delay).await;
+    }
     let form = parse_form(&body);
     let Some(response) = form.get("SAMLResponse").cloned() else {
         return page(

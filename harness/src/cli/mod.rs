@@ -6,6 +6,7 @@ mod demo;
 mod error;
 mod faults;
 mod fixtures;
+mod load;
 mod login;
 mod metadata;
 mod report_args;
@@ -46,12 +47,28 @@ pub enum Command {
     Run(run::RunOpts),
     /// Print a mock provider's signed metadata, for the service under test to trust.
     Metadata(metadata::MetadataOpts),
+    /// Load-test a login path (the reference SP or any service) through the mocks in auto-login
+    /// mode: HDR histograms per hop, thresholds, baseline; exits 1 when a threshold breaks.
+    Load(Box<load::LoadOpts>),
+    /// Work on reports.
+    Report {
+        /// What to do.
+        #[command(subcommand)]
+        action: ReportAction,
+    },
     /// Manage the fixture keys, certificates and identities.
     Fixtures {
         /// What to do with the fixtures.
         #[command(subcommand)]
         action: fixtures::FixturesAction,
     },
+}
+
+/// `spid-harness report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// Merge the load.json of shards run at once into one report (histograms added exactly).
+    Merge(load::MergeOpts),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -83,5 +100,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Metadata(opts) => metadata::exec(opts),
         Command::Run(opts) => run::exec(opts),
         Command::Fixtures { action } => fixtures::exec(action),
+        Command::Load(opts) => load::exec(*opts),
+        Command::Report {
+            action: ReportAction::Merge(opts),
+        } => load::merge(opts),
     }
 }

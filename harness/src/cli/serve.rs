@@ -54,6 +54,12 @@ pub struct ServeOpts {
     /// Reference-SP checks to switch off (with --with-reference-sp; `spid-harness faults`).
     #[arg(long, requires = "with_reference_sp")]
     pub faults: Option<String>,
+    /// Answer every AuthnRequest at once with the signed Response for this user, level and
+    /// outcome, keeping nothing per login (so replicas are interchangeable):
+    /// `USER[@LEVEL][:OUTCOME][*WEIGHT][+USER…][,provider=ID…]`, e.g. `mario.rossi@2` or
+    /// `mario.rossi@2*9+mario.rossi:consent-denied*1,provider=poste`. Repeatable (per provider).
+    #[arg(long = "auto-login", value_name = "SPEC")]
+    pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
     /// Require this token on every admin API request (header `x-admin-token` or
     /// `Authorization: Bearer`), for machines shared with other users.
     #[arg(
@@ -89,6 +95,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             true => Some(super::faults::parse(opts.faults.as_deref())?),
             false => None,
         },
+        auto_login: opts.auto_login,
         admin_token: opts.admin_token.filter(|t| !t.is_empty()),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -96,6 +103,12 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         let served = start(config).await?;
         let urls = served.urls();
         print_urls(&urls.mocks);
+        if !served.federation.state().auto_logins().is_empty() {
+            say!(
+                "  auto-login {}",
+                serde_json::to_string(&served.federation.state().auto_logins()).unwrap_or_default()
+            );
+        }
         if let Some(u) = &urls.reference_sp {
             say!(
                 "reference SP {}  (metadata {}, protected page {})",

@@ -169,6 +169,15 @@ impl Browser {
         })
     }
 
+    /// A browser on a client built elsewhere (a load run's virtual user, which resets its cookie
+    /// jar between logins and keeps its connections). The client must not follow redirects.
+    pub fn with_client(client: reqwest::Client) -> Self {
+        Self {
+            client,
+            max_hops: 40,
+        }
+    }
+
     /// The underlying client (it shares the cookie jar), for probes.
     pub fn client(&self) -> &reqwest::Client {
         &self.client

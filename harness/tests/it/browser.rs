@@ -123,6 +123,7 @@ async fn world() -> World {
         seed: None,
         pin_store: pin_store.path().join("pin-store.jsonl"),
         reference_sp: Some(Faults::none()),
+        auto_login: Vec::new(),
     })
     .await
     .expect("serve");

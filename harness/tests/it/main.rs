@@ -7,6 +7,8 @@
 //!   the mock providers and the reference SP)
 //! - `cns`: the CNS check family on the reference SP and its `cns-*` mutants, CNS login with a
 //!   PIN-protected card, CRL rotation
+//! - `load`: `spid-harness load` against the reference SP and its slow mutant, thresholds,
+//!   baseline, merges, report snapshots
 
 #[cfg(feature = "browser")]
 mod browser;
@@ -15,6 +17,7 @@ mod cns;
 mod conformance;
 mod demo;
 mod fake_sp;
+mod load;
 mod logout;
 mod metadata_checks;
 mod new_provider;

@@ -259,7 +259,19 @@ fn sso(
     };
     // 6. Script, or the login pages.
     if let Some(script) = state.take_script(&idp.provider.id) {
-        return scripted(state, idp, &valid, relay_state, &script);
+        return scripted(state, idp, &valid, relay_state, &script, Keep::Session);
+    }
+    // 7. Auto-login: the mix's entry for this request, with nothing kept about the login.
+    if let Some(auto) = state.auto_login_for(&idp.provider.id) {
+        if let Some(entry) = auto.pick(&valid.id) {
+            let script = ScriptedLogin {
+                provider: None,
+                user: entry.user.clone(),
+                level: entry.level,
+                outcome: entry.outcome,
+            };
+            return scripted(state, idp, &valid, relay_state, &script, Keep::Nothing);
+        }
     }
     // CIE L3 starts at the card on the reader: no user name nor password (CIE manuale SP).
     let card_level = (idp.profile.l3_factor == L3Factor::CieCard)
@@ -366,6 +378,15 @@ fn fail_as(
     }
 }
 
+/// Whether a finished login leaves an IdP session behind (for single logout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Keep the session (pages and scripted logins).
+    Session,
+    /// Keep nothing (auto-login: stateless, so replicas are interchangeable).
+    Nothing,
+}
+
 /// Ends a login successfully for `user` at `level`.
 fn succeed(
     state: &MockState,
@@ -374,18 +395,21 @@ fn succeed(
     relay: Option<String>,
     user: &User,
     level: Level,
+    keep: Keep,
 ) -> Answer {
     let name_id = state.ids.name_id();
     let session_index = state.ids.saml_id();
-    state.add_session(IdpSession {
-        provider: idp.provider.id.clone(),
-        sp_entity_id: req.sp_entity_id.clone(),
-        name_id: name_id.clone(),
-        session_index: session_index.clone(),
-        user: user.username.clone(),
-        level,
-        session_index_sent: crate::spid::assertion::sends_session_index(req.level),
-    });
+    if keep == Keep::Session {
+        state.add_session(IdpSession {
+            provider: idp.provider.id.clone(),
+            sp_entity_id: req.sp_entity_id.clone(),
+            name_id: name_id.clone(),
+            session_index: session_index.clone(),
+            user: user.username.clone(),
+            level,
+            session_index_sent: crate::spid::assertion::sends_session_index(req.level),
+        });
+    }
     let plan = success_plan_for(
         idp.profile,
         issuer_of(idp),
@@ -442,6 +466,7 @@ fn scripted(
     req: &ValidatedRequest,
     relay: Option<String>,
     script: &ScriptedLogin,
+    keep: Keep,
 ) -> Answer {
     if script.outcome != Outcome::Success {
         return fail_as(state, idp, req, relay, script.outcome);
@@ -454,8 +479,8 @@ fn scripted(
         );
     };
     match (identity_checks(state, idp, req, user), script.level) {
-        (_, Some(forced)) => succeed(state, idp, req, relay, user, forced),
-        (Ok(level), None) => succeed(state, idp, req, relay, user, level),
+        (_, Some(forced)) => succeed(state, idp, req, relay, user, forced, keep),
+        (Ok(level), None) => succeed(state, idp, req, relay, user, level, keep),
         (Err(o), None) => fail_as(state, idp, req, relay, o),
     }
 }
@@ -635,7 +660,9 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
         Stage::Consent => {
             let user = login.user.as_deref().and_then(|u| state.fixtures.user(u));
             match (user, login.level) {
-                (Some(user), Some(level)) => end(succeed(state, idp, &req, relay, user, level)),
+                (Some(user), Some(level)) => {
+                    end(succeed(state, idp, &req, relay, user, level, Keep::Session))
+                }
                 _ => end(error_page(Some(idp), 3, "login state lost")),
             }
         }

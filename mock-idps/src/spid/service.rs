@@ -3,7 +3,7 @@
 
 use super::login::{handle_sso, handle_step, Answer, Inbound, StepForm};
 use super::pages;
-use super::script::ScriptedLogin;
+use super::script::{AutoLogin, ScriptedLogin};
 use super::slo::{handle_slo, idp_initiated, SloAnswer, SloInbound};
 use super::state::{IdpRuntime, MockState};
 use crate::admin::{excerpt, AdminError};
@@ -41,6 +41,12 @@ fn admin_routes() -> Router<Arc<MockState>> {
     Router::new()
         .route("/sp-metadata", post(admin_register_sp).get(admin_list_sps))
         .route("/next-login", post(admin_script).delete(admin_clear_script))
+        .route(
+            "/auto-login",
+            get(admin_auto_logins)
+                .put(admin_set_auto_login)
+                .delete(admin_clear_auto_login),
+        )
         .route(
             "/requests",
             get(admin_requests).delete(admin_clear_requests),
@@ -463,4 +469,62 @@ async fn admin_sessions(State(state): AppState) -> Response {
 
 async fn admin_urls(State(state): AppState) -> Response {
     Json(crate::federation::urls_of(&state)).into_response()
+}
+
+/// `PUT /admin/auto-login`: `{"spec": "mario.rossi@2,provider=poste"}`, or the structured form
+/// `{"entries": [{"user": "mario.rossi", "level": 2, "outcome": "success", "weight": 1}],
+/// "providers": ["poste"]}`.
+async fn admin_set_auto_login(State(state): AppState, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Body {
+        Spec { spec: String },
+        Structured(AutoLogin),
+    }
+    let auto = match serde_json::from_slice::<Body>(&body) {
+        Ok(Body::Spec { spec }) => match spec.parse::<AutoLogin>() {
+            Ok(a) => a,
+            Err(e) => {
+                return AdminError::bad_request("bad-auto-login", excerpt(&e.to_string()))
+                    .into_response()
+            }
+        },
+        Ok(Body::Structured(a)) => a,
+        Err(e) => {
+            return AdminError::bad_request(
+                "bad-json",
+                format!("bad auto-login JSON ({e}); expected {{\"spec\": \"mario.rossi@2,provider=poste\"}} or {{\"entries\": [{{\"user\": \"mario.rossi\"}}], \"providers\": []}}"),
+            )
+            .into_response()
+        }
+    };
+    match state.set_auto_login(auto) {
+        Ok(()) => (StatusCode::OK, Json(state.auto_logins())).into_response(),
+        Err(e) => AdminError::bad_request("bad-auto-login", e.to_string()).into_response(),
+    }
+}
+
+async fn admin_auto_logins(State(state): AppState) -> Response {
+    Json(state.auto_logins()).into_response()
+}
+
+/// `DELETE /admin/auto-login[?provider=ID]`.
+async fn admin_clear_auto_login(
+    State(state): AppState,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match q.get("provider") {
+        Some(p) if state.idp(p).is_none() => AdminError::bad_request(
+            "unknown-provider",
+            format!(
+                "unknown provider {:?}: GET /admin/urls lists them",
+                excerpt(p)
+            ),
+        )
+        .into_response(),
+        p => {
+            state.clear_auto_login(p.map(String::as_str));
+            StatusCode::NO_CONTENT.into_response()
+        }
+    }
 }

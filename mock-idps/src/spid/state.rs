@@ -5,7 +5,7 @@
 use super::config::{EntityIds, IdpConfig};
 use super::provider::Provider;
 use super::request_rules::ValidatedRequest;
-use super::script::ScriptedLogin;
+use super::script::{AutoLogin, AutoLoginError, ScriptedLogin};
 use super::sessions::IdpSessions;
 use crate::bounded::{BoundedMap, Limits, Weigh};
 use crate::cie::cards::CardStore;
@@ -180,6 +180,29 @@ pub enum StateError {
     Metadata(#[from] DsigError),
 }
 
+/// The auto-login mixes in force: one for every provider, and per-provider ones that win over it.
+#[derive(Debug, Clone, Default)]
+struct AutoLoginTable {
+    all: Option<Arc<AutoLogin>>,
+    by_provider: std::collections::BTreeMap<String, Arc<AutoLogin>>,
+}
+
+/// What `GET /admin/auto-login` shows: the mixes in force.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct AutoLogins {
+    /// For every provider without its own.
+    pub all: Option<AutoLogin>,
+    /// By provider id.
+    pub by_provider: std::collections::BTreeMap<String, AutoLogin>,
+}
+
+impl AutoLogins {
+    /// Whether no mix is in force.
+    pub fn is_empty(&self) -> bool {
+        self.all.is_none() && self.by_provider.is_empty()
+    }
+}
+
 /// Everything the provider endpoints share.
 #[derive(Debug)]
 pub struct MockState {
@@ -205,6 +228,7 @@ pub struct MockState {
     pending: Mutex<BoundedMap<String, PendingLogin>>,
     sessions: Mutex<IdpSessions>,
     script: Mutex<VecDeque<ScriptedLogin>>,
+    auto_login: RwLock<AutoLoginTable>,
     received: Mutex<BoundedMap<u64, ReceivedRequest>>,
     received_seq: std::sync::atomic::AtomicU64,
     logouts_sent: Mutex<BoundedMap<String, String>>,
@@ -302,6 +326,7 @@ impl MockState {
                 ttl: config.session_lifetime,
             })),
             script: Mutex::default(),
+            auto_login: RwLock::default(),
             received: Mutex::new(BoundedMap::new(Limits {
                 max_entries: config.max_log_entries,
                 max_bytes: config.max_log_bytes,
@@ -397,6 +422,68 @@ impl MockState {
             .clear();
     }
 
+    /// Puts an auto-login mix in force, for its providers or (none named) for every provider,
+    /// after checking its users and providers exist.
+    pub fn set_auto_login(&self, auto: AutoLogin) -> Result<(), AutoLoginError> {
+        auto.total_weight().ok_or(AutoLoginError::Empty)?;
+        if let Some(e) = auto
+            .entries
+            .iter()
+            .find(|e| self.fixtures.user(&e.user).is_none())
+        {
+            return Err(AutoLoginError::UnknownUser(e.user.clone()));
+        }
+        if let Some(p) = auto.providers.iter().find(|p| self.idp(p).is_none()) {
+            return Err(AutoLoginError::UnknownProvider(p.clone()));
+        }
+        let mut table = self.auto_login.write().unwrap_or_else(|e| e.into_inner());
+        let providers = auto.providers.clone();
+        let auto = Arc::new(auto);
+        if providers.is_empty() {
+            table.all = Some(auto);
+        } else {
+            for p in providers {
+                table.by_provider.insert(p, auto.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends auto-login at `provider` (its own mix), or everywhere when `None`.
+    pub fn clear_auto_login(&self, provider: Option<&str>) {
+        let mut table = self.auto_login.write().unwrap_or_else(|e| e.into_inner());
+        match provider {
+            Some(p) => {
+                table.by_provider.remove(p);
+            }
+            None => *table = AutoLoginTable::default(),
+        }
+    }
+
+    /// The auto-login mix `provider` answers with, if any.
+    pub fn auto_login_for(&self, provider: &str) -> Option<Arc<AutoLogin>> {
+        let table = self.auto_login.read().unwrap_or_else(|e| e.into_inner());
+        table
+            .by_provider
+            .get(provider)
+            .or(table.all.as_ref())
+            .cloned()
+    }
+
+    /// The auto-login mixes in force.
+    pub fn auto_logins(&self) -> AutoLogins {
+        let table = self.auto_login.read().unwrap_or_else(|e| e.into_inner());
+        AutoLogins {
+            all: table.all.as_deref().cloned(),
+            by_provider: table
+                .by_provider
+                .iter()
+                .map(|(k, v)| (k.clone(), (**v).clone()))
+                .collect(),
+        }
+    }
+
+    /// Stores a pending login and returns its token; the oldest is evicted beyond the bound.
     fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }

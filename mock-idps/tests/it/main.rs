@@ -1,6 +1,7 @@
 #![allow(missing_docs)]
 //! Integration tests of the mock SPID providers, driven over HTTP on an ephemeral loopback port.
 //!
+//! - `auto_login`: auto-login mixes answer every request at once, statelessly
 //! - `sp`: a minimal test service provider (metadata, AuthnRequests, reading answers)
 //! - `login`: every provider at every level it offers, through the real login pages
 //! - `errors`: every SPID error code nr04–nr18 and every user anomaly, answered as the rules say
@@ -10,6 +11,7 @@
 //! - `cie`: the CIE ID providers: every level, the card outcomes, the profile differences
 //! - `hardening`: issue #11 part A: one test per defect, and the hostile-input table
 
+mod auto_login;
 mod cie;
 mod errors;
 mod hardening;

@@ -1,0 +1,348 @@
+//! `load.html`: one self-contained page (inline SVG drawn with `plotters`, no script, no
+//! network at view time): latency percentiles over time (end to end and per hop), throughput and
+//! errors over time, the latency distribution as a percentile curve, and a table per hop.
+
+use super::hist::Hist;
+use super::model::{LoadReport, END_TO_END};
+use plotters::prelude::*;
+use std::fmt::Write;
+
+const W: u32 = 860;
+const H: u32 = 320;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+type Series = (String, Vec<(f64, f64)>);
+
+/// Distinct, readable line colours (the common ten-colour categorical set, yellow left out).
+const COLORS: [RGBColor; 7] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(23, 190, 207),
+];
+
+fn color(i: usize) -> RGBAColor {
+    COLORS[i % COLORS.len()].to_rgba()
+}
+
+/// A line chart of `series` as SVG text.
+fn lines(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<String, String> {
+    let mut svg = String::new();
+    let (mut xmax, mut ymax) = (1.0f64, 0.0f64);
+    for (_, pts) in series {
+        for (x, y) in pts {
+            xmax = xmax.max(*x);
+            ymax = ymax.max(*y);
+        }
+    }
+    let ymax = if ymax <= 0.0 { 1.0 } else { ymax * 1.1 };
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .margin_right(36)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, (name, pts)) in series.iter().enumerate() {
+            let color = color(i);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// The percentile curve: x is -log10(1 - q) so 90%, 99%, 99.9% are evenly spaced.
+fn curve(title: &str, series: &[Series]) -> Result<String, String> {
+    let mut svg = String::new();
+    let xmax = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(x, _)| *x))
+        .fold(3.0f64, f64::max);
+    let ymax = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
+        .fold(0.0f64, f64::max);
+    let ymax = if ymax <= 0.0 { 1.0 } else { ymax * 1.1 };
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .margin_right(36)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("percentile")
+            .y_desc("ms")
+            .x_labels(xmax.ceil() as usize + 1)
+            .x_label_formatter(&|x| {
+                let p = 100.0 * (1.0 - 10f64.powf(-*x));
+                format!("{p:.*}%", (x.floor() as usize).saturating_sub(2))
+            })
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, (name, pts)) in series.iter().enumerate() {
+            let color = color(i);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+fn figure(out: &mut String, id: &str, caption: &str, svg: Result<String, String>) {
+    let _ = writeln!(out, "<figure data-plot=\"{id}\">");
+    match svg {
+        Ok(svg) => out.push_str(&svg),
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "<p class=\"err\">the plot could not be drawn: {}</p>",
+                esc(&e)
+            );
+        }
+    }
+    let _ = writeln!(out, "<figcaption>{}</figcaption></figure>", esc(caption));
+}
+
+/// `load.html`.
+pub fn render(r: &LoadReport) -> String {
+    let mut out = String::new();
+    let verdict = if r.passed() { "passed" } else { "FAILED" };
+    let _ = writeln!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>spid-harness load: {}</title>",
+        esc(&r.target)
+    );
+    out.push_str("<style>body{font-family:sans-serif;margin:2em;max-width:920px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.fail{color:#b00;font-weight:bold}.ok{color:#070}figure{margin:1.5em 0}figcaption{color:#555;font-size:90%}</style></head><body>\n");
+    let _ = writeln!(
+        out,
+        "<h1>Load test of the login path: <span class=\"{}\">{verdict}</span></h1>",
+        if r.passed() { "ok" } else { "fail" }
+    );
+    let _ = writeln!(
+        out,
+        "<p>{} · {} · started {} · {} logins in {:.1} s, {} accepted, {} errors · <b>{:.1} logins/s</b></p>",
+        esc(&r.target),
+        esc(&r.paths.join("; ")),
+        esc(&r.started),
+        r.logins,
+        r.wall_seconds,
+        r.ok,
+        r.error_count(),
+        r.rate
+    );
+    if let Some(slow) = r.slowest_hop() {
+        let _ = writeln!(
+            out,
+            "<p>Slowest hop: <b>{}</b> (p99 {:.2} ms).</p>",
+            esc(&slow.name),
+            slow.stats.p99
+        );
+    }
+    if let Some(c) = &r.cpu {
+        let _ = writeln!(
+            out,
+            "<p>CPU per login: mocks {:.3} ms, service {:.3} ms, harness {:.3} ms (mocks' share {:.0}%).</p>",
+            c.mocks_per_login_ms, c.service_per_login_ms, c.harness_per_login_ms, c.mocks_share * 100.0
+        );
+    }
+
+    // Thresholds.
+    if !r.thresholds.is_empty() {
+        out.push_str("<h2>Thresholds</h2>\n<table data-table=\"thresholds\"><tr><th>threshold</th><th>limit</th><th>measured</th><th>result</th></tr>\n");
+        for t in &r.thresholds {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                esc(&t.name),
+                esc(&t.limit),
+                esc(&t.actual),
+                if t.passed { "ok" } else { "fail" },
+                if t.passed { "passed" } else { "failed" }
+            );
+        }
+        out.push_str("</table>\n");
+    }
+
+    // Over time.
+    out.push_str("<h2>Over time</h2>\n");
+    let sec = |s: &super::model::SecondReport| s.second as f64 + 0.5;
+    let pick = |hop: &str, f: fn(&super::model::Percentiles) -> f64| -> Vec<(f64, f64)> {
+        r.series
+            .iter()
+            .filter_map(|s| s.hops.get(hop).map(|p| (sec(s), f(p))))
+            .collect()
+    };
+    figure(
+        &mut out,
+        "end-to-end-percentiles-over-time",
+        "End-to-end latency of accepted logins, per second of completion",
+        lines(
+            "End-to-end latency over time",
+            "seconds",
+            "ms",
+            &[
+                ("p50".into(), pick(END_TO_END, |p| p.p50)),
+                ("p90".into(), pick(END_TO_END, |p| p.p90)),
+                ("p99".into(), pick(END_TO_END, |p| p.p99)),
+            ],
+        ),
+    );
+    let hop_names: Vec<&str> = r
+        .hops
+        .iter()
+        .map(|h| h.name.as_str())
+        .filter(|n| *n != END_TO_END)
+        .collect();
+    let per_hop: Vec<Series> = hop_names
+        .iter()
+        .map(|h| (format!("{h} p99"), pick(h, |p| p.p99)))
+        .collect();
+    figure(
+        &mut out,
+        "hop-p99-over-time",
+        "p99 of each hop, per second",
+        lines("p99 per hop over time", "seconds", "ms", &per_hop),
+    );
+    figure(
+        &mut out,
+        "throughput-over-time",
+        "Logins started (due), accepted and in error, per second",
+        lines(
+            "Throughput and errors over time",
+            "seconds",
+            "logins/s",
+            &[
+                (
+                    "started".into(),
+                    r.series
+                        .iter()
+                        .map(|s| (sec(s), s.started as f64))
+                        .collect(),
+                ),
+                (
+                    "accepted".into(),
+                    r.series.iter().map(|s| (sec(s), s.ok as f64)).collect(),
+                ),
+                (
+                    "errors".into(),
+                    r.series.iter().map(|s| (sec(s), s.errors as f64)).collect(),
+                ),
+            ],
+        ),
+    );
+
+    // Distribution.
+    out.push_str("<h2>Latency distribution</h2>\n");
+    let curves: Vec<Series> = r
+        .hops
+        .iter()
+        .filter_map(|h| {
+            Hist::decode(&h.histogram).ok().map(|hist| {
+                let pts = hist
+                    .curve()
+                    .into_iter()
+                    .map(|(q, ms)| (-(1.0 - q).log10(), ms))
+                    .collect();
+                (h.name.clone(), pts)
+            })
+        })
+        .collect();
+    figure(
+        &mut out,
+        "percentile-curve",
+        "Latency by percentile (HDR histogram), each hop and end to end",
+        curve("Latency percentile curve", &curves),
+    );
+
+    // Tables.
+    out.push_str("<h2>Hops</h2>\n");
+    for h in &r.hops {
+        let s = &h.stats;
+        let _ = writeln!(
+            out,
+            "<h3>{}</h3>\n<table data-table=\"hop-{}\"><tr><th>count</th><th>mean ms</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n<tr><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td></tr></table>",
+            esc(&h.name),
+            esc(&h.name),
+            s.count, s.mean, s.p50, s.p90, s.p99, s.p999, s.max
+        );
+    }
+    if let Some(deltas) = &r.baseline {
+        out.push_str("<h2>Change from the baseline</h2>\n<table data-table=\"baseline\"><tr><th>figure</th><th>baseline</th><th>this run</th><th>change</th><th></th></tr>\n");
+        for d in deltas {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{:.2}</td><td>{:.2}</td><td>{:+.1}%</td><td class=\"{}\">{}</td></tr>",
+                esc(&d.figure),
+                d.before,
+                d.after,
+                d.change_pct,
+                if d.regressed { "fail" } else { "ok" },
+                if d.regressed { "regressed" } else { "" }
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    if !r.errors.is_empty() {
+        out.push_str(
+            "<h2>Errors</h2>\n<table data-table=\"errors\"><tr><th>class</th><th>count</th></tr>\n",
+        );
+        for (k, v) in &r.errors {
+            let _ = writeln!(out, "<tr><td>{}</td><td>{v}</td></tr>", esc(k));
+        }
+        out.push_str("</table>\n<ul>\n");
+        for s in &r.error_samples {
+            let _ = writeln!(out, "<li>{}</li>", esc(s));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
