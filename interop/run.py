@@ -1,0 +1,508 @@
+#!/usr/bin/env python3
+"""Interop runs against software we did not write (called by .ci/interop-peers).
+
+  run.py spid-sp-test            AgID's spid-sp-test against our reference SP: metadata,
+                                 AuthnRequest (--extra) and every Response case, at SpidL1, L2
+                                 and L3, on both bindings; every test must pass.
+  run.py matrix [LIB ...]        for each SP library app in sp-apps/: (a) a login through every
+                                 mock provider at every level it offers is accepted, every user
+                                 anomaly is refused; (b) `spid-harness check` runs in full and the
+                                 entries not as expected are exactly those listed in
+                                 expectations/LIB.toml.
+  run.py perf LIB                one timed `check` and one timed spid-sp-test response run against
+                                 the same app, printed as figures (not a pass/fail test).
+
+Only the standard library is used here; the peers live in the venv and node_modules that
+.ci/interop-peers installs. Every server binds 127.0.0.1 on a port the OS picks; every child is
+stopped at the end, whatever happened. The last line is "N passed, N failed".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENV = Path(os.environ.get("INTEROP_VENV", ROOT / "target" / "interop-venv"))
+HARNESS = Path(os.environ.get("SPID_HARNESS_BIN", ROOT / "target" / "debug" / "spid-harness"))
+REFERENCE_SP = Path(os.environ.get("REFERENCE_SP_BIN", ROOT / "target" / "debug" / "reference-sp"))
+# How long a child may take to print its address.
+START_TIMEOUT = 60.0
+# spid-sp-test's own test IdP entityID (its default, IDP_ENTITYID).
+SPID_SP_TEST_IDP = "https://localhost:8443"
+# The user anomalies of the SPID rules' table, as `spid-harness login --outcome` names them.
+ANOMALIES = [
+    "wrong-credentials",
+    "no-level",
+    "timeout",
+    "consent-denied",
+    "suspended",
+    "cancel",
+    "purpose-mismatch",
+]
+
+
+class Tally:
+    """Named results, printed as they come, and the closing line."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed: list[str] = []
+
+    def ok(self, name: str, detail: str = "") -> None:
+        self.passed += 1
+        print(f"PASS {name}" + (f"  ({detail})" if detail else ""), flush=True)
+
+    def fail(self, name: str, detail: str) -> None:
+        self.failed.append(name)
+        print(f"FAIL {name}: {detail}", flush=True)
+
+    def check(self, cond: bool, name: str, detail: str) -> None:
+        if cond:
+            self.ok(name)
+        else:
+            self.fail(name, detail)
+
+    def close(self) -> int:
+        if self.failed:
+            print("failed: " + ", ".join(self.failed))
+        print(f"{self.passed} passed, {len(self.failed)} failed")
+        return 1 if self.failed else 0
+
+
+class Child:
+    """A server we start, whose first matching stdout line gives its address."""
+
+    def __init__(self, name: str, argv: list[str], pattern: str, env: dict | None = None,
+                 cwd: Path | None = None, log_dir: Path | None = None) -> None:
+        self.name = name
+        log_dir = log_dir or Path(tempfile.mkdtemp(prefix="interop-"))
+        self.log = log_dir / f"{name}.log"
+        self.proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=open(self.log, "wb"), text=True,
+            env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        regex = re.compile(pattern)
+        self.match = None
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = regex.search(line)
+            if m:
+                self.match = m
+                break
+        if self.match is None:
+            self.stop()
+            raise RuntimeError(f"{name} did not start (no line matching {pattern!r}); "
+                               f"its stderr: {self.log.read_text(errors='replace')[-2000:]}")
+        # Keep draining stdout so the child never blocks on a full pipe.
+        import threading
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for _ in self.proc.stdout:
+            pass
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def cpu_seconds(self) -> float | None:
+        """User+system CPU of the child so far (Linux /proc), or None."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
+
+def http_get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read()
+
+
+def http_post(url: str, body: bytes, content_type: str) -> bytes:
+    req = urllib.request.Request(url, data=body, method="POST",
+                                 headers={"content-type": content_type})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.read()
+
+
+def venv_bin(name: str) -> str:
+    return str(VENV / "bin" / name)
+
+
+# ----------------------------------------------------------------------------- spid-sp-test
+
+
+def make_idp_key(directory: Path) -> None:
+    """A fresh key pair for spid-sp-test's IdP: its bundled certificate expired on 2025-03-08
+    (spid-sp-test#179), and a test must not depend on a dated file."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-nodes", "-days", "30",
+         "-subj", "/C=IT/O=spid-sp-test IdP (interop)/CN=localhost",
+         "-keyout", str(directory / "private.key"), "-out", str(directory / "public.cert")],
+        check=True, capture_output=True)
+
+
+def spid_sp_test_env(work: Path) -> dict:
+    keys = work / "idp-keys"
+    keys.mkdir(exist_ok=True)
+    if not (keys / "private.key").exists():
+        make_idp_key(keys)
+    return {"IDP_CERT_PATH": str(keys), "IDP_ENTITYID": SPID_SP_TEST_IDP,
+            "PYTHONWARNINGS": "ignore"}
+
+
+def spid_sp_test_idp_metadata(work: Path, env: dict) -> Path:
+    out = subprocess.run([venv_bin("spid_sp_test"), "--idp-metadata"], check=True,
+                         capture_output=True, env={**os.environ, **env}, cwd=work)
+    path = work / "spid-sp-test-idp.xml"
+    path.write_bytes(out.stdout)
+    return path
+
+
+def run_spid_sp_test(work: Path, env: dict, metadata_url: str, authn_url: str, report: Path,
+                     responses: bool = True, extra: bool = True) -> tuple[dict, float]:
+    argv = [venv_bin("spid_sp_test"), "--metadata-url", metadata_url, "--authn-url", authn_url,
+            "--debug", "ERROR", "-rf", "json", "-o", str(report), "--exit-zero"]
+    if extra:
+        argv.append("--extra")
+    if responses:
+        argv.append("-tr")
+    began = time.monotonic()
+    subprocess.run(argv, check=False, capture_output=True, env={**os.environ, **env}, cwd=work)
+    wall = time.monotonic() - began
+    return json.loads(report.read_text()), wall
+
+
+def sp_test_results(data: dict) -> list[tuple[str, str, dict]]:
+    """(category, result, entry) for every test of a spid-sp-test JSON report."""
+    out = []
+    for category, body in data["test"]["sp"].items():
+        for _group, checks in body.items():
+            for entry in checks:
+                out.append((category, entry.get("result", "?"), entry))
+    return out
+
+
+def cmd_spid_sp_test(_args) -> int:
+    tally = Tally()
+    work = Path(tempfile.mkdtemp(prefix="spid-sp-test-"))
+    env = spid_sp_test_env(work)
+    idp_md = spid_sp_test_idp_metadata(work, env)
+    sp = Child("reference-sp", [str(REFERENCE_SP), "--bind", "127.0.0.1:0",
+                                "--idp-metadata", str(idp_md)],
+               r"reference SP on (http://\S+)", log_dir=work)
+    try:
+        base = sp.match.group(1)
+        for level in (1, 2, 3):
+            for binding in ("redirect", "post"):
+                authn = (f"{base}/login?idp={urllib.parse.quote(SPID_SP_TEST_IDP, safe='')}"
+                         f"&level={level}&binding={binding}")
+                report = work / f"report-L{level}-{binding}.json"
+                data, wall = run_spid_sp_test(work, env, f"{base}/metadata", authn, report)
+                results = sp_test_results(data)
+                bad = [(c, e) for c, r, e in results if r not in ("success",)]
+                name = f"spid-sp-test SpidL{level} {binding}"
+                counts = {}
+                for c, _r, _e in results:
+                    counts[c] = counts.get(c, 0) + 1
+                detail = ", ".join(f"{k} {v}" for k, v in counts.items())
+                if not results:
+                    tally.fail(name, f"no test ran; see {report}")
+                elif bad:
+                    lines = "; ".join(
+                        f"[{c}] {str(e.get('test', ''))[:140]} -> {e.get('result')} "
+                        f"{str(e.get('value', ''))[:80]}"
+                        for c, e in bad[:20])
+                    tally.fail(name, f"{len(bad)} of {len(results)} not successful: {lines}")
+                else:
+                    tally.ok(name, f"{len(results)} tests, all successful ({detail}); {wall:.1f} s")
+    finally:
+        sp.stop()
+    return tally.close()
+
+
+# ----------------------------------------------------------------------------- the matrix
+
+
+def app_argv(lib: str) -> list[str]:
+    app = HERE / "sp-apps" / lib
+    if (app / "app.js").exists():
+        return ["node", str(app / "app.js")]
+    return [venv_bin("python"), str(app / "app.py")]
+
+
+class Federation:
+    """`spid-harness serve` on a free port, plus the fixed-address metadata `check` signs as."""
+
+    def __init__(self, work: Path) -> None:
+        urls = work / "urls.json"
+        self.child = Child("serve", [str(HARNESS), "serve", "--bind", "127.0.0.1:0",
+                                     "--urls-json", str(urls),
+                                     "--pin-store", str(work / "pin-store.jsonl")],
+                           r"mock SPID providers on (http://\S+)", log_dir=work)
+        for _ in range(100):
+            if urls.exists() and urls.stat().st_size:
+                break
+            time.sleep(0.05)
+        self.urls = json.loads(urls.read_text())
+        # `check` signs as the provider given by --idp with the addresses of `spid-harness
+        # metadata` (127.0.0.1:7000): the app trusts that document too.
+        self.check_idp = "poste"
+        md = subprocess.run([str(HARNESS), "metadata", "--idp", self.check_idp], check=True,
+                            capture_output=True).stdout
+        self.check_idp_metadata = work / f"check-idp-{self.check_idp}.xml"
+        self.check_idp_metadata.write_bytes(md)
+
+    def stop(self) -> None:
+        self.child.stop()
+
+
+def start_app(lib: str, fed: Federation, work: Path, extra_idp: Path | None = None) -> Child:
+    idp_files = [fed.check_idp_metadata]
+    if extra_idp:
+        idp_files.append(extra_idp)
+    env = {
+        "SP_BIND": "127.0.0.1:0",
+        # Everything the app trusts: the running mocks' registry feed, and single documents.
+        "SP_IDP_REGISTRY_URL": fed.urls["registry"],
+        "SP_IDP_METADATA_FILES": os.pathsep.join(str(p) for p in idp_files),
+        "SP_KEY_DIR": str(HERE / "sp-apps" / "keys"),
+    }
+    return Child(lib, app_argv(lib), r"listening on (http://\S+)", env=env, log_dir=work,
+                 cwd=HERE / "sp-apps" / lib)
+
+
+def logins(lib: str, fed: Federation, base: str, tally: Tally) -> None:
+    """(a): every provider at every level it offers accepted; every anomaly refused."""
+    login_url = f"{base}/login?idp={{entity_id}}&level={{level}}"
+    common = [str(HARNESS), "login", "--sp-login-url", login_url, "--mocks", fed.urls["base"],
+              "--probe-url", f"{base}/me"]
+    for pid, p in sorted(fed.urls["providers"].items()):
+        for level in range(1, int(p["max_level"]) + 1):
+            name = f"{lib} login {pid} L{level}"
+            run = subprocess.run(common + ["--provider", pid, "--level", f"L{level}",
+                                           "--user", "mario.rossi" if level < 3 else L3_USER],
+                                 capture_output=True, text=True, timeout=60)
+            tally.check(run.returncode == 0, name,
+                        f"exit {run.returncode}: {(run.stdout + run.stderr)[-600:]}")
+    for outcome in ANOMALIES:
+        name = f"{lib} anomaly {outcome}"
+        run = subprocess.run(common + ["--provider", "poste", "--level", "L2",
+                                       "--outcome", outcome],
+                             capture_output=True, text=True, timeout=60)
+        # `login` exits 0 when the verdict is the one the outcome calls for (refused).
+        tally.check(run.returncode == 0, name,
+                    f"exit {run.returncode}: {(run.stdout + run.stderr)[-600:]}")
+
+
+L3_USER = os.environ.get("INTEROP_L3_USER", "francesca.romano")
+
+
+def load_expectations(lib: str) -> dict[str, dict]:
+    path = HERE / "expectations" / f"{lib}.toml"
+    data = tomllib.loads(path.read_text())
+    unknown = set(data) - {"library", "version", "flag"}
+    if unknown:
+        raise SystemExit(f"{path}: unknown key(s) {sorted(unknown)}")
+    out = {}
+    for i, flag in enumerate(data.get("flag", [])):
+        missing = {"id", "kind", "rule"} - set(flag)
+        if missing:
+            raise SystemExit(f"{path}: flag #{i + 1} lacks {sorted(missing)}")
+        if flag["kind"] not in ("finding", "not-applicable"):
+            raise SystemExit(f"{path}: flag {flag['id']}: kind must be finding or "
+                             f"not-applicable, not {flag['kind']!r}")
+        if flag["id"] in out:
+            raise SystemExit(f"{path}: flag {flag['id']} listed twice")
+        out[flag["id"]] = flag
+    return out
+
+
+def check_args(base: str, fed: Federation, report_dir: Path) -> list[str]:
+    return [str(HARNESS), "check", "--metadata", f"{base}/metadata",
+            "--login-url", f"{base}/login?idp={{entity_id}}&level={{level}}",
+            "--probe-url", f"{base}/me", "--logout-url", f"{base}/logout",
+            "--idp", fed.check_idp, "--report-dir", str(report_dir), "--exit-zero"]
+
+
+def not_as_expected(report: dict) -> dict[str, dict]:
+    """Entries of check.json that did not pass (and were run)."""
+    out = {}
+    for e in report["entries"]:
+        if e.get("passed"):
+            continue
+        if e.get("not_run") or e.get("status") in ("not-applicable", "skipped", "not-determinable"):
+            continue
+        out[e["id"]] = e
+    return out
+
+
+def run_check(lib: str, fed: Federation, base: str, work: Path, tally: Tally) -> dict:
+    report_dir = work / f"check-{lib}"
+    run = subprocess.run(check_args(base, fed, report_dir), capture_output=True, text=True,
+                         timeout=900)
+    (work / f"check-{lib}.out").write_text(run.stdout + run.stderr)
+    if run.returncode != 0:
+        tally.fail(f"{lib} check runs", f"exit {run.returncode}: {(run.stdout + run.stderr)[-800:]}")
+        return {}
+    report = json.loads((report_dir / "check.json").read_text())
+    tally.ok(f"{lib} check runs", f"{len(report['entries'])} entries")
+    flagged = not_as_expected(report)
+    expected = load_expectations(lib)
+    for cid, e in sorted(flagged.items()):
+        name = f"{lib} check {cid}"
+        if cid in expected:
+            tally.ok(name, f"listed {expected[cid]['kind']}")
+        else:
+            tally.fail(name, f"not as expected and not listed in expectations/{lib}.toml: "
+                             f"{e.get('title', '')} — {str(e.get('detail', e.get('note', '')))[:300]}")
+    for cid in sorted(set(expected) - set(flagged)):
+        tally.fail(f"{lib} expectation {cid}",
+                   f"listed in expectations/{lib}.toml but no longer flagged: remove it")
+    return report
+
+
+def cmd_matrix(args) -> int:
+    libs = args.libs or sorted(p.name for p in (HERE / "sp-apps").iterdir()
+                               if p.is_dir() and p.name != "keys")
+    tally = Tally()
+    for lib in libs:
+        work = Path(tempfile.mkdtemp(prefix=f"matrix-{lib}-"))
+        fed = Federation(work)
+        app = None
+        try:
+            app = start_app(lib, fed, work)
+            base = app.match.group(1)
+            md = http_get(f"{base}/metadata")
+            http_post(f"{fed.urls['admin']}/sp-metadata", md, "application/samlmetadata+xml")
+            logins(lib, fed, base, tally)
+            report = run_check(lib, fed, base, work, tally)
+            if report:
+                summarize(lib, report, load_expectations(lib))
+        except Exception as e:  # noqa: BLE001 - reported as a failure, never hidden
+            tally.fail(f"{lib} setup", f"{e}")
+        finally:
+            if app:
+                app.stop()
+            fed.stop()
+            print(f"   {lib}: logs and reports in {work}")
+    return tally.close()
+
+
+def summarize(lib: str, report: dict, expected: dict) -> None:
+    entries = report["entries"]
+    findings = sum(1 for f in expected.values() if f["kind"] == "finding")
+    na_listed = sum(1 for f in expected.values() if f["kind"] == "not-applicable")
+    passed = sum(1 for e in entries if e.get("passed"))
+    not_run = len(entries) - passed - len(not_as_expected(report))
+    print(f"   {lib}: {len(entries)} entries: {passed} as expected, {findings} true findings, "
+          f"{na_listed} listed not applicable, {not_run} not run by check itself")
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def cmd_perf(args) -> int:
+    lib = args.lib
+    work = Path(tempfile.mkdtemp(prefix=f"perf-{lib}-"))
+    env = spid_sp_test_env(work)
+    idp_md = spid_sp_test_idp_metadata(work, env)
+    fed = Federation(work)
+    app = None
+    try:
+        app = start_app(lib, fed, work, extra_idp=idp_md)
+        base = app.match.group(1)
+        md = http_get(f"{base}/metadata")
+        http_post(f"{fed.urls['admin']}/sp-metadata", md, "application/samlmetadata+xml")
+        # spid-sp-test's Response cases (metadata and request checks off: -tr needs --authn-url).
+        sp0 = app.cpu_seconds()
+        authn = f"{base}/login?idp={urllib.parse.quote(SPID_SP_TEST_IDP, safe='')}&level=2"
+        data, wall = run_spid_sp_test(work, env, f"{base}/metadata", authn,
+                                      work / "sp-test.json", extra=False)
+        sp1 = app.cpu_seconds()
+        cases = len(data["test"]["sp"].get("test_Response", {}).get("test_Response", []) or []) \
+            or sum(1 for c, _r, _e in sp_test_results(data) if "esponse" in c)
+        hits0 = requests_served(app)
+        # check: the Response family only (ids 1-111 and the rest), same SP.
+        report_dir = work / "check"
+        t0 = time.monotonic()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = subprocess.run(check_args(base, fed, report_dir), capture_output=True, text=True)
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall_check = time.monotonic() - t0
+        sp2 = app.cpu_seconds()
+        hits1 = requests_served(app)
+        report = json.loads((report_dir / "check.json").read_text())
+        n = len(report["entries"])
+        harness_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+        print(f"spid-sp-test: {cases} response cases in {wall:.1f} s = {cases / wall:.2f} cases/s; "
+              f"SP CPU {sp1 - sp0:.2f} s" if sp0 is not None else "")
+        print(f"check: {n} entries in {wall_check:.1f} s = {n / wall_check:.2f} entries/s; "
+              f"harness CPU {harness_cpu:.2f} s = {1000 * harness_cpu / n:.1f} ms per entry; "
+              f"SP CPU {sp2 - sp1:.2f} s" if sp1 is not None else "")
+        if hits0 is not None and hits1 is not None:
+            print(f"check: SP requests {hits1 - hits0} = {(hits1 - hits0) / n:.2f} per entry")
+        print(run.stdout[-1500:])
+    finally:
+        if app:
+            app.stop()
+        fed.stop()
+    return 0
+
+
+def requests_served(app: Child) -> int | None:
+    """The app's request counter (each app counts the requests it served at /stats)."""
+    base = app.match.group(1)
+    try:
+        return int(json.loads(http_get(f"{base}/stats"))["requests"])
+    except Exception:  # noqa: BLE001 - a figure, not a verdict
+        return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("spid-sp-test").set_defaults(fn=cmd_spid_sp_test)
+    m = sub.add_parser("matrix")
+    m.add_argument("libs", nargs="*")
+    m.set_defaults(fn=cmd_matrix)
+    p = sub.add_parser("perf")
+    p.add_argument("lib")
+    p.set_defaults(fn=cmd_perf)
+    args = parser.parse_args()
+    for binary in (HARNESS, REFERENCE_SP):
+        if not binary.exists():
+            raise SystemExit(f"{binary} is missing: run `cargo build -p harness -p reference-sp`")
+    if shutil.which("xmlsec1") is None:
+        raise SystemExit("xmlsec1 is missing (apt-get install xmlsec1): pysaml2 and spid-sp-test "
+                         "call it")
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
