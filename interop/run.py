@@ -345,7 +345,7 @@ def load_expectations(lib: str) -> dict[str, dict]:
 
 def check_args(base: str, fed: Federation, report_dir: Path) -> list[str]:
     return [str(HARNESS), "check", "--metadata", f"{base}/metadata",
-            "--login-url", f"{base}/login?idp={{entity_id}}&level={{level}}",
+            "--login-url", f"{base}/login?idp={{entity_id}}&level={{level}}&binding={{binding}}",
             "--probe-url", f"{base}/me", "--logout-url", f"{base}/logout",
             "--idp", fed.check_idp, "--report-dir", str(report_dir), "--exit-zero"]
 
