@@ -70,6 +70,8 @@ def config(base: str) -> SPConfig:
     conf = SPConfig()
     conf.load({
         "entityid": ENTITY_ID,
+        # The AttributeConsumingService's ServiceName (pysaml2 reads it from the top level).
+        "name": ("Servizi online del Comune di Prova", "it"),
         "metadata": {"local": trusted_metadata_files()},
         "key_file": str(KEY_DIR / f"{LIB}.key.pem"),
         "cert_file": str(KEY_DIR / f"{LIB}.crt.pem"),
@@ -177,7 +179,12 @@ def acs():
         "session_index": statements[0].session_index if statements else None,
     }
     with LOCK:
-        STATE["sessions"][resp.name_id.text] = STATE["sessions"].get(resp.name_id.text, 0) + 1
+        live = STATE["sessions"]
+        live[resp.name_id.text] = live.get(resp.name_id.text, 0) + 1
+        while len(live) > 10_000:
+            live.pop(next(iter(live)))
+    print(f"login: NameID={resp.name_id.text!r} fiscalNumber={attrs['fiscalNumber'][0]!r} "
+          f"SpidL{level}", file=sys.stderr, flush=True)
     return redirect("/me")
 
 

@@ -148,6 +148,8 @@ def acs():
         "name_id": auth.get_nameid(), "name_id_format": auth.get_nameid_format(),
         "name_id_nq": auth.get_nameid_nq(), "session_index": auth.get_session_index(),
     }
+    print(f"login: NameID={session['user']['name_id']!r} fiscalNumber="
+          f"{session['user']['fiscalNumber']!r} SpidL{level}", file=sys.stderr, flush=True)
     return redirect("/me")
 
 
@@ -177,6 +179,11 @@ def logout():
 
 @app.route("/slo", methods=["GET"])
 def slo():
+    if not (request.args.get("Signature") and request.args.get("SigAlg")):
+        # python3-saml verifies a logout message's signature when there is one, and requires
+        # one only with wantMessagesSigned, which would also require signed Responses (SPID
+        # asks for signed Assertions): the SPID rules sign logout messages (RT single-logout).
+        return common.error_page("messaggio di logout non firmato", 400)
     pending = session.pop("logout", None)
     user = session.get("user")
     # A LogoutResponse answers our pending LogoutRequest; a LogoutRequest names the IdP of the
