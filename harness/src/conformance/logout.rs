@@ -17,8 +17,8 @@ use base64::Engine;
 use mock_idps::clock::saml_instant;
 use mock_idps::ids::IdGenerator;
 use mock_idps::saml::binding::{decode_post, decode_redirect, encode_redirect, MessageKind};
-use mock_idps::saml::keys::SigningKey;
 use mock_idps::saml::dsig::sign_enveloped;
+use mock_idps::saml::keys::SigningKey;
 use mock_idps::saml::logout::{logout_request_xml, logout_response_xml, LogoutRequestPlan};
 use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::XmlDoc;
@@ -367,31 +367,8 @@ impl Play<'_> {
         }
     }
 
-    /// The service's SingleLogoutService from its metadata: HTTP-POST when it offers it, else
-    /// HTTP-Redirect (SAML Metadata §2.2.2: a message goes to an endpoint of its binding).
     fn slo_url(&self) -> Result<Slo, CaseError> {
-        let meta = &self.target.sp_metadata;
-        let pick = |binding: &str| {
-            meta.slo
-                .iter()
-                .find(|s| s.binding == binding)
-                .map(|s| s.location.clone())
-        };
-        if let Some(location) = pick(ns::BINDING_POST) {
-            return Ok(Slo {
-                location,
-                redirect: false,
-            });
-        }
-        if let Some(location) = pick(ns::BINDING_REDIRECT) {
-            return Ok(Slo {
-                location,
-                redirect: true,
-            });
-        }
-        Err(precondition(
-            "the service's metadata has no SingleLogoutService for HTTP-POST or HTTP-Redirect",
-        ))
+        pick_slo(&self.target.sp_metadata)
     }
 
     /// A completed login (level 2); in `reuse`'s browser with its NameID when given. Returns
@@ -629,6 +606,32 @@ impl Answer {
     }
 }
 
+/// The service's SingleLogoutService from its metadata: HTTP-POST when it offers it, else
+/// HTTP-Redirect (SAML Metadata §2.2.2: a message goes to an endpoint of its binding).
+fn pick_slo(meta: &mock_idps::saml::sp_metadata::SpMetadata) -> Result<Slo, CaseError> {
+    let pick = |binding: &str| {
+        meta.slo
+            .iter()
+            .find(|s| s.binding == binding)
+            .map(|s| s.location.clone())
+    };
+    if let Some(location) = pick(ns::BINDING_POST) {
+        return Ok(Slo {
+            location,
+            redirect: false,
+        });
+    }
+    if let Some(location) = pick(ns::BINDING_REDIRECT) {
+        return Ok(Slo {
+            location,
+            redirect: true,
+        });
+    }
+    Err(precondition(
+        "the service's metadata has no SingleLogoutService for HTTP-POST or HTTP-Redirect",
+    ))
+}
+
 /// "Accepted" when the service's LogoutResponse says Success.
 fn answer_status_verdict(answer: &Answer) -> Verdict {
     let (status, evidence) = match answer.message("SAMLResponse") {
@@ -686,7 +689,10 @@ fn page_verdict(answer: &Answer) -> Verdict {
             .then(|| "slo-error".to_string())
     });
     let accepted = answer.status < 400 && marker.is_none();
-    let mut evidence = vec![format!("POST {} answered {}", answer.url, answer.status)];
+    let mut evidence = vec![format!(
+        "the SingleLogoutService {} answered {}",
+        answer.url, answer.status
+    )];
     if let Some(m) = &marker {
         evidence.push(format!("the page names a refusal: {m}"));
     }
@@ -706,6 +712,52 @@ fn page_verdict(answer: &Answer) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mock_idps::saml::sp_metadata::{SloEndpoint, SpMetadata};
+
+    fn metadata_with(slo: &[(&str, &str)]) -> SpMetadata {
+        SpMetadata {
+            entity_id: "https://sp.example".into(),
+            signing_certs: Vec::new(),
+            acs: Vec::new(),
+            attribute_services: Vec::new(),
+            slo: slo
+                .iter()
+                .map(|(binding, location)| SloEndpoint {
+                    binding: binding.to_string(),
+                    location: location.to_string(),
+                    response_location: None,
+                })
+                .collect(),
+            display_name: None,
+            xml: String::new(),
+        }
+    }
+
+    #[test]
+    fn logout_messages_go_to_an_endpoint_of_their_binding() {
+        let both = metadata_with(&[
+            (ns::BINDING_REDIRECT, "http://sp/slo-r"),
+            (ns::BINDING_POST, "http://sp/slo-p"),
+        ]);
+        let slo = pick_slo(&both).unwrap();
+        assert_eq!(
+            (slo.location.as_str(), slo.redirect),
+            ("http://sp/slo-p", false)
+        );
+        // A service that offers only HTTP-Redirect (python3-saml's only SLO binding) gets its
+        // logout messages as signed redirects, never posted to a Redirect endpoint.
+        let redirect_only = metadata_with(&[(ns::BINDING_REDIRECT, "http://sp/slo-r")]);
+        let slo = pick_slo(&redirect_only).unwrap();
+        assert_eq!(
+            (slo.location.as_str(), slo.redirect),
+            ("http://sp/slo-r", true)
+        );
+        let soap_only = metadata_with(&[(
+            "urn:oasis:names:tc:SAML:2.0:bindings:SOAP",
+            "http://sp/soap",
+        )]);
+        assert!(pick_slo(&soap_only).is_err());
+    }
 
     #[test]
     fn ids_are_unique_and_refuse_cases_name_known_switches() {

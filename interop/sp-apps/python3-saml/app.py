@@ -25,6 +25,7 @@ from flask import Flask, redirect, request, session  # noqa: E402
 from lxml import etree  # noqa: E402
 from markupsafe import escape  # noqa: E402
 from onelogin.saml2.auth import OneLogin_Saml2_Auth  # noqa: E402
+from onelogin.saml2.authn_request import OneLogin_Saml2_Authn_Request  # noqa: E402
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C  # noqa: E402
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser  # noqa: E402
 from onelogin.saml2.metadata import OneLogin_Saml2_Metadata  # noqa: E402
@@ -42,6 +43,24 @@ IDPS = {
 REPLAY = common.ReplayCache()
 COUNTER = common.Counter()
 BASE = {"url": ""}
+
+class SpidAuthnRequest(OneLogin_Saml2_Authn_Request):
+    """python3-saml's AuthnRequest with the SPID Issuer (Format entity, NameQualifier) and no
+    NameIDPolicy AllowCreate (Avviso SPID n. 5), through the library's own extension point
+    (`OneLogin_Saml2_Auth.authn_request_class`): its template has neither option. The XML is
+    edited before python3-saml encodes and signs it."""
+
+    def __init__(self, settings, *args, **kwargs):
+        super().__init__(settings, *args, **kwargs)
+        eid = settings.get_sp_data()["entityId"]
+        xml = self._authn_request.replace(
+            f"<saml:Issuer>{eid}</saml:Issuer>",
+            f'<saml:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity" '
+            f'NameQualifier="{eid}">{eid}</saml:Issuer>', 1)
+        self._authn_request = xml.replace('\n        AllowCreate="true" />', " />", 1)
+
+
+OneLogin_Saml2_Auth.authn_request_class = SpidAuthnRequest
 
 app = Flask(__name__)
 app.secret_key = os.urandom(32)
