@@ -20,6 +20,7 @@ stopped at the end, whatever happened. The last line is "N passed, N failed".
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -37,9 +38,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-VENV = Path(os.environ.get("INTEROP_VENV", ROOT / "target" / "interop-venv"))
-HARNESS = Path(os.environ.get("SPID_HARNESS_BIN", ROOT / "target" / "debug" / "spid-harness"))
-REFERENCE_SP = Path(os.environ.get("REFERENCE_SP_BIN", ROOT / "target" / "debug" / "reference-sp"))
+# Paths are made absolute: the children run in other folders.
+VENV = Path(os.environ.get("INTEROP_VENV", ROOT / "target" / "interop-venv")).absolute()
+HARNESS = Path(os.environ.get("SPID_HARNESS_BIN",
+                              ROOT / "target" / "debug" / "spid-harness")).absolute()
+REFERENCE_SP = Path(os.environ.get("REFERENCE_SP_BIN",
+                                   ROOT / "target" / "debug" / "reference-sp")).absolute()
 # How long a child may take to print its address.
 START_TIMEOUT = 60.0
 # spid-sp-test's own test IdP entityID (its default, IDP_ENTITYID).
@@ -173,8 +177,11 @@ def spid_sp_test_env(work: Path) -> dict:
     keys.mkdir(exist_ok=True)
     if not (keys / "private.key").exists():
         make_idp_key(keys)
+    # Belt and braces: whatever spid-sp-test might fetch besides our loopback servers goes to a
+    # closed loopback port (its default profile fetches nothing else).
     return {"IDP_CERT_PATH": str(keys), "IDP_ENTITYID": SPID_SP_TEST_IDP,
-            "PYTHONWARNINGS": "ignore"}
+            "PYTHONWARNINGS": "ignore", "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost"}
 
 
 def spid_sp_test_idp_metadata(work: Path, env: dict) -> Path:
@@ -219,29 +226,36 @@ def cmd_spid_sp_test(_args) -> int:
                r"reference SP on (http://\S+)", log_dir=work)
     try:
         base = sp.match.group(1)
-        for level in (1, 2, 3):
-            for binding in ("redirect", "post"):
-                authn = (f"{base}/login?idp={urllib.parse.quote(SPID_SP_TEST_IDP, safe='')}"
-                         f"&level={level}&binding={binding}")
-                report = work / f"report-L{level}-{binding}.json"
-                data, wall = run_spid_sp_test(work, env, f"{base}/metadata", authn, report)
-                results = sp_test_results(data)
-                bad = [(c, e) for c, r, e in results if r not in ("success",)]
-                name = f"spid-sp-test SpidL{level} {binding}"
-                counts = {}
-                for c, _r, _e in results:
-                    counts[c] = counts.get(c, 0) + 1
-                detail = ", ".join(f"{k} {v}" for k, v in counts.items())
-                if not results:
-                    tally.fail(name, f"no test ran; see {report}")
-                elif bad:
-                    lines = "; ".join(
-                        f"[{c}] {str(e.get('test', ''))[:140]} -> {e.get('result')} "
-                        f"{str(e.get('value', ''))[:80]}"
-                        for c, e in bad[:20])
-                    tally.fail(name, f"{len(bad)} of {len(results)} not successful: {lines}")
-                else:
-                    tally.ok(name, f"{len(results)} tests, all successful ({detail}); {wall:.1f} s")
+        runs = [(level, binding) for level in (1, 2, 3) for binding in ("redirect", "post")]
+
+        def one(run):
+            level, binding = run
+            authn = (f"{base}/login?idp={urllib.parse.quote(SPID_SP_TEST_IDP, safe='')}"
+                     f"&level={level}&binding={binding}")
+            report = work / f"report-L{level}-{binding}.json"
+            return run, report, *run_spid_sp_test(work, env, f"{base}/metadata", authn, report)
+
+        # spid-sp-test is sequential and mostly waits on its own xmlsec1 calls: three at once.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+            done = list(pool.map(one, runs))
+        for (level, binding), report, data, wall in done:
+            results = sp_test_results(data)
+            bad = [(c, e) for c, r, e in results if r not in ("success",)]
+            name = f"spid-sp-test SpidL{level} {binding}"
+            counts = {}
+            for c, _r, _e in results:
+                counts[c] = counts.get(c, 0) + 1
+            detail = ", ".join(f"{k} {v}" for k, v in counts.items())
+            if not results:
+                tally.fail(name, f"no test ran; see {report}")
+            elif bad:
+                lines = "; ".join(
+                    f"[{c}] {str(e.get('test', ''))[:140]} -> {e.get('result')} "
+                    f"{str(e.get('value', ''))[:80]}"
+                    for c, e in bad[:20])
+                tally.fail(name, f"{len(bad)} of {len(results)} not successful: {lines}")
+            else:
+                tally.ok(name, f"{len(results)} tests, all successful ({detail}); {wall:.1f} s")
     finally:
         sp.stop()
     return tally.close()
@@ -372,10 +386,62 @@ def not_as_expected(report: dict) -> dict[str, dict]:
     for e in report["entries"]:
         if e.get("passed"):
             continue
-        if e.get("not_run") or e.get("status") in ("not-applicable", "skipped", "not-determinable"):
+        if e.get("not_run"):
             continue
         out[e["id"]] = e
     return out
+
+
+def compare(lib: str, flagged: dict[str, dict], expected: dict[str, dict]):
+    """(ok, name, detail) for every flag and every listed entry: a flag must be listed with the
+    severity and verdict it has now; a listed entry must still be flagged."""
+    out = []
+    for cid, e in sorted(flagged.items()):
+        name = f"{lib} check {cid}"
+        want = expected.get(cid)
+        if want is None:
+            out.append((False, name, f"not as expected and not listed in expectations/{lib}.toml: "
+                                      f"{e.get('title', '')} ({got_of(e)}; rule: {e.get('rule', '')})"))
+            continue
+        seen = (e.get("severity") or "error", got_of(e))
+        if (want["severity"], want["got"]) != seen:
+            out.append((False, name, f"listed as {want['severity']}/{want['got']} but now "
+                                     f"{seen[0]}/{seen[1]}: review expectations/{lib}.toml"))
+        else:
+            out.append((True, name, f"listed {want['kind']}"))
+    for cid in sorted(set(expected) - set(flagged)):
+        out.append((False, f"{lib} expectation {cid}",
+                    f"listed in expectations/{lib}.toml but no longer flagged: remove it"))
+    return out
+
+
+def cmd_selftest(_args) -> int:
+    """The comparison on made-up data: an unlisted flag, a listed flag gone, a changed verdict
+    each fail; a listed flag as recorded passes."""
+    tally = Tally()
+    listed = {"a": {"id": "a", "kind": "finding", "severity": "error", "got": "accepted"},
+              "b": {"id": "b", "kind": "finding", "severity": "error", "got": "accepted"}}
+    flag = {"severity": "error", "verdict": {"accepted": True}, "title": "t", "rule": "r"}
+    cases = [
+        ("listed flag as recorded passes", {"a": flag, "b": flag}, [True, True]),
+        ("unlisted flag fails", {"a": flag, "b": flag, "c": flag}, [True, True, False]),
+        ("listed flag no longer occurring fails", {"a": flag}, [True, False]),
+        ("changed severity fails", {"a": {**flag, "severity": "warning"}, "b": flag},
+         [False, True]),
+        ("changed verdict fails", {"a": {**flag, "verdict": {"accepted": False}}, "b": flag},
+         [False, True]),
+    ]
+    for name, flagged, want in cases:
+        got = [ok for ok, _n, _d in compare("selftest", flagged, listed)]
+        tally.check(got == want, f"selftest: {name}", f"got {got}, want {want}")
+    for lib in sorted(p.name for p in (HERE / "sp-apps").iterdir() if (p / "package.json").exists()
+                      or (p / "app.py").exists()):
+        try:
+            load_expectations(lib)
+            tally.ok(f"selftest: expectations/{lib}.toml is well-formed")
+        except SystemExit as e:
+            tally.fail(f"selftest: expectations/{lib}.toml is well-formed", str(e))
+    return tally.close()
 
 
 def run_check(lib: str, fed: Federation, base: str, work: Path, tally: Tally) -> dict:
@@ -388,24 +454,11 @@ def run_check(lib: str, fed: Federation, base: str, work: Path, tally: Tally) ->
         return {}
     report = json.loads((report_dir / "check.json").read_text())
     tally.ok(f"{lib} check runs", f"{len(report['entries'])} entries")
-    flagged = not_as_expected(report)
-    expected = load_expectations(lib)
-    for cid, e in sorted(flagged.items()):
-        name = f"{lib} check {cid}"
-        if cid in expected:
-            want = expected[cid]
-            seen = (e.get("severity") or "error", got_of(e))
-            if (want["severity"], want["got"]) != seen:
-                tally.fail(name, f"listed as {want['severity']}/{want['got']} but now "
-                                 f"{seen[0]}/{seen[1]}: review expectations/{lib}.toml")
-            else:
-                tally.ok(name, f"listed {want['kind']}")
+    for ok, name, detail in compare(lib, not_as_expected(report), load_expectations(lib)):
+        if ok:
+            tally.ok(name, detail)
         else:
-            tally.fail(name, f"not as expected and not listed in expectations/{lib}.toml: "
-                             f"{e.get('title', '')} — {str(e.get('detail', e.get('note', '')))[:300]}")
-    for cid in sorted(set(expected) - set(flagged)):
-        tally.fail(f"{lib} expectation {cid}",
-                   f"listed in expectations/{lib}.toml but no longer flagged: remove it")
+            tally.fail(name, detail)
     return report
 
 
@@ -439,10 +492,12 @@ def cmd_matrix(args) -> int:
 def summarize(lib: str, report: dict, expected: dict) -> None:
     entries = report["entries"]
     kinds = {k: sum(1 for f in expected.values() if f["kind"] == k) for k in KINDS}
-    passed = sum(1 for e in entries if e.get("passed"))
+    passed = sum(1 for e in entries if e.get("passed") and not e.get("not_run"))
+    not_run = sum(1 for e in entries if e.get("not_run"))
     print(f"   {lib}: {len(entries)} entries: {passed} as expected, {kinds['finding']} true "
           f"findings, {kinds['not-applicable']} not applicable, "
-          f"{kinds['harness-false-positive']} harness false positives (issue #12)")
+          f"{kinds['harness-false-positive']} harness false positives (issue #12), "
+          f"{not_run} not run by check (its own not applicable / skipped / not determinable)")
 
 
 # ----------------------------------------------------------------------------- figures
@@ -587,6 +642,7 @@ def main() -> int:
     p = sub.add_parser("perf")
     p.add_argument("lib")
     p.set_defaults(fn=cmd_perf)
+    sub.add_parser("selftest").set_defaults(fn=cmd_selftest)
     pr = sub.add_parser("probe")
     pr.add_argument("lib")
     pr.add_argument("ids", nargs="+")
@@ -602,7 +658,15 @@ def main() -> int:
     if shutil.which("xmlsec1") is None:
         raise SystemExit("xmlsec1 is missing (apt-get install xmlsec1): pysaml2 and spid-sp-test "
                          "call it")
-    return args.fn(args)
+    try:
+        return args.fn(args)
+    except Exception as e:  # noqa: BLE001 - a run that cannot complete is one failure, said so
+        import traceback
+
+        traceback.print_exc()
+        tally = Tally()
+        tally.fail(f"run.py {args.cmd}", f"{type(e).__name__}: {e}")
+        return tally.close()
 
 
 if __name__ == "__main__":
