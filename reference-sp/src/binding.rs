@@ -246,7 +246,9 @@ pub fn post_form(action: &str, kind: Kind, xml: &str, relay_state: Option<&str>)
         "<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>SPID</title></head>\
          <body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"{param}\" value=\"{b64}\"/>{relay}\
-         <noscript><button type=\"submit\">Continua</button></noscript></form></body></html>",
+         <noscript><p>JavaScript è disattivato: premi il pulsante per proseguire verso il gestore \
+         dell'identità. JavaScript is off: press the button to continue.</p></noscript>\
+         <button type=\"submit\">Continua</button></form></body></html>",
         action = escape_html(action),
         param = kind.param(),
     )

@@ -86,7 +86,7 @@ pub fn picker(idps: &[Arc<TrustedIdp>], faults: &[&str]) -> String {
         select("level", &["1", "2", "3"], "2"),
         select("comparison", &["minimum", "exact", "better", "maximum"], "minimum"),
         select("binding", &["redirect", "post"], "redirect"),
-        select("attrs", &["0", "1"], "0"),
+        select("attrs", &["auto", "0", "1", "2"], "auto"),
     );
     layout("Entra con SPID", &body)
 }

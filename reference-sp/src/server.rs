@@ -354,11 +354,16 @@ async fn login(
         ));
     }
     let default_attrs = if idp.cie { "2" } else { "0" };
-    let attribute_index = match q.get("attrs").map(String::as_str).unwrap_or(default_attrs) {
+    // `auto` (the picker's default) is the IdP's own set: SPID's 0, CIE's.
+    let attrs = q
+        .get("attrs")
+        .map(String::as_str)
+        .filter(|a| !a.is_empty() && *a != "auto");
+    let attribute_index = match attrs.unwrap_or(default_attrs) {
         "0" => 0u8,
         "1" => 1,
         "2" => crate::cie::ATTRIBUTE_INDEX,
-        other => return bad_request(&format!("attrs {other:?}: use 0, 1 or 2")),
+        other => return bad_request(&format!("attrs {other:?}: use auto, 0, 1 or 2")),
     };
     let post = match q.get("binding").map(String::as_str).unwrap_or("redirect") {
         "redirect" => false,

@@ -264,8 +264,21 @@ impl Target {
         mutation: &Mutation,
         ids: &IdGenerator,
     ) -> Result<String, CaseError> {
+        Ok(self.response_pair(request, mutation, ids)?.0)
+    }
+
+    /// The Response XML for `request` mutated by `mutation`, and the correct Response built from
+    /// the same plan (same IDs, instants and NameID) before the mutation: the two differ only by
+    /// what the case changed (and the signature values that change with it).
+    pub(crate) fn response_pair(
+        &self,
+        request: &ValidatedRequest,
+        mutation: &Mutation,
+        ids: &IdGenerator,
+    ) -> Result<(String, String), CaseError> {
         let now = time::OffsetDateTime::now_utc();
         let mut plan = self.correct_plan(request, ids, now);
+        let correct = plan.sign(&self.idp.key)?;
         let ctx = Ctx {
             request,
             idp_entity_id: &self.idp.entity_id,
@@ -284,7 +297,7 @@ impl Target {
             Mutation::Xml(f) => f(plan.sign(&self.idp.key)?, &ctx),
             Mutation::Sign(f) => f(&plan, &ctx)?,
         };
-        Ok(xml)
+        Ok((xml, correct))
     }
 
     async fn post(
@@ -322,7 +335,7 @@ impl Target {
         binding: &str,
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<(ValidatedRequest, Verdict, Trace, Option<bool>), CaseError> {
+    ) -> Result<Played, CaseError> {
         let start = self.start_url(case, binding);
         match case.mutation {
             Mutation::Flow(Flow::ReplayResponse) => {
@@ -345,7 +358,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&attacker, &p.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None))
+                Ok((p.request, verdict, trace, None, None))
             }
             Mutation::Flow(Flow::OtherSessionRequest) => {
                 let victim = self.capture(&start).await?;
@@ -356,7 +369,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None))
+                Ok((p.request, verdict, trace, None, None))
             }
             Mutation::Flow(Flow::ConsumedRequest) => {
                 let p = self.capture(&start).await?;
@@ -375,7 +388,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &p.request, second.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None))
+                Ok((p.request, verdict, trace, None, None))
             }
             Mutation::Flow(Flow::ReplayAssertion) => {
                 let victim = self.capture(&start).await?;
@@ -394,10 +407,11 @@ impl Target {
                     ids,
                 )?;
                 let xml = edit::replace(&fresh, "saml:Assertion", &old);
+                let correct = self.response_xml(&p.request, &Mutation::None, ids)?;
                 let (trace, verdict) = self
                     .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None))
+                Ok((p.request, verdict, trace, None, Some(correct)))
             }
             Mutation::Flow(flow @ (Flow::TamperRelayState | Flow::DropRelayState)) => {
                 let p = self.capture(&start).await?;
@@ -420,12 +434,12 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &p.request, relay.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None))
+                Ok((p.request, verdict, trace, None, None))
             }
             ref m => {
                 let p = self.capture(&start).await?;
                 hops.extend(p.hops.iter().cloned());
-                let xml = self.response_xml(&p.request, m, ids)?;
+                let (xml, correct) = self.response_pair(&p.request, m, ids)?;
                 let whole = match case.expect {
                     Expect::RefuseOrIntact(which) => intact_value(&xml, which),
                     _ => None,
@@ -449,7 +463,7 @@ impl Target {
                     }
                     _ => None,
                 };
-                Ok((p.request, verdict, trace, intact))
+                Ok((p.request, verdict, trace, intact, Some(correct)))
             }
         }
     }
@@ -462,11 +476,12 @@ impl Target {
         let millis = began.elapsed().as_secs_f64() * 1000.0;
         let title = format!("{} [{}; {binding} binding]", case.title, case.rule);
         match outcome {
-            Ok((request, verdict, trace, intact)) => {
+            Ok((request, verdict, trace, intact, correct)) => {
                 let sent = trace
                     .saml_response
                     .as_deref()
                     .map(crate::report::pretty_xml);
+                let reference = correct.as_deref().map(crate::report::pretty_xml);
                 let (word, want) = expected(case, Some(&request));
                 hops.extend(trace.hops);
                 let passed = match case.expect {
@@ -490,6 +505,8 @@ impl Target {
                     family: Some("response".into()),
                     sent,
                     not_run: None,
+                    reference,
+                    started_unix_ms: None,
                 }
             }
             Err(e) => Entry {
@@ -509,10 +526,22 @@ impl Target {
                 family: Some("response".into()),
                 sent: None,
                 not_run: None,
+                reference: None,
+                started_unix_ms: None,
             },
         }
     }
 }
+
+/// What playing a case gave: the request answered, the verdict, the trace of the post, whether
+/// a comment-injection value stayed whole, and the correct Response for the same request.
+type Played = (
+    ValidatedRequest,
+    Verdict,
+    Trace,
+    Option<bool>,
+    Option<String>,
+);
 
 /// Called with each entry as its case ends (a progress bar).
 pub type OnDone = Arc<dyn Fn(&Entry) + Send + Sync>;
@@ -589,7 +618,9 @@ where
         let (limit, on_done, game) = (limit.clone(), on_done.clone(), play(i, case));
         set.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let entry = game.await;
+            let began = crate::report::unix_ms_now();
+            let mut entry = game.await;
+            entry.started_unix_ms.get_or_insert(began);
             on_done(&entry);
             (i, entry)
         });

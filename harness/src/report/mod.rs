@@ -1,9 +1,17 @@
 //! One report model for every command (`demo`, `login`, later `check` and `run`): serialized as
 //! JSON, and rendered as JUnit XML, a single-file HTML page and a Markdown summary.
 
+pub mod diff;
+mod emit;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod plot;
+mod table;
+pub mod words;
+
+pub use emit::{emit, EmitError, ReportOptions};
+pub use table::check_table;
 
 use crate::browser::Hop;
 use crate::oracle::Verdict;
@@ -138,6 +146,13 @@ pub struct Entry {
     /// Set when the entry has no pass/fail verdict (not applicable, skipped, not determinable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_run: Option<NotRun>,
+    /// For a Response case: the correct Response for the same request (pretty-printed XML),
+    /// so that a report can show what `sent` changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// When the entry began, in milliseconds since the Unix epoch (for the run's time line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_unix_ms: Option<f64>,
 }
 
 impl Entry {
@@ -145,6 +160,13 @@ impl Entry {
     pub fn judged(&self) -> bool {
         self.not_run.is_none()
     }
+}
+
+/// Now, in milliseconds since the Unix epoch (for [`Entry::started_unix_ms`]).
+pub fn unix_ms_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// `xml` indented one element per line, for people reading a report (text stays on its
@@ -242,6 +264,16 @@ impl RunReport {
         }
     }
 
+    /// The exit code the run's command gives for this report without `--exit-zero`: 0 when
+    /// [`Self::all_passed`], else 1.
+    pub fn exit_code(&self) -> i32 {
+        if self.all_passed() {
+            0
+        } else {
+            1
+        }
+    }
+
     /// Whether every expectation held (a failed `warning` entry, and an entry without a verdict
     /// ([`NotRun`]), do not count).
     pub fn all_passed(&self) -> bool {
@@ -291,7 +323,10 @@ pub fn write_all(
         ("json", json),
         ("html", html::render(report)),
         ("xml", junit::render(report)),
-        ("md", markdown::render(report)),
+        (
+            "md",
+            markdown::render_linked(report, &format!("{stem}.html")),
+        ),
     ] {
         let path = dir.join(format!("{stem}.{ext}"));
         std::fs::write(&path, text)?;

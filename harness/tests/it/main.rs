@@ -8,6 +8,8 @@
 //! - `cns`: the CNS check family on the reference SP and its `cns-*` mutants, CNS login with a
 //!   PIN-protected card, CRL rotation
 
+#[cfg(feature = "browser")]
+mod browser;
 mod check_cli;
 mod cns;
 mod conformance;
@@ -15,6 +17,7 @@ mod demo;
 mod logout;
 mod metadata_checks;
 mod oracle;
+mod report_fixture;
 mod report_snapshots;
 mod request_checks;
 mod scenario;

@@ -177,7 +177,11 @@ pub fn message(idp: Option<&IdpRuntime>, title: &str, message: &str) -> String {
     )
 }
 
-/// The index page: providers, registry, registered SPs, test users.
+/// How many of the last requests the index page lists.
+const INDEX_REQUESTS: usize = 20;
+
+/// The index page, a small dashboard refreshed by reload: providers with their metadata, the
+/// test users with levels and passwords, the CIE cards, the last requests with their verdicts.
 pub fn index(state: &MockState) -> String {
     let providers: Vec<Value> = state.idps.iter().map(provider_ctx).collect();
     let users: Vec<Value> = state
@@ -204,10 +208,26 @@ pub fn index(state: &MockState) -> String {
             }
         })
         .collect();
+    // The last requests received, newest first (the log itself is bounded).
+    let received = state.received();
+    let requests: Vec<Value> = received
+        .iter()
+        .rev()
+        .take(INDEX_REQUESTS)
+        .map(|r| {
+            context! {
+                provider => r.provider, binding => r.binding, sp => r.sp_entity_id,
+                id => r.request_id, verdict => r.verdict, detail => r.detail,
+                accepted => r.verdict == "accepted",
+            }
+        })
+        .collect();
+    let total_requests = received.len();
     render(
         "index.html",
         context! {
             providers, users, cie_providers, cie_cards, sps => state.sp_ids(),
+            requests, total_requests, shown_requests => INDEX_REQUESTS,
             registry => format!("{}/registry/idps.xml", state.base_url),
             admin => format!("{}/admin", state.base_url),
         },

@@ -1,0 +1,598 @@
+//! End-to-end tests in headless Chromium (feature `browser`; Debian's `chromium` and
+//! `chromium-driver`, `.ci/run` installs them): a person logging in through the reference SP at
+//! L1, L2 (reading the OTP on the simulated phone) and L3, refusing consent, logging in with a CIE
+//! card after a wrong PIN, the same login with JavaScript off (the auto-post forms' buttons), the
+//! `serve` index page, and the HTML reports opening with their failures in view. Each test starts
+//! its own chromedriver on an ephemeral loopback port and a fresh profile; every page visited is
+//! written as a PNG to `reports/screenshots/` (CI artifacts, not snapshots).
+//!
+//! `CHROMEDRIVER` and `CHROMIUM` override the binaries (`chromedriver`, `/usr/bin/chromium`).
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use harness::serve::{ServeConfig, Served};
+use mock_idps::federation::MockFederation;
+use reference_sp::faults::Faults;
+use reference_sp::ReferenceSp;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long any one page may take to show what a step waits for.
+const WAIT: Duration = Duration::from_secs(15);
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../reports/screenshots"
+    ));
+    std::fs::create_dir_all(&dir).expect("create reports/screenshots");
+    dir
+}
+
+/// A chromedriver on an ephemeral loopback port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {bin}: {e}. Install Debian's chromium-driver (apt-get install chromium chromium-driver) or set CHROMEDRIVER")
+        });
+    let d = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let began = Instant::now();
+    loop {
+        if let Ok(r) = reqwest::get(format!("{}/status", d.url)).await {
+            if r.status().is_success() {
+                return d;
+            }
+        }
+        assert!(
+            began.elapsed() < WAIT,
+            "chromedriver did not answer on {}",
+            d.url
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A headless Chromium session with a fresh profile; JavaScript on or off.
+async fn browser(d: &Driver, profile: &tempfile::TempDir, javascript: bool) -> Client {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+            "prefs": {
+                "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }
+            }
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!("a JSON object")
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&d.url)
+        .await
+        .expect("a chromium session")
+}
+
+/// The mock providers and the reference SP, as `serve --with-reference-sp` runs them.
+struct World {
+    served: Served,
+    _pin_store: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let pin_store = tempfile::tempdir().expect("a folder for the PIN journal");
+    let served = harness::serve::start(ServeConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        sp_metadata: Vec::new(),
+        entity_ids: mock_idps::spid::config::EntityIds::Local,
+        fixtures: None,
+        seed: None,
+        pin_store: pin_store.path().join("pin-store.jsonl"),
+        reference_sp: Some(Faults::none()),
+    })
+    .await
+    .expect("serve");
+    World {
+        served,
+        _pin_store: pin_store,
+    }
+}
+
+impl World {
+    fn fed(&self) -> &MockFederation {
+        &self.served.federation
+    }
+
+    fn sp(&self) -> &ReferenceSp {
+        self.served.reference_sp.as_ref().expect("the reference SP")
+    }
+
+    async fn shutdown(self) {
+        self.served.shutdown().await;
+    }
+
+    fn user(&self, name: &str) -> mock_idps::spid::identity::User {
+        self.fed()
+            .state()
+            .fixtures
+            .user(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no fixture user {name}"))
+    }
+
+    fn idp_entity(&self, id: &str) -> String {
+        self.fed()
+            .state()
+            .idp(id)
+            .expect("provider")
+            .entity_id
+            .clone()
+    }
+}
+
+/// One browser session of a test, writing its screenshots as `<test>-<nn>-<step>.png`.
+struct Session {
+    c: Client,
+    test: &'static str,
+    n: usize,
+    _profile: tempfile::TempDir,
+    _driver: Driver,
+}
+
+impl Session {
+    async fn start(test: &'static str, javascript: bool) -> Session {
+        let d = driver().await;
+        let profile = tempfile::tempdir().expect("profile dir");
+        let c = browser(&d, &profile, javascript).await;
+        Session {
+            c,
+            test,
+            n: 0,
+            _profile: profile,
+            _driver: d,
+        }
+    }
+
+    async fn shot(&mut self, step: &str) {
+        self.n += 1;
+        let png = self.c.screenshot().await.expect("screenshot");
+        let path = screenshots().join(format!("{}-{:02}-{step}.png", self.test, self.n));
+        std::fs::write(&path, png).expect("write screenshot");
+    }
+
+    /// Waits until `css` matches on the current page; panics with the page's text if not.
+    async fn wait(&self, css: &str) -> fantoccini::elements::Element {
+        match self
+            .c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(err) => {
+                let url = self.c.current_url().await.map(|u| u.to_string());
+                let text = match self.c.find(Locator::Css("body")).await {
+                    Ok(b) => b.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                panic!("{css:?} never appeared ({err}); at {url:?}:\n{text}")
+            }
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        self.wait(css).await.send_keys(text).await.expect("type");
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait(css).await.click().await.expect("click");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.wait(css).await.text().await.expect("text")
+    }
+
+    async fn end(self) {
+        let _ = self.c.close().await;
+    }
+}
+
+/// At the reference SP's picker: chooses the provider, the level and the binding, and starts.
+async fn start_login(s: &mut Session, w: &World, entity_id: &str, level: u8, binding: &str) {
+    s.c.goto(&w.sp().urls().base).await.expect("open the SP");
+    s.wait("#idps").await;
+    s.shot("sp-picker").await;
+    let form = "form[action='/login']";
+    s.wait(&format!("{form} select[name=idp]"))
+        .await
+        .select_by_value(entity_id)
+        .await
+        .expect("choose the IdP");
+    s.wait(&format!("{form} select[name=level]"))
+        .await
+        .select_by_label(&level.to_string())
+        .await
+        .expect("choose the level");
+    s.wait(&format!("{form} select[name=binding]"))
+        .await
+        .select_by_label(binding)
+        .await
+        .expect("choose the binding");
+    s.click(&format!("{form} button[type=submit]")).await;
+}
+
+/// Types the username and password on the mock IdP's login page.
+async fn password_step(s: &mut Session, username: &str, password: &str) {
+    s.wait("#login-form").await;
+    s.shot("idp-login").await;
+    s.fill("#username", username).await;
+    s.fill("#password", password).await;
+    s.click("#login-form button[value=continue]").await;
+}
+
+/// Gives consent and waits for the SP's protected page; returns the level it shows.
+async fn consent_then_protected_page(s: &mut Session) -> String {
+    s.wait("#consent-form").await;
+    s.shot("idp-consent").await;
+    s.click("#consent-form button[value=continue]").await;
+    let level = s.wait("#level").await;
+    let shown = level
+        .attr("data-level")
+        .await
+        .expect("attr")
+        .unwrap_or_default();
+    s.shot("sp-protected-page").await;
+    shown
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_login_at_l1_l2_l3_through_the_reference_sp() {
+    let w = world().await;
+    let poste = w.idp_entity("poste");
+    // L1: password only.
+    let mut s = Session::start("login-l1", true).await;
+    let u = w.user("luca.ferrari");
+    start_login(&mut s, &w, &poste, 1, "redirect").await;
+    password_step(&mut s, &u.username, &u.password).await;
+    assert_eq!(consent_then_protected_page(&mut s).await, "1");
+    s.end().await;
+
+    // L2: the one-time code read off the simulated phone.
+    let mut s = Session::start("login-l2", true).await;
+    let u = w.user("mario.rossi");
+    start_login(&mut s, &w, &poste, 2, "redirect").await;
+    password_step(&mut s, &u.username, &u.password).await;
+    let otp = s.text("#simulated-otp").await;
+    assert!(
+        otp.len() >= 6 && otp.chars().all(|c| c.is_ascii_digit()),
+        "{otp:?}"
+    );
+    s.shot("idp-otp").await;
+    s.fill("#otp", &otp).await;
+    s.click("#otp-form button[value=continue]").await;
+    assert_eq!(consent_then_protected_page(&mut s).await, "2");
+    s.end().await;
+
+    // L3: the signing device's PIN after the code.
+    let mut s = Session::start("login-l3", true).await;
+    let u = w.user("francesca.romano");
+    start_login(&mut s, &w, &poste, 3, "post").await;
+    password_step(&mut s, &u.username, &u.password).await;
+    s.wait("#device-form").await;
+    s.shot("idp-device").await;
+    s.fill(
+        "#pin",
+        u.device_pin
+            .as_deref()
+            .expect("an L3 user has a device PIN"),
+    )
+    .await;
+    s.click("#device-form button[value=continue]").await;
+    assert_eq!(consent_then_protected_page(&mut s).await, "3");
+    s.end().await;
+    w.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_consent_refused_shows_nr22() {
+    let w = world().await;
+    let mut s = Session::start("consent-refused", true).await;
+    let u = w.user("luca.ferrari");
+    start_login(&mut s, &w, &w.idp_entity("aruba"), 1, "redirect").await;
+    password_step(&mut s, &u.username, &u.password).await;
+    s.wait("#consent-form").await;
+    s.click("#consent-form button[value=deny]").await;
+    let error = s.wait("#sp-error").await;
+    assert_eq!(
+        error.attr("data-spid-error").await.unwrap().as_deref(),
+        Some("nr22")
+    );
+    assert!(s.text("#sp-error").await.contains("nr22"));
+    s.shot("sp-refusal-nr22").await;
+    s.end().await;
+    w.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_cie_card_wrong_pin_then_right_pin() {
+    let w = world().await;
+    let cie = w.fed().state().cie_idps.first().expect("a CIE ID provider");
+    let entity = cie.entity_id.clone();
+    let card = w
+        .fed()
+        .state()
+        .fixtures
+        .cie_cards
+        .first()
+        .expect("a CIE card");
+    let mut s = Session::start("cie-card", true).await;
+    // "Entra con CIE" is level 3 with the CIE attribute set; the picker's form takes the IdP.
+    start_login(&mut s, &w, &entity, 3, "redirect").await;
+    s.wait("#card-form").await;
+    s.shot("cie-card").await;
+    let wrong: String = card
+        .pin
+        .chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect();
+    s.fill("#card", &card.number).await;
+    s.wait("#reader")
+        .await
+        .select_by_value("app")
+        .await
+        .expect("reader");
+    s.fill("#pin", &wrong).await;
+    s.click("#card-form button[value=continue]").await;
+    let alert = s.text("[role=alert]").await;
+    assert!(
+        alert.contains("Wrong PIN"),
+        "no wrong-PIN error shown: {alert:?}"
+    );
+    s.shot("cie-wrong-pin").await;
+    // The page is shown again with the error; the right PIN now.
+    s.fill("#card", &card.number).await;
+    s.wait("#reader")
+        .await
+        .select_by_value("app")
+        .await
+        .expect("reader");
+    s.fill("#pin", &card.pin).await;
+    s.click("#card-form button[value=continue]").await;
+    let shown = consent_or_protected(&mut s).await;
+    assert_eq!(shown, "3");
+    s.end().await;
+    w.shutdown().await;
+}
+
+/// After the card: consent when the provider asks for it, then the protected page.
+async fn consent_or_protected(s: &mut Session) -> String {
+    let began = Instant::now();
+    loop {
+        if s.c.find(Locator::Css("#level")).await.is_ok() {
+            break;
+        }
+        if let Ok(b) =
+            s.c.find(Locator::Css("#consent-form button[value=continue]"))
+                .await
+        {
+            s.shot("idp-consent").await;
+            b.click().await.expect("consent");
+        }
+        if began.elapsed() > WAIT {
+            let body = s.text("body").await;
+            panic!("neither consent nor the protected page:\n{body}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let level = s.wait("#level").await;
+    let shown = level.attr("data-level").await.unwrap().unwrap_or_default();
+    s.shot("sp-protected-page").await;
+    shown
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_login_with_javascript_off_uses_the_auto_post_buttons() {
+    let w = world().await;
+    let mut s = Session::start("no-javascript", false).await;
+    let u = w.user("luca.ferrari");
+    // HTTP-POST binding: the SP's auto-post form to the IdP, then the IdP's to the ACS.
+    start_login(&mut s, &w, &w.idp_entity("poste"), 1, "post").await;
+    s.wait("form input[name=SAMLRequest]").await;
+    // The page stayed (nothing submitted it) and tells the person what to do.
+    assert!(s.text("body").await.contains("JavaScript is off"));
+    s.shot("sp-autopost-no-js").await;
+    s.click("form button[type=submit]").await;
+    password_step(&mut s, &u.username, &u.password).await;
+    s.wait("#consent-form").await;
+    s.click("#consent-form button[value=continue]").await;
+    s.wait("form input[name=SAMLResponse]").await;
+    assert!(s.text("body").await.contains("JavaScript is off"));
+    s.shot("idp-autopost-no-js").await;
+    s.click("form button[type=submit]").await;
+    assert_eq!(
+        s.wait("#level")
+            .await
+            .attr("data-level")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("1")
+    );
+    s.shot("sp-protected-page").await;
+    s.end().await;
+    w.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_serve_index_lists_providers_users_and_last_requests() {
+    let w = world().await;
+    // One request in the log first, so the dashboard has something to show.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .unwrap();
+    let login = format!(
+        "{}?idp={}&level=2",
+        w.sp().urls().login,
+        url::form_urlencoded::byte_serialize(w.idp_entity("poste").as_bytes()).collect::<String>()
+    );
+    http.get(&login).send().await.expect("start a login");
+    let mut s = Session::start("serve-index", true).await;
+    s.c.goto(&w.fed().urls().base).await.unwrap();
+    let providers = s.text("#providers").await;
+    for id in ["poste", "aruba", "infocert"] {
+        assert!(providers.contains(id), "{id} missing:\n{providers}");
+    }
+    let users = s.text("#users").await;
+    assert!(
+        users.contains("mario.rossi") && users.contains("Password123!"),
+        "{users}"
+    );
+    assert!(users.contains("L3"));
+    let log = s.text("#request-log").await;
+    assert!(log.contains("poste") && log.contains("accepted"), "{log}");
+    let metadata =
+        s.c.find_all(Locator::Css("#providers a"))
+            .await
+            .unwrap()
+            .len();
+    assert!(metadata >= 10, "{metadata} metadata links");
+    s.shot("serve-index").await;
+    s.c.set_window_size(1280, 3200).await.expect("resize");
+    s.shot("serve-index-whole").await;
+    s.end().await;
+    w.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_reports_open_with_the_failures_in_view() {
+    // The seeded report (a failure of every kind) and a real check against a mutant SP.
+    let dir = screenshots();
+    let seeded = dir.join("report-every-kind.html");
+    std::fs::write(
+        &seeded,
+        harness::report::html::render(&super::report_fixture::every_kind()),
+    )
+    .unwrap();
+    let state = harness::conformance::reference::mock_state().unwrap();
+    let sp =
+        harness::conformance::reference::start(&state, Faults::parse("slo-signature").unwrap())
+            .await
+            .unwrap();
+    let only: Vec<String> = ["1", "2", "8", "xsw3", "logout-1", "logout-3"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (cases, _) = harness::conformance::select(&only);
+    let mut entries = harness::conformance::run(&sp.target, &cases, 2).await;
+    entries.extend(
+        harness::conformance::logout::run(
+            &sp.target,
+            &harness::conformance::logout::select(&only),
+            1,
+        )
+        .await,
+    );
+    let report =
+        harness::report::RunReport::new("check", time::OffsetDateTime::now_utc(), 1.0, entries);
+    assert!(report.exit_code() == 1, "the mutant must fail a case");
+    let real = dir.join("report-check-mutant.html");
+    std::fs::write(&real, harness::report::html::render(&report)).unwrap();
+
+    for (name, path, javascript) in [
+        ("report-every-kind", &seeded, true),
+        ("report-check-mutant", &real, true),
+        ("report-every-kind-no-js", &seeded, false),
+    ] {
+        let mut s = Session::start(name, javascript).await;
+        s.c.goto(&format!("file://{}", path.display()))
+            .await
+            .unwrap();
+        let band = s.text("header.band").await;
+        assert!(band.starts_with("FAILED"), "{band}");
+        // The first entry on the page is a failure, open, and inside the first screen.
+        let first = s.wait("details.entry").await;
+        assert_eq!(
+            first.attr("data-class").await.unwrap().as_deref(),
+            Some("failed")
+        );
+        assert!(first.attr("open").await.unwrap().is_some());
+        let top =
+            s.c.execute(
+                "return document.querySelector('details.entry').getBoundingClientRect().top",
+                vec![],
+            )
+            .await;
+        s.shot("top").await;
+        if javascript {
+            let top = top.unwrap().as_f64().unwrap_or(f64::MAX);
+            assert!(top < 1000.0, "the first failure starts at {top}px");
+            // The filters work: only the failures are left.
+            s.wait("#f-class")
+                .await
+                .select_by_value("failed")
+                .await
+                .unwrap();
+            let shown = s.text("#f-count").await;
+            let failed = count_class(path, "failed");
+            assert_eq!(shown, format!("{failed} of {} shown", count_entries(path)));
+            s.shot("filtered-failed").await;
+        } else {
+            // Without JavaScript the filters stay hidden and the page reads the same.
+            let filters = s.c.find(Locator::Css("#filters")).await.unwrap();
+            assert!(!filters.is_displayed().await.unwrap());
+        }
+        s.c.set_window_size(1280, 4000).await.expect("resize");
+        s.shot("whole").await;
+        s.end().await;
+    }
+}
+
+fn count_entries(path: &std::path::Path) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .matches("<details class=\"entry ")
+        .count()
+}
+
+fn count_class(path: &std::path::Path, class: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .matches(&format!("data-class=\"{class}\""))
+        .count()
+}
