@@ -339,8 +339,9 @@ L3_USER = os.environ.get("INTEROP_L3_USER", "francesca.romano")
 
 
 # What a listed flag is: a true finding (a rule binding the SP broken by the library as
-# configured), not applicable to this deployment, or our own mistake tracked in issue #12.
-KINDS = ("finding", "not-applicable", "harness-false-positive")
+# configured), advice not followed (a warning: no rule binds the SP), not applicable to this
+# deployment, or our own mistake tracked in issue #12.
+KINDS = ("finding", "advice", "not-applicable", "harness-false-positive")
 
 
 def got_of(e: dict) -> str:
@@ -377,6 +378,8 @@ def check_args(base: str, fed: Federation, report_dir: Path) -> list[str]:
     return [str(HARNESS), "check", "--metadata", f"{base}/metadata",
             "--login-url", f"{base}/login?idp={{entity_id}}&level={{level}}&binding={{binding}}",
             "--probe-url", f"{base}/me", "--logout-url", f"{base}/logout",
+            # Every app shows the logged-in fiscal number on its protected page.
+            "--identity-url", f"{base}/me",
             "--idp", fed.check_idp, "--report-dir", str(report_dir), "--exit-zero"]
 
 
@@ -495,7 +498,8 @@ def summarize(lib: str, report: dict, expected: dict) -> None:
     passed = sum(1 for e in entries if e.get("passed") and not e.get("not_run"))
     not_run = sum(1 for e in entries if e.get("not_run"))
     print(f"   {lib}: {len(entries)} entries: {passed} as expected, {kinds['finding']} true "
-          f"findings, {kinds['not-applicable']} not applicable, "
+          f"findings, {kinds['advice']} advice not followed, "
+          f"{kinds['not-applicable']} not applicable, "
           f"{kinds['harness-false-positive']} harness false positives (issue #12), "
           f"{not_run} not run by check (its own not applicable / skipped / not determinable)")
 

@@ -38,8 +38,94 @@ pub struct Verdict {
     pub spid_error: Option<String>,
 }
 
-/// Finds a SPID error code on a page: `ErrorCode nrNN` or `data-spid-error="nrNN"`.
-pub fn spid_error_code(body: &str) -> Option<String> {
+/// How the SPID code a page shows was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CodeSource {
+    /// `ErrorCode nrNN` (the SAML StatusMessage) or `data-spid-error="nrNN"`.
+    StatusMessage,
+    /// The code number shown in words such as "Anomalia nr 19", "codice errore 22".
+    Number,
+    /// An official user message of the SPID anomaly table.
+    AnomalyText,
+}
+
+impl CodeSource {
+    fn describe(self) -> &'static str {
+        match self {
+            CodeSource::StatusMessage => "its ErrorCode nrNN",
+            CodeSource::Number => "the code number it shows",
+            CodeSource::AnomalyText => "the official SPID anomaly message it shows",
+        }
+    }
+}
+
+/// One row of `fixtures/spid-anomaly-messages.toml`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnomalyRow {
+    code: u8,
+    texts: Vec<String>,
+    phrases: Vec<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnomalyTable {
+    #[allow(dead_code)]
+    source: String,
+    anomaly: Vec<AnomalyRow>,
+}
+
+/// The SPID anomaly table (user messages by code), embedded from
+/// `fixtures/spid-anomaly-messages.toml`.
+fn anomaly_table() -> &'static [AnomalyRow] {
+    static TABLE: std::sync::LazyLock<Vec<AnomalyRow>> = std::sync::LazyLock::new(|| {
+        toml::from_str::<AnomalyTable>(include_str!("../../fixtures/spid-anomaly-messages.toml"))
+            .map(|t| t.anomaly)
+            // The file is part of the build and a unit test parses it: an empty table here
+            // only means no text is recognised.
+            .unwrap_or_default()
+    });
+    &TABLE
+}
+
+/// The official texts of the anomaly `code` (for fakes and hints).
+pub fn anomaly_texts(code: u8) -> Vec<&'static str> {
+    anomaly_table()
+        .iter()
+        .filter(|r| r.code == code)
+        .flat_map(|r| r.texts.iter().map(String::as_str))
+        .collect()
+}
+
+fn normalise(text: &str) -> String {
+    let text = text.replace(['\u{2019}', '\u{2018}', '`'], "'");
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The codes a SPID SP can be told about (Regole tecniche SPID, Messaggi di errore).
+fn known_code(n: u8) -> bool {
+    (2..=30).contains(&n) && n != 24 && !(26..=29).contains(&n)
+}
+
+/// Finds a SPID error code on a page, and how: `ErrorCode nrNN` / `data-spid-error="nrNN"`,
+/// the code number shown ("Anomalia nr 19", "codice di errore: 22", "errore n. 20"), or an
+/// official user message of the anomaly table.
+pub fn find_spid_code(body: &str) -> Option<(String, CodeSource)> {
     for marker in ["ErrorCode nr", "data-spid-error=\"nr"] {
         if let Some(i) = body.find(marker) {
             let digits: String = body[i + marker.len()..]
@@ -48,17 +134,44 @@ pub fn spid_error_code(body: &str) -> Option<String> {
                 .take(2)
                 .collect();
             if digits.len() == 2 {
-                return Some(format!("nr{digits}"));
+                return Some((format!("nr{digits}"), CodeSource::StatusMessage));
             }
         }
     }
-    None
+    static NUMBER: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:error\s*code|codice(?:\s+di)?\s+errore|errore|anomalia)\s*(?:n(?:r|umero)?\.?\s*)?[:#]?\s*0?([0-9]{1,2})\b",
+        )
+        .ok()
+    });
+    if let Some(re) = NUMBER.as_ref() {
+        for c in re.captures_iter(body) {
+            if let Some(n) = c.get(1).and_then(|m| m.as_str().parse::<u8>().ok()) {
+                if known_code(n) {
+                    return Some((format!("nr{n:02}"), CodeSource::Number));
+                }
+            }
+        }
+    }
+    let page = normalise(body);
+    anomaly_table().iter().find_map(|row| {
+        row.phrases
+            .iter()
+            .any(|p| page.contains(&normalise(p)))
+            .then(|| (format!("nr{:02}", row.code), CodeSource::AnomalyText))
+    })
+}
+
+/// Finds a SPID error code on a page (see [`find_spid_code`]).
+pub fn spid_error_code(body: &str) -> Option<String> {
+    find_spid_code(body).map(|(code, _)| code)
 }
 
 /// Judges a finished drive.
 pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) -> Verdict {
     let last = &trace.last;
-    let spid_error = spid_error_code(&last.body);
+    let found = find_spid_code(&last.body);
+    let spid_error = found.as_ref().map(|(code, _)| code.clone());
     let mut evidence = vec![
         format!("final page {} {}", last.status, last.url),
         format!(
@@ -68,8 +181,11 @@ pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) 
         format!("ACS answered with a redirect: {}", last.acs_redirected),
         format!("cookies set from the ACS on: {:?}", last.cookies_after_acs),
     ];
-    if let Some(code) = &spid_error {
-        evidence.push(format!("the page shows SPID error {code}"));
+    if let Some((code, how)) = &found {
+        evidence.push(format!(
+            "the page shows SPID error {code} (read from {})",
+            how.describe()
+        ));
     }
     let verdict = |accepted: bool, rule: &str, reason: String, evidence: Vec<String>| Verdict {
         accepted,
@@ -270,5 +386,59 @@ mod tests {
         let mut trace = landed_on("http://127.0.0.1:9/home", 200);
         let v = judge(&config, &browser, &mut trace).await;
         assert!(!v.accepted, "{v:?}");
+    }
+
+    #[test]
+    fn the_anomaly_table_parses_and_covers_the_user_anomalies() {
+        for code in [19, 20, 21, 22, 23, 25, 30] {
+            assert!(!anomaly_texts(code).is_empty(), "nr{code} has no text");
+        }
+    }
+
+    #[test]
+    fn codes_are_read_from_numbers_and_official_texts() {
+        let cases = [
+            (
+                "<h1>Accesso negato</h1><p>Anomalia nr 19</p>",
+                Some(("nr19", CodeSource::Number)),
+            ),
+            (
+                "<p>Codice di errore: 22</p>",
+                Some(("nr22", CodeSource::Number)),
+            ),
+            ("<p>(Anomalia 20)</p>", Some(("nr20", CodeSource::Number))),
+            (
+                "<p>Processo di autenticazione annullato dall\u{2019}utente</p>",
+                Some(("nr25", CodeSource::AnomalyText)),
+            ),
+            (
+                "<p>Utente privo di   credenziali compatibili con il livello richiesto</p>",
+                Some(("nr20", CodeSource::AnomalyText)),
+            ),
+            (
+                "<p>Timeout durante l'autenticazione utente</p>",
+                Some(("nr21", CodeSource::AnomalyText)),
+            ),
+            ("<p>Benvenuto, hai 19 messaggi</p>", None),
+            ("<p>Errore 404</p>", None),
+            ("<p>Livello SPID 2 richiesto</p>", None),
+        ];
+        for (page, want) in cases {
+            let got = find_spid_code(page);
+            assert_eq!(got.as_ref().map(|(c, h)| (c.as_str(), *h)), want, "{page}");
+        }
+        // Every official text is recognised as its own code.
+        for code in [19, 20, 21, 22, 23, 25, 30] {
+            for text in anomaly_texts(code) {
+                if text == "Dare consenso" || text == "Inserire credenziali corrette" {
+                    continue; // guidance too generic to name a code on its own
+                }
+                assert_eq!(
+                    spid_error_code(&format!("<p>{text}</p>")),
+                    Some(format!("nr{code:02}")),
+                    "{text}"
+                );
+            }
+        }
     }
 }

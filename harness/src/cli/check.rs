@@ -28,10 +28,19 @@ pub struct CheckOpts {
     /// The service's protected page (2xx = logged in); required with --login-url.
     #[arg(long = "probe-url")]
     pub probe_url: Option<String>,
-    /// The service URL that ends a session (SP-initiated logout): needed by the logout cases
-    /// and by irt-2; those cases report an error without it.
+    /// The service URL that ends a session (SP-initiated logout): needed by the LogoutResponse
+    /// cases and by irt-2; without it those cases are skipped (not sent, not failed).
     #[arg(long = "logout-url")]
     pub logout_url: Option<String>,
+    /// The page where the service shows the logged-in identity (its fiscal number or NameID),
+    /// read by the "read it whole" cases comment-1 and comment-2; default: --probe-url. When the
+    /// page shows no identity those cases are "not determinable", never failed.
+    #[arg(long = "identity-url")]
+    pub identity_url: Option<String>,
+    /// A regular expression whose first group is the identity shown on the identity page
+    /// (e.g. `codice fiscale: ([A-Z0-9-]+)`); default: search the page for the value.
+    #[arg(long = "identity-pattern")]
+    pub identity_pattern: Option<String>,
     /// The service's CNS login URL (mutual TLS): the CNS family presents every card of the
     /// test PKI there. Its server certificate is not verified.
     #[arg(long = "cns-login-url")]
@@ -91,6 +100,14 @@ fn service(opts: &CheckOpts) -> anyhow::Result<Service> {
         logout_url: opts.logout_url.clone(),
         cns_login_url: opts.cns_login_url.clone(),
         idp: opts.idp.clone(),
+        identity_url: opts.identity_url.clone(),
+        identity_pattern: match opts.identity_pattern.as_deref().map(regex::Regex::new) {
+            None => None,
+            Some(Ok(re)) => Some(re),
+            Some(Err(e)) => bail!(
+                "--identity-pattern is not a regular expression: {e}; write one whose first group is the identity, e.g. \"codice fiscale: ([A-Z0-9-]+)\""
+            ),
+        },
     })
 }
 
@@ -106,12 +123,20 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let run = runtime.block_on(run_suite(&config))?;
+    if let Some(caps) = &run.capabilities {
+        println!("{caps}");
+    }
     print!("{}", check_table(&run.report));
     if let Some(cpu) = run.cpu_ms {
         println!(
-            "process CPU {:.0} ms ({:.2} ms per case, harness and in-process SP together)",
+            "process CPU {:.0} ms ({:.2} ms per case, {})",
             cpu,
-            cpu / run.report.entries.len().max(1) as f64
+            cpu / run.report.entries.len().max(1) as f64,
+            if opts.against_reference {
+                "this process: the harness and the in-process reference SP together"
+            } else {
+                "this process: the harness only (the service under test runs elsewhere and is not measured)"
+            }
         );
     }
     let options = ReportOptions {

@@ -142,6 +142,79 @@ pub const DEFAULT_LOGIN: LoginAsk = LoginAsk {
     comparison: "minimum",
 };
 
+/// Why a case's expectation binds the service, which decides its severity. Recorded per case:
+/// the catalogue review of which rule obliges the service provider (docs/rules/sp-obligations.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// A rule addressed to the service provider (a MUST / "deve" it must meet): a case that is
+    /// not as expected is an error. The value is the obligation's id in
+    /// `docs/rules/sp-obligations.md` (`SP-CHECKS`…).
+    Sp(&'static str),
+    /// No rule obliges the service provider (the rule binds the IdP, or the figure is ours): the
+    /// case is advice or hardening, and not being as expected is a warning. The value says why.
+    Advice(&'static str),
+}
+
+impl Basis {
+    /// The report severity: error for an SP obligation, warning for advice.
+    pub fn severity(self) -> crate::report::Severity {
+        match self {
+            Basis::Sp(_) => crate::report::Severity::Error,
+            Basis::Advice(_) => crate::report::Severity::Warning,
+        }
+    }
+
+    /// One phrase for reports: the obligation id, or "advice: why".
+    pub fn describe(self) -> String {
+        match self {
+            Basis::Sp(id) => format!("SP obligation {id} (docs/rules/sp-obligations.md)"),
+            Basis::Advice(why) => format!("advice, not an SP obligation: {why}"),
+        }
+    }
+}
+
+/// What a case needs of the request the service sent, so that what it sends means what its
+/// title says; a service that cannot produce it gets the case "not applicable".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Premise {
+    /// Any request.
+    Any,
+    /// The request asks for SPID level 2 or 3 (no SessionIndex in the correct answer).
+    AboveL1,
+    /// The request asks for SPID level 1 (SessionIndex in the correct answer).
+    L1,
+    /// The request asks for exactly the level and Comparison of the case's login (its title
+    /// names them).
+    AsAsked,
+}
+
+impl Premise {
+    /// Whether a request for `level` with `comparison` meets the premise of a case asking `ask`.
+    pub fn holds(self, ask: LoginAsk, level: Level, comparison: Comparison) -> bool {
+        match self {
+            Premise::Any => true,
+            Premise::AboveL1 => level != Level::L1,
+            Premise::L1 => level == Level::L1,
+            Premise::AsAsked => {
+                level.number() == ask.level && comparison.as_str() == ask.comparison
+            }
+        }
+    }
+
+    /// The premise in words, for the case's login `ask`.
+    pub fn describe(self, ask: LoginAsk) -> String {
+        match self {
+            Premise::Any => "any request".into(),
+            Premise::AboveL1 => "a request for SpidL2 or SpidL3".into(),
+            Premise::L1 => "a request for SpidL1".into(),
+            Premise::AsAsked => format!(
+                "a request for SpidL{} with Comparison {}",
+                ask.level, ask.comparison
+            ),
+        }
+    }
+}
+
 /// One Response case of the catalogue.
 #[derive(Debug, Clone, Copy)]
 pub struct ResponseCase {
@@ -163,4 +236,36 @@ pub struct ResponseCase {
     pub mutant: Option<&'static str>,
     /// Why a refuse case has no mutant.
     pub waiver: Option<&'static str>,
+    /// Whether the expectation is an SP obligation (error) or advice (warning), and why.
+    pub basis: Basis,
+    /// What the captured request must be for the case to mean what its title says.
+    pub premise: Premise,
+}
+
+impl ResponseCase {
+    /// The same case recorded as advice (a warning), with the reason.
+    pub const fn advice(mut self, why: &'static str) -> Self {
+        self.basis = Basis::Advice(why);
+        self
+    }
+
+    /// The same case resting on the SP obligation `id` of docs/rules/sp-obligations.md.
+    pub const fn obliged_by(mut self, id: &'static str) -> Self {
+        self.basis = Basis::Sp(id);
+        self
+    }
+
+    /// The same case with a premise on the captured request.
+    pub const fn needs(mut self, premise: Premise) -> Self {
+        self.premise = premise;
+        self
+    }
+
+    /// The title as reported: advice says so.
+    pub fn reported_title(&self) -> String {
+        match self.basis {
+            Basis::Sp(_) => self.title.to_string(),
+            Basis::Advice(_) => format!("{} (advice, warning only)", self.title),
+        }
+    }
 }

@@ -5,7 +5,9 @@
 //! Each refuse case names the reference-SP fault switches that, switched off, make it fail;
 //! `tests/it/conformance.rs` proves it.
 
-use super::case::{Ctx, Expect, Flow, Intact, LoginAsk, Mutation, ResponseCase, DEFAULT_LOGIN};
+use super::case::{
+    Basis, Ctx, Expect, Flow, Intact, LoginAsk, Mutation, Premise, ResponseCase, DEFAULT_LOGIN,
+};
 use super::edit;
 use super::sign;
 use mock_idps::clock::saml_instant;
@@ -26,7 +28,39 @@ const XMLDSIG: &str = "SPID RT single-sign-on: Assertion signature mandatory; XM
 const XSW: &str =
     "SAML Security §6.5 / XSW (Somorovsky 2012): the signature must cover the consumed element";
 const RT_ALG: &str = "SPID RT trasmissione: SHA-256 or stronger";
-const MATRIX: &str = "domain-rules §1.2 acceptance matrix (spid-sp-test dynamic_acr)";
+const MATRIX: &str = "SAML Core §3.3.2.2.1 (Comparison); SPID RT single-sign-on (upgrade allowed); spid-sp-test responses dynamic_acr (tests 94-96)";
+
+/// The SP obligations of docs/rules/sp-obligations.md the error cases rest on.
+pub const OB_CHECKS: &str = "SP-CHECKS";
+/// Responses answer an outstanding request of this browser, once.
+pub const OB_SOLICITED: &str = "SP-SOLICITED";
+/// No replay of a Response or an Assertion.
+pub const OB_REPLAY: &str = "SP-REPLAY";
+/// Destination is where the Response arrived.
+pub const OB_DESTINATION: &str = "SP-DESTINATION";
+/// Only valid Responses and Assertions are used; valid ones are accepted.
+pub const OB_VALID: &str = "SP-VALID";
+/// The level asserted against the level and Comparison requested; upgrades accepted.
+pub const OB_LEVEL: &str = "SP-LEVEL";
+/// An error status ends the login with a page that says why.
+pub const OB_ANOMALY: &str = "SP-ANOMALY";
+/// Every obligation id a case may name.
+pub const OBLIGATIONS: &[&str] = &[
+    OB_CHECKS,
+    OB_SOLICITED,
+    OB_REPLAY,
+    OB_DESTINATION,
+    OB_VALID,
+    OB_LEVEL,
+    OB_ANOMALY,
+];
+
+const ADVICE_SESSION_INDEX: &str = "Regole tecniche SPID, single-sign-on (Assertion) tells the IdP when to write SessionIndex; no rule tells the SP to refuse an assertion that has it or lacks it, and SAML Core §2.7.2 makes it optional";
+const ADVICE_SKEW: &str = "the SPID rules give no clock tolerance and SAML Profiles §4.1.4.3 leaves the allowable skew to the providers: the 2 minutes are our own figure";
+const ADVICE_RELAY: &str = "SAML Bindings §3.5.3 obliges the IdP to return RelayState unchanged; it sets no MUST on the SP";
+const ADVICE_DIGEST: &str = "Regole tecniche SPID (single-sign-on, Assertion) tell the signer (the IdP) to use SHA-256 or stronger; refusing a SHA-1 digest is hardening";
+const ADVICE_DTD: &str = "no SPID or SAML rule obliges the SP to refuse a DOCTYPE; refusing it is the OWASP XXE hardening (accepting it is safe only if entities are never expanded)";
+const ADVICE_ENCRYPTED: &str = "SPID does not use EncryptedAssertion; an SP that ignores one it cannot decrypt and uses the signed Assertion breaks no SP rule";
 
 const fn refuse(
     id: &'static str,
@@ -44,6 +78,8 @@ const fn refuse(
         expect: Expect::Refuse,
         mutant: Some(mutant),
         waiver: None,
+        basis: Basis::Sp(OB_VALID),
+        premise: Premise::Any,
     }
 }
 
@@ -66,6 +102,8 @@ const fn waived(
         expect: Expect::Refuse,
         mutant: None,
         waiver: Some(reason),
+        basis: Basis::Sp(OB_VALID),
+        premise: Premise::Any,
     }
 }
 
@@ -84,6 +122,8 @@ const fn accept(
         expect: Expect::Accept,
         mutant: None,
         waiver: None,
+        basis: Basis::Sp(OB_VALID),
+        premise: Premise::Any,
     }
 }
 
@@ -104,6 +144,8 @@ const fn at_level(
         expect: Expect::ByLevel(got),
         mutant: Some("authn-context"),
         waiver: None,
+        basis: Basis::Sp(OB_LEVEL),
+        premise: Premise::AsAsked,
     }
 }
 
@@ -121,11 +163,14 @@ fn instant(ctx: &Ctx<'_>, offset: Duration) -> Option<String> {
     Some(saml_instant(ctx.now + offset))
 }
 
+/// The Assertion at `level`; SessionIndex by the level the request asked for (Regole tecniche
+/// SPID, single-sign-on, Assertion), so an upgraded answer to an L1 request keeps it.
 fn set_level(p: &mut ResponsePlan, ctx: &Ctx<'_>, level: Level) {
     let token = ctx.ids.token();
+    let with_index = mock_idps::spid::assertion::sends_session_index(ctx.request.level);
     with_a(p, |a| {
         a.authn_context_class_ref = s(level.uri());
-        a.session_index = (level == Level::L1).then_some(token);
+        a.session_index = with_index.then_some(token);
     });
 }
 
@@ -357,13 +402,25 @@ const RELAY: &str = "SAML Bindings §3.5.3: the exact RelayState sent with the r
 
 /// Every Response case, in catalogue order (official numeric ids, then xsw/xslt, then ours).
 pub static RESPONSE_CASES: &[ResponseCase] = &[
-    accept("1", "Correct Response", RT_SSO, Mutation::None),
+    ResponseCase {
+        login: LoginAsk {
+            level: 1,
+            comparison: "minimum",
+        },
+        ..accept(
+            "1",
+            "Correct Response (SessionIndex only when the request asked for SpidL1)",
+            RT_SSO,
+            Mutation::None,
+        )
+    },
     accept(
         "1-NS",
-        "Correct Response without SessionIndex (L2)",
+        "Correct Response without SessionIndex (the answer to a SpidL2 request)",
         RT_SSO_ASSERTION,
         Mutation::None,
-    ),
+    )
+    .needs(Premise::AboveL1),
     refuse(
         "2",
         "Response and Assertion not signed",
@@ -373,28 +430,32 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
             with_a(p, |a| a.signed = false)
         }),
         "assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "3",
         "Response signed, Assertion not signed",
         XMLDSIG,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.signed = false)),
         "assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "4",
         "Signed with a key the IdP metadata does not have (no KeyInfo)",
         XMLDSIG,
         Mutation::Sign(sign::rogue_both_no_keyinfo),
         "response-signature,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "5",
         "Signed with an unregistered key, attacker certificate in KeyInfo",
         XMLDSIG,
         Mutation::Sign(sign::rogue_both),
         "response-signature,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "8",
         "Response ID empty",
@@ -463,42 +524,48 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         RT_SSO,
         Mutation::Plan(|p, _ctx| p.in_response_to = s("")),
         "in-response-to",
-    ),
+    )
+    .obliged_by(OB_SOLICITED),
     refuse(
         "17",
         "Response InResponseTo absent",
         RT_SSO,
         Mutation::Plan(|p, _ctx| p.in_response_to = None),
         "in-response-to",
-    ),
+    )
+    .obliged_by(OB_SOLICITED),
     refuse(
         "18",
         "Response InResponseTo not the request ID",
         RT_SSO,
         Mutation::Plan(|p, ctx| p.in_response_to = Some(ctx.ids.saml_id())),
         "in-response-to",
-    ),
+    )
+    .obliged_by(OB_SOLICITED),
     refuse(
         "19",
         "Response Destination empty",
         RT_SSO,
         Mutation::Plan(|p, _ctx| p.destination = s("")),
         "destination",
-    ),
+    )
+    .obliged_by(OB_DESTINATION),
     refuse(
         "20",
         "Response Destination absent",
         RT_SSO,
         Mutation::Plan(|p, _ctx| p.destination = None),
         "destination",
-    ),
+    )
+    .obliged_by(OB_DESTINATION),
     refuse(
         "21",
         "Response Destination not the ACS URL",
         RT_SSO,
         Mutation::Plan(|p, _ctx| p.destination = s("https://sp.example.org/acs")),
         "destination",
-    ),
+    )
+    .obliged_by(OB_DESTINATION),
     refuse(
         "22",
         "Status element empty",
@@ -737,28 +804,32 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         SAML_PROF,
         Mutation::Unsigned(|x, _ctx| edit::empty(&x, "saml:SubjectConfirmation")),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "52",
         "SubjectConfirmation absent",
         SAML_PROF,
         Mutation::Unsigned(|x, _ctx| edit::remove(&x, "saml:SubjectConfirmation")),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "53",
         "SubjectConfirmation Method empty",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.confirmation_method = s(""))),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "54",
         "SubjectConfirmation Method absent",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.confirmation_method = None)),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "55",
         "SubjectConfirmation Method not bearer",
@@ -769,49 +840,56 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
             })
         }),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "56",
         "SubjectConfirmationData absent",
         SAML_PROF,
         Mutation::Unsigned(|x, _ctx| edit::remove(&x, "saml:SubjectConfirmationData")),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "57",
         "Recipient empty",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.recipient = s(""))),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "58",
         "Recipient absent",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.recipient = None)),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "59",
         "Recipient not the ACS URL",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.recipient = s("https://sp.example.org/acs"))),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "60",
         "SubjectConfirmationData InResponseTo empty",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.confirmation_in_response_to = s(""))),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "61",
         "SubjectConfirmationData InResponseTo absent",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.confirmation_in_response_to = None)),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "62",
         "SubjectConfirmationData InResponseTo not the request ID",
@@ -821,28 +899,32 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
             with_a(p, |a| a.confirmation_in_response_to = Some(v))
         }),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "63",
         "SubjectConfirmationData NotOnOrAfter empty",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.confirmation_not_on_or_after = s(""))),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "64",
         "SubjectConfirmationData NotOnOrAfter absent",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.confirmation_not_on_or_after = None)),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "65",
         "SubjectConfirmationData NotOnOrAfter malformed",
         SAML_PROF,
         Mutation::Plan(|p, _ctx| with_a(p, |a| a.confirmation_not_on_or_after = s("2018-09-04"))),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "66",
         "SubjectConfirmationData NotOnOrAfter passed",
@@ -852,7 +934,8 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
             with_a(p, |a| a.confirmation_not_on_or_after = v)
         }),
         "subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "67",
         "Assertion Issuer empty",
@@ -1085,7 +1168,9 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "minimum",
         Level::L1,
         Mutation::Plan(l1),
-    ),
+    )
+    // spid-sp-test's ids: the Assertion level against whatever the service asked for.
+    .needs(Premise::Any),
     at_level(
         "95",
         "AuthnContextClassRef SpidL2",
@@ -1093,7 +1178,9 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "minimum",
         Level::L2,
         Mutation::Plan(l2),
-    ),
+    )
+    // spid-sp-test's ids: the Assertion level against whatever the service asked for.
+    .needs(Premise::Any),
     at_level(
         "96",
         "AuthnContextClassRef SpidL3",
@@ -1101,7 +1188,9 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "minimum",
         Level::L3,
         Mutation::Plan(l3),
-    ),
+    )
+    // spid-sp-test's ids: the Assertion level against whatever the service asked for.
+    .needs(Premise::Any),
     refuse(
         "97",
         "AuthnContextClassRef the legacy urn:oasis SpidL2",
@@ -1133,7 +1222,8 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         XMLDSIG,
         Mutation::Sign(sign::rogue_assertion),
         "assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     ResponseCase {
         id: "103",
         title: "Attribute set different from the requested one",
@@ -1143,6 +1233,8 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         expect: Expect::Either,
         mutant: None,
         waiver: None,
+        basis: Basis::Sp(OB_VALID),
+        premise: Premise::Any,
     },
     waived(
         "104",
@@ -1150,35 +1242,40 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         RT_ERR,
         Mutation::Plan(|p, _ctx| anomaly(p, 19)),
         WAIVER_NO_ASSERTION,
-    ),
+    )
+    .obliged_by(OB_ANOMALY),
     waived(
         "105",
         "Anomaly nr20: no credential of the requested level",
         RT_ERR,
         Mutation::Plan(|p, _ctx| anomaly(p, 20)),
         WAIVER_NO_ASSERTION,
-    ),
+    )
+    .obliged_by(OB_ANOMALY),
     waived(
         "106",
         "Anomaly nr21: timeout",
         RT_ERR,
         Mutation::Plan(|p, _ctx| anomaly(p, 21)),
         WAIVER_NO_ASSERTION,
-    ),
+    )
+    .obliged_by(OB_ANOMALY),
     waived(
         "107",
         "Anomaly nr22: consent denied",
         RT_ERR,
         Mutation::Plan(|p, _ctx| anomaly(p, 22)),
         WAIVER_NO_ASSERTION,
-    ),
+    )
+    .obliged_by(OB_ANOMALY),
     waived(
         "108",
         "Anomaly nr23: suspended or revoked identity",
         RT_ERR,
         Mutation::Plan(|p, _ctx| anomaly(p, 23)),
         WAIVER_NO_ASSERTION,
-    ),
+    )
+    .obliged_by(OB_ANOMALY),
     accept(
         "109",
         "Attributes without NameFormat",
@@ -1210,70 +1307,80 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         RT_ERR,
         Mutation::Plan(|p, _ctx| anomaly(p, 25)),
         WAIVER_NO_ASSERTION,
-    ),
+    )
+    .obliged_by(OB_ANOMALY),
     refuse(
         "xslt",
         "XSLT transform injected into the Assertion signature",
         XMLDSIG,
         Mutation::Xml(xslt),
         "signature-algorithm,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw1",
         "Signature wrapping XSW1",
         XSW,
         Mutation::Xml(xsw1),
         "response-signature,single-assertion,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw2",
         "Signature wrapping XSW2",
         XSW,
         Mutation::Xml(xsw2),
         "response-signature,single-assertion,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw3",
         "Signature wrapping XSW3",
         XSW,
         Mutation::Xml(xsw3),
         "single-assertion,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw4",
         "Signature wrapping XSW4",
         XSW,
         Mutation::Xml(xsw4),
         "single-assertion,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw5",
         "Signature wrapping XSW5",
         XSW,
         Mutation::Xml(xsw5),
         "single-assertion,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw6",
         "Signature wrapping XSW6",
         XSW,
         Mutation::Xml(xsw6),
         "single-assertion,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw7",
         "Signature wrapping XSW7",
         XSW,
         Mutation::Xml(xsw7),
         "single-assertion",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     refuse(
         "xsw8",
         "Signature wrapping XSW8",
         XSW,
         Mutation::Xml(xsw8),
         "single-assertion,assertion-signature",
-    ),
+    )
+    .obliged_by(OB_CHECKS),
     at_level(
         "acr-L1-better-L1",
         "Request SpidL1 better, Assertion SpidL1",
@@ -1568,7 +1675,8 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         RT_ALG,
         Mutation::Sign(sign::sha1_digest),
         "signature-algorithm",
-    ),
+    )
+    .advice(ADVICE_DIGEST),
     refuse(
         "anomaly-1",
         "Error status nr22 beside a valid signed Assertion",
@@ -1578,7 +1686,8 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
             p.status.message = s("ErrorCode nr22")
         }),
         "status",
-    ),
+    )
+    .obliged_by(OB_ANOMALY),
     refuse(
         "aud-1",
         "Audience of another SP (near miss: trailing path)",
@@ -1601,6 +1710,8 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         expect: Expect::RefuseOrIntact(Intact::FiscalNumber),
         mutant: Some("text-nodes"),
         waiver: None,
+        basis: Basis::Sp(OB_CHECKS),
+        premise: Premise::Any,
     },
     ResponseCase {
         id: "comment-2",
@@ -1611,6 +1722,8 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         expect: Expect::RefuseOrIntact(Intact::NameId),
         mutant: Some("text-nodes"),
         waiver: None,
+        basis: Basis::Sp(OB_CHECKS),
+        premise: Premise::Any,
     },
     refuse(
         "dtd-1",
@@ -1618,28 +1731,32 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "OWASP XXE; SAML Security §6",
         Mutation::Xml(doctype),
         "no-dtd",
-    ),
+    )
+    .advice(ADVICE_DTD),
     refuse(
         "enc-1",
         "An EncryptedAssertion beside the Assertion",
         "SPID RT single-sign-on (no encryption); SAML Profiles §4.1.4.2",
         Mutation::Unsigned(encrypted),
         "single-assertion",
-    ),
+    )
+    .advice(ADVICE_ENCRYPTED),
     refuse(
         "irt-1",
         "InResponseTo of another browser session's request",
         "SPID RT single-sign-on: InResponseTo of an outstanding request of this session",
         Mutation::Flow(Flow::OtherSessionRequest),
         "in-response-to",
-    ),
+    )
+    .obliged_by(OB_SOLICITED),
     refuse(
         "irt-2",
         "A fresh Response to this browser's earlier, already answered request",
         "SPID RT single-sign-on: InResponseTo of an outstanding request, used once",
         Mutation::Flow(Flow::ConsumedRequest),
         "in-response-to,subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_SOLICITED),
     refuse(
         "multi-1",
         "Two signed Assertions for different subjects",
@@ -1653,28 +1770,32 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         RELAY,
         Mutation::Flow(Flow::TamperRelayState),
         "relay-state",
-    ),
+    )
+    .advice(ADVICE_RELAY),
     refuse(
         "relay-2",
         "Correct Response posted without the RelayState the service sent",
         RELAY,
         Mutation::Flow(Flow::DropRelayState),
         "relay-state",
-    ),
+    )
+    .advice(ADVICE_RELAY),
     refuse(
         "replay-1",
         "The same signed Response posted again from another browser",
         "SPID RT single-sign-on: replay protection; SAML Profiles §4.1.4.5",
         Mutation::Flow(Flow::ReplayResponse),
         "in-response-to,replay",
-    ),
+    )
+    .obliged_by(OB_REPLAY),
     refuse(
         "replay-2",
         "Another login's signed Assertion in a new Response to this session's request",
         "SPID RT single-sign-on: replay protection (Assertion ID); SAML Profiles §4.1.4.5",
         Mutation::Flow(Flow::ReplayAssertion),
         "replay,subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_REPLAY),
     refuse(
         "sessidx-1",
         "SessionIndex present at SpidL2",
@@ -1684,7 +1805,9 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
             with_a(p, |a| a.session_index = Some(v))
         }),
         "session-index",
-    ),
+    )
+    .advice(ADVICE_SESSION_INDEX)
+    .needs(Premise::AboveL1),
     ResponseCase {
         id: "sessidx-2",
         title: "SessionIndex absent at SpidL1",
@@ -1702,58 +1825,66 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         expect: Expect::Refuse,
         mutant: Some("session-index"),
         waiver: None,
+        basis: Basis::Advice(ADVICE_SESSION_INDEX),
+        premise: Premise::L1,
     },
     accept(
         "skew-1",
         "Response IssueInstant 1:50 in the future (inside the 2-minute skew)",
-        "domain-rules §1.5 (±2 min)",
+        "SAML Core §3.2.2 (IssueInstant); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| p.issue_instant = instant(ctx, Duration::seconds(110))),
-    ),
+    )
+    .advice(ADVICE_SKEW),
     refuse(
         "skew-2",
         "Response IssueInstant 2:10 in the future (outside the skew)",
-        "domain-rules §1.5 (±2 min)",
+        "SAML Core §3.2.2 (IssueInstant); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| p.issue_instant = instant(ctx, Duration::seconds(130))),
         "response-issue-instant",
-    ),
+    )
+    .advice(ADVICE_SKEW),
     accept(
         "skew-3",
         "Conditions NotOnOrAfter 1:50 ago (inside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(-110));
             with_a(p, |a| a.not_on_or_after = v)
         }),
-    ),
+    )
+    .advice(ADVICE_SKEW),
     refuse(
         "skew-4",
         "Conditions NotOnOrAfter 2:10 ago (outside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(-130));
             with_a(p, |a| a.not_on_or_after = v)
         }),
         "conditions",
-    ),
+    )
+    .advice(ADVICE_SKEW),
     refuse(
         "skew-5",
         "Conditions NotBefore 2:10 ahead (outside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(130));
             with_a(p, |a| a.not_before = v)
         }),
         "conditions",
-    ),
+    )
+    .advice(ADVICE_SKEW),
     accept(
         "skew-6",
         "Conditions NotBefore 1:50 ahead (inside the skew)",
-        "domain-rules §1.5; SAML Core §2.5.1.2",
+        "SAML Core §2.5.1.2 (NotBefore/NotOnOrAfter); our ±2 min tolerance (no SPID figure)",
         Mutation::Plan(|p, ctx| {
             let v = instant(ctx, Duration::seconds(110));
             with_a(p, |a| a.not_before = v)
         }),
-    ),
+    )
+    .advice(ADVICE_SKEW),
     refuse(
         "unsolicited-1",
         "Unsolicited Response (no InResponseTo anywhere)",
@@ -1763,14 +1894,16 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
             with_a(p, |a| a.confirmation_in_response_to = None)
         }),
         "in-response-to,subject-confirmation",
-    ),
+    )
+    .obliged_by(OB_SOLICITED),
     refuse(
         "xxe-1",
         "A DOCTYPE declaring an external (SYSTEM) entity before the Response",
         "OWASP XXE; SAML Security §6",
         Mutation::Xml(external_entity),
         "no-dtd",
-    ),
+    )
+    .advice(ADVICE_DTD),
 ];
 
 #[cfg(test)]
@@ -1889,6 +2022,132 @@ mod tests {
                 Mutation::None | Mutation::Flow(_) => {}
             }
         }
+    }
+
+    const OBLIGATIONS_DOC: &str = include_str!("../../../docs/rules/sp-obligations.md");
+
+    #[test]
+    fn every_obligation_is_documented_and_every_case_records_its_basis() {
+        for id in OBLIGATIONS
+            .iter()
+            .chain([&crate::conformance::logout::OB_SLO])
+        {
+            assert!(
+                OBLIGATIONS_DOC.contains(&format!("## {id}:")),
+                "{id} has no section in docs/rules/sp-obligations.md"
+            );
+        }
+        let logout = crate::conformance::logout::LOGOUT_CASES
+            .iter()
+            .map(|c| (c.id, c.basis));
+        for (id, basis) in RESPONSE_CASES.iter().map(|c| (c.id, c.basis)).chain(logout) {
+            match basis {
+                Basis::Sp(ob) => assert!(
+                    OBLIGATIONS.contains(&ob) || ob == crate::conformance::logout::OB_SLO,
+                    "{id}: unknown obligation {ob}"
+                ),
+                Basis::Advice(why) => {
+                    assert!(!why.is_empty(), "{id}");
+                    // The advice table names the case (or its family, e.g. skew-1 … skew-6).
+                    let family = id.trim_end_matches(|c: char| c.is_ascii_digit());
+                    assert!(
+                        OBLIGATIONS_DOC.contains(id)
+                            || OBLIGATIONS_DOC.contains(&format!("{family}1 …")),
+                        "{id} is advice but docs/rules/sp-obligations.md does not say why"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn advice_says_so_in_its_title_and_the_known_false_positives_are_advice() {
+        for c in RESPONSE_CASES {
+            let title = c.reported_title();
+            assert_eq!(
+                title.contains("(advice, warning only)"),
+                matches!(c.basis, Basis::Advice(_)),
+                "{}",
+                c.id
+            );
+        }
+        for id in [
+            "relay-1",
+            "relay-2",
+            "skew-2",
+            "skew-3",
+            "skew-6",
+            "sessidx-1",
+            "sessidx-2",
+        ] {
+            let c = RESPONSE_CASES.iter().find(|c| c.id == id).unwrap();
+            assert!(matches!(c.basis, Basis::Advice(_)), "{id} must be advice");
+        }
+        for id in [
+            "2",
+            "xsw1",
+            "replay-1",
+            "replay-2",
+            "unsolicited-1",
+            "acr-L1-minimum-L2",
+        ] {
+            let c = RESPONSE_CASES.iter().find(|c| c.id == id).unwrap();
+            assert!(
+                matches!(c.basis, Basis::Sp(_)),
+                "{id} must be an SP obligation"
+            );
+        }
+    }
+
+    #[test]
+    fn an_upgraded_answer_to_an_l1_request_keeps_its_session_index() {
+        // Regole tecniche SPID, single-sign-on (Assertion): by the requested level.
+        let fixtures = mock_idps::fixtures::Fixtures::embedded().unwrap();
+        let key = fixtures.keys["poste"].clone();
+        let ids = IdGenerator::seeded(9);
+        let mut request = ValidatedRequest {
+            id: "_req".into(),
+            sp_entity_id: "https://sp.test/".into(),
+            level: Level::L1,
+            comparison: Comparison::Minimum,
+            acs_url: "https://sp.test/acs".into(),
+            attributes: vec![],
+            purpose: None,
+        };
+        let user = fixtures.user("mario.rossi").unwrap();
+        let ctx = |r: &ValidatedRequest| {
+            let now = time::OffsetDateTime::now_utc();
+            let mut p = success_plan(
+                Issuer {
+                    entity_id: "https://idp.test/",
+                    response_issuer_format: true,
+                },
+                r,
+                user,
+                r.level,
+                "nameid".into(),
+                "sess",
+                now,
+                Duration::minutes(5),
+                &ids,
+            );
+            let c = Ctx {
+                request: r,
+                idp_entity_id: "https://idp.test/",
+                now,
+                key: &key,
+                rogue_key: &key,
+                ids: &ids,
+            };
+            l3(&mut p, &c);
+            p.assertion.unwrap().session_index
+        };
+        assert!(
+            ctx(&request).is_some(),
+            "L1 request, L3 answer: SessionIndex kept"
+        );
+        request.level = Level::L2;
+        assert!(ctx(&request).is_none(), "L2 request: no SessionIndex");
     }
 
     #[test]

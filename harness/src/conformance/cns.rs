@@ -11,7 +11,8 @@ use mock_idps::cns::pki::{Expect, Layer};
 use mock_idps::cns::CnsPki;
 
 /// Rule of the variant checks.
-const RULE_VARIANT: &str = "domain-rules §6 (CNS relying-service pattern, CNSA)";
+const RULE_VARIANT: &str =
+    "italia/cie-cns-apache-docker (CNS relying-service pattern: mutual TLS, SSL_CLIENT_VERIFY)";
 
 fn verdict(outcome: &CnsOutcome, rule: &str) -> Verdict {
     Verdict {
@@ -83,7 +84,8 @@ pub async fn run(target: &CnsTarget, pki: &CnsPki, holder: &str) -> Vec<Entry> {
         entries.push(e);
     }
     // The codice fiscale shown must be the card's (CN prefix, domain-rules §6).
-    let cf_rule = "domain-rules §6 (the subject CN begins with the codice fiscale)";
+    let cf_rule =
+        "italia/cie-cns-apache-docker (the codice fiscale read from the certificate subject)";
     let mut e = entry(
         "cns/fiscal-code-read".into(),
         "the valid card logs in as its codice fiscale".into(),
@@ -121,7 +123,7 @@ pub async fn run(target: &CnsTarget, pki: &CnsPki, holder: &str) -> Vec<Entry> {
         "a handshake without a client certificate is refused".into(),
         "none",
         "refuse".into(),
-        "domain-rules §6 (SSL_CLIENT_VERIFY must be SUCCESS)",
+        "italia/cie-cns-apache-docker (SSL_CLIENT_VERIFY must be SUCCESS)",
         Severity::Error,
     );
     match present(target, None).await {

@@ -8,11 +8,12 @@
 //! service's LogoutResponse; a LogoutResponse by the service's page (an error status or a
 //! refusal marker is a refusal).
 
+use super::case::Basis;
 use super::edit;
 use super::runner::{run_bounded, CaseError, OnDone, Pending, Target};
 use crate::browser::{saml_form, Browser, Hop, HopKind};
 use crate::oracle::Verdict;
-use crate::report::{Entry, Severity};
+use crate::report::Entry;
 use base64::Engine;
 use mock_idps::clock::saml_instant;
 use mock_idps::ids::IdGenerator;
@@ -102,7 +103,42 @@ pub struct LogoutCase {
     pub expect: LogoutExpect,
     /// The reference-SP switches under which a refuse case fails.
     pub mutant: Option<&'static str>,
+    /// Whether the expectation is an SP obligation (error) or advice (warning), and why.
+    pub basis: Basis,
 }
+
+impl LogoutCase {
+    const fn advice(mut self, why: &'static str) -> Self {
+        self.basis = Basis::Advice(why);
+        self
+    }
+
+    const fn obliged_by(mut self, id: &'static str) -> Self {
+        self.basis = Basis::Sp(id);
+        self
+    }
+
+    /// Whether the case starts the service's own logout (and so needs `--logout-url`).
+    pub fn needs_logout_url(&self) -> bool {
+        matches!(
+            self.flow,
+            LogoutFlow::SpLogout(_) | LogoutFlow::ReplayedResponse
+        )
+    }
+
+    fn reported_title(&self) -> String {
+        match self.basis {
+            Basis::Sp(_) => self.title.to_string(),
+            Basis::Advice(_) => format!("{} (advice, warning only)", self.title),
+        }
+    }
+}
+
+/// SP obligation: take part in single logout (docs/rules/sp-obligations.md).
+pub const OB_SLO: &str = "SP-SLO";
+const ADVICE_SLO_AUTH: &str = "SAML Profiles §4.4.3.1 and §4.4.4.1 put the MUST to authenticate on the requester (the IdP); no rule words a MUST on the SP to refuse an unauthenticated logout message, so refusing it is hardening";
+const ADVICE_SLO_REPLAY: &str = "SAML Core §1.3.4 obliges the issuer to make IDs unique; no rule obliges the SP to keep a replay cache of logout messages";
+const ADVICE_SLO_UNKNOWN: &str = "Regole tecniche SPID (single-logout, Sessioni individuali) ask the SP to notify the closure even of sessions never established, so a Success answer is also compliant";
 
 const PROFILES_SLO: &str = "SAML Profiles §4.4.3–4.4.4; SPID RT single-logout";
 const SIGNED: &str =
@@ -128,6 +164,7 @@ const fn case(
             LogoutExpect::Accept
         },
         mutant,
+        basis: Basis::Sp(OB_SLO),
     }
 }
 
@@ -146,35 +183,40 @@ pub static LOGOUT_CASES: &[LogoutCase] = &[
         SIGNED,
         LogoutFlow::IdpRequest(Spoil::StrangerKey),
         Some("slo-signature"),
-    ),
+    )
+    .advice(ADVICE_SLO_AUTH),
     case(
         "logout-3",
         "LogoutRequest not signed",
         SIGNED,
         LogoutFlow::IdpRequest(Spoil::Unsigned),
         Some("slo-signature"),
-    ),
+    )
+    .advice(ADVICE_SLO_AUTH),
     case(
         "logout-4",
         "LogoutRequest whose Destination is another endpoint",
         DEST,
         LogoutFlow::IdpRequest(Spoil::WrongDestination),
         Some("slo-destination"),
-    ),
+    )
+    .obliged_by(super::cases::OB_DESTINATION),
     case(
         "logout-5",
         "A processed LogoutRequest replayed after a new login with the same NameID",
         "SAML Core §1.3.4 (IDs used once); SAML Profiles §4.4.3.2",
         LogoutFlow::ReplayedRequest,
         Some("slo-replay"),
-    ),
+    )
+    .advice(ADVICE_SLO_REPLAY),
     case(
         "logout-6",
         "LogoutRequest for a session the service does not have: the answer is not Success",
         "SAML Core §3.7.3.2",
         LogoutFlow::UnknownSession,
         Some("slo-unknown-session"),
-    ),
+    )
+    .advice(ADVICE_SLO_UNKNOWN),
     case(
         "logout-7",
         "Correct LogoutResponse to the service's LogoutRequest completes the logout",
@@ -188,28 +230,32 @@ pub static LOGOUT_CASES: &[LogoutCase] = &[
         ANSWERS,
         LogoutFlow::SpLogout(Spoil::WrongInResponseTo),
         Some("slo-in-response-to"),
-    ),
+    )
+    .advice(ADVICE_SLO_REPLAY),
     case(
         "logout-9",
         "The same LogoutResponse posted twice",
         ANSWERS,
         LogoutFlow::ReplayedResponse,
         Some("slo-in-response-to"),
-    ),
+    )
+    .advice(ADVICE_SLO_REPLAY),
     case(
         "logout-10",
         "LogoutResponse signed with a key the service does not trust",
         SIGNED,
         LogoutFlow::SpLogout(Spoil::StrangerKey),
         Some("slo-signature"),
-    ),
+    )
+    .advice(ADVICE_SLO_AUTH),
     case(
         "logout-11",
         "LogoutResponse whose Destination is another endpoint",
         DEST,
         LogoutFlow::SpLogout(Spoil::WrongDestination),
         Some("slo-destination"),
-    ),
+    )
+    .obliged_by(super::cases::OB_DESTINATION),
 ];
 
 /// The logout cases whose id is in `only` (all when empty).
@@ -260,12 +306,12 @@ fn expected_word(case: &LogoutCase) -> &'static str {
 fn entry_for(case: &LogoutCase) -> Entry {
     Entry {
         id: case.id.to_string(),
-        title: format!("{} [{}]", case.title, case.rule),
+        title: format!("{} [{}]", case.reported_title(), case.rule),
         level: Some(2),
         outcome: "logout".into(),
         expected: expected_word(case).into(),
-        rule: Some(case.rule.to_string()),
-        severity: Some(Severity::Error),
+        rule: Some(format!("{}; {}", case.rule, case.basis.describe())),
+        severity: Some(case.basis.severity()),
         family: Some("logout".into()),
         ..Entry::default()
     }
@@ -276,6 +322,13 @@ pub async fn run_case(target: &Target, case: &LogoutCase, ids: &IdGenerator) -> 
     let began = Instant::now();
     let mut entry = entry_for(case);
     entry.provider = Some(target.idp.id.clone());
+    if case.needs_logout_url() && target.logout_url.is_none() {
+        entry.not_run = Some(crate::report::NotRun {
+            kind: crate::report::NotRunKind::Skipped,
+            reason: "the case starts the service's own logout: give --logout-url".into(),
+        });
+        return entry;
+    }
     let mut hops = Vec::new();
     let mut play = Play {
         target,

@@ -2,6 +2,7 @@
 //! the runner that plays them against a service as a trusted IdP ([`runner`]), and the setup
 //! that runs them against the embedded reference SP ([`reference`]).
 
+pub mod capability;
 pub mod case;
 pub mod cases;
 pub mod check;

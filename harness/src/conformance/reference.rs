@@ -116,6 +116,8 @@ pub fn target(state: &MockState, spec: TargetSpec) -> Result<Target, SetupError>
         timeout: Duration::from_secs(10),
         skew: time::Duration::minutes(2),
         logout_url: spec.logout_url,
+        identity_url: None,
+        identity_pattern: None,
     })
 }
 

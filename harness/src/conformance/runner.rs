@@ -7,7 +7,7 @@ use super::edit;
 use super::sign;
 use crate::browser::{Browser, BrowserError, HopKind, RequestMessage, Trace};
 use crate::oracle::{judge, OracleConfig, Verdict};
-use crate::report::{Entry, Severity};
+use crate::report::Entry;
 use base64::Engine;
 use mock_idps::ids::IdGenerator;
 use mock_idps::saml::authn_request::AuthnRequest;
@@ -61,6 +61,12 @@ pub struct Target {
     /// The service URL that ends the browser's session (SP-initiated logout); the cases that
     /// need a logged-out browser with history, and the LogoutResponse cases, need it.
     pub logout_url: Option<String>,
+    /// Where the service shows the logged-in identity, for the "read it whole" cases
+    /// (comment-1, comment-2); `None`: the probe page.
+    pub identity_url: Option<String>,
+    /// A regular expression whose first group is the identity value the identity page shows;
+    /// `None`: the page is searched for the value.
+    pub identity_pattern: Option<regex::Regex>,
 }
 
 /// Why a case could not be run (not a verdict: the service or the input failed).
@@ -90,10 +96,38 @@ pub enum CaseError {
     /// A flow's first, correct Response was refused: the case cannot be judged.
     #[error("the correct Response of the flow was refused ({0}); the case cannot be judged")]
     FlowPrecondition(String),
+    /// The service cannot produce the case's premise (it was not sent).
+    #[error("not applicable: {0}")]
+    NotApplicable(String),
+    /// An input the case needs was not given (it was not sent).
+    #[error("skipped: {0}")]
+    Skipped(String),
+    /// Sent, but what the service exposes does not decide the verdict.
+    #[error("not determinable: {0}")]
+    NotDeterminable(String),
+}
+
+impl CaseError {
+    /// The report's "no verdict" for the errors that are not failures.
+    pub fn not_run(&self) -> Option<crate::report::NotRun> {
+        use crate::report::{NotRun, NotRunKind};
+        let (kind, reason) = match self {
+            CaseError::NotApplicable(r) => (NotRunKind::NotApplicable, r),
+            CaseError::Skipped(r) => (NotRunKind::Skipped, r),
+            CaseError::NotDeterminable(r) => (NotRunKind::NotDeterminable, r),
+            _ => return None,
+        };
+        Some(NotRun {
+            kind,
+            reason: reason.clone(),
+        })
+    }
 }
 
 /// A captured, validated AuthnRequest and the browser that made it.
 pub(crate) struct Pending {
+    /// `redirect` or `post`: how the service actually sent the request.
+    pub(crate) binding: &'static str,
     pub(crate) browser: Browser,
     pub(crate) request: ValidatedRequest,
     pub(crate) relay_state: Option<String>,
@@ -124,7 +158,7 @@ impl Target {
     }
 
     /// The login URL for a level, Comparison and binding.
-    pub(crate) fn login_start(&self, level: u8, comparison: &str, binding: &str) -> String {
+    pub fn login_start(&self, level: u8, comparison: &str, binding: &str) -> String {
         self.login_url
             .replace("{level}", &level.to_string())
             .replace("{comparison}", comparison)
@@ -180,6 +214,10 @@ impl Target {
     ) -> Result<Pending, CaseError> {
         let browser = browser.clone();
         let captured = browser.capture_request(start_url).await?;
+        let binding = match &captured.message {
+            RequestMessage::Redirect { .. } => "redirect",
+            RequestMessage::Post { .. } => "post",
+        };
         let (xml, relay_state) = match &captured.message {
             RequestMessage::Redirect { query, .. } => {
                 let m = decode_redirect(query).map_err(|e| CaseError::Binding(e.to_string()))?;
@@ -211,6 +249,7 @@ impl Target {
             detail: v.detail,
         })?;
         Ok(Pending {
+            binding,
             browser,
             request,
             relay_state,
@@ -337,6 +376,13 @@ impl Target {
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<Played, CaseError> {
         let start = self.start_url(case, binding);
+        if matches!(case.mutation, Mutation::Flow(Flow::ConsumedRequest))
+            && self.logout_url.is_none()
+        {
+            return Err(CaseError::Skipped(
+                "this case ends a session the service's own way before its second login: give --logout-url".into(),
+            ));
+        }
         match case.mutation {
             Mutation::Flow(Flow::ReplayResponse) => {
                 let p = self.capture(&start).await?;
@@ -358,7 +404,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&attacker, &p.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None, None))
+                Ok((p.request, p.binding, verdict, trace, None, None))
             }
             Mutation::Flow(Flow::OtherSessionRequest) => {
                 let victim = self.capture(&start).await?;
@@ -369,7 +415,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None, None))
+                Ok((p.request, p.binding, verdict, trace, None, None))
             }
             Mutation::Flow(Flow::ConsumedRequest) => {
                 let p = self.capture(&start).await?;
@@ -388,7 +434,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &p.request, second.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None, None))
+                Ok((p.request, p.binding, verdict, trace, None, None))
             }
             Mutation::Flow(Flow::ReplayAssertion) => {
                 let victim = self.capture(&start).await?;
@@ -411,7 +457,7 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None, Some(correct)))
+                Ok((p.request, p.binding, verdict, trace, None, Some(correct)))
             }
             Mutation::Flow(flow @ (Flow::TamperRelayState | Flow::DropRelayState)) => {
                 let p = self.capture(&start).await?;
@@ -434,11 +480,24 @@ impl Target {
                 let (trace, verdict) = self
                     .post(&p.browser, &p.request, relay.as_deref(), xml)
                     .await?;
-                Ok((p.request, verdict, trace, None, None))
+                Ok((p.request, p.binding, verdict, trace, None, None))
             }
             ref m => {
                 let p = self.capture(&start).await?;
                 hops.extend(p.hops.iter().cloned());
+                if !case
+                    .premise
+                    .holds(case.login, p.request.level, p.request.comparison)
+                {
+                    return Err(CaseError::NotApplicable(format!(
+                        "the case needs {}, and the service asked for {} {} when the login URL asked for SpidL{} {} (it does not honour {{level}}/{{comparison}}); not sent",
+                        case.premise.describe(case.login),
+                        p.request.level,
+                        p.request.comparison.as_str(),
+                        case.login.level,
+                        case.login.comparison
+                    )));
+                }
                 let (xml, correct) = self.response_pair(&p.request, m, ids)?;
                 let whole = match case.expect {
                     Expect::RefuseOrIntact(which) => intact_value(&xml, which),
@@ -449,34 +508,49 @@ impl Target {
                     .await?;
                 let intact = match whole {
                     Some(value) if verdict.accepted => {
-                        let (hop, _, body) = p.browser.get(&self.probe_url, HopKind::Probe).await?;
+                        let url = self.identity_url.as_deref().unwrap_or(&self.probe_url);
+                        let (hop, _, body) = p.browser.get(url, HopKind::Probe).await?;
                         hops.push(hop);
-                        let ok = body.contains(&value);
-                        verdict.evidence.push(if ok {
-                            format!("the protected page shows the whole value {value:?}")
-                        } else {
-                            format!(
-                                "the protected page does not show the whole value {value:?}: the service read part of it (someone else's identity)"
-                            )
-                        });
-                        Some(ok)
+                        let seen = judge_identity(&value, self.identity_pattern.as_ref(), &body);
+                        verdict.evidence.push(seen.evidence(&value, url));
+                        match seen {
+                            IdentitySeen::Whole => Some(true),
+                            IdentitySeen::Part(_) | IdentitySeen::Other(_) => Some(false),
+                            IdentitySeen::Nothing => {
+                                return Err(CaseError::NotDeterminable(format!(
+                                    "the service accepted the Response but {url} shows no identity (neither the whole value {:?} nor a part of it{}); point --identity-url (and --identity-pattern) at a page that shows the logged-in identity",
+                                    value.whole,
+                                    if self.identity_pattern.is_some() { ", and --identity-pattern matched nothing" } else { "" }
+                                )));
+                            }
+                        }
                     }
                     _ => None,
                 };
-                Ok((p.request, verdict, trace, intact, Some(correct)))
+                Ok((p.request, p.binding, verdict, trace, intact, Some(correct)))
             }
         }
     }
 
-    /// Runs one case and reports it as an [`Entry`]; failures to run are the entry's `error`.
+    /// Runs one case and reports it as an [`Entry`]; failures to run are the entry's `error`,
+    /// cases the service cannot run are "not applicable"/"skipped"/"not determinable".
     pub async fn run_case(&self, case: &ResponseCase, binding: &str, ids: &IdGenerator) -> Entry {
         let began = Instant::now();
         let mut hops = Vec::new();
         let outcome = self.play(case, binding, ids, &mut hops).await;
         let millis = began.elapsed().as_secs_f64() * 1000.0;
-        let title = format!("{} [{}; {binding} binding]", case.title, case.rule);
+        let base = Entry {
+            id: case.id.to_string(),
+            provider: Some(self.idp.id.clone()),
+            outcome: format!("{} mutation", case.mutation.kind()),
+            millis,
+            rule: Some(case_rule(case)),
+            severity: Some(case.basis.severity()),
+            family: Some("response".into()),
+            ..Entry::default()
+        };
         match outcome {
-            Ok((request, verdict, trace, intact, correct)) => {
+            Ok((request, sent_binding, verdict, trace, intact, correct)) => {
                 let sent = trace
                     .saml_response
                     .as_deref()
@@ -489,59 +563,59 @@ impl Target {
                     _ => want.is_none_or(|w| w == verdict.accepted),
                 };
                 Entry {
-                    id: case.id.to_string(),
-                    title,
-                    provider: Some(self.idp.id.clone()),
+                    // The title names the request the service actually sent.
+                    title: format!(
+                        "{} [{}; request {} {}, {sent_binding} binding]",
+                        case.reported_title(),
+                        case.rule,
+                        request.level,
+                        request.comparison.as_str(),
+                    ),
                     level: Some(request.level.number()),
-                    outcome: format!("{} mutation", case.mutation.kind()),
                     expected: word,
                     passed,
                     verdict: Some(verdict),
-                    error: None,
-                    millis,
                     hops,
-                    rule: Some(case.rule.to_string()),
-                    severity: Some(Severity::Error),
-                    family: Some("response".into()),
                     sent,
-                    not_run: None,
                     reference,
-                    started_unix_ms: None,
+                    ..base
                 }
             }
             Err(e) => Entry {
-                id: case.id.to_string(),
-                title,
-                provider: Some(self.idp.id.clone()),
+                title: format!(
+                    "{} [{}; login asked SpidL{} {}, {binding} binding]",
+                    case.reported_title(),
+                    case.rule,
+                    case.login.level,
+                    case.login.comparison
+                ),
                 level: Some(case.login.level),
-                outcome: format!("{} mutation", case.mutation.kind()),
                 expected: expected(case, None).0,
-                passed: false,
-                verdict: None,
-                error: Some(e.to_string()),
-                millis,
+                not_run: e.not_run(),
+                error: e.not_run().is_none().then(|| e.to_string()),
                 hops,
-                rule: Some(case.rule.to_string()),
-                severity: Some(Severity::Error),
-                family: Some("response".into()),
-                sent: None,
-                not_run: None,
-                reference: None,
-                started_unix_ms: None,
+                ..base
             },
         }
     }
 }
 
-/// What playing a case gave: the request answered, the verdict, the trace of the post, whether
-/// a comment-injection value stayed whole, and the correct Response for the same request.
+/// What playing a case gave: the request answered, the binding it came on, the verdict, the
+/// trace of the post, whether a comment-injection value stayed whole, and the correct Response
+/// for the same request.
 type Played = (
     ValidatedRequest,
+    &'static str,
     Verdict,
     Trace,
     Option<bool>,
     Option<String>,
 );
+
+/// The rule of a case as reported: the rule tested and whether it binds the SP.
+fn case_rule(case: &ResponseCase) -> String {
+    format!("{}; {}", case.rule, case.basis.describe())
+}
 
 /// Called with each entry as its case ends (a progress bar).
 pub type OnDone = Arc<dyn Fn(&Entry) + Send + Sync>;
@@ -583,8 +657,8 @@ pub async fn run_reporting(
             outcome: format!("{} mutation", case.mutation.kind()),
             expected: expected(case, None).0,
             error: Some("the case's task panicked".into()),
-            rule: Some(case.rule.to_string()),
-            severity: Some(Severity::Error),
+            rule: Some(case_rule(case)),
+            severity: Some(case.basis.severity()),
             family: Some("response".into()),
             ..Entry::default()
         },
@@ -637,9 +711,21 @@ where
         .collect()
 }
 
-/// The value a comment-injection case must find whole on the protected page: the text of the
-/// element in the posted XML, the injected comments removed.
-fn intact_value(xml: &str, which: Intact) -> Option<String> {
+/// The value a comment-injection case must find whole, and the two parts the comment splits it
+/// into (what a service that reads only one text node would take).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholeValue {
+    /// The text of the element, the injected comment removed.
+    pub whole: String,
+    /// The text before the comment.
+    pub before: String,
+    /// The text after the comment.
+    pub after: String,
+}
+
+/// The value a comment-injection case must find whole on the identity page: the text of the
+/// element in the posted XML, split at the injected comment.
+pub fn intact_value(xml: &str, which: Intact) -> Option<WholeValue> {
     let element = match which {
         Intact::NameId => edit::element(xml, "saml:NameID")?,
         Intact::FiscalNumber => {
@@ -648,7 +734,77 @@ fn intact_value(xml: &str, which: Intact) -> Option<String> {
         }
     };
     let inner = &element[element.find('>')? + 1..element.rfind("</")?];
-    Some(inner.replace("<!---->", "").trim().to_string())
+    let (before, after) = inner.split_once("<!---->").unwrap_or((inner, ""));
+    Some(WholeValue {
+        whole: format!("{before}{after}").trim().to_string(),
+        before: before.trim().to_string(),
+        after: after.trim().to_string(),
+    })
+}
+
+/// What the identity page shows of a value the service had to read whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentitySeen {
+    /// The whole value (a fiscal number also without its `TINIT-` prefix).
+    Whole,
+    /// Only one of the parts the comment split it into: someone else's identity.
+    Part(String),
+    /// The pattern found another value.
+    Other(String),
+    /// No identity at all: the verdict cannot be determined.
+    Nothing,
+}
+
+impl IdentitySeen {
+    fn evidence(&self, value: &WholeValue, url: &str) -> String {
+        match self {
+            IdentitySeen::Whole => format!("{url} shows the whole value {:?}", value.whole),
+            IdentitySeen::Part(p) => format!(
+                "{url} shows only {p:?} of {:?}: the service read part of the value (someone else's identity)",
+                value.whole
+            ),
+            IdentitySeen::Other(o) => format!(
+                "{url} shows the identity {o:?}, not the whole value {:?}: the service read part of it",
+                value.whole
+            ),
+            IdentitySeen::Nothing => format!("{url} shows no identity"),
+        }
+    }
+}
+
+/// Judges an identity page: with `pattern`, its first group is the identity shown; without, the
+/// page is searched for the whole value, then for either part.
+pub fn judge_identity(
+    value: &WholeValue,
+    pattern: Option<&regex::Regex>,
+    body: &str,
+) -> IdentitySeen {
+    let matches_whole = |shown: &str| {
+        let shown = shown.trim();
+        shown == value.whole || value.whole.strip_prefix("TINIT-") == Some(shown)
+    };
+    if let Some(re) = pattern {
+        let shown = re
+            .captures(body)
+            .and_then(|c| c.get(1).or_else(|| c.get(0)))
+            .map(|m| m.as_str().to_string());
+        return match shown {
+            None => IdentitySeen::Nothing,
+            Some(s) if matches_whole(&s) => IdentitySeen::Whole,
+            Some(s) => IdentitySeen::Other(s),
+        };
+    }
+    let bare = value.whole.strip_prefix("TINIT-");
+    if body.contains(&value.whole) || bare.is_some_and(|b| body.contains(b)) {
+        return IdentitySeen::Whole;
+    }
+    for part in [&value.before, &value.after] {
+        let bare_part = part.strip_prefix("TINIT-").unwrap_or(part);
+        if bare_part.len() >= 4 && body.contains(bare_part) {
+            return IdentitySeen::Part(part.clone());
+        }
+    }
+    IdentitySeen::Nothing
 }
 
 /// A RelayState that differs from `r` in its last character (same length and alphabet).

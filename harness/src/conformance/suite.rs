@@ -40,6 +40,10 @@ pub enum Service {
         cns_login_url: Option<String>,
         /// The mock provider to sign as.
         idp: String,
+        /// Where the service shows the logged-in identity (comment-1/2); `None`: the probe page.
+        identity_url: Option<String>,
+        /// The identity shown is this pattern's first group; `None`: search for the value.
+        identity_pattern: Option<regex::Regex>,
     },
     /// Only the metadata checks, on a file or URL (no running service needed).
     MetadataOnly {
@@ -70,6 +74,9 @@ pub struct SuiteRun {
     pub report: RunReport,
     /// The process's CPU time over the run in milliseconds (Linux only).
     pub cpu_ms: Option<f64>,
+    /// Against a service of the user's: which of `{level}`, `{comparison}`, `{binding}` it
+    /// honours, in one line ([`super::capability::Capabilities::summary`]).
+    pub capabilities: Option<String>,
 }
 
 /// Why a suite could not run; each kind has its exit code ([`SuiteError::exit_code`]).
@@ -205,6 +212,8 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
             logout_url,
             cns_login_url,
             idp,
+            identity_url,
+            identity_pattern,
         } => {
             let xml = read_text(metadata)
                 .await
@@ -214,7 +223,7 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
                     source_name: metadata.clone(),
                     source,
                 })?;
-            let target = reference::target(
+            let mut target = reference::target(
                 &state,
                 TargetSpec {
                     login_url: login_url.clone(),
@@ -225,6 +234,8 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
                     idp: idp.clone(),
                 },
             )?;
+            target.identity_url = identity_url.clone();
+            target.identity_pattern = identity_pattern.clone();
             preflight(&target).await?;
             let cns = match cns_login_url {
                 None => None,
@@ -241,9 +252,23 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
         }
         Service::MetadataOnly { metadata } => return metadata_only(metadata, config).await,
     };
+    // Against a service we did not write, learn which of {level}, {comparison}, {binding} it
+    // honours, and do not send cases whose premise it cannot produce, or duplicates.
+    let (cases, not_sent, capabilities) = if sp.is_none() && !cases.is_empty() {
+        let caps = super::capability::probe(&target).await;
+        let (run, not_sent) = super::capability::plan(&cases, &caps, &target);
+        (run, not_sent, Some(caps.summary()))
+    } else {
+        (cases, Vec::new(), None)
+    };
     let cpu0 = process_cpu_ms();
     let clock = std::time::Instant::now();
-    let entries = run_all(config, &target, &cases, &logout_cases, cns.as_ref()).await;
+    let entries = run_all(config, &target, &cases, &logout_cases, cns.as_ref())
+        .await
+        .map(|mut e| {
+            e.extend(not_sent);
+            e
+        });
     let wall = clock.elapsed().as_secs_f64() * 1000.0;
     let cpu_ms = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
     if let Some(sp) = sp {
@@ -252,6 +277,7 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
     Ok(SuiteRun {
         report: RunReport::new("check", began, wall, entries?),
         cpu_ms,
+        capabilities,
     })
 }
 
@@ -266,6 +292,7 @@ async fn metadata_only(source: &str, config: &SuiteConfig) -> Result<SuiteRun, S
     Ok(SuiteRun {
         report: RunReport::new("check", began, wall, entries),
         cpu_ms: None,
+        capabilities: None,
     })
 }
 

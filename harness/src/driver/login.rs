@@ -152,15 +152,33 @@ pub async fn run(
         ..Entry::default()
     };
     match drive(plan, admin, fixtures, oracle, timeout).await {
-        Ok((verdict, hops)) => {
+        Ok((mut verdict, hops)) => {
             entry.passed = match plan.expected {
                 Expectation::Accept => verdict.accepted,
                 Expectation::Refuse(None) => !verdict.accepted,
                 Expectation::Refuse(Some(nr)) => {
-                    !verdict.accepted
-                        && verdict.spid_error.as_deref() == Some(format!("nr{nr:02}").as_str())
+                    let want = format!("nr{nr:02}");
+                    match verdict.spid_error.as_deref() {
+                        _ if verdict.accepted => false,
+                        Some(shown) => shown == want,
+                        // Refused by the oracle rule; the page names no code. The SPID rules ask
+                        // for a courtesy page giving the reasons, not for the code itself.
+                        None => {
+                            verdict.evidence.push(format!(
+                                "refused, code not shown: the page names neither ErrorCode {want}, nor the code number, nor the official anomaly message (fixtures/spid-anomaly-messages.toml)"
+                            ));
+                            true
+                        }
+                    }
                 }
             };
+            if !entry.passed {
+                entry.error = None;
+                verdict
+                    .evidence
+                    .push(hint(plan, &verdict, fixtures).unwrap_or_default());
+                verdict.evidence.retain(|e| !e.is_empty());
+            }
             entry.verdict = Some(verdict);
             entry.hops = hops;
         }
@@ -168,6 +186,51 @@ pub async fn run(
     }
     entry.millis = started.elapsed().as_secs_f64() * 1000.0;
     entry
+}
+
+/// What went wrong in words: what was asked, what was seen, which rule applies, and for a
+/// login that needs a level the user does not hold, a fixture user who holds it.
+fn hint(plan: &LoginPlan, verdict: &crate::oracle::Verdict, fixtures: &Fixtures) -> Option<String> {
+    let seen = format!(
+        "seen: {} ({})",
+        if verdict.accepted {
+            "logged in"
+        } else {
+            "not logged in"
+        },
+        verdict.reason
+    );
+    match plan.expected {
+        Expectation::Accept => {
+            let user = fixtures.user(&plan.user)?;
+            let holds = user.max_level;
+            if holds < plan.level {
+                let better = fixtures
+                    .users
+                    .iter()
+                    .find(|u| {
+                        u.max_level >= plan.level
+                            && u.status == mock_idps::spid::identity::IdentityStatus::Active
+                            && u.kind == user.kind
+                    })
+                    .map(|u| format!("; try --user {} (holds {})", u.username, u.max_level))
+                    .unwrap_or_default();
+                Some(format!(
+                    "sent: a login at {} for {}; {seen}; the user {} holds {holds} at most, so the provider answers ErrorCode nr20 (Regole tecniche SPID, Messaggi di errore: \"Utente privo di credenziali compatibili con il livello richiesto\"){better}",
+                    plan.level, plan.user, plan.user
+                ))
+            } else {
+                Some(format!(
+                    "sent: a successful login at {} for {}; {seen}; rule: the service must log in a user the IdP authenticated at the level asked or higher (docs/rules/sp-obligations.md SP-LEVEL)",
+                    plan.level, plan.user
+                ))
+            }
+        }
+        Expectation::Refuse(code) => Some(format!(
+            "sent: a login ending in {}; {seen}; rule: after a SPID anomaly the service shows a courtesy page with the reasons and logs nobody in (Regole tecniche SPID, Messaggi di errore, \"Troubleshooting SP\"; docs/rules/sp-obligations.md SP-ANOMALY)",
+            code.map_or("an error".to_string(), |nr| format!("ErrorCode nr{nr:02}"))
+        )),
+    }
 }
 
 async fn drive(

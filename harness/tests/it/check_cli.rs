@@ -75,8 +75,9 @@ async fn check_runs_against_a_service_outside_the_process() {
     );
     assert!(dir.join("check.json").exists() && dir.join("check.xml").exists());
 
-    // The same run against a mutant that ignores LogoutResponse InResponseTo fails, exit 1.
-    let mutant = reference::start(&state, Faults::parse("slo-in-response-to").unwrap())
+    // The same run against a mutant that ignores the Destination of logout messages fails,
+    // exit 1 (logout-4 rests on an SP obligation: an error, not a warning).
+    let mutant = reference::start(&state, Faults::parse("slo-destination").unwrap())
         .await
         .unwrap();
     std::fs::write(&metadata, mutant.sp.metadata_xml()).unwrap();
@@ -94,7 +95,7 @@ async fn check_runs_against_a_service_outside_the_process() {
         "--report-dir",
         dir.to_str().unwrap(),
         "--only",
-        "logout-8",
+        "logout-4",
     ]))
     .await;
     assert_eq!(

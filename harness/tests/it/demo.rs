@@ -31,10 +31,11 @@ async fn the_demo_meets_every_expectation() {
 }
 
 #[tokio::test]
-async fn a_mutant_sp_fails_the_demo() {
-    // With the level check off, the SP accepts an L1 assertion for an L2 request? The demo's
-    // anomalies are IdP-side, so use the status check: a mutant that ignores the status logs in
-    // on an error Response (no Assertion) or shows no SPID code; either way not as expected.
+async fn a_service_that_refuses_anomalies_without_showing_the_code_passes_with_a_note() {
+    // With the status check off the reference SP still refuses every anomaly (an error Response
+    // has no Assertion to log in with) but its page no longer names the SPID code. The SPID rules
+    // ask for a courtesy page and a refusal, not for the code: "refused, code not shown" is a pass
+    // with a note, never "not as expected".
     let faults = reference_sp::faults::Faults::parse("status").unwrap();
     let report = run_demo(DemoConfig {
         faults,
@@ -42,7 +43,19 @@ async fn a_mutant_sp_fails_the_demo() {
     })
     .await
     .unwrap();
-    assert!(!report.all_passed(), "a mutant SP must make the demo fail");
+    assert!(report.all_passed(), "{:#?}", report.summary);
+    let noted = report
+        .entries
+        .iter()
+        .filter(|e| {
+            e.verdict.as_ref().is_some_and(|v| {
+                v.evidence
+                    .iter()
+                    .any(|x| x.starts_with("refused, code not shown"))
+            })
+        })
+        .count();
+    assert!(noted >= 1, "no anomaly was noted as refused without a code");
 }
 
 #[test]

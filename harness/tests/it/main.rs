@@ -14,6 +14,7 @@ mod check_cli;
 mod cns;
 mod conformance;
 mod demo;
+mod fake_sp;
 mod logout;
 mod metadata_checks;
 mod oracle;

@@ -41,11 +41,15 @@ fn scrub_times(xml: &str) -> String {
 
 async fn small_report() -> RunReport {
     let state = reference::mock_state().unwrap();
-    // A mutant that acts on unsigned LogoutRequests: logout-3 fails, the rest pass.
-    let sp = reference::start(&state, Faults::parse("slo-signature").unwrap())
-        .await
-        .unwrap();
-    let only: Vec<String> = ["1", "2", "comment-1", "logout-1", "logout-3"]
+    // A mutant that acts on unsigned LogoutRequests and ignores their Destination: logout-3
+    // fails as a warning (advice), logout-4 as an error (an SP obligation), the rest pass.
+    let sp = reference::start(
+        &state,
+        Faults::parse("slo-signature,slo-destination").unwrap(),
+    )
+    .await
+    .unwrap();
+    let only: Vec<String> = ["1", "2", "comment-1", "logout-1", "logout-3", "logout-4"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -71,7 +75,8 @@ async fn small_report() -> RunReport {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_and_junit_reports() {
     let report = small_report().await;
-    assert_eq!(report.summary.failed, 1, "{:#?}", report.summary);
+    assert_eq!(report.summary.failed, 2, "{:#?}", report.summary);
+    assert!(!report.all_passed(), "logout-4 is an error");
     insta::assert_json_snapshot!("check_report_json", report, {
         ".started" => "[instant]",
         ".duration_ms" => "[ms]",

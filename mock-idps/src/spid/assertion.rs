@@ -116,14 +116,25 @@ pub fn success_plan_for(
             not_on_or_after: Some(until),
             audience: Some(req.sp_entity_id.clone()),
             authn_instant: Some(instant),
-            // SessionIndex must be present at L1 and absent at L2/L3 (SPID rules, single-sign-on).
-            session_index: (level == Level::L1).then(|| session_index.to_string()),
+            // Regole tecniche SPID, single-sign-on, Assertion: SessionIndex goes with assertions
+            // "emesse a seguito di richieste di autenticazione per il livello SPID 1" and not with
+            // those answering requests for SPID 2 and 3. The REQUESTED level decides, so an
+            // upgraded answer to an L1 request (allowed: "Tale scelta non deve comportare un esito
+            // negativo della richiesta") still carries it.
+            session_index: sends_session_index(req.level).then(|| session_index.to_string()),
             authn_context_class_ref: s(profile.acr(level)),
             attributes,
             signed: true,
         }),
         signed: true,
     }
+}
+
+/// Whether an assertion answering a request for `requested` carries `SessionIndex` (Regole
+/// tecniche SPID, single-sign-on, Assertion: only for requests of SPID level 1, whatever level the
+/// IdP then authenticated at).
+pub fn sends_session_index(requested: Level) -> bool {
+    requested == Level::L1
 }
 
 /// An error Response carrying SPID ErrorCode `nr` (top status, sub-status, "ErrorCode nrNN").
@@ -154,5 +165,61 @@ pub fn error_plan(
         },
         assertion: None,
         signed: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spid::level::Comparison;
+
+    fn session_index_for(requested: Level, authenticated: Level) -> Option<String> {
+        let fixtures = crate::fixtures::Fixtures::embedded().unwrap();
+        let user = fixtures.user("francesca.romano").unwrap();
+        let req = ValidatedRequest {
+            id: "_req".into(),
+            sp_entity_id: "https://sp.test/".into(),
+            level: requested,
+            comparison: Comparison::Minimum,
+            acs_url: "https://sp.test/acs".into(),
+            attributes: vec![],
+            purpose: None,
+        };
+        let plan = success_plan(
+            Issuer {
+                entity_id: "https://idp.test/",
+                response_issuer_format: true,
+            },
+            &req,
+            user,
+            authenticated,
+            "nameid".into(),
+            "sess-1",
+            OffsetDateTime::now_utc(),
+            Duration::minutes(5),
+            &IdGenerator::seeded(1),
+        );
+        plan.assertion.and_then(|a| a.session_index)
+    }
+
+    #[test]
+    fn session_index_follows_the_requested_level_not_the_level_authenticated() {
+        // Regole tecniche SPID, single-sign-on (Assertion): "a seguito di richieste di
+        // autenticazione per il livello SPID 1"; an upgrade keeps it.
+        assert_eq!(
+            session_index_for(Level::L1, Level::L1).as_deref(),
+            Some("sess-1")
+        );
+        assert_eq!(
+            session_index_for(Level::L1, Level::L2).as_deref(),
+            Some("sess-1")
+        );
+        assert_eq!(
+            session_index_for(Level::L1, Level::L3).as_deref(),
+            Some("sess-1")
+        );
+        assert_eq!(session_index_for(Level::L2, Level::L2), None);
+        assert_eq!(session_index_for(Level::L2, Level::L3), None);
+        assert_eq!(session_index_for(Level::L3, Level::L3), None);
     }
 }

@@ -374,6 +374,7 @@ fn succeed(
         session_index: session_index.clone(),
         user: user.username.clone(),
         level,
+        session_index_sent: crate::spid::assertion::sends_session_index(req.level),
     });
     let plan = success_plan_for(
         idp.profile,

@@ -245,8 +245,9 @@ pub fn idp_initiated(
         issuer: &idp.entity_id,
         name_id: &session.name_id,
         name_qualifier: &idp.entity_id,
-        // The SP received a SessionIndex only at L1 (SPID rules, single-sign-on).
-        session_index: (session.level == super::level::Level::L1)
+        // The SP received a SessionIndex only when it asked for L1 (SPID rules, single-sign-on).
+        session_index: session
+            .session_index_sent
             .then_some(session.session_index.as_str()),
     });
     send(

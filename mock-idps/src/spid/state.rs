@@ -98,8 +98,11 @@ pub struct IdpSession {
     pub session_index: String,
     /// The identity.
     pub user: String,
-    /// The level authenticated at (SessionIndex reaches the SP only at L1).
+    /// The level authenticated at.
     pub level: super::level::Level,
+    /// Whether the SP received the SessionIndex (the request asked for L1, SPID rules
+    /// single-sign-on), so an IdP-initiated LogoutRequest names it.
+    pub session_index_sent: bool,
 }
 
 /// A request the providers received, for tests to assert on.

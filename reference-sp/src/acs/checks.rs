@@ -141,12 +141,19 @@ pub fn authn_context(
     }
 }
 
-/// SessionIndex present at L1, absent at L2 and L3 (RT single-sign-on; SPT NOSESINDEX_ACRS).
-pub fn session_index(level: Level, session_index: Option<&str>) -> Result<(), String> {
-    match (level, session_index.filter(|s| !s.trim().is_empty())) {
-        (Level::L1, None) => Err("SessionIndex is required in an L1 assertion".into()),
+/// SessionIndex present when the request asked for L1, absent when it asked for L2 or L3
+/// (Regole tecniche SPID, single-sign-on, Assertion: "asserzioni emesse a seguito di richieste di
+/// autenticazione per il livello SPID 1"). `requested` is the level of the AuthnRequest, not the
+/// level asserted: an upgraded answer keeps the requested level's rule.
+pub fn session_index(requested: Level, session_index: Option<&str>) -> Result<(), String> {
+    match (requested, session_index.filter(|s| !s.trim().is_empty())) {
+        (Level::L1, None) => {
+            Err("SessionIndex is required in an assertion answering an L1 request".into())
+        }
         (Level::L1, Some(_)) => Ok(()),
-        (_, Some(_)) => Err(format!("SessionIndex must not be present at {level}")),
+        (_, Some(_)) => Err(format!(
+            "SessionIndex must not be present in an assertion answering a {requested} request"
+        )),
         (_, None) => Ok(()),
     }
 }
@@ -216,6 +223,10 @@ mod tests {
         assert!(session_index(Level::L1, None).is_err());
         assert!(session_index(Level::L2, Some("s")).is_err());
         assert!(session_index(Level::L3, None).is_ok());
+        // The argument is the REQUESTED level: an upgraded answer to an L1 request keeps its
+        // SessionIndex and is accepted; an L2 request never gets one, whatever is asserted.
+        assert!(session_index(Level::L1, Some("s")).is_ok());
+        assert!(session_index(Level::L2, None).is_ok());
     }
 
     #[test]

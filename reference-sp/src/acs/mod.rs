@@ -412,10 +412,14 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         );
     }
     let session_index = statement.and_then(|s| s.session_index.clone());
-    // RT single-sign-on: SessionIndex at L1 only.
-    if let Some(l) = level {
+    // RT single-sign-on (Assertion): SessionIndex by the level the request ASKED for, never by
+    // the level asserted: an IdP may upgrade ("Tale scelta non deve comportare un esito negativo
+    // della richiesta").
+    // With the in-response-to check off the request may be a guess (no IssueInstant): there is
+    // no requested level to judge by, so the check has nothing to say.
+    if request.issued.is_some() {
         run.check("session-index", || {
-            checks::session_index(l, session_index.as_deref())
+            checks::session_index(request.level, session_index.as_deref())
         })?;
     }
 
