@@ -29,6 +29,8 @@ pub struct ServeConfig {
     pub pin_store: PathBuf,
     /// Also run the reference SP, with these checks switched off.
     pub reference_sp: Option<Faults>,
+    /// A token every admin API request must carry ([`mock_idps::admin`]).
+    pub admin_token: Option<String>,
 }
 
 /// What `--urls-json` writes.
@@ -126,6 +128,8 @@ pub async fn start(config: ServeConfig) -> Result<Served, ServeError> {
         sp_metadata,
         pin_store: mock_idps::federation::PinStoreChoice::File(config.pin_store.clone()),
         cns_bind: SocketAddr::new(config.bind.ip(), 0),
+        admin_token: config.admin_token.clone(),
+        cns_limits: Default::default(),
     })
     .await
     .map_err(|e| match e {

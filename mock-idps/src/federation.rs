@@ -13,7 +13,7 @@
 //!     user: "mario.rossi".into(),
 //!     level: None,
 //!     outcome: Outcome::Success,
-//! });
+//! })?;
 //! let poste = fed.urls().providers["poste"].clone();
 //! // Point your SP at poste.metadata, start a login; the next AuthnRequest at poste.sso is
 //! // answered at once with a signed Response for mario.rossi.
@@ -55,6 +55,11 @@ pub struct FederationConfig {
     pub pin_store: PinStoreChoice,
     /// Where the CNS mutual-TLS login endpoint listens (loopback, port 0 by default).
     pub cns_bind: SocketAddr,
+    /// A token every admin API request must carry (`x-admin-token` or bearer); none by default.
+    /// See [`crate::admin`] for how the admin API is protected either way.
+    pub admin_token: Option<String>,
+    /// Limits of the CNS mutual-TLS listener (handshake timeout, connection cap, backoff).
+    pub cns_limits: crate::cns::listener::ListenerLimits,
 }
 
 /// Where the legacy PIN backend keeps its state.
@@ -78,6 +83,8 @@ impl Default for FederationConfig {
             sp_metadata: Vec::new(),
             pin_store: PinStoreChoice::Memory,
             cns_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_token: None,
+            cns_limits: crate::cns::listener::ListenerLimits::default(),
         }
     }
 }
@@ -285,7 +292,13 @@ impl MockFederation {
             .unwrap_or_default();
         let pin = crate::pin::PinBackend::with_fixtures(state.clock.clone(), pin_ids, store)
             .map_err(FederationError::Pin)?;
-        let cns = start_cns(&config.fixtures, state.clone(), config.cns_bind).await?;
+        let cns = start_cns(
+            &config.fixtures,
+            state.clone(),
+            config.cns_bind,
+            config.cns_limits,
+        )
+        .await?;
         let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
             .nest("/pin", crate::pin::service::router(Arc::new(pin)));
@@ -295,6 +308,14 @@ impl MockFederation {
                 app = app.merge(crate::cns::gateway::http_router(gateway.clone()));
             }
         }
+        let guard = Arc::new(crate::admin::AdminGuard {
+            bound: addr,
+            token: config.admin_token.clone(),
+        });
+        let app = app.layer(axum::middleware::from_fn_with_state(
+            guard,
+            crate::admin::guard,
+        ));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -343,6 +364,11 @@ impl MockFederation {
         urls
     }
 
+    /// The CNS mutual-TLS listener's counters, when it runs.
+    pub fn cns_stats(&self) -> Option<&Arc<crate::cns::listener::ListenerStats>> {
+        self.cns.as_ref().map(|c| c.stats())
+    }
+
     /// The CNS authority (PKI, cards, live revocation), when the fixtures have a `cns/` folder.
     pub fn cns(&self) -> Option<&Arc<crate::cns::CnsAuthority>> {
         self.cns.as_ref().map(|c| c.authority())
@@ -353,9 +379,13 @@ impl MockFederation {
         self.state.register_sp(xml)
     }
 
-    /// Queues how the next login ends.
-    pub fn script_next_login(&self, script: ScriptedLogin) {
-        self.state.push_script(script);
+    /// Queues how the next login ends; refused when the queue is full
+    /// ([`crate::spid::config::IdpConfig::max_script`]).
+    pub fn script_next_login(
+        &self,
+        script: ScriptedLogin,
+    ) -> Result<(), crate::spid::state::ScriptQueueFull> {
+        self.state.push_script(script)
     }
 
     /// Makes the simulated CIE reader fail the next card read (NFC off, card moved).
@@ -401,6 +431,7 @@ async fn start_cns(
     fixtures: &FixtureSource,
     state: Arc<MockState>,
     bind: SocketAddr,
+    limits: crate::cns::listener::ListenerLimits,
 ) -> Result<Option<crate::cns::endpoint::CnsEndpoint>, FederationError> {
     let clock = state.clock.clone();
     let pki = match crate::cns::CnsPki::load(fixtures) {
@@ -425,6 +456,7 @@ async fn start_cns(
             authority,
             bind,
             gateway_key.map(|key| (state, key)),
+            limits,
         )
         .await?,
     ))

@@ -27,6 +27,11 @@
 //!
 //! Non-goals: talking to real identity providers, or being a production IdP.
 
+/// The admin API's protection (Host, Origin, content type, optional token) and its one error
+/// shape.
+pub mod admin;
+/// One bounded store (entries, bytes, expiry on the clock) for every in-memory table.
+pub mod bounded;
 /// CIE ID: the card with its PIN and PUK, the card table, the simulated reader.
 pub mod cie;
 /// The one source of time: the system clock, or a simulated one that scenarios step.

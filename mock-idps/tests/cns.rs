@@ -449,3 +449,193 @@ async fn an_l3_request_gets_nr20_from_the_gateway() {
     assert!(xml.contains("ErrorCode nr20"), "{xml}");
     assert!(!xml.contains("Assertion"), "{xml}");
 }
+
+/// Opens `idle` TCP connections that send nothing and `hellos` that start a TLS ClientHello and
+/// go silent, against the CNS listener of a federation whose handshake timeout is `timeout`;
+/// while they hang, a valid card logs in and the plain HTTP port answers every `tick`, `rounds`
+/// times. Then every flooding connection must have been closed by the server.
+async fn flood(
+    idle: usize,
+    hellos: usize,
+    timeout: std::time::Duration,
+    max_connections: usize,
+    rounds: usize,
+    tick: std::time::Duration,
+) {
+    use mock_idps::cns::listener::ListenerLimits;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fed = MockFederation::start_with(FederationConfig {
+        cns_limits: ListenerLimits {
+            handshake_timeout: timeout,
+            idle_timeout: timeout,
+            max_connections,
+            ..ListenerLimits::default()
+        },
+        ..FederationConfig::default()
+    })
+    .await
+    .expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    let cns_addr = fed
+        .urls()
+        .cns
+        .expect("cns")
+        .whoami
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .expect("authority")
+        .to_string();
+    let mut conns = Vec::with_capacity(idle + hellos);
+    for i in 0..idle + hellos {
+        let mut s = tokio::net::TcpStream::connect(&cns_addr)
+            .await
+            .expect("connect");
+        if i >= idle {
+            // A handshake record announcing 512 bytes, of which only the first 9 arrive.
+            s.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc])
+                .await
+                .expect("partial hello");
+        }
+        conns.push(s);
+    }
+    let http = reqwest::Client::new();
+    let began = std::time::Instant::now();
+    for round in 0..rounds {
+        let id = whoami(&fed, &pki, "mario.rossi", "valid")
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the valid card was refused: {e}"));
+        assert_eq!(id["fiscalNumber"], "TINIT-RSSMRA80A01H501U");
+        let index = http.get(fed.base_url()).send().await.expect("http port");
+        assert_eq!(index.status(), 200, "round {round}");
+        tokio::time::sleep(tick).await;
+    }
+    // Every flooding connection is closed by the server: a read ends (EOF or reset) instead of
+    // blocking, within the timeout plus a margin.
+    let deadline = timeout + std::time::Duration::from_secs(5);
+    for (i, mut s) in conns.into_iter().enumerate() {
+        let left = deadline
+            .saturating_sub(began.elapsed())
+            .max(std::time::Duration::from_millis(50));
+        let mut buf = [0u8; 64];
+        let closed = loop {
+            match tokio::time::timeout(left, s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break true,
+                // A TLS alert may come before the close.
+                Ok(Ok(_)) => continue,
+                Err(_) => break false,
+            }
+        };
+        assert!(
+            closed,
+            "connection {i} still open after {:?}",
+            began.elapsed()
+        );
+    }
+    let stats = fed.cns_stats().expect("stats");
+    let cut = stats
+        .handshake_timeouts
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        cut >= idle + hellos,
+        "{cut} handshakes cut by the timeout, {} expected",
+        idle + hellos
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defect_2_idle_and_silent_tls_clients_are_cut_while_cards_log_in() {
+    // 100 idle TCP + 100 silent hellos, 1 s handshake timeout; cards log in every 250 ms.
+    flood(
+        100,
+        100,
+        std::time::Duration::from_secs(1),
+        512,
+        8,
+        std::time::Duration::from_millis(250),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defect_2_a_full_listener_makes_new_clients_wait_not_fail() {
+    // Cap of 50 connections, 150 silent clients: the valid card waits for a slot (freed by the
+    // timeout) instead of being refused, and the plain HTTP port is unaffected.
+    flood(
+        150,
+        0,
+        std::time::Duration::from_millis(500),
+        50,
+        3,
+        std::time::Duration::from_millis(100),
+    )
+    .await;
+}
+
+/// The figure: 1,000 idle TCP connections and 1,000 silent TLS hellos with the default
+/// 10 s handshake timeout, a valid card logging in every second for 15 s. Needs ~4,100 file
+/// descriptors (`ulimit -n`). Run with
+/// `cargo test -p mock-idps --test cns -- --ignored defect_2_thousand`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "figure: 2,000 connections for 15 s"]
+async fn defect_2_thousand_idle_and_thousand_silent_hellos() {
+    flood(
+        1000,
+        1000,
+        std::time::Duration::from_secs(10),
+        4096,
+        15,
+        std::time::Duration::from_secs(1),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defect_2_an_idle_keep_alive_connection_is_closed_by_the_idle_timeout() {
+    use mock_idps::cns::listener::ListenerLimits;
+    use std::sync::atomic::Ordering;
+    let fed = MockFederation::start_with(FederationConfig {
+        cns_limits: ListenerLimits {
+            idle_timeout: std::time::Duration::from_millis(700),
+            ..ListenerLimits::default()
+        },
+        ..FederationConfig::default()
+    })
+    .await
+    .expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    let card = pki.card("mario.rossi", "valid").expect("card");
+    let root = reqwest::Certificate::from_pem(pki.server_root_pem().expect("root").as_bytes())
+        .expect("root pem");
+    let identity =
+        reqwest::Identity::from_pem(format!("{}{}", card.cert_pem, card.key_pem).as_bytes())
+            .expect("identity");
+    // A client that keeps its connection open (the default pool).
+    let keep_alive = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(root)
+        .identity(identity)
+        .build()
+        .expect("client");
+    let url = fed.urls().cns.expect("cns").whoami;
+    let resp = keep_alive.get(&url).send().await.expect("whoami");
+    assert!(resp.status().is_success());
+    let _ = resp.bytes().await;
+    let stats = fed.cns_stats().expect("stats").clone();
+    assert_eq!(stats.open.load(Ordering::Relaxed), 1, "kept alive");
+    let mut waited = std::time::Duration::ZERO;
+    while stats.open.load(Ordering::Relaxed) > 0 && waited < std::time::Duration::from_secs(5) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += std::time::Duration::from_millis(100);
+    }
+    assert_eq!(
+        stats.open.load(Ordering::Relaxed),
+        0,
+        "the idle connection is still open after {waited:?}"
+    );
+    assert!(
+        waited >= std::time::Duration::from_millis(500),
+        "closed too early: {waited:?}"
+    );
+}

@@ -13,7 +13,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use mock_idps::clock::SharedClock;
-use mock_idps::cns::listener::{ClockTime, HandshakeLog, MtlsServer, PeerCertificates};
+use mock_idps::cns::listener::{
+    ClockTime, HandshakeLog, ListenerLimits, ListenerStats, MtlsServer, PeerCertificates,
+};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -45,6 +47,9 @@ pub struct CnsSpConfig {
     pub server_cert_pem: String,
     /// Its PKCS#8 key (PEM).
     pub server_key_pem: String,
+    /// Handshake timeout, connection cap and accept backoff of the listener (the mock's own
+    /// accept loop, [`mock_idps::cns::listener`]).
+    pub limits: ListenerLimits,
 }
 
 /// Why the CNS listener could not start.
@@ -88,6 +93,7 @@ impl CnsSpConfig {
             crls,
             server_cert_pem: pki.server_cert_pem,
             server_key_pem: pki.server_key_pem,
+            limits: ListenerLimits::default(),
         })
     }
 }
@@ -263,6 +269,7 @@ impl CnsSide {
         }
         let tls = tls_config(&config, &config.crls, &faults, &clock)?;
         let bind = config.bind;
+        let limits = config.limits;
         let state = Arc::new(CnsState {
             config,
             faults,
@@ -271,13 +278,14 @@ impl CnsSide {
         });
         let handshakes = Arc::new(HandshakeLog::default());
         let source = state.clone();
-        let server = MtlsServer::start(
+        let server = MtlsServer::start_limited(
             bind,
             Arc::new(move || source.tls.read().unwrap_or_else(|e| e.into_inner()).clone()),
             Router::new()
                 .route("/cns/login", get(login))
                 .with_state(state.clone()),
             handshakes.clone(),
+            limits,
         )
         .await
         .map_err(|source| CnsSpError::Bind { addr: bind, source })?;
@@ -286,6 +294,11 @@ impl CnsSide {
             server,
             handshakes,
         })
+    }
+
+    /// What the listener's accept loop has seen (open connections, handshake timeouts).
+    pub fn stats(&self) -> &Arc<ListenerStats> {
+        self.server.stats()
     }
 
     /// `https://127.0.0.1:PORT/cns/login`.

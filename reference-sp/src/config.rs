@@ -35,6 +35,8 @@ pub struct SpConfig {
     /// The PIN switch-off timeline the SP applies (default: the one shipped,
     /// scenarios/timeline/inps-pin.toml).
     pub pin_timeline: Option<mock_idps::pin::Timeline>,
+    /// Caps of the browser-session store and the replay cache.
+    pub session_limits: crate::session::SessionLimits,
 }
 
 impl Default for SpConfig {
@@ -51,6 +53,7 @@ impl Default for SpConfig {
             cns: None,
             pin_backend: None,
             pin_timeline: None,
+            session_limits: crate::session::SessionLimits::default(),
         }
     }
 }

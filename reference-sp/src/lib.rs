@@ -69,3 +69,4 @@ pub use config::SpConfig;
 pub use error::SpError;
 pub use metadata::MetadataProfile;
 pub use server::{ReferenceSp, SpUrls};
+pub use session::SessionLimits;

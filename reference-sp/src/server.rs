@@ -21,7 +21,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -58,7 +58,8 @@ struct SpState {
     sessions: Sessions,
     pin: Option<crate::pin_login::PinSide>,
     metadata: String,
-    pending_logouts: Mutex<HashSet<String>>,
+    /// LogoutRequests we sent, awaiting their LogoutResponse (bounded, expiring).
+    pending_logouts: Mutex<mock_idps::bounded::BoundedMap<String, ()>>,
 }
 
 /// A running reference SP; it stops when dropped.
@@ -130,15 +131,22 @@ impl ReferenceSp {
             }
             None => None,
         };
+        let sessions = Sessions::new(config.clock.clone(), config.session_limits);
         let state = Arc::new(SpState {
             pin,
             config,
             urls,
             keys,
             idps,
-            sessions: Sessions::default(),
+            sessions,
             metadata,
-            pending_logouts: Mutex::default(),
+            pending_logouts: Mutex::new(mock_idps::bounded::BoundedMap::new(
+                mock_idps::bounded::Limits {
+                    max_entries: 10_000,
+                    max_bytes: 10_000 * 256,
+                    ttl: time::Duration::hours(1),
+                },
+            )),
         });
         let (tx, rx) = oneshot::channel();
         let app = router(state.clone());
@@ -160,6 +168,12 @@ impl ReferenceSp {
     /// Every URL.
     pub fn urls(&self) -> SpUrls {
         self.state.urls.clone()
+    }
+
+    /// Browser sessions kept, their bytes, and the replay cache's size (see
+    /// [`crate::session::SessionLimits`]).
+    pub fn session_usage(&self) -> (usize, usize, usize) {
+        self.state.sessions.usage()
     }
 
     /// The signed metadata (the same bytes `GET /metadata` serves).
@@ -603,11 +617,12 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
     };
     match answer {
         Ok(r) => {
+            let now = state.config.clock.now();
             state
                 .pending_logouts
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(id);
+                .insert(id, (), now);
             r
         }
         Err(e) => page(
@@ -672,12 +687,14 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             status,
             ..
         } => {
+            let now = state.config.clock.now();
             let known = in_response_to.as_deref().is_some_and(|id| {
-                state
+                let mut pending = state
                     .pending_logouts
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(id)
+                    .unwrap_or_else(|e| e.into_inner());
+                let live = pending.get(&id.to_string(), now).is_some();
+                pending.remove(&id.to_string()).is_some() && live
             });
             // SAML Core §3.7: a LogoutResponse answers one LogoutRequest of ours, once.
             if !known && !faults.is_off("slo-in-response-to") {

@@ -54,6 +54,14 @@ pub struct ServeOpts {
     /// Reference-SP checks to switch off (with --with-reference-sp; `spid-harness faults`).
     #[arg(long, requires = "with_reference_sp")]
     pub faults: Option<String>,
+    /// Require this token on every admin API request (header `x-admin-token` or
+    /// `Authorization: Bearer`), for machines shared with other users.
+    #[arg(
+        long = "admin-token",
+        env = "SPID_HARNESS_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
 }
 
 /// `--entity-ids`.
@@ -81,6 +89,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             true => Some(super::faults::parse(opts.faults.as_deref())?),
             false => None,
         },
+        admin_token: opts.admin_token.filter(|t| !t.is_empty()),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -120,7 +129,10 @@ fn print_urls(urls: &FederationUrls) {
     }
     say!("  index     {}", urls.index);
     say!("  registry  {}", urls.registry);
-    say!("  admin     {}", urls.admin);
+    say!(
+        "  admin     {}  (JSON; loopback Host only, no cross-site requests)",
+        urls.admin
+    );
     say!(
         "  PIN       {}/login  (JSON API {}/api)",
         urls.pin,

@@ -69,6 +69,8 @@ pub enum MockAdmin {
     Http {
         /// `http://127.0.0.1:7000/admin`.
         admin_url: String,
+        /// The token of `serve --admin-token`, when set.
+        admin_token: Option<String>,
     },
 }
 
@@ -96,21 +98,25 @@ impl MockAdmin {
     async fn push(&self, script: ScriptedLogin) -> Result<(), LoginError> {
         match self {
             MockAdmin::InProcess(state) => {
-                state.push_script(script);
-                Ok(())
+                state.push_script(script).map_err(|e| LoginError::Script {
+                    url: "in-process mocks".into(),
+                    detail: e.to_string(),
+                })
             }
-            MockAdmin::Http { admin_url } => {
+            MockAdmin::Http {
+                admin_url,
+                admin_token,
+            } => {
                 let url = format!("{admin_url}/next-login");
                 let err = |detail: String| LoginError::Script {
                     url: url.clone(),
                     detail,
                 };
-                let resp = reqwest::Client::new()
-                    .post(&url)
-                    .json(&script)
-                    .send()
-                    .await
-                    .map_err(|e| err(e.to_string()))?;
+                let mut post = reqwest::Client::new().post(&url).json(&script);
+                if let Some(token) = admin_token {
+                    post = post.header(mock_idps::admin::TOKEN_HEADER, token);
+                }
+                let resp = post.send().await.map_err(|e| err(e.to_string()))?;
                 if resp.status().is_success() {
                     Ok(())
                 } else {

@@ -30,6 +30,8 @@ pub struct RemoteLogin {
     pub oracle: OracleConfig,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The admin token the mocks were started with (`serve --admin-token`), when set.
+    pub admin_token: Option<String>,
 }
 
 /// Why the login could not be attempted.
@@ -78,7 +80,12 @@ pub enum RemoteLoginError {
 /// stopped the login half-way).
 pub async fn login_via_serve(config: &RemoteLogin) -> Result<Entry, RemoteLoginError> {
     let url = format!("{}/admin/urls", config.mocks.trim_end_matches('/'));
-    let resp = reqwest::get(&url)
+    let mut get = reqwest::Client::new().get(&url);
+    if let Some(token) = &config.admin_token {
+        get = get.header(mock_idps::admin::TOKEN_HEADER, token);
+    }
+    let resp = get
+        .send()
         .await
         .map_err(|source| RemoteLoginError::Unreachable {
             mocks: config.mocks.clone(),
@@ -124,6 +131,7 @@ pub async fn login_via_serve(config: &RemoteLogin) -> Result<Entry, RemoteLoginE
     let fixtures = Fixtures::embedded()?;
     let admin = MockAdmin::Http {
         admin_url: urls.admin.clone(),
+        admin_token: config.admin_token.clone(),
     };
     Ok(run(&plan, &admin, &fixtures, &config.oracle, config.timeout).await)
 }

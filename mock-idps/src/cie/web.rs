@@ -78,25 +78,39 @@ pub fn unblock_submit(
 }
 
 /// The plain GET logout: ends the provider's session named by `session_index`, or every session
-/// the provider holds when none is named; then goes to `return_to` when it is an http(s) URL,
-/// else shows a message. No SAML message is exchanged (CIE manuale SP).
+/// the provider holds when none is named; then goes to `return_to`, else shows a message. No
+/// SAML message is exchanged (CIE manuale SP).
+///
+/// `return_to` must be an http(s) URL on the origin of a registered SP (its entityID or one of
+/// its endpoints) or of the provider itself: anything else would make the provider an open
+/// redirector (OWASP "Unvalidated Redirects and Forwards"), and is refused with 400 before any
+/// session ends.
 pub fn plain_logout(
     state: &MockState,
     idp: &IdpRuntime,
     session_index: Option<&str>,
     return_to: Option<&str>,
 ) -> WebAnswer {
-    let mut ended = 0;
-    while state
-        .end_session(|s| {
-            s.provider == idp.provider.id && session_index.is_none_or(|i| i == s.session_index)
-        })
-        .is_some()
-    {
-        ended += 1;
-    }
-    if let Some(url) = return_to.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
-        return WebAnswer::Redirect(url.to_string());
+    let return_to = match return_to.map(|u| allowed_return_to(state, u)).transpose() {
+        Ok(r) => r,
+        Err(why) => {
+            return WebAnswer::Page {
+                status: 400,
+                html: pages::message(Some(idp), "Logout", &why),
+            }
+        }
+    };
+    let ended = match session_index {
+        Some(i) => usize::from(
+            state
+                .session_at(&idp.provider.id, Some(i))
+                .and_then(|s| state.end_session_by_index(&s.session_index))
+                .is_some(),
+        ),
+        None => state.end_sessions_of_provider(&idp.provider.id),
+    };
+    if let Some(url) = return_to {
+        return WebAnswer::Redirect(url);
     }
     let text = if ended > 0 {
         format!("Logout effettuato ({ended} sessioni chiuse). Logged out of CIE ID.")
@@ -107,6 +121,43 @@ pub fn plain_logout(
         status: 200,
         html: pages::message(Some(idp), "Logout", &text),
     }
+}
+
+/// `url` when it may be redirected to; else why not.
+fn allowed_return_to(state: &MockState, url: &str) -> Result<String, String> {
+    let shown = crate::admin::excerpt(url);
+    if url.chars().any(char::is_control) {
+        return Err(format!(
+            "return_to {shown:?} contains a line break or another control character: send a plain http(s) URL, percent-encoded"
+        ));
+    }
+    let origin = origin_of(url)
+        .ok_or_else(|| format!("return_to {shown:?} is not an absolute http(s) URL"))?;
+    let own = origin_of(&state.base_url);
+    let registered = state
+        .sp_ids()
+        .into_iter()
+        .filter_map(|id| state.sp(&id))
+        .any(|sp| {
+            std::iter::once(sp.entity_id.as_str())
+                .chain(sp.acs.iter().map(|e| e.location.as_str()))
+                .chain(sp.slo.iter().map(|e| e.location.as_str()))
+                .chain(sp.slo.iter().filter_map(|e| e.response_location.as_deref()))
+                .any(|u| origin_of(u).as_deref() == Some(origin.as_str()))
+        });
+    if registered || own.as_deref() == Some(origin.as_str()) {
+        Ok(url.to_string())
+    } else {
+        Err(format!(
+            "return_to {shown:?} is not on the origin of a registered service provider: the provider redirects only to registered services (no open redirect)"
+        ))
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL.
+fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.origin().ascii_serialization())
 }
 
 /// The answer to a SAML SLO request at a CIE ID provider: there is none.

@@ -5,7 +5,7 @@
 use crate::cns::authority::CnsAuthority;
 use crate::cns::gateway::{tls_router as gateway_routes, CnsGateway};
 use crate::cns::holder::read_holder;
-use crate::cns::listener::{MtlsServer, PeerCertificates};
+use crate::cns::listener::{ListenerLimits, ListenerStats, MtlsServer, PeerCertificates};
 use crate::cns::CnsError;
 use crate::saml::keys::SigningKey;
 use crate::spid::state::MockState;
@@ -75,7 +75,7 @@ pub struct CnsEndpoint {
 impl CnsEndpoint {
     /// Starts the listener on `bind` (loopback, port 0 for a free one).
     pub async fn start(authority: Arc<CnsAuthority>, bind: SocketAddr) -> Result<Self, CnsError> {
-        Self::start_with_gateway(authority, bind, None).await
+        Self::start_with_gateway(authority, bind, None, ListenerLimits::default()).await
     }
 
     /// Starts the listener on `bind`, with the CNS gateway identity provider at `/cns/sso` when
@@ -84,6 +84,7 @@ impl CnsEndpoint {
         authority: Arc<CnsAuthority>,
         bind: SocketAddr,
         gateway: Option<(Arc<MockState>, Arc<SigningKey>)>,
+        limits: ListenerLimits,
     ) -> Result<Self, CnsError> {
         let io = |source| CnsError::Io {
             path: bind.to_string(),
@@ -108,6 +109,7 @@ impl CnsEndpoint {
             Arc::new(move || source.server_config()),
             app,
             authority.handshakes.clone(),
+            limits,
         )
         .map_err(io)?;
         Ok(Self {
@@ -127,6 +129,11 @@ impl CnsEndpoint {
         self.server.addr()
     }
 
+    /// What the listener's accept loop has seen (open connections, handshake timeouts).
+    pub fn stats(&self) -> &Arc<ListenerStats> {
+        self.server.stats()
+    }
+
     /// The authority (PKI, revocation).
     pub fn authority(&self) -> &Arc<CnsAuthority> {
         &self.authority
@@ -138,14 +145,14 @@ impl CnsEndpoint {
     }
 }
 
-/// An error body: `{"error": "..."}`.
-#[derive(Debug, Serialize)]
-struct ErrorBody {
-    error: String,
-}
-
-fn refuse(status: StatusCode, error: String) -> Response {
-    (status, Json(ErrorBody { error })).into_response()
+/// An error body, the shape of every JSON error of the mocks: `{"code": "...", "message": "..."}`.
+fn refuse(status: StatusCode, code: &'static str, message: String) -> Response {
+    crate::admin::AdminError {
+        status,
+        code,
+        message,
+    }
+    .into_response()
 }
 
 /// The routes of the mutual-TLS listener.
@@ -160,13 +167,21 @@ async fn whoami(
     peer: Option<Extension<PeerCertificates>>,
 ) -> Response {
     let Some(Extension(PeerCertificates(chain))) = peer else {
-        return refuse(StatusCode::UNAUTHORIZED, "no client certificate".into());
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "no-client-certificate",
+            "no client certificate".into(),
+        );
     };
     let Some(leaf) = chain.first() else {
-        return refuse(StatusCode::UNAUTHORIZED, "no client certificate".into());
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "no-client-certificate",
+            "no client certificate".into(),
+        );
     };
     match read_holder(leaf) {
         Ok(identity) => Json(identity).into_response(),
-        Err(e) => refuse(StatusCode::FORBIDDEN, e.to_string()),
+        Err(e) => refuse(StatusCode::FORBIDDEN, "card-refused", e.to_string()),
     }
 }

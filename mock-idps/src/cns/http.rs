@@ -2,7 +2,9 @@
 //! (`/cns/crl/<ca>.crl`, DER, RFC 5280), the trust bundle, and the admin API
 //! that revokes a card at runtime.
 
+use crate::admin::{excerpt, AdminError};
 use crate::cns::authority::CnsAuthority;
+use crate::cns::CnsError;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -75,24 +77,27 @@ async fn revoke(State(authority): State<Arc<CnsAuthority>>, body: Bytes) -> Resp
     let parsed: RevokeBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("body must be JSON {{\"certificate\": PEM}} or {{\"ca\": ID, \"serial\": HEX}}: {e}\n"),
+            return AdminError::bad_request(
+                "bad-json",
+                format!(
+                "body must be JSON {{\"certificate\": PEM}} or {{\"ca\": ID, \"serial\": HEX}}: {}",
+                excerpt(&e.to_string())
+            ),
             )
-                .into_response()
+            .into_response()
         }
     };
     let result = match (parsed.certificate, parsed.ca, parsed.serial) {
         (Some(pem), None, None) => authority.revoke_certificate(pem.as_bytes()),
         (None, Some(ca), Some(serial)) => authority
             .revoke_serial(&ca, &serial)
-            .map(|()| (ca, serial.to_ascii_lowercase())),
+            .map(|()| (ca, serial.trim().to_ascii_lowercase())),
         _ => {
-            return (
-                StatusCode::BAD_REQUEST,
-                "give either \"certificate\" or both \"ca\" and \"serial\"\n",
+            return AdminError::bad_request(
+                "bad-revocation",
+                "give either \"certificate\" or both \"ca\" and \"serial\"",
             )
-                .into_response()
+            .into_response()
         }
     };
     match result {
@@ -102,7 +107,25 @@ async fn revoke(State(authority): State<Arc<CnsAuthority>>, body: Bytes) -> Resp
             "crlNumber": authority.crl_number(),
         }))
         .into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+        Err(e) => {
+            let code = match &e {
+                CnsError::UnknownCa(_) => "unknown-ca",
+                CnsError::ForeignIssuer(_) => "foreign-issuer",
+                CnsError::Certificate(m) if m.starts_with("serial") => "bad-serial",
+                CnsError::Certificate(_) => "bad-certificate",
+                _ => "revocation-failed",
+            };
+            AdminError::bad_request(code, excerpt_tail(&e.to_string())).into_response()
+        }
+    }
+}
+
+/// A message capped like any echo of client input (the error texts quote what was sent).
+fn excerpt_tail(message: &str) -> String {
+    if message.len() <= 512 {
+        message.to_string()
+    } else {
+        excerpt(message)
     }
 }
 

@@ -116,19 +116,27 @@ impl RevocationState {
     }
 }
 
-/// Bytes from lowercase or uppercase hex.
+/// Bytes from lowercase or uppercase hex; anything but an even number of ASCII hex digits is
+/// refused (never sliced: a multi-byte character is not cut).
 pub fn unhex(text: &str) -> Result<Vec<u8>, CnsError> {
     let text = text.trim();
-    if !text.len().is_multiple_of(2) || text.is_empty() {
+    let shown = crate::admin::excerpt(text);
+    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(CnsError::Certificate(format!(
-            "serial {text:?} is not an even number of hex digits"
+            "serial {shown:?} is not hex: give the serial as hex digits 0-9 a-f"
         )));
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&text[i..i + 2], 16)
-                .map_err(|_| CnsError::Certificate(format!("serial {text:?} is not hex")))
+    if !text.len().is_multiple_of(2) || text.is_empty() {
+        return Err(CnsError::Certificate(format!(
+            "serial {shown:?} is not an even number of hex digits"
+        )));
+    }
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let digits = std::str::from_utf8(pair).unwrap_or("");
+            u8::from_str_radix(digits, 16)
+                .map_err(|_| CnsError::Certificate(format!("serial {shown:?} is not hex")))
         })
         .collect()
 }
@@ -174,5 +182,14 @@ mod tests {
         assert_eq!(unhex("0aff").expect("hex"), vec![0x0a, 0xff]);
         assert!(unhex("abc").is_err());
         assert!(unhex("zz").is_err());
+    }
+
+    #[test]
+    fn unhex_refuses_non_ascii_without_panicking() {
+        // Defect 1 of issue #11: "aéa" is 4 bytes, and slicing it by 2 cut the "é".
+        for text in ["aéa", "éé", "0a\u{200b}f", "ａｂ"] {
+            let e = unhex(text).expect_err(text).to_string();
+            assert!(e.contains("not hex"), "{e}");
+        }
     }
 }

@@ -108,6 +108,33 @@ impl RedirectMessage {
     }
 }
 
+/// The fields of an HTTP-POST binding form (`application/x-www-form-urlencoded`). A SAML
+/// parameter given twice (`SAMLRequest`, `SAMLResponse`, `RelayState`, or both messages at once)
+/// is refused as on the Redirect binding, never resolved by taking one of the values.
+pub fn post_form_fields(
+    body: &[u8],
+) -> Result<std::collections::HashMap<String, String>, BindingError> {
+    let mut fields = std::collections::HashMap::new();
+    let mut message_seen = false;
+    for (name, value) in form_urlencoded::parse(body) {
+        let saml = matches!(&*name, "SAMLRequest" | "SAMLResponse");
+        if saml && message_seen {
+            return Err(BindingError::Duplicate(name.into_owned()));
+        }
+        message_seen |= saml;
+        let name = name.into_owned();
+        if fields.contains_key(&name) {
+            if name == "RelayState" {
+                return Err(BindingError::Duplicate(name));
+            }
+            // Other fields (login pages) keep their first value.
+            continue;
+        }
+        fields.insert(name, value.into_owned());
+    }
+    Ok(fields)
+}
+
 /// Decodes a raw query string (the part after `?`) carrying a Redirect-binding message.
 pub fn decode_redirect(raw_query: &str) -> Result<RedirectMessage, BindingError> {
     let mut message: Option<(MessageKind, &str)> = None;

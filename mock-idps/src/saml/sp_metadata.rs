@@ -86,6 +86,9 @@ pub enum SpMetadataError {
     /// No ACS.
     #[error("there is no md:AssertionConsumerService")]
     NoAcs,
+    /// The registry of SPs is full (entries or bytes).
+    #[error("{0}: replace a registered SP (same entityID) or restart the mocks")]
+    RegistryFull(String),
     /// An `index` that is not an unsigned integer.
     #[error("{element} has index {value:?}, which is not an unsigned integer")]
     BadIndex {

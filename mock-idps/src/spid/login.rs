@@ -59,6 +59,8 @@ pub enum Inbound<'a> {
         /// The URL's query string.
         query: Option<&'a str>,
     },
+    /// An HTTP-POST form refused before reading it (a SAML parameter given twice: nr04).
+    Refused(BindingError),
 }
 
 /// The fields any login page posts back.
@@ -107,7 +109,7 @@ pub fn error_page(idp: Option<&IdpRuntime>, nr: u8, detail: &str) -> Answer {
 pub fn handle_sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>) -> Answer {
     let binding = match inbound {
         Inbound::Redirect(_) => "redirect",
-        Inbound::Post { .. } => "post",
+        Inbound::Post { .. } | Inbound::Refused(_) => "post",
     };
     let mut log = ReceivedRequest {
         provider: idp.provider.id.clone(),
@@ -115,6 +117,7 @@ pub fn handle_sso(state: &MockState, idp: &IdpRuntime, inbound: Inbound<'_>) -> 
         sp_entity_id: None,
         request_id: None,
         xml: String::new(),
+        xml_bytes: 0,
         verdict: String::new(),
         detail: None,
     };
@@ -157,8 +160,15 @@ fn sso(
             }
             None => return refuse(4, "no SAMLRequest field in the POST form".into(), log),
         },
+        Inbound::Refused(e) => return refuse(4, e.to_string(), log),
     };
-    log.xml = xml.clone();
+    log.xml_bytes = xml.len();
+    log.xml = xml
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|end| *end <= state.config.log_xml_excerpt)
+        .last()
+        .map_or_else(String::new, |end| xml[..end].to_string());
     // 2. XML and message type (nr08 page: no SP can be addressed yet).
     let doc = match XmlDoc::parse(&xml) {
         Ok(d) => d,
@@ -452,15 +462,30 @@ fn scripted(
 
 /// Handles a form posted by one of the login pages.
 pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answer {
+    // A client error, not a system error (nr03 is a 500): no SPID code applies to a form
+    // without a pending login, so the page carries none.
+    if form.token.trim().is_empty() {
+        return Answer::Page {
+            status: 400,
+            html: pages::message(
+                Some(idp),
+                "Login",
+                "the form has no token field: submit the login page the provider showed",
+            ),
+        };
+    }
     let Some(mut login) = state
         .pending(&form.token)
         .filter(|l| l.provider == idp.provider.id)
     else {
-        return error_page(
-            Some(idp),
-            3,
-            "this login is unknown or already finished: start again from the service",
-        );
+        return Answer::Page {
+            status: 404,
+            html: pages::message(
+                Some(idp),
+                "Login",
+                "this login is unknown, already finished or expired: start again from the service",
+            ),
+        };
     };
     let req = login.request.clone();
     let relay = login.relay_state.clone();

@@ -12,5 +12,6 @@ pub mod purpose;
 pub mod request_rules;
 pub mod script;
 pub mod service;
+pub mod sessions;
 pub mod slo;
 pub mod state;

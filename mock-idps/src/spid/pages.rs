@@ -3,6 +3,7 @@
 
 use super::identity::User;
 use super::state::{IdpRuntime, MockState, PendingLogin};
+use crate::admin::bounded_message;
 use crate::saml::status::ErrorCode;
 use minijinja::{context, Environment, Value};
 use std::sync::OnceLock;
@@ -121,6 +122,7 @@ pub fn card(
 
 /// The simulated PUK unblock page of the CIE software.
 pub fn unblock(idp: &IdpRuntime, error: Option<&str>, done: Option<&str>) -> String {
+    let error = error.map(bounded_message);
     render(
         "unblock.html",
         context! {
@@ -159,6 +161,7 @@ pub fn consent(
 
 /// The IdP's own error page for a SPID code.
 pub fn error(idp: Option<&IdpRuntime>, code: &ErrorCode, detail: &str) -> String {
+    let detail = bounded_message(detail);
     render(
         "error.html",
         context! {
@@ -171,6 +174,7 @@ pub fn error(idp: Option<&IdpRuntime>, code: &ErrorCode, detail: &str) -> String
 
 /// A plain message page (logout done…).
 pub fn message(idp: Option<&IdpRuntime>, title: &str, message: &str) -> String {
+    let message = bounded_message(message);
     render(
         "message.html",
         context! { provider => idp.map(provider_ctx), title, message },

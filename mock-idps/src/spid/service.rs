@@ -6,9 +6,10 @@ use super::pages;
 use super::script::ScriptedLogin;
 use super::slo::{handle_slo, idp_initiated, SloAnswer, SloInbound};
 use super::state::{IdpRuntime, MockState};
+use crate::admin::{excerpt, AdminError};
 use crate::cie::web::{self as cie_web, WebAnswer};
 use crate::profile::LogoutKind;
-use crate::saml::binding::{post_form, MessageKind};
+use crate::saml::binding::{post_form, post_form_fields, MessageKind};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, StatusCode};
@@ -109,9 +110,11 @@ async fn sso_post(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    let answer = match state.idp(&id) {
-        Some(idp) => handle_sso(
+    let Some(idp) = state.idp(&id) else {
+        return unknown_provider(&id, &state);
+    };
+    let answer = match post_form_fields(&body) {
+        Ok(form) => handle_sso(
             &state,
             idp,
             Inbound::Post {
@@ -120,7 +123,7 @@ async fn sso_post(
                 query: q.as_deref(),
             },
         ),
-        None => return unknown_provider(&id, &state),
+        Err(e) => handle_sso(&state, idp, Inbound::Refused(e)),
     };
     respond(state, answer).await
 }
@@ -163,11 +166,15 @@ async fn slo_get(
 }
 
 async fn slo_post(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Response {
-    let form = parse_form(&body);
+    let form = post_form_fields(&body);
     with_idp(&state, &id, |idp| {
         if idp.profile.logout == LogoutKind::PlainHttp {
             return web(cie_web::no_saml_slo(idp));
         }
+        let form = match form {
+            Ok(f) => f,
+            Err(e) => return respond_page(super::login::error_page(Some(idp), 4, &e.to_string())),
+        };
         let (kind, value) = match (form.get("SAMLRequest"), form.get("SAMLResponse")) {
             (Some(v), None) => (MessageKind::Request, v),
             (None, Some(v)) => (MessageKind::Response, v),
@@ -275,10 +282,11 @@ async fn admin_cie_read_failure(State(state): AppState, body: Bytes) -> Response
             state.cards.push_read_failure(b.failure);
             StatusCode::CREATED.into_response()
         }
-        Err(e) => json_error(
-            StatusCode::BAD_REQUEST,
-            format!("bad read-failure JSON ({e}); expected {{\"failure\": \"nfc-off\"}} or {{\"failure\": \"card-moved\"}}"),
-        ),
+        Err(e) => AdminError::bad_request(
+            "bad-json",
+            format!("bad read-failure JSON ({}); expected {{\"failure\": \"nfc-off\"}} or {{\"failure\": \"card-moved\"}}", excerpt(&e.to_string())),
+        )
+        .into_response(),
     }
 }
 
@@ -341,13 +349,10 @@ fn parse_form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn json_error(status: StatusCode, message: String) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
 async fn admin_register_sp(State(state): AppState, body: Bytes) -> Response {
     let Ok(text) = std::str::from_utf8(&body) else {
-        return json_error(StatusCode::BAD_REQUEST, "the body is not UTF-8 XML".into());
+        return AdminError::bad_request("bad-encoding", "the body is not UTF-8 XML")
+            .into_response();
     };
     match state.register_sp(text) {
         Ok(entity_id) => (
@@ -355,7 +360,11 @@ async fn admin_register_sp(State(state): AppState, body: Bytes) -> Response {
             Json(serde_json::json!({ "entity_id": entity_id })),
         )
             .into_response(),
-        Err(e) => json_error(StatusCode::BAD_REQUEST, format!("SP metadata refused: {e}")),
+        Err(e) => AdminError::bad_request(
+            "bad-sp-metadata",
+            format!("SP metadata refused: {}", excerpt(&e.to_string())),
+        )
+        .into_response(),
     }
 }
 
@@ -364,54 +373,74 @@ async fn admin_list_sps(State(state): AppState) -> Json<Vec<String>> {
 }
 
 async fn admin_script(State(state): AppState, body: Bytes) -> Response {
-    let script: ScriptedLogin = match serde_json::from_slice(&body) {
-        Ok(s) => s,
-        Err(e) => {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                format!("bad next-login JSON ({e}); expected {{\"user\": \"mario.rossi\", \"provider\": \"aruba\", \"level\": 2, \"outcome\": \"success\"}}"),
-            )
-        }
-    };
+    match check_script(&state, &body) {
+        Ok(script) => match state.push_script(script) {
+            Ok(()) => StatusCode::CREATED.into_response(),
+            Err(full) => AdminError {
+                status: StatusCode::CONFLICT,
+                code: "script-queue-full",
+                message: full.to_string(),
+            }
+            .into_response(),
+        },
+        Err(e) => e.into_response(),
+    }
+}
+
+fn check_script(state: &MockState, body: &[u8]) -> Result<ScriptedLogin, AdminError> {
+    let script: ScriptedLogin = serde_json::from_slice(body).map_err(|e| {
+        AdminError::bad_request(
+            "bad-json",
+            format!("bad next-login JSON ({}); expected {{\"user\": \"mario.rossi\", \"provider\": \"aruba\", \"level\": 2, \"outcome\": \"success\"}}", excerpt(&e.to_string())),
+        )
+    })?;
     if let Some(p) = script
         .provider
         .as_deref()
         .filter(|p| state.idp(p).is_none())
     {
-        return json_error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}"));
+        return Err(AdminError::bad_request(
+            "unknown-provider",
+            format!(
+                "unknown provider {:?}: GET /admin/urls lists them",
+                excerpt(p)
+            ),
+        ));
     }
     if state.fixtures.user(&script.user).is_none() {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            format!("unknown user {:?}: see the users table on /", script.user),
-        );
+        return Err(AdminError::bad_request(
+            "unknown-user",
+            format!(
+                "unknown user {:?}: see the users table on /",
+                excerpt(&script.user)
+            ),
+        ));
     }
     if let Some(idp) = script.provider.as_deref().and_then(|p| state.idp(p)) {
         if script.outcome != super::script::Outcome::Success
             && idp.profile.outcome_code(script.outcome).is_none()
         {
-            return json_error(
-                StatusCode::BAD_REQUEST,
+            return Err(AdminError::bad_request(
+                "no-such-outcome",
                 format!(
                     "the {} profile has no error code for the outcome {:?}",
                     idp.profile.name, script.outcome
                 ),
-            );
+            ));
         }
         if idp.profile.l3_factor == crate::profile::L3Factor::CieCard
             && state.cards.card_of(&script.user).is_none()
         {
-            return json_error(
-                StatusCode::BAD_REQUEST,
+            return Err(AdminError::bad_request(
+                "no-cie-card",
                 format!(
                     "user {:?} holds no CIE: see fixtures/cie-cards.toml",
                     script.user
                 ),
-            );
+            ));
         }
     }
-    state.push_script(script);
-    StatusCode::CREATED.into_response()
+    Ok(script)
 }
 
 async fn admin_clear_script(State(state): AppState) -> StatusCode {

@@ -150,11 +150,7 @@ pub fn handle_slo(state: &MockState, idp: &IdpRuntime, inbound: SloInbound<'_>) 
         }
         LogoutMessage::Request(r) => {
             let name_id = r.name_id.clone().unwrap_or_default();
-            let ended = state.end_session(|s| {
-                s.provider == idp.provider.id
-                    && s.sp_entity_id == sp.entity_id
-                    && s.name_id == name_id
-            });
+            let ended = state.end_session_of(&idp.provider.id, &sp.entity_id, &name_id);
             let status = if ended.is_some() {
                 ns::STATUS_SUCCESS
             } else {
@@ -206,15 +202,7 @@ pub fn idp_initiated(
     idp: &IdpRuntime,
     session_index: Option<&str>,
 ) -> SloAnswer {
-    let sessions = state.sessions();
-    let Some(session) = sessions
-        .iter()
-        .rev()
-        .find(|s| {
-            s.provider == idp.provider.id && session_index.is_none_or(|i| i == s.session_index)
-        })
-        .cloned()
-    else {
+    let Some(session) = state.session_at(&idp.provider.id, session_index) else {
         return SloAnswer::Html {
             status: 404,
             html: pages::message(
@@ -235,7 +223,7 @@ pub fn idp_initiated(
     let Some(endpoint) = sp.slo_endpoint(ns::BINDING_POST) else {
         return error_page(Some(idp), 3, "the SP metadata has no SingleLogoutService").into();
     };
-    state.end_session(|s| s.session_index == session.session_index);
+    state.end_session_by_index(&session.session_index);
     let id = state.ids.saml_id();
     state.logout_sent(&id, &sp.entity_id);
     let xml = logout_request_xml(&LogoutRequestPlan {

@@ -6,6 +6,8 @@ use super::config::{EntityIds, IdpConfig};
 use super::provider::Provider;
 use super::request_rules::ValidatedRequest;
 use super::script::ScriptedLogin;
+use super::sessions::IdpSessions;
+use crate::bounded::{BoundedMap, Limits, Weigh};
 use crate::cie::cards::CardStore;
 use crate::clock::SharedClock;
 use crate::fixtures::Fixtures;
@@ -116,13 +118,55 @@ pub struct ReceivedRequest {
     pub sp_entity_id: Option<String>,
     /// The request ID, when present.
     pub request_id: Option<String>,
-    /// The decoded XML.
+    /// The decoded XML, or its first [`IdpConfig::log_xml_excerpt`] bytes when longer.
     pub xml: String,
+    /// The decoded XML's full length in bytes (more than `xml.len()` when cut).
+    pub xml_bytes: usize,
     /// `accepted`, or the SPID error code given (`nr14`…).
     pub verdict: String,
-    /// Why, when refused.
+    /// Why, when refused (at most a short excerpt of the input it quotes).
     pub detail: Option<String>,
 }
+
+impl ReceivedRequest {
+    /// Whether `xml` is only the beginning of the message.
+    pub fn xml_truncated(&self) -> bool {
+        self.xml_bytes > self.xml.len()
+    }
+}
+
+impl Weigh for ReceivedRequest {
+    fn weight(&self) -> usize {
+        self.provider.len()
+            + self.binding.len()
+            + self.sp_entity_id.as_ref().map_or(0, String::len)
+            + self.request_id.as_ref().map_or(0, String::len)
+            + self.xml.len()
+            + self.verdict.len()
+            + self.detail.as_ref().map_or(0, String::len)
+    }
+}
+
+impl Weigh for PendingLogin {
+    fn weight(&self) -> usize {
+        let r = &self.request;
+        self.provider.len()
+            + r.id.len()
+            + r.sp_entity_id.len()
+            + r.acs_url.len()
+            + r.attributes.iter().map(|a| a.len() + 24).sum::<usize>()
+            + r.purpose.as_ref().map_or(0, String::len)
+            + self.relay_state.as_ref().map_or(0, String::len)
+            + self.user.as_ref().map_or(0, String::len)
+            + self.otp.as_ref().map_or(0, |(o, _)| o.len())
+            + 128
+    }
+}
+
+/// The scripted-login queue is full (`IdpConfig::max_script`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} scripted logins are already queued: let them run or DELETE /admin/next-login")]
+pub struct ScriptQueueFull(pub usize);
 
 /// Why the state could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -158,14 +202,21 @@ pub struct MockState {
     /// The signed aggregate metadata.
     pub registry_xml: String,
     sps: RwLock<HashMap<String, Arc<SpMetadata>>>,
-    pending: Mutex<(HashMap<String, PendingLogin>, VecDeque<String>)>,
-    sessions: Mutex<Vec<IdpSession>>,
+    pending: Mutex<BoundedMap<String, PendingLogin>>,
+    sessions: Mutex<IdpSessions>,
     script: Mutex<VecDeque<ScriptedLogin>>,
-    received: Mutex<VecDeque<ReceivedRequest>>,
-    logouts_sent: Mutex<VecDeque<(String, String)>>,
+    received: Mutex<BoundedMap<u64, ReceivedRequest>>,
+    received_seq: std::sync::atomic::AtomicU64,
+    logouts_sent: Mutex<BoundedMap<String, String>>,
 }
 
-const MAX_RECEIVED: usize = 10_000;
+/// Most SPs registered at once.
+pub const MAX_SPS: usize = 1_000;
+/// Most bytes of SP metadata registered at once.
+pub const MAX_SP_BYTES: usize = 64 << 20;
+
+/// Most IdP-initiated LogoutRequests awaiting their LogoutResponse.
+const MAX_LOGOUTS_SENT: usize = 10_000;
 
 impl MockState {
     /// Builds the providers for `base_url` and signs their metadata once.
@@ -231,7 +282,6 @@ impl MockState {
             &registry_key,
         )?;
         Ok(Self {
-            config,
             clock,
             ids,
             fixtures,
@@ -241,11 +291,29 @@ impl MockState {
             cie_idps,
             registry_xml,
             sps: RwLock::default(),
-            pending: Mutex::default(),
-            sessions: Mutex::default(),
+            pending: Mutex::new(BoundedMap::new(Limits {
+                max_entries: config.max_pending,
+                max_bytes: config.max_pending_bytes,
+                ttl: config.pending_lifetime(),
+            })),
+            sessions: Mutex::new(IdpSessions::new(Limits {
+                max_entries: config.max_sessions,
+                max_bytes: config.max_session_bytes,
+                ttl: config.session_lifetime,
+            })),
             script: Mutex::default(),
-            received: Mutex::default(),
-            logouts_sent: Mutex::default(),
+            received: Mutex::new(BoundedMap::new(Limits {
+                max_entries: config.max_log_entries,
+                max_bytes: config.max_log_bytes,
+                ttl: config.log_lifetime,
+            })),
+            received_seq: std::sync::atomic::AtomicU64::new(0),
+            logouts_sent: Mutex::new(BoundedMap::new(Limits {
+                max_entries: MAX_LOGOUTS_SENT,
+                max_bytes: MAX_LOGOUTS_SENT * 512,
+                ttl: config.session_lifetime,
+            })),
+            config,
         })
     }
 
@@ -261,10 +329,22 @@ impl MockState {
     pub fn register_sp(&self, xml: &str) -> Result<String, SpMetadataError> {
         let sp = SpMetadata::parse(xml)?;
         let id = sp.entity_id.clone();
-        self.sps
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), Arc::new(sp));
+        let mut sps = self.sps.write().unwrap_or_else(|e| e.into_inner());
+        if !sps.contains_key(&id) {
+            if sps.len() >= MAX_SPS {
+                return Err(SpMetadataError::RegistryFull(format!(
+                    "{MAX_SPS} SPs are registered already"
+                )));
+            }
+            let bytes: usize = sps.values().map(|s| s.xml.len()).sum::<usize>() + sp.xml.len();
+            if bytes > MAX_SP_BYTES {
+                return Err(SpMetadataError::RegistryFull(format!(
+                    "the registered SP metadata would exceed {} MiB",
+                    MAX_SP_BYTES >> 20
+                )));
+            }
+        }
+        sps.insert(id.clone(), Arc::new(sp));
         Ok(id)
     }
 
@@ -290,12 +370,14 @@ impl MockState {
         ids
     }
 
-    /// Queues a scripted login.
-    pub fn push_script(&self, s: ScriptedLogin) {
-        self.script
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(s);
+    /// Queues a scripted login; refused when [`IdpConfig::max_script`] are already queued.
+    pub fn push_script(&self, s: ScriptedLogin) -> Result<(), ScriptQueueFull> {
+        let mut q = self.script.lock().unwrap_or_else(|e| e.into_inner());
+        if q.len() >= self.config.max_script {
+            return Err(ScriptQueueFull(q.len()));
+        }
+        q.push_back(s);
+        Ok(())
     }
 
     /// Takes the first scripted login meant for `provider`, if any.
@@ -315,120 +397,192 @@ impl MockState {
             .clear();
     }
 
-    /// Stores a pending login and returns its token; the oldest is evicted beyond the bound.
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Stores a pending login and returns its token; the oldest is evicted beyond the caps.
     pub fn put_pending(&self, login: PendingLogin) -> String {
         let token = self.ids.token();
-        let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let (map, order) = &mut *guard;
-        map.insert(token.clone(), login);
-        order.push_back(token.clone());
-        while order.len() > self.config.max_pending {
-            if let Some(old) = order.pop_front() {
-                map.remove(&old);
-            }
-        }
+        let now = self.now();
+        let dropped = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.clone(), login, now);
+        // Dropped values are freed here, after the lock.
+        drop(dropped);
         token
     }
 
-    /// A pending login by token.
+    /// A pending login by token (none once expired).
     pub fn pending(&self, token: &str) -> Option<PendingLogin> {
+        let now = self.now();
         self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .0
-            .get(token)
+            .get(&token.to_string(), now)
             .cloned()
     }
 
     /// Replaces a pending login.
     pub fn update_pending(&self, token: &str, login: PendingLogin) {
-        if let Some(slot) = self
-            .pending
+        let now = self.now();
+        self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .0
-            .get_mut(token)
-        {
-            *slot = login;
-        }
+            .update(&token.to_string(), now, |slot| *slot = login);
     }
 
     /// Removes a pending login (it finished).
     pub fn finish_pending(&self, token: &str) {
-        let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        guard.0.remove(token);
-        guard.1.retain(|t| t != token);
+        let old = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&token.to_string());
+        drop(old);
+    }
+
+    /// How many pending logins are kept, and their bytes.
+    pub fn pending_usage(&self) -> (usize, usize) {
+        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        (p.len(), p.bytes())
+    }
+
+    fn sessions_lock(&self) -> std::sync::MutexGuard<'_, IdpSessions> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records a session after a successful login.
     pub fn add_session(&self, s: IdpSession) {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(s);
+        let now = self.now();
+        self.sessions_lock().add(s, now);
     }
 
-    /// Ends the session matching `pred`; returns it.
-    pub fn end_session(&self, pred: impl Fn(&IdpSession) -> bool) -> Option<IdpSession> {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let pos = sessions.iter().position(pred)?;
-        Some(sessions.remove(pos))
+    /// Ends the session `session_index`; returns it.
+    pub fn end_session_by_index(&self, session_index: &str) -> Option<IdpSession> {
+        let now = self.now();
+        self.sessions_lock().end_by_index(session_index, now)
+    }
+
+    /// Ends the session of `name_id` given to `sp` by `provider`; returns it.
+    pub fn end_session_of(&self, provider: &str, sp: &str, name_id: &str) -> Option<IdpSession> {
+        let now = self.now();
+        self.sessions_lock()
+            .end_by_name_id(provider, sp, name_id, now)
+    }
+
+    /// Ends every session `provider` holds; returns how many.
+    pub fn end_sessions_of_provider(&self, provider: &str) -> usize {
+        let now = self.now();
+        self.sessions_lock().end_all_of(provider, now)
+    }
+
+    /// The session `session_index` of `provider`, or its newest one when `None`.
+    pub fn session_at(&self, provider: &str, session_index: Option<&str>) -> Option<IdpSession> {
+        let now = self.now();
+        let s = self.sessions_lock();
+        match session_index {
+            Some(i) => s.get_at(provider, i, now),
+            None => s.newest_of(provider, now),
+        }
     }
 
     /// The sessions open now.
     pub fn sessions(&self) -> Vec<IdpSession> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        let now = self.now();
+        self.sessions_lock().all(now)
+    }
+
+    /// How many IdP sessions are kept, and their bytes.
+    pub fn session_usage(&self) -> (usize, usize) {
+        let s = self.sessions_lock();
+        (s.len(), s.bytes())
     }
 
     /// Remembers an IdP-initiated LogoutRequest (its ID and the SP it went to).
     pub fn logout_sent(&self, request_id: &str, sp_entity_id: &str) {
-        let mut q = self.logouts_sent.lock().unwrap_or_else(|e| e.into_inner());
-        q.push_back((request_id.to_string(), sp_entity_id.to_string()));
-        while q.len() > MAX_RECEIVED {
-            q.pop_front();
-        }
+        let now = self.now();
+        self.logouts_sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(request_id.to_string(), sp_entity_id.to_string(), now);
     }
 
     /// Takes the LogoutRequest a LogoutResponse answers, if we sent it to that SP.
     pub fn take_logout_sent(&self, in_response_to: &str, sp_entity_id: &str) -> bool {
+        let now = self.now();
         let mut q = self.logouts_sent.lock().unwrap_or_else(|e| e.into_inner());
-        match q
-            .iter()
-            .position(|(id, sp)| id == in_response_to && sp == sp_entity_id)
-        {
-            Some(pos) => q.remove(pos).is_some(),
-            None => false,
+        let key = in_response_to.to_string();
+        if q.get(&key, now).is_some_and(|sp| sp == sp_entity_id) {
+            q.remove(&key);
+            true
+        } else {
+            false
         }
     }
 
-    /// Logs a received request.
-    pub fn record(&self, r: ReceivedRequest) {
-        let mut q = self.received.lock().unwrap_or_else(|e| e.into_inner());
-        q.push_back(r);
-        while q.len() > MAX_RECEIVED {
-            q.pop_front();
+    /// Logs a received request, keeping a bounded excerpt of its XML and detail.
+    pub fn record(&self, mut r: ReceivedRequest) {
+        r.xml_bytes = r.xml_bytes.max(r.xml.len());
+        truncate_on_char(&mut r.xml, self.config.log_xml_excerpt);
+        if let Some(d) = r.detail.as_mut() {
+            truncate_on_char(d, 1024);
         }
+        let seq = self
+            .received_seq
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let now = self.now();
+        let dropped = self
+            .received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(seq, r, now);
+        drop(dropped);
     }
 
-    /// The requests received so far.
+    /// The requests received so far (oldest first, within the log's caps).
     pub fn received(&self) -> Vec<ReceivedRequest> {
+        let now = self.now();
         self.received
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
+            .iter(now)
+            .map(|(_, r)| r.clone())
             .collect()
+    }
+
+    /// How many requests the log keeps, and their bytes.
+    pub fn received_usage(&self) -> (usize, usize) {
+        let r = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        (r.len(), r.bytes())
     }
 
     /// Forgets the received requests.
     pub fn clear_received(&self) {
-        self.received
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let old = std::mem::replace(
+            &mut *self.received.lock().unwrap_or_else(|e| e.into_inner()),
+            BoundedMap::new(Limits {
+                max_entries: self.config.max_log_entries,
+                max_bytes: self.config.max_log_bytes,
+                ttl: self.config.log_lifetime,
+            }),
+        );
+        // Freed after the lock.
+        drop(old);
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+fn truncate_on_char(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.shrink_to_fit();
     }
 }
 

@@ -74,12 +74,14 @@ async fn samael_accepts_every_provider_at_every_level_it_offers() {
 #[tokio::test]
 async fn samael_accepts_a_scripted_login() {
     let env = Env::start().await;
-    env.fed.script_next_login(ScriptedLogin {
-        provider: Some("poste".into()),
-        user: user_at(Level::L3).into(),
-        level: None,
-        outcome: Outcome::Success,
-    });
+    env.fed
+        .script_next_login(ScriptedLogin {
+            provider: Some("poste".into()),
+            user: user_at(Level::L3).into(),
+            level: None,
+            outcome: Outcome::Success,
+        })
+        .expect("the script queue has room");
     let req = env.req("poste", Level::L3);
     let xml = env.send("poste", &req, Binding::Post).await.response();
     let a = env
@@ -126,12 +128,14 @@ async fn a_level_above_the_provider_gives_nr20_which_samael_refuses() {
         .iter()
         .filter(|p| p.max_level < Level::L3)
     {
-        env.fed.script_next_login(ScriptedLogin {
-            provider: Some(p.id.clone()),
-            user: user_at(Level::L3).into(),
-            level: None,
-            outcome: Outcome::Success,
-        });
+        env.fed
+            .script_next_login(ScriptedLogin {
+                provider: Some(p.id.clone()),
+                user: user_at(Level::L3).into(),
+                level: None,
+                outcome: Outcome::Success,
+            })
+            .expect("the script queue has room");
         let req = env.req(&p.id, Level::L3);
         let xml = env.send(&p.id, &req, Binding::Post).await.response();
         assert_nr20_refused(&env, &p.id, req.id.as_deref().unwrap(), &xml);

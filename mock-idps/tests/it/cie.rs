@@ -418,6 +418,7 @@ async fn read_failures_keep_the_user_on_the_reader_page() {
         .driver
         .client
         .post(format!("{}/admin/cie-read-failure", env.fed.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"failure": "warp-drive"}"#)
         .send()
         .await
@@ -474,6 +475,7 @@ async fn cie_user_anomalies_use_the_cie_codes() {
         .driver
         .client
         .post(format!("{}/admin/next-login", env.fed.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"provider": "cie", "user": "mario.rossi", "outcome": "no-level"}"#)
         .send()
         .await
@@ -488,6 +490,7 @@ async fn cie_user_anomalies_use_the_cie_codes() {
         .driver
         .client
         .post(format!("{}/admin/next-login", env.fed.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"provider": "cie", "user": "luca.ferrari"}"#)
         .send()
         .await

@@ -431,16 +431,22 @@ async fn admin_api_refuses_bad_scripts() {
             .await
             .unwrap();
         assert_eq!(resp.status().as_u16(), 400);
-        let text = resp.text().await.unwrap();
-        assert!(text.contains("error"), "{text}");
+        let err: serde_json::Value = resp.json().await.unwrap();
+        assert!(
+            err["code"].is_string() && err["message"].is_string(),
+            "{err}"
+        );
     }
     let resp = env
         .driver
         .client
         .post(format!("{}/admin/sp-metadata", env.fed.base_url()))
+        .header("content-type", "application/xml")
         .body("not xml")
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
+    let err: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(err["code"], "bad-sp-metadata", "{err}");
 }

@@ -8,9 +8,11 @@
 //! - `slo`: single logout on both bindings, from the SP and from the IdP
 //! - `snapshots`: provider metadata and a Response, IDs and instants redacted
 //! - `cie`: the CIE ID providers: every level, the card outcomes, the profile differences
+//! - `hardening`: issue #11 part A: one test per defect, and the hostile-input table
 
 mod cie;
 mod errors;
+mod hardening;
 mod login;
 mod security;
 mod slo;

@@ -446,6 +446,10 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         .collect();
     run.check("replay", || match input.sessions.replayed(&ids, now) {
         Some(id) => Err(format!("ID {id} was already consumed (replay)")),
+        None if !input.sessions.replay_has_room(ids.len(), now) => Err(
+            "the replay cache is full of IDs not yet expired: refused rather than forget one (retry in a few minutes)"
+                .into(),
+        ),
         None => Ok(()),
     })?;
     let until = [not_on_or_after, confirmation_until]

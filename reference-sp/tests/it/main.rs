@@ -24,3 +24,6 @@ mod metadata;
 
 /// "Entra con PIN": before and after the citizens' switch-off, backend errors with their code.
 mod pin_login;
+
+/// Issue #11: bounded SP stores, and the soak figures (ignored: run on demand).
+mod soak;

@@ -115,15 +115,28 @@ impl World {
 
     /// Starts a login at the SP and follows it to the IdP's auto-post form (scripted login).
     pub async fn to_idp_answer(&self, l: &Login<'_>) -> Posted {
-        self.fed.script_next_login(ScriptedLogin {
-            provider: Some(l.provider.to_string()),
-            user: l.user.to_string(),
-            level: l.forced_level,
-            outcome: l.outcome,
-        });
+        self.to_idp_answer_with(&self.browser, l)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`World::to_idp_answer`] with another browser; `Err` names the step that failed.
+    pub async fn to_idp_answer_with(
+        &self,
+        browser: &reqwest::Client,
+        l: &Login<'_>,
+    ) -> Result<Posted, String> {
+        self.fed
+            .script_next_login(ScriptedLogin {
+                provider: Some(l.provider.to_string()),
+                user: l.user.to_string(),
+                level: l.forced_level,
+                outcome: l.outcome,
+            })
+            .map_err(|e| e.to_string())?;
         let urls = self.sp.urls();
-        let r = self
-            .browser
+        let http = |e: reqwest::Error| e.to_string();
+        let r = browser
             .get(&urls.login)
             .query(&[
                 ("idp", self.entity_id(l.provider).as_str()),
@@ -133,37 +146,73 @@ impl World {
             ])
             .send()
             .await
-            .unwrap();
+            .map_err(http)?;
         let idp_page = if l.binding == "redirect" {
-            assert_eq!(r.status(), 302, "SP /login answers a redirect");
+            if r.status() != 302 {
+                return Err(format!("SP /login answers {}, not a redirect", r.status()));
+            }
             let location = r.headers()["location"].to_str().unwrap().to_string();
             assert!(!location.contains("RelayState=http"));
-            self.browser.get(&location).send().await.unwrap()
+            browser.get(&location).send().await.map_err(http)?
         } else {
-            assert_eq!(r.status(), 200);
-            let html = r.text().await.unwrap();
-            let action = form_action(&html).unwrap();
-            let mut form = vec![("SAMLRequest", form_value(&html, "SAMLRequest").unwrap())];
+            if r.status() != 200 {
+                return Err(format!("SP /login answers {}", r.status()));
+            }
+            let html = r.text().await.map_err(http)?;
+            let action = form_action(&html).ok_or("no form action")?;
+            let mut form = vec![(
+                "SAMLRequest",
+                form_value(&html, "SAMLRequest").ok_or("no SAMLRequest")?,
+            )];
             if let Some(rs) = form_value(&html, "RelayState") {
                 form.push(("RelayState", rs));
             }
-            self.browser.post(&action).form(&form).send().await.unwrap()
+            browser
+                .post(&action)
+                .form(&form)
+                .send()
+                .await
+                .map_err(http)?
         };
         let status = idp_page.status();
-        let html = idp_page.text().await.unwrap();
-        assert_eq!(status, 200, "IdP answer: {html}");
+        let html = idp_page.text().await.map_err(http)?;
+        if status != 200 {
+            return Err(format!("IdP answer {status}: {html}"));
+        }
         let b64 = form_value(&html, "SAMLResponse")
-            .unwrap_or_else(|| panic!("no SAMLResponse in the IdP answer: {html}"));
-        Posted {
-            acs: form_action(&html).unwrap(),
+            .ok_or_else(|| format!("no SAMLResponse in the IdP answer: {html}"))?;
+        Ok(Posted {
+            acs: form_action(&html).ok_or("no ACS action")?,
             xml: String::from_utf8(
                 base64::engine::general_purpose::STANDARD
                     .decode(b64)
-                    .unwrap(),
+                    .map_err(|e| e.to_string())?,
             )
-            .unwrap(),
+            .map_err(|e| e.to_string())?,
             relay_state: form_value(&html, "RelayState"),
+        })
+    }
+
+    /// Posts what the IdP posted to the ACS with `browser`; returns status, body, location.
+    pub async fn post_acs_with(
+        &self,
+        browser: &reqwest::Client,
+        posted: &Posted,
+    ) -> (u16, String, Option<String>) {
+        let mut form = vec![(
+            "SAMLResponse",
+            base64::engine::general_purpose::STANDARD.encode(&posted.xml),
+        )];
+        if let Some(rs) = &posted.relay_state {
+            form.push(("RelayState", rs.clone()));
         }
+        let r = browser.post(&posted.acs).form(&form).send().await.unwrap();
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, r.text().await.unwrap(), location)
     }
 
     /// Posts (possibly crafted) XML to the ACS; returns status and body.
