@@ -477,7 +477,7 @@ def cmd_matrix(args) -> int:
             app = start_app(lib, fed, work)
             base = app.match.group(1)
             md = http_get(f"{base}/metadata")
-            http_post(f"{fed.urls['admin']}/sp-metadata", md, "application/samlmetadata+xml")
+            http_post(f"{fed.urls['admin']}/sp-metadata", md, "application/xml")
             logins(lib, fed, base, tally)
             report = run_check(lib, fed, base, work, tally)
             if report:
@@ -521,7 +521,7 @@ def cmd_perf(args) -> int:
         app = start_app(lib, fed, work, extra_idp=idp_md)
         base = app.match.group(1)
         http_post(f"{fed.urls['admin']}/sp-metadata", http_get(f"{base}/metadata"),
-                  "application/samlmetadata+xml")
+                  "application/xml")
         # The Response ids of the catalogue, from a metadata-only dry list: one full run first
         # would skew the SP's counters, so take them from `check --against-reference`'s ids.
         ids = response_ids(work)
@@ -597,7 +597,7 @@ def cmd_probe(args) -> int:
         app = start_app(args.lib, fed, work)
         base = app.match.group(1)
         http_post(f"{fed.urls['admin']}/sp-metadata", http_get(f"{base}/metadata"),
-                  "application/samlmetadata+xml")
+                  "application/xml")
         argv = check_args(base, fed, work / "check") + ["--only", *args.ids]
         subprocess.run(argv, capture_output=True, text=True, timeout=600)
         report = json.loads((work / "check" / "check.json").read_text())
