@@ -195,6 +195,24 @@ pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) 
         spid_error: spid_error.clone(),
     };
     if let Some(url) = &config.probe_url {
+        // The ACS redirected the browser straight to the protected page: that GET, made with
+        // the session the ACS set, is the probe (one request fewer per case).
+        let landed = trace.hops.last().filter(|h| {
+            last.acs_redirected && h.kind == HopKind::Redirect && h.method == "GET" && h.url == *url
+        });
+        if let Some(hop) = landed {
+            let status = hop.status;
+            evidence.push(format!(
+                "the ACS redirected to the protected page {url}, which answered {status} (taken as the probe)"
+            ));
+            let ok = (200..300).contains(&status);
+            let reason = if ok {
+                format!("the protected page {url} answered {status} after the login")
+            } else {
+                format!("the protected page {url} answered {status}: no session")
+            };
+            return verdict(ok, "probe", reason, evidence);
+        }
         return match browser.get(url, HopKind::Probe).await {
             Ok((hop, _, _)) => {
                 let status = hop.status;
@@ -320,6 +338,54 @@ mod tests {
             Some("nr19".into())
         );
         assert_eq!(spid_error_code("<p>Benvenuto</p>"), None);
+    }
+
+    fn landed_on(url: &str, status: u16) -> Trace {
+        use crate::browser::{FinalPage, Hop};
+        let hop = |kind, method: &str, url: &str, status| Hop {
+            kind,
+            method: method.into(),
+            url: url.into(),
+            status,
+            millis: 0.0,
+        };
+        Trace {
+            hops: vec![
+                hop(HopKind::SamlResponse, "POST", "http://sp/acs", 302),
+                hop(HopKind::Redirect, "GET", url, status),
+            ],
+            last: FinalPage {
+                url: url.into(),
+                status,
+                body: String::new(),
+                cookies_after_acs: vec!["sid".into()],
+                acs_redirected: true,
+                reached_acs: true,
+            },
+            saml_response: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_acs_redirect_to_the_protected_page_is_the_probe() {
+        // The probe URL is on a closed port: any further request would fail the verdict, so a
+        // right verdict proves no second request was made.
+        let probe = "http://127.0.0.1:9/me";
+        let config = OracleConfig {
+            probe_url: Some(probe.into()),
+            ..OracleConfig::default()
+        };
+        let browser = Browser::new(std::time::Duration::from_secs(2)).unwrap();
+        for (status, accepted) in [(200, true), (401, false)] {
+            let mut trace = landed_on(probe, status);
+            let v = judge(&config, &browser, &mut trace).await;
+            assert_eq!((v.accepted, v.rule.as_str()), (accepted, "probe"), "{v:?}");
+            assert_eq!(trace.hops.len(), 2, "no probe request added");
+        }
+        // Landing elsewhere: the probe is sent (and here fails: refused, never accepted).
+        let mut trace = landed_on("http://127.0.0.1:9/home", 200);
+        let v = judge(&config, &browser, &mut trace).await;
+        assert!(!v.accepted, "{v:?}");
     }
 
     #[test]

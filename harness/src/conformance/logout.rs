@@ -17,13 +17,34 @@ use crate::report::Entry;
 use base64::Engine;
 use mock_idps::clock::saml_instant;
 use mock_idps::ids::IdGenerator;
-use mock_idps::saml::binding::{decode_post, decode_redirect};
+use mock_idps::saml::binding::{decode_post, decode_redirect, encode_redirect, MessageKind};
 use mock_idps::saml::dsig::sign_enveloped;
+use mock_idps::saml::keys::SigningKey;
 use mock_idps::saml::logout::{logout_request_xml, logout_response_xml, LogoutRequestPlan};
 use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::XmlDoc;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The service's SingleLogoutService endpoint the cases use.
+#[derive(Debug, Clone)]
+struct Slo {
+    location: String,
+    /// Only HTTP-Redirect is offered.
+    redirect: bool,
+}
+
+/// A logout message ready for its binding.
+enum Message {
+    /// The XML, signed (enveloped) unless the case sends it unsigned.
+    Post(String),
+    /// The unsigned XML, with the key of the query signature (none when sent unsigned).
+    Redirect {
+        xml: String,
+        kind: MessageKind,
+        key: Option<Arc<SigningKey>>,
+    },
+}
 
 /// How a logout message is spoiled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,15 +420,8 @@ impl Play<'_> {
         }
     }
 
-    /// The service's SingleLogoutService for HTTP-POST, from its metadata.
-    fn slo_url(&self) -> Result<String, CaseError> {
-        let meta = &self.target.sp_metadata;
-        meta.slo
-            .iter()
-            .find(|s| s.binding == ns::BINDING_POST)
-            .or_else(|| meta.slo.first())
-            .map(|s| s.location.clone())
-            .ok_or_else(|| precondition("the service's metadata has no SingleLogoutService"))
+    fn slo_url(&self) -> Result<Slo, CaseError> {
+        pick_slo(&self.target.sp_metadata)
     }
 
     /// A completed login (level 2); in `reuse`'s browser with its NameID when given. Returns
@@ -439,11 +453,11 @@ impl Play<'_> {
         Ok((p, name_id))
     }
 
-    fn logout_request(&self, slo: &str, name_id: &str, spoil: Spoil) -> Result<String, CaseError> {
+    fn logout_request(&self, slo: &Slo, name_id: &str, spoil: Spoil) -> Result<Message, CaseError> {
         let id = self.ids.saml_id();
         let destination = match spoil {
-            Spoil::WrongDestination => format!("{slo}/elsewhere"),
-            _ => slo.to_string(),
+            Spoil::WrongDestination => format!("{}/elsewhere", slo.location),
+            _ => slo.location.clone(),
         };
         let xml = logout_request_xml(&LogoutRequestPlan {
             id: &id,
@@ -454,19 +468,19 @@ impl Play<'_> {
             name_qualifier: &self.target.idp.entity_id,
             session_index: None,
         });
-        self.sign(xml, &id, spoil)
+        self.sign(xml, &id, spoil, slo, MessageKind::Request)
     }
 
     fn logout_response(
         &self,
-        slo: &str,
+        slo: &Slo,
         request_id: &str,
         spoil: Spoil,
-    ) -> Result<String, CaseError> {
+    ) -> Result<Message, CaseError> {
         let id = self.ids.saml_id();
         let destination = match spoil {
-            Spoil::WrongDestination => format!("{slo}/elsewhere"),
-            _ => slo.to_string(),
+            Spoil::WrongDestination => format!("{}/elsewhere", slo.location),
+            _ => slo.location.clone(),
         };
         let irt = match spoil {
             Spoil::WrongInResponseTo => self.ids.saml_id(),
@@ -480,36 +494,65 @@ impl Play<'_> {
             &self.target.idp.entity_id,
             ns::STATUS_SUCCESS,
         );
-        self.sign(xml, &id, spoil)
+        self.sign(xml, &id, spoil, slo, MessageKind::Response)
     }
 
-    fn sign(&self, xml: String, id: &str, spoil: Spoil) -> Result<String, CaseError> {
+    /// Signs the message as its binding does: an enveloped signature for HTTP-POST, the query
+    /// signature for HTTP-Redirect (SAML Bindings §3.4.4.1, §3.5.4).
+    fn sign(
+        &self,
+        xml: String,
+        id: &str,
+        spoil: Spoil,
+        slo: &Slo,
+        kind: MessageKind,
+    ) -> Result<Message, CaseError> {
         let key = match spoil {
-            Spoil::Unsigned => return Ok(xml),
-            Spoil::StrangerKey => &self.target.rogue_key,
-            _ => &self.target.idp.key,
+            Spoil::Unsigned => None,
+            Spoil::StrangerKey => Some(self.target.rogue_key.clone()),
+            _ => Some(self.target.idp.key.clone()),
         };
-        sign_enveloped(&xml, id, key).map_err(|e| precondition(format!("signing: {e}")))
+        if slo.redirect {
+            return Ok(Message::Redirect { xml, kind, key });
+        }
+        match key {
+            None => Ok(Message::Post(xml)),
+            Some(key) => sign_enveloped(&xml, id, &key)
+                .map(Message::Post)
+                .map_err(|e| precondition(format!("signing: {e}"))),
+        }
     }
 
-    /// Posts a logout message (HTTP-POST binding) in `browser`; the service's answer is not
-    /// followed.
+    /// Sends a logout message in `browser` (posted, or as a redirect's GET); the service's
+    /// answer is not followed.
     async fn send(
         &mut self,
         browser: &Browser,
-        url: &str,
+        slo: &Slo,
         field: &str,
-        xml: &str,
+        message: &Message,
         relay_state: Option<&str>,
     ) -> Result<Answer, CaseError> {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());
-        let mut fields = vec![(field.to_string(), b64)];
-        if let Some(r) = relay_state {
-            fields.push(("RelayState".into(), r.to_string()));
-        }
-        let (hop, headers, body) = browser
-            .post_form(url, &fields, HopKind::SamlResponse)
-            .await?;
+        let url = slo.location.as_str();
+        let (hop, headers, body) = match message {
+            Message::Post(xml) => {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());
+                let mut fields = vec![(field.to_string(), b64)];
+                if let Some(r) = relay_state {
+                    fields.push(("RelayState".into(), r.to_string()));
+                }
+                browser
+                    .post_form(url, &fields, HopKind::SamlResponse)
+                    .await?
+            }
+            Message::Redirect { xml, kind, key } => {
+                let query = encode_redirect(*kind, xml, relay_state, key.as_deref());
+                let sep = if url.contains('?') { '&' } else { '?' };
+                browser
+                    .get(&format!("{url}{sep}{query}"), HopKind::SamlResponse)
+                    .await?
+            }
+        };
         let status = hop.status;
         self.hops.push(hop);
         Ok(Answer {
@@ -616,6 +659,32 @@ impl Answer {
     }
 }
 
+/// The service's SingleLogoutService from its metadata: HTTP-POST when it offers it, else
+/// HTTP-Redirect (SAML Metadata §2.2.2: a message goes to an endpoint of its binding).
+fn pick_slo(meta: &mock_idps::saml::sp_metadata::SpMetadata) -> Result<Slo, CaseError> {
+    let pick = |binding: &str| {
+        meta.slo
+            .iter()
+            .find(|s| s.binding == binding)
+            .map(|s| s.location.clone())
+    };
+    if let Some(location) = pick(ns::BINDING_POST) {
+        return Ok(Slo {
+            location,
+            redirect: false,
+        });
+    }
+    if let Some(location) = pick(ns::BINDING_REDIRECT) {
+        return Ok(Slo {
+            location,
+            redirect: true,
+        });
+    }
+    Err(precondition(
+        "the service's metadata has no SingleLogoutService for HTTP-POST or HTTP-Redirect",
+    ))
+}
+
 /// "Accepted" when the service's LogoutResponse says Success.
 fn answer_status_verdict(answer: &Answer) -> Verdict {
     let (status, evidence) = match answer.message("SAMLResponse") {
@@ -673,7 +742,10 @@ fn page_verdict(answer: &Answer) -> Verdict {
             .then(|| "slo-error".to_string())
     });
     let accepted = answer.status < 400 && marker.is_none();
-    let mut evidence = vec![format!("POST {} answered {}", answer.url, answer.status)];
+    let mut evidence = vec![format!(
+        "the SingleLogoutService {} answered {}",
+        answer.url, answer.status
+    )];
     if let Some(m) = &marker {
         evidence.push(format!("the page names a refusal: {m}"));
     }
@@ -693,6 +765,52 @@ fn page_verdict(answer: &Answer) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mock_idps::saml::sp_metadata::{SloEndpoint, SpMetadata};
+
+    fn metadata_with(slo: &[(&str, &str)]) -> SpMetadata {
+        SpMetadata {
+            entity_id: "https://sp.example".into(),
+            signing_certs: Vec::new(),
+            acs: Vec::new(),
+            attribute_services: Vec::new(),
+            slo: slo
+                .iter()
+                .map(|(binding, location)| SloEndpoint {
+                    binding: binding.to_string(),
+                    location: location.to_string(),
+                    response_location: None,
+                })
+                .collect(),
+            display_name: None,
+            xml: String::new(),
+        }
+    }
+
+    #[test]
+    fn logout_messages_go_to_an_endpoint_of_their_binding() {
+        let both = metadata_with(&[
+            (ns::BINDING_REDIRECT, "http://sp/slo-r"),
+            (ns::BINDING_POST, "http://sp/slo-p"),
+        ]);
+        let slo = pick_slo(&both).unwrap();
+        assert_eq!(
+            (slo.location.as_str(), slo.redirect),
+            ("http://sp/slo-p", false)
+        );
+        // A service that offers only HTTP-Redirect (python3-saml's only SLO binding) gets its
+        // logout messages as signed redirects, never posted to a Redirect endpoint.
+        let redirect_only = metadata_with(&[(ns::BINDING_REDIRECT, "http://sp/slo-r")]);
+        let slo = pick_slo(&redirect_only).unwrap();
+        assert_eq!(
+            (slo.location.as_str(), slo.redirect),
+            ("http://sp/slo-r", true)
+        );
+        let soap_only = metadata_with(&[(
+            "urn:oasis:names:tc:SAML:2.0:bindings:SOAP",
+            "http://sp/soap",
+        )]);
+        assert!(pick_slo(&soap_only).is_err());
+    }
 
     #[test]
     fn ids_are_unique_and_refuse_cases_name_known_switches() {
