@@ -84,6 +84,10 @@ pub fn run() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
+            // A document that could not be fetched: the other server is unreachable (exit 3).
+            if err.chain().any(|c| c.is::<crate::fetch::FetchError>()) {
+                return exit::code(exit::UNREACHABLE);
+            }
             exit::code(exit::BAD_INPUT)
         }
     }
@@ -132,7 +136,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                     only_missing,
                 )?);
             }
-            println!(
+            outln!(
                 "wrote {} key pairs under {}: {}",
                 written.len(),
                 dir.join("keys").display(),

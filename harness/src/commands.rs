@@ -37,11 +37,11 @@ pub fn demo(opts: DemoOpts) -> anyhow::Result<u8> {
         faults,
         seed: opts.seed,
     }))?;
-    print!("{}", table(&report));
+    out!("{}", table(&report));
     let written = write_all(&report, &opts.report_dir, "demo")
         .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
     for path in written {
-        println!("report: {}", path.display());
+        outln!("report: {}", path.display());
     }
     Ok(if report.all_passed() {
         exit::OK
@@ -63,7 +63,7 @@ pub fn parse_faults(list: Option<&str>) -> anyhow::Result<reference_sp::faults::
 /// Runs `faults`: every reference-SP check that can be switched off.
 pub fn faults() -> anyhow::Result<u8> {
     for f in reference_sp::faults::ALL {
-        println!("{:<28} {}", f.name, f.description);
+        outln!("{:<28} {}", f.name, f.description);
     }
     Ok(exit::OK)
 }
@@ -160,26 +160,26 @@ pub fn login(opts: LoginOpts) -> anyhow::Result<u8> {
             return Ok(exit::UNREACHABLE);
         }
         if let Some(v) = &entry.verdict {
-            println!(
+            outln!(
                 "verdict: {} ({} rule): {}",
                 if v.accepted { "ACCEPTED" } else { "REFUSED" },
                 v.rule,
                 v.reason
             );
             for e in &v.evidence {
-                println!("  - {e}");
+                outln!("  - {e}");
             }
         }
         let report = RunReport::new("login", began, entry.millis, vec![entry]);
         let passed = report.all_passed();
-        println!("expected {}: {}", report.entries[0].expected, if passed { "as expected" } else { "NOT as expected" });
+        outln!("expected {}: {}", report.entries[0].expected, if passed { "as expected" } else { "NOT as expected" });
         Ok(if passed { exit::OK } else { exit::CHECK_FAILED })
     })
 }
 
 fn print_trace(hops: &[Hop]) {
     for (i, h) in hops.iter().enumerate() {
-        println!(
+        outln!(
             "{:>2}. {:<13} {:<4} {} {:>8.2} ms  {}",
             i + 1,
             format!("{:?}", h.kind),
@@ -240,6 +240,10 @@ pub struct CheckOpts {
     /// Run only the metadata checks on --metadata (no login URL needed).
     #[arg(long = "metadata-only")]
     pub metadata_only: bool,
+    /// Total time allowed to fetch a --metadata URL, in seconds (connect within 5 s; at most
+    /// 4 MiB); past it, exit code 3.
+    #[arg(long = "fetch-timeout", value_name = "SECS", default_value_t = 20)]
+    pub fetch_timeout: u64,
 }
 
 /// This process's CPU time (user + system) in milliseconds, from /proc (Linux only).
@@ -251,19 +255,16 @@ fn process_cpu_ms() -> Option<f64> {
     Some(ticks * 10.0)
 }
 
-/// Reads metadata from a file or an http(s) URL.
-async fn read_metadata(source: &str) -> anyhow::Result<String> {
-    if source.starts_with("http://") || source.starts_with("https://") {
-        let resp = reqwest::get(source)
+/// Reads metadata from a file or an http(s) URL (fetched within `timeout_secs`, at most 4 MiB).
+async fn read_metadata(source: &str, timeout_secs: u64) -> anyhow::Result<String> {
+    if crate::fetch::is_url(source) {
+        let fetcher = crate::fetch::Fetcher::with_total_timeout(std::time::Duration::from_secs(
+            timeout_secs.max(1),
+        ));
+        Ok(fetcher
+            .fetch_text(source)
             .await
-            .with_context(|| format!("fetching the metadata at {source}"))?;
-        if !resp.status().is_success() {
-            bail!("the metadata URL {source} answered {}", resp.status());
-        }
-        Ok(resp
-            .text()
-            .await
-            .with_context(|| format!("reading {source}"))?)
+            .with_context(|| format!("fetching the metadata at {source}"))?)
     } else {
         std::fs::read_to_string(source).with_context(|| format!("reading {source}"))
     }
@@ -302,7 +303,7 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
             else {
                 bail!("--metadata, --login-url and --probe-url go together");
             };
-            let xml = match read_metadata(metadata).await {
+            let xml = match read_metadata(metadata, opts.fetch_timeout).await {
                 Ok(xml) => xml,
                 Err(e) if is_unreachable(&e) => return Ok(Err(Stop::unreachable(e))),
                 Err(e) => return Err(e),
@@ -366,9 +367,9 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
         }
     };
     let report = RunReport::new("check", began, wall_ms, entries);
-    print!("{}", check_table(&report));
+    out!("{}", check_table(&report));
     if let Some(cpu) = cpu_ms {
-        println!(
+        outln!(
             "process CPU {:.0} ms ({:.2} ms per case, harness and in-process SP together)",
             cpu,
             cpu / report.entries.len().max(1) as f64
@@ -377,12 +378,12 @@ pub fn check(opts: CheckOpts) -> anyhow::Result<u8> {
     let written = write_all(&report, &opts.report_dir, "check")
         .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
     for path in written {
-        println!("report: {}", path.display());
+        outln!("report: {}", path.display());
     }
     if let Some(junit) = &opts.junit {
         std::fs::write(junit, crate::report::junit::render(&report))
             .with_context(|| format!("writing {}", junit.display()))?;
-        println!("report: {}", junit.display());
+        outln!("report: {}", junit.display());
     }
     Ok(if report.all_passed() || opts.exit_zero {
         exit::OK
@@ -409,8 +410,9 @@ impl Stop {
 /// Whether an error chain is a failure to reach a server (refused, timed out, no such host).
 fn is_unreachable(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<reqwest::Error>()
-            .is_some_and(|r| r.is_connect() || r.is_timeout())
+        c.is::<crate::fetch::FetchError>()
+            || c.downcast_ref::<reqwest::Error>()
+                .is_some_and(|r| r.is_connect() || r.is_timeout())
     })
 }
 
@@ -468,7 +470,7 @@ fn check_metadata_file(
         bail!("--metadata-only needs --metadata FILE|URL");
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let xml = runtime.block_on(read_metadata(source))?;
+    let xml = runtime.block_on(read_metadata(source, opts.fetch_timeout))?;
     let began = time::OffsetDateTime::now_utc();
     let clock = std::time::Instant::now();
     let entries = crate::conformance::metadata::run(&xml, profile, began, &opts.only)
@@ -479,11 +481,11 @@ fn check_metadata_file(
         clock.elapsed().as_secs_f64() * 1000.0,
         entries,
     );
-    print!("{}", check_table(&report));
+    out!("{}", check_table(&report));
     let written = write_all(&report, &opts.report_dir, "check")
         .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
     for path in written {
-        println!("report: {}", path.display());
+        outln!("report: {}", path.display());
     }
     if let Some(junit) = &opts.junit {
         std::fs::write(junit, crate::report::junit::render(&report))
@@ -572,6 +574,6 @@ pub fn metadata(opts: MetadataOpts) -> anyhow::Result<u8> {
             known.join(", ")
         );
     };
-    println!("{}", idp.metadata);
+    outln!("{}", idp.metadata);
     Ok(exit::OK)
 }

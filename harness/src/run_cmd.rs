@@ -54,8 +54,8 @@ pub fn run(opts: RunOpts) -> anyhow::Result<u8> {
             return Ok(exit::BAD_INPUT);
         }
     };
-    print!("{}", table(&results));
-    println!(
+    out!("{}", table(&results));
+    outln!(
         "{} scenarios, {} steps: {} as expected, {} not, in {:.0} ms",
         results.len(),
         report.summary.total,
@@ -66,12 +66,12 @@ pub fn run(opts: RunOpts) -> anyhow::Result<u8> {
     let written = write_all(&report, &opts.report_dir, "run")
         .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
     for path in written {
-        println!("report: {}", path.display());
+        outln!("report: {}", path.display());
     }
     if let Some(junit) = &opts.junit {
         std::fs::write(junit, crate::report::junit::render(&report))
             .with_context(|| format!("writing {}", junit.display()))?;
-        println!("report: {}", junit.display());
+        outln!("report: {}", junit.display());
     }
     Ok(if report.all_passed() || opts.exit_zero {
         exit::OK

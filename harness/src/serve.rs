@@ -27,6 +27,10 @@ pub struct ServeOpts {
     /// SP metadata to register at start: a file path or an http(s) URL (repeatable).
     #[arg(long = "sp-metadata", value_name = "FILE_OR_URL")]
     pub sp_metadata: Vec<String>,
+    /// Total time allowed to fetch each --sp-metadata URL, in seconds (connect within 5 s; at
+    /// most 4 MiB); past it, exit code 3.
+    #[arg(long = "fetch-timeout", value_name = "SECS", default_value_t = 20)]
+    pub fetch_timeout: u64,
     /// Which entityIDs the providers present: loopback URLs, or the real production ones.
     #[arg(long = "entity-ids", value_enum, default_value_t = EntityIdsArg::Local)]
     pub entity_ids: EntityIdsArg,
@@ -88,7 +92,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
     runtime.block_on(async move {
         let mut sp_metadata = Vec::new();
         for source in &opts.sp_metadata {
-            sp_metadata.push(load_text(source).await?);
+            sp_metadata.push(load_text(source, opts.fetch_timeout).await?);
         }
         let config = FederationConfig {
             bind: opts.bind,
@@ -181,19 +185,16 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
     })
 }
 
-/// Reads a file, or fetches an http(s) URL.
-pub async fn load_text(source: &str) -> anyhow::Result<String> {
-    if source.starts_with("http://") || source.starts_with("https://") {
-        let resp = reqwest::get(source)
+/// Reads a file, or fetches an http(s) URL within `timeout_secs` (at most 4 MiB).
+pub async fn load_text(source: &str, timeout_secs: u64) -> anyhow::Result<String> {
+    if crate::fetch::is_url(source) {
+        let fetcher = crate::fetch::Fetcher::with_total_timeout(std::time::Duration::from_secs(
+            timeout_secs.max(1),
+        ));
+        Ok(fetcher
+            .fetch_text(source)
             .await
-            .with_context(|| format!("fetching {source}"))?;
-        let status = resp.status();
-        if !status.is_success() {
-            bail!("fetching {source}: HTTP {status}");
-        }
-        resp.text()
-            .await
-            .with_context(|| format!("reading {source}"))
+            .with_context(|| format!("fetching the SP metadata at {source}"))?)
     } else {
         std::fs::read_to_string(source).with_context(|| format!("reading {source}"))
     }

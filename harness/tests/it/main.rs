@@ -12,6 +12,7 @@ mod check_cli;
 mod cns;
 mod conformance;
 mod demo;
+mod hardening;
 mod logout;
 mod metadata_checks;
 mod oracle;
