@@ -1377,3 +1377,102 @@ fn kill9_in_a_stream_of_writes_loses_no_acknowledged_write() {
     }
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+// ---------------------------------------------------------------- one error shape
+
+/// Defect 12 of issue 11: some PIN API errors were plain text (an extractor's rejection) or
+/// empty (unknown operation, wrong method, oversized body) instead of `{code, message}`.
+#[tokio::test]
+async fn defect12_every_pin_api_error_is_json_code_and_message() {
+    let env = Env::at(datetime!(2020-03-02 12:00 UTC));
+    let base = serve(env.pin).await;
+    let http = reqwest::Client::new();
+    let doc: serde_json::Value = http
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented: Vec<String> = doc["components"]["schemas"]["Error"]["properties"]["code"]
+        ["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    let huge = vec![b'{'; 3 << 20];
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            http.get(format!("{base}/api/timeline")),
+            400,
+            "PIN_BAD_REQUEST",
+        ),
+        (
+            http.get(format!("{base}/api/timeline?fiscal_code={MARIO}&date=ieri")),
+            400,
+            "PIN_BAD_REQUEST",
+        ),
+        (
+            http.post(format!("{base}/api/login"))
+                .body("{\"fiscal_code\":"),
+            400,
+            "PIN_BAD_REQUEST",
+        ),
+        (
+            http.get(format!("{base}/api/login")),
+            405,
+            "PIN_METHOD_NOT_ALLOWED",
+        ),
+        (
+            http.post(format!("{base}/api/nothing-here")),
+            404,
+            "PIN_NO_SUCH_OPERATION",
+        ),
+        (
+            http.post(format!("{base}/api/login")).body(huge),
+            413,
+            "PIN_BODY_TOO_LARGE",
+        ),
+        (
+            http.post(format!("{base}/api/phone-pin")).json(
+                &serde_json::json!({"fiscal_code": MARIO, "via": "cie", "validity": "2-weeks"}),
+            ),
+            400,
+            "PHONE_PIN_BAD_VALIDITY",
+        ),
+    ];
+    for (req, status, code) in cases {
+        let r = req.send().await.unwrap();
+        let got = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body: serde_json::Value = r
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{code}: not JSON ({ct}): {e}"));
+        assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(!message.is_empty() && message.len() < 400, "{message}");
+        assert!(
+            documented.iter().any(|d| d == code),
+            "{code} is not in openapi.json"
+        );
+        assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
+    }
+}
+
+/// Defect 12 of issue 11: the phone-PIN validity error did not name the accepted values.
+#[test]
+fn defect12_the_phone_pin_validity_error_names_the_accepted_values() {
+    let e = PhoneValidity::parse("2 weeks").unwrap_err();
+    let text = e.to_string();
+    for v in ["\"1-day\"", "\"1-week\"", "\"1-month\"", "\"3-months\""] {
+        assert!(text.contains(v), "{text}");
+        assert!(PhoneValidity::parse(v.trim_matches('"')).is_ok());
+    }
+}
