@@ -7,7 +7,7 @@
 #   fuzz/run.sh build                 build every target (release, debug assertions, overflow checks)
 #   fuzz/run.sh smoke [SECONDS]       build, then run each target SECONDS (default 10) from its seeds
 #   fuzz/run.sh run TARGET SECONDS    one long run; new inputs go to fuzz/corpus/TARGET
-#   fuzz/run.sh seeds                 regenerate fuzz/seeds/ from the fixtures (make-seeds)
+#   fuzz/run.sh seeds                 regenerate fuzz/seeds/ from the fixtures (make_seeds.py)
 #
 # A crash leaves its input in fuzz/artifacts/TARGET/ and fails the script.
 set -euo pipefail
@@ -36,7 +36,7 @@ run_one() { # target seconds [extra libFuzzer flags]
 
 case "${1:-smoke}" in
 build) build ;;
-seeds) build; "$BIN/make-seeds" seeds ;;
+seeds) python3 make_seeds.py ;;
 run) build; run_one "$2" "$3" ;;
 smoke)
     secs="${2:-10}"

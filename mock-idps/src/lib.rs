@@ -1,17 +1,58 @@
-//! Mock identity sources for Italian relying services: every accredited SPID identity provider
-//! at levels L1–L3, and the CIE ID identity provider with its simulated card, on one SAML core,
-//! served on loopback or embedded in a test.
+//! Mock identity sources for Italian relying services, on loopback or embedded in a test:
+//! every accredited SPID identity provider at levels L1–L3, the CIE ID identity providers with
+//! their simulated card, the CNS smart-card PKI with its mutual-TLS endpoint, and the legacy INPS
+//! PIN backend, all on one SAML core and one [`Clock`].
+//!
+//! Start here: [`MockFederation::start`] serves everything in-process and hands back its
+//! [`FederationUrls`]; `spid-harness serve` runs the same server from the command line. What
+//! differs between providers and profiles is data ([`fixtures`], [`profile`]), not code.
+//!
+//! # Example
+//!
+//! ```
+//! use mock_idps::MockFederation;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let fed = MockFederation::start().await?;
+//! let urls = fed.urls();
+//! let poste = &urls.providers["poste"];
+//! assert!(poste.metadata.starts_with("http://127.0.0.1:"));
+//! // Point the service under test at `poste.metadata` (or the registry feed at
+//! // `urls.registry`), register its metadata with `fed.register_sp_metadata(xml)`, log in.
+//! fed.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! Non-goals: talking to real identity providers, or being a production IdP.
 
+/// CIE ID: the card with its PIN and PUK, the card table, the simulated reader.
 pub mod cie;
+/// The one source of time: the system clock, or a simulated one that scenarios step.
 pub mod clock;
+/// CNS: the test PKI, card minting, live revocation with CRLs, the mutual-TLS login endpoint.
 pub mod cns;
+/// Starting every mock in-process and reading back its URLs.
 pub mod federation;
+/// The embedded fixtures (providers, users, keys) and their regeneration.
 pub mod fixtures;
-pub mod html;
+mod html;
+/// Identifiers, NameIDs and one-time codes from one seedable generator.
 pub mod ids;
+/// The legacy INPS PIN credential service and its switch-off timeline.
 pub mod pin;
+/// SAML profiles as data: what differs between SPID and CIE ID on the one core.
 pub mod profile;
+/// The one SAML core: bindings, signatures, messages, metadata.
 pub mod saml;
+/// SPID on the SAML core: providers, levels, identities, request rules, login flow.
 pub mod spid;
+
+// The public interface is:
+pub use clock::{Clock, SharedClock, SimClock, SystemClock};
+pub use federation::{
+    FederationConfig, FederationError, FederationUrls, MockFederation, ProviderUrls,
+};
+pub use fixtures::{FixtureError, FixtureSource, Fixtures};
+pub use ids::IdGenerator;

@@ -9,28 +9,60 @@
 //! their bugs would cancel out); it uses only `mock_idps::clock` for the shared clock.
 //!
 //! Non-goals: production use, TLS, persistence.
+//!
+//! # Example
+//!
+//! ```
+//! use reference_sp::{ReferenceSp, SpConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The strict SP on a free loopback port, trusting the mock providers' registry feed;
+//! // `faults` would switch named checks off.
+//! let fed = mock_idps::MockFederation::start().await?;
+//! let sp = ReferenceSp::start(SpConfig {
+//!     idp_metadata: vec![fed.state().registry_xml.clone()],
+//!     ..SpConfig::default()
+//! })
+//! .await?;
+//! let urls = sp.urls();
+//! assert!(sp.metadata_xml().contains("EntityDescriptor"));
+//! assert!(urls.acs.starts_with("http://127.0.0.1:"));
+//! sp.shutdown().await;
+//! fed.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 
-pub mod acs;
-pub mod authn_request;
+mod acs;
+mod authn_request;
+/// The HTTP-Redirect and HTTP-POST bindings as the SP uses them.
 pub mod binding;
-pub mod cie;
+mod cie;
+/// "Entra con CNS": the SP's own mutual-TLS login and its configuration.
 pub mod cns;
 mod config;
 mod dom;
 mod error;
+/// Fault switches: every Response check by its stable name, to build mutant SPs.
 pub mod faults;
+/// The identity providers the SP trusts, read from their metadata.
 pub mod idp;
+/// The SP's own credential (the Avviso 29 fixture key and certificate).
 pub mod keys;
+/// SPID levels and Comparison, and which returned level the SP accepts.
 pub mod level;
+/// The SP's signed metadata (Avviso 29 v3) and its profiles.
 pub mod metadata;
-pub mod model;
-pub mod ns;
-pub mod pages;
-pub mod pin_login;
+mod model;
+mod ns;
+mod pages;
+mod pin_login;
 mod server;
-pub mod session;
+mod session;
+/// Single logout: the SP's LogoutRequest and LogoutResponse.
 pub mod slo;
-pub mod xml;
+mod xml;
 
 // The public interface is:
 pub use config::SpConfig;

@@ -3,7 +3,27 @@
 //! that records both.
 
 use crate::oracle::Verdict;
+
+/// One row of a check table (metadata or AuthnRequest): `$ty { info, $field: $value, eval }`
+/// from the id, severity, rule, requirement, fix and evaluator. Each table wraps it in a
+/// `check!` that names its own type and selector.
+macro_rules! check_row {
+    ($ty:ident, $field:ident: $value:expr, $id:literal, $sev:ident, $rule:literal, $req:literal, $fix:literal, $eval:expr) => {
+        $ty {
+            info: $crate::conformance::check::CheckInfo {
+                id: $id,
+                severity: $crate::report::Severity::$sev,
+                rule: $rule,
+                requirement: $req,
+                fix: $fix,
+            },
+            $field: $value,
+            eval: $eval,
+        }
+    };
+}
 use crate::report::{Entry, Severity};
+pub(crate) use check_row;
 
 /// A check's fixed description: one row of a check table.
 #[derive(Debug, Clone, Copy)]

@@ -13,10 +13,12 @@ pub mod reference;
 pub mod request;
 pub mod runner;
 pub mod sign;
+pub mod suite;
 
 pub use case::{Expect, Mutation, ResponseCase};
 pub use cases::RESPONSE_CASES;
 pub use runner::{run, Target};
+pub use suite::{run_suite, Service, SuiteConfig, SuiteError, SuiteRun};
 
 /// The cases whose id is in `only` (all when `only` is empty); unknown ids are returned apart.
 pub fn select(only: &[String]) -> (Vec<&'static ResponseCase>, Vec<String>) {

@@ -79,39 +79,84 @@ pub struct ReferenceRun {
     pub target: Target,
 }
 
-/// Starts a reference SP with `faults` switched off, trusting the mock providers' feed, and the
-/// target that signs as [`DEFAULT_IDP`].
-pub async fn start(state: &MockState, faults: Faults) -> Result<ReferenceRun, SetupError> {
-    let sp = ReferenceSp::start(SpConfig {
-        idp_metadata: vec![state.registry_xml.clone()],
-        faults,
-        ..SpConfig::default()
-    })
-    .await
-    .map_err(|e| SetupError::ReferenceSp(e.to_string()))?;
-    let urls = sp.urls();
-    let metadata =
-        SpMetadata::parse(sp.metadata_xml()).map_err(|e| SetupError::Metadata(e.to_string()))?;
+/// What differs between the targets of one service: its URLs and its metadata.
+#[derive(Debug, Clone)]
+pub struct TargetSpec {
+    /// The URL that starts a login, with the `{entity_id}`, `{level}`, `{comparison}` and
+    /// `{binding}` placeholders.
+    pub login_url: String,
+    /// The service's ACS, when known in advance.
+    pub acs_url: Option<String>,
+    /// The protected page (2xx = logged in).
+    pub probe_url: String,
+    /// The URL that ends a session, when the service has one.
+    pub logout_url: Option<String>,
+    /// The service's metadata.
+    pub sp_metadata: SpMetadata,
+    /// The mock provider to sign as.
+    pub idp: String,
+}
+
+/// The target that tests the service of `spec`, signing as `spec.idp`, releasing
+/// [`DEFAULT_USER`], with [`ROGUE_IDP`]'s key as the attacker's.
+pub fn target(state: &MockState, spec: TargetSpec) -> Result<Target, SetupError> {
     let user = state
         .fixtures
         .user(DEFAULT_USER)
         .cloned()
         .ok_or_else(|| SetupError::UnknownUser(DEFAULT_USER.into()))?;
-    let rogue = idp_identity(state, ROGUE_IDP)?.key;
-    let target = Target {
-        login_url: format!(
-            "{}?idp={{entity_id}}&level={{level}}&comparison={{comparison}}&binding={{binding}}",
-            urls.login
-        ),
-        acs_url: Some(urls.acs.clone()),
-        probe_url: urls.me.clone(),
-        sp_metadata: Arc::new(metadata),
-        idp: idp_identity(state, DEFAULT_IDP)?,
-        rogue_key: rogue,
+    Ok(Target {
+        login_url: spec.login_url,
+        acs_url: spec.acs_url,
+        probe_url: spec.probe_url,
+        sp_metadata: Arc::new(spec.sp_metadata),
+        idp: idp_identity(state, &spec.idp)?,
+        rogue_key: idp_identity(state, ROGUE_IDP)?.key,
         user,
         timeout: Duration::from_secs(10),
         skew: time::Duration::minutes(2),
-        logout_url: Some(urls.logout.clone()),
-    };
+        logout_url: spec.logout_url,
+    })
+}
+
+/// Starts a reference SP with `faults` switched off, trusting the mock providers' feed, and the
+/// target that signs as [`DEFAULT_IDP`].
+pub async fn start(state: &MockState, faults: Faults) -> Result<ReferenceRun, SetupError> {
+    start_with(
+        state,
+        SpConfig {
+            faults,
+            ..SpConfig::default()
+        },
+    )
+    .await
+}
+
+/// [`start`] with the rest of the SP's configuration given (e.g. its CNS endpoint); the SP
+/// trusts the mock providers' feed whatever `config.idp_metadata` says.
+pub async fn start_with(state: &MockState, config: SpConfig) -> Result<ReferenceRun, SetupError> {
+    let sp = ReferenceSp::start(SpConfig {
+        idp_metadata: vec![state.registry_xml.clone()],
+        ..config
+    })
+    .await
+    .map_err(|e| SetupError::ReferenceSp(e.to_string()))?;
+    let urls = sp.urls();
+    let sp_metadata =
+        SpMetadata::parse(sp.metadata_xml()).map_err(|e| SetupError::Metadata(e.to_string()))?;
+    let target = target(
+        state,
+        TargetSpec {
+            login_url: format!(
+                "{}?idp={{entity_id}}&level={{level}}&comparison={{comparison}}&binding={{binding}}",
+                urls.login
+            ),
+            acs_url: Some(urls.acs.clone()),
+            probe_url: urls.me.clone(),
+            logout_url: Some(urls.logout.clone()),
+            sp_metadata,
+            idp: DEFAULT_IDP.to_string(),
+        },
+    )?;
     Ok(ReferenceRun { sp, target })
 }

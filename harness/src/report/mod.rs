@@ -1,9 +1,14 @@
 //! One report model for every command (`demo`, `login`, later `check` and `run`): serialized as
 //! JSON, and rendered as JUnit XML, a single-file HTML page and a Markdown summary.
 
+mod emit;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+mod table;
+
+pub use emit::{emit, EmitError, ReportOptions};
+pub use table::check_table;
 
 use crate::browser::Hop;
 use crate::oracle::Verdict;

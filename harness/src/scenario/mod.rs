@@ -21,3 +21,20 @@ pub mod suggest;
 pub use load::{discover, load_all, Catalog, LoadError, LoadFailure};
 pub use runner::{Runner, ScenarioResult, StepResult};
 pub use step::Scenario;
+
+/// Loads the scenarios under `paths` (folders recursively, without `timeline/`), runs them on
+/// the simulated clock; the results and the report of command `run`.
+pub async fn run_paths(
+    paths: &[std::path::PathBuf],
+) -> Result<(Vec<ScenarioResult>, crate::report::RunReport), LoadFailure> {
+    let began = time::OffsetDateTime::now_utc();
+    let clock = std::time::Instant::now();
+    let catalog = Catalog::embedded()?;
+    let files = discover(paths)?;
+    let scenarios = load_all(&files, &catalog)?;
+    let results = Runner::new().run_all(&scenarios).await;
+    let entries = report::entries(&results);
+    let wall = clock.elapsed().as_secs_f64() * 1000.0;
+    let report = crate::report::RunReport::new("run", began, wall, entries);
+    Ok((results, report))
+}

@@ -155,3 +155,26 @@ async fn a_card_revoked_while_the_sp_runs_is_refused_on_the_next_connection() {
     let log = sp.cns().expect("cns side").handshakes.entries();
     assert!(log.iter().any(|f| f.error.contains("Revoked")), "{log:?}");
 }
+
+/// The command path: `check --against-reference` runs the CNS family through `run_suite`, and
+/// it catches a reference SP that stops checking revocation.
+#[rstest]
+#[case::strict("", true)]
+#[case::mutant("cns-revocation", false)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_against_reference_runs_the_cns_family(#[case] faults: &str, #[case] passes: bool) {
+    use harness::conformance::{run_suite, Service, SuiteConfig};
+    let config = SuiteConfig {
+        service: Service::Reference {
+            faults: Faults::parse(faults).expect("faults"),
+        },
+        profile: "spid-sp-public".parse().expect("profile"),
+        only: vec!["cns/revoked".to_string()],
+        jobs: 1,
+        progress: false,
+    };
+    let run = run_suite(&config).await.expect("suite runs");
+    let ids: Vec<_> = run.report.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["cns/revoked"]);
+    assert_eq!(run.report.all_passed(), passes, "{:?}", run.report.entries);
+}

@@ -40,7 +40,10 @@ pub enum DsigError {
     C14n(String),
 }
 
-const SIG_ALLOWED: &[&str] = &[
+/// The signature methods allowed: RSA or ECDSA with SHA-256, -384 or -512 (the constants of the
+/// AgID SP test tool, spid-sp-test). The one table: the mocks' verifier and the harness's
+/// metadata and AuthnRequest checks read it.
+pub const SIG_ALLOWED: &[&str] = &[
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
@@ -48,7 +51,8 @@ const SIG_ALLOWED: &[&str] = &[
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
 ];
-const DIGEST_ALLOWED: &[&str] = &[
+/// The digest methods allowed beside [`SIG_ALLOWED`]: SHA-256, -384, -512.
+pub const DIGEST_ALLOWED: &[&str] = &[
     "http://www.w3.org/2001/04/xmlenc#sha256",
     "http://www.w3.org/2001/04/xmldsig-more#sha384",
     "http://www.w3.org/2001/04/xmlenc#sha512",

@@ -3,8 +3,7 @@
 //! technical rules (RT metadata.rst) and Avviso 29 v3; spid-sp-test's numbering is in brackets.
 
 use super::{cert, lang, Ctx, MetadataCheck, Scope};
-use crate::conformance::check::{https_outcome, CheckInfo, Outcome};
-use crate::report::Severity;
+use crate::conformance::check::{https_outcome, Outcome};
 use mock_idps::profile::SamlProfile;
 use mock_idps::saml::dsig::{verify_enveloped, DsigError};
 use mock_idps::saml::keys::TrustedCert;
@@ -12,21 +11,8 @@ use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::Node;
 
 const XMLDSIG_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
-/// Signature methods allowed (SPT constants: RSA/ECDSA with SHA-256, -384, -512).
-const SIG_ALLOWED: &[&str] = &[
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
-];
-/// Digest methods allowed (SPT constants).
-const DIGEST_ALLOWED: &[&str] = &[
-    "http://www.w3.org/2001/04/xmlenc#sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#sha384",
-    "http://www.w3.org/2001/04/xmlenc#sha512",
-];
+// The allowed algorithms are the SAML core's one table (SPT constants).
+use mock_idps::saml::dsig::{DIGEST_ALLOWED, SIG_ALLOWED};
 /// SingleLogoutService bindings allowed (SPT; RT metadata.rst).
 const SLO_BINDINGS: &[&str] = &[ns::BINDING_POST, ns::BINDING_REDIRECT, ns::BINDING_SOAP];
 /// The attributes a CIE SP may request (CIE manuale SP; domain-rules §1.9).
@@ -38,18 +24,8 @@ const NAME_FORMATS: &[&str] = &[
 ];
 
 macro_rules! check {
-    ($id:literal, $sev:ident, $scope:ident, $rule:literal, $req:literal, $fix:literal, $eval:expr) => {
-        MetadataCheck {
-            info: CheckInfo {
-                id: $id,
-                severity: Severity::$sev,
-                rule: $rule,
-                requirement: $req,
-                fix: $fix,
-            },
-            scope: Scope::$scope,
-            eval: $eval,
-        }
+    ($id:literal, $sev:ident, $scope:ident, $($row:tt)*) => {
+        crate::conformance::check::check_row!(MetadataCheck, scope: Scope::$scope, $id, $sev, $($row)*)
     };
 }
 

@@ -4,28 +4,14 @@
 //! single-sign-on.rst), SAML Core and SAML Bindings (domain-rules §1.3, §1.4).
 
 use super::{with_root, Applies, RequestCheck};
-use crate::conformance::check::{CheckInfo, Outcome};
-use crate::report::Severity;
+use crate::conformance::check::Outcome;
 use mock_idps::saml::dsig::{verify_enveloped, DsigError};
 use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::Node;
 use mock_idps::spid::level::Level;
 
-/// Signature methods allowed (SPT constants: RSA/ECDSA with SHA-256, -384, -512).
-const SIG_ALLOWED: &[&str] = &[
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
-];
-/// Digest methods allowed (SPT constants).
-const DIGEST_ALLOWED: &[&str] = &[
-    "http://www.w3.org/2001/04/xmlenc#sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#sha384",
-    "http://www.w3.org/2001/04/xmlenc#sha512",
-];
+// The allowed algorithms are the SAML core's one table (SPT constants).
+use mock_idps::saml::dsig::{DIGEST_ALLOWED, SIG_ALLOWED};
 /// Comparison values (RT single-sign-on.rst).
 const COMPARISONS: &[&str] = &["exact", "minimum", "better", "maximum"];
 /// spid:Purpose codes (Avvisi 15, 18 v2; domain-rules §1.8).
@@ -34,18 +20,8 @@ const PURPOSES: &[&str] = &["P", "LP", "PG", "PF", "PX"];
 const RELAY_STATE_MAX: usize = 80;
 
 macro_rules! check {
-    ($id:literal, $sev:ident, $applies:ident, $rule:literal, $req:literal, $fix:literal, $eval:expr) => {
-        RequestCheck {
-            info: CheckInfo {
-                id: $id,
-                severity: Severity::$sev,
-                rule: $rule,
-                requirement: $req,
-                fix: $fix,
-            },
-            applies: Applies::$applies,
-            eval: $eval,
-        }
+    ($id:literal, $sev:ident, $applies:ident, $($row:tt)*) => {
+        crate::conformance::check::check_row!(RequestCheck, applies: Applies::$applies, $id, $sev, $($row)*)
     };
 }
 

@@ -1,10 +1,10 @@
-//! `spid-harness run PATH...`: loads scenario files (folders recursively, without the
+//! `spid-harness run PATH...`: [`crate::scenario::run_paths`] loads scenario files (folders recursively, without the
 //! `timeline/` data), runs them on the simulated clock, prints a table and writes the reports of
 //! `check` (JSON, HTML, JUnit XML, Markdown).
 
 use crate::exit;
-use crate::report::{write_all, RunReport};
-use crate::scenario::{self, Catalog, LoadFailure, Runner, ScenarioResult};
+use crate::report::{emit, ReportOptions};
+use crate::scenario::{run_paths, ScenarioResult};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -26,26 +26,8 @@ pub struct RunOpts {
     pub exit_zero: bool,
 }
 
-/// Loads and runs the scenarios under `paths`; the results and the report.
-pub async fn run_paths(paths: &[PathBuf]) -> Result<(Vec<ScenarioResult>, RunReport), LoadFailure> {
-    let began = time::OffsetDateTime::now_utc();
-    let clock = std::time::Instant::now();
-    let catalog = Catalog::embedded()?;
-    let files = scenario::discover(paths)?;
-    let scenarios = scenario::load_all(&files, &catalog)?;
-    let results = Runner::new().run_all(&scenarios).await;
-    let entries = scenario::report::entries(&results);
-    let report = RunReport::new(
-        "run",
-        began,
-        clock.elapsed().as_secs_f64() * 1000.0,
-        entries,
-    );
-    Ok((results, report))
-}
-
-/// The command.
-pub fn run(opts: RunOpts) -> anyhow::Result<u8> {
+/// Runs `run`.
+pub fn exec(opts: RunOpts) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let (results, report) = match runtime.block_on(run_paths(&opts.paths)) {
         Ok(r) => r,
@@ -63,21 +45,13 @@ pub fn run(opts: RunOpts) -> anyhow::Result<u8> {
         report.summary.failed + report.summary.errors,
         report.duration_ms
     );
-    let written = write_all(&report, &opts.report_dir, "run")
-        .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?;
-    for path in written {
-        outln!("report: {}", path.display());
-    }
-    if let Some(junit) = &opts.junit {
-        std::fs::write(junit, crate::report::junit::render(&report))
-            .with_context(|| format!("writing {}", junit.display()))?;
-        outln!("report: {}", junit.display());
-    }
-    Ok(if report.all_passed() || opts.exit_zero {
-        exit::OK
-    } else {
-        exit::CHECK_FAILED
-    })
+    let options = ReportOptions {
+        dir: opts.report_dir,
+        stem: "run".into(),
+        junit: opts.junit,
+        exit_zero: opts.exit_zero,
+    };
+    Ok(emit(&report, &options)?)
 }
 
 /// One line per scenario, and one per step not as expected.

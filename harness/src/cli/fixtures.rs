@@ -1,13 +1,54 @@
-//! `spid-harness fixtures cns-pki` and `spid-harness fixtures cns`: the CNS test PKI and card
-//! certificates.
+//! `spid-harness fixtures …`: [`crate::fixtures::regenerate`] for the provider keys, the CNS
+//! test PKI and card certificates.
 
 use crate::exit;
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, Subcommand};
 use mock_idps::cns::mint::{mint_card, write_card, Holder};
 use mock_idps::cns::CnsPki;
 use mock_idps::fixtures::{FixtureSource, Fixtures};
 use std::path::{Path, PathBuf};
+
+/// `spid-harness fixtures …`
+#[derive(Debug, Subcommand)]
+pub enum FixturesAction {
+    /// Make new RSA-2048 keys and certificates for every provider (valid 2025-2050).
+    Regenerate {
+        /// The fixtures folder to write into.
+        #[arg(long, default_value = "fixtures")]
+        dir: PathBuf,
+        /// Only make the CIE ID and CNS gateway key pairs that are missing; keep every existing key.
+        #[arg(long)]
+        only_missing: bool,
+    },
+    /// Make the CNS test PKI (CAs, server certificate, a card of every variant for every holder
+    /// of `cns/pki.toml`) under `<dir>/cns/`.
+    CnsPki {
+        /// The fixtures folder to write into.
+        #[arg(long, default_value = "fixtures")]
+        dir: PathBuf,
+    },
+    /// Mint one CNS card certificate and key, signed by the variant's test CA.
+    Cns(MintOpts),
+}
+
+/// Runs `fixtures ACTION`.
+pub fn exec(action: FixturesAction) -> anyhow::Result<u8> {
+    match action {
+        FixturesAction::Regenerate { dir, only_missing } => {
+            let written = crate::fixtures::regenerate(&dir, only_missing)?;
+            outln!(
+                "wrote {} key pairs under {}: {}",
+                written.len(),
+                dir.join("keys").display(),
+                written.join(", ")
+            );
+            Ok(exit::OK)
+        }
+        FixturesAction::CnsPki { dir } => regenerate_pki(&dir),
+        FixturesAction::Cns(opts) => mint(opts),
+    }
+}
 
 /// Options of `fixtures cns`.
 #[derive(Debug, Args)]
@@ -34,7 +75,7 @@ pub struct MintOpts {
 }
 
 /// Regenerates the CNS PKI under `<dir>/cns/`.
-pub fn regenerate_pki(dir: &Path) -> anyhow::Result<u8> {
+fn regenerate_pki(dir: &Path) -> anyhow::Result<u8> {
     let fixtures = Fixtures::from_dir(dir).with_context(|| format!("loading {}", dir.display()))?;
     let written = mock_idps::cns::mint::regenerate_pki(dir, &fixtures.users)?;
     outln!(
@@ -46,7 +87,7 @@ pub fn regenerate_pki(dir: &Path) -> anyhow::Result<u8> {
 }
 
 /// Mints one card.
-pub fn mint(opts: MintOpts) -> anyhow::Result<u8> {
+fn mint(opts: MintOpts) -> anyhow::Result<u8> {
     let source = match &opts.fixtures {
         Some(dir) => FixtureSource::Dir(dir.clone()),
         None => FixtureSource::Embedded,

@@ -1,0 +1,129 @@
+//! `spid-harness check`: [`crate::conformance::run_suite`], its table, then
+//! [`crate::report::emit`].
+
+use crate::conformance::metadata::Profile;
+use crate::conformance::{reference, run_suite, Service, SuiteConfig};
+use crate::report::{check_table, emit, ReportOptions};
+use anyhow::{bail, Context};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckOpts {
+    /// Run against the embedded reference SP (no other setup), its CNS endpoint included.
+    #[arg(long = "against-reference")]
+    pub against_reference: bool,
+    /// With --against-reference: reference-SP checks to switch off (a mutant SP).
+    #[arg(long)]
+    pub faults: Option<String>,
+    /// The service's metadata (file path or http(s) URL); with --login-url, instead of
+    /// --against-reference. The service must trust `spid-harness metadata --idp ID`.
+    #[arg(long)]
+    pub metadata: Option<String>,
+    /// The service URL that starts a login; `{entity_id}`, `{level}`, `{comparison}` and
+    /// `{binding}` are replaced per case.
+    #[arg(long = "login-url")]
+    pub login_url: Option<String>,
+    /// The service's protected page (2xx = logged in); required with --login-url.
+    #[arg(long = "probe-url")]
+    pub probe_url: Option<String>,
+    /// The service URL that ends a session (SP-initiated logout): needed by the logout cases
+    /// and by irt-2; those cases report an error without it.
+    #[arg(long = "logout-url")]
+    pub logout_url: Option<String>,
+    /// The service's CNS login URL (mutual TLS): the CNS family presents every card of the
+    /// test PKI there. Its server certificate is not verified.
+    #[arg(long = "cns-login-url")]
+    pub cns_login_url: Option<String>,
+    /// The mock provider to sign as.
+    #[arg(long, default_value = reference::DEFAULT_IDP)]
+    pub idp: String,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+    /// Run only these case ids.
+    #[arg(long, num_args = 1..)]
+    pub only: Vec<String>,
+    /// Where to write check.json, check.html, check.xml (JUnit) and check.md.
+    #[arg(long = "report-dir", default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// Also write the JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Exit 0 even when a case fails.
+    #[arg(long = "exit-zero")]
+    pub exit_zero: bool,
+    /// The SP profile the metadata checks apply: spid-sp-public, spid-sp-private,
+    /// cie-sp-public, cie-sp-private or saml2-sp.
+    #[arg(long, default_value = "spid-sp-public")]
+    pub profile: String,
+    /// Run only the metadata checks on --metadata (no login URL needed).
+    #[arg(long = "metadata-only")]
+    pub metadata_only: bool,
+    /// Total time allowed to fetch a --metadata URL, in seconds (connect within 5 s; at most
+    /// 4 MiB); past it, exit code 3.
+    #[arg(long = "fetch-timeout", value_name = "SECS", default_value_t = 20)]
+    pub fetch_timeout: u64,
+}
+
+/// The service the options name.
+fn service(opts: &CheckOpts) -> anyhow::Result<Service> {
+    if opts.metadata_only {
+        let Some(metadata) = opts.metadata.clone() else {
+            bail!("--metadata-only needs --metadata FILE|URL");
+        };
+        return Ok(Service::MetadataOnly { metadata });
+    }
+    if opts.against_reference == (opts.login_url.is_some() || opts.metadata.is_some()) {
+        bail!("use either --against-reference, or --metadata with --login-url and --probe-url");
+    }
+    if opts.against_reference {
+        return Ok(Service::Reference {
+            faults: super::faults::parse(opts.faults.as_deref())?,
+        });
+    }
+    let (Some(metadata), Some(login_url), Some(probe_url)) =
+        (&opts.metadata, &opts.login_url, &opts.probe_url)
+    else {
+        bail!("--metadata, --login-url and --probe-url go together");
+    };
+    Ok(Service::Remote {
+        metadata: metadata.clone(),
+        login_url: login_url.clone(),
+        probe_url: probe_url.clone(),
+        logout_url: opts.logout_url.clone(),
+        cns_login_url: opts.cns_login_url.clone(),
+        idp: opts.idp.clone(),
+    })
+}
+
+/// Runs `check`: the whole suite against the reference SP or any service.
+pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
+    crate::source::set_fetch_timeout(opts.fetch_timeout);
+    let profile = opts.profile.parse::<Profile>()?;
+    let config = SuiteConfig {
+        service: service(&opts)?,
+        profile,
+        only: opts.only.clone(),
+        jobs: opts.jobs,
+        progress: true,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let run = runtime.block_on(run_suite(&config))?;
+    out!("{}", check_table(&run.report));
+    if let Some(cpu) = run.cpu_ms {
+        outln!(
+            "process CPU {:.0} ms ({:.2} ms per case, harness and in-process SP together)",
+            cpu,
+            cpu / run.report.entries.len().max(1) as f64
+        );
+    }
+    let options = ReportOptions {
+        dir: opts.report_dir,
+        stem: "check".into(),
+        junit: opts.junit,
+        exit_zero: opts.exit_zero,
+    };
+    Ok(emit(&run.report, &options)?)
+}
