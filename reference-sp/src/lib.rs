@@ -107,6 +107,8 @@ pub mod fuzzing {
             now: time::OffsetDateTime::now_utc(),
             relay_state: Some("fuzz"),
         };
-        consume(&input, saml_response).map(|_| ()).map_err(|r| r.check)
+        consume(&input, saml_response)
+            .map(|_| ())
+            .map_err(|r| r.check)
     }
 }
