@@ -40,6 +40,18 @@
 //! # }
 //! ```
 
+/// Prints to stdout like `print!`; a closed stdout (`spid-harness faults | head`) ends the
+/// process quietly with [`exit::BROKEN_PIPE`] instead of a panic.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::exit::write_stdout(format_args!($($arg)*)) };
+}
+
+/// Prints a line to stdout like `println!`, with the closed-pipe rule of `out!`.
+macro_rules! outln {
+    () => { $crate::exit::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::exit::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 /// The `spid-harness` command line: one file per command over one library call.
 pub mod cli;
 /// The SP conformance suite: metadata, AuthnRequest, Response, logout and CNS checks.
@@ -49,6 +61,8 @@ pub mod demo;
 mod driver;
 /// Exit codes, each with a fixed meaning.
 pub mod exit;
+/// Outbound fetches with connect and total timeouts and a size cap.
+pub mod fetch;
 mod fixtures;
 /// Load tests of the login path (`spid-harness load`): HDR histograms per hop, thresholds,
 /// baseline, reports and exact merges.

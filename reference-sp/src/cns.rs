@@ -463,15 +463,18 @@ async fn login(
             crate::pages::escape_html(&user.fiscal_code),
         ))
         .into_response(),
-        Err(reason) => (
-            StatusCode::FORBIDDEN,
-            Html(crate::pages::message(
-                "Accesso con CNS negato",
-                &reason,
-                "cns-refused",
-            )),
-        )
-            .into_response(),
+        Err(reason) => {
+            tracing::info!(check = "cns-card", reason = %reason, "CNS login refused");
+            (
+                StatusCode::FORBIDDEN,
+                Html(crate::pages::message(
+                    "Accesso con CNS negato",
+                    &reason,
+                    "cns-refused",
+                )),
+            )
+                .into_response()
+        }
     }
 }
 

@@ -70,3 +70,49 @@ pub use error::SpError;
 pub use metadata::MetadataProfile;
 pub use server::{ReferenceSp, SpUrls};
 pub use session::SessionLimits;
+
+/// Entry points for the fuzz targets in `fuzz/` (outside the workspace); not a stable interface.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::acs::{consume, AcsInput};
+    use crate::faults::{Faults, ALL};
+    use crate::idp::IdpRegistry;
+    use crate::session::Sessions;
+
+    /// Runs every ACS check on a posted `SAMLResponse` value (base64) as received by a new browser
+    /// session of the SP `entity_id` at `acs_url`: strict, or with every check switched off
+    /// (`lenient`). Returns the refusing check's name.
+    pub fn consume_response(
+        idps: &IdpRegistry,
+        entity_id: &str,
+        acs_url: &str,
+        lenient: bool,
+        saml_response: &str,
+    ) -> Result<(), &'static str> {
+        let mut faults = Faults::none();
+        if lenient {
+            for f in ALL {
+                faults.switch_off(f.name);
+            }
+        }
+        let sessions = Sessions::new(
+            std::sync::Arc::new(mock_idps::clock::SystemClock),
+            crate::session::SessionLimits::default(),
+        );
+        let sid = sessions.create();
+        let input = AcsInput {
+            entity_id,
+            acs_url,
+            skew: time::Duration::minutes(2),
+            faults: &faults,
+            idps,
+            sessions: &sessions,
+            sid: Some(&sid),
+            now: time::OffsetDateTime::now_utc(),
+            relay_state: Some("fuzz"),
+        };
+        consume(&input, saml_response)
+            .map(|_| ())
+            .map_err(|r| r.check)
+    }
+}

@@ -33,6 +33,14 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // RUST_LOG selects what is logged (default: info, so every refusal shows with its check).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -280,6 +280,7 @@ fn page(status: StatusCode, html: String) -> Response {
 }
 
 fn bad_request(text: &str) -> Response {
+    tracing::info!(check = "bad-request", reason = text, "request refused");
     page(
         StatusCode::BAD_REQUEST,
         pages::message("Richiesta non valida", text, "bad-request"),
@@ -489,10 +490,13 @@ async fn pin_login_post(State(state): AppState, headers: HeaderMap, body: Bytes)
             state.sessions.set_login(&sid, login);
             with_cookie(Redirect::to("/me").into_response(), cookie)
         }
-        crate::pin_login::Outcome::Refused(status, html) => page(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
-            html,
-        ),
+        crate::pin_login::Outcome::Refused(status, html) => {
+            tracing::info!(check = "pin-login", status, "PIN login refused");
+            page(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+                html,
+            )
+        }
     }
 }
 
@@ -506,6 +510,11 @@ async fn acs_post(State(state): AppState, headers: HeaderMap, body: Bytes) -> Re
     }
     let form = parse_form(&body);
     let Some(response) = form.get("SAMLResponse").cloned() else {
+        tracing::info!(
+            check = acs::MALFORMED,
+            reason = "no SAMLResponse field in the form",
+            "Response refused"
+        );
         return page(
             StatusCode::FORBIDDEN,
             pages::refusal(&Refusal {
@@ -663,7 +672,9 @@ async fn slo_post(State(state): AppState, body: Bytes) -> Response {
     )
 }
 
-fn slo_refused(reason: &str) -> Response {
+/// A refused logout message, logged at `info` with the check that refused it.
+fn slo_refused(check: &str, reason: &str) -> Response {
+    tracing::info!(check, reason, "logout message refused");
     page(
         StatusCode::FORBIDDEN,
         pages::message("Logout rifiutato", reason, "slo-error"),
@@ -674,7 +685,14 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
     let faults = &state.config.faults;
     // SAML Profiles §4.4.4 / RT single-logout: logout messages are signed by the IdP.
     let inbound = match slo::receive(&state.idps, received, !faults.is_off("slo-signature")) {
-        Err(e) => return slo_refused(&e.to_string()),
+        Err(e) => {
+            let check = match &e {
+                slo::SloError::Signature(_) => "slo-signature",
+                slo::SloError::UnknownIssuer(_) => "untrusted-idp",
+                slo::SloError::Binding(_) | slo::SloError::Malformed(_) => acs::MALFORMED,
+            };
+            return slo_refused(check, &e.to_string());
+        }
         Ok(i) => i,
     };
     let destination = match &inbound {
@@ -686,9 +704,10 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
     // that received it.
     if !faults.is_off("slo-destination") && destination.as_deref() != Some(state.urls.slo.as_str())
     {
-        return slo_refused(&format!(
-            "the logout message's Destination {destination:?} is not our SLO endpoint"
-        ));
+        return slo_refused(
+            "slo-destination",
+            &format!("the logout message's Destination {destination:?} is not our SLO endpoint"),
+        );
     }
     match inbound {
         Inbound::Response {
@@ -707,6 +726,11 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             });
             // SAML Core §3.7: a LogoutResponse answers one LogoutRequest of ours, once.
             if !known && !faults.is_off("slo-in-response-to") {
+                tracing::info!(
+                    check = "slo-in-response-to",
+                    in_response_to = ?in_response_to,
+                    "logout message refused: the LogoutResponse does not answer a LogoutRequest of ours"
+                );
                 return page(
                     StatusCode::FORBIDDEN,
                     pages::message(
@@ -736,7 +760,10 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             let key = format!("logout:{id}");
             if !faults.is_off("slo-replay") {
                 if let Some(seen) = state.sessions.replayed(&[key.as_str()], now) {
-                    return slo_refused(&format!("LogoutRequest {seen} was already processed"));
+                    return slo_refused(
+                        "slo-replay",
+                        &format!("LogoutRequest {seen} was already processed"),
+                    );
                 }
             }
             state

@@ -66,6 +66,10 @@ pub struct CheckOpts {
     /// `--property` and its options.
     #[command(flatten)]
     pub property: crate::property::cli::PropertyOpts,
+    /// Total time allowed to fetch a --metadata URL, in seconds (connect within 5 s; at most
+    /// 4 MiB); past it, exit code 3.
+    #[arg(long = "fetch-timeout", value_name = "SECS", default_value_t = 20)]
+    pub fetch_timeout: u64,
 }
 
 /// The service the options name.
@@ -109,6 +113,7 @@ fn service(opts: &CheckOpts) -> anyhow::Result<Service> {
 
 /// Runs `check`: the whole suite against the reference SP or any service.
 pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
+    crate::source::set_fetch_timeout(opts.fetch_timeout);
     let profile = opts.profile.parse::<Profile>()?;
     let config = SuiteConfig {
         service: service(&opts)?,
@@ -128,11 +133,11 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
         runtime.block_on(run_suite(&config))?
     };
     if let Some(caps) = &run.capabilities {
-        println!("{caps}");
+        outln!("{caps}");
     }
-    print!("{}", check_table(&run.report));
+    out!("{}", check_table(&run.report));
     if let Some(cpu) = run.cpu_ms {
-        println!(
+        outln!(
             "process CPU {:.0} ms ({:.2} ms per case, {})",
             cpu,
             cpu / run.report.entries.len().max(1) as f64,

@@ -28,7 +28,7 @@ pub fn exec(opts: DemoOpts) -> anyhow::Result<u8> {
         faults,
         seed: opts.seed,
     }))?;
-    print!("{}", table(&report));
+    out!("{}", table(&report));
     let options = ReportOptions {
         dir: opts.report_dir,
         stem: "demo".into(),

@@ -14,6 +14,17 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
         if let Some(e) = cause.downcast_ref::<SuiteError>() {
             return (e.exit_code(), None);
         }
+        // A document that could not be fetched: the other server is unreachable (exit 3).
+        let unfetched = cause.is::<crate::fetch::FetchError>()
+            || cause
+                .downcast_ref::<crate::source::SourceError>()
+                .is_some_and(|s| s.is_unreachable());
+        if unfetched {
+            return (
+                exit::UNREACHABLE,
+                Some("check that the URL is right and its server answers (see --fetch-timeout)"),
+            );
+        }
         if let Some(e) = cause.downcast_ref::<LoadFailure>() {
             let hint = match e {
                 LoadFailure::Io { .. } => {

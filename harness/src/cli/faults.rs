@@ -6,7 +6,7 @@ use reference_sp::faults::{Faults, ALL};
 /// Runs `faults`: every reference-SP check that can be switched off.
 pub fn exec() -> anyhow::Result<u8> {
     for f in ALL {
-        println!("{:<28} {}", f.name, f.description);
+        outln!("{:<28} {}", f.name, f.description);
     }
     Ok(exit::OK)
 }

@@ -38,7 +38,7 @@ pub fn exec(action: FixturesAction) -> anyhow::Result<u8> {
     match action {
         FixturesAction::Regenerate { dir, only_missing } => {
             let written = crate::fixtures::regenerate(&dir, only_missing)?;
-            println!(
+            outln!(
                 "wrote {} key pairs under {}: {}",
                 written.len(),
                 dir.join("keys").display(),
@@ -79,7 +79,7 @@ pub struct MintOpts {
 fn regenerate_pki(dir: &Path) -> anyhow::Result<u8> {
     let fixtures = Fixtures::from_dir(dir).with_context(|| format!("loading {}", dir.display()))?;
     let written = mock_idps::cns::mint::regenerate_pki(dir, &fixtures.users)?;
-    println!(
+    outln!(
         "wrote {} CNS keys and certificates under {}",
         written.len(),
         dir.join("cns").display()
@@ -117,7 +117,7 @@ fn mint(opts: MintOpts) -> anyhow::Result<u8> {
     let card = mint_card(&pki.cas, &holder, variant)?;
     let stem = format!("{cf}-{}", variant.name);
     write_card(&opts.out, &stem, &card)?;
-    println!(
+    outln!(
         "wrote {} and {} (serial {}, CA {}, expected: {:?} at the {:?} layer: {})",
         opts.out.join(format!("{stem}.crt.pem")).display(),
         opts.out.join(format!("{stem}.key.pem")).display(),
@@ -128,7 +128,7 @@ fn mint(opts: MintOpts) -> anyhow::Result<u8> {
         variant.reason
     );
     if variant.revoked {
-        println!(
+        outln!(
             "this card is new to the mock: revoke it at runtime with POST /admin/cns/revoke {{\"ca\": \"{}\", \"serial\": \"{}\"}}",
             variant.ca, card.serial
         );

@@ -168,7 +168,7 @@ fn emit_locustfile(opts: &LoadOpts, file: &Path) -> anyhow::Result<u8> {
         },
     });
     std::fs::write(file, py).with_context(|| format!("writing {}", file.display()))?;
-    println!("Locust file: {}", file.display());
+    outln!("Locust file: {}", file.display());
     Ok(exit::OK)
 }
 
@@ -262,16 +262,16 @@ pub fn exec(opts: LoadOpts) -> anyhow::Result<u8> {
         seed: opts.seed,
     };
     let report = load::run(config)?;
-    print!("{}", load::render::summary(&report));
+    out!("{}", load::render::summary(&report));
     for p in write_reports(&report, &opts.report_dir)
         .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?
     {
-        println!("report: {}", p.display());
+        outln!("report: {}", p.display());
     }
     if let Some(junit) = &opts.junit {
         std::fs::write(junit, load::render::junit(&report))
             .with_context(|| format!("writing {}", junit.display()))?;
-        println!("report: {}", junit.display());
+        outln!("report: {}", junit.display());
     }
     Ok(if report.passed() {
         exit::OK
@@ -288,11 +288,11 @@ pub fn merge(opts: MergeOpts) -> anyhow::Result<u8> {
         .map(|p| read_report(p))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let merged = LoadReport::merge(&shards)?;
-    print!("{}", load::render::summary(&merged));
+    out!("{}", load::render::summary(&merged));
     for p in write_reports(&merged, &opts.report_dir)
         .with_context(|| format!("writing reports to {}", opts.report_dir.display()))?
     {
-        println!("report: {}", p.display());
+        outln!("report: {}", p.display());
     }
     Ok(exit::OK)
 }

@@ -98,9 +98,9 @@ pub fn exec(opts: LoginOpts) -> anyhow::Result<u8> {
     }
     if let Some(v) = &entry.verdict {
         let verdict = if v.accepted { "ACCEPTED" } else { "REFUSED" };
-        println!("verdict: {verdict} ({} rule): {}", v.rule, v.reason);
+        outln!("verdict: {verdict} ({} rule): {}", v.rule, v.reason);
         for e in &v.evidence {
-            println!("  - {e}");
+            outln!("  - {e}");
         }
     }
     let report = RunReport::new("login", began, entry.millis, vec![entry]);
@@ -110,13 +110,13 @@ pub fn exec(opts: LoginOpts) -> anyhow::Result<u8> {
     } else {
         "NOT as expected"
     };
-    println!("expected {}: {judged}", report.entries[0].expected);
+    outln!("expected {}: {judged}", report.entries[0].expected);
     Ok(if passed { exit::OK } else { exit::CHECK_FAILED })
 }
 
 fn print_trace(hops: &[Hop]) {
     for (i, h) in hops.iter().enumerate() {
-        println!(
+        outln!(
             "{:>2}. {:<13} {:<4} {} {:>8.2} ms  {}",
             i + 1,
             format!("{:?}", h.kind),

@@ -25,6 +25,6 @@ pub fn exec(opts: MetadataOpts) -> anyhow::Result<u8> {
             known.join(", ")
         );
     };
-    println!("{}", idp.metadata);
+    outln!("{}", idp.metadata);
     Ok(exit::OK)
 }

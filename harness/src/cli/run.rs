@@ -24,8 +24,8 @@ pub fn exec(opts: RunOpts) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     // A bad path or file is a `LoadFailure`: exit 2 with its causes (see `super::error`).
     let (results, report) = runtime.block_on(run_paths(&opts.paths))?;
-    print!("{}", table(&results));
-    println!(
+    out!("{}", table(&results));
+    outln!(
         "{} scenarios, {} steps: {} as expected, {} not, in {:.0} ms",
         results.len(),
         report.summary.total,

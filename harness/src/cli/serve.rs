@@ -27,6 +27,10 @@ pub struct ServeOpts {
     /// SP metadata to register at start: a file path or an http(s) URL (repeatable).
     #[arg(long = "sp-metadata", value_name = "FILE_OR_URL")]
     pub sp_metadata: Vec<String>,
+    /// Total time allowed to fetch each --sp-metadata URL, in seconds (connect within 5 s; at
+    /// most 4 MiB); past it, exit code 3.
+    #[arg(long = "fetch-timeout", value_name = "SECS", default_value_t = 20)]
+    pub fetch_timeout: u64,
     /// Which entityIDs the providers present: loopback URLs, or the real production ones.
     #[arg(long = "entity-ids", value_enum, default_value_t = EntityIdsArg::Local)]
     pub entity_ids: EntityIdsArg,
@@ -81,6 +85,7 @@ pub enum EntityIdsArg {
 
 /// Runs `serve`.
 pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
+    crate::source::set_fetch_timeout(opts.fetch_timeout);
     let config = ServeConfig {
         bind: opts.bind,
         sp_metadata: opts.sp_metadata,

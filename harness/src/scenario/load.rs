@@ -846,14 +846,27 @@ fn parse_shift(s: &str) -> Result<Shift, String> {
                 "bad duration {s:?}: months and years cannot be negative"
             ));
         }
+        // Checked arithmetic: a huge count is a bad duration, not an overflow panic (found by the
+        // scenario fuzz target).
+        let months = |k: i64| {
+            n.checked_mul(k)
+                .and_then(|m| u32::try_from(m).ok())
+                .and_then(|m| shift.months.checked_add(m))
+                .ok_or_else(bad)
+        };
+        let secs = |k: i64| {
+            n.checked_mul(k)
+                .and_then(|t| shift.duration.checked_add(Duration::seconds(t)))
+                .ok_or_else(bad)
+        };
         match unit {
-            "y" => shift.months += u32::try_from(n * 12).map_err(|_| bad())?,
-            "mo" => shift.months += u32::try_from(n).map_err(|_| bad())?,
-            "w" => shift.duration += Duration::weeks(n),
-            "d" => shift.duration += Duration::days(n),
-            "h" => shift.duration += Duration::hours(n),
-            "m" => shift.duration += Duration::minutes(n),
-            "s" => shift.duration += Duration::seconds(n),
+            "y" => shift.months = months(12)?,
+            "mo" => shift.months = months(1)?,
+            "w" => shift.duration = secs(7 * 86_400)?,
+            "d" => shift.duration = secs(86_400)?,
+            "h" => shift.duration = secs(3_600)?,
+            "m" => shift.duration = secs(60)?,
+            "s" => shift.duration = secs(1)?,
             _ => return Err(bad()),
         }
         any = true;
@@ -900,5 +913,21 @@ mod tests {
         all::<mock_idps::pin::DelegationChannel>(DELEGATION_CHANNELS);
         all::<mock_idps::pin::LoginMethod>(METHODS);
         all::<mock_idps::spid::script::Outcome>(OUTCOMES);
+    }
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    /// Found by the scenario fuzz target: a huge count overflowed `time::Duration` and panicked.
+    #[test]
+    fn a_huge_shift_is_a_bad_duration_not_a_panic() {
+        for s in [
+            "999999999999999w",
+            "9223372036854775807d",
+            "+9999999999999999y",
+        ] {
+            assert!(super::parse_shift(s).is_err(), "{s}");
+        }
+        assert!(super::parse_shift("2w").is_ok());
     }
 }

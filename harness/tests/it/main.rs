@@ -17,6 +17,7 @@ mod cns;
 mod conformance;
 mod demo;
 mod fake_sp;
+mod hardening;
 mod load;
 mod logout;
 mod metadata_checks;

@@ -23,9 +23,7 @@ pub enum PinError {
     #[error("the mobile number, e-mail and PEC must match those registered with INPS; update them at an office or with SPID, CIE or CNS")]
     ContactsMismatch,
     /// A phone-PIN validity other than 1 day, 1 week, 1 month or 3 months (SW-07).
-    #[error(
-        "a phone PIN is valid for 1 day, 1 week, 1 month or 3 months; {given:?} is none of those"
-    )]
+    #[error("a phone PIN is valid for 1 day, 1 week, 1 month or 3 months: send validity \"1-day\", \"1-week\", \"1-month\" or \"3-months\"; {given:?} is none of those")]
     BadValidity {
         /// What was asked.
         given: String,

@@ -38,5 +38,8 @@ pub use model::{
 pub use phone_pin::{ContactCenterCall, PhonePin, PhoneValidity};
 pub use service::router;
 pub use setup::PinSetupError;
-pub use store::{FileStore, MemoryStore, PinStore, Record, StoreError};
+pub use store::{
+    replay_journal, Compaction, FileStore, JournalContents, MemoryStore, PinStore, Record,
+    StoreError,
+};
 pub use timeline::{Allowance, Audience, Timeline, TimelineError};

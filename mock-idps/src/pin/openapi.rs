@@ -115,4 +115,45 @@ mod tests {
             );
         }
     }
+
+    /// Defect 12 of issue 11: the OpenAPI document lists every error code the API can send (the
+    /// PIN rules' codes and the HTTP layer's), and every phone-PIN validity the API accepts.
+    #[test]
+    fn defect12_the_document_lists_every_error_code_and_every_phone_pin_validity() {
+        let doc: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap();
+        let listed = |v: &serde_json::Value| -> BTreeSet<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect()
+        };
+        let codes = listed(&doc["components"]["schemas"]["Error"]["properties"]["code"]["enum"]);
+        let mut sent: BTreeSet<String> = include_str!("error.rs")
+            .split("=> \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|c| c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'))
+            .map(str::to_string)
+            .collect();
+        sent.extend(
+            crate::pin::service::HTTP_ERROR_CODES
+                .iter()
+                .map(|c| c.to_string()),
+        );
+        assert!(sent.len() > 25, "{sent:?}");
+        assert_eq!(codes, sent);
+        let validity = listed(
+            &doc["paths"]["/api/phone-pin"]["post"]["requestBody"]["content"]["application/json"]
+                ["schema"]["properties"]["validity"]["enum"],
+        );
+        for v in &validity {
+            assert!(crate::pin::PhoneValidity::parse(v).is_ok(), "{v}");
+            let refused = crate::pin::PhoneValidity::parse("2-weeks")
+                .unwrap_err()
+                .to_string();
+            assert!(refused.contains(&format!("{v:?}")), "{refused}");
+        }
+        assert_eq!(validity.len(), 4);
+    }
 }

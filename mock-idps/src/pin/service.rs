@@ -32,6 +32,8 @@ pub fn router(backend: Arc<PinBackend>) -> Router {
 }
 
 fn api_routes() -> Router<Arc<PinBackend>> {
+    // Any other path under /api: a JSON 404 (a nested router's fallback would not be used).
+    let other = "/{*rest}";
     Router::new()
         .route("/services", get(list_services))
         .route("/services/{id}/open", post(open_service))
@@ -53,6 +55,66 @@ fn api_routes() -> Router<Arc<PinBackend>> {
         .route("/delegations", post(delegate))
         .route("/delegations/{id}/revoke", post(revoke_delegation))
         .route("/delegations/act", post(act_for))
+        .route(other, axum::routing::any(no_such_operation))
+        .layer(axum::middleware::map_response(json_error_shape))
+}
+
+async fn no_such_operation() -> ApiError {
+    ApiError::NoSuchOperation
+}
+
+/// Codes of the errors the HTTP layer answers with before a request reaches the PIN rules.
+pub const HTTP_ERROR_CODES: &[&str] = &[
+    "PIN_BAD_REQUEST",
+    "PIN_BODY_TOO_LARGE",
+    "PIN_INTERNAL",
+    "PIN_METHOD_NOT_ALLOWED",
+    "PIN_NO_SUCH_OPERATION",
+];
+
+/// One error shape on the whole API: an error answer that is not already `{code, message}`
+/// (an extractor's plain-text rejection, an empty 405 or 413) is rewritten into it, keeping its
+/// status and a short excerpt of its text.
+async fn json_error_shape(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let detail = axum::body::to_bytes(resp.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (code, what) = match status.as_u16() {
+        404 => (
+            "PIN_NO_SUCH_OPERATION",
+            "no such operation; the operations are listed in /pin/openapi.json",
+        ),
+        405 => (
+            "PIN_METHOD_NOT_ALLOWED",
+            "this operation does not take this HTTP method; see /pin/openapi.json",
+        ),
+        413 => (
+            "PIN_BODY_TOO_LARGE",
+            "the request body is larger than the API accepts (2 MiB)",
+        ),
+        s if s >= 500 => ("PIN_INTERNAL", "internal error; try again"),
+        _ => ("PIN_BAD_REQUEST", "the request is not valid"),
+    };
+    let message = if detail.is_empty() {
+        what.to_string()
+    } else {
+        let excerpt: String = detail.chars().take(200).collect();
+        format!("{what}: {excerpt}")
+    };
+    (status, Json(ErrorBody { code, message })).into_response()
 }
 
 type AppState = State<Arc<PinBackend>>;
@@ -62,6 +124,7 @@ type AppState = State<Arc<PinBackend>>;
 enum ApiError {
     BadRequest(String),
     Internal,
+    NoSuchOperation,
     Pin(PinError),
 }
 
@@ -82,6 +145,11 @@ impl IntoResponse for ApiError {
         let (status, code, message) = match self {
             ApiError::BadRequest(m) => (400, "PIN_BAD_REQUEST", m),
             ApiError::Internal => (500, "PIN_INTERNAL", "internal error; try again".to_string()),
+            ApiError::NoSuchOperation => (
+                404,
+                "PIN_NO_SUCH_OPERATION",
+                "no such operation; the operations are listed in /pin/openapi.json".to_string(),
+            ),
             ApiError::Pin(e) => (e.http_status(), e.code(), e.to_string()),
         };
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

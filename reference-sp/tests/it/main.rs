@@ -25,5 +25,7 @@ mod metadata;
 /// "Entra con PIN": before and after the citizens' switch-off, backend errors with their code.
 mod pin_login;
 
+/// The binary logs every refusal, with the check that refused it, through `tracing`.
+mod logging;
 /// Issue #11: bounded SP stores, and the soak figures (ignored: run on demand).
 mod soak;
