@@ -29,7 +29,7 @@ fn every_provider_has_a_key_and_the_seed_levels() {
     assert_eq!(fixtures.providers.len(), 13);
     for p in &fixtures.providers {
         assert!(fixtures.keys.contains_key(&p.id), "{}", p.id);
-        // seed-facts ID-04: Aruba and Poste offer L3, the others L2.
+        // docs/rules/inps-pin.md ID-04: Aruba and Poste offer L3, the others L2.
         let expected = if ["aruba", "poste"].contains(&p.id.as_str()) {
             Level::L3
         } else {

@@ -1,4 +1,4 @@
-//! The SPID AuthnRequest we send (RT single-sign-on; domain-rules §1.3), written with our own
+//! The SPID AuthnRequest we send (RT single-sign-on; docs/rules/spid-saml.md), written with our own
 //! escaping writer (see [`crate::xml`] for why not samael's serializer).
 
 use crate::binding::{redirect_query, Kind, SIG_ALG};

@@ -1,5 +1,5 @@
 //! "Entra con CIE": what the reference SP does differently for a CIE ID identity provider
-//! (CIE manuale SP, domain-rules §4.1): which IdPs are CIE, the request rules (ForceAuthn always,
+//! (CIE manuale SP, docs/rules/cie.md): which IdPs are CIE, the request rules (ForceAuthn always,
 //! Comparison only exact or minimum, the CIE attribute set), and the CIE-only checks on the
 //! Assertion (each CIE attribute with its FriendlyName; NameID SPNameQualifier = our entityID).
 //! The Response Issuer without Format is accepted by the common `issuer-format` check.

@@ -1,4 +1,4 @@
-//! "Entra con CNS": the reference SP's own mutual-TLS login (domain-rules §6, the CNSA Apache
+//! "Entra con CNS": the reference SP's own mutual-TLS login (docs/rules/cns.md, the CNSA Apache
 //! pattern). Its own listener requests the client certificate at handshake and verifies it
 //! against the test CNS issuers with their CRLs, at the SP's clock; then the application reads
 //! the codice fiscale from the subject CN and checks the CNS/CIE policy. Each check has a fault
@@ -28,9 +28,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use x509_parser::prelude::*;
 
-/// CNS policy, domain-rules §6 (CNSA certificate_policy_check.php).
+/// CNS policy, docs/rules/cns.md (CNSA certificate_policy_check.php).
 const POLICY_CNS: &str = "1.3.76.16.2.1";
-/// CIE authentication policy, domain-rules §4.2 (accepted by the same CNSA check).
+/// CIE authentication policy, docs/rules/cie.md (accepted by the same CNSA check).
 const POLICY_CIE: &str = "1.3.76.47.4";
 
 /// The CNS listener's settings.

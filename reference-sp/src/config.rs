@@ -21,7 +21,7 @@ pub struct SpConfig {
     /// The clock every check reads.
     pub clock: SharedClock,
     /// Allowed clock skew between IdP and SP. Default 2 minutes: the SPID rules give no number;
-    /// spid-testenv2 uses ±2 minutes (domain-rules §1.5), and the mock IdPs use the same.
+    /// spid-testenv2 uses ±2 minutes (docs/rules/spid-saml.md), and the mock IdPs use the same.
     pub skew: time::Duration,
     /// Avviso 29 metadata profile.
     pub profile: MetadataProfile,

@@ -1,5 +1,5 @@
 //! SPID levels and the Comparison attribute, and which returned level the SP accepts for what it
-//! requested (domain-rules §1.1–§1.2).
+//! requested (docs/rules/spid-saml.md).
 
 use std::fmt;
 
@@ -94,7 +94,7 @@ impl Comparison {
 }
 
 /// Whether the SP accepts an assertion at `got` for a request of `requested` with `comparison`:
-/// the acceptance matrix of AgID's spid-sp-test (`dynamic_acr`, tests 94–96; domain-rules §1.2).
+/// the acceptance matrix of AgID's spid-sp-test (`dynamic_acr`, tests 94–96; docs/rules/spid-saml.md).
 /// Accept if got == req and Comparison != better; if got > req; if got < req and maximum.
 pub fn acceptable(requested: Level, comparison: Comparison, got: Level) -> bool {
     (got == requested && comparison != Comparison::Better)

@@ -1,4 +1,4 @@
-//! The SP's signed metadata, Avviso 29 v3 as applied in RT metadata.rst (domain-rules §2.1): the
+//! The SP's signed metadata, Avviso 29 v3 as applied in RT metadata.rst (docs/rules/spid-saml.md#sp-metadata): the
 //! public profile by default, the private one (VAT number, fiscal code, billing contact) by option.
 //! Written with our own escaping writer and signed with bergshamra.
 

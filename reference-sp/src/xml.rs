@@ -2,7 +2,7 @@
 //!
 //! We emit our own messages (AuthnRequest, LogoutRequest/Response, metadata) with this writer
 //! rather than samael's serializers, because samael writes text with `BytesText::from_escaped`
-//! and never escapes it (rust-stack.md §1, bug 1): an entityID, URL or contact string with `&`
+//! and never escapes it (samael 0.0.x `BytesText::from_escaped` on text nodes): an entityID, URL or contact string with `&`
 //! or `<` would come out as broken or injected XML.
 
 use std::borrow::Cow;

@@ -106,7 +106,7 @@ pub enum Expect {
     /// Either is conforming (the case is informative).
     Either,
     /// The Assertion carries this level: accept or refuse by the acceptance matrix
-    /// (domain-rules §1.2) for the level and Comparison the request asked for.
+    /// (docs/rules/spid-saml.md) for the level and Comparison the request asked for.
     ByLevel(Level),
     /// Refuse, or log the user in with this value read whole: a service that reads only part of
     /// it logs in someone else (CVE-2017-11427). Judged on the protected page after the login.

@@ -83,7 +83,7 @@ pub async fn run(target: &CnsTarget, pki: &CnsPki, holder: &str) -> Vec<Entry> {
         }
         entries.push(e);
     }
-    // The codice fiscale shown must be the card's (CN prefix, domain-rules §6).
+    // The codice fiscale shown must be the card's (CN prefix, docs/rules/cns.md).
     let cf_rule =
         "italia/cie-cns-apache-docker (the codice fiscale read from the certificate subject)";
     let mut e = entry(

@@ -1,11 +1,11 @@
 //! A simulated CNS smart card on the client side: it holds the authentication key and
 //! certificate and releases them for a TLS handshake only after the right PIN. Three consecutive
-//! wrong PINs block it, the PUK unblocks it and sets a new PIN (domain-rules §6 [3P]); the PUK
-//! try limit is not documented for the CNS and is 10 here, as for the CIE (domain-rules §4.2).
+//! wrong PINs block it, the PUK unblocks it and sets a new PIN (docs/rules/cns.md [3P]); the PUK
+//! try limit is not documented for the CNS and is 10 here, as for the CIE (docs/rules/cie.md).
 
-/// Consecutive wrong PINs that block the card (domain-rules §6).
+/// Consecutive wrong PINs that block the card (docs/rules/cns.md).
 pub const PIN_TRIES: u8 = 3;
-/// Consecutive wrong PUKs that make the card unusable for good (CIE figure, domain-rules §4.2).
+/// Consecutive wrong PUKs that make the card unusable for good (CIE figure, docs/rules/cie.md).
 pub const PUK_TRIES: u8 = 10;
 
 /// Why the card refused.

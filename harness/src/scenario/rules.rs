@@ -1,5 +1,5 @@
 //! The rule ids a scenario step may cover: the numbered facts of the founding documents
-//! (`seed-facts.md` in the team's shared docs: PIN-01…13, SW-01…07, ID-01…11), kept here as data so
+//! (`docs/rules/inps-pin.md`: PIN-01…13, SW-01…07, ID-01…11, each with its public source), kept here as data so
 //! the engine and the tests need nothing outside the repository.
 
 /// A rule id and its one-line summary.

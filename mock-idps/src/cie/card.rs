@@ -1,5 +1,5 @@
 //! One simulated CIE card: its 8-digit PIN and PUK and their counters, expiry and revocation, and
-//! the desktop software's pairing rule (domain-rules §4.2).
+//! the desktop software's pairing rule (docs/rules/cie.md).
 //!
 //! - PIN and PUK are 8 digits each; the first four are on the Comune's receipt, the last four in
 //!   the letter delivered with the card (cartaidentita.interno.gov.it, codici di sicurezza).
@@ -11,9 +11,9 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-/// Consecutive wrong PINs that block the PIN (domain-rules §4.2).
+/// Consecutive wrong PINs that block the PIN (docs/rules/cie.md).
 pub const PIN_TRIES: u8 = 3;
-/// Wrong PUKs that block the card for good (domain-rules §4.2).
+/// Wrong PUKs that block the card for good (docs/rules/cie.md).
 pub const PUK_TRIES: u8 = 10;
 
 /// A card as the fixtures describe it.

@@ -78,7 +78,7 @@ pub fn parse_cards(
                 c.holder
             )));
         }
-        // domain-rules §4.2: PIN and PUK are 8 digits each.
+        // docs/rules/cie.md: PIN and PUK are 8 digits each.
         if !is_digits(&c.pin, 8) || !is_digits(&c.puk, 8) {
             return Err(invalid("pin and puk must be 8 digits each"));
         }
@@ -86,7 +86,7 @@ pub fn parse_cards(
     Ok(table.card)
 }
 
-/// A card read failure a test can script (seed-facts ID-09: the phone does not read the card).
+/// A card read failure a test can script (docs/rules/inps-pin.md ID-09: the phone does not read the card).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReadFailure {

@@ -27,7 +27,7 @@ pub fn unblock_form(idp: &IdpRuntime) -> WebAnswer {
     }
 }
 
-/// Applies a PUK entry to the card `number` (domain-rules §4.2): a right PUK unblocks the PIN
+/// Applies a PUK entry to the card `number` (docs/rules/cie.md): a right PUK unblocks the PIN
 /// and sets `new_pin`; 10 wrong PUKs kill the card.
 pub fn unblock_submit(
     state: &MockState,

@@ -1,6 +1,6 @@
 //! The running CNS authority: the PKI, the live revocation state, the CRLs signed from it, and
 //! the rustls server configuration of the mutual-TLS endpoint, rebuilt on every revocation so the
-//! next connection sees the new CRL (rustls fixes CRLs when the verifier is built, rust-stack §6).
+//! next connection sees the new CRL (rustls fixes CRLs when the verifier is built: `WebPkiClientVerifier::builder().with_crls`).
 
 use crate::clock::SharedClock;
 use crate::cns::listener::{ClockTime, HandshakeLog};
@@ -147,7 +147,7 @@ fn sign_crls(
 }
 
 /// The mock endpoint's TLS configuration: server certificate of the PKI, client certificate
-/// required at handshake (rustls has no renegotiation, rust-stack §6), verified against the
+/// required at handshake (rustls has no TLS renegotiation), verified against the
 /// trusted CAs with every CA's CRL, at the shared clock's time.
 fn server_config(
     pki: &CnsPki,

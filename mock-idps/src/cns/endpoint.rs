@@ -1,5 +1,5 @@
 //! The mock CNS login endpoint: its own mutual-TLS listener (client certificate required at
-//! handshake, CRLs applied, domain-rules §6 relying-service pattern), which reads the holder from
+//! handshake, CRLs applied, docs/rules/cns.md relying-service pattern), which reads the holder from
 //! the verified card and hands the identity to the service as JSON (`GET /cns/whoami`).
 
 use crate::cns::authority::CnsAuthority;

@@ -1,6 +1,6 @@
 //! The CNS gateway identity provider: a SAML IdP on the CNS mutual-TLS listener, the way regional
 //! identity gateways turn a card login into a SAML Response for the service (issue #6 item 4,
-//! domain-rules §6). `GET /cns/sso?SAMLRequest=…` (HTTP-Redirect binding) is checked with the SPID
+//! docs/rules/cns.md). `GET /cns/sso?SAMLRequest=…` (HTTP-Redirect binding) is checked with the SPID
 //! request rules, the holder is read from the verified client certificate, and a signed Response
 //! is auto-posted to the service's ACS. Its metadata is served on the plain-HTTP federation port
 //! at `/idp/cns-gateway/metadata`, with the SSO location on the mutual-TLS listener.

@@ -1,5 +1,5 @@
 //! Reads the card holder from a verified client certificate, the way CNS relying services do
-//! (domain-rules §6, CNSA): the codice fiscale is the first 16 characters of the subject CN,
+//! (docs/rules/cns.md, CNSA): the codice fiscale is the first 16 characters of the subject CN,
 //! givenName and surname from the subject, and the certificatePolicies must contain the CNS
 //! (1.3.76.16.2.1) or CIE (1.3.76.47.4) policy.
 

@@ -1,10 +1,10 @@
 //! Mints CNS card certificates (and the test PKI itself) with rcgen: the CNS profile of
-//! domain-rules §6 — subject CN beginning with the holder's codice fiscale, givenName and surname,
+//! docs/rules/cns.md — subject CN beginning with the holder's codice fiscale, givenName and surname,
 //! certificatePolicies 1.3.76.16.2.1, keyUsage digitalSignature, extKeyUsage clientAuth, CRL
 //! distribution point and OCSP responder of the issuing CA.
 //!
 //! The exact CN layout of the AgID profile (`CF/serial.hash`, a dnQualifier) is unverified
-//! (domain-rules §8 item 2): we write `<CF>/<card number>.<hash>` and a dnQualifier with the card
+//! (docs/rules/cns.md): we write `<CF>/<card number>.<hash>` and a dnQualifier with the card
 //! number, which is what relying services read with `substr(CN, 0, 16)`.
 
 use crate::cns::pki::{

@@ -1,4 +1,4 @@
-//! The mock CNS (Carta Nazionale dei Servizi, domain-rules §6): a test PKI with a root and
+//! The mock CNS (Carta Nazionale dei Servizi, docs/rules/cns.md): a test PKI with a root and
 //! issuing CAs standing for a Regione and a Camera di Commercio ([`pki`]), card certificates in
 //! every variant ([`mint`]), live revocation with CRLs ([`revocation`]), and a mutual-TLS login endpoint ([`listener`], [`endpoint`]) that reads the holder
 //! from the card ([`holder`]) and hands it to the service as JSON or as a SAML Response.

@@ -8,9 +8,9 @@ use rcgen::KeyPair;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-/// The CNS certificate policy (AgID "authentication / cns"), domain-rules §6.
+/// The CNS certificate policy (AgID "authentication / cns"), docs/rules/cns.md.
 pub const POLICY_CNS: &str = "1.3.76.16.2.1";
-/// The CIE authentication certificate policy, domain-rules §4.2.
+/// The CIE authentication certificate policy, docs/rules/cie.md.
 pub const POLICY_CIE: &str = "1.3.76.47.4";
 
 /// The CRL distribution point written in every certificate of CA `ca`. The host and port are

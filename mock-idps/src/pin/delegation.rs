@@ -1,4 +1,4 @@
-//! Delega dell'identità digitale (ID-08, domain-rules §7.3): a trusted person acts, with their own
+//! Delega dell'identità digitale (ID-08, docs/rules/inps-pin.md): a trusted person acts, with their own
 //! SPID, CIE or CNS, for someone who cannot manage a digital identity.
 //!
 //! Rules: forms AA08 (the delegante at an office), AA09 (the delegato, with a doctor's certificate

@@ -3,7 +3,7 @@
 //! dispositivo, services gated by kind and registry data, the switch-off timeline, the phone PIN
 //! and the delega dell'identità digitale.
 //!
-//! Every rule of `../shared/docs/seed-facts.md` (PIN-01…13, SW-01…07, ID-08/10) is enforced where
+//! Every rule of `docs/rules/inps-pin.md` (PIN-01…13, SW-01…07, ID-08/10) is enforced where
 //! a comment cites its id. Time comes from the [`crate::clock::Clock`], randomness from the seedable
 //! [`crate::ids::IdGenerator`], state from a [`PinStore`] (memory, or a durable journal file).
 //!

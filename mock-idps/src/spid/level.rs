@@ -1,5 +1,5 @@
 //! SPID assurance levels, the `Comparison` semantics of `RequestedAuthnContext`, and the level
-//! the IdP authenticates at (SPID technical rules, single-sign-on; domain-rules §1.2).
+//! the IdP authenticates at (SPID technical rules, single-sign-on; docs/rules/spid-saml.md).
 
 use crate::saml::ns::SPID_LEVEL_PREFIX;
 use serde::{Deserialize, Serialize};
@@ -141,7 +141,7 @@ pub fn negotiate(requested: Level, comparison: Comparison, available: Level) -> 
 }
 
 /// Whether an SP must accept an assertion at level `got` for a request of `requested` with
-/// `comparison` (the acceptance matrix of the AgID conformance tool, domain-rules §1.2).
+/// `comparison` (the acceptance matrix of the AgID conformance tool, docs/rules/spid-saml.md).
 pub fn sp_must_accept(requested: Level, comparison: Comparison, got: Level) -> bool {
     (got == requested && comparison != Comparison::Better)
         || got > requested

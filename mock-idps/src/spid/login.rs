@@ -544,7 +544,7 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
             let username = form.username.as_deref().unwrap_or("").trim();
             let cie = idp.profile.l3_factor == L3Factor::CieCard;
             // CIE L1/L2: the CieID app on the user's phone scans the page's QR code instead of
-            // user name and password (domain-rules §4.1); the form names the app's account.
+            // user name and password (docs/rules/cie.md); the form names the app's account.
             let qr = cie && form.action.as_deref() == Some("qr");
             let user = state
                 .fixtures
@@ -578,7 +578,7 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
             login.level = Some(level);
             login.stage = match level {
                 Level::L1 => Stage::Consent,
-                // The app's QR confirmation is the second factor at L2 (domain-rules §4.1).
+                // The app's QR confirmation is the second factor at L2 (docs/rules/cie.md).
                 Level::L2 if qr => Stage::Consent,
                 Level::L2 => {
                     login.otp = Some((state.ids.otp(6), now + state.config.otp_lifetime));
@@ -687,7 +687,7 @@ fn stage_page(
     }
 }
 
-/// CIE L3: the card on the page's simulated reader and its PIN (domain-rules §4.2). A scripted
+/// CIE L3: the card on the page's simulated reader and its PIN (docs/rules/cie.md). A scripted
 /// read failure, an unknown card or a wrong-shaped PIN keeps the user on the page without
 /// counting; a wrong PIN counts on the card; the third blocks it and ends the login with the
 /// profile's code for blocked credentials (23); an expired, revoked, blocked or dead card ends it

@@ -16,7 +16,7 @@ use proptest::prelude::*;
 #[tokio::test]
 async fn a_wrapped_authn_request_is_refused() {
     // The genuine signed request hidden in Extensions under a forged, unsigned root whose ACS
-    // points elsewhere (the samael XSW of rust-stack.md §1 bug 8).
+    // points elsewhere (the signature-wrapping class samael's own verifier once missed: the signed node must be the root).
     let env = Env::start().await;
     let req = env.req("aruba", Level::L2);
     let genuine = sign_enveloped(&req.xml(), req.id.as_deref().unwrap(), &env.driver.key).unwrap();

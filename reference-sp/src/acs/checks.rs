@@ -122,7 +122,7 @@ pub(crate) fn signed_node(
 }
 
 /// The effective level: a SPID URI (RT; SPT test 97 refuses the old URN) acceptable for the
-/// request under the acceptance matrix (domain-rules §1.2; SPT tests 94–96).
+/// request under the acceptance matrix (docs/rules/spid-saml.md; SPT tests 94–96).
 pub(crate) fn authn_context(
     class_ref: Option<&str>,
     requested: Level,

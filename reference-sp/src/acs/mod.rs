@@ -406,7 +406,7 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         }
     })?;
 
-    // RT: the level, and the acceptance matrix (domain-rules §1.2).
+    // RT: the level, and the acceptance matrix (docs/rules/spid-saml.md).
     let statement = model.authn_statements.first();
     let class_ref = statement.and_then(|s| s.class_ref.as_deref());
     let mut level = class_ref.and_then(Level::from_uri);

@@ -1,4 +1,4 @@
-//! The SP certificate rules of Avviso 29 v3 (RT metadata.rst; domain-rules §2.2): the facts read
+//! The SP certificate rules of Avviso 29 v3 (RT metadata.rst; docs/rules/spid-saml.md#sp-metadata): the facts read
 //! once from the metadata's signing certificate with `x509-parser`, and the checks over them.
 
 use super::{Ctx, Profile};

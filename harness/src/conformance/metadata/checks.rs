@@ -15,7 +15,7 @@ const XMLDSIG_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 use mock_idps::saml::dsig::{DIGEST_ALLOWED, SIG_ALLOWED};
 /// SingleLogoutService bindings allowed (SPT; RT metadata.rst).
 const SLO_BINDINGS: &[&str] = &[ns::BINDING_POST, ns::BINDING_REDIRECT, ns::BINDING_SOAP];
-/// The attributes a CIE SP may request (CIE manuale SP; domain-rules §1.9).
+/// The attributes a CIE SP may request (CIE manuale SP; docs/rules/spid-saml.md).
 const CIE_ATTRIBUTES: &[&str] = &["name", "familyName", "dateOfBirth", "fiscalNumber"];
 /// Attribute NameFormats accepted (SPT extra).
 const NAME_FORMATS: &[&str] = &[

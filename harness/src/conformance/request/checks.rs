@@ -1,7 +1,7 @@
 //! The AuthnRequest check table. Ids follow spid-sp-test's `test_AuthnRequest*`,
 //! `test_Issuer`, `test_NameIDPolicy`, `test_RequestedAuthnContext`, `test_RelayState`,
 //! `test_Signature` and `test_xmldsig` in kebab case; rules cite the SPID technical rules (RT
-//! single-sign-on.rst), SAML Core and SAML Bindings (domain-rules §1.3, §1.4).
+//! single-sign-on.rst), SAML Core and SAML Bindings (docs/rules/spid-saml.md).
 
 use super::{with_root, Applies, RequestCheck};
 use crate::conformance::check::Outcome;
@@ -14,7 +14,7 @@ use mock_idps::spid::level::Level;
 use mock_idps::saml::dsig::{DIGEST_ALLOWED, SIG_ALLOWED};
 /// Comparison values (RT single-sign-on.rst).
 const COMPARISONS: &[&str] = &["exact", "minimum", "better", "maximum"];
-/// spid:Purpose codes (Avvisi 15, 18 v2; domain-rules §1.8).
+/// spid:Purpose codes (Avvisi 15, 18 v2; docs/rules/spid-saml.md).
 const PURPOSES: &[&str] = &["P", "LP", "PG", "PF", "PX"];
 /// RelayState limit (SAML Bindings §3.4.3, §3.5.3).
 const RELAY_STATE_MAX: usize = 80;
