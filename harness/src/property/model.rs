@@ -12,7 +12,8 @@ use mock_idps::spid::level::{sp_must_accept, Comparison, Level};
 use serde::Serialize;
 
 /// The rule the acceptance matrix follows (the level changes cite it).
-pub const MATRIX: &str = "docs/rules/spid-saml.md#comparison acceptance matrix (spid-sp-test dynamic_acr)";
+pub const MATRIX: &str =
+    "docs/rules/spid-saml.md#comparison acceptance matrix (spid-sp-test dynamic_acr)";
 
 /// A legal variation: a Response that differs from the one the harness renders by default but
 /// that every conforming service must accept.
