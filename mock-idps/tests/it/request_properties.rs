@@ -209,7 +209,7 @@ fn any_request_with_one_rule_broken_gets_exactly_that_rules_code() {
     let providers = env.fed.state().fixtures.providers.clone();
     // Every break on both bindings, each with generated request shapes, providers and levels
     // (drawing the break at random left some pair untried in some runs).
-    for brk in BREAKS.iter().cloned() {
+    for &brk in BREAKS {
         for binding in [Binding::Redirect, Binding::Post] {
             let strategy = (
                 shape().prop_map(move |mut s| {
@@ -219,7 +219,7 @@ fn any_request_with_one_rule_broken_gets_exactly_that_rules_code() {
                 0..providers.len(),
                 0usize..3,
             );
-            let Break(nr, what, change) = brk.clone();
+            let Break(nr, what, change) = brk;
             runner(6)
                 .run(&strategy, |(s, pi, li)| {
                     let p = &providers[pi];
