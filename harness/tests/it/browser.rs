@@ -124,6 +124,7 @@ async fn world() -> World {
         pin_store: pin_store.path().join("pin-store.jsonl"),
         reference_sp: Some(Faults::none()),
         auto_login: Vec::new(),
+        admin_token: None,
     })
     .await
     .expect("serve");
