@@ -512,11 +512,15 @@ async fn browser_reports_open_with_the_failures_in_view() {
     )
     .unwrap();
     let state = harness::conformance::reference::mock_state().unwrap();
-    let sp =
-        harness::conformance::reference::start(&state, Faults::parse("slo-signature").unwrap())
-            .await
-            .unwrap();
-    let only: Vec<String> = ["1", "2", "8", "xsw3", "logout-1", "logout-3"]
+    let sp = harness::conformance::reference::start(
+        &state,
+        Faults::parse("slo-signature,slo-destination").unwrap(),
+    )
+    .await
+    .unwrap();
+    // logout-3 (unsigned LogoutRequest) is advice, a warning; logout-4 (wrong Destination) is an
+    // SP obligation, so the mutant fails the run.
+    let only: Vec<String> = ["1", "2", "8", "xsw3", "logout-1", "logout-3", "logout-4"]
         .iter()
         .map(|s| s.to_string())
         .collect();
