@@ -76,22 +76,8 @@ pub fn keeping(level: Level, comparison: Comparison) -> BoxedStrategy<Change> {
         .filter(|g| sp_must_accept(level, comparison, *g))
         .collect();
     let cases = cases_where(level, comparison, |e| e == Expect::Accept);
-    let mut options: Vec<BoxedStrategy<Change>> = vec![legal().prop_map(Change::Legal).boxed()];
-    if !levels.is_empty() {
-        options.push(
-            proptest::sample::select(levels)
-                .prop_map(|level| Change::Level { level })
-                .boxed(),
-        );
-    }
-    if !cases.is_empty() {
-        options.push(
-            proptest::sample::select(cases)
-                .prop_map(|id| Change::Case { id })
-                .boxed(),
-        );
-    }
-    proptest::strategy::Union::new(options).boxed()
+    let options: Vec<BoxedStrategy<Change>> = vec![legal().prop_map(Change::Legal).boxed()];
+    union_with(options, levels, cases)
 }
 
 /// A change breaking a binding rule for a request of `level` and `comparison`.
@@ -101,7 +87,7 @@ pub fn breaking(level: Level, comparison: Comparison) -> BoxedStrategy<Change> {
         .filter(|g| !sp_must_accept(level, comparison, *g))
         .collect();
     let cases = cases_where(level, comparison, |e| e == Expect::Refuse);
-    let mut options: Vec<BoxedStrategy<Change>> = vec![
+    let options: Vec<BoxedStrategy<Change>> = vec![
         (0u16..=1430)
             .prop_map(|m| Change::Broken(Broken::Expired { minutes: 10 + m }))
             .boxed(),
@@ -109,6 +95,16 @@ pub fn breaking(level: Level, comparison: Comparison) -> BoxedStrategy<Change> {
             .prop_map(|m| Change::Broken(Broken::FutureIssueInstant { minutes: 10 + m }))
             .boxed(),
     ];
+    union_with(options, levels, cases)
+}
+
+/// `options` plus a level change drawn from `levels` and a catalogue case drawn from `cases`
+/// (each only when there is one to draw), as one strategy.
+fn union_with(
+    mut options: Vec<BoxedStrategy<Change>>,
+    levels: Vec<Level>,
+    cases: Vec<&'static str>,
+) -> BoxedStrategy<Change> {
     if !levels.is_empty() {
         options.push(
             proptest::sample::select(levels)
