@@ -52,6 +52,43 @@ pub enum Service {
     },
 }
 
+impl Service {
+    /// The `spid-harness check` options that select this service again (for the replay lines
+    /// of `--property`).
+    pub fn command_line(&self) -> String {
+        let mut out = String::from("spid-harness check");
+        match self {
+            Service::Reference { faults } => {
+                out.push_str(" --against-reference");
+                let names = faults.names();
+                if !names.is_empty() {
+                    out.push_str(&format!(" --faults {}", names.join(",")));
+                }
+            }
+            Service::Remote {
+                metadata,
+                login_url,
+                probe_url,
+                idp,
+                ..
+            } => {
+                for (flag, v) in [
+                    ("--metadata", metadata),
+                    ("--login-url", login_url),
+                    ("--probe-url", probe_url),
+                ] {
+                    out.push_str(&format!(" {flag} '{v}'"));
+                }
+                out.push_str(&format!(" --idp {idp}"));
+            }
+            Service::MetadataOnly { metadata } => {
+                out.push_str(&format!(" --metadata-only --metadata '{metadata}'"));
+            }
+        }
+        out
+    }
+}
+
 /// What `check` runs.
 #[derive(Debug, Clone)]
 pub struct SuiteConfig {
@@ -77,6 +114,25 @@ pub struct SuiteRun {
     /// Against a service of the user's: which of `{level}`, `{comparison}`, `{binding}` it
     /// honours, in one line ([`super::capability::Capabilities::summary`]).
     pub capabilities: Option<String>,
+}
+
+impl SuiteRun {
+    /// The process's CPU time over the run, per case, and what it measured (against
+    /// `service`); `None` where it is not measured.
+    pub fn cpu_line(&self, service: &Service) -> Option<String> {
+        let cpu = self.cpu_ms?;
+        let whose = match service {
+            Service::Reference { .. } => {
+                "this process: the harness and the in-process reference SP together"
+            }
+            _ => "this process: the harness only (the service under test runs elsewhere and is not measured)",
+        };
+        Some(format!(
+            "process CPU {:.0} ms ({:.2} ms per case, {whose})",
+            cpu,
+            cpu / self.report.entries.len().max(1) as f64,
+        ))
+    }
 }
 
 /// Why a suite could not run; each kind has its exit code ([`SuiteError::exit_code`]).
