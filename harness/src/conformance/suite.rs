@@ -502,3 +502,40 @@ fn progress_bar(wanted: bool, len: u64) -> indicatif::ProgressBar {
     }
     bar
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_selects_the_same_service_again() {
+        let faults = Faults::parse("version status").unwrap();
+        let line = Service::Reference { faults }.command_line();
+        assert_eq!(
+            line,
+            "spid-harness check --against-reference --faults status,version"
+        );
+        let strict = Service::Reference {
+            faults: Faults::none(),
+        };
+        assert_eq!(
+            strict.command_line(),
+            "spid-harness check --against-reference"
+        );
+        let remote = Service::Remote {
+            metadata: "sp.xml".into(),
+            login_url: "http://127.0.0.1:1/login".into(),
+            probe_url: "http://127.0.0.1:1/me".into(),
+            logout_url: None,
+            cns_login_url: None,
+            idp: "poste".into(),
+            identity_url: None,
+            identity_pattern: None,
+        };
+        assert_eq!(
+            remote.command_line(),
+            "spid-harness check --metadata 'sp.xml' --login-url 'http://127.0.0.1:1/login' \
+             --probe-url 'http://127.0.0.1:1/me' --idp poste"
+        );
+    }
+}
