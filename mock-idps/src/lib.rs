@@ -61,3 +61,4 @@ pub use federation::{
 };
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};
 pub use ids::IdGenerator;
+pub use saml::status::{SpidCode, UnknownSpidCode};

@@ -9,6 +9,7 @@ use mock_idps::fixtures::Fixtures;
 use mock_idps::spid::level::Level;
 use mock_idps::spid::script::{Outcome, ScriptedLogin};
 use mock_idps::spid::state::MockState;
+use mock_idps::SpidCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,7 @@ pub enum Expectation {
     /// Log the user in.
     Accept,
     /// Refuse, showing this SPID error code if given.
-    Refuse(Option<u8>),
+    Refuse(Option<SpidCode>),
 }
 
 impl Expectation {
@@ -33,7 +34,7 @@ impl Expectation {
     fn describe(self) -> String {
         match self {
             Expectation::Accept => "accept".into(),
-            Expectation::Refuse(Some(nr)) => format!("refuse nr{nr:02}"),
+            Expectation::Refuse(Some(code)) => format!("refuse {code}"),
             Expectation::Refuse(None) => "refuse".into(),
         }
     }
@@ -162,9 +163,8 @@ pub async fn run(
             entry.passed = match plan.expected {
                 Expectation::Accept => verdict.accepted,
                 Expectation::Refuse(None) => !verdict.accepted,
-                Expectation::Refuse(Some(nr)) => {
-                    let want = format!("nr{nr:02}");
-                    match verdict.spid_error.as_deref() {
+                Expectation::Refuse(Some(want)) => {
+                    match verdict.spid_error {
                         _ if verdict.accepted => false,
                         Some(shown) => shown == want,
                         // Refused by the oracle rule; the page names no code. The SPID rules ask
@@ -234,7 +234,7 @@ fn hint(plan: &LoginPlan, verdict: &crate::oracle::Verdict, fixtures: &Fixtures)
         }
         Expectation::Refuse(code) => Some(format!(
             "sent: a login ending in {}; {seen}; rule: after a SPID anomaly the service shows a courtesy page with the reasons and logs nobody in (Regole tecniche SPID, Messaggi di errore, \"Troubleshooting SP\"; docs/rules/sp-obligations.md SP-ANOMALY)",
-            code.map_or("an error".to_string(), |nr| format!("ErrorCode nr{nr:02}"))
+            code.map_or("an error".to_string(), |code| format!("ErrorCode {code}"))
         )),
     }
 }

@@ -446,15 +446,14 @@ impl Cx<'_> {
 
     /// `expect`: `ok` (also when absent) or a code of [`step::all_codes`].
     fn expect(&mut self, v: Option<&Spanned<String>>) -> Expect {
+        let codes = step::all_codes();
         match v {
             None => Expect::Ok,
             Some(v) if v.get_ref() == "ok" => Expect::Ok,
-            Some(v) if step::all_codes().any(|c| c == v.get_ref()) => {
-                Expect::Error(v.get_ref().clone())
-            }
+            Some(v) if codes.contains(v.get_ref()) => Expect::Error(v.get_ref().clone()),
             Some(v) => {
-                let hint =
-                    suggest::hint(v.get_ref(), std::iter::once("ok").chain(step::all_codes()));
+                let known = codes.iter().map(String::as_str);
+                let hint = suggest::hint(v.get_ref(), std::iter::once("ok").chain(known));
                 self.err(
                     v.span(),
                     format!(

@@ -148,36 +148,6 @@ pub fn kind(name: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|k| k.name == name)
 }
 
-/// Error codes of the PIN backend (`mock_idps::pin::PinError::code`).
-pub const PIN_CODES: &[&str] = &[
-    "PIN_ALREADY_ISSUED",
-    "PHONE_PIN_BAD_VALIDITY",
-    "PIN_CONTACTS_MISMATCH",
-    "PIN_CONVERSION_REQUIRED",
-    "DELEGATION_REFUSED",
-    "PIN_DOCUMENT_MISSING",
-    "PIN_EXPIRED",
-    "PIN_FIRST_ACCESS_MISSING",
-    "PIN_FIRST_ACCESS_REQUIRED",
-    "PIN_INVALID_NEW_PIN",
-    "PIN_ISSUANCE_CLOSED",
-    "PIN_LOCKED",
-    "PIN_NOT_FOUND",
-    "PIN_SERVICE_NOT_DEDICATED",
-    "PIN_SERVICE_NOT_FOR_PROFILE",
-    "PIN_ALREADY_DISPOSITIVO",
-    "PHONE_PIN_EXPIRED",
-    "PHONE_PIN_NEEDS_DIGITAL_IDENTITY",
-    "PHONE_PIN_WRONG",
-    "PIN_REVOKED",
-    "PIN_SESSION_UNKNOWN",
-    "PIN_STORE",
-    "PIN_SWITCHED_OFF",
-    "PIN_UNKNOWN_PERSON",
-    "PIN_UNKNOWN_SERVICE",
-    "PIN_WRONG",
-];
-
 /// Codes of the scenario engine itself.
 pub const ENGINE_CODES: &[&str] = &[
     // The service does not accept this login method on the current day (timeline `must_accept`).
@@ -188,14 +158,20 @@ pub const ENGINE_CODES: &[&str] = &[
     "SERVICE_PIN_SWITCHED_OFF",
 ];
 
-/// SPID ErrorCodes a login may end with (user anomalies).
-pub const SPID_CODES: &[&str] = &["nr19", "nr20", "nr21", "nr22", "nr23", "nr25", "nr30"];
+/// SPID ErrorCodes a login may end with: those of the scripted outcomes (the user anomalies).
+pub fn spid_codes() -> impl Iterator<Item = mock_idps::SpidCode> {
+    mock_idps::spid::script::Outcome::ALL
+        .into_iter()
+        .filter_map(mock_idps::spid::script::Outcome::error_code)
+}
 
-/// Every code `expect` may name besides `ok`.
-pub fn all_codes() -> impl Iterator<Item = &'static str> {
-    PIN_CODES
-        .iter()
-        .chain(ENGINE_CODES)
-        .chain(SPID_CODES)
-        .copied()
+/// Every code `expect` may name besides `ok`: the PIN backend's
+/// ([`mock_idps::pin::PinError::codes`]), the engine's ([`ENGINE_CODES`]) and the SPID ones
+/// ([`spid_codes`]).
+pub fn all_codes() -> Vec<String> {
+    mock_idps::pin::PinError::codes()
+        .chain(ENGINE_CODES.iter().copied())
+        .map(str::to_string)
+        .chain(spid_codes().map(|c| c.to_string()))
+        .collect()
 }

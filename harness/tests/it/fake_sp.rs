@@ -186,7 +186,7 @@ async fn a_refusal_that_shows_only_the_agid_message_is_read_as_its_code() {
     };
     let v = judge(&oracle, &browser, &mut trace).await;
     assert!(!v.accepted);
-    assert_eq!(v.spid_error.as_deref(), Some("nr25"));
+    assert_eq!(v.spid_error.map(|c| c.to_string()).as_deref(), Some("nr25"));
     assert!(
         v.evidence
             .iter()

@@ -89,7 +89,7 @@ impl SpidLogin {
                 r.state(&self.actor).digital = Some(method);
                 Ok(Vec::new())
             }
-            Some(v) => Err(v.spid_error.unwrap_or_else(|| "refused".into())),
+            Some(v) => Err(v.spid_error.map_or_else(|| "refused".into(), |c| c.to_string())),
             None => Err("no verdict".into()),
         }
     }
