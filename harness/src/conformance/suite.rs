@@ -184,9 +184,12 @@ pub enum SuiteError {
     /// The login URL led to something that is not a usable AuthnRequest.
     #[error("--login-url did not lead to a usable AuthnRequest")]
     UnusableLogin(#[source] BrowserError),
-    /// The CNS test PKI could not be loaded or the reference SP's CNS endpoint configured.
-    #[error("setting up the CNS test PKI: {0}")]
-    Cns(String),
+    /// The CNS test PKI could not be loaded.
+    #[error("setting up the CNS test PKI")]
+    CnsPki(#[source] mock_idps::cns::CnsError),
+    /// The reference SP's CNS endpoint could not be configured.
+    #[error("configuring the reference SP's CNS endpoint")]
+    CnsEndpoint(#[source] reference_sp::cns::CnsSpError),
     /// The run needs a service (a login URL or the reference SP), not only metadata.
     #[error("--metadata-only checks metadata alone; this run needs a service (--against-reference, or --login-url and --probe-url)")]
     NeedsAService,
@@ -240,13 +243,13 @@ struct Setup {
 /// Sets up `config.service` (never [`Service::MetadataOnly`], which needs no target).
 async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
     let state = reference::mock_state()?;
-    let pki = || CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()));
+    let pki = || CnsPki::embedded().map_err(SuiteError::CnsPki);
     let (target, sp, cns) = match &config.service {
         Service::Reference { faults } => {
             let pki = pki()?;
             let crls = reference_crls()?;
-            let cns = reference_sp::cns::CnsSpConfig::test_pki(crls)
-                .map_err(|e| SuiteError::Cns(e.to_string()))?;
+            let cns =
+                reference_sp::cns::CnsSpConfig::test_pki(crls).map_err(SuiteError::CnsEndpoint)?;
             let run = reference::start_with(
                 &state,
                 reference_sp::SpConfig {
@@ -443,10 +446,10 @@ fn selected(only: &[String], id: &str) -> bool {
 
 /// The reference SP's CRLs: signed now by the test CAs, as the mock CNS authority publishes them.
 fn reference_crls() -> Result<Vec<Vec<u8>>, SuiteError> {
-    let pki = CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()))?;
+    let pki = CnsPki::embedded().map_err(SuiteError::CnsPki)?;
     let clock: mock_idps::clock::SharedClock = Arc::new(mock_idps::clock::SystemClock);
-    let authority = mock_idps::cns::authority::CnsAuthority::new(pki, clock)
-        .map_err(|e| SuiteError::Cns(e.to_string()))?;
+    let authority =
+        mock_idps::cns::authority::CnsAuthority::new(pki, clock).map_err(SuiteError::CnsPki)?;
     Ok(authority
         .crls()
         .values()
