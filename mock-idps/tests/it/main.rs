@@ -14,8 +14,10 @@
 mod auto_login;
 mod cie;
 mod errors;
+mod fixtures;
 mod hardening;
 mod login;
+mod pin;
 mod request_properties;
 mod security;
 mod slo;
