@@ -171,6 +171,17 @@ impl Target {
         self.capture_in(&browser, start_url).await
     }
 
+    /// [`Self::capture`] in a fresh browser, its hops added to `hops`.
+    async fn capture_into(
+        &self,
+        start_url: &str,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Pending, CaseError> {
+        let p = self.capture(start_url).await?;
+        hops.extend(p.hops.iter().cloned());
+        Ok(p)
+    }
+
     /// A correct Response to `p`'s request, posted in its browser; the case cannot run unless
     /// the service accepts it. Returns the XML posted.
     pub(crate) async fn complete_login(
@@ -404,8 +415,7 @@ impl Target {
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<Played, CaseError> {
-        let p = self.capture(start).await?;
-        hops.extend(p.hops.iter().cloned());
+        let p = self.capture_into(start, hops).await?;
         let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
         let (first, v) = self
             .post(
@@ -433,10 +443,8 @@ impl Target {
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<Played, CaseError> {
-        let victim = self.capture(start).await?;
-        let p = self.capture(start).await?;
-        hops.extend(victim.hops.iter().cloned());
-        hops.extend(p.hops.iter().cloned());
+        let victim = self.capture_into(start, hops).await?;
+        let p = self.capture_into(start, hops).await?;
         let xml = self.response_xml(&victim.request, &Mutation::None, ids)?;
         let (trace, verdict) = self
             .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
@@ -451,8 +459,7 @@ impl Target {
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<Played, CaseError> {
-        let p = self.capture(start).await?;
-        hops.extend(p.hops.iter().cloned());
+        let p = self.capture_into(start, hops).await?;
         self.complete_login(&p, ids, hops).await?;
         // End the session the service's own way (its answer to the IdP is not sent).
         let logout = self
@@ -478,14 +485,12 @@ impl Target {
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<Played, CaseError> {
-        let victim = self.capture(start).await?;
-        hops.extend(victim.hops.iter().cloned());
+        let victim = self.capture_into(start, hops).await?;
         let first = self.complete_login(&victim, ids, hops).await?;
         let old = edit::element(&first, "saml:Assertion")
             .ok_or_else(|| CaseError::FlowPrecondition("no Assertion to replay".into()))?
             .to_string();
-        let p = self.capture(start).await?;
-        hops.extend(p.hops.iter().cloned());
+        let p = self.capture_into(start, hops).await?;
         // A new Response to the attacker's own request, not signed itself, carrying the
         // victim's signed Assertion.
         let fresh = self.response_xml(
@@ -509,8 +514,7 @@ impl Target {
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<Played, CaseError> {
-        let p = self.capture(start).await?;
-        hops.extend(p.hops.iter().cloned());
+        let p = self.capture_into(start, hops).await?;
         let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
         let relay = match (flow, p.relay_state.as_deref()) {
             (Flow::DropRelayState, _) => None,
@@ -542,8 +546,7 @@ impl Target {
         ids: &IdGenerator,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<Played, CaseError> {
-        let p = self.capture(start).await?;
-        hops.extend(p.hops.iter().cloned());
+        let p = self.capture_into(start, hops).await?;
         if !case
             .premise
             .holds(case.login, p.request.level, p.request.comparison)

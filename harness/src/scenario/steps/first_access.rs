@@ -1,44 +1,27 @@
 //! `first-access`: first access with the 16-character PIN, choosing an 8-character one (PIN-07).
 
-use super::{spec, Action};
+use super::{Action, ActorPin};
 use crate::scenario::format::StepSpec;
 use crate::scenario::load::Cx;
 use crate::scenario::runner::{code, Outcome, Run};
 use crate::scenario::step::{Actor, KindSpec, PinChoice};
 use std::ops::Range;
 
-pub(super) const SPEC: KindSpec = spec(
-    "first-access",
-    &["actor"],
-    &["pin"],
-    "first access with the 16-character PIN",
-    parse,
-);
+actor_pin_kind!(FirstAccess, "first-access", "first access with the 16-character PIN", PinChoice::Initial);
 
 /// First access with the 16-character PIN, choosing an 8-character one (PIN-07).
 #[derive(Debug, Clone)]
-pub struct FirstAccess {
-    /// Who.
-    pub actor: Actor,
-    /// What is typed.
-    pub pin: PinChoice,
-}
-
-fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -> Option<Action> {
-    Some(Action::FirstAccess(FirstAccess {
-        actor: actor?,
-        pin: cx.pin_choice(s.pin.as_ref(), PinChoice::Initial),
-    }))
-}
+pub struct FirstAccess(pub ActorPin);
 
 impl FirstAccess {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
-        let typed = r.typed(&self.actor, self.pin);
+        let ActorPin { actor, pin } = &self.0;
+        let typed = r.typed(actor, *pin);
         let new = r.new_secret();
         r.pin
-            .first_access(&self.actor.fiscal_code, &typed, &new)
+            .first_access(&actor.fiscal_code, &typed, &new)
             .map_err(code)?;
-        r.state(&self.actor).secret = Some(new);
+        r.state(actor).secret = Some(new);
         Ok(Vec::new())
     }
 }

@@ -6,12 +6,28 @@
 use super::format::StepSpec;
 use super::load::Cx;
 use super::runner::{Outcome, Run};
-use super::step::{Actor, KindSpec};
+use super::step::{Actor, KindSpec, PinChoice};
 use std::ops::Range;
 
 /// Reads a step of one kind: the spec as written, its actor (already resolved, `None` when
 /// absent or unknown) and the span of its `do`, for errors about the step as a whole.
 pub(super) type Parse = fn(&mut Cx<'_>, &StepSpec, Option<Actor>, Range<usize>) -> Option<Action>;
+
+/// `SPEC` and the loader of a kind whose data is an [`ActorPin`] (in a newtype `$kind`).
+macro_rules! actor_pin_kind {
+    ($kind:ident, $name:literal, $summary:literal, $default:expr) => {
+        pub(super) const SPEC: KindSpec = super::spec($name, &["actor"], &["pin"], $summary, parse);
+
+        fn parse(
+            cx: &mut Cx<'_>,
+            s: &StepSpec,
+            actor: Option<Actor>,
+            _: Range<usize>,
+        ) -> Option<Action> {
+            super::ActorPin::read(cx, s, actor, $default).map(|a| Action::$kind($kind(a)))
+        }
+    };
+}
 
 macro_rules! step_kinds {
     ($($variant:ident => $module:ident,)*) => {
@@ -62,6 +78,31 @@ step_kinds! {
     ActFor => act_for,
     SpidLogin => spid_login,
     Timeline => timeline,
+}
+
+/// Who acts and which PIN they type: the data of `first-access`, `pin-login`,
+/// `service-pin-login`, `renew` and `phone-pin-call`.
+#[derive(Debug, Clone)]
+pub struct ActorPin {
+    /// Who.
+    pub actor: Actor,
+    /// What is typed.
+    pub pin: PinChoice,
+}
+
+impl ActorPin {
+    /// Reads the actor (required) and `pin` (`default` when absent).
+    fn read(
+        cx: &mut Cx<'_>,
+        s: &StepSpec,
+        actor: Option<Actor>,
+        default: PinChoice,
+    ) -> Option<Self> {
+        Some(Self {
+            actor: actor?,
+            pin: cx.pin_choice(s.pin.as_ref(), default),
+        })
+    }
 }
 
 const fn spec(

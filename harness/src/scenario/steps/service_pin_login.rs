@@ -2,7 +2,7 @@
 //! applies the switch-off timeline on the scenario's day, then the PIN backend checks the PIN
 //! (SW-05).
 
-use super::{spec, Action};
+use super::{Action, ActorPin};
 use crate::scenario::format::StepSpec;
 use crate::scenario::load::Cx;
 use crate::scenario::runner::{Outcome, Run};
@@ -10,40 +10,23 @@ use crate::scenario::service::PinServiceEnv;
 use crate::scenario::step::{Actor, KindSpec, PinChoice};
 use std::ops::Range;
 
-pub(super) const SPEC: KindSpec = spec(
-    "service-pin-login",
-    &["actor"],
-    &["pin"],
-    "log in at the reference service with PIN (Entra con PIN)",
-    parse,
-);
+actor_pin_kind!(ServicePinLogin, "service-pin-login", "log in at the reference service with PIN (Entra con PIN)", PinChoice::Right);
 
 /// Logs in at the reference service with "Entra con PIN" (SW-05).
 #[derive(Debug, Clone)]
-pub struct ServicePinLogin {
-    /// Who.
-    pub actor: Actor,
-    /// What is typed.
-    pub pin: PinChoice,
-}
-
-fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -> Option<Action> {
-    Some(Action::ServicePinLogin(ServicePinLogin {
-        actor: actor?,
-        pin: cx.pin_choice(s.pin.as_ref(), PinChoice::Right),
-    }))
-}
+pub struct ServicePinLogin(pub ActorPin);
 
 impl ServicePinLogin {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
-        let typed = r.typed(&self.actor, self.pin);
+        let ActorPin { actor, pin } = &self.0;
+        let typed = r.typed(actor, *pin);
         if r.service.is_none() {
             let env = PinServiceEnv::start(r.pin.clone(), r.clock.clone()).await?;
             r.service = Some(env);
         }
         match &r.service {
             Some(env) => env
-                .login(&self.actor.fiscal_code, &typed)
+                .login(&actor.fiscal_code, &typed)
                 .await
                 .map(|()| Vec::new()),
             None => Err("the reference service did not start".into()),
