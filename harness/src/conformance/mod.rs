@@ -54,8 +54,19 @@ pub async fn sp_checks(
     profile: metadata::Profile,
     only: &[String],
 ) -> Result<Vec<crate::report::Entry>, metadata::MetadataError> {
+    sp_checks_on(target, &target.sp_metadata.xml, profile, only).await
+}
+
+/// [`sp_checks`] with the metadata checks on `metadata_xml` (e.g. the service's CIE document)
+/// instead of the target's metadata.
+pub async fn sp_checks_on(
+    target: &Target,
+    metadata_xml: &str,
+    profile: metadata::Profile,
+    only: &[String],
+) -> Result<Vec<crate::report::Entry>, metadata::MetadataError> {
     let now = mock_idps::clock::Clock::now(&mock_idps::clock::SystemClock);
-    let mut entries = metadata::run(&target.sp_metadata.xml, profile, now, only)?;
+    let mut entries = metadata::run(metadata_xml, profile, now, only)?;
     entries.extend(request::run(target, only).await);
     Ok(entries)
 }

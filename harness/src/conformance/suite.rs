@@ -177,6 +177,9 @@ fn selection(
 /// endpoint when the service has one.
 struct Setup {
     target: Target,
+    /// The metadata the metadata checks read when it is not the target's (the reference SP's
+    /// CIE document under a `cie-sp-*` profile).
+    checked_metadata: Option<String>,
     sp: Option<reference_sp::ReferenceSp>,
     cns: Option<(CnsTarget, CnsPki)>,
 }
@@ -185,7 +188,7 @@ struct Setup {
 async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
     let state = reference::mock_state()?;
     let pki = || CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()));
-    let (target, sp, cns) = match &config.service {
+    let (target, checked_metadata, sp, cns) = match &config.service {
         Service::Reference { faults } => {
             let pki = pki()?;
             let crls = reference_crls()?;
@@ -196,6 +199,11 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                 reference_sp::SpConfig {
                     faults: faults.clone(),
                     cns: Some(cns),
+                    profile: if config.profile.is_private() {
+                        reference_sp::MetadataProfile::Private
+                    } else {
+                        reference_sp::MetadataProfile::Public
+                    },
                     ..reference_sp::SpConfig::default()
                 },
             )
@@ -209,7 +217,12 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                     .collect(),
                 accept_invalid_server_cert: false,
             });
-            (run.target, Some(run.sp), cns.map(|t| (t, pki)))
+            // Under a CIE profile the checks read the SP's "Entra con CIE" document.
+            let checked = config
+                .profile
+                .is_cie()
+                .then(|| run.sp.cie_metadata_xml().to_string());
+            (run.target, checked, Some(run.sp), cns.map(|t| (t, pki)))
         }
         Service::Remote {
             metadata,
@@ -254,11 +267,16 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                     pki()?,
                 )),
             };
-            (target, None, cns)
+            (target, None, None, cns)
         }
         Service::MetadataOnly { .. } => return Err(SuiteError::NeedsAService),
     };
-    Ok(Setup { target, sp, cns })
+    Ok(Setup {
+        target,
+        checked_metadata,
+        sp,
+        cns,
+    })
 }
 
 /// Runs the suite of `config`.
@@ -268,7 +286,12 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
     if let Service::MetadataOnly { metadata } = &config.service {
         return metadata_only(metadata, config).await;
     }
-    let Setup { target, sp, cns } = setup(config).await?;
+    let Setup {
+        target,
+        checked_metadata,
+        sp,
+        cns,
+    } = setup(config).await?;
     // Against a service we did not write, learn which of {level}, {comparison}, {binding} it
     // honours, and do not send cases whose premise it cannot produce, or duplicates.
     let (cases, not_sent, capabilities) = if sp.is_none() && !cases.is_empty() {
@@ -280,12 +303,20 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
     };
     let cpu0 = process_cpu_ms();
     let clock = std::time::Instant::now();
-    let entries = run_all(config, &target, &cases, &logout_cases, cns.as_ref())
-        .await
-        .map(|mut e| {
-            e.extend(not_sent);
-            e
-        });
+    let metadata = checked_metadata.as_deref();
+    let entries = run_all(
+        config,
+        &target,
+        metadata,
+        &cases,
+        &logout_cases,
+        cns.as_ref(),
+    )
+    .await
+    .map(|mut e| {
+        e.extend(not_sent);
+        e
+    });
     let wall = clock.elapsed().as_secs_f64() * 1000.0;
     let cpu_ms = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
     if let Some(sp) = sp {
@@ -345,11 +376,13 @@ async fn metadata_only(source: &str, config: &SuiteConfig) -> Result<SuiteRun, S
 async fn run_all(
     config: &SuiteConfig,
     target: &Target,
+    metadata: Option<&str>,
     cases: &[&'static super::ResponseCase],
     logout_cases: &[&'static logout::LogoutCase],
     cns: Option<&(CnsTarget, CnsPki)>,
 ) -> Result<Vec<Entry>, SuiteError> {
-    let mut entries = super::sp_checks(target, config.profile, &config.only)
+    let xml = metadata.unwrap_or(&target.sp_metadata.xml);
+    let mut entries = super::sp_checks_on(target, xml, config.profile, &config.only)
         .await
         .map_err(SuiteError::MetadataChecks)?;
     let bar = progress_bar(config.progress, (cases.len() + logout_cases.len()) as u64);
