@@ -6,6 +6,7 @@ pub mod capability;
 pub mod case;
 pub mod cases;
 pub mod check;
+pub mod cie_cases;
 pub mod cns;
 pub mod edit;
 pub mod logout;
@@ -18,6 +19,7 @@ pub mod suite;
 
 pub use case::{Expect, Mutation, ResponseCase};
 pub use cases::RESPONSE_CASES;
+pub use cie_cases::CIE_RESPONSE_CASES;
 pub use runner::{run, Target};
 pub use suite::{run_property_suite, run_suite, Service, SuiteConfig, SuiteError, SuiteRun};
 

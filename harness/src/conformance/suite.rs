@@ -165,6 +165,11 @@ fn selection(
     let unknown: Vec<String> = super::unknown_check_ids(unknown)
         .into_iter()
         .filter(|id| !logout_cases.iter().any(|c| c.id == id.as_str()))
+        .filter(|id| {
+            !super::CIE_RESPONSE_CASES
+                .iter()
+                .any(|c| c.id == id.as_str())
+        })
         .filter(|id| !is_cns_check(id))
         .collect();
     if !unknown.is_empty() {
@@ -180,6 +185,9 @@ struct Setup {
     /// The metadata the metadata checks read when it is not the target's (the reference SP's
     /// CIE document under a `cie-sp-*` profile).
     checked_metadata: Option<String>,
+    /// The same service signed into as the CIE ID provider, for the CIE Response cases (the
+    /// reference SP under a `cie-sp-*` profile).
+    cie_target: Option<Target>,
     sp: Option<reference_sp::ReferenceSp>,
     cns: Option<(CnsTarget, CnsPki)>,
 }
@@ -188,7 +196,7 @@ struct Setup {
 async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
     let state = reference::mock_state()?;
     let pki = || CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()));
-    let (target, checked_metadata, sp, cns) = match &config.service {
+    let (target, checked_metadata, cie_target, sp, cns) = match &config.service {
         Service::Reference { faults } => {
             let pki = pki()?;
             let crls = reference_crls()?;
@@ -217,12 +225,23 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                     .collect(),
                 accept_invalid_server_cert: false,
             });
-            // Under a CIE profile the checks read the SP's "Entra con CIE" document.
-            let checked = config
-                .profile
-                .is_cie()
-                .then(|| run.sp.cie_metadata_xml().to_string());
-            (run.target, checked, Some(run.sp), cns.map(|t| (t, pki)))
+            // Under a CIE profile the checks read the SP's "Entra con CIE" document, and the
+            // CIE Response cases sign in as CIE ID.
+            let (checked, cie_target) = if config.profile.is_cie() {
+                (
+                    Some(run.sp.cie_metadata_xml().to_string()),
+                    Some(reference::cie_target(&state, &run.target)?),
+                )
+            } else {
+                (None, None)
+            };
+            (
+                run.target,
+                checked,
+                cie_target,
+                Some(run.sp),
+                cns.map(|t| (t, pki)),
+            )
         }
         Service::Remote {
             metadata,
@@ -267,13 +286,14 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                     pki()?,
                 )),
             };
-            (target, None, None, cns)
+            (target, None, None, None, cns)
         }
         Service::MetadataOnly { .. } => return Err(SuiteError::NeedsAService),
     };
     Ok(Setup {
         target,
         checked_metadata,
+        cie_target,
         sp,
         cns,
     })
@@ -289,6 +309,7 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
     let Setup {
         target,
         checked_metadata,
+        cie_target,
         sp,
         cns,
     } = setup(config).await?;
@@ -317,6 +338,17 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
         e.extend(not_sent);
         e
     });
+    // "Entra con CIE": the CIE Response cases, signed in as CIE ID.
+    let entries = match (entries, &cie_target) {
+        (Ok(mut e), Some(cie)) => {
+            let cie_cases = super::cie_cases::select(&config.only);
+            if !cie_cases.is_empty() {
+                e.extend(runner::run(cie, &cie_cases, config.jobs).await);
+            }
+            Ok(e)
+        }
+        (other, _) => other,
+    };
     let wall = clock.elapsed().as_secs_f64() * 1000.0;
     let cpu_ms = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
     if let Some(sp) = sp {

@@ -487,6 +487,13 @@ async fn check_against_reference_passes_every_profile(#[case] profile: &str) {
     assert!(ids.contains(&"md-requested-attribute-name"), "{ids:?}");
     if profile.starts_with("cie") {
         assert!(ids.contains(&"md-cie-municipality"), "{ids:?}");
+        // The CIE Response cases run too, signed as CIE ID.
+        assert!(
+            ids.contains(&"cie-1") && ids.contains(&"cie-anomaly-1"),
+            "{ids:?}"
+        );
+    } else {
+        assert!(!ids.contains(&"cie-1"), "{ids:?}");
         assert!(!ids.contains(&"md-contact-other"), "{ids:?}");
     }
     let bad: Vec<String> = entries
