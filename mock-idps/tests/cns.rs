@@ -311,6 +311,18 @@ async fn gateway_login(
     variant: &str,
     level: mock_idps::spid::level::Level,
 ) -> Result<(u16, String), String> {
+    gateway_login_on(fed, driver, variant, level, sp::Binding::Redirect).await
+}
+
+/// [`gateway_login`] on either binding: HTTP-Redirect (signed query string) or HTTP-POST (the
+/// AuthnRequest signed, in a form field).
+async fn gateway_login_on(
+    fed: &MockFederation,
+    driver: &sp::Driver,
+    variant: &str,
+    level: mock_idps::spid::level::Level,
+    binding: sp::Binding,
+) -> Result<(u16, String), String> {
     let pki = CnsPki::embedded().expect("pki");
     let card = pki.card("mario.rossi", variant).expect("card");
     let sso = fed
@@ -320,17 +332,40 @@ async fn gateway_login(
         .gateway_sso
         .expect("gateway sso");
     let req = sp::Req::new(&sso, level, &saml_instant(fed.state().clock.now()));
-    let q = mock_idps::saml::binding::encode_redirect(
-        mock_idps::saml::binding::MessageKind::Request,
-        &req.xml(),
-        Some("rs-cns-1"),
-        Some(&driver.key),
-    );
-    match client(&pki, &card.cert_pem, &card.key_pem)
-        .get(format!("{sso}?{q}"))
-        .send()
-        .await
-    {
+    let http = client(&pki, &card.cert_pem, &card.key_pem);
+    let sent = match binding {
+        sp::Binding::Redirect => {
+            let q = mock_idps::saml::binding::encode_redirect(
+                mock_idps::saml::binding::MessageKind::Request,
+                &req.xml(),
+                Some("rs-cns-1"),
+                Some(&driver.key),
+            );
+            http.get(format!("{sso}?{q}")).send().await
+        }
+        sp::Binding::Post => {
+            use base64::Engine;
+            let signed = mock_idps::saml::dsig::sign_enveloped(
+                &req.xml(),
+                req.id.as_deref().expect("id"),
+                &driver.key,
+            )
+            .expect("signed request");
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair(
+                    "SAMLRequest",
+                    &base64::engine::general_purpose::STANDARD.encode(signed),
+                )
+                .append_pair("RelayState", "rs-cns-1")
+                .finish();
+            http.post(&sso)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    match sent {
         Ok(resp) => Ok((resp.status().as_u16(), resp.text().await.expect("body"))),
         Err(e) => {
             let mut chain = e.to_string();
@@ -375,13 +410,22 @@ async fn gateway_cert(fed: &MockFederation) -> mock_idps::saml::keys::TrustedCer
     cert
 }
 
+#[rstest]
+#[case::redirect(sp::Binding::Redirect)]
+#[case::post(sp::Binding::Post)]
 #[tokio::test]
-async fn a_card_holder_logs_in_through_the_cns_gateway() {
+async fn a_card_holder_logs_in_through_the_cns_gateway(#[case] binding: sp::Binding) {
     let (fed, driver) = gateway_env().await;
     let cert = gateway_cert(&fed).await;
-    let (status, body) = gateway_login(&fed, &driver, "valid", mock_idps::spid::level::Level::L2)
-        .await
-        .expect("TLS accepted");
+    let (status, body) = gateway_login_on(
+        &fed,
+        &driver,
+        "valid",
+        mock_idps::spid::level::Level::L2,
+        binding,
+    )
+    .await
+    .expect("TLS accepted");
     assert_eq!(status, 200, "{body}");
     let sp::Reply::Response { acs, xml, relay } = sp::read_reply(status, body) else {
         panic!("expected an auto-post Response");
@@ -768,4 +812,46 @@ async fn ocsp_refuses_bad_requests_with_the_rfc_statuses() {
         .await
         .expect("post");
     assert_eq!(resp.status(), 413);
+}
+
+/// HTTP-POST at the gateway: an unsigned AuthnRequest is refused (the enveloped signature is
+/// required, as on the providers' SSO endpoints), and so is a form without SAMLRequest or with it
+/// twice.
+#[tokio::test]
+async fn the_gateway_post_binding_refuses_unsigned_and_malformed_forms() {
+    use base64::Engine;
+    let (fed, _driver) = gateway_env().await;
+    let pki = CnsPki::embedded().expect("pki");
+    let card = pki.card("mario.rossi", "valid").expect("card");
+    let sso = fed.urls().cns.expect("cns").gateway_sso.expect("sso");
+    let http = client(&pki, &card.cert_pem, &card.key_pem);
+    let req = sp::Req::new(
+        &sso,
+        mock_idps::spid::level::Level::L2,
+        &saml_instant(fed.state().clock.now()),
+    );
+    let b64 = base64::engine::general_purpose::STANDARD.encode(req.xml());
+    let unsigned = form_urlencoded::Serializer::new(String::new())
+        .append_pair("SAMLRequest", &b64)
+        .finish();
+    let twice = form_urlencoded::Serializer::new(String::new())
+        .append_pair("SAMLRequest", &b64)
+        .append_pair("SAMLRequest", &b64)
+        .finish();
+    for (body, status, want) in [
+        (unsigned, 403, "ignature"),
+        (twice, 400, "SAMLRequest"),
+        ("RelayState=x".to_string(), 400, "no SAMLRequest"),
+    ] {
+        let resp = http
+            .post(&sso)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status().as_u16(), status, "{body}");
+        let text = resp.text().await.expect("text");
+        assert!(text.contains(want), "{body}: {text}");
+    }
 }
