@@ -524,4 +524,26 @@ mod tests {
         let response = OcspResponse::from_der(&answer.der).expect("response");
         assert_eq!(response.response_status, OcspResponseStatus::Unauthorized);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Any bytes, and any cut or one-byte change of a valid request, get a well-formed
+        /// OCSPResponse and never a panic.
+        #[test]
+        fn any_input_gets_a_well_formed_answer(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            cut in 0usize..200,
+            flip in (0usize..200, proptest::prelude::any::<u8>()),
+        ) {
+            let a = authority(Arc::new(SimClock::new(datetime!(2026-03-01 10:00 UTC))));
+            let valid = card_request(&a, "valid", Some(b"nonce"));
+            let mut flipped = valid.clone();
+            let at = flip.0 % flipped.len();
+            flipped[at] ^= flip.1;
+            for input in [noise.clone(), valid[..cut.min(valid.len())].to_vec(), flipped] {
+                let answer = respond(&a, &input);
+                proptest::prop_assert!(OcspResponse::from_der(&answer.der).is_ok());
+            }
+        }
+    }
 }
