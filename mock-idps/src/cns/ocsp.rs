@@ -525,6 +525,40 @@ mod tests {
         assert_eq!(response.response_status, OcspResponseStatus::Unauthorized);
     }
 
+    #[test]
+    fn mixed_issuers_are_unauthorized_and_too_many_cert_ids_malformed() {
+        let a = authority(Arc::new(SimClock::new(datetime!(2026-03-01 10:00 UTC))));
+        let regione = OcspRequest::from_der(&card_request(&a, "valid", None)).expect("req");
+        let camera = OcspRequest::from_der(&card_request(&a, "valid-camera", None)).expect("req");
+        let mut both = regione.clone();
+        both.tbs_request
+            .request_list
+            .push(camera.tbs_request.request_list[0].clone());
+        let answer = respond(&a, &both.to_der().expect("der"));
+        assert!(
+            matches!(&answer.outcome, OcspOutcome::Unauthorized(m) if m.contains("different issuers")),
+            "{:?}",
+            answer.outcome
+        );
+        // Two CertIDs of one CA are answered in order.
+        let mut twice = regione.clone();
+        twice
+            .tbs_request
+            .request_list
+            .push(regione.tbs_request.request_list[0].clone());
+        assert_eq!(
+            respond(&a, &twice.to_der().expect("der")).outcome,
+            OcspOutcome::Answered(vec![Status::Good, Status::Good])
+        );
+        let mut many = regione.clone();
+        many.tbs_request.request_list =
+            vec![regione.tbs_request.request_list[0].clone(); MAX_CERT_IDS + 1];
+        assert!(matches!(
+            respond(&a, &many.to_der().expect("der")).outcome,
+            OcspOutcome::Malformed(_)
+        ));
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         /// Any bytes, and any cut or one-byte change of a valid request, get a well-formed
