@@ -44,37 +44,13 @@ pub fn user_for(level: Level) -> &'static str {
     }
 }
 
-/// One user anomaly the demo provokes: the code expected, how, as whom, at which level.
-struct Anomaly {
-    id: &'static str,
-    code: u8,
-    outcome: Outcome,
-    user: &'static str,
-    level: Level,
-    title: &'static str,
-}
-
-const fn anomaly(
-    id: &'static str,
-    code: u8,
-    outcome: Outcome,
-    user: &'static str,
-    level: Level,
-    title: &'static str,
-) -> Anomaly {
-    Anomaly {
-        id,
-        code,
-        outcome,
-        user,
-        level,
-        title,
-    }
-}
+/// One user anomaly the demo provokes: its id, the code expected, how, as whom, at which level,
+/// and a title.
+type Anomaly = (&'static str, u8, Outcome, &'static str, Level, &'static str);
 
 /// Every user anomaly, each at another provider, through the pages where a page can do it.
 const ANOMALIES: [Anomaly; 8] = [
-    anomaly(
+    (
         "nr19",
         19,
         Outcome::WrongCredentials,
@@ -82,7 +58,7 @@ const ANOMALIES: [Anomaly; 8] = [
         Level::L2,
         "three wrong passwords",
     ),
-    anomaly(
+    (
         "nr20",
         20,
         Outcome::Success,
@@ -90,7 +66,7 @@ const ANOMALIES: [Anomaly; 8] = [
         Level::L2,
         "an L1-only user asked for L2",
     ),
-    anomaly(
+    (
         "nr21",
         21,
         Outcome::Timeout,
@@ -98,7 +74,7 @@ const ANOMALIES: [Anomaly; 8] = [
         Level::L2,
         "the user never finishes (scripted)",
     ),
-    anomaly(
+    (
         "nr22",
         22,
         Outcome::ConsentDenied,
@@ -106,7 +82,7 @@ const ANOMALIES: [Anomaly; 8] = [
         Level::L1,
         "consent denied on the consent page",
     ),
-    anomaly(
+    (
         "nr23",
         23,
         Outcome::Success,
@@ -114,7 +90,7 @@ const ANOMALIES: [Anomaly; 8] = [
         Level::L2,
         "a suspended identity",
     ),
-    anomaly(
+    (
         "nr23-revoked",
         23,
         Outcome::Success,
@@ -122,7 +98,7 @@ const ANOMALIES: [Anomaly; 8] = [
         Level::L1,
         "a revoked identity",
     ),
-    anomaly(
+    (
         "nr25",
         25,
         Outcome::Cancel,
@@ -130,7 +106,7 @@ const ANOMALIES: [Anomaly; 8] = [
         Level::L2,
         "the user cancels on the login page",
     ),
-    anomaly(
+    (
         "nr30",
         30,
         Outcome::PurposeMismatch,
@@ -192,17 +168,17 @@ fn anomaly_plans(fed: &MockFederation, sp: &reference_sp::SpUrls) -> Vec<LoginPl
     ANOMALIES
         .iter()
         .enumerate()
-        .map(|(i, a)| {
+        .map(|(i, &(id, code, outcome, user, level, title))| {
             let provider = providers[(i * 5 + 1) % providers.len()].id.clone();
             LoginPlan {
-                id: format!("anomaly/{}", a.id),
-                title: format!("{} at {provider}", a.title),
-                start_url: start_url(fed, sp, &provider, a.level, "redirect"),
+                id: format!("anomaly/{id}"),
+                title: format!("{title} at {provider}"),
+                start_url: start_url(fed, sp, &provider, level, "redirect"),
                 provider,
-                level: a.level,
-                user: a.user.into(),
-                outcome: a.outcome,
-                expected: Expectation::Refuse(mock_idps::SpidCode::new(a.code)),
+                level,
+                user: user.into(),
+                outcome,
+                expected: Expectation::Refuse(mock_idps::SpidCode::new(code)),
             }
         })
         .collect()
