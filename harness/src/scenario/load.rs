@@ -696,6 +696,18 @@ impl Cx<'_> {
                         .unwrap_or_default(),
                 }
             }
+            "load" => {
+                let providers = self.catalog.providers.clone();
+                match super::load_phase::LoadPhase::parse(s, actor.as_ref(), &providers, at) {
+                    Ok(phase) => Action::Load(phase),
+                    Err(problems) => {
+                        for (span, message) in problems {
+                            self.err(span, message);
+                        }
+                        return None;
+                    }
+                }
+            }
             "timeline" => {
                 let check = TimelineCheck {
                     phase: s.phase.as_ref().map(|p| p.get_ref().clone()),

@@ -5,11 +5,12 @@
 //! names (errors with file, line, column and a suggestion), [`step`] is the loaded model,
 //! [`runner`] runs it against the PIN backend and, for SPID logins, the mock providers through the
 //! reference service, [`coverage`] tells which rules the steps cover, [`report`] turns results
-//! into report entries.
+//! into report entries. [`load_phase`] is the `load` step (a login load test).
 
 pub mod coverage;
 pub mod format;
 pub mod load;
+pub mod load_phase;
 pub mod report;
 pub mod rules;
 pub mod runner;

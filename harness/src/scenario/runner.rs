@@ -41,6 +41,8 @@ pub struct StepResult {
     pub spid: Option<(String, u8)>,
     /// Wall time in milliseconds.
     pub millis: f64,
+    /// The figures of a `load` step (logins, rate, p99, thresholds).
+    pub detail: Option<String>,
 }
 
 /// How one scenario went.
@@ -87,6 +89,8 @@ struct Run<'a> {
     actors: HashMap<String, ActorState>,
     counter: u32,
     runner: &'a mut Runner,
+    /// Figures of the last `load` step, for its result.
+    detail: Option<String>,
 }
 
 impl Runner {
@@ -127,6 +131,7 @@ impl Runner {
             actors: HashMap::new(),
             counter: 0,
             runner: self,
+            detail: None,
         };
         for step in &scenario.steps {
             result.steps.push(run.step(step).await);
@@ -206,9 +211,11 @@ impl Run<'_> {
                 Action::SpidLogin {
                     provider, level, ..
                 } => Some((provider.clone(), level.number())),
+                Action::Load(phase) => Some((phase.provider.clone(), phase.level.number())),
                 _ => None,
             },
             millis: began.elapsed().as_secs_f64() * 1000.0,
+            detail: self.detail.take(),
         }
     }
 
@@ -544,22 +551,7 @@ impl Run<'_> {
                 level,
                 outcome,
             } => {
-                let method = match level.number() {
-                    1 => LoginMethod::SpidL1,
-                    2 => LoginMethod::SpidL2,
-                    _ => LoginMethod::SpidL3,
-                };
-                // ID-01: the service accepts the SPID levels its phase of the timeline lists.
-                let date = self.clock.now().date();
-                if !self
-                    .pin
-                    .timeline()
-                    .phase_at(date)
-                    .must_accept
-                    .contains(&method)
-                {
-                    return Err("SERVICE_METHOD_NOT_ACCEPTED".into());
-                }
+                let method = self.accepted_spid(*level)?;
                 let env = self.runner.spid().await?;
                 let entry = env.login(&actor.username, provider, *level, *outcome).await;
                 if let Some(e) = entry.error {
@@ -574,7 +566,39 @@ impl Run<'_> {
                     None => Err("no verdict".into()),
                 }
             }
+            Action::Load(phase) => {
+                self.accepted_spid(phase.level)?;
+                let report = phase.run().await?;
+                let (mismatches, line) = super::load_phase::verdict(&report);
+                self.detail = Some(line);
+                // The phase takes its duration of the simulated timeline.
+                let d = Duration::try_from(phase.duration).unwrap_or(Duration::ZERO);
+                self.clock.set(self.clock.now() + d);
+                Ok(mismatches)
+            }
             Action::Timeline { actor, check: c } => self.timeline(actor, c),
+        }
+    }
+
+    /// ID-01: the service accepts the SPID levels its phase of the timeline lists; the login
+    /// method of `level` when it does, `SERVICE_METHOD_NOT_ACCEPTED` when not.
+    fn accepted_spid(&self, level: mock_idps::spid::level::Level) -> Result<LoginMethod, String> {
+        let method = match level.number() {
+            1 => LoginMethod::SpidL1,
+            2 => LoginMethod::SpidL2,
+            _ => LoginMethod::SpidL3,
+        };
+        let date = self.clock.now().date();
+        if self
+            .pin
+            .timeline()
+            .phase_at(date)
+            .must_accept
+            .contains(&method)
+        {
+            Ok(method)
+        } else {
+            Err("SERVICE_METHOD_NOT_ACCEPTED".into())
         }
     }
 

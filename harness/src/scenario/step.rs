@@ -288,6 +288,8 @@ pub enum Action {
         /// How it ends at the provider.
         outcome: Outcome,
     },
+    /// A bounded login load test through the reference service (see [`super::load_phase`]).
+    Load(super::load_phase::LoadPhase),
     /// Checks what the timeline allows the actor today (SW-02…SW-05).
     Timeline {
         /// Who.
@@ -427,6 +429,25 @@ pub static KINDS: &[KindSpec] = &[
         &["actor", "provider", "level"],
         &["outcome"],
         "log in with SPID through the reference service",
+    ),
+    k(
+        "load",
+        &["duration"],
+        &[
+            "rate",
+            "concurrency",
+            "max_logins",
+            "actor",
+            "auto_login",
+            "provider",
+            "level",
+            "binding",
+            "graceful_stop",
+            "max_p99",
+            "max_error_rate",
+            "min_rate",
+        ],
+        "a login load test through the reference service (rate or concurrency, duration, thresholds)",
     ),
     k(
         "timeline",
