@@ -242,21 +242,17 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
     }
 }
 
-/// `public` checked and without its trailing slashes.
-fn public_base(public: &str) -> Result<String, FederationError> {
-    let bad = || FederationError::PublicUrl(public.to_string());
-    let url = url::Url::parse(public).map_err(|_| bad())?;
+/// `public` without its trailing slashes, when it is an absolute http(s) URL without query,
+/// fragment or credentials.
+fn public_base(public: &str) -> Option<String> {
+    let url = url::Url::parse(public).ok()?;
     let ok = matches!(url.scheme(), "http" | "https")
         && url.host_str().is_some()
         && url.query().is_none()
         && url.fragment().is_none()
         && url.username().is_empty()
         && url.password().is_none();
-    if ok {
-        Ok(public.trim_end_matches('/').to_string())
-    } else {
-        Err(bad())
-    }
+    ok.then(|| public.trim_end_matches('/').to_string())
 }
 
 /// The running mock providers; stops when dropped.
@@ -298,7 +294,8 @@ impl MockFederation {
             clock,
             ids,
             &match &config.public_url {
-                Some(public) => public_base(public)?,
+                Some(public) => public_base(public)
+                    .ok_or_else(|| FederationError::PublicUrl(public.clone()))?,
                 None => format!("http://{addr}"),
             },
         )?);

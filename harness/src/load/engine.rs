@@ -549,10 +549,7 @@ pub async fn run(
     // The graceful stop: logins in flight at the end get `graceful_stop` to finish, then
     // they are cut and counted as interrupted (neither accepted nor errors).
     let all = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout_at(stop.into(), all)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout_at(stop.into(), all).await.is_err() {
         lock(&rec).cut();
         tasks.abort_all();
     }

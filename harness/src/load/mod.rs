@@ -425,25 +425,21 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
             let (registry, urls) = driver_rt.block_on(async {
                 calls
                     .call(
-                    reqwest::Method::PUT,
-                    format!("{base}/admin/auto-login"),
-                    Some((auto, "application/json")),
-                )
-                .await?;
+                        reqwest::Method::PUT,
+                        format!("{base}/admin/auto-login"),
+                        Some((auto, "application/json")),
+                    )
+                    .await?;
                 let registry = calls
                     .call(
-                    reqwest::Method::GET,
-                    format!("{base}/registry/idps.xml"),
-                    None,
-                )
-                .await?;
+                        reqwest::Method::GET,
+                        format!("{base}/registry/idps.xml"),
+                        None,
+                    )
+                    .await?;
                 let urls = calls
-                    .call(
-                    reqwest::Method::GET,
-                    format!("{base}/admin/urls"),
-                    None,
-                )
-                .await?;
+                    .call(reqwest::Method::GET, format!("{base}/admin/urls"), None)
+                    .await?;
                 Ok::<_, LoadError>((registry, urls))
             })?;
             let urls: serde_json::Value =
@@ -601,8 +597,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     driver_rt.shutdown_background();
 
     // 5. The report.
-    let logins =
-        measured.ok + measured.expected_refusals + measured.errors.values().sum::<u64>();
+    let logins = measured.ok + measured.expected_refusals + measured.errors.values().sum::<u64>();
     let wall = measured.wall.as_secs_f64();
     let cpu = cpu0.zip(cpu1).and_then(|(a, b)| {
         let d = |k: &str| b.get(k).copied().unwrap_or(0.0) - a.get(k).copied().unwrap_or(0.0);

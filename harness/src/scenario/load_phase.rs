@@ -94,11 +94,9 @@ impl LoadPhase {
                 constant: Some(rate),
                 max_in_flight: 256,
             }),
-            (None, Some(c)) if (1..=MAX_CONCURRENCY).contains(c.get_ref()) => {
-                Some(Model::Closed {
-                    concurrency: *c.get_ref() as usize,
-                })
-            }
+            (None, Some(c)) if (1..=MAX_CONCURRENCY).contains(c.get_ref()) => Some(Model::Closed {
+                concurrency: *c.get_ref() as usize,
+            }),
             (None, Some(c)) => {
                 p.push((
                     c.span(),
@@ -120,7 +118,11 @@ impl LoadPhase {
             .provider
             .as_ref()
             .map_or_else(|| "poste".to_string(), |v| v.get_ref().clone());
-        if let Some(v) = s.provider.as_ref().filter(|v| !providers.contains(v.get_ref())) {
+        if let Some(v) = s
+            .provider
+            .as_ref()
+            .filter(|v| !providers.contains(v.get_ref()))
+        {
             let hint = super::suggest::hint(v.get_ref(), providers.iter().map(String::as_str));
             p.push((
                 v.span(),
@@ -207,26 +209,36 @@ impl LoadPhase {
             graceful_stop,
             max_logins,
         ) {
-            (true, Some(duration), Some(model), Some(level), Some(auto_login), Some(g), Some(n)) => {
-                Ok(Self {
-                    provider,
-                    level,
-                    binding,
-                    auto_login,
-                    model,
-                    duration,
-                    graceful_stop: g,
-                    max_logins: n,
-                    thresholds,
-                })
-            }
+            (
+                true,
+                Some(duration),
+                Some(model),
+                Some(level),
+                Some(auto_login),
+                Some(g),
+                Some(n),
+            ) => Ok(Self {
+                provider,
+                level,
+                binding,
+                auto_login,
+                model,
+                duration,
+                graceful_stop: g,
+                max_logins: n,
+                thresholds,
+            }),
             _ => Err(problems),
         }
     }
 
     /// The run: the reference service, in-process mocks, this phase's paths and bounds.
     pub fn config(&self) -> Result<LoadConfig, load::LoadError> {
-        let paths = load::paths(std::slice::from_ref(&self.provider), &self.binding, self.level)?;
+        let paths = load::paths(
+            std::slice::from_ref(&self.provider),
+            &self.binding,
+            self.level,
+        )?;
         let mut c = LoadConfig::against_reference(paths, self.model.clone());
         c.auto_login = self.auto_login.clone();
         c.duration = self.duration;

@@ -473,7 +473,10 @@ fn a_run_ends_within_duration_plus_the_graceful_stop_counting_cut_logins_as_inte
     let report = load::run(c).unwrap();
     let took = began.elapsed();
     // The mocks and the runtimes start and stop around the load: 1 s of slack for them.
-    assert!(took < Duration::from_millis(2500), "{model:?}: took {took:?}");
+    assert!(
+        took < Duration::from_millis(2500),
+        "{model:?}: took {took:?}"
+    );
     assert_eq!(report.ok, 0, "{model:?}");
     assert!(report.errors.is_empty(), "{model:?}: {:?}", report.errors);
     assert_eq!(report.logins, 0, "cut logins did not end");
@@ -491,7 +494,9 @@ fn a_run_ends_within_duration_plus_the_graceful_stop_counting_cut_logins_as_inte
 #[test]
 fn refusals_the_auto_login_mix_asks_for_are_expected_not_errors() {
     let mut c = closed(24, 2);
-    c.auto_login = "mario.rossi*1+mario.rossi:consent-denied*1".parse().unwrap();
+    c.auto_login = "mario.rossi*1+mario.rossi:consent-denied*1"
+        .parse()
+        .unwrap();
     let report = load::run(c).unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.error_samples);
     assert_eq!(report.ok + report.expected_refusals, 24);
@@ -544,7 +549,10 @@ fn load_against_external_mocks_sends_their_admin_token() {
         load::run(c)
     };
     let err = with(None).unwrap_err().to_string();
-    assert!(err.contains("/admin/auto-login") && err.contains("401"), "{err}");
+    assert!(
+        err.contains("/admin/auto-login") && err.contains("401"),
+        "{err}"
+    );
     let report = with(Some("s3cret")).unwrap();
     assert_eq!(report.ok, 4, "{:?}", report.error_samples);
     rt.block_on(served.shutdown());
@@ -580,7 +588,10 @@ fn serve_behind_a_proxy_puts_its_public_url_in_metadata_and_urls() {
     let json = serde_json::to_value(&urls).unwrap();
     assert_eq!(json["base"], public);
     let poste = &urls.mocks.providers["poste"];
-    assert!(poste.sso.starts_with(&format!("{public}/idp/")), "{poste:?}");
+    assert!(
+        poste.sso.starts_with(&format!("{public}/idp/")),
+        "{poste:?}"
+    );
     assert!(poste.entity_id.starts_with(public), "{poste:?}");
     // The server listens where it was bound; what it serves names the public URL.
     let bound = format!("http://{}", served.federation.addr());
@@ -591,7 +602,12 @@ fn serve_behind_a_proxy_puts_its_public_url_in_metadata_and_urls() {
     assert!(xml.contains(&format!("Location=\"{public}/idp/")), "{xml}");
     assert!(!xml.contains("127.0.0.1"), "{xml}");
     rt.block_on(served.shutdown());
-    for bad in ["idp.example.test", "ftp://x/", "https://x/?a=1", "https://u:p@x/"] {
+    for bad in [
+        "idp.example.test",
+        "ftp://x/",
+        "https://x/?a=1",
+        "https://u:p@x/",
+    ] {
         let err = rt
             .block_on(harness::serve::start(serve_config(dir.path(), Some(bad))))
             .unwrap_err();
