@@ -294,8 +294,9 @@ impl MockFederation {
             clock,
             ids,
             &match &config.public_url {
-                Some(public) => public_base(public)
-                    .ok_or_else(|| FederationError::PublicUrl(public.clone()))?,
+                Some(public) => {
+                    public_base(public).ok_or_else(|| FederationError::PublicUrl(public.clone()))?
+                }
                 None => format!("http://{addr}"),
             },
         )?);
