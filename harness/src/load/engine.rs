@@ -580,6 +580,24 @@ mod tests {
     }
 
     #[test]
+    fn only_a_response_reporting_a_failure_makes_a_refusal_expected() {
+        let response = |code: &str| {
+            format!(
+                "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"><samlp:Status>\
+                 <samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:{code}\"/>\
+                 </samlp:Status></samlp:Response>"
+            )
+        };
+        assert!(reports_failure(Some(&response("Responder"))));
+        assert!(!reports_failure(Some(&response("Success"))));
+        assert!(!reports_failure(None));
+        assert!(!reports_failure(Some("not xml <")));
+        assert!(!reports_failure(Some(
+            "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>"
+        )));
+    }
+
+    #[test]
     fn names_each_hop_of_the_path() {
         let trace = Trace {
             hops: vec![
