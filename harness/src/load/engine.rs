@@ -473,6 +473,9 @@ pub async fn run(
             let mut every = tokio::time::interval(Duration::from_millis(250));
             loop {
                 every.tick().await;
+                if bar.is_hidden() {
+                    continue;
+                }
                 let line = rec.lock().unwrap_or_else(|e| e.into_inner()).line();
                 bar.set_message(line);
                 bar.tick();
