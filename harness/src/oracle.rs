@@ -154,12 +154,19 @@ pub fn find_spid_code(body: &str) -> Option<(SpidCode, CodeSource)> {
             }
         }
     }
-    let page = normalise(body);
-    anomaly_table().iter().find_map(|row| {
-        row.phrases
+    // The table's phrases, normalised once (not on every page).
+    static PHRASES: std::sync::LazyLock<Vec<(u8, Vec<String>)>> = std::sync::LazyLock::new(|| {
+        anomaly_table()
             .iter()
-            .any(|p| page.contains(&normalise(p)))
-            .then_some(SpidCode::new(row.code))
+            .map(|row| (row.code, row.phrases.iter().map(|p| normalise(p)).collect()))
+            .collect()
+    });
+    let page = normalise(body);
+    PHRASES.iter().find_map(|(code, phrases)| {
+        phrases
+            .iter()
+            .any(|p| page.contains(p.as_str()))
+            .then_some(SpidCode::new(*code))
             .flatten()
             .map(|code| (code, CodeSource::AnomalyText))
     })

@@ -34,6 +34,9 @@ pub struct ServeConfig {
     pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
     /// A token every admin API request must carry ([`mock_idps::admin`]).
     pub admin_token: Option<String>,
+    /// The base URL the providers are reached at, behind a proxy or a port-forward (URLs in
+    /// metadata and `--urls-json` start with it).
+    pub public_url: Option<String>,
 }
 
 /// What `--urls-json` writes.
@@ -181,6 +184,7 @@ pub async fn start(config: ServeConfig) -> Result<Served, ServeError> {
         cns_bind: SocketAddr::new(config.bind.ip(), 0),
         admin_token: config.admin_token.clone(),
         cns_limits: Default::default(),
+        public_url: config.public_url.clone(),
     })
     .await
     .map_err(|e| match e {

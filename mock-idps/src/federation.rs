@@ -60,6 +60,10 @@ pub struct FederationConfig {
     pub admin_token: Option<String>,
     /// Limits of the CNS mutual-TLS listener (handshake timeout, connection cap, backoff).
     pub cns_limits: crate::cns::listener::ListenerLimits,
+    /// The base URL browsers and services reach the providers at, when it is not the bound
+    /// address (behind a reverse proxy or a port-forward): every URL in the metadata, the
+    /// registry and [`FederationUrls`] starts with it. The server still listens on `bind`.
+    pub public_url: Option<String>,
 }
 
 /// Where the legacy PIN backend keeps its state.
@@ -85,6 +89,7 @@ impl Default for FederationConfig {
             cns_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
             cns_limits: crate::cns::listener::ListenerLimits::default(),
+            public_url: None,
         }
     }
 }
@@ -114,6 +119,9 @@ pub enum FederationError {
     /// The CNS test PKI or its endpoint could not start.
     #[error("starting the CNS endpoint: {0}")]
     Cns(#[from] crate::cns::CnsError),
+    /// The public base URL is not an absolute http(s) URL without query or fragment.
+    #[error("public URL {0:?}: use an absolute http:// or https:// URL without query or fragment, e.g. https://idp.example.test:8443/spid")]
+    PublicUrl(String),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -234,6 +242,19 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
     }
 }
 
+/// `public` without its trailing slashes, when it is an absolute http(s) URL without query,
+/// fragment or credentials.
+fn public_base(public: &str) -> Option<String> {
+    let url = url::Url::parse(public).ok()?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    ok.then(|| public.trim_end_matches('/').to_string())
+}
+
 /// The running mock providers; stops when dropped.
 #[derive(Debug)]
 pub struct MockFederation {
@@ -272,7 +293,12 @@ impl MockFederation {
             config.idp,
             clock,
             ids,
-            &format!("http://{addr}"),
+            &match &config.public_url {
+                Some(public) => {
+                    public_base(public).ok_or_else(|| FederationError::PublicUrl(public.clone()))?
+                }
+                None => format!("http://{addr}"),
+            },
         )?);
         for (index, xml) in config.sp_metadata.iter().enumerate() {
             state

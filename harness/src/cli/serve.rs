@@ -71,6 +71,11 @@ pub struct ServeOpts {
         hide_env_values = true
     )]
     pub admin_token: Option<String>,
+    /// The base URL browsers and services reach the providers at when it is not the bound
+    /// address (a reverse proxy, a port-forward), e.g. https://idp.example.test:8443: metadata,
+    /// registry, index and --urls-json use it; the server still listens on --bind.
+    #[arg(long = "public-url", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// `--entity-ids`.
@@ -101,6 +106,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         },
         auto_login: opts.auto_login,
         admin_token: opts.admin_token.filter(|t| !t.is_empty()),
+        public_url: opts.public_url,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

@@ -37,6 +37,8 @@ pub struct StepResult {
     pub spid: Option<(String, u8)>,
     /// Wall time in milliseconds.
     pub millis: f64,
+    /// The figures of a `load` step (logins, rate, p99, thresholds).
+    pub detail: Option<String>,
 }
 
 /// How one scenario went.
@@ -84,6 +86,8 @@ pub(super) struct Run<'a> {
     actors: HashMap<String, ActorState>,
     counter: u32,
     pub(super) runner: &'a mut Runner,
+    /// Figures of the last `load` step, for its result.
+    pub(super) detail: Option<String>,
 }
 
 impl Runner {
@@ -124,6 +128,7 @@ impl Runner {
             actors: HashMap::new(),
             counter: 0,
             runner: self,
+            detail: None,
         };
         for step in &scenario.steps {
             result.steps.push(run.step(step).await);
@@ -201,9 +206,11 @@ impl Run<'_> {
             at: self.clock.now(),
             spid: match &step.action {
                 Action::SpidLogin(l) => Some((l.provider.clone(), l.level.number())),
+                Action::Load(l) => Some((l.0.provider.clone(), l.0.level.number())),
                 _ => None,
             },
             millis: began.elapsed().as_secs_f64() * 1000.0,
+            detail: self.detail.take(),
         }
     }
 
