@@ -67,16 +67,7 @@ fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -
 
 impl SpidLogin {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
-        let method = match self.level.number() {
-            1 => LoginMethod::SpidL1,
-            2 => LoginMethod::SpidL2,
-            _ => LoginMethod::SpidL3,
-        };
-        // ID-01: the service accepts the SPID levels its phase of the timeline lists.
-        let date = r.clock.now().date();
-        if !r.pin.timeline().phase_at(date).must_accept.contains(&method) {
-            return Err("SERVICE_METHOD_NOT_ACCEPTED".into());
-        }
+        let method = accepted_level(r, self.level)?;
         let env = r.runner.spid().await?;
         let entry = env
             .login(&self.actor.username, &self.provider, self.level, self.outcome)
@@ -92,5 +83,21 @@ impl SpidLogin {
             Some(v) => Err(v.spid_error.map_or_else(|| "refused".into(), |c| c.to_string())),
             None => Err("no verdict".into()),
         }
+    }
+}
+
+/// ID-01: the service accepts the SPID levels its phase of the timeline lists on the current
+/// day: the login method of `level` when it does, `SERVICE_METHOD_NOT_ACCEPTED` when not.
+pub(super) fn accepted_level(r: &Run<'_>, level: Level) -> Result<LoginMethod, String> {
+    let method = match level.number() {
+        1 => LoginMethod::SpidL1,
+        2 => LoginMethod::SpidL2,
+        _ => LoginMethod::SpidL3,
+    };
+    let date = r.clock.now().date();
+    if r.pin.timeline().phase_at(date).must_accept.contains(&method) {
+        Ok(method)
+    } else {
+        Err("SERVICE_METHOD_NOT_ACCEPTED".into())
     }
 }
