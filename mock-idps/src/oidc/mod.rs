@@ -1,0 +1,4 @@
+//! OpenID Connect for the mocks: the JOSE layer ([`jose`]) and, on it, the local OpenID
+//! Federation and the providers.
+
+pub mod jose;
