@@ -2,3 +2,4 @@
 //! Federation and the providers.
 
 pub mod jose;
+pub mod keys;
