@@ -59,7 +59,7 @@ impl KeyRole {
 pub enum KeyFixtureError {
     /// The file could not be read.
     #[error(transparent)]
-    Fixture(#[from] FixtureError),
+    Fixture(Box<FixtureError>),
     /// The file is not a usable key.
     #[error("{path}: {source}")]
     Key {
@@ -100,7 +100,9 @@ pub fn load(
     role: KeyRole,
 ) -> Result<PrivateKey, KeyFixtureError> {
     let rel = key_path(entity, role);
-    let text = source.read(&rel)?;
+    let text = source
+        .read(&rel)
+        .map_err(|e| KeyFixtureError::Fixture(Box::new(e)))?;
     PrivateKey::from_pkcs8_pem(&text)
         .map(|k| k.with_use(role.key_use()))
         .map_err(|source| KeyFixtureError::Key {

@@ -361,13 +361,12 @@ pub fn apply(
         if let Some(superset) = &p.superset_of {
             match out.get(param) {
                 None => {}
-                Some(Value::Array(items)) => {
-                    if !contains_all(items, superset) {
-                        return Err(violation(format!(
-                            "{items:?} does not contain all of {superset:?}"
-                        )));
-                    }
+                Some(Value::Array(items)) if !contains_all(items, superset) => {
+                    return Err(violation(format!(
+                        "{items:?} does not contain all of {superset:?}"
+                    )));
                 }
+                Some(Value::Array(_)) => {}
                 Some(other) => {
                     return Err(violation(format!(
                         "superset_of needs an array parameter, found {other}"
