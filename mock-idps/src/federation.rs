@@ -114,6 +114,9 @@ pub enum FederationError {
     /// The CNS test PKI or its endpoint could not start.
     #[error("starting the CNS endpoint: {0}")]
     Cns(#[from] crate::cns::CnsError),
+    /// The OpenID Providers could not be built.
+    #[error("building the OpenID Providers: {0}")]
+    Oidc(#[from] crate::oidc::op::provider::OpBuildError),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -161,6 +164,31 @@ pub struct CieUrls {
     pub card_unblock: String,
 }
 
+/// The URLs of one OpenID Provider.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct OpUrls {
+    /// Display name.
+    pub name: String,
+    /// `spid` or `cie`.
+    pub profile: String,
+    /// The issuer (entity ID).
+    pub issuer: String,
+    /// Its entity configuration (`/.well-known/openid-federation`).
+    pub entity_configuration: String,
+    /// Authorization endpoint (GET and POST).
+    pub authorization: String,
+    /// Token endpoint.
+    pub token: String,
+    /// Userinfo endpoint.
+    pub userinfo: String,
+    /// Revocation endpoint (RFC 7009).
+    pub revocation: String,
+    /// Introspection endpoint (RFC 7662).
+    pub introspection: String,
+    /// The levels offered (1–3).
+    pub levels: Vec<u8>,
+}
+
 /// Every URL a test or CI script needs (what `--urls-json` writes).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FederationUrls {
@@ -183,6 +211,9 @@ pub struct FederationUrls {
     /// responder is served).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cns: Option<crate::cns::endpoint::CnsUrls>,
+    /// The OpenID Providers by provider id (every SPID provider, `cie`, `cie-preprod`).
+    #[serde(default)]
+    pub oidc: BTreeMap<String, OpUrls>,
 }
 
 /// Every URL of the providers served from `state`.
@@ -230,6 +261,34 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
             })
             .collect(),
         cns: None,
+        oidc: state
+            .fixtures
+            .providers
+            .iter()
+            .chain(&state.fixtures.cie_providers)
+            .filter_map(|p| {
+                let o = p.oidc.as_ref()?;
+                let issuer = format!("{base}{}", o.path);
+                let at = |n: &str| format!("{issuer}/{n}");
+                Some((
+                    p.id.clone(),
+                    OpUrls {
+                        name: p.name.clone(),
+                        profile: crate::oidc::op::profile::OidcProfile::of(o.profile)
+                            .name
+                            .into(),
+                        entity_configuration: at(".well-known/openid-federation"),
+                        authorization: at("authorization"),
+                        token: at("token"),
+                        userinfo: at("userinfo"),
+                        revocation: at("revocation"),
+                        introspection: at("introspection"),
+                        levels: o.levels.iter().map(|l| l.number()).collect(),
+                        issuer,
+                    },
+                ))
+            })
+            .collect(),
         base,
     }
 }
@@ -242,6 +301,8 @@ pub struct MockFederation {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     cns: Option<crate::cns::endpoint::CnsEndpoint>,
+    oidc: crate::oidc::op::service::OidcApp,
+    direct_rps: Arc<crate::oidc::op::registry::DirectRegistry>,
 }
 
 impl MockFederation {
@@ -302,8 +363,25 @@ impl MockFederation {
             config.cns_limits,
         )
         .await?;
+        let direct_rps = Arc::new(crate::oidc::op::registry::DirectRegistry::default());
+        let ops = crate::oidc::op::provider::OpSet::build(
+            state
+                .fixtures
+                .providers
+                .iter()
+                .chain(&state.fixtures.cie_providers),
+            &config.fixtures,
+            &state.base_url,
+            direct_rps.clone(),
+        )?;
+        let oidc = crate::oidc::op::service::OidcApp {
+            state: state.clone(),
+            ops: Arc::new(ops),
+            placement: Arc::default(),
+        };
         let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
+            .merge(crate::oidc::op::service::router(oidc.clone()))
             .nest("/pin", crate::pin::service::router(Arc::new(pin)));
         if let Some(cns) = &cns {
             app = app.merge(crate::cns::http::router(cns.authority().clone()));
@@ -332,7 +410,23 @@ impl MockFederation {
             shutdown: Some(tx),
             task: Some(task),
             cns,
+            oidc,
+            direct_rps,
         })
+    }
+
+    /// Registers an OIDC relying party by its metadata, as if its trust chain had resolved to
+    /// it (tests that do not need the federation; the OPs then accept it).
+    pub fn register_oidc_rp(
+        &self,
+        rp: crate::oidc::op::registry::RpMetadata,
+    ) -> Result<(), crate::oidc::op::registry::Refusal> {
+        self.direct_rps.register(rp)
+    }
+
+    /// The OpenID Providers.
+    pub fn oidc(&self) -> &crate::oidc::op::service::OidcApp {
+        &self.oidc
     }
 
     /// Puts auto-login in force: every AuthnRequest the named providers (all, if none) accept is

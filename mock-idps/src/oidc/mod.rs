@@ -4,3 +4,5 @@
 pub mod federation;
 pub mod jose;
 pub mod keys;
+/// The SPID and CIE OpenID Providers: authorization, token, userinfo, revocation, introspection.
+pub mod op;
