@@ -1,4 +1,5 @@
 //! Integration tests of the reference RP against the mock OpenID Providers.
 
+mod faults;
 mod logins;
 mod support;

@@ -48,9 +48,11 @@ pub fn authenticate(
 ) -> Result<RpMetadata, ClientError> {
     match form.get("client_assertion_type").map(String::as_str) {
         Some(JWT_BEARER) => {}
-        other => return Err(invalid(format!(
+        other => {
+            return Err(invalid(format!(
             "client_assertion_type is {other:?}; only private_key_jwt ({JWT_BEARER}) is accepted"
-        ))),
+        )))
+        }
     }
     let Some(assertion) = form.get("client_assertion") else {
         return Err(invalid(
