@@ -7,8 +7,8 @@
 //! Entities: the federation's own ([`FEDERATION_ENTITIES`]), every SPID provider id of
 //! `providers.toml`, every CIE provider id of `cie.toml`, and the relying parties of
 //! [`RELYING_PARTIES`]. Roles: [`KeyRole`]; the federation key differs from the OIDC-core keys,
-//! as the Italian profile asks (spid-cie-oidc-docs, "Entity Configuration": "the keys used for
-//! the federation SHOULD be different from those used for OIDC Core").
+//! as the Italian profile recommends (spid-cie-oidc-docs, "Entity Configuration": federation
+//! keys SHOULD differ from the OIDC Core ones).
 
 use std::path::Path;
 
@@ -16,7 +16,12 @@ use super::jose::{JoseError, KeyUse, PrivateKey};
 use crate::fixtures::{FixtureError, FixtureSource};
 
 /// The federation's own entities.
-pub const FEDERATION_ENTITIES: [&str; 3] = ["trust-anchor", "intermediate", "trust-mark-issuer"];
+pub const FEDERATION_ENTITIES: [&str; 4] = [
+    "trust-anchor",
+    "intermediate",
+    "intermediate-deep",
+    "trust-mark-issuer",
+];
 
 /// Relying parties with embedded keys: the reference RP and three for tests.
 pub const RELYING_PARTIES: [&str; 4] = ["reference-rp", "test-rp", "test-rp-2", "test-rp-3"];
