@@ -282,6 +282,11 @@ impl ReferenceRp {
         Ok(url.into())
     }
 
+    /// A fresh `private_key_jwt` assertion for `aud` (tests replay it).
+    pub fn client_assertion_for(&self, aud: &str) -> Result<String, RpError> {
+        self.client_assertion(aud)
+    }
+
     fn client_assertion(&self, aud: &str) -> Result<String, RpError> {
         let now = self.config.clock.now().unix_timestamp();
         let claims = json!({

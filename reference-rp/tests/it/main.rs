@@ -3,3 +3,4 @@
 mod faults;
 mod logins;
 mod support;
+mod tokens;
