@@ -444,7 +444,7 @@ pub fn login_succeeded(
 /// Handles a request at the authorization endpoint of `op` (GET query or POST form pairs):
 /// automatic registration of the RP, the request object's signature with the RP's resolved
 /// keys, [`check`], then the shared login path.
-pub fn handle(
+pub async fn handle(
     state: &MockState,
     ops: &super::provider::OpSet,
     op: &super::provider::OpRuntime,
@@ -518,7 +518,7 @@ pub fn handle(
         ));
     };
     let now = state.clock.now();
-    let rp = match ops.resolver.resolve(&client_id, &op.issuer, now) {
+    let rp = match ops.resolver.resolve(&client_id, &op.issuer, now).await {
         Ok(rp) => rp,
         Err(r) => {
             // The redirect_uri cannot be trusted without the RP's metadata: an OP page.

@@ -38,7 +38,7 @@ pub fn rp_jwks(rp: &RpMetadata) -> Result<Jwks, ClientError> {
 }
 
 /// Authenticates the client of `form` at `endpoint` of OP `issuer`.
-pub fn authenticate(
+pub async fn authenticate(
     form: &BTreeMap<String, String>,
     endpoint: &str,
     issuer: &str,
@@ -64,9 +64,14 @@ pub fn authenticate(
     let claims: Value = unverified
         .claims()
         .map_err(|e| invalid(format!("client_assertion payload: {e}")))?;
-    let Some(client_id) = claims.get("iss").and_then(Value::as_str) else {
+    let Some(client_id) = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
         return Err(invalid("client_assertion has no iss"));
     };
+    let client_id = client_id.as_str();
     if let Some(c) = form.get("client_id").filter(|c| *c != client_id) {
         return Err(invalid(format!(
             "client_id {c} differs from the assertion's iss {client_id}"
@@ -75,6 +80,7 @@ pub fn authenticate(
     let rp = ops
         .resolver
         .resolve(client_id, issuer, now)
+        .await
         .map_err(|r| ClientError {
             error: r.code(),
             description: r.description().to_string(),

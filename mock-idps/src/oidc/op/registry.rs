@@ -84,15 +84,19 @@ pub struct RpMetadata {
     pub userinfo_encrypted_response_enc: Option<String>,
 }
 
+/// What [`RpResolver::resolve`] returns.
+pub type ResolveFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<RpMetadata, Refusal>> + Send + 'a>>;
+
 /// Automatic registration: from a client_id to the RP's resolved metadata, or a refusal.
 pub trait RpResolver: Send + Sync + std::fmt::Debug {
     /// Resolves `client_id` at `now` for the OP `op_entity_id`.
-    fn resolve(
-        &self,
-        client_id: &str,
-        op_entity_id: &str,
+    fn resolve<'a>(
+        &'a self,
+        client_id: &'a str,
+        op_entity_id: &'a str,
         now: OffsetDateTime,
-    ) -> Result<RpMetadata, Refusal>;
+    ) -> ResolveFuture<'a>;
 }
 
 /// RPs registered by hand (tests, `POST /admin/oidc-rp`): each client_id with the metadata the
@@ -122,14 +126,26 @@ impl DirectRegistry {
     }
 }
 
-impl RpResolver for DirectRegistry {
-    fn resolve(
-        &self,
-        client_id: &str,
-        _op: &str,
-        _now: OffsetDateTime,
-    ) -> Result<RpMetadata, Refusal> {
+impl DirectRegistry {
+    /// The registered RP `client_id`.
+    pub fn get(&self, client_id: &str) -> Option<RpMetadata> {
         self.rps
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(client_id)
+            .cloned()
+    }
+}
+
+impl RpResolver for DirectRegistry {
+    fn resolve<'a>(
+        &'a self,
+        client_id: &'a str,
+        _op: &'a str,
+        _now: OffsetDateTime,
+    ) -> ResolveFuture<'a> {
+        let found = self
+            .rps
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(client_id)
@@ -138,6 +154,7 @@ impl RpResolver for DirectRegistry {
                 Refusal::InvalidClient(format!(
                     "no trust chain for {client_id}: on-board the RP to the local federation first"
                 ))
-            })
+            });
+        Box::pin(async move { found })
     }
 }

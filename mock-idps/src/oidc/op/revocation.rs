@@ -24,7 +24,7 @@ pub struct Revoked {
 
 /// Handles a POST to the revocation endpoint; 200 with an empty body whatever the token was
 /// (RFC 7009 §2.2), errors only for the client or the request.
-pub fn revoke(
+pub async fn revoke(
     state: &MockState,
     ops: &OpSet,
     op: &OpRuntime,
@@ -38,7 +38,8 @@ pub fn revoke(
         ops,
         &state.oidc,
         now,
-    )?;
+    )
+    .await?;
     let Some(token) = form.get("token") else {
         return Err(TokenError {
             status: 400,
@@ -78,7 +79,7 @@ pub fn revoke(
 
 /// Handles a POST to the introspection endpoint: `{"active": false}` for anything that is not
 /// a live token of this client, the token's claims otherwise.
-pub fn introspect(
+pub async fn introspect(
     state: &MockState,
     ops: &OpSet,
     op: &OpRuntime,
@@ -92,7 +93,8 @@ pub fn introspect(
         ops,
         &state.oidc,
         now,
-    )?;
+    )
+    .await?;
     let Some(token) = form.get("token") else {
         return Err(TokenError {
             status: 400,

@@ -134,7 +134,7 @@ async fn entity_configuration(State(one): State<OneOp>) -> Response {
 
 async fn authorization_get(State(one): State<OneOp>, RawQuery(q): RawQuery) -> Response {
     let pairs = form_pairs(q.as_deref().unwrap_or("").as_bytes());
-    let answer = super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs);
+    let answer = super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs).await;
     respond_page(answer)
 }
 
@@ -147,7 +147,8 @@ async fn authorization_post(State(one): State<OneOp>, headers: HeaderMap, body: 
         );
     }
     let answer =
-        super::authorization::handle(&one.app.state, &one.app.ops, &one.op, form_pairs(&body));
+        super::authorization::handle(&one.app.state, &one.app.ops, &one.op, form_pairs(&body))
+            .await;
     respond_page(answer)
 }
 
@@ -156,11 +157,15 @@ async fn token(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Res
         Ok(f) => f,
         Err(r) => return r,
     };
+    let rp = match super::token::client(&one.app.state, &one.app.ops, &one.op, &form).await {
+        Ok(rp) => rp,
+        Err(e) => return token_error(e),
+    };
     let app = one.app.clone();
     let op = one.op.clone();
     // Signing (and CIE encryption) are CPU work: off the async workers.
     let result =
-        tokio::task::spawn_blocking(move || super::token::handle(&app.state, &app.ops, &op, &form))
+        tokio::task::spawn_blocking(move || super::token::handle(&app.state, &op, &rp, &form))
             .await;
     match result {
         Ok(Ok(body)) => (
@@ -186,14 +191,16 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 
 async fn userinfo_at(one: OneOp, post: bool, headers: HeaderMap) -> Response {
     let token = bearer(&headers);
-    let app = one.app.clone();
-    let op = one.op.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        super::userinfo::handle(&app.state, &app.ops, &op, post, token.as_deref())
-    })
+    let result = super::userinfo::handle(
+        &one.app.state,
+        &one.app.ops,
+        &one.op,
+        post,
+        token.as_deref(),
+    )
     .await;
     match result {
-        Ok(Ok(jwt)) => (
+        Ok(jwt) => (
             [
                 (header::CONTENT_TYPE, "application/jwt"),
                 (header::CACHE_CONTROL, "no-store"),
@@ -201,7 +208,7 @@ async fn userinfo_at(one: OneOp, post: bool, headers: HeaderMap) -> Response {
             jwt,
         )
             .into_response(),
-        Ok(Err(e)) => {
+        Err(e) => {
             let challenge = format!(
                 "Bearer error=\"{}\", error_description=\"{}\"",
                 e.error,
@@ -213,7 +220,6 @@ async fn userinfo_at(one: OneOp, post: bool, headers: HeaderMap) -> Response {
             }
             r
         }
-        Err(_) => json_error(500, "server_error", "the userinfo handler stopped"),
     }
 }
 
@@ -230,7 +236,7 @@ async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -
         Ok(f) => f,
         Err(r) => return r,
     };
-    match super::revocation::revoke(&one.app.state, &one.app.ops, &one.op, &form) {
+    match super::revocation::revoke(&one.app.state, &one.app.ops, &one.op, &form).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(e) => token_error(e),
     }
@@ -241,7 +247,7 @@ async fn introspection(State(one): State<OneOp>, headers: HeaderMap, body: Bytes
         Ok(f) => f,
         Err(r) => return r,
     };
-    match super::revocation::introspect(&one.app.state, &one.app.ops, &one.op, &form) {
+    match super::revocation::introspect(&one.app.state, &one.app.ops, &one.op, &form).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => token_error(e),
     }

@@ -84,25 +84,36 @@ pub fn s256(verifier: &str) -> String {
     crate::oidc::jose::b64e(d.as_ref())
 }
 
-/// Handles a POST to the token endpoint of `op`; the JSON body on success.
-pub fn handle(
+/// Authenticates the client of a POST to the token endpoint of `op`.
+pub async fn client(
     state: &MockState,
     ops: &OpSet,
     op: &OpRuntime,
     form: &BTreeMap<String, String>,
-) -> Result<Value, TokenError> {
+) -> Result<RpMetadata, TokenError> {
     let now = state.clock.now();
-    let rp = authenticate(
+    Ok(authenticate(
         form,
         &op.token_endpoint(),
         &op.issuer,
         ops,
         &state.oidc,
         now,
-    )?;
+    )
+    .await?)
+}
+
+/// Handles a POST to the token endpoint of `op` from the authenticated `rp`; the JSON body.
+pub fn handle(
+    state: &MockState,
+    op: &OpRuntime,
+    rp: &RpMetadata,
+    form: &BTreeMap<String, String>,
+) -> Result<Value, TokenError> {
+    let now = state.clock.now();
     match form.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => code_grant(state, op, &rp, form, now),
-        Some("refresh_token") => refresh_grant(state, op, &rp, form, now),
+        Some("authorization_code") => code_grant(state, op, rp, form, now),
+        Some("refresh_token") => refresh_grant(state, op, rp, form, now),
         other => Err(TokenError {
             status: 400,
             error: "unsupported_grant_type",

@@ -20,7 +20,7 @@ pub struct UserinfoError {
 }
 
 /// Answers userinfo for `bearer` (the Authorization header's token) on `method`.
-pub fn handle(
+pub async fn handle(
     state: &MockState,
     ops: &OpSet,
     op: &OpRuntime,
@@ -58,6 +58,7 @@ pub fn handle(
     let rp = ops
         .resolver
         .resolve(&g.authz.client_id, &op.issuer, now)
+        .await
         .map_err(|r| UserinfoError {
             status: 401,
             error: "invalid_client",
