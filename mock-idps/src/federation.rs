@@ -114,6 +114,9 @@ pub enum FederationError {
     /// The CNS test PKI or its endpoint could not start.
     #[error("starting the CNS endpoint: {0}")]
     Cns(#[from] crate::cns::CnsError),
+    /// The local OpenID Federation could not be set up.
+    #[error("starting the OpenID Federation: {0}")]
+    OidcFederation(#[from] crate::oidc::federation::LocalFederationError),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -183,6 +186,9 @@ pub struct FederationUrls {
     /// responder is served).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cns: Option<crate::cns::endpoint::CnsUrls>,
+    /// The local OpenID Federation's entities and endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_federation: Option<crate::oidc::federation::routes::OidcFederationUrls>,
 }
 
 /// Every URL of the providers served from `state`.
@@ -230,6 +236,7 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
             })
             .collect(),
         cns: None,
+        oidc_federation: None,
         base,
     }
 }
@@ -242,6 +249,7 @@ pub struct MockFederation {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     cns: Option<crate::cns::endpoint::CnsEndpoint>,
+    oidc: Arc<crate::oidc::federation::LocalFederation>,
 }
 
 impl MockFederation {
@@ -266,6 +274,22 @@ impl MockFederation {
                 source,
             })?;
         let clock = config.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        // A fixtures folder without the OIDC data (older copies) runs the embedded federation.
+        let oidc_fixtures = match &config.fixtures {
+            FixtureSource::Dir(dir) if !dir.join("oidc/federation.json").exists() => {
+                FixtureSource::Embedded
+            }
+            other => other.clone(),
+        };
+        let oidc = crate::oidc::federation::LocalFederation::new(
+            &format!("http://{addr}"),
+            &oidc_fixtures,
+            clock.clone(),
+            crate::oidc::federation::LocalFederationConfig {
+                http: Some(crate::oidc::federation::HttpLimits::default()),
+                ..Default::default()
+            },
+        )?;
         let ids = config.seed.map(IdGenerator::seeded).unwrap_or_default();
         let state = Arc::new(MockState::new(
             fixtures,
@@ -304,7 +328,8 @@ impl MockFederation {
         .await?;
         let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
-            .nest("/pin", crate::pin::service::router(Arc::new(pin)));
+            .nest("/pin", crate::pin::service::router(Arc::new(pin)))
+            .merge(crate::oidc::federation::routes::router(oidc.clone()));
         if let Some(cns) = &cns {
             app = app.merge(crate::cns::http::router(cns.authority().clone()));
             if let Some(gateway) = cns.gateway() {
@@ -332,6 +357,7 @@ impl MockFederation {
             shutdown: Some(tx),
             task: Some(task),
             cns,
+            oidc,
         })
     }
 
@@ -357,6 +383,7 @@ impl MockFederation {
     /// Every URL.
     pub fn urls(&self) -> FederationUrls {
         let mut urls = urls_of(&self.state);
+        urls.oidc_federation = Some(crate::oidc::federation::routes::urls(&self.oidc));
         urls.cns = self.cns.as_ref().map(|cns| {
             let cas: Vec<String> = cns
                 .authority()
@@ -408,6 +435,12 @@ impl MockFederation {
     /// Every AuthnRequest received so far, with the verdict given.
     pub fn received_requests(&self) -> Vec<ReceivedRequest> {
         self.state.received()
+    }
+
+    /// The local OpenID Federation (trust anchor, intermediates, trust-mark issuer, resolver):
+    /// register OPs with it, on-board RPs, set faults.
+    pub fn oidc_federation(&self) -> &Arc<crate::oidc::federation::LocalFederation> {
+        &self.oidc
     }
 
     /// The shared state (providers, sessions, clock).
