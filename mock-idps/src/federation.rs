@@ -117,6 +117,9 @@ pub enum FederationError {
     /// The OpenID Providers could not be built.
     #[error("building the OpenID Providers: {0}")]
     Oidc(#[from] crate::oidc::op::provider::OpBuildError),
+    /// The local OpenID Federation could not be set up.
+    #[error("starting the OpenID Federation: {0}")]
+    OidcFederation(#[from] crate::oidc::federation::LocalFederationError),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -214,6 +217,9 @@ pub struct FederationUrls {
     /// The OpenID Providers by provider id (every SPID provider, `cie`, `cie-preprod`).
     #[serde(default)]
     pub oidc: BTreeMap<String, OpUrls>,
+    /// The local OpenID Federation's entities and endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_federation: Option<crate::oidc::federation::routes::OidcFederationUrls>,
 }
 
 /// Every URL of the providers served from `state`.
@@ -289,6 +295,7 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
                 ))
             })
             .collect(),
+        oidc_federation: None,
         base,
     }
 }
@@ -301,8 +308,9 @@ pub struct MockFederation {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     cns: Option<crate::cns::endpoint::CnsEndpoint>,
-    oidc: crate::oidc::op::service::OidcApp,
+    op_app: crate::oidc::op::service::OidcApp,
     direct_rps: Arc<crate::oidc::op::registry::DirectRegistry>,
+    oidc: Arc<crate::oidc::federation::LocalFederation>,
 }
 
 impl MockFederation {
@@ -327,6 +335,22 @@ impl MockFederation {
                 source,
             })?;
         let clock = config.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        // A fixtures folder without the OIDC data (older copies) runs the embedded federation.
+        let oidc_fixtures = match &config.fixtures {
+            FixtureSource::Dir(dir) if !dir.join("oidc/federation.json").exists() => {
+                FixtureSource::Embedded
+            }
+            other => other.clone(),
+        };
+        let oidc = crate::oidc::federation::LocalFederation::new(
+            &format!("http://{addr}"),
+            &oidc_fixtures,
+            clock.clone(),
+            crate::oidc::federation::LocalFederationConfig {
+                http: Some(crate::oidc::federation::HttpLimits::default()),
+                ..Default::default()
+            },
+        )?;
         let ids = config.seed.map(IdGenerator::seeded).unwrap_or_default();
         let state = Arc::new(MockState::new(
             fixtures,
@@ -370,19 +394,24 @@ impl MockFederation {
                 .providers
                 .iter()
                 .chain(&state.fixtures.cie_providers),
-            &config.fixtures,
+            &oidc_fixtures,
             &state.base_url,
-            direct_rps.clone(),
+            Arc::new(crate::oidc::op::federated::FederatedResolver {
+                federation: oidc.clone(),
+                direct: direct_rps.clone(),
+            }),
         )?;
-        let oidc = crate::oidc::op::service::OidcApp {
+        crate::oidc::op::federated::join(&oidc, &ops)?;
+        let op_app = crate::oidc::op::service::OidcApp {
             state: state.clone(),
             ops: Arc::new(ops),
-            placement: Arc::default(),
+            federation: oidc.clone(),
         };
         let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
-            .merge(crate::oidc::op::service::router(oidc.clone()))
-            .nest("/pin", crate::pin::service::router(Arc::new(pin)));
+            .nest("/pin", crate::pin::service::router(Arc::new(pin)))
+            .merge(crate::oidc::federation::routes::router(oidc.clone()))
+            .merge(crate::oidc::op::service::router(op_app.clone()));
         if let Some(cns) = &cns {
             app = app.merge(crate::cns::http::router(cns.authority().clone()));
             if let Some(gateway) = cns.gateway() {
@@ -411,6 +440,7 @@ impl MockFederation {
             task: Some(task),
             cns,
             oidc,
+            op_app,
             direct_rps,
         })
     }
@@ -425,8 +455,8 @@ impl MockFederation {
     }
 
     /// The OpenID Providers.
-    pub fn oidc(&self) -> &crate::oidc::op::service::OidcApp {
-        &self.oidc
+    pub fn oidc_op(&self) -> &crate::oidc::op::service::OidcApp {
+        &self.op_app
     }
 
     /// Puts auto-login in force: every AuthnRequest the named providers (all, if none) accept is
@@ -451,6 +481,7 @@ impl MockFederation {
     /// Every URL.
     pub fn urls(&self) -> FederationUrls {
         let mut urls = urls_of(&self.state);
+        urls.oidc_federation = Some(crate::oidc::federation::routes::urls(&self.oidc));
         urls.cns = self.cns.as_ref().map(|cns| {
             let cas: Vec<String> = cns
                 .authority()
@@ -502,6 +533,12 @@ impl MockFederation {
     /// Every AuthnRequest received so far, with the verdict given.
     pub fn received_requests(&self) -> Vec<ReceivedRequest> {
         self.state.received()
+    }
+
+    /// The local OpenID Federation (trust anchor, intermediates, trust-mark issuer, resolver):
+    /// register OPs with it, on-board RPs, set faults.
+    pub fn oidc_federation(&self) -> &Arc<crate::oidc::federation::LocalFederation> {
+        &self.oidc
     }
 
     /// The shared state (providers, sessions, clock).

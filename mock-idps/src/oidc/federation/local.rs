@@ -172,6 +172,8 @@ impl Authority {
 /// The trust anchor, intermediates, trust-mark issuer, their subordinates and marks.
 #[derive(Debug)]
 pub struct LocalFederation {
+    base: String,
+    naming: Mutex<TrustMarkNaming>,
     data: FederationData,
     config: LocalFederationConfig,
     clock: SharedClock,
@@ -273,6 +275,8 @@ impl LocalFederation {
             let resolver = TrustChainResolver::new(Arc::new(fetcher), clock.clone());
             resolver.trust_anchor(&ta_id, ta_jwks);
             LocalFederation {
+                base: base_url.trim_end_matches('/').to_owned(),
+                naming: Mutex::new(config.naming),
                 data,
                 config,
                 clock,
@@ -287,6 +291,13 @@ impl LocalFederation {
             }
         });
         Ok(fed)
+    }
+
+    /// The entity id of the federation entity named `name` in URLs (`ta`, `intermediate`,
+    /// `intermediate-deep`, `tmi`), if it is one.
+    pub fn entity_named(&self, name: &str) -> Option<&str> {
+        let id = entity_id(&self.base, name);
+        self.authority(&id).map(|a| a.entity_id.as_str())
     }
 
     /// The trust anchor's entity id.
@@ -333,7 +344,12 @@ impl LocalFederation {
 
     /// The naming emitted.
     pub fn naming(&self) -> TrustMarkNaming {
-        self.config.naming
+        *self.naming.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Emits `naming` from now on (marks already issued keep theirs).
+    pub fn set_naming(&self, naming: TrustMarkNaming) {
+        *self.naming.lock().unwrap_or_else(|e| e.into_inner()) = naming;
     }
 
     /// The shared resolver (its cache honours each chain's `exp`).
@@ -570,6 +586,28 @@ impl LocalFederation {
         Ok(())
     }
 
+    /// Every registered subordinate as JSON (`entity_id`, `superior`, `entity_types`,
+    /// `expired_statement`, `trust_marks`).
+    pub fn subordinates_summary(&self) -> Vec<Value> {
+        let subs = self
+            .subordinates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        subs.values()
+            .map(|s| {
+                json!({
+                    "entity_id": s.entity_id,
+                    "superior": self.superior_id(s.superior),
+                    "entity_types": s.entity_types,
+                    "expired_statement": s.expired_statement,
+                    "in_process": s.source.is_some(),
+                    "trust_marks": self.trust_marks_for(&s.entity_id),
+                })
+            })
+            .collect()
+    }
+
     /// The registered subordinate `entity_id`.
     pub fn subordinate(&self, entity_id: &str) -> Option<Subordinate> {
         self.subordinates
@@ -635,13 +673,13 @@ impl LocalFederation {
             trust_mark_type: trust_mark_type.to_owned(),
             iat,
             exp: Some(exp),
-            naming: self.config.naming,
+            naming: self.naming(),
             extra: Map::new(),
         };
         let reference = TrustMarkRef {
             trust_mark_type: trust_mark_type.to_owned(),
             trust_mark: claims.sign(key)?,
-            naming: self.config.naming,
+            naming: self.naming(),
         };
         self.marks.lock().unwrap_or_else(|e| e.into_inner()).insert(
             (sub.to_owned(), trust_mark_type.to_owned()),
@@ -777,7 +815,7 @@ impl LocalFederation {
             .map(|m| TrustMarkRef {
                 trust_mark_type: m.trust_mark_type.clone(),
                 trust_mark: m.jwt.clone(),
-                naming: self.config.naming,
+                naming: self.naming(),
             })
             .collect();
         let claims = json!({

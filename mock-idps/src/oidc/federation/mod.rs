@@ -7,6 +7,7 @@ pub mod error;
 pub mod fetch;
 pub mod local;
 pub mod policy;
+pub mod routes;
 pub mod statement;
 pub mod testing;
 pub mod trust_mark;

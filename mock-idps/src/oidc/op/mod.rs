@@ -7,7 +7,6 @@
 pub mod authorization;
 pub mod claims;
 pub mod client_auth;
-pub mod entity;
 pub mod federated;
 pub mod profile;
 pub mod provider;

@@ -1,7 +1,6 @@
 //! The HTTP face of the OpenID Providers: under each OP's issuer path, its entity configuration,
 //! authorization (GET and POST), token, userinfo, revocation and introspection endpoints.
 
-use super::entity::{self, Placement, ENTITY_STATEMENT_TYPE};
 use super::provider::{OpRuntime, OpSet};
 use super::token::TokenError;
 use crate::spid::service::respond_page;
@@ -14,7 +13,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+/// The media type of entity statements (entity_configuration.rst).
+pub const ENTITY_STATEMENT_TYPE: &str = "application/entity-statement+jwt";
 
 /// What every OP handler shares.
 #[derive(Debug, Clone)]
@@ -23,8 +25,8 @@ pub struct OidcApp {
     pub state: Arc<MockState>,
     /// The OPs.
     pub ops: Arc<OpSet>,
-    /// Each OP's place in the federation, by provider id.
-    pub placement: Arc<RwLock<BTreeMap<String, Placement>>>,
+    /// The local federation the OPs belong to (their entity configurations, RP chains).
+    pub federation: Arc<crate::oidc::federation::LocalFederation>,
 }
 
 #[derive(Clone)]
@@ -118,17 +120,9 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String
 }
 
 async fn entity_configuration(State(one): State<OneOp>) -> Response {
-    let placement = one
-        .app
-        .placement
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&one.op.provider.id)
-        .cloned()
-        .unwrap_or_default();
-    match entity::signed(&one.op, &placement, one.app.state.clock.now()) {
+    match super::federated::entity_configuration(&one.app.federation, &one.op) {
         Ok(jwt) => ([(header::CONTENT_TYPE, ENTITY_STATEMENT_TYPE)], jwt).into_response(),
-        Err(e) => json_error(500, "server_error", &e.to_string()),
+        Err(e) => json_error(500, "server_error", &e),
     }
 }
 
