@@ -211,6 +211,26 @@ impl ReferenceRp {
         })
     }
 
+    /// Our entity configuration's `metadata`: `openid_relying_party` and `federation_entity`
+    /// (metadata_oidc_rp.rst).
+    pub fn federation_metadata(&self) -> serde_json::Map<String, Value> {
+        let id = self.config.client_id.trim_end_matches('/');
+        let mut m = serde_json::Map::new();
+        m.insert("openid_relying_party".into(), self.metadata());
+        m.insert(
+            "federation_entity".into(),
+            json!({
+                "organization_name": self.config.organization_name,
+                "homepage_uri": id,
+                "policy_uri": format!("{id}/privacy"),
+                "logo_uri": format!("{id}/logo.svg"),
+                "contacts": ["ops@pec.rp.example.it"],
+                "federation_resolve_endpoint": format!("{id}/resolve"),
+            }),
+        );
+        m
+    }
+
     /// Our metadata as the OP's registration table takes it.
     pub fn registration(&self) -> Result<RpMetadata, RpError> {
         serde_json::from_value(self.metadata()).map_err(|e| RpError::Internal(e.to_string()))

@@ -1,6 +1,7 @@
 //! Integration tests of the reference RP against the mock OpenID Providers.
 
 mod faults;
+mod federation;
 mod logins;
 mod support;
 mod tokens;

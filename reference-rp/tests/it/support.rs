@@ -20,7 +20,19 @@ pub struct World {
     pub http: reqwest::Client,
 }
 
+/// How the RP gets known to the OPs.
+pub enum Registration {
+    /// Hand-registered metadata (no federation).
+    Direct,
+    /// On-boarded to the local federation (in-process entity configuration) with these faults.
+    Federation(mock_idps::oidc::federation::testing::RpSetup),
+}
+
 pub async fn world(faults: &str) -> World {
+    world_with(faults, Registration::Direct).await
+}
+
+pub async fn world_with(faults: &str, registration: Registration) -> World {
     let fed = MockFederation::start().await.expect("mock federation");
     let config = RpConfig {
         client_id: CLIENT_ID.into(),
@@ -32,8 +44,23 @@ pub async fn world(faults: &str) -> World {
     let keys =
         RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp").expect("keys");
     let mut rp = ReferenceRp::new(config, keys).expect("rp");
-    fed.register_oidc_rp(rp.registration().expect("registration"))
-        .expect("registered");
+    match registration {
+        Registration::Direct => fed
+            .register_oidc_rp(rp.registration().expect("registration"))
+            .expect("registered"),
+        Registration::Federation(setup) => {
+            mock_idps::oidc::federation::testing::onboard_rp(
+                fed.oidc_federation(),
+                &mock_idps::FixtureSource::Embedded,
+                "reference-rp",
+                CLIENT_ID,
+                Some(rp.federation_metadata()),
+                setup,
+            )
+            .await
+            .expect("on-boarded");
+        }
+    }
     rp.discover(&reference_rp::op::entries_of(&fed.urls()))
         .await
         .expect("discovery");
@@ -76,6 +103,22 @@ impl World {
             .split_once('?')
             .map(|(_, q)| q.to_string())
             .unwrap_or_default()
+    }
+
+    /// Sends the browser to the OP: the HTTP status and body (an OP page) or Location.
+    pub async fn authorize_raw(&self, op: &str, level: Level) -> (u16, String) {
+        let url = self.rp.start(op, level).expect("start");
+        let r = self.http.get(&url).send().await.expect("authorization");
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string);
+        (
+            status,
+            location.unwrap_or(r.text().await.unwrap_or_default()),
+        )
     }
 
     /// A whole login.
