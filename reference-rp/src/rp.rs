@@ -78,6 +78,10 @@ pub struct Session {
     pub refresh_token: Option<String>,
     /// The level asked for.
     pub requested: Level,
+    /// The ID token as the token endpoint sent it (a JWE for CIE).
+    pub id_token_raw: String,
+    /// The userinfo answer as sent (a JWE).
+    pub userinfo_raw: String,
 }
 
 impl Weigh for Session {
@@ -88,6 +92,8 @@ impl Weigh for Session {
             + self.userinfo.to_string().len()
             + self.access_token.len()
             + self.refresh_token.as_ref().map_or(0, String::len)
+            + self.id_token_raw.len()
+            + self.userinfo_raw.len()
     }
 }
 
@@ -442,7 +448,7 @@ impl ReferenceRp {
             encrypted_id_token: info.cie,
         };
         let id = check::id_token(raw_id, &x, &self.keys.encryption, faults)?;
-        let userinfo = self.userinfo(info, &access_token, &x, &id).await?;
+        let (userinfo, userinfo_raw) = self.userinfo(info, &access_token, &x, &id).await?;
         let session = Session {
             op: pending.op.clone(),
             sub: id.sub.clone(),
@@ -455,6 +461,8 @@ impl ReferenceRp {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             requested: pending.level,
+            id_token_raw: raw_id.to_string(),
+            userinfo_raw,
         };
         let sid = alnum(43);
         lock(&self.sessions).insert(sid.clone(), session.clone(), now);
@@ -467,7 +475,7 @@ impl ReferenceRp {
         access_token: &str,
         x: &Expect<'_>,
         id: &IdToken,
-    ) -> Result<Value, RpError> {
+    ) -> Result<(Value, String), RpError> {
         let r = self
             .http
             .get(&info.userinfo_endpoint)
@@ -490,13 +498,14 @@ impl ReferenceRp {
                 body: bounded_body(&body),
             });
         }
-        check::userinfo(
+        let claims = check::userinfo(
             &body,
             x,
             &id.sub,
             &self.keys.encryption,
             &self.config.faults,
-        )
+        )?;
+        Ok((claims, body))
     }
 
     /// A session by id.

@@ -3,5 +3,6 @@
 mod faults;
 mod federation;
 mod logins;
+mod snapshots;
 mod support;
 mod tokens;

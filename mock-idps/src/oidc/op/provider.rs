@@ -150,8 +150,7 @@ impl OpRuntime {
             "homepage_uri": self.provider.organization_url,
             "policy_uri": format!("{}/policy", self.issuer),
             "logo_uri": format!("{}/logo.svg", self.issuer),
-            "contacts": [format!("ops@{}", self.provider.id)],
-            "federation_resolve_endpoint": format!("{}/resolve", self.issuer),
+            "contacts": [format!("ops@pec.{}.example.it", self.provider.id)],
         })
     }
 }

@@ -62,6 +62,8 @@ fn op_router(one: OneOp) -> Router {
         .route("/userinfo", get(userinfo_get).post(userinfo_post))
         .route("/revocation", post(revocation))
         .route("/introspection", post(introspection))
+        .route("/logo.svg", get(logo))
+        .route("/policy", get(policy))
         .with_state(one)
 }
 
@@ -108,15 +110,15 @@ fn token_error(e: TokenError) -> Response {
 }
 
 /// Reads a form body after checking its content type (token_endpoint.rst: form-urlencoded).
-fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, Response> {
+fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, TokenError> {
     if !is_form(headers) {
-        return Err(json_error(
-            400,
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        ));
+        return Err(TokenError {
+            status: 400,
+            error: "invalid_request",
+            description: "the body must be application/x-www-form-urlencoded".into(),
+        });
     }
-    unique_form(body).map_err(token_error)
+    unique_form(body)
 }
 
 async fn entity_configuration(State(one): State<OneOp>) -> Response {
@@ -124,6 +126,25 @@ async fn entity_configuration(State(one): State<OneOp>) -> Response {
         Ok(jwt) => ([(header::CONTENT_TYPE, ENTITY_STATEMENT_TYPE)], jwt).into_response(),
         Err(e) => json_error(500, "server_error", &e),
     }
+}
+
+async fn logo(State(one): State<OneOp>) -> Response {
+    let initial = one.op.provider.name.chars().next().unwrap_or('?');
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\"><rect width=\"64\" height=\"64\" fill=\"#0066cc\"/><text x=\"32\" y=\"42\" font-size=\"32\" text-anchor=\"middle\" fill=\"#fff\">{initial}</text></svg>"
+    );
+    ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+}
+
+async fn policy(State(one): State<OneOp>) -> Response {
+    respond_page(crate::spid::login::Answer::Page {
+        status: 200,
+        html: crate::spid::pages::message(
+            one.app.state.idp(&one.op.provider.id),
+            "Privacy",
+            "A mock OpenID Provider for tests: it keeps logins in memory only, on loopback.",
+        ),
+    })
 }
 
 async fn authorization_get(State(one): State<OneOp>, RawQuery(q): RawQuery) -> Response {
@@ -149,7 +170,7 @@ async fn authorization_post(State(one): State<OneOp>, headers: HeaderMap, body: 
 async fn token(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
     let form = match read_form(&headers, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return token_error(e),
     };
     let rp = match super::token::client(&one.app.state, &one.app.ops, &one.op, &form).await {
         Ok(rp) => rp,
@@ -228,7 +249,7 @@ async fn userinfo_post(State(one): State<OneOp>, headers: HeaderMap) -> Response
 async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
     let form = match read_form(&headers, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return token_error(e),
     };
     match super::revocation::revoke(&one.app.state, &one.app.ops, &one.op, &form).await {
         Ok(_) => StatusCode::OK.into_response(),
@@ -239,7 +260,7 @@ async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -
 async fn introspection(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
     let form = match read_form(&headers, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return token_error(e),
     };
     match super::revocation::introspect(&one.app.state, &one.app.ops, &one.op, &form).await {
         Ok(v) => Json(v).into_response(),
