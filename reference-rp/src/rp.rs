@@ -107,7 +107,17 @@ pub struct ReferenceRp {
     ops: BTreeMap<String, OpInfo>,
     pending: Mutex<BoundedMap<String, Pending>>,
     sessions: Mutex<BoundedMap<String, Session>>,
+    placement: Mutex<Placement>,
     http: reqwest::Client,
+}
+
+/// Where the RP sits in the federation: its superiors and the trust marks it was issued.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    /// `authority_hints`.
+    pub authority_hints: Vec<String>,
+    /// `trust_marks`.
+    pub trust_marks: Vec<mock_idps::oidc::federation::TrustMarkRef>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -146,6 +156,7 @@ impl ReferenceRp {
             ops: BTreeMap::new(),
             pending: Mutex::new(BoundedMap::new(limits(Duration::minutes(20)))),
             sessions: Mutex::new(BoundedMap::new(limits(Duration::hours(8)))),
+            placement: Mutex::default(),
             http,
         })
     }
@@ -235,6 +246,34 @@ impl ReferenceRp {
             }),
         );
         m
+    }
+
+    /// Records what on-boarding gave us (listed in our entity configuration from now on).
+    pub fn set_placement(&self, placement: Placement) {
+        *lock(&self.placement) = placement;
+    }
+
+    /// Our entity configuration (entity_configuration.rst): self-signed with the federation key,
+    /// `iss` = `sub` = our entity ID, our federation `jwks`, `authority_hints`, `trust_marks`,
+    /// and [`Self::federation_metadata`].
+    pub fn entity_configuration(&self) -> Result<String, RpError> {
+        let now = self.config.clock.now().unix_timestamp();
+        let id = &self.config.client_id;
+        let mut st = mock_idps::oidc::federation::EntityStatement::new(
+            id,
+            id,
+            now,
+            now + 86_400,
+            mock_idps::oidc::jose::Jwks::new(vec![self.keys.federation.public_jwk().clone()]),
+        );
+        let p = lock(&self.placement).clone();
+        st.authority_hints = Some(p.authority_hints);
+        st.metadata = Some(self.federation_metadata());
+        if !p.trust_marks.is_empty() {
+            st.trust_marks = Some(p.trust_marks);
+        }
+        st.sign(&self.keys.federation)
+            .map_err(|e| RpError::Internal(e.to_string()))
     }
 
     /// Our metadata as the OP's registration table takes it.

@@ -25,6 +25,7 @@ pub fn router(rp: Arc<ReferenceRp>) -> Router {
         .route("/refresh", post(refresh))
         .route("/logout", post(logout))
         .route("/oidc/metadata.json", get(metadata))
+        .route("/.well-known/openid-federation", get(entity_configuration))
         .with_state(rp)
 }
 
@@ -193,6 +194,17 @@ async fn logout(State(rp): State<Arc<ReferenceRp>>, headers: axum::http::HeaderM
         ],
     )
         .into_response()
+}
+
+async fn entity_configuration(State(rp): State<Arc<ReferenceRp>>) -> Response {
+    match rp.entity_configuration() {
+        Ok(jwt) => (
+            [(header::CONTENT_TYPE, "application/entity-statement+jwt")],
+            jwt,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
 async fn metadata(State(rp): State<Arc<ReferenceRp>>) -> Json<serde_json::Value> {

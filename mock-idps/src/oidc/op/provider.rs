@@ -201,7 +201,8 @@ impl OpSet {
             ops,
             resolver,
             skew: Duration::minutes(2),
-            max_assertion_lifetime: Duration::minutes(10),
+            // Authlib signs its assertions for an hour; a jti is remembered longer than that.
+            max_assertion_lifetime: Duration::hours(1),
         })
     }
 

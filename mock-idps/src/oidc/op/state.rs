@@ -144,7 +144,7 @@ impl Default for OpLimits {
             access_lifetime: Duration::minutes(30),
             refresh_lifetime: Duration::hours(24),
             authz_lifetime: Duration::minutes(20),
-            jti_lifetime: Duration::minutes(10),
+            jti_lifetime: Duration::minutes(65),
         }
     }
 }
