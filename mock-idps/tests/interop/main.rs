@@ -8,12 +8,15 @@
 //!   metadata and of the registry feed, and rejects tampered documents
 //! - `schema`: `xmllint` validates metadata, the registry feed, Responses and error Responses
 //!   against the OASIS SAML 2.0 schemas in `fixtures/xsd`
+//! - `ocsp_openssl`: `openssl ocsp` verifies the CNS OCSP responder's good, revoked and unknown
+//!   answers and sees a runtime revocation
 //! - `escaping`: attribute values with `&`, `<`, `"`, `'` and accents survive signing and parsing
 //!
 //! Needs libclang and libxmlsec1 to build (samael) and the `xmlsec1` and `xmllint` commands
 //! (Debian: `libclang-dev libxmlsec1-dev xmlsec1 libxml2-utils`) to run.
 
 mod escaping;
+mod ocsp_openssl;
 mod samael_sp;
 mod schema;
 #[allow(dead_code)]
