@@ -4,7 +4,6 @@
 use clap::Parser;
 use reference_rp::keys::RpKeys;
 use reference_rp::{Faults, ReferenceRp, RpConfig};
-use std::future::IntoFuture;
 use std::process::ExitCode;
 use std::sync::Arc;
 
