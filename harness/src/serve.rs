@@ -100,6 +100,51 @@ impl Served {
         }
     }
 
+    /// What `serve` prints at start: every URL a person or a service needs, one a line.
+    pub fn banner(&self) -> String {
+        use std::fmt::Write;
+        let urls = self.urls();
+        let m = &urls.mocks;
+        let mut out = String::new();
+        let _ = writeln!(out, "spid-harness mock SPID providers on {}", m.base);
+        if let Some(cns) = &m.cns {
+            let _ = writeln!(
+                out,
+                "  CNS       {}  (mutual TLS; CRLs under {}/cns/crl/)",
+                cns.whoami, m.base
+            );
+        }
+        let _ = writeln!(out, "  index     {}", m.index);
+        let _ = writeln!(out, "  registry  {}", m.registry);
+        let _ = writeln!(
+            out,
+            "  admin     {}  (JSON; loopback Host only, no cross-site requests)",
+            m.admin
+        );
+        let _ = writeln!(out, "  PIN       {}/login  (JSON API {}/api)", m.pin, m.pin);
+        for (id, p) in &m.providers {
+            let _ = writeln!(
+                out,
+                "  {id:<11} L{} metadata {}  sso {}",
+                p.max_level, p.metadata, p.sso
+            );
+        }
+        let auto = self.federation.state().auto_logins();
+        if !auto.is_empty() {
+            let json = serde_json::to_string(&auto).unwrap_or_default();
+            let _ = writeln!(out, "  auto-login {json}");
+        }
+        if let Some(u) = &urls.reference_sp {
+            let _ = writeln!(
+                out,
+                "reference SP {}  (metadata {}, protected page {})",
+                u.base, u.metadata, u.me
+            );
+        }
+        out.pop();
+        out
+    }
+
     /// Stops everything.
     pub async fn shutdown(self) {
         if let Some(sp) = self.reference_sp {

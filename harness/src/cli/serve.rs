@@ -5,7 +5,6 @@ use crate::exit;
 use crate::serve::{start, ServeConfig};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use mock_idps::federation::FederationUrls;
 use mock_idps::spid::config::EntityIds;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -106,24 +105,9 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let served = start(config).await?;
-        let urls = served.urls();
-        print_urls(&urls.mocks);
-        if !served.federation.state().auto_logins().is_empty() {
-            say!(
-                "  auto-login {}",
-                serde_json::to_string(&served.federation.state().auto_logins()).unwrap_or_default()
-            );
-        }
-        if let Some(u) = &urls.reference_sp {
-            say!(
-                "reference SP {}  (metadata {}, protected page {})",
-                u.base,
-                u.metadata,
-                u.me
-            );
-        }
+        say!("{}", served.banner());
         if let Some(path) = &opts.urls_json {
-            let json = serde_json::to_string_pretty(&urls)?;
+            let json = serde_json::to_string_pretty(&served.urls())?;
             std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
             say!("URLs written to {}", path.display());
         }
@@ -134,34 +118,4 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         served.shutdown().await;
         Ok(exit::OK)
     })
-}
-
-fn print_urls(urls: &FederationUrls) {
-    say!("spid-harness mock SPID providers on {}", urls.base);
-    if let Some(cns) = &urls.cns {
-        say!(
-            "  CNS       {}  (mutual TLS; CRLs under {}/cns/crl/)",
-            cns.whoami,
-            urls.base
-        );
-    }
-    say!("  index     {}", urls.index);
-    say!("  registry  {}", urls.registry);
-    say!(
-        "  admin     {}  (JSON; loopback Host only, no cross-site requests)",
-        urls.admin
-    );
-    say!(
-        "  PIN       {}/login  (JSON API {}/api)",
-        urls.pin,
-        urls.pin
-    );
-    for (id, p) in &urls.providers {
-        say!(
-            "  {id:<11} L{} metadata {}  sso {}",
-            p.max_level,
-            p.metadata,
-            p.sso
-        );
-    }
 }
