@@ -125,6 +125,9 @@ fn handlers(c: &mut Criterion) {
             || match handle_sso(&state, idp, Inbound::Redirect(black_box(&query))) {
                 Answer::Post { plan, .. } => black_box(plan.sign(&idp.key).expect("signs")),
                 Answer::Page { html, .. } => panic!("auto-login answered with a page: {html}"),
+                Answer::Redirect { location } => {
+                    panic!("auto-login answered with a redirect to {location}")
+                }
             },
         )
     });

@@ -122,6 +122,12 @@ pub enum FederationError {
     /// The public base URL is not an absolute http(s) URL without query or fragment.
     #[error("public URL {0:?}: use an absolute http:// or https:// URL without query or fragment, e.g. https://idp.example.test:8443/spid")]
     PublicUrl(String),
+    /// The OpenID Providers could not be built.
+    #[error("building the OpenID Providers: {0}")]
+    Oidc(#[from] crate::oidc::op::provider::OpBuildError),
+    /// The local OpenID Federation could not be set up.
+    #[error("starting the OpenID Federation: {0}")]
+    OidcFederation(#[from] crate::oidc::federation::LocalFederationError),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -169,6 +175,31 @@ pub struct CieUrls {
     pub card_unblock: String,
 }
 
+/// The URLs of one OpenID Provider.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct OpUrls {
+    /// Display name.
+    pub name: String,
+    /// `spid` or `cie`.
+    pub profile: String,
+    /// The issuer (entity ID).
+    pub issuer: String,
+    /// Its entity configuration (`/.well-known/openid-federation`).
+    pub entity_configuration: String,
+    /// Authorization endpoint (GET and POST).
+    pub authorization: String,
+    /// Token endpoint.
+    pub token: String,
+    /// Userinfo endpoint.
+    pub userinfo: String,
+    /// Revocation endpoint (RFC 7009).
+    pub revocation: String,
+    /// Introspection endpoint (RFC 7662).
+    pub introspection: String,
+    /// The levels offered (1–3).
+    pub levels: Vec<u8>,
+}
+
 /// Every URL a test or CI script needs (what `--urls-json` writes).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FederationUrls {
@@ -191,6 +222,12 @@ pub struct FederationUrls {
     /// responder is served).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cns: Option<crate::cns::endpoint::CnsUrls>,
+    /// The OpenID Providers by provider id (every SPID provider, `cie`, `cie-preprod`).
+    #[serde(default)]
+    pub oidc: BTreeMap<String, OpUrls>,
+    /// The local OpenID Federation's entities and endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_federation: Option<crate::oidc::federation::routes::OidcFederationUrls>,
 }
 
 /// Every URL of the providers served from `state`.
@@ -238,6 +275,35 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
             })
             .collect(),
         cns: None,
+        oidc: state
+            .fixtures
+            .providers
+            .iter()
+            .chain(&state.fixtures.cie_providers)
+            .filter_map(|p| {
+                let o = p.oidc.as_ref()?;
+                let issuer = format!("{base}{}", o.path);
+                let at = |n: &str| format!("{issuer}/{n}");
+                Some((
+                    p.id.clone(),
+                    OpUrls {
+                        name: p.name.clone(),
+                        profile: crate::oidc::op::profile::OidcProfile::of(o.profile)
+                            .name
+                            .into(),
+                        entity_configuration: at(".well-known/openid-federation"),
+                        authorization: at("authorization"),
+                        token: at("token"),
+                        userinfo: at("userinfo"),
+                        revocation: at("revocation"),
+                        introspection: at("introspection"),
+                        levels: o.levels.iter().map(|l| l.number()).collect(),
+                        issuer,
+                    },
+                ))
+            })
+            .collect(),
+        oidc_federation: None,
         base,
     }
 }
@@ -263,6 +329,9 @@ pub struct MockFederation {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     cns: Option<crate::cns::endpoint::CnsEndpoint>,
+    op_app: crate::oidc::op::service::OidcApp,
+    direct_rps: Arc<crate::oidc::op::registry::DirectRegistry>,
+    oidc: Arc<crate::oidc::federation::LocalFederation>,
 }
 
 impl MockFederation {
@@ -287,18 +356,36 @@ impl MockFederation {
                 source,
             })?;
         let clock = config.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        // A fixtures folder without the OIDC data (older copies) runs the embedded federation.
+        let oidc_fixtures = match &config.fixtures {
+            FixtureSource::Dir(dir) if !dir.join("oidc/federation.json").exists() => {
+                FixtureSource::Embedded
+            }
+            other => other.clone(),
+        };
+        // Every URL the mocks publish (SAML metadata, OIDC entity IDs) starts with this.
+        let base = match &config.public_url {
+            Some(public) => {
+                public_base(public).ok_or_else(|| FederationError::PublicUrl(public.clone()))?
+            }
+            None => format!("http://{addr}"),
+        };
+        let oidc = crate::oidc::federation::LocalFederation::new(
+            &base,
+            &oidc_fixtures,
+            clock.clone(),
+            crate::oidc::federation::LocalFederationConfig {
+                http: Some(crate::oidc::federation::HttpLimits::default()),
+                ..Default::default()
+            },
+        )?;
         let ids = config.seed.map(IdGenerator::seeded).unwrap_or_default();
         let state = Arc::new(MockState::new(
             fixtures,
             config.idp,
             clock,
             ids,
-            &match &config.public_url {
-                Some(public) => {
-                    public_base(public).ok_or_else(|| FederationError::PublicUrl(public.clone()))?
-                }
-                None => format!("http://{addr}"),
-            },
+            &base,
         )?);
         for (index, xml) in config.sp_metadata.iter().enumerate() {
             state
@@ -328,9 +415,31 @@ impl MockFederation {
             config.cns_limits,
         )
         .await?;
+        let direct_rps = Arc::new(crate::oidc::op::registry::DirectRegistry::default());
+        let ops = crate::oidc::op::provider::OpSet::build(
+            state
+                .fixtures
+                .providers
+                .iter()
+                .chain(&state.fixtures.cie_providers),
+            &oidc_fixtures,
+            &state.base_url,
+            Arc::new(crate::oidc::op::federated::FederatedResolver {
+                federation: oidc.clone(),
+                direct: direct_rps.clone(),
+            }),
+        )?;
+        crate::oidc::op::federated::join(&oidc, &ops)?;
+        let op_app = crate::oidc::op::service::OidcApp {
+            state: state.clone(),
+            ops: Arc::new(ops),
+            federation: oidc.clone(),
+        };
         let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
-            .nest("/pin", crate::pin::service::router(Arc::new(pin)));
+            .nest("/pin", crate::pin::service::router(Arc::new(pin)))
+            .merge(crate::oidc::federation::routes::router(oidc.clone()))
+            .merge(crate::oidc::op::service::router(op_app.clone()));
         if let Some(cns) = &cns {
             app = app.merge(crate::cns::http::router(cns.authority().clone()));
             if let Some(gateway) = cns.gateway() {
@@ -358,7 +467,24 @@ impl MockFederation {
             shutdown: Some(tx),
             task: Some(task),
             cns,
+            oidc,
+            op_app,
+            direct_rps,
         })
+    }
+
+    /// Registers an OIDC relying party by its metadata, as if its trust chain had resolved to
+    /// it (tests that do not need the federation; the OPs then accept it).
+    pub fn register_oidc_rp(
+        &self,
+        rp: crate::oidc::op::registry::RpMetadata,
+    ) -> Result<(), crate::oidc::op::registry::Refusal> {
+        self.direct_rps.register(rp)
+    }
+
+    /// The OpenID Providers.
+    pub fn oidc_op(&self) -> &crate::oidc::op::service::OidcApp {
+        &self.op_app
     }
 
     /// Puts auto-login in force: every AuthnRequest the named providers (all, if none) accept is
@@ -383,6 +509,7 @@ impl MockFederation {
     /// Every URL.
     pub fn urls(&self) -> FederationUrls {
         let mut urls = urls_of(&self.state);
+        urls.oidc_federation = Some(crate::oidc::federation::routes::urls(&self.oidc));
         urls.cns = self.cns.as_ref().map(|cns| {
             let cas: Vec<String> = cns
                 .authority()
@@ -434,6 +561,12 @@ impl MockFederation {
     /// Every AuthnRequest received so far, with the verdict given.
     pub fn received_requests(&self) -> Vec<ReceivedRequest> {
         self.state.received()
+    }
+
+    /// The local OpenID Federation (trust anchor, intermediates, trust-mark issuer, resolver):
+    /// register OPs with it, on-board RPs, set faults.
+    pub fn oidc_federation(&self) -> &Arc<crate::oidc::federation::LocalFederation> {
+        &self.oidc
     }
 
     /// The shared state (providers, sessions, clock).

@@ -45,6 +45,8 @@ pub mod fixtures;
 mod html;
 /// Identifiers, NameIDs and one-time codes from one seedable generator.
 pub mod ids;
+/// OpenID Connect: the JOSE layer, the local OpenID Federation, the OpenID Providers.
+pub mod oidc;
 /// The legacy INPS PIN credential service and its switch-off timeline.
 pub mod pin;
 /// SAML profiles as data: what differs between SPID and CIE ID on the one core.

@@ -43,6 +43,11 @@ pub enum Answer {
         /// RelayState to return.
         relay_state: Option<String>,
     },
+    /// A browser redirect (an OpenID Provider's authorization response or error).
+    Redirect {
+        /// Where to.
+        location: String,
+    },
 }
 
 /// An AuthnRequest as it arrived.
@@ -257,6 +262,19 @@ fn sso(
             return post(idp, &v.reply_to, plan, relay_state);
         }
     };
+    start_login(state, idp, valid, relay_state)
+}
+
+/// Runs an accepted request through the script, the auto-login mix or the login pages: the one
+/// login path of SAML and OpenID Connect requests (an OIDC request's id is in
+/// `state.oidc`, and [`succeed`] / [`fail`] answer it as OIDC).
+pub fn start_login(
+    state: &MockState,
+    idp: &IdpRuntime,
+    valid: ValidatedRequest,
+    relay_state: Option<String>,
+) -> Answer {
+    let now = state.clock.now();
     // 6. Script, or the login pages.
     if let Some(script) = state.take_script(&idp.provider.id) {
         return scripted(state, idp, &valid, relay_state, &script, Keep::Session);
@@ -293,12 +311,19 @@ fn sso(
         level: card_level,
         otp: None,
     };
-    let sp_name = sp
-        .display_name
-        .clone()
-        .unwrap_or_else(|| sp.entity_id.clone());
+    let sp_name = display_name(state, &login.request.sp_entity_id);
     let token = state.put_pending(login.clone());
     page(stage_page(state, idp, &token, &login, &sp_name, None))
+}
+
+/// The name the pages show for the service: the SP's display name, an RP's organization name,
+/// or its identifier.
+fn display_name(state: &MockState, id: &str) -> String {
+    state
+        .sp(id)
+        .and_then(|sp| sp.display_name.clone())
+        .or_else(|| state.oidc_rp_name(id))
+        .unwrap_or_else(|| id.to_string())
 }
 
 fn looks_like_post_encoding(query: &str) -> bool {
@@ -345,6 +370,9 @@ fn fail(
     relay: Option<String>,
     nr: u8,
 ) -> Answer {
+    if let Some(authz) = state.oidc.take_authz(&req.id, state.clock.now()) {
+        return crate::oidc::op::authorization::login_failed(&authz, idp, nr);
+    }
     let plan = error_plan(
         issuer_of(idp),
         code(nr),
@@ -397,7 +425,11 @@ fn succeed(
     level: Level,
     keep: Keep,
 ) -> Answer {
-    let name_id = state.ids.name_id();
+    let oidc = state.oidc.take_authz(&req.id, state.clock.now());
+    let name_id = match &oidc {
+        Some(a) => crate::oidc::op::authorization::pairwise_sub(&a.op, &a.client_id, user),
+        None => state.ids.name_id(),
+    };
     let session_index = state.ids.saml_id();
     if keep == Keep::Session {
         state.add_session(IdpSession {
@@ -409,6 +441,16 @@ fn succeed(
             level,
             session_index_sent: crate::spid::assertion::sends_session_index(req.level),
         });
+    }
+    if let Some(authz) = oidc {
+        return crate::oidc::op::authorization::login_succeeded(
+            state,
+            authz,
+            user,
+            level,
+            name_id,
+            session_index,
+        );
     }
     let plan = success_plan_for(
         idp.profile,
@@ -530,10 +572,7 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
         }
         _ => {}
     }
-    let sp_name = state
-        .sp(&req.sp_entity_id)
-        .and_then(|sp| sp.display_name.clone())
-        .unwrap_or_else(|| req.sp_entity_id.clone());
+    let sp_name = display_name(state, &req.sp_entity_id);
     // One more wrong credential; true when the attempt limit is reached (nr19).
     let limit_reached =
         |login: &mut PendingLogin| login.tries.fail() == crate::tries::Try::Exhausted;

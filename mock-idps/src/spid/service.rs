@@ -307,7 +307,8 @@ fn slo_response(a: SloAnswer) -> Response {
     }
 }
 
-fn respond_page(a: Answer) -> Response {
+/// Turns a page or redirect answer into HTTP (a SAML Post is a 500 here).
+pub fn respond_page(a: Answer) -> Response {
     match a {
         Answer::Page { status, html } => (
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
@@ -315,13 +316,36 @@ fn respond_page(a: Answer) -> Response {
         )
             .into_response(),
         Answer::Post { .. } => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Answer::Redirect { location } => redirect_to(&location),
+    }
+}
+
+/// A 303 to `location` (an OpenID Provider's answer to the RP's redirect_uri).
+pub fn redirect_to(location: &str) -> Response {
+    match axum::http::HeaderValue::from_str(location) {
+        Ok(v) => (
+            StatusCode::SEE_OTHER,
+            [
+                (axum::http::header::LOCATION, v),
+                (
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("no-store"),
+                ),
+            ],
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "redirect target is not a valid header value",
+        )
+            .into_response(),
     }
 }
 
 /// Turns an answer into HTTP; Responses are signed on the blocking pool, off the async workers.
 async fn respond(state: Arc<MockState>, answer: Answer) -> Response {
     match answer {
-        Answer::Page { .. } => respond_page(answer),
+        Answer::Page { .. } | Answer::Redirect { .. } => respond_page(answer),
         Answer::Post {
             provider,
             acs,

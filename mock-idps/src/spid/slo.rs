@@ -36,6 +36,7 @@ impl From<Answer> for SloAnswer {
                 status: 500,
                 html: String::from("unexpected Response at the SLO endpoint"),
             },
+            Answer::Redirect { location } => SloAnswer::Redirect(location),
         }
     }
 }

@@ -232,6 +232,8 @@ pub struct MockState {
     received: Mutex<BoundedMap<u64, ReceivedRequest>>,
     received_seq: std::sync::atomic::AtomicU64,
     logouts_sent: Mutex<BoundedMap<String, String>>,
+    /// The OpenID Providers' tables (requests waiting on the shared login pages, codes, tokens).
+    pub oidc: crate::oidc::op::state::OpState,
 }
 
 /// Most SPs registered at once.
@@ -338,8 +340,14 @@ impl MockState {
                 max_bytes: MAX_LOGOUTS_SENT * 512,
                 ttl: config.session_lifetime,
             })),
+            oidc: crate::oidc::op::state::OpState::default(),
             config,
         })
+    }
+
+    /// The organization name of an OIDC relying party that started a login lately.
+    pub fn oidc_rp_name(&self, client_id: &str) -> Option<String> {
+        self.oidc.rp_name(client_id, self.clock.now())
     }
 
     /// A provider by id (SPID or CIE ID).

@@ -10,6 +10,7 @@
 //! - `snapshots`: provider metadata and a Response, IDs and instants redacted
 //! - `cie`: the CIE ID providers: every level, the card outcomes, the profile differences
 //! - `hardening`: issue #11 part A: one test per defect, and the hostile-input table
+//! - `oidc_federation`: the local OpenID Federation over HTTP, on-boarding, snapshots
 
 mod auto_login;
 mod cie;
@@ -17,6 +18,7 @@ mod errors;
 mod fixtures;
 mod hardening;
 mod login;
+mod oidc_federation;
 mod pin;
 mod request_properties;
 mod security;

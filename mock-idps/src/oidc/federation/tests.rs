@@ -1,0 +1,320 @@
+//! The local federation end to end in-process: chains that resolve, the refusals an OP must
+//! make with their federation error codes, the cache on a simulated clock, the endpoints'
+//! answers.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use time::macros::datetime;
+use time::Duration;
+
+use super::testing::{onboard_rp, InProcessRp, RpSetup};
+use super::*;
+use crate::clock::{Clock, SimClock};
+use crate::fixtures::FixtureSource;
+use crate::oidc::jose::jws;
+
+const BASE: &str = "http://127.0.0.1:9";
+
+fn federation() -> (Arc<LocalFederation>, Arc<SimClock>) {
+    let clock = Arc::new(SimClock::new(datetime!(2026-06-01 10:00 UTC)));
+    let fed = LocalFederation::new(
+        BASE,
+        &FixtureSource::Embedded,
+        clock.clone(),
+        LocalFederationConfig::default(),
+    )
+    .unwrap();
+    (fed, clock)
+}
+
+async fn rp(fed: &Arc<LocalFederation>, name: &str, setup: RpSetup) -> InProcessRp {
+    let id = format!("{BASE}/rp/{name}");
+    onboard_rp(fed, &FixtureSource::Embedded, "test-rp", &id, None, setup)
+        .await
+        .unwrap()
+}
+
+fn request(fed: &LocalFederation, rp: &InProcessRp) -> ResolveRequest {
+    let tm = fed.trust_mark_type("openid_relying_party").unwrap();
+    ResolveRequest::new(&rp.entity_id, fed.trust_anchor_id())
+        .entity_type("openid_relying_party")
+        .require_trust_mark(&[&tm])
+}
+
+#[tokio::test]
+async fn a_valid_rp_below_the_anchor_resolves_with_policy_and_trust_mark() {
+    let (fed, _) = federation();
+    let rp = rp(&fed, "ok", RpSetup::valid()).await;
+    assert!(rp.report.warnings.is_empty(), "{:?}", rp.report.warnings);
+    let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
+    assert_eq!(chain.intermediates, 0);
+    assert_eq!(chain.statements.len(), 3);
+    assert_eq!(chain.trust_marks.len(), 1);
+    let md = chain.metadata_of("openid_relying_party").unwrap();
+    assert_eq!(md["token_endpoint_auth_method"], "private_key_jwt");
+    // The anchor's policy narrowed grant_types to what it allows (both are allowed here).
+    assert_eq!(
+        md["grant_types"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(chain.jwks_of("openid_relying_party").unwrap().keys.len(), 2);
+    // exp = the smallest exp of the chain's statements.
+    let exps: Vec<i64> = chain
+        .statements
+        .iter()
+        .map(|s| DecodedStatement::decode(s).unwrap().claims.exp)
+        .collect();
+    assert_eq!(chain.exp, *exps.iter().min().unwrap());
+}
+
+#[tokio::test]
+async fn below_the_intermediate_the_chain_has_one_intermediate() {
+    let (fed, _) = federation();
+    let rp = rp(
+        &fed,
+        "mid",
+        RpSetup {
+            superior: Superior::Intermediate,
+            ..RpSetup::valid()
+        },
+    )
+    .await;
+    let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
+    assert_eq!(chain.intermediates, 1);
+    assert_eq!(chain.statements.len(), 4);
+}
+
+#[tokio::test]
+async fn expired_subordinate_statement_is_invalid_client() {
+    let (fed, _) = federation();
+    let rp = rp(&fed, "expired", RpSetup::expired_statement()).await;
+    let err = fed
+        .resolver()
+        .resolve(&request(&fed, &rp))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), FederationErrorCode::InvalidClient, "{err}");
+    assert!(err.to_string().contains("expired"), "{err}");
+}
+
+#[tokio::test]
+async fn past_max_path_length_is_invalid_client() {
+    let (fed, _) = federation();
+    let rp = rp(&fed, "deep", RpSetup::past_max_path_length()).await;
+    let err = fed
+        .resolver()
+        .resolve(&request(&fed, &rp))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ChainError::MaxPathLength {
+                max: 1,
+                actual: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.code(), FederationErrorCode::InvalidClient);
+}
+
+#[rstest::rstest]
+#[case::none(RpSetup::without_trust_mark(), "carries none")]
+#[case::expired(RpSetup::with_trust_mark(TrustMarkFault::Expired), "expired")]
+#[case::wrong_sub(RpSetup::with_trust_mark(TrustMarkFault::WrongSubject), "sub is")]
+#[case::unlisted(
+    RpSetup::with_trust_mark(TrustMarkFault::UnlistedIssuer),
+    "trust_mark_issuers"
+)]
+#[case::bad_sig(RpSetup::with_trust_mark(TrustMarkFault::BadSignature), "signature")]
+#[tokio::test]
+async fn no_valid_trust_mark_is_unauthorized_client(#[case] setup: RpSetup, #[case] why: &str) {
+    let (fed, _) = federation();
+    let rp = rp(&fed, "tm", setup).await;
+    let err = fed
+        .resolver()
+        .resolve(&request(&fed, &rp))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), FederationErrorCode::UnauthorizedClient, "{err}");
+    assert!(err.to_string().contains(why), "{err}");
+    // Without the trust-mark requirement the same chain resolves: only the mark is wrong.
+    let loose = ResolveRequest::new(&rp.entity_id, fed.trust_anchor_id());
+    let chain = fed.resolver().resolve(&loose).await.unwrap();
+    assert!(chain.trust_marks.is_empty());
+}
+
+#[tokio::test]
+async fn metadata_against_the_policy_is_unauthorized_client() {
+    let (fed, _) = federation();
+    let id = format!("{BASE}/rp/secret");
+    let signing = crate::oidc::keys::load(
+        &FixtureSource::Embedded,
+        "test-rp-2",
+        crate::oidc::keys::KeyRole::Signing,
+    )
+    .unwrap();
+    let mut md = testing::rp_metadata(&id, &signing, &signing);
+    md["openid_relying_party"]["token_endpoint_auth_method"] = "client_secret_basic".into();
+    let rp = onboard_rp(
+        &fed,
+        &FixtureSource::Embedded,
+        "test-rp-2",
+        &id,
+        Some(md),
+        RpSetup::valid(),
+    )
+    .await
+    .unwrap();
+    let err = fed
+        .resolver()
+        .resolve(&request(&fed, &rp))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), FederationErrorCode::UnauthorizedClient, "{err}");
+    assert!(
+        err.to_string().contains("token_endpoint_auth_method"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_subject_and_unknown_anchor() {
+    let (fed, _) = federation();
+    let err = fed
+        .resolver()
+        .resolve(&ResolveRequest::new(
+            &format!("{BASE}/rp/nobody"),
+            fed.trust_anchor_id(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), FederationErrorCode::InvalidClient, "{err}");
+    let rp = rp(&fed, "x", RpSetup::valid()).await;
+    let err = fed
+        .resolver()
+        .resolve(&ResolveRequest::new(
+            &rp.entity_id,
+            "https://other-ta.example",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), FederationErrorCode::InvalidRequest, "{err}");
+}
+
+#[tokio::test]
+async fn the_cache_serves_until_the_chain_exp_on_the_sim_clock() {
+    let (fed, clock) = federation();
+    let rp = rp(&fed, "cache", RpSetup::valid()).await;
+    let req = request(&fed, &rp);
+    let first = fed.resolver().resolve(&req).await.unwrap();
+    let after_first = fed.resolver().stats();
+    assert_eq!(after_first.misses, 1);
+    // Just before exp: served from the cache, nothing fetched.
+    let until_exp = first.exp - clock.now().unix_timestamp();
+    clock.advance(Duration::seconds(until_exp - 1));
+    let second = fed.resolver().resolve(&req).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &second));
+    let s = fed.resolver().stats();
+    assert_eq!((s.hits, s.misses, s.fetches), (1, 1, after_first.fetches));
+    // At exp: rebuilt from fresh statements.
+    clock.advance(Duration::seconds(1));
+    let third = fed.resolver().resolve(&req).await.unwrap();
+    assert!(!Arc::ptr_eq(&first, &third));
+    assert!(third.exp > first.exp);
+    let s = fed.resolver().stats();
+    assert_eq!((s.hits, s.misses), (1, 2));
+    assert!(s.fetches > after_first.fetches);
+    // A fault set after caching is seen at once: the subject's entries are forgotten.
+    fed.set_expired_statement(&rp.entity_id, true);
+    assert!(fed.resolver().resolve(&req).await.is_err());
+}
+
+#[tokio::test]
+async fn endpoints_answer_statements_lists_status_and_resolve() {
+    let (fed, _) = federation();
+    let rp = rp(&fed, "ep", RpSetup::valid()).await;
+    let ta = fed.trust_anchor_id().to_owned();
+    let ec = DecodedStatement::decode(&fed.authority_configuration(&ta).unwrap()).unwrap();
+    ec.verify_with(&fed.trust_anchor_jwks()).unwrap();
+    assert!(ec.header.typ_is("entity-statement+jwt"));
+    assert_eq!(ec.claims.constraints.unwrap().max_path_length, Some(1));
+    assert!(fed.list(&ta, None).unwrap().contains(&rp.entity_id));
+    assert_eq!(
+        fed.list(&ta, Some("openid_relying_party")).unwrap(),
+        vec![rp.entity_id.clone()]
+    );
+    let es = fed.subordinate_statement(&ta, Some(&rp.entity_id)).unwrap();
+    assert_eq!(
+        DecodedStatement::decode(&es).unwrap().claims.sub,
+        rp.entity_id
+    );
+    for (sub, code) in [
+        (None, FederationErrorCode::InvalidRequest),
+        (
+            Some("https://nobody.example"),
+            FederationErrorCode::NotFound,
+        ),
+        (Some(ta.as_str()), FederationErrorCode::InvalidRequest),
+    ] {
+        assert_eq!(fed.subordinate_statement(&ta, sub).unwrap_err().error, code);
+    }
+    let tm = &rp.report.trust_marks[0];
+    assert_eq!(
+        fed.trust_mark_status(Some(&tm.trust_mark), None, None),
+        Ok(true)
+    );
+    fed.revoke_trust_mark(&rp.entity_id, &tm.trust_mark_type);
+    assert_eq!(
+        fed.trust_mark_status(Some(&tm.trust_mark), None, None),
+        Ok(false)
+    );
+    assert!(fed.trust_mark_status(None, None, None).is_err());
+    let resolved = fed
+        .resolve_response(Some(&rp.entity_id), Some(&ta), Some("openid_relying_party"))
+        .await
+        .unwrap();
+    let v = jws::verify(
+        &resolved,
+        &fed.trust_anchor_jwks(),
+        &statement::STATEMENT_ALGS,
+    )
+    .unwrap();
+    assert!(v.header.typ_is("resolve-response+jwt"));
+    let claims: Value = v.claims().unwrap();
+    assert_eq!(claims["sub"], rp.entity_id.as_str());
+    assert_eq!(claims["trust_chain"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        fed.resolve_response(None, Some(&ta), None)
+            .await
+            .unwrap_err()
+            .error,
+        FederationErrorCode::InvalidRequest
+    );
+}
+
+#[tokio::test]
+async fn both_trust_mark_namings_are_emitted_on_request() {
+    for naming in [TrustMarkNaming::Id, TrustMarkNaming::TrustMarkType] {
+        let clock = Arc::new(SimClock::new(datetime!(2026-06-01 10:00 UTC)));
+        let fed = LocalFederation::new(
+            BASE,
+            &FixtureSource::Embedded,
+            clock,
+            LocalFederationConfig {
+                naming,
+                ..LocalFederationConfig::default()
+            },
+        )
+        .unwrap();
+        let rp = rp(&fed, "n", RpSetup::valid()).await;
+        let jwt = &rp.report.trust_marks[0].trust_mark;
+        let claims: Value = jws::decode_unverified(jwt).unwrap().claims().unwrap();
+        assert!(claims.get(naming.member()).is_some(), "{claims}");
+        let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
+        assert_eq!(chain.trust_marks[0].claims.naming, naming);
+    }
+}

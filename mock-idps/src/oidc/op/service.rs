@@ -1,0 +1,269 @@
+//! The HTTP face of the OpenID Providers: under each OP's issuer path, its entity configuration,
+//! authorization (GET and POST), token, userinfo, revocation and introspection endpoints.
+
+use super::provider::{OpRuntime, OpSet};
+use super::token::TokenError;
+use crate::spid::service::respond_page;
+use crate::spid::state::MockState;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The media type of entity statements (entity_configuration.rst).
+pub const ENTITY_STATEMENT_TYPE: &str = "application/entity-statement+jwt";
+
+/// What every OP handler shares.
+#[derive(Debug, Clone)]
+pub struct OidcApp {
+    /// The mock's state (users, pages, sessions, the OP tables).
+    pub state: Arc<MockState>,
+    /// The OPs.
+    pub ops: Arc<OpSet>,
+    /// The local federation the OPs belong to (their entity configurations, RP chains).
+    pub federation: Arc<crate::oidc::federation::LocalFederation>,
+}
+
+#[derive(Clone)]
+struct OneOp {
+    app: OidcApp,
+    op: Arc<OpRuntime>,
+}
+
+/// The routes of every OP, each under its issuer's path.
+pub fn router(app: OidcApp) -> Router {
+    let mut r = Router::new();
+    for op in &app.ops.ops {
+        let path = url::Url::parse(&op.issuer)
+            .map(|u| u.path().to_string())
+            .unwrap_or_default();
+        let one = OneOp {
+            app: app.clone(),
+            op: op.clone(),
+        };
+        r = r.nest(&path, op_router(one));
+    }
+    r
+}
+
+fn op_router(one: OneOp) -> Router {
+    Router::new()
+        .route("/.well-known/openid-federation", get(entity_configuration))
+        .route(
+            "/authorization",
+            get(authorization_get).post(authorization_post),
+        )
+        .route("/token", post(token))
+        .route("/userinfo", get(userinfo_get).post(userinfo_post))
+        .route("/revocation", post(revocation))
+        .route("/introspection", post(introspection))
+        .route("/logo.svg", get(logo))
+        .route("/policy", get(policy))
+        .with_state(one)
+}
+
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// A form whose names appear once each; a repeated name is an `invalid_request`.
+fn unique_form(body: &[u8]) -> Result<BTreeMap<String, String>, TokenError> {
+    let mut m = BTreeMap::new();
+    for (k, v) in form_pairs(body) {
+        if m.insert(k.clone(), v).is_some() {
+            return Err(TokenError {
+                status: 400,
+                error: "invalid_request",
+                description: format!("parameter {k} appears twice"),
+            });
+        }
+    }
+    Ok(m)
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+fn json_error(status: u16, error: &str, description: &str) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
+}
+
+fn token_error(e: TokenError) -> Response {
+    json_error(e.status, e.error, &e.description)
+}
+
+/// Reads a form body after checking its content type (token_endpoint.rst: form-urlencoded).
+fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String>, TokenError> {
+    if !is_form(headers) {
+        return Err(TokenError {
+            status: 400,
+            error: "invalid_request",
+            description: "the body must be application/x-www-form-urlencoded".into(),
+        });
+    }
+    unique_form(body)
+}
+
+async fn entity_configuration(State(one): State<OneOp>) -> Response {
+    match super::federated::entity_configuration(&one.app.federation, &one.op) {
+        Ok(jwt) => ([(header::CONTENT_TYPE, ENTITY_STATEMENT_TYPE)], jwt).into_response(),
+        Err(e) => json_error(500, "server_error", &e),
+    }
+}
+
+async fn logo(State(one): State<OneOp>) -> Response {
+    let initial = one.op.provider.name.chars().next().unwrap_or('?');
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\"><rect width=\"64\" height=\"64\" fill=\"#0066cc\"/><text x=\"32\" y=\"42\" font-size=\"32\" text-anchor=\"middle\" fill=\"#fff\">{initial}</text></svg>"
+    );
+    ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+}
+
+async fn policy(State(one): State<OneOp>) -> Response {
+    respond_page(crate::spid::login::Answer::Page {
+        status: 200,
+        html: crate::spid::pages::message(
+            one.app.state.idp(&one.op.provider.id),
+            "Privacy",
+            "A mock OpenID Provider for tests: it keeps logins in memory only, on loopback.",
+        ),
+    })
+}
+
+async fn authorization_get(State(one): State<OneOp>, RawQuery(q): RawQuery) -> Response {
+    let pairs = form_pairs(q.as_deref().unwrap_or("").as_bytes());
+    let answer = super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs).await;
+    respond_page(answer)
+}
+
+async fn authorization_post(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    if !is_form(&headers) {
+        return json_error(
+            400,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        );
+    }
+    let answer =
+        super::authorization::handle(&one.app.state, &one.app.ops, &one.op, form_pairs(&body))
+            .await;
+    respond_page(answer)
+}
+
+async fn token(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = match read_form(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return token_error(e),
+    };
+    let rp = match super::token::client(&one.app.state, &one.app.ops, &one.op, &form).await {
+        Ok(rp) => rp,
+        Err(e) => return token_error(e),
+    };
+    let app = one.app.clone();
+    let op = one.op.clone();
+    // Signing (and CIE encryption) are CPU work: off the async workers.
+    let result =
+        tokio::task::spawn_blocking(move || super::token::handle(&app.state, &op, &rp, &form))
+            .await;
+    match result {
+        Ok(Ok(body)) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::PRAGMA, "no-cache"),
+            ],
+            Json(body),
+        )
+            .into_response(),
+        Ok(Err(e)) => token_error(e),
+        Err(_) => json_error(500, "server_error", "the token handler stopped"),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+}
+
+async fn userinfo_at(one: OneOp, post: bool, headers: HeaderMap) -> Response {
+    let token = bearer(&headers);
+    let result = super::userinfo::handle(
+        &one.app.state,
+        &one.app.ops,
+        &one.op,
+        post,
+        token.as_deref(),
+    )
+    .await;
+    match result {
+        Ok(jwt) => (
+            [
+                (header::CONTENT_TYPE, "application/jwt"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            jwt,
+        )
+            .into_response(),
+        Err(e) => {
+            let challenge = format!(
+                "Bearer error=\"{}\", error_description=\"{}\"",
+                e.error,
+                e.description.replace('"', "'")
+            );
+            let mut r = json_error(e.status, e.error, &e.description);
+            if let Ok(v) = axum::http::HeaderValue::from_str(&challenge) {
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+            r
+        }
+    }
+}
+
+async fn userinfo_get(State(one): State<OneOp>, headers: HeaderMap) -> Response {
+    userinfo_at(one, false, headers).await
+}
+
+async fn userinfo_post(State(one): State<OneOp>, headers: HeaderMap) -> Response {
+    userinfo_at(one, true, headers).await
+}
+
+async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = match read_form(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return token_error(e),
+    };
+    match super::revocation::revoke(&one.app.state, &one.app.ops, &one.op, &form).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(e) => token_error(e),
+    }
+}
+
+async fn introspection(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = match read_form(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return token_error(e),
+    };
+    match super::revocation::introspect(&one.app.state, &one.app.ops, &one.op, &form).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => token_error(e),
+    }
+}

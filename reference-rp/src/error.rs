@@ -1,0 +1,67 @@
+//! Why the reference RP refused an answer: each refusal names the check (its fault switch) and
+//! what exactly was wrong.
+
+/// A refused answer or a failed step of the flow.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RpError {
+    /// A check refused what the OP answered; `check` is its fault-switch name.
+    #[error("{check}: {detail}")]
+    Refused {
+        /// The check's switch name (`faults::ALL`).
+        check: &'static str,
+        /// What exactly was wrong.
+        detail: String,
+    },
+    /// The OP answered the authorization request with an error.
+    #[error("the OP answered {error}: {description}")]
+    OpError {
+        /// `error`.
+        error: String,
+        /// `error_description`.
+        description: String,
+    },
+    /// The OP's token, userinfo or revocation endpoint answered an HTTP error.
+    #[error("{endpoint} answered HTTP {status}: {body}")]
+    Http {
+        /// Which endpoint.
+        endpoint: &'static str,
+        /// The status.
+        status: u16,
+        /// The body (bounded).
+        body: String,
+    },
+    /// The OP could not be reached.
+    #[error("{endpoint}: {source}")]
+    Transport {
+        /// Which endpoint.
+        endpoint: &'static str,
+        /// The client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The OP is not one this RP knows.
+    #[error("unknown OP {0:?}")]
+    UnknownOp(String),
+    /// The RP itself failed (its keys, its JOSE).
+    #[error("the RP failed: {0}")]
+    Internal(String),
+}
+
+impl RpError {
+    /// A refusal by `check`.
+    pub fn refused(check: &'static str, detail: impl Into<String>) -> Self {
+        Self::Refused {
+            check,
+            detail: detail.into(),
+        }
+    }
+
+    /// The check that refused, if a check did.
+    pub fn check(&self) -> Option<&'static str> {
+        match self {
+            Self::Refused { check, .. } => Some(check),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,684 @@
+//! The relying party's flow: an authorization request with a signed request object and PKCE,
+//! the callback's checks (state, iss), the code exchange with a `private_key_jwt` assertion, the
+//! ID token and userinfo checks ([`crate::check`]), refresh, and logout by revocation.
+
+use crate::check::{self, Expect, IdToken};
+use crate::error::RpError;
+use crate::faults::Faults;
+use crate::keys::RpKeys;
+use crate::op::{OpEntry, OpInfo};
+use mock_idps::bounded::{BoundedMap, Limits, Weigh};
+use mock_idps::oidc::jose::{jws, JwsAlg};
+use mock_idps::oidc::op::registry::RpMetadata;
+use mock_idps::spid::level::Level;
+use mock_idps::SharedClock;
+use openidconnect::PkceCodeChallenge;
+use rand::Rng;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use time::Duration;
+
+/// The assertion type of `private_key_jwt` (RFC 7523).
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How the RP is set up.
+#[derive(Debug, Clone)]
+pub struct RpConfig {
+    /// Our entity ID and client_id (an https URL in production; the loopback base URL here).
+    pub client_id: String,
+    /// Organization name shown by the OPs' pages.
+    pub organization_name: String,
+    /// The checks switched off.
+    pub faults: Faults,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Ask for `offline_access` (refresh tokens).
+    pub offline_access: bool,
+}
+
+impl RpConfig {
+    /// Our redirect_uri.
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/oidc/callback", self.client_id.trim_end_matches('/'))
+    }
+}
+
+/// A login started and not finished.
+#[derive(Debug, Clone)]
+struct Pending {
+    op: String,
+    nonce: String,
+    verifier: String,
+    level: Level,
+}
+
+impl Weigh for Pending {
+    fn weight(&self) -> usize {
+        self.op.len() + self.nonce.len() + self.verifier.len() + 16
+    }
+}
+
+/// A logged-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The OP.
+    pub op: String,
+    /// The pairwise subject.
+    pub sub: String,
+    /// The level the OP authenticated at.
+    pub level: Option<Level>,
+    /// The ID token's claims.
+    pub id_token: Value,
+    /// The userinfo claims.
+    pub userinfo: Value,
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token, if the OP issued one.
+    pub refresh_token: Option<String>,
+    /// The level asked for.
+    pub requested: Level,
+    /// The ID token as the token endpoint sent it (a JWE for CIE).
+    pub id_token_raw: String,
+    /// The userinfo answer as sent (a JWE).
+    pub userinfo_raw: String,
+}
+
+impl Weigh for Session {
+    fn weight(&self) -> usize {
+        self.op.len()
+            + self.sub.len()
+            + self.id_token.to_string().len()
+            + self.userinfo.to_string().len()
+            + self.access_token.len()
+            + self.refresh_token.as_ref().map_or(0, String::len)
+            + self.id_token_raw.len()
+            + self.userinfo_raw.len()
+    }
+}
+
+/// The reference relying party.
+#[derive(Debug)]
+pub struct ReferenceRp {
+    /// Settings.
+    pub config: RpConfig,
+    /// Keys.
+    pub keys: RpKeys,
+    ops: BTreeMap<String, OpInfo>,
+    pending: Mutex<BoundedMap<String, Pending>>,
+    sessions: Mutex<BoundedMap<String, Session>>,
+    placement: Mutex<Placement>,
+    http: reqwest::Client,
+}
+
+/// Where the RP sits in the federation: its superiors and the trust marks it was issued.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    /// `authority_hints`.
+    pub authority_hints: Vec<String>,
+    /// `trust_marks`.
+    pub trust_marks: Vec<mock_idps::oidc::federation::TrustMarkRef>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `n` random alphanumeric characters (state and nonce: at least 32, authorization_endpoint.rst).
+pub fn alnum(n: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+fn bounded_body(s: &str) -> String {
+    s.chars().take(600).collect()
+}
+
+impl ReferenceRp {
+    /// A new RP with no OP known yet.
+    pub fn new(config: RpConfig, keys: RpKeys) -> Result<Self, RpError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| RpError::Internal(e.to_string()))?;
+        let limits = |ttl| Limits {
+            max_entries: 10_000,
+            max_bytes: 16 << 20,
+            ttl,
+        };
+        Ok(Self {
+            config,
+            keys,
+            ops: BTreeMap::new(),
+            pending: Mutex::new(BoundedMap::new(limits(Duration::minutes(20)))),
+            sessions: Mutex::new(BoundedMap::new(limits(Duration::hours(8)))),
+            placement: Mutex::default(),
+            http,
+        })
+    }
+
+    /// The OPs discovered.
+    pub fn ops(&self) -> impl Iterator<Item = &OpInfo> {
+        self.ops.values()
+    }
+
+    /// One OP.
+    pub fn op(&self, id: &str) -> Option<&OpInfo> {
+        self.ops.get(id)
+    }
+
+    /// Fetches and checks each OP's entity configuration.
+    pub async fn discover(&mut self, entries: &[OpEntry]) -> Result<(), RpError> {
+        for e in entries {
+            let url = format!("{}/.well-known/openid-federation", e.issuer);
+            let r = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|source| RpError::Transport {
+                    endpoint: "entity configuration",
+                    source,
+                })?;
+            let status = r.status().as_u16();
+            let body = r.text().await.map_err(|source| RpError::Transport {
+                endpoint: "entity configuration",
+                source,
+            })?;
+            if status != 200 {
+                return Err(RpError::Http {
+                    endpoint: "entity configuration",
+                    status,
+                    body: bounded_body(&body),
+                });
+            }
+            let info = OpInfo::from_entity_configuration(
+                e,
+                &body,
+                self.config.clock.now(),
+                &self.config.faults,
+            )?;
+            self.ops.insert(e.id.clone(), info);
+        }
+        Ok(())
+    }
+
+    /// Our `openid_relying_party` metadata (metadata_oidc_rp.rst).
+    pub fn metadata(&self) -> Value {
+        json!({
+            "client_id": self.config.client_id,
+            "client_name": self.config.organization_name,
+            "redirect_uris": [self.config.redirect_uri()],
+            "response_types": ["code"],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "client_registration_types": ["automatic"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": self.keys.core_jwks(),
+            "id_token_signed_response_alg": "RS256",
+            "id_token_encrypted_response_alg": "RSA-OAEP-256",
+            "id_token_encrypted_response_enc": "A256CBC-HS512",
+            "userinfo_signed_response_alg": "RS256",
+            "userinfo_encrypted_response_alg": "RSA-OAEP-256",
+            "userinfo_encrypted_response_enc": "A256CBC-HS512",
+            "contacts": ["ops@rp.example.it"],
+        })
+    }
+
+    /// Our entity configuration's `metadata`: `openid_relying_party` and `federation_entity`
+    /// (metadata_oidc_rp.rst).
+    pub fn federation_metadata(&self) -> serde_json::Map<String, Value> {
+        let id = self.config.client_id.trim_end_matches('/');
+        let mut m = serde_json::Map::new();
+        m.insert("openid_relying_party".into(), self.metadata());
+        m.insert(
+            "federation_entity".into(),
+            json!({
+                "organization_name": self.config.organization_name,
+                "homepage_uri": id,
+                "policy_uri": format!("{id}/privacy"),
+                "logo_uri": format!("{id}/logo.svg"),
+                "contacts": ["ops@pec.rp.example.it"],
+                "federation_resolve_endpoint": format!("{id}/resolve"),
+            }),
+        );
+        m
+    }
+
+    /// Records what on-boarding gave us (listed in our entity configuration from now on).
+    pub fn set_placement(&self, placement: Placement) {
+        *lock(&self.placement) = placement;
+    }
+
+    /// Our entity configuration (entity_configuration.rst): self-signed with the federation key,
+    /// `iss` = `sub` = our entity ID, our federation `jwks`, `authority_hints`, `trust_marks`,
+    /// and [`Self::federation_metadata`].
+    pub fn entity_configuration(&self) -> Result<String, RpError> {
+        let now = self.config.clock.now().unix_timestamp();
+        let id = &self.config.client_id;
+        let mut st = mock_idps::oidc::federation::EntityStatement::new(
+            id,
+            id,
+            now,
+            now + 86_400,
+            mock_idps::oidc::jose::Jwks::new(vec![self.keys.federation.public_jwk().clone()]),
+        );
+        let p = lock(&self.placement).clone();
+        st.authority_hints = Some(p.authority_hints);
+        st.metadata = Some(self.federation_metadata());
+        if !p.trust_marks.is_empty() {
+            st.trust_marks = Some(p.trust_marks);
+        }
+        st.sign(&self.keys.federation)
+            .map_err(|e| RpError::Internal(e.to_string()))
+    }
+
+    /// Our metadata as the OP's registration table takes it.
+    pub fn registration(&self) -> Result<RpMetadata, RpError> {
+        serde_json::from_value(self.metadata()).map_err(|e| RpError::Internal(e.to_string()))
+    }
+
+    /// Starts a login at `op` for `level`: the URL to send the browser to.
+    pub fn start(&self, op: &str, level: Level) -> Result<String, RpError> {
+        let info = self
+            .ops
+            .get(op)
+            .ok_or_else(|| RpError::UnknownOp(op.to_string()))?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let state = alnum(43);
+        let nonce = alnum(43);
+        let mut scope = vec!["openid"];
+        if info.cie {
+            scope.extend(["profile", "email"]);
+        }
+        if self.config.offline_access {
+            scope.push("offline_access");
+        }
+        let scope = scope.join(" ");
+        let now = self.config.clock.now().unix_timestamp();
+        let userinfo_claims = json!({
+            "given_name": null,
+            "family_name": null,
+            "email": null,
+            "https://attributes.eid.gov.it/fiscal_number": { "essential": true },
+        });
+        let object = json!({
+            "iss": self.config.client_id,
+            "aud": [info.issuer],
+            "client_id": self.config.client_id,
+            "response_type": "code",
+            "scope": scope,
+            "code_challenge": challenge.as_str(),
+            "code_challenge_method": "S256",
+            "nonce": nonce,
+            "state": state,
+            "prompt": "consent login",
+            "redirect_uri": self.config.redirect_uri(),
+            "acr_values": level.uri(),
+            "claims": { "userinfo": userinfo_claims },
+            "iat": now,
+            "exp": now + 300,
+            "jti": alnum(32),
+        });
+        let request = jws::sign_claims(&self.keys.core, JwsAlg::RS256, Some("JWT"), &object)
+            .map_err(|e| RpError::Internal(e.to_string()))?;
+        let mut url = url::Url::parse(&info.authorization_endpoint)
+            .map_err(|e| RpError::Internal(e.to_string()))?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.config.client_id)
+            .append_pair("response_type", "code")
+            .append_pair("scope", &scope)
+            .append_pair("code_challenge", challenge.as_str())
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("request", &request);
+        lock(&self.pending).insert(
+            state,
+            Pending {
+                op: op.to_string(),
+                nonce,
+                verifier: verifier.secret().to_string(),
+                level,
+            },
+            self.config.clock.now(),
+        );
+        Ok(url.into())
+    }
+
+    /// A fresh `private_key_jwt` assertion for `aud` (tests replay it).
+    pub fn client_assertion_for(&self, aud: &str) -> Result<String, RpError> {
+        self.client_assertion(aud)
+    }
+
+    fn client_assertion(&self, aud: &str) -> Result<String, RpError> {
+        let now = self.config.clock.now().unix_timestamp();
+        let claims = json!({
+            "iss": self.config.client_id,
+            "sub": self.config.client_id,
+            "aud": aud,
+            "iat": now,
+            "exp": now + 300,
+            "jti": alnum(32),
+        });
+        jws::sign_claims(&self.keys.core, JwsAlg::RS256, Some("JWT"), &claims)
+            .map_err(|e| RpError::Internal(e.to_string()))
+    }
+
+    async fn post_form(
+        &self,
+        endpoint: &'static str,
+        url: &str,
+        mut form: Vec<(&str, String)>,
+    ) -> Result<(u16, String), RpError> {
+        form.push(("client_id", self.config.client_id.clone()));
+        form.push(("client_assertion_type", JWT_BEARER.into()));
+        form.push(("client_assertion", self.client_assertion(url)?));
+        let r = self
+            .http
+            .post(url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|source| RpError::Transport { endpoint, source })?;
+        let status = r.status().as_u16();
+        let body = r
+            .text()
+            .await
+            .map_err(|source| RpError::Transport { endpoint, source })?;
+        Ok((status, body))
+    }
+
+    /// Handles the redirect back from the OP (`query` is the callback's query string): on
+    /// success, a new session and its id.
+    pub async fn finish(&self, query: &str) -> Result<(String, Session), RpError> {
+        let q: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let faults = &self.config.faults;
+        let now = self.config.clock.now();
+        let given_state = q.get("state").cloned().unwrap_or_default();
+        let pending = {
+            let mut t = lock(&self.pending);
+            match t.remove(&given_state) {
+                Some(p) => Some(p),
+                None if faults.is_off("state") => {
+                    // The mutant takes whichever login is outstanding (the newest).
+                    let newest = t.iter(now).next_back().map(|(k, _)| k.clone());
+                    newest.and_then(|k| t.remove(&k))
+                }
+                None => None,
+            }
+        };
+        let Some(pending) = pending else {
+            return Err(RpError::refused(
+                "state",
+                format!("state {given_state:?} is not one of ours (unknown, used or expired)"),
+            ));
+        };
+        let info = self
+            .ops
+            .get(&pending.op)
+            .ok_or_else(|| RpError::UnknownOp(pending.op.clone()))?;
+        if faults.on("iss") && q.get("iss") != Some(&info.issuer) {
+            return Err(RpError::refused(
+                "iss",
+                format!(
+                    "iss {:?} is not the OP the request went to ({})",
+                    q.get("iss"),
+                    info.issuer
+                ),
+            ));
+        }
+        if let Some(error) = q.get("error") {
+            return Err(RpError::OpError {
+                error: error.clone(),
+                description: q.get("error_description").cloned().unwrap_or_default(),
+            });
+        }
+        let Some(code) = q.get("code") else {
+            return Err(RpError::OpError {
+                error: "no code".into(),
+                description: "the answer has neither code nor error".into(),
+            });
+        };
+        let (status, body) = self
+            .post_form(
+                "token",
+                &info.token_endpoint,
+                vec![
+                    ("grant_type", "authorization_code".into()),
+                    ("code", code.clone()),
+                    ("code_verifier", pending.verifier.clone()),
+                    ("redirect_uri", self.config.redirect_uri()),
+                ],
+            )
+            .await?;
+        if status != 200 {
+            return Err(RpError::Http {
+                endpoint: "token",
+                status,
+                body: bounded_body(&body),
+            });
+        }
+        let tokens: Value = serde_json::from_str(&body).map_err(|e| RpError::Http {
+            endpoint: "token",
+            status,
+            body: format!("not JSON: {e}"),
+        })?;
+        let access_token = tokens
+            .get("access_token")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let raw_id = tokens
+            .get("id_token")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let x = Expect {
+            op: info,
+            client_id: &self.config.client_id,
+            nonce: &pending.nonce,
+            level: pending.level,
+            access_token: &access_token,
+            now,
+            refreshed: false,
+            encrypted_id_token: info.cie,
+        };
+        let id = check::id_token(raw_id, &x, &self.keys.encryption, faults)?;
+        let (userinfo, userinfo_raw) = self.userinfo(info, &access_token, &x, &id).await?;
+        let session = Session {
+            op: pending.op.clone(),
+            sub: id.sub.clone(),
+            level: id.level,
+            id_token: id.claims,
+            userinfo,
+            access_token,
+            refresh_token: tokens
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            requested: pending.level,
+            id_token_raw: raw_id.to_string(),
+            userinfo_raw,
+        };
+        let sid = alnum(43);
+        lock(&self.sessions).insert(sid.clone(), session.clone(), now);
+        Ok((sid, session))
+    }
+
+    async fn userinfo(
+        &self,
+        info: &OpInfo,
+        access_token: &str,
+        x: &Expect<'_>,
+        id: &IdToken,
+    ) -> Result<(Value, String), RpError> {
+        let r = self
+            .http
+            .get(&info.userinfo_endpoint)
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .map_err(|source| RpError::Transport {
+                endpoint: "userinfo",
+                source,
+            })?;
+        let status = r.status().as_u16();
+        let body = r.text().await.map_err(|source| RpError::Transport {
+            endpoint: "userinfo",
+            source,
+        })?;
+        if status != 200 {
+            return Err(RpError::Http {
+                endpoint: "userinfo",
+                status,
+                body: bounded_body(&body),
+            });
+        }
+        let claims = check::userinfo(
+            &body,
+            x,
+            &id.sub,
+            &self.keys.encryption,
+            &self.config.faults,
+        )?;
+        Ok((claims, body))
+    }
+
+    /// A session by id.
+    pub fn session(&self, sid: &str) -> Option<Session> {
+        lock(&self.sessions)
+            .get(&sid.to_string(), self.config.clock.now())
+            .cloned()
+    }
+
+    /// Uses the session's refresh token: the new ID token, checked (SPID: acr SpidL1 only).
+    pub async fn refresh(&self, sid: &str) -> Result<IdToken, RpError> {
+        let s = self
+            .session(sid)
+            .ok_or_else(|| RpError::Internal("no such session".into()))?;
+        let info = self
+            .ops
+            .get(&s.op)
+            .ok_or_else(|| RpError::UnknownOp(s.op.clone()))?;
+        let Some(rt) = s.refresh_token.clone() else {
+            return Err(RpError::Internal(
+                "the OP issued no refresh token for this session".into(),
+            ));
+        };
+        let (status, body) = self
+            .post_form(
+                "token",
+                &info.token_endpoint,
+                vec![
+                    ("grant_type", "refresh_token".into()),
+                    ("refresh_token", rt),
+                ],
+            )
+            .await?;
+        if status != 200 {
+            return Err(RpError::Http {
+                endpoint: "token",
+                status,
+                body: bounded_body(&body),
+            });
+        }
+        let tokens: Value =
+            serde_json::from_str(&body).map_err(|e| RpError::Internal(e.to_string()))?;
+        let access_token = tokens
+            .get("access_token")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let nonce = s
+            .id_token
+            .get("nonce")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let x = Expect {
+            op: info,
+            client_id: &self.config.client_id,
+            nonce: &nonce,
+            // A refresh asks for no level; SPID's refreshed tokens are L1.
+            level: Level::L1,
+            access_token: &access_token,
+            now: self.config.clock.now(),
+            refreshed: true,
+            encrypted_id_token: info.cie,
+        };
+        let id = check::id_token(
+            tokens
+                .get("id_token")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+            &x,
+            &self.keys.encryption,
+            &self.config.faults,
+        )?;
+        let mut t = lock(&self.sessions);
+        let now = self.config.clock.now();
+        if let Some(mut cur) = t.get(&sid.to_string(), now).cloned() {
+            cur.access_token = access_token;
+            t.insert(sid.to_string(), cur, now);
+        }
+        Ok(id)
+    }
+
+    /// Revokes `token` at the session's OP (RFC 7009).
+    pub async fn revoke(&self, op: &str, token: &str) -> Result<(), RpError> {
+        let info = self
+            .ops
+            .get(op)
+            .ok_or_else(|| RpError::UnknownOp(op.to_string()))?;
+        let (status, body) = self
+            .post_form(
+                "revocation",
+                &info.revocation_endpoint,
+                vec![("token", token.to_string())],
+            )
+            .await?;
+        if status != 200 {
+            return Err(RpError::Http {
+                endpoint: "revocation",
+                status,
+                body: bounded_body(&body),
+            });
+        }
+        Ok(())
+    }
+
+    /// Asks the session's OP whether `token` is active (RFC 7662).
+    pub async fn introspect(&self, op: &str, token: &str) -> Result<Value, RpError> {
+        let info = self
+            .ops
+            .get(op)
+            .ok_or_else(|| RpError::UnknownOp(op.to_string()))?;
+        let (status, body) = self
+            .post_form(
+                "introspection",
+                &info.introspection_endpoint,
+                vec![("token", token.to_string())],
+            )
+            .await?;
+        if status != 200 {
+            return Err(RpError::Http {
+                endpoint: "introspection",
+                status,
+                body: bounded_body(&body),
+            });
+        }
+        serde_json::from_str(&body).map_err(|e| RpError::Internal(e.to_string()))
+    }
+
+    /// Logout: revokes the access token (revocation_endpoint.rst: the RP MUST at logout; CIE:
+    /// refresh tokens MUST NOT be revoked then) and forgets the session.
+    pub async fn logout(&self, sid: &str) -> Result<(), RpError> {
+        let Some(s) = lock(&self.sessions).remove(&sid.to_string()) else {
+            return Ok(());
+        };
+        self.revoke(&s.op, &s.access_token).await
+    }
+}

@@ -1,0 +1,335 @@
+//! Every fault switch: the strict RP refuses the bad answer with that switch's check, and the
+//! RP with only that switch off accepts it. Bad answers are crafted by a test OP double (an OP
+//! key from the fixtures and `mock_idps::oidc::jose::craft`), or, for the callback and the
+//! entity configuration, by tampering with what the mock OP sent.
+
+use crate::support::{world, CLIENT_ID};
+use mock_idps::oidc::jose::{craft, jwe, jws, ContentEnc, Jwks, JwsAlg, KeyAlg, PrivateKey};
+use mock_idps::oidc::keys::{load, KeyRole};
+use mock_idps::oidc::op::token::half_hash;
+use mock_idps::spid::level::Level;
+use mock_idps::spid::script::Outcome;
+use mock_idps::FixtureSource;
+use reference_rp::check::{self, Expect};
+use reference_rp::keys::RpKeys;
+use reference_rp::op::OpInfo;
+use reference_rp::Faults;
+use rstest::rstest;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+const ISSUER: &str = "http://127.0.0.1:1/oidc/op/poste";
+const NONCE: &str = "n0nce0000000000000000000000000000000000000";
+const AT: &str = "an-access-token";
+
+struct Double {
+    key: PrivateKey,
+    op: OpInfo,
+    rp: RpKeys,
+    now: OffsetDateTime,
+}
+
+fn double(cie: bool) -> Double {
+    let key = load(&FixtureSource::Embedded, "poste", KeyRole::Signing).expect("OP key");
+    let jwks = Jwks::new(vec![key.public_jwk().clone()]);
+    let at = |n: &str| format!("{ISSUER}/{n}");
+    Double {
+        op: OpInfo {
+            id: "poste".into(),
+            name: "Poste".into(),
+            cie,
+            levels: Level::ALL.to_vec(),
+            issuer: ISSUER.into(),
+            authorization_endpoint: at("authorization"),
+            token_endpoint: at("token"),
+            userinfo_endpoint: at("userinfo"),
+            revocation_endpoint: at("revocation"),
+            introspection_endpoint: at("introspection"),
+            jwks_json: serde_json::to_value(&jwks).expect("jwks"),
+            jwks,
+        },
+        key,
+        rp: RpKeys::from_fixtures(&FixtureSource::Embedded, "reference-rp").expect("RP keys"),
+        now: OffsetDateTime::now_utc(),
+    }
+}
+
+impl Double {
+    fn claims(&self) -> Value {
+        let t = self.now.unix_timestamp();
+        json!({
+            "iss": ISSUER, "sub": "s1", "aud": [CLIENT_ID], "acr": Level::L2.uri(),
+            "at_hash": half_hash(AT, false), "iat": t, "nbf": t, "exp": t + 600,
+            "jti": "j1", "nonce": NONCE,
+        })
+    }
+    fn sign(&self, claims: &Value) -> String {
+        jws::sign_claims(&self.key, JwsAlg::RS256, Some("JWT"), claims).expect("sign")
+    }
+    fn seal(&self, jws: &str) -> String {
+        jwe::encrypt(
+            self.rp.encryption.public_jwk(),
+            KeyAlg::RsaOaep256,
+            ContentEnc::A256CbcHs512,
+            Some("JWT"),
+            jws.as_bytes(),
+        )
+        .expect("encrypt")
+    }
+    fn expect(&self, refreshed: bool) -> Expect<'_> {
+        Expect {
+            op: &self.op,
+            client_id: CLIENT_ID,
+            nonce: NONCE,
+            level: if refreshed { Level::L1 } else { Level::L2 },
+            access_token: AT,
+            now: self.now,
+            refreshed,
+            encrypted_id_token: self.op.cie,
+        }
+    }
+}
+
+fn with(mut v: Value, k: &str, new: Value) -> Value {
+    v[k] = new;
+    v
+}
+
+/// A bad ID token for `switch` (and whether it is a refresh, whether the OP is CIE).
+fn bad_id_token(d: &Double, switch: &str) -> (String, bool) {
+    let c = d.claims();
+    let t = d.now.unix_timestamp();
+    let payload = |v: &Value| serde_json::to_vec(v).expect("json");
+    let token = match switch {
+        "acr" => d.sign(&with(c, "acr", json!(Level::L1.uri()))),
+        "at-hash" => d.sign(&with(
+            c,
+            "at_hash",
+            json!(half_hash("another token", false)),
+        )),
+        // PS512 verifies with the OP's RSA key but is not on the RP's list (at_hash: SHA-512).
+        "id-token-alg" => jws::sign_claims(
+            &d.key,
+            JwsAlg::PS512,
+            Some("JWT"),
+            &with(c, "at_hash", json!(half_hash(AT, true))),
+        )
+        .expect("PS512"),
+        "id-token-aud" => d.sign(&with(c, "aud", json!(["https://other.example.it"]))),
+        "id-token-encryption" => return (d.sign(&c), false),
+        "id-token-exp" => d.sign(&with(with(c, "exp", json!(t - 60)), "iat", json!(t - 120))),
+        "id-token-iat" => d.sign(&with(c, "iat", json!(t + 3600))),
+        "id-token-iss" => d.sign(&with(c, "iss", json!("https://evil.example.it"))),
+        "id-token-kid" => {
+            craft::signed_with_header(&d.key, JwsAlg::RS256, &serde_json::Map::new(), &payload(&c))
+                .expect("no kid")
+        }
+        "id-token-signature" => craft::corrupt_signature(&d.sign(&c)).expect("corrupt"),
+        "nonce" => d.sign(&with(
+            c,
+            "nonce",
+            json!("another0nonce00000000000000000000000000000"),
+        )),
+        "refresh-acr" => return (d.sign(&c), true),
+        other => panic!("no ID-token case for {other}"),
+    };
+    let token = if d.op.cie { d.seal(&token) } else { token };
+    (token, false)
+}
+
+#[rstest]
+#[case::acr("acr", false)]
+#[case::at_hash("at-hash", false)]
+#[case::alg("id-token-alg", false)]
+#[case::aud("id-token-aud", false)]
+#[case::encryption("id-token-encryption", true)]
+#[case::exp("id-token-exp", false)]
+#[case::iat("id-token-iat", false)]
+#[case::iss("id-token-iss", false)]
+#[case::kid("id-token-kid", false)]
+#[case::signature("id-token-signature", false)]
+#[case::signature_cie("id-token-signature", true)]
+#[case::nonce("nonce", false)]
+#[case::refresh_acr("refresh-acr", false)]
+fn each_id_token_switch_refuses_on_and_accepts_off(#[case] switch: &str, #[case] cie: bool) {
+    let d = double(cie);
+    let (token, refreshed) = bad_id_token(&d, switch);
+    let x = d.expect(refreshed);
+    let err = check::id_token(&token, &x, &d.rp.encryption, &Faults::none())
+        .expect_err("the strict RP refuses");
+    assert_eq!(err.check(), Some(switch), "{err}");
+    let off = Faults::parse(switch).expect("switch");
+    check::id_token(&token, &x, &d.rp.encryption, &off)
+        .unwrap_or_else(|e| panic!("with {switch} off: {e}"));
+    // The good token passes the strict RP (so the case is the switch's, nothing else).
+    let good = if cie {
+        d.seal(&d.sign(&d.claims()))
+    } else {
+        d.sign(&d.claims())
+    };
+    check::id_token(&good, &d.expect(false), &d.rp.encryption, &Faults::none())
+        .expect("good token");
+}
+
+#[test]
+fn a_cie_id_token_sealed_in_rsa1_5_or_unsigned_is_refused_even_by_the_mutants() {
+    let d = double(true);
+    let c = d.claims();
+    let inner = d.sign(&c);
+    let rsa15 = craft::jwe_rsa1_5(
+        d.rp.encryption.public_jwk(),
+        ContentEnc::A128CbcHs256,
+        Some("JWT"),
+        inner.as_bytes(),
+    )
+    .expect("rsa1_5");
+    let e = check::id_token(
+        &rsa15,
+        &d.expect(false),
+        &d.rp.encryption,
+        &Faults::parse("id-token-encryption").expect("f"),
+    )
+    .expect_err("RSA1_5");
+    assert_eq!(e.check(), Some("id-token-encryption"), "{e}");
+    let none = craft::unsigned(
+        &serde_json::to_vec(&c).expect("json"),
+        &serde_json::Map::new(),
+    )
+    .expect("none");
+    let e = check::id_token(
+        &none,
+        &d.expect(false),
+        &d.rp.encryption,
+        &Faults::parse("id-token-encryption,id-token-kid").expect("f"),
+    )
+    .expect_err("alg none");
+    assert!(
+        matches!(e.check(), Some("id-token-signature" | "id-token-alg")),
+        "{e}"
+    );
+}
+
+fn userinfo_claims() -> Value {
+    json!({ "iss": ISSUER, "sub": "s1", "aud": CLIENT_ID, "given_name": "Francesca" })
+}
+
+#[rstest]
+#[case("userinfo-encryption")]
+#[case("userinfo-signature")]
+#[case("userinfo-sub")]
+#[case("userinfo-aud")]
+fn each_userinfo_switch_refuses_on_and_accepts_off(#[case] switch: &str) {
+    let d = double(false);
+    let c = userinfo_claims();
+    let body = match switch {
+        "userinfo-encryption" => d.sign(&c),
+        "userinfo-signature" => d.seal(&craft::corrupt_signature(&d.sign(&c)).expect("corrupt")),
+        "userinfo-sub" => d.seal(&d.sign(&with(c, "sub", json!("someone-else")))),
+        "userinfo-aud" => d.seal(&d.sign(&with(c, "aud", json!("https://other.example.it")))),
+        other => panic!("{other}"),
+    };
+    let x = d.expect(false);
+    let e =
+        check::userinfo(&body, &x, "s1", &d.rp.encryption, &Faults::none()).expect_err("strict");
+    assert_eq!(e.check(), Some(switch), "{e}");
+    let ok = check::userinfo(
+        &body,
+        &x,
+        "s1",
+        &d.rp.encryption,
+        &Faults::parse(switch).expect("f"),
+    )
+    .unwrap_or_else(|e| panic!("with {switch} off: {e}"));
+    assert_eq!(ok["given_name"], "Francesca");
+    check::userinfo(
+        &d.seal(&d.sign(&userinfo_claims())),
+        &x,
+        "s1",
+        &d.rp.encryption,
+        &Faults::none(),
+    )
+    .expect("good userinfo");
+}
+
+/// Rewrites one parameter of a callback query.
+fn tamper(query: &str, name: &str, value: &str) -> String {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .map(|(k, v)| {
+            if k == name {
+                (k, value.to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+#[rstest]
+#[case("state")]
+#[case("iss")]
+#[tokio::test]
+async fn each_callback_switch_refuses_on_and_accepts_off(#[case] switch: &str) {
+    for (faults, accepted) in [("", false), (switch, true)] {
+        let w = world(faults).await;
+        let q = w.authorize("poste", Level::L2, Outcome::Success).await;
+        let value = match switch {
+            "state" => "X".repeat(43),
+            _ => "https://evil.example.it".to_string(),
+        };
+        let r = w.rp.finish(&tamper(&q, switch, &value)).await;
+        match (r, accepted) {
+            (Ok(_), true) => {}
+            (Err(e), false) => assert_eq!(e.check(), Some(switch), "{e}"),
+            (r, _) => panic!("faults {faults:?}: {r:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_broken_op_entity_configuration_is_refused_unless_the_switch_is_off() {
+    let w = world("").await;
+    let urls = w.fed.urls();
+    let entry = reference_rp::op::entries_of(&urls)
+        .into_iter()
+        .find(|e| e.id == "poste")
+        .expect("poste");
+    let jwt = w
+        .http
+        .get(&urls.oidc["poste"].entity_configuration)
+        .send()
+        .await
+        .expect("ec")
+        .text()
+        .await
+        .expect("body");
+    let broken = craft::corrupt_signature(&jwt).expect("corrupt");
+    let now = OffsetDateTime::now_utc();
+    OpInfo::from_entity_configuration(&entry, &jwt, now, &Faults::none())
+        .expect("the real one is fine");
+    let e = OpInfo::from_entity_configuration(&entry, &broken, now, &Faults::none())
+        .expect_err("strict");
+    assert_eq!(e.check(), Some("op-entity-configuration"));
+    OpInfo::from_entity_configuration(
+        &entry,
+        &broken,
+        now,
+        &Faults::parse("op-entity-configuration").expect("f"),
+    )
+    .expect("mutant");
+}
+
+#[test]
+fn every_switch_has_a_case_here() {
+    let src = include_str!("faults.rs");
+    for f in reference_rp::faults::ALL {
+        assert!(
+            src.contains(&format!("\"{}\"", f.name)),
+            "no test case for switch {}",
+            f.name
+        );
+    }
+}
