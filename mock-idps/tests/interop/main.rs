@@ -8,12 +8,15 @@
 //!   metadata and of the registry feed, and rejects tampered documents
 //! - `schema`: `xmllint` validates metadata, the registry feed, Responses and error Responses
 //!   against the OASIS SAML 2.0 schemas in `fixtures/xsd`
+//! - `jwcrypto`: JWS and JWE (every alg/enc we emit) verified and decrypted by Python jwcrypto, and
+//!   the reverse direction; the trust anchor's entity configuration verified there
 //! - `escaping`: attribute values with `&`, `<`, `"`, `'` and accents survive signing and parsing
 //!
 //! Needs libclang and libxmlsec1 to build (samael) and the `xmlsec1` and `xmllint` commands
 //! (Debian: `libclang-dev libxmlsec1-dev xmlsec1 libxml2-utils`) to run.
 
 mod escaping;
+mod jwcrypto;
 mod samael_sp;
 mod schema;
 #[allow(dead_code)]
