@@ -998,6 +998,16 @@ impl LocalFederation {
     }
 }
 
+impl LocalFederation {
+    fn is_remote_subordinate_configuration(&self, url: &str) -> bool {
+        self.subordinates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(|s| s.source.is_none() && well_known_url(&s.entity_id) == url)
+    }
+}
+
 fn server_error(e: JoseError) -> FederationErrorBody {
     FederationErrorBody::new(FederationErrorCode::ServerError, e.to_string())
 }
@@ -1013,9 +1023,15 @@ struct LocalFetcher {
 impl EntityFetcher for LocalFetcher {
     fn get<'a>(&'a self, url: &'a str) -> BoxFuture<'a, Result<String, FetchError>> {
         Box::pin(async move {
-            if let Some(fed) = self.fed.upgrade() {
+            let fed = self.fed.upgrade();
+            if let Some(fed) = &fed {
                 if let Some(answer) = fed.answer(url) {
                     return answer;
+                }
+                // Over the network only the configuration of an on-boarded entity: a chain
+                // cannot make the mocks fetch arbitrary URLs.
+                if !fed.is_remote_subordinate_configuration(url) {
+                    return Err(FetchError::NotFound(url.to_owned()));
                 }
             }
             match &self.http {
