@@ -20,7 +20,12 @@ use std::sync::Arc;
 
 fn jose(c: &mut Criterion) {
     let key = keys::load(&FixtureSource::Embedded, "poste", KeyRole::Signing).expect("key");
-    let enc = keys::load(&FixtureSource::Embedded, "reference-rp", KeyRole::Encryption).expect("key");
+    let enc = keys::load(
+        &FixtureSource::Embedded,
+        "reference-rp",
+        KeyRole::Encryption,
+    )
+    .expect("key");
     let jwks = Jwks::new(vec![key.public_jwk().clone()]);
     let claims = serde_json::json!({
         "iss": "https://op.example.it", "sub": "a9f0c2", "aud": "https://rp.example.it",
@@ -79,11 +84,15 @@ fn federation(c: &mut Criterion) {
     c.bench_function("federation/resolve_cold", |b| {
         b.iter(|| {
             fed.resolver().clear_cache();
-            rt.block_on(fed.resolver().resolve(black_box(&req))).unwrap()
+            rt.block_on(fed.resolver().resolve(black_box(&req)))
+                .unwrap()
         })
     });
     c.bench_function("federation/resolve_cached", |b| {
-        b.iter(|| rt.block_on(fed.resolver().resolve(black_box(&req))).unwrap())
+        b.iter(|| {
+            rt.block_on(fed.resolver().resolve(black_box(&req)))
+                .unwrap()
+        })
     });
 }
 

@@ -72,6 +72,12 @@ pub struct ServeOpts {
         hide_env_values = true
     )]
     pub admin_token: Option<String>,
+    /// On-board this OpenID relying party in the local federation (below the trust anchor, with
+    /// a trust mark): its entity configuration is fetched from
+    /// `ENTITY_ID/.well-known/openid-federation` (2 s connect, 5 s in all). Repeatable; the
+    /// trust marks to publish are printed, and `GET /admin/oidc/rps` lists them.
+    #[arg(long = "oidc-rp", value_name = "ENTITY_ID")]
+    pub oidc_rp: Vec<String>,
 }
 
 /// `--entity-ids`.
@@ -102,6 +108,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         },
         auto_login: opts.auto_login,
         admin_token: opts.admin_token.filter(|t| !t.is_empty()),
+        oidc_rps: opts.oidc_rp,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -112,6 +119,16 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             say!(
                 "  auto-login {}",
                 serde_json::to_string(&served.federation.state().auto_logins()).unwrap_or_default()
+            );
+        }
+        if let Some(f) = &urls.mocks.oidc_federation {
+            say!("  OpenID Federation trust anchor {}", f.trust_anchor);
+        }
+        for rp in served.federation.oidc_federation().subordinates_summary() {
+            say!(
+                "  on-boarded {}  trust_marks {}",
+                rp["entity_id"].as_str().unwrap_or_default(),
+                rp["trust_marks"]
             );
         }
         if let Some(u) = &urls.reference_sp {

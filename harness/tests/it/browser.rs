@@ -125,6 +125,7 @@ async fn world() -> World {
         reference_sp: Some(Faults::none()),
         auto_login: Vec::new(),
         admin_token: None,
+        oidc_rps: Vec::new(),
     })
     .await
     .expect("serve");
