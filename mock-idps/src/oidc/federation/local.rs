@@ -809,9 +809,16 @@ impl LocalFederation {
     }
 
     fn sign_resolve_response(&self, chain: &TrustChain) -> Result<String, JoseError> {
+        // Only marks valid at request time (spid-cie-oidc-docs, "Federation endpoints": the
+        // resolve endpoint MUST NOT return invalid trust marks): ours are also checked against
+        // the issuer's own record (revocation).
         let marks: Vec<TrustMarkRef> = chain
             .trust_marks
             .iter()
+            .filter(|m| {
+                m.issuer != self.tmi.entity_id
+                    || self.trust_mark_status(Some(&m.jwt), None, None) == Ok(true)
+            })
             .map(|m| TrustMarkRef {
                 trust_mark_type: m.trust_mark_type.clone(),
                 trust_mark: m.jwt.clone(),

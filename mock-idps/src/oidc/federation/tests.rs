@@ -286,6 +286,8 @@ async fn endpoints_answer_statements_lists_status_and_resolve() {
     assert!(v.header.typ_is("resolve-response+jwt"));
     let claims: Value = v.claims().unwrap();
     assert_eq!(claims["sub"], rp.entity_id.as_str());
+    // Revoked above: no longer returned.
+    assert_eq!(claims["trust_marks"], serde_json::json!([]));
     assert_eq!(claims["trust_chain"].as_array().unwrap().len(), 3);
     assert_eq!(
         fed.resolve_response(None, Some(&ta), None)
@@ -316,5 +318,23 @@ async fn both_trust_mark_namings_are_emitted_on_request() {
         assert!(claims.get(naming.member()).is_some(), "{claims}");
         let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
         assert_eq!(chain.trust_marks[0].claims.naming, naming);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn decoding_random_statements_and_marks_never_panics(
+        s in ".{0,200}",
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+    ) {
+        let _ = DecodedStatement::decode(&s);
+        let b64 = crate::oidc::jose::b64e(&bytes);
+        let _ = DecodedStatement::decode(&format!("{b64}.{b64}.{b64}"));
+        let _ = serde_json::from_slice::<EntityStatement>(&bytes);
+        let _ = serde_json::from_slice::<TrustMarkRef>(&bytes);
+        let _ = serde_json::from_slice::<TrustMarkClaims>(&bytes);
+        let _ = serde_json::from_slice::<MetadataPolicy>(&bytes);
     }
 }
