@@ -422,6 +422,16 @@ impl TrustChainResolver {
             "entity configuration (self-signature)",
         )?;
         self.check_time(&ec.claims)?;
+        let private = ec.private_key_members();
+        if !private.is_empty() {
+            return Err(ChainError::Claims {
+                entity: entity_id.to_owned(),
+                reason: format!(
+                    "the entity configuration publishes private key material ({})",
+                    private.join(", ")
+                ),
+            });
+        }
         Ok(ec)
     }
 

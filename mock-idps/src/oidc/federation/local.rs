@@ -842,8 +842,28 @@ impl LocalFederation {
 
     /// On-boards an entity by id: fetches its configuration (timeouts and size cap; or the
     /// in-process source), checks it is self-signed with iss = sub = the id, registers it below
-    /// `superior` with its keys, and issues the trust mark asked for.
+    /// `superior` with its keys, and issues the trust mark asked for. A failed on-boarding leaves
+    /// the entity unregistered.
     pub async fn onboard(
+        &self,
+        req: OnboardRequest,
+    ) -> Result<OnboardReport, LocalFederationError> {
+        let id = req.entity_id.clone();
+        let result = self.onboard_inner(req).await;
+        if result.is_err() {
+            let removed = self
+                .subordinates
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+            if removed.is_some() {
+                self.remove_trust_marks(&id);
+            }
+        }
+        result
+    }
+
+    async fn onboard_inner(
         &self,
         req: OnboardRequest,
     ) -> Result<OnboardReport, LocalFederationError> {
@@ -914,6 +934,26 @@ impl LocalFederation {
                 format!("the entity configuration is not signed with its own jwks: {e}"),
             )
         })?;
+        let private = ec.private_key_members();
+        if !private.is_empty() {
+            return Err(LocalFederationError::refused(
+                FederationErrorCode::InvalidClient,
+                format!(
+                    "the entity configuration publishes private key material ({}): publish public keys only",
+                    private.join(", ")
+                ),
+            ));
+        }
+        let now = self.now();
+        if ec.claims.exp <= now || ec.claims.iat > now + 60 {
+            return Err(LocalFederationError::refused(
+                FederationErrorCode::InvalidClient,
+                format!(
+                    "the entity configuration is valid from {} to {} (unix seconds), not now ({now})",
+                    ec.claims.iat, ec.claims.exp
+                ),
+            ));
+        }
         let entity_type = req
             .entity_type
             .clone()

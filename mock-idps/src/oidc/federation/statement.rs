@@ -155,6 +155,22 @@ impl DecodedStatement {
         })
     }
 
+    /// The private-key members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) published in the
+    /// statement's `jwks`, as `kid.member`: a statement must carry public keys only (RFC 7517
+    /// §9.2 on private keys; RFC 7518 §6.3.2 names the RSA private members).
+    pub fn private_key_members(&self) -> Vec<String> {
+        let raw: Value = serde_json::from_slice(&self.unverified.payload).unwrap_or(Value::Null);
+        let mut out = Vec::new();
+        for key in raw["jwks"]["keys"].as_array().into_iter().flatten() {
+            for m in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+                if key.get(m).is_some() {
+                    out.push(format!("{}.{m}", key["kid"].as_str().unwrap_or("?")));
+                }
+            }
+        }
+        out
+    }
+
     /// Verifies the signature with `jwks`.
     pub fn verify_with(&self, jwks: &Jwks) -> Result<(), JoseError> {
         jws::verify_decoded(self.unverified.clone(), jwks, &STATEMENT_ALGS).map(|_| ())

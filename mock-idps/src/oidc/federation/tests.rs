@@ -338,3 +338,59 @@ proptest::proptest! {
         let _ = serde_json::from_slice::<MetadataPolicy>(&bytes);
     }
 }
+
+#[tokio::test]
+async fn onboarding_refuses_private_keys_and_stale_configurations() {
+    let (fed, _) = federation();
+    let key = crate::oidc::keys::load(
+        &FixtureSource::Embedded,
+        "test-rp-2",
+        crate::oidc::keys::KeyRole::Federation,
+    )
+    .unwrap();
+    let id = format!("{BASE}/rp/leaky");
+    let now = datetime!(2026-06-01 10:00 UTC).unix_timestamp();
+    let make = |iat: i64, leak: bool| {
+        let mut jwk = serde_json::to_value(key.public_jwk()).unwrap();
+        if leak {
+            jwk["d"] = "c2VjcmV0".into();
+        }
+        let claims = serde_json::json!({
+            "iss": id, "sub": id, "iat": iat, "exp": iat + 3600,
+            "jwks": {"keys": [jwk]}, "authority_hints": [fed.trust_anchor_id()]
+        });
+        let mut header = crate::oidc::jose::Header::new("RS256");
+        header.typ = Some("entity-statement+jwt".into());
+        let jwt = jws::sign_with_header(
+            &key,
+            crate::oidc::jose::JwsAlg::RS256,
+            header,
+            claims.to_string().as_bytes(),
+        )
+        .unwrap();
+        let src: local::EcSource = Arc::new(move || Ok(jwt.clone()));
+        src
+    };
+    for (iat, leak, needle) in [
+        (now, true, "private key material"),
+        (now - 7200, false, "not now"),
+    ] {
+        let err = fed
+            .onboard(OnboardRequest {
+                entity_id: id.clone(),
+                source: Some(make(iat, leak)),
+                trust_mark: Some(TrustMarkFault::Valid),
+                ..OnboardRequest::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, LocalFederationError::Refused { code: FederationErrorCode::InvalidClient, message } if message.contains(needle)),
+            "{err}"
+        );
+        assert!(
+            fed.subordinate(&id).is_none(),
+            "a refused entity stays unregistered"
+        );
+    }
+}
