@@ -125,10 +125,13 @@ impl EntityFetcher for HttpFetcher {
                 url: url.to_owned(),
                 reason: e.to_string(),
             };
-            let client = self.client.as_ref().map_err(|reason| FetchError::Unreachable {
-                url: url.to_owned(),
-                reason: reason.clone(),
-            })?;
+            let client = self
+                .client
+                .as_ref()
+                .map_err(|reason| FetchError::Unreachable {
+                    url: url.to_owned(),
+                    reason: reason.clone(),
+                })?;
             let mut resp = client
                 .get(url)
                 .header("accept", super::statement::ENTITY_STATEMENT_MEDIA_TYPE)

@@ -1,4 +1,4 @@
-//! The federation's HTTP endpoints (OpenID Federation 1.0 §8) and its admin API.
+//! The federation's HTTP endpoints (OpenID Federation 1.0, "Federation Endpoints") and its admin API.
 //!
 //! | Route | Answer |
 //! |---|---|

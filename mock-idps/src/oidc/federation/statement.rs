@@ -1,4 +1,4 @@
-//! Entity statements (OpenID Federation 1.0 §3): entity configurations (iss = sub, self-signed)
+//! Entity statements (OpenID Federation 1.0, "Entity Statement"): entity configurations (iss = sub, self-signed)
 //! and subordinate statements (a superior about a subordinate), their signing and decoding.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use super::policy::MetadataPolicy;
 use super::trust_mark::TrustMarkRef;
 use crate::oidc::jose::{jws, Header, JoseError, Jwks, JwsAlg, PrivateKey};
 
-/// `typ` of an entity statement JWT (OpenID Federation 1.0 §3).
+/// `typ` of an entity statement JWT (OpenID Federation 1.0, "Entity Statement").
 pub const ENTITY_STATEMENT_TYP: &str = "entity-statement+jwt";
 /// Content-Type of the well-known and fetch responses.
 pub const ENTITY_STATEMENT_MEDIA_TYPE: &str = "application/entity-statement+jwt";
@@ -25,7 +25,7 @@ pub const WELL_KNOWN: &str = "/.well-known/openid-federation";
 /// uses; the rest of the SPID/CIE set is accepted).
 pub const STATEMENT_ALGS: [JwsAlg; 6] = JwsAlg::SPID_CIE;
 
-/// Constraints a superior puts on the chain below (OpenID Federation 1.0 §6.2).
+/// Constraints a superior puts on the chain below (OpenID Federation 1.0, "Constraints").
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Constraints {
     /// Most intermediates allowed between the issuer of the constraint and the chain subject.
