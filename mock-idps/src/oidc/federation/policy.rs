@@ -1,8 +1,8 @@
-//! Metadata policy (OpenID Federation 1.0, "Metadata Policy"): the standard operators `value`, `add`,
-//! `default`, `one_of`, `subset_of`, `superset_of`, `essential`; merging a superior's policy with
-//! a subordinate's (its merging rules); checking that the operators of one parameter can be combined
-//! (its combination rules); applying the result to a leaf's metadata in the order value, add, default, one_of,
-//! subset_of, superset_of, essential (its application order).
+//! Metadata policy (OpenID Federation 1.0, "Metadata Policy"): the standard operators `value`,
+//! `add`, `default`, `one_of`, `subset_of`, `superset_of`, `essential`; merging a superior's
+//! policy with a subordinate's; checking that the operators of one parameter can be combined;
+//! applying the result to a leaf's metadata in the order value, add, default, one_of,
+//! subset_of, superset_of, essential.
 
 use std::collections::BTreeMap;
 
