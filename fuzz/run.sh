@@ -4,8 +4,10 @@
 # SanitizerCoverage instrumentation (the same passes cargo-fuzz asks for, minus AddressSanitizer,
 # which needs nightly; Rust code is memory-safe without it, and the targets fail on panics).
 #
-#   fuzz/run.sh build                 build every target (release, debug assertions, overflow checks)
-#   fuzz/run.sh smoke [SECONDS]       build, then run each target SECONDS (default 10) from its seeds
+#   fuzz/run.sh build [smoke]         build every target (release, debug assertions, overflow checks;
+#                                     `smoke`: the smoke run's quicker-to-build profile)
+#   fuzz/run.sh smoke [SECONDS]       build (profile `smoke`: opt-level 1, a quicker build), then run
+#                                     each target SECONDS (default 10) from its seeds
 #   fuzz/run.sh run TARGET SECONDS    one long run; new inputs go to fuzz/corpus/TARGET
 #   fuzz/run.sh seeds                 regenerate fuzz/seeds/ from the fixtures (make_seeds.py)
 #
@@ -20,10 +22,13 @@ FLAGS+=" -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanit
 FLAGS+=" -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
 # An explicit --target keeps RUSTFLAGS off build scripts and proc macros (as cargo-fuzz does).
 HOST="$(rustc -vV | sed -n 's/^host: //p')"
-BIN="$CARGO_TARGET_DIR/$HOST/release"
+# `smoke` (and `build smoke`) use the quicker-to-build profile of fuzz/Cargo.toml; long runs use release.
+PROFILE=release
+if [ "${1:-smoke}" = smoke ] || [ "${2:-}" = smoke ]; then PROFILE=smoke; fi
+BIN="$CARGO_TARGET_DIR/$HOST/$PROFILE"
 
 build() {
-    RUSTFLAGS="$FLAGS" cargo build --release --bins --target "$HOST"
+    RUSTFLAGS="$FLAGS" cargo build --profile "$PROFILE" --bins --target "$HOST"
 }
 
 run_one() { # target seconds [extra libFuzzer flags]
