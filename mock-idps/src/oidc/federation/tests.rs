@@ -394,3 +394,60 @@ async fn onboarding_refuses_private_keys_and_stale_configurations() {
         );
     }
 }
+
+/// Figures for the note, in the dev profile (dependencies, AWS-LC included, at opt-level 2):
+/// `cargo test -p mock-idps --lib oidc_cost_figures -- --ignored --nocapture`. The criterion
+/// bench `cargo bench -p benches --bench oidc` measures the same in the release profile.
+#[tokio::test]
+#[ignore = "figure, not a check"]
+async fn oidc_cost_figures() {
+    use crate::oidc::jose::{jwe, ContentEnc, JwsAlg, KeyAlg};
+    use std::time::Instant;
+    let (fed, _) = federation();
+    let rp = rp(&fed, "figures", RpSetup::valid()).await;
+    let req = request(&fed, &rp);
+    let key = &rp.signing_key;
+    let jwks = crate::oidc::jose::Jwks::new(vec![key.public_jwk().clone()]);
+    let claims = serde_json::json!({"iss": "https://op.example.it", "sub": "x", "n": 1});
+    let n = 200u32;
+    let t = Instant::now();
+    for _ in 0..n {
+        jws::sign_claims(key, JwsAlg::RS256, None, &claims).unwrap();
+    }
+    let sign = t.elapsed() / n;
+    let token = jws::sign_claims(key, JwsAlg::RS256, None, &claims).unwrap();
+    let t = Instant::now();
+    for _ in 0..n {
+        jws::verify(&token, &jwks, &[JwsAlg::RS256]).unwrap();
+    }
+    let verify = t.elapsed() / n;
+    let keys = [rp.encryption_key.clone()];
+    let t = Instant::now();
+    for _ in 0..n {
+        let e = jwe::encrypt(
+            rp.encryption_key.public_jwk(),
+            KeyAlg::RsaOaep,
+            ContentEnc::A256CbcHs512,
+            Some("JWT"),
+            token.as_bytes(),
+        )
+        .unwrap();
+        jwe::decrypt(&e, &keys, &[KeyAlg::RsaOaep], &[ContentEnc::A256CbcHs512]).unwrap();
+    }
+    let jwe_rt = t.elapsed() / n;
+    let m = 50u32;
+    let t = Instant::now();
+    for _ in 0..m {
+        fed.resolver().clear_cache();
+        fed.resolver().resolve(&req).await.unwrap();
+    }
+    let cold = t.elapsed() / m;
+    let t = Instant::now();
+    for _ in 0..n {
+        fed.resolver().resolve(&req).await.unwrap();
+    }
+    let cached = t.elapsed() / n;
+    println!(
+        "RS256 sign {sign:?}, verify {verify:?}, JWE RSA-OAEP/A256CBC-HS512 encrypt+decrypt {jwe_rt:?}, chain resolution cold {cold:?}, cached {cached:?}"
+    );
+}
