@@ -383,3 +383,39 @@ async fn an_onboarded_rp_that_goes_away_is_temporarily_unavailable_and_admin_nee
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("temporarily_unavailable"), "{body}");
 }
+
+#[tokio::test]
+async fn the_trust_mark_naming_is_switched_over_the_admin_api() {
+    let fed = start().await;
+    let urls = fed.urls().oidc_federation.unwrap();
+    let naming_url = format!("{}/admin/oidc/trust-mark-naming", fed.urls().base);
+    let client = reqwest::Client::new();
+    for (naming, member) in [("trust_mark_type", "trust_mark_type"), ("id", "id")] {
+        let r = client
+            .post(&naming_url)
+            .json(&json!({ "naming": naming }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+        let rp = external_rp(
+            urls.trust_anchor.clone(),
+            "application/entity-statement+jwt",
+        )
+        .await;
+        let (status, report) = onboard(&fed, json!({"entity_id": rp.entity_id})).await;
+        assert_eq!(status, 201, "{report}");
+        let entry = &report["trust_marks"][0];
+        assert!(entry.get(member).is_some(), "{report}");
+        let jwt = entry["trust_mark"].as_str().unwrap();
+        let claims: Value = jws::decode_unverified(jwt).unwrap().claims().unwrap();
+        assert!(claims.get(member).is_some(), "{claims}");
+    }
+    let r = client
+        .post(&naming_url)
+        .json(&json!({ "naming": "tmt" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}
