@@ -14,7 +14,7 @@ use mock_idps::pin::PinBackend;
 use mock_idps::spid::config::IdpConfig;
 use mock_idps::spid::state::MockState;
 use reference_sp::faults::Faults;
-use reference_sp::metadata::{MetadataPlan, MetadataProfile};
+use reference_sp::metadata::{MetadataPlan, MetadataProfile, Scheme};
 use std::sync::{Arc, OnceLock};
 use tower::ServiceExt;
 
@@ -45,6 +45,7 @@ pub fn sp_metadata_xml() -> String {
         acs: SP_ACS,
         slo: SP_SLO,
         profile: MetadataProfile::Public,
+        scheme: Scheme::Spid,
         faults: &faults,
     };
     let pem = reference_sp::metadata::PRIVATE_CERT_PEM;

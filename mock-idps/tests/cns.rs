@@ -311,6 +311,18 @@ async fn gateway_login(
     variant: &str,
     level: mock_idps::spid::level::Level,
 ) -> Result<(u16, String), String> {
+    gateway_login_on(fed, driver, variant, level, sp::Binding::Redirect).await
+}
+
+/// [`gateway_login`] on either binding: HTTP-Redirect (signed query string) or HTTP-POST (the
+/// AuthnRequest signed, in a form field).
+async fn gateway_login_on(
+    fed: &MockFederation,
+    driver: &sp::Driver,
+    variant: &str,
+    level: mock_idps::spid::level::Level,
+    binding: sp::Binding,
+) -> Result<(u16, String), String> {
     let pki = CnsPki::embedded().expect("pki");
     let card = pki.card("mario.rossi", variant).expect("card");
     let sso = fed
@@ -320,17 +332,40 @@ async fn gateway_login(
         .gateway_sso
         .expect("gateway sso");
     let req = sp::Req::new(&sso, level, &saml_instant(fed.state().clock.now()));
-    let q = mock_idps::saml::binding::encode_redirect(
-        mock_idps::saml::binding::MessageKind::Request,
-        &req.xml(),
-        Some("rs-cns-1"),
-        Some(&driver.key),
-    );
-    match client(&pki, &card.cert_pem, &card.key_pem)
-        .get(format!("{sso}?{q}"))
-        .send()
-        .await
-    {
+    let http = client(&pki, &card.cert_pem, &card.key_pem);
+    let sent = match binding {
+        sp::Binding::Redirect => {
+            let q = mock_idps::saml::binding::encode_redirect(
+                mock_idps::saml::binding::MessageKind::Request,
+                &req.xml(),
+                Some("rs-cns-1"),
+                Some(&driver.key),
+            );
+            http.get(format!("{sso}?{q}")).send().await
+        }
+        sp::Binding::Post => {
+            use base64::Engine;
+            let signed = mock_idps::saml::dsig::sign_enveloped(
+                &req.xml(),
+                req.id.as_deref().expect("id"),
+                &driver.key,
+            )
+            .expect("signed request");
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair(
+                    "SAMLRequest",
+                    &base64::engine::general_purpose::STANDARD.encode(signed),
+                )
+                .append_pair("RelayState", "rs-cns-1")
+                .finish();
+            http.post(&sso)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    match sent {
         Ok(resp) => Ok((resp.status().as_u16(), resp.text().await.expect("body"))),
         Err(e) => {
             let mut chain = e.to_string();
@@ -375,13 +410,22 @@ async fn gateway_cert(fed: &MockFederation) -> mock_idps::saml::keys::TrustedCer
     cert
 }
 
+#[rstest]
+#[case::redirect(sp::Binding::Redirect)]
+#[case::post(sp::Binding::Post)]
 #[tokio::test]
-async fn a_card_holder_logs_in_through_the_cns_gateway() {
+async fn a_card_holder_logs_in_through_the_cns_gateway(#[case] binding: sp::Binding) {
     let (fed, driver) = gateway_env().await;
     let cert = gateway_cert(&fed).await;
-    let (status, body) = gateway_login(&fed, &driver, "valid", mock_idps::spid::level::Level::L2)
-        .await
-        .expect("TLS accepted");
+    let (status, body) = gateway_login_on(
+        &fed,
+        &driver,
+        "valid",
+        mock_idps::spid::level::Level::L2,
+        binding,
+    )
+    .await
+    .expect("TLS accepted");
     assert_eq!(status, 200, "{body}");
     let sp::Reply::Response { acs, xml, relay } = sp::read_reply(status, body) else {
         panic!("expected an auto-post Response");
@@ -638,4 +682,176 @@ async fn defect_2_an_idle_keep_alive_connection_is_closed_by_the_idle_timeout() 
         waited >= std::time::Duration::from_millis(500),
         "closed too early: {waited:?}"
     );
+}
+
+/// The OCSP answer for `card` (DER request from the card and its CA), over POST.
+async fn ocsp_post(fed: &MockFederation, pki: &CnsPki, variant: &str) -> Vec<u8> {
+    let card = pki.card("mario.rossi", variant).expect("card");
+    let ca = pki.ca(&card.record.ca).expect("ca");
+    let cert = mock_idps::cns::pki::pem_der(&card.cert_pem, "card").expect("der");
+    let request = mock_idps::cns::ocsp::request_for(&cert, &ca.cert_der, None).expect("req");
+    let urls = fed.urls().cns.expect("cns urls");
+    let resp = reqwest::Client::new()
+        .post(&urls.ocsp)
+        .header("content-type", "application/ocsp-request")
+        .body(request)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/ocsp-response");
+    resp.bytes().await.expect("body").to_vec()
+}
+
+/// The cert status tag of the only SingleResponse: 0 good, 1 revoked, 2 unknown.
+fn single_status(der: &[u8]) -> u8 {
+    use der::Decode;
+    let response = x509_ocsp::OcspResponse::from_der(der).expect("OCSPResponse");
+    let bytes = response.response_bytes.expect("successful");
+    let basic = x509_ocsp::BasicOcspResponse::from_der(bytes.response.as_bytes()).expect("basic");
+    match basic.tbs_response_data.responses[0].cert_status {
+        x509_ocsp::CertStatus::Good(_) => 0,
+        x509_ocsp::CertStatus::Revoked(_) => 1,
+        x509_ocsp::CertStatus::Unknown(_) => 2,
+    }
+}
+
+#[tokio::test]
+async fn ocsp_follows_live_revocation_over_post_and_get() {
+    use base64::Engine;
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    assert_eq!(single_status(&ocsp_post(&fed, &pki, "valid").await), 0);
+    assert_eq!(single_status(&ocsp_post(&fed, &pki, "revoked").await), 1);
+    // Revoked through the admin API: the next OCSP answer says so (as the CRL does).
+    let card = pki.card("mario.rossi", "valid").expect("card");
+    let urls = fed.urls().cns.expect("cns urls");
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(&urls.revoke)
+        .json(&serde_json::json!({ "certificate": card.cert_pem }))
+        .send()
+        .await
+        .expect("revoke");
+    assert!(resp.status().is_success());
+    assert_eq!(single_status(&ocsp_post(&fed, &pki, "valid").await), 1);
+    // GET: the base64 request appended, URL-encoded (RFC 6960 Appendix A.1).
+    let ca = pki.ca("regione").expect("ca");
+    let giulia = pki.card("giulia.bianchi", "valid").expect("card");
+    let cert = mock_idps::cns::pki::pem_der(&giulia.cert_pem, "card").expect("der");
+    let request = mock_idps::cns::ocsp::request_for(&cert, &ca.cert_der, None).expect("req");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&request);
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(&b64, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let body = http
+        .get(format!("{}/{encoded}", urls.ocsp))
+        .send()
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(single_status(&body), 0);
+}
+
+#[tokio::test]
+async fn ocsp_refuses_bad_requests_with_the_rfc_statuses() {
+    use der::Decode;
+    let fed = MockFederation::start().await.expect("federation");
+    let urls = fed.urls().cns.expect("cns urls");
+    let http = reqwest::Client::new();
+    // Not DER: malformedRequest (1), no responseBytes.
+    let body = http
+        .post(&urls.ocsp)
+        .header("content-type", "application/ocsp-request")
+        .body("hello")
+        .send()
+        .await
+        .expect("post")
+        .bytes()
+        .await
+        .expect("body");
+    let response = x509_ocsp::OcspResponse::from_der(&body).expect("response");
+    assert_eq!(
+        response.response_status,
+        x509_ocsp::OcspResponseStatus::MalformedRequest
+    );
+    let body = http
+        .get(format!("{}/not-base64!", urls.ocsp))
+        .send()
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("body");
+    let response = x509_ocsp::OcspResponse::from_der(&body).expect("response");
+    assert_eq!(
+        response.response_status,
+        x509_ocsp::OcspResponseStatus::MalformedRequest
+    );
+    // The wrong media type is refused with a message naming the right one.
+    let resp = http
+        .post(&urls.ocsp)
+        .header("content-type", "application/octet-stream")
+        .body(vec![0x30, 0x00])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), 415);
+    assert!(resp
+        .text()
+        .await
+        .expect("text")
+        .contains("application/ocsp-request"));
+    // A body over the cap is refused before it is read.
+    let resp = http
+        .post(&urls.ocsp)
+        .header("content-type", "application/ocsp-request")
+        .body(vec![0u8; mock_idps::cns::ocsp::MAX_REQUEST_BYTES + 1])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), 413);
+}
+
+/// HTTP-POST at the gateway: an unsigned AuthnRequest is refused (the enveloped signature is
+/// required, as on the providers' SSO endpoints), and so is a form without SAMLRequest or with it
+/// twice.
+#[tokio::test]
+async fn the_gateway_post_binding_refuses_unsigned_and_malformed_forms() {
+    use base64::Engine;
+    let (fed, _driver) = gateway_env().await;
+    let pki = CnsPki::embedded().expect("pki");
+    let card = pki.card("mario.rossi", "valid").expect("card");
+    let sso = fed.urls().cns.expect("cns").gateway_sso.expect("sso");
+    let http = client(&pki, &card.cert_pem, &card.key_pem);
+    let req = sp::Req::new(
+        &sso,
+        mock_idps::spid::level::Level::L2,
+        &saml_instant(fed.state().clock.now()),
+    );
+    let b64 = base64::engine::general_purpose::STANDARD.encode(req.xml());
+    let unsigned = form_urlencoded::Serializer::new(String::new())
+        .append_pair("SAMLRequest", &b64)
+        .finish();
+    let twice = form_urlencoded::Serializer::new(String::new())
+        .append_pair("SAMLRequest", &b64)
+        .append_pair("SAMLRequest", &b64)
+        .finish();
+    for (body, status, want) in [
+        (unsigned, 403, "ignature"),
+        (twice, 400, "SAMLRequest"),
+        ("RelayState=x".to_string(), 400, "no SAMLRequest"),
+    ] {
+        let resp = http
+            .post(&sso)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status().as_u16(), status, "{body}");
+        let text = resp.text().await.expect("text");
+        assert!(text.contains(want), "{body}: {text}");
+    }
 }

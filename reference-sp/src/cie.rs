@@ -12,15 +12,17 @@ use uppsala::{Document, NodeId};
 /// Our AttributeConsumingService for CIE (the CIE set; metadata index 2).
 pub const ATTRIBUTE_INDEX: u8 = 2;
 
-/// The CIE attributes and their FriendlyNames (CIE manuale SP; the texts as the mock writes them).
+/// The CIE attributes and their FriendlyNames (CIE manuale SP, chapter "Protocolli", the Response
+/// example).
 pub const FRIENDLY_NAMES: &[(&str, &str)] = &[
     ("name", "Nome"),
     ("familyName", "Cognome"),
-    ("dateOfBirth", "Data di nascita"),
-    ("fiscalNumber", "Codice fiscale"),
+    ("dateOfBirth", "Data di Nascita"),
+    ("fiscalNumber", "Codice Fiscale"),
 ];
 
-/// Fault switch: each CIE attribute carries its FriendlyName.
+/// Fault switch: a CIE attribute's FriendlyName, when present, is the one of its Name (absent is
+/// accepted: SAML Core §2.7.3.1 makes it optional and informational).
 pub const CHECK_FRIENDLY_NAMES: &str = "cie-friendly-names";
 /// Fault switch: the NameID's SPNameQualifier is our entityID.
 pub const CHECK_SP_NAME_QUALIFIER: &str = "cie-sp-name-qualifier";
@@ -30,7 +32,9 @@ pub fn comparison_allowed(c: Comparison) -> bool {
     matches!(c, Comparison::Exact | Comparison::Minimum)
 }
 
-/// Every `saml:Attribute` of the Assertion has the CIE FriendlyName of its Name.
+/// Every `saml:Attribute` of the Assertion is a CIE attribute, and its FriendlyName, if any, is
+/// the CIE one of its Name: a label that contradicts the Name (`FriendlyName="Cognome"` on
+/// `name`) is refused as a broken or forged mapping (hardening: no CIE rule obliges it).
 pub(crate) fn friendly_names(doc: &Document<'_>, assertion: NodeId) -> Result<(), String> {
     let a = ns::ASSERTION;
     for statement in dom::children(doc, assertion, a, "AttributeStatement") {
@@ -42,8 +46,9 @@ pub(crate) fn friendly_names(doc: &Document<'_>, assertion: NodeId) -> Result<()
                 .map(|(_, f)| *f)
                 .ok_or_else(|| format!("attribute {name:?} is not a CIE attribute"))?;
             match dom::attr(doc, at, "FriendlyName") {
+                None => {}
                 Some(f) if f == want => {}
-                other => {
+                Some(other) => {
                     return Err(format!(
                         "attribute {name:?} has FriendlyName {other:?}, CIE writes {want:?}"
                     ))
@@ -54,7 +59,9 @@ pub(crate) fn friendly_names(doc: &Document<'_>, assertion: NodeId) -> Result<()
     Ok(())
 }
 
-/// The Subject's NameID names us in `SPNameQualifier` (CIE manuale SP).
+/// The Subject's NameID, when it carries `SPNameQualifier`, names us (a NameID qualified for
+/// another SP belongs to a Response meant for it). Absent is accepted: the CIE manual's own
+/// Assertion example has only `NameQualifier`.
 pub(crate) fn sp_name_qualifier(
     doc: &Document<'_>,
     assertion: NodeId,
@@ -65,6 +72,7 @@ pub(crate) fn sp_name_qualifier(
         .and_then(|s| dom::child(doc, s, a, "NameID"))
         .and_then(|n| dom::attr(doc, n, "SPNameQualifier"));
     match got {
+        None => Ok(()),
         Some(v) if v == entity_id => Ok(()),
         other => Err(format!(
             "NameID SPNameQualifier is {other:?}, it must be our entityID {entity_id}"
@@ -89,8 +97,11 @@ mod tests {
         let doc = uppsala::parse(&ok).unwrap();
         let root = doc.document_element().unwrap();
         assert_eq!(friendly_names(&doc, root), Ok(()));
+        let bare = assertion_doc(r#"<saml:Attribute Name="name"/>"#, "");
+        let doc = uppsala::parse(&bare).unwrap();
+        let root = doc.document_element().unwrap();
+        assert_eq!(friendly_names(&doc, root), Ok(()), "absent is accepted");
         for bad in [
-            r#"<saml:Attribute Name="name"/>"#,
             r#"<saml:Attribute FriendlyName="Cognome" Name="name"/>"#,
             r#"<saml:Attribute FriendlyName="Email" Name="email"/>"#,
         ] {
@@ -108,6 +119,13 @@ mod tests {
         let root = doc.document_element().unwrap();
         assert!(sp_name_qualifier(&doc, root, "https://sp").is_ok());
         assert!(sp_name_qualifier(&doc, root, "https://other").is_err());
+        let bare = assertion_doc("", "");
+        let doc = uppsala::parse(&bare).unwrap();
+        let root = doc.document_element().unwrap();
+        assert!(
+            sp_name_qualifier(&doc, root, "https://sp").is_ok(),
+            "absent is accepted"
+        );
         assert!(comparison_allowed(Comparison::Minimum));
         assert!(!comparison_allowed(Comparison::Better));
     }

@@ -67,7 +67,7 @@ mod xml;
 // The public interface is:
 pub use config::SpConfig;
 pub use error::SpError;
-pub use metadata::MetadataProfile;
+pub use metadata::{MetadataProfile, Scheme};
 pub use server::{ReferenceSp, SpUrls};
 pub use session::SessionLimits;
 

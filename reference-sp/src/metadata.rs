@@ -1,6 +1,9 @@
 //! The SP's signed metadata, Avviso 29 v3 as applied in RT metadata.rst (docs/rules/spid-saml.md#sp-metadata): the
 //! public profile by default, the private one (VAT number, fiscal code, billing contact) by option.
-//! Written with our own escaping writer and signed with bergshamra.
+//! For "Entra con CIE" the SP publishes a second document ([`Scheme::Cie`], served at
+//! `/cie/metadata`): the same endpoints and key, only the attribute sets CIE ID can release, and
+//! the census ContactPerson of the CIE manual (docs/rules/cie.md). Written with our own escaping
+//! writer and signed with bergshamra.
 
 use crate::faults::Faults;
 use crate::keys::{KeyError, SignOptions, SpKeys, SIGNATURE_MARK};
@@ -61,6 +64,73 @@ pub fn requested_attributes(index: u8) -> &'static [&'static str] {
         .unwrap_or(&[])
 }
 
+/// The identity system a metadata document is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// SPID (Avviso 29 v3): `spid:` extensions in a ContactPerson `other`.
+    #[default]
+    Spid,
+    /// "Entra con CIE" (CIE manuale SP, "Federazione"): the census extensions in the CIE
+    /// namespace in a ContactPerson `administrative`, and the eIDAS minimum attribute set only.
+    Cie,
+}
+
+/// The CIE census values of the reference SP (CIE manuale SP, "Informazioni di censimento e
+/// contatto"), by profile: data, so the public and private variants differ only here.
+#[derive(Debug, Clone, Copy)]
+pub struct CieCensus {
+    /// `cie:IPACode` (public only).
+    pub ipa_code: Option<&'static str>,
+    /// `cie:IPACategory` (optional; public).
+    pub ipa_category: Option<&'static str>,
+    /// `cie:VATNumber` (private with a VAT number).
+    pub vat_number: Option<&'static str>,
+    /// `cie:FiscalCode` (private).
+    pub fiscal_code: Option<&'static str>,
+    /// `cie:NACE2Code` (private): ATECO codes.
+    pub nace2_codes: &'static [&'static str],
+    /// `cie:Municipality`: the Belfiore code of the registered office, upper case.
+    pub municipality: &'static str,
+    /// `cie:Province`: the car-plate code of the province (optional).
+    pub province: Option<&'static str>,
+}
+
+/// The census of the public profile (a Comune: IPA category L6).
+pub const CIE_CENSUS_PUBLIC: CieCensus = CieCensus {
+    ipa_code: Some(IPA_CODE),
+    ipa_category: Some("L6"),
+    vat_number: None,
+    fiscal_code: None,
+    nace2_codes: &[],
+    municipality: "H501",
+    province: Some("RM"),
+};
+
+/// The census of the private profile (ATECO 62.01.00, software production).
+pub const CIE_CENSUS_PRIVATE: CieCensus = CieCensus {
+    ipa_code: None,
+    ipa_category: None,
+    vat_number: Some(VAT_NUMBER),
+    fiscal_code: Some(FISCAL_CODE),
+    nace2_codes: &["62.01.00"],
+    municipality: "H501",
+    province: Some("RM"),
+};
+
+impl MetadataProfile {
+    /// The CIE census values of this profile.
+    pub fn cie_census(self) -> &'static CieCensus {
+        match self {
+            MetadataProfile::Public => &CIE_CENSUS_PUBLIC,
+            MetadataProfile::Private => &CIE_CENSUS_PRIVATE,
+        }
+    }
+}
+
+/// The attributes CIE ID releases (the eIDAS minimum dataset; CIE manuale SP, "Attribute
+/// Consuming Service"): an AttributeConsumingService of the CIE metadata requests only these.
+pub const CIE_ATTRIBUTES: &[&str] = &["name", "familyName", "dateOfBirth", "fiscalNumber"];
+
 /// Where the SP lives.
 #[derive(Debug, Clone, Copy)]
 pub struct MetadataPlan<'a> {
@@ -72,6 +142,8 @@ pub struct MetadataPlan<'a> {
     pub slo: &'a str,
     /// Profile.
     pub profile: MetadataProfile,
+    /// SPID or CIE.
+    pub scheme: Scheme,
     /// The `md-*` switches on make this metadata break one Avviso 29 rule each.
     pub faults: &'a Faults,
 }
@@ -210,16 +282,12 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     };
     let mut w = XmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    w.open(
-        "md:EntityDescriptor",
-        &[
-            ("xmlns:md", ns::METADATA),
-            ("xmlns:ds", ns::DSIG),
-            ("xmlns:spid", ns::SPID),
-            ("ID", METADATA_ID),
-            ("entityID", entity_id),
-        ],
-    );
+    let mut root = vec![("xmlns:md", ns::METADATA), ("xmlns:ds", ns::DSIG)];
+    if p.scheme == Scheme::Spid {
+        root.push(("xmlns:spid", ns::SPID));
+    }
+    root.extend([("ID", METADATA_ID), ("entityID", entity_id)]);
+    w.open("md:EntityDescriptor", &root);
     w.raw(SIGNATURE_MARK);
     let mut sp_attrs = vec![
         (
@@ -255,7 +323,13 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
         w.empty("md:KeyDescriptor", &[("use", "encryption")]);
     }
     if on("md-slo") {
-        for binding in [ns::BINDING_POST, ns::BINDING_REDIRECT] {
+        let cie = p.scheme == Scheme::Cie;
+        let slo_bindings: &[&str] = if cie && !on("md-cie-slo-redirect") {
+            &[ns::BINDING_POST]
+        } else {
+            &[ns::BINDING_POST, ns::BINDING_REDIRECT]
+        };
+        for &binding in slo_bindings {
             let binding = if on("md-slo-binding") {
                 binding
             } else {
@@ -311,7 +385,13 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
         );
     }
     if on("md-attribute-service") {
-        for (index, service, attributes) in ATTRIBUTE_SERVICES {
+        // CIE ID releases only the eIDAS minimum set: the CIE document lists only the sets
+        // within it.
+        let services = ATTRIBUTE_SERVICES.iter().filter(|(_, _, attributes)| {
+            p.scheme == Scheme::Spid || attributes.iter().all(|a| CIE_ATTRIBUTES.contains(a))
+        });
+        for (position, (index, service, attributes)) in services.enumerate() {
+            let first = position == 0;
             let index = if on("md-attribute-service-index") {
                 index.to_string()
             } else {
@@ -324,13 +404,13 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
                 if on("md-service-name") { service } else { "" },
             );
             let mut names: Vec<&str> = attributes.to_vec();
-            if !on("md-requested-attribute") && index != "0" {
+            if !on("md-requested-attribute") && !first {
                 names.clear();
             }
-            if !on("md-requested-attribute-unique") && index == "0" {
+            if !on("md-requested-attribute-unique") && first {
                 names.push("fiscalNumber");
             }
-            if !on("md-requested-attribute-name") && index == "0" {
+            if !on("md-requested-attribute-name") && first {
                 names.push("codiceFiscale");
             }
             for name in names {
@@ -378,6 +458,49 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
             .leaf("md:OrganizationURL", &[("xml:lang", lang)], url)
             .close();
     }
+    match p.scheme {
+        Scheme::Spid => spid_contacts(&mut w, p, &on),
+        Scheme::Cie => cie_contact(&mut w, p, &on),
+    }
+    w.finish()
+}
+
+/// The billing ContactPerson required with `spid:Private` (RT code-samples
+/// sp-metadata-fatturazione.xml; FatturaPA CessionarioCommittente).
+fn billing_contact(w: &mut XmlWriter, with_email: bool) {
+    w.open("md:ContactPerson", &[("contactType", "billing")]);
+    w.open("md:Extensions", &[("xmlns:fpa", ns::SPID_INVOICING)]);
+    w.open("fpa:CessionarioCommittente", &[]);
+    w.open("fpa:DatiAnagrafici", &[]);
+    w.open("fpa:IdFiscaleIVA", &[])
+        .leaf("fpa:IdPaese", &[], "IT")
+        .leaf("fpa:IdCodice", &[], FISCAL_CODE)
+        .close();
+    w.open("fpa:Anagrafica", &[])
+        .leaf("fpa:Denominazione", &[], ORGANIZATION)
+        .close();
+    w.close(); // DatiAnagrafici
+    w.open("fpa:Sede", &[])
+        .leaf("fpa:Indirizzo", &[], "Via di Prova")
+        .leaf("fpa:NumeroCivico", &[], "1")
+        .leaf("fpa:CAP", &[], "00100")
+        .leaf("fpa:Comune", &[], "Roma")
+        .leaf("fpa:Provincia", &[], "RM")
+        .leaf("fpa:Nazione", &[], "IT")
+        .close();
+    w.close(); // CessionarioCommittente
+    w.close(); // Extensions
+    w.leaf("md:Company", &[], ORGANIZATION);
+    if with_email {
+        w.leaf("md:EmailAddress", &[], CONTACT_EMAIL);
+    }
+    w.leaf("md:TelephoneNumber", &[], CONTACT_PHONE);
+    w.close();
+}
+
+/// The SPID ContactPersons: `other` with the `spid:` extensions (Avviso 29 v3), and `billing`
+/// for a private SP.
+fn spid_contacts(w: &mut XmlWriter, p: &MetadataPlan<'_>, on: &dyn Fn(&str) -> bool) {
     let contact_type = if on("md-contact-other") {
         "other"
     } else {
@@ -421,40 +544,70 @@ pub fn metadata_xml(p: &MetadataPlan<'_>, cert_b64: &str) -> String {
     w.leaf("md:TelephoneNumber", &[], phone);
     w.close(); // ContactPerson
     if p.profile == MetadataProfile::Private && on("md-billing-contact") {
-        billing_contact(&mut w, on("md-billing-email"));
+        billing_contact(w, on("md-billing-email"));
     }
-    w.finish()
 }
 
-/// The billing ContactPerson required with `spid:Private` (RT code-samples
-/// sp-metadata-fatturazione.xml; FatturaPA CessionarioCommittente).
-fn billing_contact(w: &mut XmlWriter, with_email: bool) {
-    w.open("md:ContactPerson", &[("contactType", "billing")]);
-    w.open("md:Extensions", &[("xmlns:fpa", ns::SPID_INVOICING)]);
-    w.open("fpa:CessionarioCommittente", &[]);
-    w.open("fpa:DatiAnagrafici", &[]);
-    w.open("fpa:IdFiscaleIVA", &[])
-        .leaf("fpa:IdPaese", &[], "IT")
-        .leaf("fpa:IdCodice", &[], FISCAL_CODE)
-        .close();
-    w.open("fpa:Anagrafica", &[])
-        .leaf("fpa:Denominazione", &[], ORGANIZATION)
-        .close();
-    w.close(); // DatiAnagrafici
-    w.open("fpa:Sede", &[])
-        .leaf("fpa:Indirizzo", &[], "Via di Prova")
-        .leaf("fpa:NumeroCivico", &[], "1")
-        .leaf("fpa:CAP", &[], "00100")
-        .leaf("fpa:Comune", &[], "Roma")
-        .leaf("fpa:Provincia", &[], "RM")
-        .leaf("fpa:Nazione", &[], "IT")
-        .close();
-    w.close(); // CessionarioCommittente
+/// The CIE census ContactPerson `administrative` (CIE manuale SP, "Informazioni di censimento
+/// e contatto"): `Public`/`Private`, `IPACode`, `VATNumber`, `FiscalCode`, `NACE2Code`,
+/// `Municipality` in the CIE namespace, then `Company` (= OrganizationName), `EmailAddress` and
+/// `TelephoneNumber`. Each `md-cie-*` switch breaks one rule.
+fn cie_contact(w: &mut XmlWriter, p: &MetadataPlan<'_>, on: &dyn Fn(&str) -> bool) {
+    let census = p.profile.cie_census();
+    let contact_type = if on("md-cie-contact-administrative") {
+        "administrative"
+    } else {
+        "other"
+    };
+    w.open("md:ContactPerson", &[("contactType", contact_type)]);
+    w.open("md:Extensions", &[("xmlns:cie", ns::CIE)]);
+    if on("md-cie-public-private") {
+        match p.profile {
+            MetadataProfile::Public => w.empty("cie:Public", &[]),
+            MetadataProfile::Private => w.empty("cie:Private", &[]),
+        };
+    }
+    if let Some(code) = census.ipa_code.filter(|_| on("md-cie-ipa-code")) {
+        w.leaf("cie:IPACode", &[], code);
+    }
+    if let Some(category) = census.ipa_category {
+        w.leaf("cie:IPACategory", &[], category);
+    }
+    if let Some(vat) = census.vat_number {
+        let vat = if on("md-cie-vat-number-format") {
+            vat
+        } else {
+            "IT 02468135791"
+        };
+        w.leaf("cie:VATNumber", &[], vat);
+    }
+    if let Some(code) = census.fiscal_code.filter(|_| on("md-cie-fiscal-code")) {
+        w.leaf("cie:FiscalCode", &[], code);
+    }
+    if on("md-cie-nace2-code") {
+        for code in census.nace2_codes {
+            w.leaf("cie:NACE2Code", &[], code);
+        }
+    }
+    let municipality = if on("md-cie-municipality") {
+        census.municipality.to_string()
+    } else {
+        census.municipality.to_lowercase()
+    };
+    w.leaf("cie:Municipality", &[], &municipality);
+    if let Some(province) = census.province {
+        w.leaf("cie:Province", &[], province);
+    }
     w.close(); // Extensions
-    w.leaf("md:Company", &[], ORGANIZATION);
-    if with_email {
+    let company = if on("md-cie-company") {
+        ORGANIZATION
+    } else {
+        "Prova"
+    };
+    w.leaf("md:Company", &[], company);
+    if on("md-cie-contact-email") {
         w.leaf("md:EmailAddress", &[], CONTACT_EMAIL);
     }
     w.leaf("md:TelephoneNumber", &[], CONTACT_PHONE);
-    w.close();
+    w.close(); // ContactPerson
 }

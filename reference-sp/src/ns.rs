@@ -10,6 +10,8 @@ pub const METADATA: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 pub const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// SPID metadata extensions (Avviso 29 v3).
 pub const SPID: &str = "https://spid.gov.it/saml-extensions";
+/// "Entra con CIE" metadata extensions (CIE manuale SP, "Informazioni di censimento e contatto").
+pub const CIE: &str = "https://www.cartaidentita.interno.gov.it/saml-extensions";
 /// SPID invoicing extensions (billing ContactPerson).
 pub const SPID_INVOICING: &str = "https://spid.gov.it/invoicing-extensions";
 /// HTTP-POST binding.

@@ -9,7 +9,7 @@ use crate::error::SpError;
 use crate::idp::IdpRegistry;
 use crate::keys::SpKeys;
 use crate::level::{Comparison, Level};
-use crate::metadata::{signed_metadata, MetadataPlan};
+use crate::metadata::{signed_metadata, MetadataPlan, Scheme};
 use crate::ns;
 use crate::pages;
 use crate::session::{random_token, Outstanding, Sessions, COOKIE};
@@ -31,8 +31,10 @@ use tokio::sync::oneshot;
 pub struct SpUrls {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// `GET` the signed metadata.
+    /// `GET` the signed metadata (SPID).
     pub metadata: String,
+    /// `GET` the signed metadata for "Entra con CIE" (CIE attribute set and census contact).
+    pub cie_metadata: String,
     /// `GET` to start a login (`?idp=…&level=…&comparison=…&binding=…`).
     pub login: String,
     /// The Assertion Consumer Service (HTTP-POST).
@@ -58,6 +60,7 @@ struct SpState {
     sessions: Sessions,
     pin: Option<crate::pin_login::PinSide>,
     metadata: String,
+    cie_metadata: String,
     /// LogoutRequests we sent, awaiting their LogoutResponse (bounded, expiring).
     pending_logouts: Mutex<mock_idps::bounded::BoundedMap<String, ()>>,
 }
@@ -111,13 +114,19 @@ impl ReferenceSp {
         };
         let mut urls = urls_for(addr);
         urls.cns_login = cns.as_ref().map(|c| c.login_url());
-        let metadata = signed_metadata(
+        let plan = MetadataPlan {
+            entity_id: &config.entity_id,
+            acs: &urls.acs,
+            slo: &urls.slo,
+            profile: config.profile,
+            scheme: Scheme::Spid,
+            faults: &config.faults,
+        };
+        let metadata = signed_metadata(&plan, &keys)?;
+        let cie_metadata = signed_metadata(
             &MetadataPlan {
-                entity_id: &config.entity_id,
-                acs: &urls.acs,
-                slo: &urls.slo,
-                profile: config.profile,
-                faults: &config.faults,
+                scheme: Scheme::Cie,
+                ..plan
             },
             &keys,
         )?;
@@ -140,6 +149,7 @@ impl ReferenceSp {
             idps,
             sessions,
             metadata,
+            cie_metadata,
             pending_logouts: Mutex::new(mock_idps::bounded::BoundedMap::new(
                 mock_idps::bounded::Limits {
                     max_entries: 10_000,
@@ -187,6 +197,11 @@ impl ReferenceSp {
         &self.state.metadata
     }
 
+    /// The signed "Entra con CIE" metadata (the same bytes `GET /cie/metadata` serves).
+    pub fn cie_metadata_xml(&self) -> &str {
+        &self.state.cie_metadata
+    }
+
     /// The "Entra con CNS" listener, when enabled.
     pub fn cns(&self) -> Option<&crate::cns::CnsSide> {
         self.cns.as_ref()
@@ -226,6 +241,7 @@ fn urls_for(addr: SocketAddr) -> SpUrls {
     let base = format!("http://{addr}");
     SpUrls {
         metadata: format!("{base}/metadata"),
+        cie_metadata: format!("{base}/cie/metadata"),
         login: format!("{base}/login"),
         acs: format!("{base}/acs"),
         me: format!("{base}/me"),
@@ -245,6 +261,7 @@ fn router(state: Arc<SpState>) -> Router {
         .route("/acs", post(acs_post))
         .route("/me", get(me))
         .route("/metadata", get(metadata))
+        .route("/cie/metadata", get(cie_metadata))
         .route("/logout", get(logout))
         .route("/slo", get(slo_get).post(slo_post))
         .route("/pin-login", get(pin_login_page).post(pin_login_post))
@@ -328,12 +345,20 @@ async fn index(State(state): AppState) -> Html<String> {
 }
 
 async fn metadata(State(state): AppState) -> Response {
+    metadata_response(state.metadata.clone())
+}
+
+async fn cie_metadata(State(state): AppState) -> Response {
+    metadata_response(state.cie_metadata.clone())
+}
+
+fn metadata_response(xml: String) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             "application/samlmetadata+xml; charset=utf-8",
         )],
-        state.metadata.clone(),
+        xml,
     )
         .into_response()
 }

@@ -62,7 +62,7 @@ const ADVICE_DIGEST: &str = "Regole tecniche SPID (single-sign-on, Assertion) te
 const ADVICE_DTD: &str = "no SPID or SAML rule obliges the SP to refuse a DOCTYPE; refusing it is the OWASP XXE hardening (accepting it is safe only if entities are never expanded)";
 const ADVICE_ENCRYPTED: &str = "SPID does not use EncryptedAssertion; an SP that ignores one it cannot decrypt and uses the signed Assertion breaks no SP rule";
 
-const fn refuse(
+pub(crate) const fn refuse(
     id: &'static str,
     title: &'static str,
     rule: &'static str,
@@ -84,9 +84,9 @@ const fn refuse(
 }
 
 /// Why the cases without an Assertion have no mutant.
-const WAIVER_NO_ASSERTION: &str = "with every switch off the reference SP still refuses a Response without an Assertion (there is nothing to log in with); an SP that logs a user in without an Assertion is not modelled. Covered in substance by anomaly-1 (error status beside a valid Assertion, mutant status)";
+pub(crate) const WAIVER_NO_ASSERTION: &str = "with every switch off the reference SP still refuses a Response without an Assertion (there is nothing to log in with); an SP that logs a user in without an Assertion is not modelled. Covered in substance by anomaly-1 (error status beside a valid Assertion, mutant status)";
 
-const fn waived(
+pub(crate) const fn waived(
     id: &'static str,
     title: &'static str,
     rule: &'static str,
@@ -107,7 +107,7 @@ const fn waived(
     }
 }
 
-const fn accept(
+pub(crate) const fn accept(
     id: &'static str,
     title: &'static str,
     rule: &'static str,
@@ -149,13 +149,13 @@ const fn at_level(
     }
 }
 
-fn with_a(p: &mut ResponsePlan, f: impl FnOnce(&mut AssertionPlan)) {
+pub(crate) fn with_a(p: &mut ResponsePlan, f: impl FnOnce(&mut AssertionPlan)) {
     if let Some(a) = p.assertion.as_mut() {
         f(a);
     }
 }
 
-fn s(v: &str) -> Option<String> {
+pub(crate) fn s(v: &str) -> Option<String> {
     Some(v.to_string())
 }
 
@@ -185,7 +185,7 @@ fn l3(p: &mut ResponsePlan, ctx: &Ctx<'_>) {
 }
 
 /// An error Response carrying SPID ErrorCode `nr` and no Assertion.
-fn anomaly(p: &mut ResponsePlan, nr: u8) {
+pub(crate) fn anomaly(p: &mut ResponsePlan, nr: u8) {
     if let Some(code) = ErrorCode::get(nr) {
         p.status.code = ns::STATUS_RESPONDER.to_string();
         p.status.sub_code = s("urn:oasis:names:tc:SAML:2.0:status:AuthnFailed");

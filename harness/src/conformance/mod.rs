@@ -6,6 +6,7 @@ pub mod capability;
 pub mod case;
 pub mod cases;
 pub mod check;
+pub mod cie_cases;
 pub mod cns;
 pub mod edit;
 pub mod logout;
@@ -18,6 +19,7 @@ pub mod suite;
 
 pub use case::{Expect, Mutation, ResponseCase};
 pub use cases::RESPONSE_CASES;
+pub use cie_cases::CIE_RESPONSE_CASES;
 pub use runner::{run, Target};
 pub use suite::{run_property_suite, run_suite, Service, SuiteConfig, SuiteError, SuiteRun};
 
@@ -54,8 +56,19 @@ pub async fn sp_checks(
     profile: metadata::Profile,
     only: &[String],
 ) -> Result<Vec<crate::report::Entry>, metadata::MetadataError> {
+    sp_checks_on(target, &target.sp_metadata.xml, profile, only).await
+}
+
+/// [`sp_checks`] with the metadata checks on `metadata_xml` (e.g. the service's CIE document)
+/// instead of the target's metadata.
+pub async fn sp_checks_on(
+    target: &Target,
+    metadata_xml: &str,
+    profile: metadata::Profile,
+    only: &[String],
+) -> Result<Vec<crate::report::Entry>, metadata::MetadataError> {
     let now = mock_idps::clock::Clock::now(&mock_idps::clock::SystemClock);
-    let mut entries = metadata::run(&target.sp_metadata.xml, profile, now, only)?;
+    let mut entries = metadata::run(metadata_xml, profile, now, only)?;
     entries.extend(request::run(target, only).await);
     Ok(entries)
 }

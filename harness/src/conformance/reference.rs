@@ -16,6 +16,8 @@ use std::time::Duration;
 
 /// The provider the harness signs as by default.
 pub const DEFAULT_IDP: &str = "poste";
+/// The CIE ID provider the harness signs as for the CIE Response cases.
+pub const CIE_IDP: &str = "cie";
 /// The provider whose key plays the attacker's (trusted only for itself).
 pub const ROGUE_IDP: &str = "aruba";
 /// The identity released by default (holds every SPID attribute the reference SP asks for).
@@ -70,6 +72,7 @@ pub fn idp_identity(state: &MockState, id: &str) -> Result<IdpIdentity, SetupErr
         entity_id: idp.entity_id.clone(),
         sso_url: idp.sso_url.clone(),
         key: idp.key.clone(),
+        profile: idp.profile,
     })
 }
 
@@ -138,10 +141,12 @@ pub async fn start(state: &MockState, faults: Faults) -> Result<ReferenceRun, Se
 }
 
 /// [`start`] with the rest of the SP's configuration given (e.g. its CNS endpoint); the SP
-/// trusts the mock providers' feed whatever `config.idp_metadata` says.
+/// trusts the mock providers' feed and the CIE ID providers ("Entra con CIE") whatever
+/// `config.idp_metadata` and `config.cie_idp_metadata` say.
 pub async fn start_with(state: &MockState, config: SpConfig) -> Result<ReferenceRun, SetupError> {
     let sp = ReferenceSp::start(SpConfig {
         idp_metadata: vec![state.registry_xml.clone()],
+        cie_idp_metadata: state.cie_idps.iter().map(|i| i.metadata.clone()).collect(),
         ..config
     })
     .await
@@ -163,4 +168,13 @@ pub async fn start_with(state: &MockState, config: SpConfig) -> Result<Reference
         },
     )?;
     Ok(ReferenceRun { sp, target })
+}
+
+/// The target of `run`'s service signing as the CIE ID provider [`CIE_IDP`] (the service's
+/// "Entra con CIE"): the CIE request rules, the CIE Response shape, the same user.
+pub fn cie_target(state: &MockState, target: &Target) -> Result<Target, SetupError> {
+    Ok(Target {
+        idp: idp_identity(state, CIE_IDP)?,
+        ..target.clone()
+    })
 }

@@ -16,10 +16,10 @@ use mock_idps::saml::keys::SigningKey;
 use mock_idps::saml::response::BuildError;
 use mock_idps::saml::sp_metadata::SpMetadata;
 use mock_idps::saml::xml_read::XmlDoc;
-use mock_idps::spid::assertion::{success_plan, Issuer};
+use mock_idps::spid::assertion::{success_plan_for, Issuer};
 use mock_idps::spid::identity::User;
 use mock_idps::spid::level::{negotiate, Level};
-use mock_idps::spid::request_rules::{validate, Addressee, ValidatedRequest};
+use mock_idps::spid::request_rules::{validate_for, Addressee, ValidatedRequest};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,9 @@ pub struct IdpIdentity {
     pub sso_url: String,
     /// Its signing key (its metadata certificate).
     pub key: Arc<SigningKey>,
+    /// The SAML profile it speaks (SPID, or CIE for a CIE ID provider): the request rules the
+    /// captured AuthnRequest is held to and the shape of the correct Response.
+    pub profile: &'static mock_idps::profile::SamlProfile,
 }
 
 /// The service under test and the identity the harness plays.
@@ -234,7 +237,8 @@ impl Target {
         let doc = XmlDoc::parse(&xml).map_err(|e| CaseError::Request(e.to_string()))?;
         let req = AuthnRequest::from_doc(&doc).map_err(|e| CaseError::Request(e.to_string()))?;
         let now = time::OffsetDateTime::now_utc();
-        let request = validate(
+        let request = validate_for(
+            self.idp.profile,
             &req,
             &self.sp_metadata,
             Addressee {
@@ -266,10 +270,11 @@ impl Target {
     ) -> mock_idps::saml::response::ResponsePlan {
         let level =
             negotiate(request.level, request.comparison, Level::L3).unwrap_or(request.level);
-        success_plan(
+        success_plan_for(
+            self.idp.profile,
             Issuer {
                 entity_id: &self.idp.entity_id,
-                response_issuer_format: true,
+                response_issuer_format: self.idp.profile.response_issuer_format,
             },
             request,
             &self.user,

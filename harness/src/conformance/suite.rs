@@ -165,6 +165,11 @@ fn selection(
     let unknown: Vec<String> = super::unknown_check_ids(unknown)
         .into_iter()
         .filter(|id| !logout_cases.iter().any(|c| c.id == id.as_str()))
+        .filter(|id| {
+            !super::CIE_RESPONSE_CASES
+                .iter()
+                .any(|c| c.id == id.as_str())
+        })
         .filter(|id| !is_cns_check(id))
         .collect();
     if !unknown.is_empty() {
@@ -177,6 +182,12 @@ fn selection(
 /// endpoint when the service has one.
 struct Setup {
     target: Target,
+    /// The metadata the metadata checks read when it is not the target's (the reference SP's
+    /// CIE document under a `cie-sp-*` profile).
+    checked_metadata: Option<String>,
+    /// The same service signed into as the CIE ID provider, for the CIE Response cases (the
+    /// reference SP under a `cie-sp-*` profile).
+    cie_target: Option<Target>,
     sp: Option<reference_sp::ReferenceSp>,
     cns: Option<(CnsTarget, CnsPki)>,
 }
@@ -185,7 +196,7 @@ struct Setup {
 async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
     let state = reference::mock_state()?;
     let pki = || CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()));
-    let (target, sp, cns) = match &config.service {
+    let (target, checked_metadata, cie_target, sp, cns) = match &config.service {
         Service::Reference { faults } => {
             let pki = pki()?;
             let crls = reference_crls()?;
@@ -196,6 +207,11 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                 reference_sp::SpConfig {
                     faults: faults.clone(),
                     cns: Some(cns),
+                    profile: if config.profile.is_private() {
+                        reference_sp::MetadataProfile::Private
+                    } else {
+                        reference_sp::MetadataProfile::Public
+                    },
                     ..reference_sp::SpConfig::default()
                 },
             )
@@ -209,7 +225,23 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                     .collect(),
                 accept_invalid_server_cert: false,
             });
-            (run.target, Some(run.sp), cns.map(|t| (t, pki)))
+            // Under a CIE profile the checks read the SP's "Entra con CIE" document, and the
+            // CIE Response cases sign in as CIE ID.
+            let (checked, cie_target) = if config.profile.is_cie() {
+                (
+                    Some(run.sp.cie_metadata_xml().to_string()),
+                    Some(reference::cie_target(&state, &run.target)?),
+                )
+            } else {
+                (None, None)
+            };
+            (
+                run.target,
+                checked,
+                cie_target,
+                Some(run.sp),
+                cns.map(|t| (t, pki)),
+            )
         }
         Service::Remote {
             metadata,
@@ -254,11 +286,17 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
                     pki()?,
                 )),
             };
-            (target, None, cns)
+            (target, None, None, None, cns)
         }
         Service::MetadataOnly { .. } => return Err(SuiteError::NeedsAService),
     };
-    Ok(Setup { target, sp, cns })
+    Ok(Setup {
+        target,
+        checked_metadata,
+        cie_target,
+        sp,
+        cns,
+    })
 }
 
 /// Runs the suite of `config`.
@@ -268,7 +306,13 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
     if let Service::MetadataOnly { metadata } = &config.service {
         return metadata_only(metadata, config).await;
     }
-    let Setup { target, sp, cns } = setup(config).await?;
+    let Setup {
+        target,
+        checked_metadata,
+        cie_target,
+        sp,
+        cns,
+    } = setup(config).await?;
     // Against a service we did not write, learn which of {level}, {comparison}, {binding} it
     // honours, and do not send cases whose premise it cannot produce, or duplicates.
     let (cases, not_sent, capabilities) = if sp.is_none() && !cases.is_empty() {
@@ -280,12 +324,31 @@ pub async fn run_suite(config: &SuiteConfig) -> Result<SuiteRun, SuiteError> {
     };
     let cpu0 = process_cpu_ms();
     let clock = std::time::Instant::now();
-    let entries = run_all(config, &target, &cases, &logout_cases, cns.as_ref())
-        .await
-        .map(|mut e| {
-            e.extend(not_sent);
-            e
-        });
+    let metadata = checked_metadata.as_deref();
+    let entries = run_all(
+        config,
+        &target,
+        metadata,
+        &cases,
+        &logout_cases,
+        cns.as_ref(),
+    )
+    .await
+    .map(|mut e| {
+        e.extend(not_sent);
+        e
+    });
+    // "Entra con CIE": the CIE Response cases, signed in as CIE ID.
+    let entries = match (entries, &cie_target) {
+        (Ok(mut e), Some(cie)) => {
+            let cie_cases = super::cie_cases::select(&config.only);
+            if !cie_cases.is_empty() {
+                e.extend(runner::run(cie, &cie_cases, config.jobs).await);
+            }
+            Ok(e)
+        }
+        (other, _) => other,
+    };
     let wall = clock.elapsed().as_secs_f64() * 1000.0;
     let cpu_ms = cpu0.zip(process_cpu_ms()).map(|(a, b)| b - a);
     if let Some(sp) = sp {
@@ -345,11 +408,13 @@ async fn metadata_only(source: &str, config: &SuiteConfig) -> Result<SuiteRun, S
 async fn run_all(
     config: &SuiteConfig,
     target: &Target,
+    metadata: Option<&str>,
     cases: &[&'static super::ResponseCase],
     logout_cases: &[&'static logout::LogoutCase],
     cns: Option<&(CnsTarget, CnsPki)>,
 ) -> Result<Vec<Entry>, SuiteError> {
-    let mut entries = super::sp_checks(target, config.profile, &config.only)
+    let xml = metadata.unwrap_or(&target.sp_metadata.xml);
+    let mut entries = super::sp_checks_on(target, xml, config.profile, &config.only)
         .await
         .map_err(SuiteError::MetadataChecks)?;
     let bar = progress_bar(config.progress, (cases.len() + logout_cases.len()) as u64);

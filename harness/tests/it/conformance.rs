@@ -134,3 +134,63 @@ async fn discover_mutants() {
         }
     }
 }
+
+/// "Entra con CIE": every CIE case is as expected against the strict reference SP signed into
+/// as CIE ID, and each refuse case with a mutant fails against the reference SP with those
+/// switches off (the same self-validation as the SPID catalogue).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cie_cases_pass_on_the_strict_sp_and_fail_on_their_mutants() {
+    use harness::conformance::CIE_RESPONSE_CASES;
+    let state = reference::mock_state().unwrap();
+    let strict = reference::start(&state, Faults::none()).await.unwrap();
+    let cie = reference::cie_target(&state, &strict.target).unwrap();
+    let cases: Vec<_> = CIE_RESPONSE_CASES.iter().collect();
+    let entries = run(&cie, &cases, 4).await;
+    assert_eq!(entries.len(), CIE_RESPONSE_CASES.len());
+    let bad: Vec<String> = entries
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| format!("{}: error {:?}, verdict {:?}", e.id, e.error, e.verdict))
+        .collect();
+    assert!(bad.is_empty(), "strict: {}", bad.join("\n"));
+    // The Response CIE ID writes: no Format on the Response Issuer, FriendlyNames, signed as
+    // CIE ID for the request the SP sent to CIE ID.
+    let first = entries.iter().find(|e| e.id == "cie-1").unwrap();
+    assert_eq!(first.provider.as_deref(), Some("cie"));
+    let sent = first.sent.as_deref().unwrap();
+    assert!(sent.contains("FriendlyName=\"Codice Fiscale\""), "{sent}");
+    assert!(sent.contains("SPNameQualifier="), "{sent}");
+    let response_issuer = &sent[sent.find("<saml:Issuer").unwrap()..];
+    assert!(
+        response_issuer.starts_with("<saml:Issuer>"),
+        "Response Issuer without Format: {sent}"
+    );
+    let mut proven = 0;
+    let mut problems = Vec::new();
+    for c in CIE_RESPONSE_CASES {
+        let Some(mutant) = c.mutant else {
+            assert!(
+                c.expect != Expect::Refuse || c.waiver.is_some(),
+                "{} refuses without mutant or waiver",
+                c.id
+            );
+            continue;
+        };
+        let sp = reference::start(&state, Faults::parse(mutant).unwrap())
+            .await
+            .unwrap();
+        let target = reference::cie_target(&state, &sp.target).unwrap();
+        let entries = run(&target, &[c], 1).await;
+        let e = &entries[0];
+        if e.error.is_some() || e.passed {
+            problems.push(format!(
+                "{} [{mutant}]: {:?} {:?}",
+                c.id, e.error, e.verdict
+            ));
+        } else {
+            proven += 1;
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(proven >= 5, "only {proven} CIE cases proven");
+}

@@ -8,12 +8,13 @@ use harness::report::Severity;
 use mock_idps::fixtures::generate::REFERENCE_SP_ENTITY_ID;
 use reference_sp::faults::Faults;
 use reference_sp::keys::SpKeys;
-use reference_sp::metadata::{signed_metadata, MetadataPlan};
+use reference_sp::metadata::{signed_metadata, MetadataPlan, Scheme};
 use reference_sp::MetadataProfile;
 use rstest::rstest;
 
-/// The reference SP's metadata with `faults` off, on https endpoints (as in production).
-fn reference_metadata(faults: &str, profile: MetadataProfile) -> String {
+/// The reference SP's metadata for `profile` (its SPID or its CIE document) with `faults` off,
+/// on https endpoints (as in production).
+fn reference_metadata(faults: &str, profile: Profile) -> String {
     let keys = SpKeys::embedded().unwrap();
     let faults = Faults::parse(faults).unwrap();
     signed_metadata(
@@ -21,7 +22,12 @@ fn reference_metadata(faults: &str, profile: MetadataProfile) -> String {
             entity_id: REFERENCE_SP_ENTITY_ID,
             acs: "https://reference-sp.spid-harness.example/acs",
             slo: "https://reference-sp.spid-harness.example/slo",
-            profile,
+            profile: sp_profile(profile),
+            scheme: if profile.is_cie() {
+                Scheme::Cie
+            } else {
+                Scheme::Spid
+            },
             faults: &faults,
         },
         &keys,
@@ -44,9 +50,11 @@ fn now() -> time::OffsetDateTime {
 #[rstest]
 #[case(Profile::SpidSpPublic)]
 #[case(Profile::SpidSpPrivate)]
+#[case(Profile::CieSpPublic)]
+#[case(Profile::CieSpPrivate)]
 #[case(Profile::Saml2Sp)]
 fn the_strict_reference_sp_passes_every_check(#[case] profile: Profile) {
-    let xml = reference_metadata("", sp_profile(profile));
+    let xml = reference_metadata("", profile);
     let results = metadata::evaluate(&xml, profile, now(), &[]).unwrap();
     assert!(results.len() > 10);
     let bad: Vec<String> = results
@@ -213,6 +221,54 @@ const MUTANTS: &[(&str, &str, Profile)] = &[
         "md-billing-email",
         Profile::SpidSpPrivate,
     ),
+    (
+        "md-cie-slo-redirect",
+        "md-cie-slo-redirect",
+        Profile::CieSpPublic,
+    ),
+    (
+        "md-cie-contact-administrative",
+        "md-cie-contact-administrative",
+        Profile::CieSpPublic,
+    ),
+    (
+        "md-cie-public-private",
+        "md-cie-public-private",
+        Profile::CieSpPrivate,
+    ),
+    ("md-cie-ipa-code", "md-cie-ipa-code", Profile::CieSpPublic),
+    (
+        "md-cie-fiscal-code",
+        "md-cie-fiscal-code",
+        Profile::CieSpPrivate,
+    ),
+    (
+        "md-cie-vat-number-format",
+        "md-cie-vat-number-format",
+        Profile::CieSpPrivate,
+    ),
+    (
+        "md-cie-nace2-code",
+        "md-cie-nace2-code",
+        Profile::CieSpPrivate,
+    ),
+    (
+        "md-cie-municipality",
+        "md-cie-municipality",
+        Profile::CieSpPublic,
+    ),
+    ("md-cie-company", "md-cie-company", Profile::CieSpPrivate),
+    (
+        "md-cie-contact-email",
+        "md-cie-contact-email",
+        Profile::CieSpPublic,
+    ),
+    // The shared checks fail on the CIE document too.
+    (
+        "md-requested-attribute-name",
+        "md-requested-attribute-name",
+        Profile::CieSpPublic,
+    ),
     ("cert-parse", "md-cert-parse", Profile::SpidSpPublic),
     ("cert-key-size", "md-cert-key-size", Profile::SpidSpPublic),
     (
@@ -273,7 +329,7 @@ const MUTANTS: &[(&str, &str, Profile)] = &[
 fn every_error_check_fails_on_its_mutant() {
     let mut bad = Vec::new();
     for (id, fault, profile) in MUTANTS {
-        let xml = reference_metadata(fault, sp_profile(*profile));
+        let xml = reference_metadata(fault, *profile);
         let results = match metadata::evaluate(&xml, *profile, now(), &[]) {
             Ok(r) => r,
             Err(e) => {
@@ -343,6 +399,7 @@ fn loopback_http_endpoints_are_warnings_only() {
             acs: "http://127.0.0.1:7001/acs",
             slo: "http://127.0.0.1:7001/slo",
             profile: MetadataProfile::Public,
+            scheme: Scheme::Spid,
             faults: &faults,
         },
         &keys,
@@ -365,7 +422,7 @@ fn loopback_http_endpoints_are_warnings_only() {
 
 #[test]
 fn only_selects_by_id() {
-    let xml = reference_metadata("", MetadataProfile::Public);
+    let xml = reference_metadata("", Profile::SpidSpPublic);
     let entries = metadata::run(
         &xml,
         Profile::SpidSpPublic,
@@ -403,4 +460,71 @@ fn catalogue_snapshot() {
         ));
     }
     insta::assert_snapshot!(text);
+}
+
+/// `check --against-reference --profile P`: the reference SP publishes the document of the
+/// profile (its "Entra con CIE" metadata at `/cie/metadata` for `cie-sp-*`, the private variant
+/// for `*-private`) and the whole suite passes on the strict SP, the CIE checks included.
+#[rstest]
+#[case("cie-sp-public")]
+#[case("cie-sp-private")]
+#[case("spid-sp-private")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_against_reference_passes_every_profile(#[case] profile: &str) {
+    use harness::conformance::{run_suite, Service, SuiteConfig};
+    let config = SuiteConfig {
+        service: Service::Reference {
+            faults: Faults::none(),
+        },
+        profile: profile.parse().expect("profile"),
+        only: Vec::new(),
+        jobs: 4,
+        progress: false,
+    };
+    let run = run_suite(&config).await.expect("suite runs");
+    let entries = &run.report.entries;
+    let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    assert!(ids.contains(&"md-requested-attribute-name"), "{ids:?}");
+    if profile.starts_with("cie") {
+        assert!(ids.contains(&"md-cie-municipality"), "{ids:?}");
+        // The CIE Response cases run too, signed as CIE ID.
+        assert!(
+            ids.contains(&"cie-1") && ids.contains(&"cie-anomaly-1"),
+            "{ids:?}"
+        );
+        assert!(!ids.contains(&"md-contact-other"), "{ids:?}");
+    } else {
+        assert!(!ids.contains(&"cie-1"), "{ids:?}");
+    }
+    let bad: Vec<String> = entries
+        .iter()
+        .filter(|e| !e.passed && e.severity == Some(Severity::Error))
+        .map(|e| format!("{}: {:?}", e.id, e.outcome))
+        .collect();
+    assert!(bad.is_empty(), "{profile}: {}", bad.join("\n"));
+}
+
+/// The CIE document the reference SP serves at `/cie/metadata` requests only the eIDAS minimum
+/// attribute sets and carries the census contact in the CIE namespace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_sp_serves_its_cie_metadata() {
+    let state = harness::conformance::reference::mock_state().expect("mocks");
+    let sp = harness::conformance::reference::start(&state, Faults::none())
+        .await
+        .expect("sp")
+        .sp;
+    let urls = sp.urls();
+    let xml = reqwest::get(&urls.cie_metadata)
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(xml, sp.cie_metadata_xml());
+    assert_ne!(xml, sp.metadata_xml());
+    assert!(xml.contains("https://www.cartaidentita.interno.gov.it/saml-extensions"));
+    assert!(xml.contains("contactType=\"administrative\""));
+    assert!(!xml.contains("Name=\"email\""), "{xml}");
+    assert!(sp.metadata_xml().contains("Name=\"email\""));
+    sp.shutdown().await;
 }

@@ -55,6 +55,10 @@ fn readme_counts_match_the_code() {
         ("metadata checks", METADATA_CHECKS.len()),
         ("AuthnRequest checks", REQUEST_CHECKS.len()),
         ("Response cases", RESPONSE_CASES.len()),
+        (
+            "CIE Response cases",
+            harness::conformance::CIE_RESPONSE_CASES.len(),
+        ),
         ("single-logout cases", LOGOUT_CASES.len()),
         // One case per card variant, a wrong PIN and a blocked card (conformance::cns).
         ("CNS checks", pki.table.variants.len() + 2),

@@ -19,8 +19,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Every CNS URL (the `cns` part of `--urls-json`). There is no OCSP URL: the OCSP responder the
-/// card certificates name in Authority Information Access is not served; revocation is by CRL.
+/// Every CNS URL (the `cns` part of `--urls-json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CnsUrls {
     /// `https://127.0.0.1:PORT`: the mutual-TLS listener.
@@ -29,6 +28,10 @@ pub struct CnsUrls {
     pub whoami: String,
     /// The CRL of each CA, by CA id (plain HTTP on the federation's port).
     pub crls: BTreeMap<String, String>,
+    /// The OCSP responder of every test CA (RFC 6960: POST `application/ocsp-request`, or GET
+    /// with the base64 request appended); the card certificates name
+    /// `http://127.0.0.1:7000/cns/ocsp`, the default `serve` port.
+    pub ocsp: String,
     /// The trusted CA certificates (PEM bundle), for a service's trust store.
     pub trust_bundle: String,
     /// The root CA certificate (PEM) the listener's server certificate chains to.
@@ -54,6 +57,7 @@ impl CnsUrls {
                 .iter()
                 .map(|ca| (ca.clone(), format!("{http_base}/cns/crl/{ca}.crl")))
                 .collect(),
+            ocsp: format!("{http_base}/cns/ocsp"),
             trust_bundle: format!("{http_base}/cns/trust.pem"),
             server_root: format!("{http_base}/cns/server-root.pem"),
             revoke: format!("{http_base}/admin/cns/revoke"),

@@ -1,16 +1,20 @@
 //! The CNS gateway identity provider: a SAML IdP on the CNS mutual-TLS listener, the way regional
 //! identity gateways turn a card login into a SAML Response for the service (issue #6 item 4,
-//! docs/rules/cns.md). `GET /cns/sso?SAMLRequest=…` (HTTP-Redirect binding) is checked with the SPID
-//! request rules, the holder is read from the verified client certificate, and a signed Response
-//! is auto-posted to the service's ACS. Its metadata is served on the plain-HTTP federation port
+//! docs/rules/cns.md). `GET /cns/sso?SAMLRequest=…` (HTTP-Redirect binding, the query string
+//! signed) or `POST /cns/sso` with the form field `SAMLRequest` (HTTP-POST binding, the request
+//! carrying an enveloped signature), as its metadata lists both, is checked with the SPID request
+//! rules, the holder is read from the verified client certificate, and a signed Response is
+//! auto-posted to the service's ACS. Its metadata is served on the plain-HTTP federation port
 //! at `/idp/cns-gateway/metadata`, with the SSO location on the mutual-TLS listener.
 
 use crate::cns::holder::{read_holder, CardIdentity};
 use crate::cns::listener::PeerCertificates;
 use crate::profile::SamlProfile;
 use crate::saml::authn_request::AuthnRequest;
-use crate::saml::binding::{decode_redirect, post_form, MessageKind};
-use crate::saml::dsig::DsigError;
+use crate::saml::binding::{
+    decode_post, decode_redirect, post_form, post_form_fields, MessageKind,
+};
+use crate::saml::dsig::{verify_enveloped, DsigError};
 use crate::saml::idp_metadata::{idp_metadata, IdpDescription};
 use crate::saml::keys::SigningKey;
 use crate::saml::response::ResponsePlan;
@@ -22,6 +26,7 @@ use crate::spid::level::Level;
 use crate::spid::purpose::IdentityKind;
 use crate::spid::request_rules::{validate, Addressee};
 use crate::spid::state::MockState;
+use axum::body::Bytes;
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -98,23 +103,47 @@ impl CnsGateway {
         &self.metadata
     }
 
-    /// Answers one `GET /cns/sso`: an auto-post form with the signed Response, or an error page.
+    /// Answers one `GET /cns/sso` (HTTP-Redirect): an auto-post form with the signed Response,
+    /// or an error page.
     pub fn answer(
         &self,
         query: &str,
         client_cert: Option<&[u8]>,
     ) -> Result<String, GatewayRefusal> {
+        self.answer_inbound(GatewayInbound::Redirect(query), client_cert)
+    }
+
+    /// Answers one request on either binding.
+    pub fn answer_inbound(
+        &self,
+        inbound: GatewayInbound<'_>,
+        client_cert: Option<&[u8]>,
+    ) -> Result<String, GatewayRefusal> {
         let page = |status: StatusCode, detail: String| GatewayRefusal { status, detail };
-        let msg =
-            decode_redirect(query).map_err(|e| page(StatusCode::BAD_REQUEST, e.to_string()))?;
-        if msg.kind != MessageKind::Request {
-            return Err(page(
-                StatusCode::BAD_REQUEST,
-                "SAMLResponse sent to the SSO endpoint; an AuthnRequest goes in SAMLRequest".into(),
-            ));
-        }
-        let doc =
-            XmlDoc::parse(&msg.xml).map_err(|e| page(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let bad = |detail: String| page(StatusCode::BAD_REQUEST, detail);
+        let (xml, relay_state, redirect) = match inbound {
+            GatewayInbound::Redirect(query) => {
+                let msg = decode_redirect(query).map_err(|e| bad(e.to_string()))?;
+                if msg.kind != MessageKind::Request {
+                    return Err(bad(
+                        "SAMLResponse sent to the SSO endpoint; an AuthnRequest goes in SAMLRequest"
+                            .into(),
+                    ));
+                }
+                (msg.xml.clone(), msg.relay_state.clone(), Some(msg))
+            }
+            GatewayInbound::Post {
+                saml_request,
+                relay_state,
+            } => {
+                let value = saml_request.ok_or_else(|| {
+                    bad("no SAMLRequest field in the POST form (HTTP-POST binding)".into())
+                })?;
+                let xml = decode_post(value, "SAMLRequest").map_err(|e| bad(e.to_string()))?;
+                (xml, relay_state.map(str::to_string), None)
+            }
+        };
+        let doc = XmlDoc::parse(&xml).map_err(|e| bad(e.to_string()))?;
         let req = AuthnRequest::from_doc(&doc)
             .map_err(|e| page(StatusCode::BAD_REQUEST, e.to_string()))?;
         let issuer = req
@@ -136,9 +165,20 @@ impl CnsGateway {
                 ),
             )
         })?;
-        // SPID rules, HTTP-Redirect binding: the query string is signed (SigAlg, Signature).
-        msg.verify(&sp.signing_certs)
-            .map_err(|e| page(StatusCode::FORBIDDEN, e.to_string()))?;
+        // SPID rules: on HTTP-Redirect the query string is signed (SigAlg, Signature); on
+        // HTTP-POST the AuthnRequest carries an enveloped signature.
+        match &redirect {
+            Some(msg) => msg
+                .verify(&sp.signing_certs)
+                .map_err(|e| page(StatusCode::FORBIDDEN, e.to_string()))?,
+            None => {
+                let root = doc
+                    .root()
+                    .ok_or_else(|| bad("the SAMLRequest has no root element".into()))?;
+                verify_enveloped(&doc, root, &sp.signing_certs)
+                    .map_err(|e| page(StatusCode::FORBIDDEN, e.to_string()))?;
+            }
+        }
         let now = self.state.clock.now();
         let idp = Issuer {
             entity_id: &self.entity_id,
@@ -148,7 +188,7 @@ impl CnsGateway {
             entity_id: &self.entity_id,
             sso_url: &self.sso_url,
         };
-        let relay = msg.relay_state.as_deref();
+        let relay = relay_state.as_deref();
         let valid = match validate(&req, &sp, addressee, now, self.state.config.request_skew) {
             Ok(v) => v,
             Err(v) => {
@@ -212,6 +252,20 @@ impl CnsGateway {
     }
 }
 
+/// An AuthnRequest as it reached the gateway.
+#[derive(Debug, Clone, Copy)]
+pub enum GatewayInbound<'a> {
+    /// HTTP-Redirect: the raw query string.
+    Redirect(&'a str),
+    /// HTTP-POST: the form fields.
+    Post {
+        /// `SAMLRequest` (base64), if sent.
+        saml_request: Option<&'a str>,
+        /// `RelayState`, if sent.
+        relay_state: Option<&'a str>,
+    },
+}
+
 /// Why the gateway answered with its own error page instead of a Response.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{status}: {detail}")]
@@ -242,10 +296,10 @@ fn card_user(card: &CardIdentity) -> User {
     }
 }
 
-/// `GET /cns/sso` on the mutual-TLS listener.
+/// `GET` and `POST /cns/sso` on the mutual-TLS listener.
 pub fn tls_router(gateway: Arc<CnsGateway>) -> Router {
     Router::new()
-        .route("/cns/sso", get(sso))
+        .route("/cns/sso", get(sso).post(sso_post))
         .with_state(gateway)
 }
 
@@ -262,7 +316,35 @@ async fn sso(
     peer: Option<Extension<PeerCertificates>>,
 ) -> Response {
     let leaf = peer.as_ref().and_then(|Extension(p)| p.0.first().cloned());
-    match gateway.answer(query.as_deref().unwrap_or(""), leaf.as_deref()) {
+    let inbound = GatewayInbound::Redirect(query.as_deref().unwrap_or(""));
+    page(gateway.answer_inbound(inbound, leaf.as_deref()))
+}
+
+async fn sso_post(
+    State(gateway): State<Arc<CnsGateway>>,
+    peer: Option<Extension<PeerCertificates>>,
+    body: Bytes,
+) -> Response {
+    let leaf = peer.as_ref().and_then(|Extension(p)| p.0.first().cloned());
+    let answer = match post_form_fields(&body) {
+        Ok(form) => gateway.answer_inbound(
+            GatewayInbound::Post {
+                saml_request: form.get("SAMLRequest").map(String::as_str),
+                relay_state: form.get("RelayState").map(String::as_str),
+            },
+            leaf.as_deref(),
+        ),
+        // A SAMLRequest or RelayState given twice, as on the providers' SSO endpoints.
+        Err(e) => Err(GatewayRefusal {
+            status: StatusCode::BAD_REQUEST,
+            detail: e.to_string(),
+        }),
+    };
+    page(answer)
+}
+
+fn page(answer: Result<String, GatewayRefusal>) -> Response {
+    match answer {
         Ok(html) => Html(html).into_response(),
         Err(r) => (
             r.status,

@@ -1,12 +1,13 @@
 //! The CNS routes on the federation's plain-HTTP port: each CA's CRL at its distribution point
-//! (`/cns/crl/<ca>.crl`, DER, RFC 5280), the trust bundle, and the admin API
-//! that revokes a card at runtime.
+//! (`/cns/crl/<ca>.crl`, DER, RFC 5280), the OCSP responder (`/cns/ocsp`, RFC 6960, see
+//! [`crate::cns::ocsp`]), the trust bundle, and the admin API that revokes a card at runtime.
 
 use crate::admin::{excerpt, AdminError};
 use crate::cns::authority::CnsAuthority;
+use crate::cns::ocsp;
 use crate::cns::CnsError;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,6 +19,11 @@ use std::sync::Arc;
 pub fn router(authority: Arc<CnsAuthority>) -> Router {
     Router::new()
         .route("/cns/crl/{file}", get(crl))
+        .route(
+            "/cns/ocsp",
+            post(ocsp_post).layer(DefaultBodyLimit::max(ocsp::MAX_REQUEST_BYTES)),
+        )
+        .route("/cns/ocsp/{*request}", get(ocsp_get))
         .route("/cns/trust.pem", get(trust_bundle))
         .route("/cns/server-root.pem", get(server_root))
         .route("/admin/cns/revoke", post(revoke))
@@ -37,6 +43,65 @@ async fn crl(State(authority): State<Arc<CnsAuthority>>, Path(file): Path<String
             .into_response(),
         None => (StatusCode::NOT_FOUND, format!("no CA {ca:?}\n")).into_response(),
     }
+}
+
+/// `POST /cns/ocsp`: the DER OCSPRequest as the body (RFC 6960 Appendix A.1).
+async fn ocsp_post(
+    State(authority): State<Arc<CnsAuthority>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !media
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/ocsp-request"))
+    {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "an OCSP request is POSTed as Content-Type: application/ocsp-request (RFC 6960 Appendix A.1), not {:?}\n",
+                excerpt(media)
+            ),
+        )
+            .into_response();
+    }
+    ocsp_response(&authority, &body)
+}
+
+/// `GET /cns/ocsp/<url-encoded base64 of the DER OCSPRequest>` (RFC 6960 Appendix A.1); the
+/// base64 may also arrive with its `/` unencoded.
+async fn ocsp_get(
+    State(authority): State<Arc<CnsAuthority>>,
+    Path(request): Path<String>,
+) -> Response {
+    use base64::Engine;
+    if request.len() > ocsp::MAX_REQUEST_BYTES * 2 {
+        return (StatusCode::URI_TOO_LONG, "OCSP request too long\n").into_response();
+    }
+    match base64::engine::general_purpose::STANDARD.decode(request.trim()) {
+        Ok(der) => ocsp_response(&authority, &der),
+        // Not base64: not an OCSPRequest either.
+        Err(_) => ocsp_response(&authority, &[]),
+    }
+}
+
+fn ocsp_response(authority: &CnsAuthority, der: &[u8]) -> Response {
+    let answer = ocsp::respond(authority, der);
+    match &answer.outcome {
+        ocsp::OcspOutcome::Answered(statuses) => {
+            tracing::debug!(?statuses, "OCSP answered")
+        }
+        other => tracing::info!(outcome = ?other, "OCSP request refused"),
+    }
+    (
+        [(header::CONTENT_TYPE, "application/ocsp-response")],
+        answer.der,
+    )
+        .into_response()
 }
 
 async fn trust_bundle(State(authority): State<Arc<CnsAuthority>>) -> Response {

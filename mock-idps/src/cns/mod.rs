@@ -1,6 +1,6 @@
 //! The mock CNS (Carta Nazionale dei Servizi, docs/rules/cns.md): a test PKI with a root and
 //! issuing CAs standing for a Regione and a Camera di Commercio ([`pki`]), card certificates in
-//! every variant ([`mint`]), live revocation with CRLs ([`revocation`]), and a mutual-TLS login endpoint ([`listener`], [`endpoint`]) that reads the holder
+//! every variant ([`mint`]), live revocation with CRLs ([`revocation`]) and an OCSP responder ([`ocsp`]), and a mutual-TLS login endpoint ([`listener`], [`endpoint`]) that reads the holder
 //! from the card ([`holder`]) and hands it to the service as JSON or as a SAML Response.
 
 pub mod authority;
@@ -10,6 +10,7 @@ pub mod holder;
 pub mod http;
 pub mod listener;
 pub mod mint;
+pub mod ocsp;
 pub mod pki;
 pub mod revocation;
 

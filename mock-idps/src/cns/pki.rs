@@ -21,8 +21,9 @@ pub fn crl_distribution_point(ca: &str) -> String {
     format!("http://127.0.0.1:7000/cns/crl/{ca}.crl")
 }
 
-/// The OCSP responder named in the card certificates' Authority Information Access (not served
-/// yet: the mock has no OCSP responder; services must use the CRLs).
+/// The OCSP responder named in the card certificates' Authority Information Access: served by
+/// the federation's plain-HTTP port ([`crate::cns::ocsp`]); on another port than `serve`'s
+/// default the same path answers, and `--urls-json` lists it (`cns.ocsp`).
 pub const OCSP_URL: &str = "http://127.0.0.1:7000/cns/ocsp";
 
 /// One certification authority of the table.

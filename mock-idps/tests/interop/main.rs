@@ -10,6 +10,8 @@
 //!   against the OASIS SAML 2.0 schemas in `fixtures/xsd`
 //! - `jwcrypto`: JWS and JWE (every alg/enc we emit) verified and decrypted by Python jwcrypto, and
 //!   the reverse direction; the trust anchor's entity configuration verified there
+//! - `ocsp_openssl`: `openssl ocsp` verifies the CNS OCSP responder's good, revoked and unknown
+//!   answers and sees a runtime revocation
 //! - `escaping`: attribute values with `&`, `<`, `"`, `'` and accents survive signing and parsing
 //!
 //! Needs libclang and libxmlsec1 to build (samael) and the `xmlsec1` and `xmllint` commands
@@ -17,6 +19,7 @@
 
 mod escaping;
 mod jwcrypto;
+mod ocsp_openssl;
 mod samael_sp;
 mod schema;
 #[allow(dead_code)]

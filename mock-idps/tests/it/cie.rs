@@ -607,7 +607,7 @@ fn cie_metadata_snapshot(#[case] id: &str) {
     let s = real_ids_state();
     let md = &s.idp(id).unwrap().metadata;
     assert!(!md.contains("SingleLogoutService"));
-    assert!(md.contains("FriendlyName=\"Codice fiscale\""));
+    assert!(md.contains("FriendlyName=\"Codice Fiscale\""));
     insta::assert_snapshot!(format!("{id}_metadata"), redact(md));
 }
 

@@ -231,8 +231,8 @@ fn resigned(xml: &str, f: impl FnOnce(String) -> String) -> String {
 }
 
 #[rstest]
-#[case::friendly_names("cie-friendly-names", |x: String| x.replace("FriendlyName=\"Codice fiscale\" ", ""))]
-#[case::sp_name_qualifier("cie-sp-name-qualifier", |x: String| x.replace(" SPNameQualifier=\"https://reference-sp.spid-harness.example\"", ""))]
+#[case::friendly_names("cie-friendly-names", |x: String| x.replace("FriendlyName=\"Codice Fiscale\"", "FriendlyName=\"Nome\""))]
+#[case::sp_name_qualifier("cie-sp-name-qualifier", |x: String| x.replace(" SPNameQualifier=\"https://reference-sp.spid-harness.example\"", " SPNameQualifier=\"https://other-sp.spid-harness.example\""))]
 #[tokio::test]
 async fn cie_checks_refuse_and_their_mutants_accept(
     #[case] name: &str,

@@ -333,10 +333,8 @@ pub static METADATA_CHECKS: &[MetadataCheck] = &[
         "write the VAT number with its country prefix, e.g. IT12345678901",
         |c| match spid_value(c, "VATNumber") {
             None => Outcome::Pass,
-            Some(v) => {
-                let ok = v.len() > 2 && v[..2].chars().all(|ch| ch.is_ascii_uppercase()) && v[2..].chars().all(|ch| ch.is_ascii_alphanumeric());
-                Outcome::check(ok, || format!("spid:VATNumber is {v:?}"))
-            }
+            // Not sliced before the boundary is known: "aé…" must not panic.
+            Some(v) => Outcome::check(vat_number_ok(&v), || format!("spid:VATNumber is {v:?}")),
         }),
     check!("md-company", Warning, Spid, "Avviso 29 v3; SPT test_Extensions_PubPriv",
         "the other ContactPerson's Company, if present, equals OrganizationName",
@@ -362,6 +360,80 @@ pub static METADATA_CHECKS: &[MetadataCheck] = &[
         |c| {
             let ok = c.contacts("billing").iter().any(|p| p.children(ns::METADATA, "EmailAddress").any(|e| e.text().contains('@')));
             Outcome::check(ok, || "no EmailAddress in the billing ContactPerson".into())
+        }),
+    // "Entra con CIE" (CIE manuale SP, chapter "Federazione", section "Informazioni di
+    // censimento e contatto" unless said otherwise; namespace CIE_EXTENSIONS).
+    check!("md-cie-slo-redirect", Error, Cie, "CIE manuale SP, Federazione, SingleLogoutService: \"almeno un'istanza deve avere questo metodo per lo schema Entra con CIE\" (HTTP-Redirect)",
+        "a SingleLogoutService has the HTTP-Redirect binding",
+        "add <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"https://…\"/>",
+        |c| {
+            let bindings: Vec<String> = c.sp_children("SingleLogoutService").iter()
+                .map(|s| s.attr("Binding").unwrap_or_default().to_string()).collect();
+            Outcome::check(bindings.iter().any(|b| b == ns::BINDING_REDIRECT), || format!("SingleLogoutService bindings {bindings:?}, none HTTP-Redirect"))
+        }),
+    check!("md-cie-contact-administrative", Error, Cie, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"vi è una sola istanza con contactType pari a administrative\" (with a technical partner: \"la prima ha il contactType valorizzato come administrative\")",
+        "exactly one ContactPerson contactType=\"administrative\" (the SP's census data)",
+        "describe the SP in one md:ContactPerson contactType=\"administrative\" (a technical partner goes in a second one, contactType=\"technical\")",
+        |c| {
+            let n = c.contacts("administrative").len();
+            Outcome::check(n == 1, || format!("{n} ContactPerson contactType=\"administrative\""))
+        }),
+    check!("md-cie-public-private", Error, Cie, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"Un'alternativa obbligatoria tra i seguenti due elementi vuoti: <Public/> per le PP.AA., <Private/> per i soggetti privati\"",
+        "the administrative ContactPerson has exactly one empty cie:Public or cie:Private, matching the profile",
+        "put <cie:Public/> (public SPs) or <cie:Private/> (private SPs), namespace https://www.cartaidentita.interno.gov.it/saml-extensions, in the administrative ContactPerson's md:Extensions",
+        |c| {
+            let wanted = if c.profile.is_private() { "Private" } else { "Public" };
+            let found: Vec<String> = cie_extensions(c).iter()
+                .filter(|n| matches!(n.local_name(), "Public" | "Private"))
+                .map(|n| format!("{}{}", n.local_name(), if n.text().trim().is_empty() { "" } else { " (not empty)" })).collect();
+            Outcome::check(found.len() == 1 && found[0] == wanted, || format!("found {found:?} in the CIE namespace, want {wanted}"))
+        }),
+    check!("md-cie-ipa-code", Error, CiePublic, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"<IPACode> obbligatorio per le Pubbliche Amministrazioni\"",
+        "the administrative ContactPerson has a non-empty cie:IPACode",
+        "add <cie:IPACode> with the SP's code in IndicePA (IPA)",
+        |c| Outcome::check(cie_value(c, "IPACode").is_some_and(|v| !v.is_empty()), || "no cie:IPACode".into())),
+    check!("md-cie-fiscal-code", Error, CiePrivate, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"<FiscalCode> obbligatorio per i soggetti privati\"",
+        "the administrative ContactPerson has a non-empty cie:FiscalCode",
+        "add <cie:FiscalCode> with the company's codice fiscale",
+        |c| Outcome::check(cie_value(c, "FiscalCode").is_some_and(|v| !v.is_empty()), || "no cie:FiscalCode".into())),
+    check!("md-cie-vat-number-format", Error, Cie, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: <VATNumber> \"comprensivo del codice ISO 3166-1 alpha-2 del Paese di appartenenza, senza spazi\"",
+        "cie:VATNumber, if present, starts with its ISO 3166-1 alpha-2 country code and has no spaces",
+        "write the VAT number with its country prefix and no spaces, e.g. IT12345678901",
+        |c| match cie_value(c, "VATNumber") {
+            None => Outcome::Pass,
+            Some(v) => Outcome::check(vat_number_ok(&v), || format!("cie:VATNumber is {v:?}")),
+        }),
+    check!("md-cie-nace2-code", Error, CiePrivate, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"<NACE2Code> (uno o più) obbligatorio per i soggetti privati\"",
+        "the administrative ContactPerson has at least one non-empty cie:NACE2Code",
+        "add <cie:NACE2Code> with the company's ATECO code (one element per code), e.g. 62.01.00",
+        |c| {
+            let codes: Vec<String> = cie_extensions(c).iter().filter(|n| n.local_name() == "NACE2Code")
+                .map(|n| n.text().trim().to_string()).collect();
+            Outcome::check(!codes.is_empty() && codes.iter().all(|v| !v.is_empty()), || format!("cie:NACE2Code {codes:?}"))
+        }),
+    check!("md-cie-municipality", Error, Cie, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"<Municipality> obbligatorio, è valorizzato con il codice ISTAT del Comune (anche detto codice Belfiore - tutto in maiuscolo)\"",
+        "the administrative ContactPerson has cie:Municipality, in upper case",
+        "add <cie:Municipality> with the Belfiore code of the registered office in capitals, e.g. H501 (a foreign SP: its zip code)",
+        |c| match cie_value(c, "Municipality") {
+            None => Outcome::Fail("no cie:Municipality".into()),
+            Some(v) => Outcome::check(!v.is_empty() && v == v.to_uppercase(), || format!("cie:Municipality is {v:?}")),
+        }),
+    check!("md-cie-company", Error, Cie, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"<Company> obbligatorio … deve essere valorizzato esattamente come l'elemento <OrganizationName>\"",
+        "the administrative ContactPerson has md:Company equal to OrganizationName",
+        "copy OrganizationName (xml:lang=\"it\") into md:Company of the administrative ContactPerson",
+        |c| {
+            let org = c.organization_text("OrganizationName").unwrap_or_default();
+            let companies: Vec<String> = c.contacts("administrative").iter()
+                .flat_map(|p| p.children(ns::METADATA, "Company").collect::<Vec<_>>())
+                .map(|n| n.text().trim().to_string()).collect();
+            Outcome::check(!companies.is_empty() && companies.iter().all(|t| *t == org), || format!("Company {companies:?}, OrganizationName {org:?}"))
+        }),
+    check!("md-cie-contact-email", Error, Cie, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"<EmailAddress> obbligatorio\"",
+        "the administrative ContactPerson has an EmailAddress",
+        "add md:EmailAddress (an institutional mailbox, preferably not PEC) to the administrative ContactPerson",
+        |c| {
+            let ok = c.contacts("administrative").iter().any(|p| p.children(ns::METADATA, "EmailAddress").any(|e| e.text().contains('@')));
+            Outcome::check(ok, || "no EmailAddress with an @ in the administrative ContactPerson".into())
         }),
     check!("md-no-leading-whitespace", Warning, All, "SPT test_metadata_no_newlines (extra)",
         "the document starts with the XML declaration or the root element",
@@ -542,6 +614,37 @@ fn spid_extensions<'d, 'a>(c: &Ctx<'d, 'a>) -> Vec<Node<'d, 'a>> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The "Entra con CIE" metadata extensions namespace.
+const CIE_EXTENSIONS: &str = "https://www.cartaidentita.interno.gov.it/saml-extensions";
+
+/// The children of the administrative ContactPerson's md:Extensions in the CIE namespace.
+fn cie_extensions<'d, 'a>(c: &Ctx<'d, 'a>) -> Vec<Node<'d, 'a>> {
+    c.contacts("administrative")
+        .into_iter()
+        .filter_map(|p| p.child(ns::METADATA, "Extensions"))
+        .flat_map(|e| {
+            e.elements()
+                .filter(|n| n.namespace() == Some(CIE_EXTENSIONS))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn cie_value(c: &Ctx<'_, '_>, local: &str) -> Option<String> {
+    cie_extensions(c)
+        .into_iter()
+        .find(|n| n.local_name() == local)
+        .map(|n| n.text().trim().to_string())
+}
+
+/// A VAT number with its two-letter country prefix, then letters and digits only.
+fn vat_number_ok(v: &str) -> bool {
+    v.len() > 2
+        && v.is_char_boundary(2)
+        && v[..2].chars().all(|ch| ch.is_ascii_uppercase())
+        && v[2..].chars().all(|ch| ch.is_ascii_alphanumeric())
 }
 
 fn spid_value(c: &Ctx<'_, '_>, local: &str) -> Option<String> {

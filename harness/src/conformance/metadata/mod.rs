@@ -54,6 +54,11 @@ impl Profile {
         matches!(self, Profile::SpidSpPublic | Profile::SpidSpPrivate)
     }
 
+    /// CIE ("Entra con CIE").
+    pub fn is_cie(self) -> bool {
+        matches!(self, Profile::CieSpPublic | Profile::CieSpPrivate)
+    }
+
     /// A public-sector profile.
     pub fn is_public(self) -> bool {
         matches!(self, Profile::SpidSpPublic | Profile::CieSpPublic)
@@ -99,6 +104,12 @@ pub enum Scope {
     SpidPublic,
     /// SPID private SPs.
     SpidPrivate,
+    /// CIE profiles ("Entra con CIE").
+    Cie,
+    /// CIE public SPs.
+    CiePublic,
+    /// CIE private SPs.
+    CiePrivate,
 }
 
 impl Scope {
@@ -110,6 +121,9 @@ impl Scope {
             Scope::Spid => profile.is_spid(),
             Scope::SpidPublic => profile == Profile::SpidSpPublic,
             Scope::SpidPrivate => profile == Profile::SpidSpPrivate,
+            Scope::Cie => profile.is_cie(),
+            Scope::CiePublic => profile == Profile::CieSpPublic,
+            Scope::CiePrivate => profile == Profile::CieSpPrivate,
         }
     }
 }
