@@ -44,34 +44,97 @@ pub fn user_for(level: Level) -> &'static str {
     }
 }
 
-/// Runs the demo and returns its report.
-pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
-    let began = time::OffsetDateTime::now_utc();
-    let fed = MockFederation::start_with(FederationConfig {
-        seed: config.seed,
-        ..FederationConfig::default()
-    })
-    .await?;
-    let sp = ReferenceSp::start(SpConfig {
-        idp_metadata: vec![fed.state().registry_xml.clone()],
-        faults: config.faults.clone(),
-        ..SpConfig::default()
-    })
-    .await
-    .map_err(DemoError::ReferenceSp)?;
-    fed.register_sp_metadata(sp.metadata_xml())
-        .map_err(DemoError::Register)?;
-    let sp_urls = sp.urls();
-    let urls = fed.urls();
-    let start_url = |provider: &str, level: Level, binding: &str| {
-        let entity = &urls.providers[provider].entity_id;
-        format!(
-            "{}?idp={}&level={}&comparison=minimum&binding={binding}",
-            sp_urls.login,
-            mock_idps::saml::binding::url_encode(entity),
-            level.number()
-        )
-    };
+/// One user anomaly the demo provokes: its id, the code expected, how, as whom, at which level,
+/// and a title.
+type Anomaly = (&'static str, u8, Outcome, &'static str, Level, &'static str);
+
+/// Every user anomaly, each at another provider, through the pages where a page can do it.
+const ANOMALIES: [Anomaly; 8] = [
+    (
+        "nr19",
+        19,
+        Outcome::WrongCredentials,
+        "mario.rossi",
+        Level::L2,
+        "three wrong passwords",
+    ),
+    (
+        "nr20",
+        20,
+        Outcome::Success,
+        "luca.ferrari",
+        Level::L2,
+        "an L1-only user asked for L2",
+    ),
+    (
+        "nr21",
+        21,
+        Outcome::Timeout,
+        "mario.rossi",
+        Level::L2,
+        "the user never finishes (scripted)",
+    ),
+    (
+        "nr22",
+        22,
+        Outcome::ConsentDenied,
+        "mario.rossi",
+        Level::L1,
+        "consent denied on the consent page",
+    ),
+    (
+        "nr23",
+        23,
+        Outcome::Success,
+        "stefano.conti",
+        Level::L2,
+        "a suspended identity",
+    ),
+    (
+        "nr23-revoked",
+        23,
+        Outcome::Success,
+        "chiara.marino",
+        Level::L1,
+        "a revoked identity",
+    ),
+    (
+        "nr25",
+        25,
+        Outcome::Cancel,
+        "mario.rossi",
+        Level::L2,
+        "the user cancels on the login page",
+    ),
+    (
+        "nr30",
+        30,
+        Outcome::PurposeMismatch,
+        "mario.rossi",
+        Level::L2,
+        "identity not of the requested kind (scripted)",
+    ),
+];
+
+/// The reference SP's login URL for a provider, level and binding.
+fn start_url(
+    fed: &MockFederation,
+    sp: &reference_sp::SpUrls,
+    provider: &str,
+    level: Level,
+    binding: &str,
+) -> String {
+    let entity = &fed.urls().providers[provider].entity_id;
+    format!(
+        "{}?idp={}&level={}&comparison=minimum&binding={binding}",
+        sp.login,
+        mock_idps::saml::binding::url_encode(entity),
+        level.number()
+    )
+}
+
+/// A successful login through every provider at every level it offers, the bindings alternating.
+fn success_plans(fed: &MockFederation, sp: &reference_sp::SpUrls) -> Vec<LoginPlan> {
     let mut plans = Vec::new();
     for (i, p) in fed.state().fixtures.providers.iter().enumerate() {
         for level in Level::ALL.into_iter().filter(|l| *l <= p.max_level) {
@@ -91,91 +154,56 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
                 level,
                 user: user_for(level).into(),
                 outcome: Outcome::Success,
-                start_url: start_url(&p.id, level, binding),
+                start_url: start_url(fed, sp, &p.id, level, binding),
                 expected: Expectation::Accept,
             });
         }
     }
-    // Every user anomaly, each at another provider, through the pages where a page can do it.
-    let anomalies: [(&str, Outcome, &str, Level, &str); 8] = [
-        (
-            "nr19",
-            Outcome::WrongCredentials,
-            "mario.rossi",
-            Level::L2,
-            "three wrong passwords",
-        ),
-        (
-            "nr20",
-            Outcome::Success,
-            "luca.ferrari",
-            Level::L2,
-            "an L1-only user asked for L2",
-        ),
-        (
-            "nr21",
-            Outcome::Timeout,
-            "mario.rossi",
-            Level::L2,
-            "the user never finishes (scripted)",
-        ),
-        (
-            "nr22",
-            Outcome::ConsentDenied,
-            "mario.rossi",
-            Level::L1,
-            "consent denied on the consent page",
-        ),
-        (
-            "nr23",
-            Outcome::Success,
-            "stefano.conti",
-            Level::L2,
-            "a suspended identity",
-        ),
-        (
-            "nr23-revoked",
-            Outcome::Success,
-            "chiara.marino",
-            Level::L1,
-            "a revoked identity",
-        ),
-        (
-            "nr25",
-            Outcome::Cancel,
-            "mario.rossi",
-            Level::L2,
-            "the user cancels on the login page",
-        ),
-        (
-            "nr30",
-            Outcome::PurposeMismatch,
-            "mario.rossi",
-            Level::L2,
-            "identity not of the requested kind (scripted)",
-        ),
-    ];
-    let providers: Vec<String> = fed
-        .state()
-        .fixtures
-        .providers
+    plans
+}
+
+/// Every anomaly of [`ANOMALIES`], each at another provider, expecting its code.
+fn anomaly_plans(fed: &MockFederation, sp: &reference_sp::SpUrls) -> Vec<LoginPlan> {
+    let providers = &fed.state().fixtures.providers;
+    ANOMALIES
         .iter()
-        .map(|p| p.id.clone())
-        .collect();
-    for (i, (id, outcome, user, level, title)) in anomalies.into_iter().enumerate() {
-        let provider = providers[(i * 5 + 1) % providers.len()].clone();
-        let nr: u8 = id[2..4].parse().unwrap_or(0);
-        plans.push(LoginPlan {
-            id: format!("anomaly/{id}"),
-            title: format!("{title} at {provider}"),
-            provider: provider.clone(),
-            level,
-            user: user.into(),
-            outcome,
-            start_url: start_url(&provider, level, "redirect"),
-            expected: Expectation::Refuse(Some(nr)),
-        });
-    }
+        .enumerate()
+        .map(|(i, &(id, code, outcome, user, level, title))| {
+            let provider = providers[(i * 5 + 1) % providers.len()].id.clone();
+            LoginPlan {
+                id: format!("anomaly/{id}"),
+                title: format!("{title} at {provider}"),
+                start_url: start_url(fed, sp, &provider, level, "redirect"),
+                provider,
+                level,
+                user: user.into(),
+                outcome,
+                expected: Expectation::Refuse(mock_idps::SpidCode::new(code)),
+            }
+        })
+        .collect()
+}
+
+/// Runs the demo and returns its report.
+pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
+    let began = time::OffsetDateTime::now_utc();
+    let fed = MockFederation::start_with(FederationConfig {
+        seed: config.seed,
+        ..FederationConfig::default()
+    })
+    .await?;
+    let sp = ReferenceSp::start(SpConfig {
+        idp_metadata: vec![fed.state().registry_xml.clone()],
+        faults: config.faults.clone(),
+        ..SpConfig::default()
+    })
+    .await
+    .map_err(DemoError::ReferenceSp)?;
+    fed.register_sp_metadata(sp.metadata_xml())
+        .map_err(DemoError::Register)?;
+    let sp_urls = sp.urls();
+    let mut plans = success_plans(&fed, &sp_urls);
+    plans.extend(anomaly_plans(&fed, &sp_urls));
     let admin = MockAdmin::InProcess(fed.state().clone());
     let oracle = OracleConfig {
         probe_url: Some(sp_urls.me.clone()),
@@ -184,16 +212,9 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     let clock = Instant::now();
     let mut entries = Vec::with_capacity(plans.len());
     for plan in &plans {
-        entries.push(
-            run(
-                plan,
-                &admin,
-                &fed.state().fixtures,
-                &oracle,
-                Duration::from_secs(10),
-            )
-            .await,
-        );
+        let fixtures = &fed.state().fixtures;
+        let timeout = Duration::from_secs(10);
+        entries.push(run(plan, &admin, fixtures, &oracle, timeout).await);
     }
     let report = RunReport::new(
         "demo",

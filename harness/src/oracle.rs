@@ -6,6 +6,7 @@
 //! is not an error: a friendly error page served with 200 is never mistaken for a login.
 
 use crate::browser::{Browser, HopKind, Trace};
+use mock_idps::SpidCode;
 use serde::Serialize;
 
 /// How the oracle decides.
@@ -34,8 +35,8 @@ pub struct Verdict {
     pub reason: String,
     /// What was seen.
     pub evidence: Vec<String>,
-    /// The SPID error code shown by the service, if any (`nr22`).
-    pub spid_error: Option<String>,
+    /// The SPID error code shown by the service, if any (serialized `"nr22"`).
+    pub spid_error: Option<SpidCode>,
 }
 
 /// How the SPID code a page shows was read.
@@ -117,15 +118,10 @@ fn normalise(text: &str) -> String {
     out
 }
 
-/// The codes a SPID SP can be told about (Regole tecniche SPID, Messaggi di errore).
-fn known_code(n: u8) -> bool {
-    (2..=30).contains(&n) && n != 24 && !(26..=29).contains(&n)
-}
-
 /// Finds a SPID error code on a page, and how: `ErrorCode nrNN` / `data-spid-error="nrNN"`,
 /// the code number shown ("Anomalia nr 19", "codice di errore: 22", "errore n. 20"), or an
 /// official user message of the anomaly table.
-pub fn find_spid_code(body: &str) -> Option<(String, CodeSource)> {
+pub fn find_spid_code(body: &str) -> Option<(SpidCode, CodeSource)> {
     for marker in ["ErrorCode nr", "data-spid-error=\"nr"] {
         if let Some(i) = body.find(marker) {
             let digits: String = body[i + marker.len()..]
@@ -133,8 +129,13 @@ pub fn find_spid_code(body: &str) -> Option<(String, CodeSource)> {
                 .take_while(|c| c.is_ascii_digit())
                 .take(2)
                 .collect();
-            if digits.len() == 2 {
-                return Some((format!("nr{digits}"), CodeSource::StatusMessage));
+            // A number the rules do not define is no code: read on.
+            if let Some(code) = (digits.len() == 2)
+                .then(|| digits.parse().ok())
+                .flatten()
+                .and_then(SpidCode::new)
+            {
+                return Some((code, CodeSource::StatusMessage));
             }
         }
     }
@@ -147,23 +148,32 @@ pub fn find_spid_code(body: &str) -> Option<(String, CodeSource)> {
     if let Some(re) = NUMBER.as_ref() {
         for c in re.captures_iter(body) {
             if let Some(n) = c.get(1).and_then(|m| m.as_str().parse::<u8>().ok()) {
-                if known_code(n) {
-                    return Some((format!("nr{n:02}"), CodeSource::Number));
+                if let Some(code) = SpidCode::new(n) {
+                    return Some((code, CodeSource::Number));
                 }
             }
         }
     }
-    let page = normalise(body);
-    anomaly_table().iter().find_map(|row| {
-        row.phrases
+    // The table's phrases, normalised once (not on every page).
+    static PHRASES: std::sync::LazyLock<Vec<(u8, Vec<String>)>> = std::sync::LazyLock::new(|| {
+        anomaly_table()
             .iter()
-            .any(|p| page.contains(&normalise(p)))
-            .then(|| (format!("nr{:02}", row.code), CodeSource::AnomalyText))
+            .map(|row| (row.code, row.phrases.iter().map(|p| normalise(p)).collect()))
+            .collect()
+    });
+    let page = normalise(body);
+    PHRASES.iter().find_map(|(code, phrases)| {
+        phrases
+            .iter()
+            .any(|p| page.contains(p.as_str()))
+            .then_some(SpidCode::new(*code))
+            .flatten()
+            .map(|code| (code, CodeSource::AnomalyText))
     })
 }
 
 /// Finds a SPID error code on a page (see [`find_spid_code`]).
-pub fn spid_error_code(body: &str) -> Option<String> {
+pub fn spid_error_code(body: &str) -> Option<SpidCode> {
     find_spid_code(body).map(|(code, _)| code)
 }
 
@@ -171,7 +181,7 @@ pub fn spid_error_code(body: &str) -> Option<String> {
 pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) -> Verdict {
     let last = &trace.last;
     let found = find_spid_code(&last.body);
-    let spid_error = found.as_ref().map(|(code, _)| code.clone());
+    let spid_error = found.as_ref().map(|(code, _)| *code);
     let mut evidence = vec![
         format!("final page {} {}", last.status, last.url),
         format!(
@@ -192,7 +202,7 @@ pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) 
         rule: rule.to_string(),
         reason,
         evidence,
-        spid_error: spid_error.clone(),
+        spid_error,
     };
     if let Some(url) = &config.probe_url {
         // The ACS redirected the browser straight to the protected page: that GET, made with
@@ -330,14 +340,16 @@ mod tests {
     #[test]
     fn error_codes_are_found() {
         assert_eq!(
-            spid_error_code("<p>ErrorCode nr22</p>"),
+            spid_error_code("<p>ErrorCode nr22</p>").map(|c| c.to_string()),
             Some("nr22".into())
         );
         assert_eq!(
-            spid_error_code("<p data-spid-error=\"nr19\">"),
+            spid_error_code("<p data-spid-error=\"nr19\">").map(|c| c.to_string()),
             Some("nr19".into())
         );
         assert_eq!(spid_error_code("<p>Benvenuto</p>"), None);
+        // A number the rules do not define is no code.
+        assert_eq!(spid_error_code("<p>ErrorCode nr27</p>"), None);
     }
 
     fn landed_on(url: &str, status: u16) -> Trace {
@@ -425,7 +437,9 @@ mod tests {
         ];
         for (page, want) in cases {
             let got = find_spid_code(page);
-            assert_eq!(got.as_ref().map(|(c, h)| (c.as_str(), *h)), want, "{page}");
+            let got = got.map(|(c, h)| (c.to_string(), h));
+            let want = want.map(|(c, h)| (c.to_string(), h));
+            assert_eq!(got, want, "{page}");
         }
         // Every official text is recognised as its own code.
         for code in [19, 20, 21, 22, 23, 25, 30] {
@@ -434,8 +448,8 @@ mod tests {
                     continue; // guidance too generic to name a code on its own
                 }
                 assert_eq!(
-                    spid_error_code(&format!("<p>{text}</p>")),
-                    Some(format!("nr{code:02}")),
+                    spid_error_code(&format!("<p>{text}</p>")).map(|c| c.nr()),
+                    Some(code),
                     "{text}"
                 );
             }

@@ -37,6 +37,9 @@ pub struct ServeConfig {
     /// OpenID relying parties to on-board in the local federation at start, by entity id
     /// (their entity configurations are fetched with timeouts).
     pub oidc_rps: Vec<String>,
+    /// The base URL the providers are reached at, behind a proxy or a port-forward (URLs in
+    /// metadata and `--urls-json` start with it).
+    pub public_url: Option<String>,
 }
 
 /// What `--urls-json` writes.
@@ -112,6 +115,62 @@ impl Served {
         }
     }
 
+    /// What `serve` prints at start: every URL a person or a service needs, one a line.
+    pub fn banner(&self) -> String {
+        use std::fmt::Write;
+        let urls = self.urls();
+        let m = &urls.mocks;
+        let mut out = String::new();
+        let _ = writeln!(out, "spid-harness mock SPID providers on {}", m.base);
+        if let Some(cns) = &m.cns {
+            let _ = writeln!(
+                out,
+                "  CNS       {}  (mutual TLS; CRLs under {}/cns/crl/)",
+                cns.whoami, m.base
+            );
+        }
+        let _ = writeln!(out, "  index     {}", m.index);
+        let _ = writeln!(out, "  registry  {}", m.registry);
+        let _ = writeln!(
+            out,
+            "  admin     {}  (JSON; loopback Host only, no cross-site requests)",
+            m.admin
+        );
+        let _ = writeln!(out, "  PIN       {}/login  (JSON API {}/api)", m.pin, m.pin);
+        for (id, p) in &m.providers {
+            let _ = writeln!(
+                out,
+                "  {id:<11} L{} metadata {}  sso {}",
+                p.max_level, p.metadata, p.sso
+            );
+        }
+        let auto = self.federation.state().auto_logins();
+        if !auto.is_empty() {
+            let json = serde_json::to_string(&auto).unwrap_or_default();
+            let _ = writeln!(out, "  auto-login {json}");
+        }
+        if let Some(f) = &m.oidc_federation {
+            let _ = writeln!(out, "  OpenID Federation trust anchor {}", f.trust_anchor);
+        }
+        for rp in self.federation.oidc_federation().subordinates_summary() {
+            let _ = writeln!(
+                out,
+                "  on-boarded {}  trust_marks {}",
+                rp["entity_id"].as_str().unwrap_or_default(),
+                rp["trust_marks"]
+            );
+        }
+        if let Some(u) = &urls.reference_sp {
+            let _ = writeln!(
+                out,
+                "reference SP {}  (metadata {}, protected page {})",
+                u.base, u.metadata, u.me
+            );
+        }
+        out.pop();
+        out
+    }
+
     /// Stops everything.
     pub async fn shutdown(self) {
         if let Some(sp) = self.reference_sp {
@@ -148,6 +207,7 @@ pub async fn start(config: ServeConfig) -> Result<Served, ServeError> {
         cns_bind: SocketAddr::new(config.bind.ip(), 0),
         admin_token: config.admin_token.clone(),
         cns_limits: Default::default(),
+        public_url: config.public_url.clone(),
     })
     .await
     .map_err(|e| match e {

@@ -60,6 +60,10 @@ pub struct FederationConfig {
     pub admin_token: Option<String>,
     /// Limits of the CNS mutual-TLS listener (handshake timeout, connection cap, backoff).
     pub cns_limits: crate::cns::listener::ListenerLimits,
+    /// The base URL browsers and services reach the providers at, when it is not the bound
+    /// address (behind a reverse proxy or a port-forward): every URL in the metadata, the
+    /// registry and [`FederationUrls`] starts with it. The server still listens on `bind`.
+    pub public_url: Option<String>,
 }
 
 /// Where the legacy PIN backend keeps its state.
@@ -85,6 +89,7 @@ impl Default for FederationConfig {
             cns_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
             cns_limits: crate::cns::listener::ListenerLimits::default(),
+            public_url: None,
         }
     }
 }
@@ -117,6 +122,9 @@ pub enum FederationError {
     /// The local OpenID Federation could not be set up.
     #[error("starting the OpenID Federation: {0}")]
     OidcFederation(#[from] crate::oidc::federation::LocalFederationError),
+    /// The public base URL is not an absolute http(s) URL without query or fragment.
+    #[error("public URL {0:?}: use an absolute http:// or https:// URL without query or fragment, e.g. https://idp.example.test:8443/spid")]
+    PublicUrl(String),
     /// An SP metadata document was refused.
     #[error("SP metadata #{index} refused: {source}")]
     SpMetadata {
@@ -241,6 +249,19 @@ pub fn urls_of(state: &MockState) -> FederationUrls {
     }
 }
 
+/// `public` without its trailing slashes, when it is an absolute http(s) URL without query,
+/// fragment or credentials.
+fn public_base(public: &str) -> Option<String> {
+    let url = url::Url::parse(public).ok()?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    ok.then(|| public.trim_end_matches('/').to_string())
+}
+
 /// The running mock providers; stops when dropped.
 #[derive(Debug)]
 pub struct MockFederation {
@@ -281,8 +302,14 @@ impl MockFederation {
             }
             other => other.clone(),
         };
+        let base = match &config.public_url {
+            Some(public) => {
+                public_base(public).ok_or_else(|| FederationError::PublicUrl(public.clone()))?
+            }
+            None => format!("http://{addr}"),
+        };
         let oidc = crate::oidc::federation::LocalFederation::new(
-            &format!("http://{addr}"),
+            &base,
             &oidc_fixtures,
             clock.clone(),
             crate::oidc::federation::LocalFederationConfig {
@@ -291,13 +318,7 @@ impl MockFederation {
             },
         )?;
         let ids = config.seed.map(IdGenerator::seeded).unwrap_or_default();
-        let state = Arc::new(MockState::new(
-            fixtures,
-            config.idp,
-            clock,
-            ids,
-            &format!("http://{addr}"),
-        )?);
+        let state = Arc::new(MockState::new(fixtures, config.idp, clock, ids, &base)?);
         for (index, xml) in config.sp_metadata.iter().enumerate() {
             state
                 .register_sp(xml)

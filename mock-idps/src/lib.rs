@@ -55,6 +55,8 @@ pub mod profile;
 pub mod saml;
 /// SPID on the SAML core: providers, levels, identities, request rules, login flow.
 pub mod spid;
+/// Consecutive wrong tries against a limit (SPID nr19, the CIE and CNS cards' PIN and PUK).
+pub mod tries;
 
 // The public interface is:
 pub use clock::{Clock, SharedClock, SimClock, SystemClock};
@@ -63,3 +65,4 @@ pub use federation::{
 };
 pub use fixtures::{FixtureError, FixtureSource, Fixtures};
 pub use ids::IdGenerator;
+pub use saml::status::{SpidCode, UnknownSpidCode};

@@ -127,7 +127,7 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
         if let Some(flag) = crate::property::cli::conflicting(&opts.only, opts.metadata_only) {
             bail!("{flag} selects catalogue checks and does not apply to --property; drop one of them");
         }
-        let line = property_service(&opts);
+        let line = config.service.command_line();
         runtime.block_on(run_property_suite(&config, &opts.property, &line))?
     } else {
         runtime.block_on(run_suite(&config))?
@@ -136,41 +136,9 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
         outln!("{caps}");
     }
     out!("{}", check_table(&run.report));
-    if let Some(cpu) = run.cpu_ms {
-        outln!(
-            "process CPU {:.0} ms ({:.2} ms per case, {})",
-            cpu,
-            cpu / run.report.entries.len().max(1) as f64,
-            if opts.against_reference {
-                "this process: the harness and the in-process reference SP together"
-            } else {
-                "this process: the harness only (the service under test runs elsewhere and is not measured)"
-            }
-        );
+    if let Some(line) = run.cpu_line(&config.service) {
+        outln!("{line}");
     }
     let options = opts.report.options("check");
     Ok(emit(&run.report, &options)?)
-}
-
-/// The `check` options that select the same service again (for `--property` replay lines).
-fn property_service(opts: &CheckOpts) -> String {
-    let mut out = String::from("spid-harness check");
-    if opts.against_reference {
-        out.push_str(" --against-reference");
-        if let Some(f) = &opts.faults {
-            out.push_str(&format!(" --faults {f}"));
-        }
-    } else {
-        for (flag, v) in [
-            ("--metadata", &opts.metadata),
-            ("--login-url", &opts.login_url),
-            ("--probe-url", &opts.probe_url),
-        ] {
-            if let Some(v) = v {
-                out.push_str(&format!(" {flag} '{v}'"));
-            }
-        }
-        out.push_str(&format!(" --idp {}", opts.idp));
-    }
-    out
 }

@@ -5,7 +5,6 @@ use crate::exit;
 use crate::serve::{start, ServeConfig};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use mock_idps::federation::FederationUrls;
 use mock_idps::spid::config::EntityIds;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -78,6 +77,11 @@ pub struct ServeOpts {
     /// trust marks to publish are printed, and `GET /admin/oidc/rps` lists them.
     #[arg(long = "oidc-rp", value_name = "ENTITY_ID")]
     pub oidc_rp: Vec<String>,
+    /// The base URL browsers and services reach the providers at when it is not the bound
+    /// address (a reverse proxy, a port-forward), e.g. https://idp.example.test:8443: metadata,
+    /// registry, index and --urls-json use it; the server still listens on --bind.
+    #[arg(long = "public-url", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// `--entity-ids`.
@@ -109,38 +113,14 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         auto_login: opts.auto_login,
         admin_token: opts.admin_token.filter(|t| !t.is_empty()),
         oidc_rps: opts.oidc_rp,
+        public_url: opts.public_url,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let served = start(config).await?;
-        let urls = served.urls();
-        print_urls(&urls.mocks);
-        if !served.federation.state().auto_logins().is_empty() {
-            say!(
-                "  auto-login {}",
-                serde_json::to_string(&served.federation.state().auto_logins()).unwrap_or_default()
-            );
-        }
-        if let Some(f) = &urls.mocks.oidc_federation {
-            say!("  OpenID Federation trust anchor {}", f.trust_anchor);
-        }
-        for rp in served.federation.oidc_federation().subordinates_summary() {
-            say!(
-                "  on-boarded {}  trust_marks {}",
-                rp["entity_id"].as_str().unwrap_or_default(),
-                rp["trust_marks"]
-            );
-        }
-        if let Some(u) = &urls.reference_sp {
-            say!(
-                "reference SP {}  (metadata {}, protected page {})",
-                u.base,
-                u.metadata,
-                u.me
-            );
-        }
+        say!("{}", served.banner());
         if let Some(path) = &opts.urls_json {
-            let json = serde_json::to_string_pretty(&urls)?;
+            let json = serde_json::to_string_pretty(&served.urls())?;
             std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
             say!("URLs written to {}", path.display());
         }
@@ -151,34 +131,4 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         served.shutdown().await;
         Ok(exit::OK)
     })
-}
-
-fn print_urls(urls: &FederationUrls) {
-    say!("spid-harness mock SPID providers on {}", urls.base);
-    if let Some(cns) = &urls.cns {
-        say!(
-            "  CNS       {}  (mutual TLS; CRLs under {}/cns/crl/)",
-            cns.whoami,
-            urls.base
-        );
-    }
-    say!("  index     {}", urls.index);
-    say!("  registry  {}", urls.registry);
-    say!(
-        "  admin     {}  (JSON; loopback Host only, no cross-site requests)",
-        urls.admin
-    );
-    say!(
-        "  PIN       {}/login  (JSON API {}/api)",
-        urls.pin,
-        urls.pin
-    );
-    for (id, p) in &urls.providers {
-        say!(
-            "  {id:<11} L{} metadata {}  sso {}",
-            p.max_level,
-            p.metadata,
-            p.sso
-        );
-    }
 }

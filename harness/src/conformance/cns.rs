@@ -79,7 +79,7 @@ pub async fn run(target: &CnsTarget, pki: &CnsPki, holder: &str) -> Vec<Entry> {
                 e.sent = Some(outcome.evidence());
                 e.verdict = Some(verdict(&outcome, RULE_VARIANT));
             }
-            Err(err) => e.error = Some(err.to_string()),
+            Err(err) => e.error = Some(crate::report::error_chain(&err)),
         }
         entries.push(e);
     }
@@ -111,7 +111,7 @@ pub async fn run(target: &CnsTarget, pki: &CnsPki, holder: &str) -> Vec<Entry> {
                     e.sent = Some(format!("{} (looking for {cf})", outcome.evidence()));
                     e.verdict = Some(verdict(&outcome, cf_rule));
                 }
-                Err(err) => e.error = Some(err.to_string()),
+                Err(err) => e.error = Some(crate::report::error_chain(&err)),
             }
         }
         _ => e.error = Some(format!("{holder} has no valid card or no codice fiscale")),
@@ -133,7 +133,7 @@ pub async fn run(target: &CnsTarget, pki: &CnsPki, holder: &str) -> Vec<Entry> {
             e.sent = Some(outcome.evidence());
             e.verdict = Some(verdict(&outcome, "no-certificate"));
         }
-        Err(err) => e.error = Some(err.to_string()),
+        Err(err) => e.error = Some(crate::report::error_chain(&err)),
     }
     entries.push(e);
     entries

@@ -174,6 +174,17 @@ impl Target {
         self.capture_in(&browser, start_url).await
     }
 
+    /// [`Self::capture`] in a fresh browser, its hops added to `hops`.
+    async fn capture_into(
+        &self,
+        start_url: &str,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Pending, CaseError> {
+        let p = self.capture(start_url).await?;
+        hops.extend(p.hops.iter().cloned());
+        Ok(p)
+    }
+
     /// A correct Response to `p`'s request, posted in its browser; the case cannot run unless
     /// the service accepts it. Returns the XML posted.
     pub(crate) async fn complete_login(
@@ -389,152 +400,201 @@ impl Target {
             ));
         }
         match case.mutation {
-            Mutation::Flow(Flow::ReplayResponse) => {
-                let p = self.capture(&start).await?;
-                hops.extend(p.hops.iter().cloned());
-                let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
-                let (first, v) = self
-                    .post(
-                        &p.browser,
-                        &p.request,
-                        p.relay_state.as_deref(),
-                        xml.clone(),
-                    )
-                    .await?;
-                hops.extend(first.hops);
-                if !v.accepted {
-                    return Err(CaseError::FlowPrecondition(v.reason));
-                }
-                let attacker = Browser::new(self.timeout)?;
-                let (trace, verdict) = self
-                    .post(&attacker, &p.request, p.relay_state.as_deref(), xml)
-                    .await?;
-                Ok((p.request, p.binding, verdict, trace, None, None))
-            }
+            Mutation::Flow(Flow::ReplayResponse) => self.replay_response(&start, ids, hops).await,
             Mutation::Flow(Flow::OtherSessionRequest) => {
-                let victim = self.capture(&start).await?;
-                let p = self.capture(&start).await?;
-                hops.extend(victim.hops.iter().cloned());
-                hops.extend(p.hops.iter().cloned());
-                let xml = self.response_xml(&victim.request, &Mutation::None, ids)?;
-                let (trace, verdict) = self
-                    .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
-                    .await?;
-                Ok((p.request, p.binding, verdict, trace, None, None))
+                self.other_session(&start, ids, hops).await
             }
-            Mutation::Flow(Flow::ConsumedRequest) => {
-                let p = self.capture(&start).await?;
-                hops.extend(p.hops.iter().cloned());
-                self.complete_login(&p, ids, hops).await?;
-                // End the session the service's own way (its answer to the IdP is not sent).
-                let logout = self.logout_url.as_deref().ok_or_else(|| {
-                    CaseError::FlowPrecondition("this case needs --logout-url".into())
-                })?;
-                let (hop, _, _) = p.browser.get(logout, HopKind::Start).await?;
-                hops.push(hop);
-                let second = self.capture_in(&p.browser, &start).await?;
-                hops.extend(second.hops.iter().cloned());
-                // A fresh, correctly signed Response to the first request, already consumed.
-                let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
-                let (trace, verdict) = self
-                    .post(&p.browser, &p.request, second.relay_state.as_deref(), xml)
-                    .await?;
-                Ok((p.request, p.binding, verdict, trace, None, None))
-            }
-            Mutation::Flow(Flow::ReplayAssertion) => {
-                let victim = self.capture(&start).await?;
-                hops.extend(victim.hops.iter().cloned());
-                let first = self.complete_login(&victim, ids, hops).await?;
-                let old = edit::element(&first, "saml:Assertion")
-                    .ok_or_else(|| CaseError::FlowPrecondition("no Assertion to replay".into()))?
-                    .to_string();
-                let p = self.capture(&start).await?;
-                hops.extend(p.hops.iter().cloned());
-                // A new Response to the attacker's own request, not signed itself, carrying the
-                // victim's signed Assertion.
-                let fresh = self.response_xml(
-                    &p.request,
-                    &Mutation::Plan(|plan, _| plan.signed = false),
-                    ids,
-                )?;
-                let xml = edit::replace(&fresh, "saml:Assertion", &old);
-                let correct = self.response_xml(&p.request, &Mutation::None, ids)?;
-                let (trace, verdict) = self
-                    .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
-                    .await?;
-                Ok((p.request, p.binding, verdict, trace, None, Some(correct)))
-            }
+            Mutation::Flow(Flow::ConsumedRequest) => self.consumed_request(&start, ids, hops).await,
+            Mutation::Flow(Flow::ReplayAssertion) => self.replay_assertion(&start, ids, hops).await,
             Mutation::Flow(flow @ (Flow::TamperRelayState | Flow::DropRelayState)) => {
-                let p = self.capture(&start).await?;
-                hops.extend(p.hops.iter().cloned());
-                let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
-                let relay = match (flow, p.relay_state.as_deref()) {
-                    (Flow::DropRelayState, _) => None,
-                    (_, Some(r)) => Some(tampered(r)),
-                    (_, None) => {
-                        return Err(CaseError::FlowPrecondition(
-                            "the service sent no RelayState to tamper with".into(),
-                        ))
-                    }
-                };
-                if flow == Flow::DropRelayState && p.relay_state.is_none() {
-                    return Err(CaseError::FlowPrecondition(
-                        "the service sent no RelayState to drop".into(),
-                    ));
-                }
-                let (trace, verdict) = self
-                    .post(&p.browser, &p.request, relay.as_deref(), xml)
-                    .await?;
-                Ok((p.request, p.binding, verdict, trace, None, None))
+                self.relay_state(flow, &start, ids, hops).await
             }
-            ref m => {
-                let p = self.capture(&start).await?;
-                hops.extend(p.hops.iter().cloned());
-                if !case
-                    .premise
-                    .holds(case.login, p.request.level, p.request.comparison)
-                {
-                    return Err(CaseError::NotApplicable(format!(
-                        "the case needs {}, and the service asked for {} {} when the login URL asked for SpidL{} {} (it does not honour {{level}}/{{comparison}}); not sent",
-                        case.premise.describe(case.login),
-                        p.request.level,
-                        p.request.comparison.as_str(),
-                        case.login.level,
-                        case.login.comparison
-                    )));
-                }
-                let (xml, correct) = self.response_pair(&p.request, m, ids)?;
-                let whole = match case.expect {
-                    Expect::RefuseOrIntact(which) => intact_value(&xml, which),
-                    _ => None,
-                };
-                let (trace, mut verdict) = self
-                    .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
-                    .await?;
-                let intact = match whole {
-                    Some(value) if verdict.accepted => {
-                        let url = self.identity_url.as_deref().unwrap_or(&self.probe_url);
-                        let (hop, _, body) = p.browser.get(url, HopKind::Probe).await?;
-                        hops.push(hop);
-                        let seen = judge_identity(&value, self.identity_pattern.as_ref(), &body);
-                        verdict.evidence.push(seen.evidence(&value, url));
-                        match seen {
-                            IdentitySeen::Whole => Some(true),
-                            IdentitySeen::Part(_) | IdentitySeen::Other(_) => Some(false),
-                            IdentitySeen::Nothing => {
-                                return Err(CaseError::NotDeterminable(format!(
-                                    "the service accepted the Response but {url} shows no identity (neither the whole value {:?} nor a part of it{}); point --identity-url (and --identity-pattern) at a page that shows the logged-in identity",
-                                    value.whole,
-                                    if self.identity_pattern.is_some() { ", and --identity-pattern matched nothing" } else { "" }
-                                )));
-                            }
-                        }
-                    }
-                    _ => None,
-                };
-                Ok((p.request, p.binding, verdict, trace, intact, Some(correct)))
-            }
+            ref m => self.mutated(case, m, &start, ids, hops).await,
         }
+    }
+
+    /// Replays an accepted Response from a second browser.
+    async fn replay_response(
+        &self,
+        start: &str,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Played, CaseError> {
+        let p = self.capture_into(start, hops).await?;
+        let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+        let (first, v) = self
+            .post(
+                &p.browser,
+                &p.request,
+                p.relay_state.as_deref(),
+                xml.clone(),
+            )
+            .await?;
+        hops.extend(first.hops);
+        if !v.accepted {
+            return Err(CaseError::FlowPrecondition(v.reason));
+        }
+        let attacker = Browser::new(self.timeout)?;
+        let (trace, verdict) = self
+            .post(&attacker, &p.request, p.relay_state.as_deref(), xml)
+            .await?;
+        Ok((p.request, p.binding, verdict, trace, None, None))
+    }
+
+    /// Answers the request of another session (the victim's) in the attacker's browser.
+    async fn other_session(
+        &self,
+        start: &str,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Played, CaseError> {
+        let victim = self.capture_into(start, hops).await?;
+        let p = self.capture_into(start, hops).await?;
+        let xml = self.response_xml(&victim.request, &Mutation::None, ids)?;
+        let (trace, verdict) = self
+            .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
+            .await?;
+        Ok((p.request, p.binding, verdict, trace, None, None))
+    }
+
+    /// Answers again a request whose login already happened and ended.
+    async fn consumed_request(
+        &self,
+        start: &str,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Played, CaseError> {
+        let p = self.capture_into(start, hops).await?;
+        self.complete_login(&p, ids, hops).await?;
+        // End the session the service's own way (its answer to the IdP is not sent).
+        let logout = self
+            .logout_url
+            .as_deref()
+            .ok_or_else(|| CaseError::FlowPrecondition("this case needs --logout-url".into()))?;
+        let (hop, _, _) = p.browser.get(logout, HopKind::Start).await?;
+        hops.push(hop);
+        let second = self.capture_in(&p.browser, start).await?;
+        hops.extend(second.hops.iter().cloned());
+        // A fresh, correctly signed Response to the first request, already consumed.
+        let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+        let (trace, verdict) = self
+            .post(&p.browser, &p.request, second.relay_state.as_deref(), xml)
+            .await?;
+        Ok((p.request, p.binding, verdict, trace, None, None))
+    }
+
+    /// Carries the victim's signed Assertion in a fresh, unsigned Response.
+    async fn replay_assertion(
+        &self,
+        start: &str,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Played, CaseError> {
+        let victim = self.capture_into(start, hops).await?;
+        let first = self.complete_login(&victim, ids, hops).await?;
+        let old = edit::element(&first, "saml:Assertion")
+            .ok_or_else(|| CaseError::FlowPrecondition("no Assertion to replay".into()))?
+            .to_string();
+        let p = self.capture_into(start, hops).await?;
+        // A new Response to the attacker's own request, not signed itself, carrying the
+        // victim's signed Assertion.
+        let fresh = self.response_xml(
+            &p.request,
+            &Mutation::Plan(|plan, _| plan.signed = false),
+            ids,
+        )?;
+        let xml = edit::replace(&fresh, "saml:Assertion", &old);
+        let correct = self.response_xml(&p.request, &Mutation::None, ids)?;
+        let (trace, verdict) = self
+            .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
+            .await?;
+        Ok((p.request, p.binding, verdict, trace, None, Some(correct)))
+    }
+
+    /// Sends a correct Response with the RelayState changed or dropped.
+    async fn relay_state(
+        &self,
+        flow: Flow,
+        start: &str,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Played, CaseError> {
+        let p = self.capture_into(start, hops).await?;
+        let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+        let relay = match (flow, p.relay_state.as_deref()) {
+            (Flow::DropRelayState, _) => None,
+            (_, Some(r)) => Some(tampered(r)),
+            (_, None) => {
+                return Err(CaseError::FlowPrecondition(
+                    "the service sent no RelayState to tamper with".into(),
+                ))
+            }
+        };
+        if flow == Flow::DropRelayState && p.relay_state.is_none() {
+            return Err(CaseError::FlowPrecondition(
+                "the service sent no RelayState to drop".into(),
+            ));
+        }
+        let (trace, verdict) = self
+            .post(&p.browser, &p.request, relay.as_deref(), xml)
+            .await?;
+        Ok((p.request, p.binding, verdict, trace, None, None))
+    }
+
+    /// Sends the case's mutated Response to a fresh request; for the "read it whole" cases, reads
+    /// the identity page after an acceptance.
+    async fn mutated(
+        &self,
+        case: &ResponseCase,
+        m: &Mutation,
+        start: &str,
+        ids: &IdGenerator,
+        hops: &mut Vec<crate::browser::Hop>,
+    ) -> Result<Played, CaseError> {
+        let p = self.capture_into(start, hops).await?;
+        if !case
+            .premise
+            .holds(case.login, p.request.level, p.request.comparison)
+        {
+            return Err(CaseError::NotApplicable(format!(
+                "the case needs {}, and the service asked for {} {} when the login URL asked for SpidL{} {} (it does not honour {{level}}/{{comparison}}); not sent",
+                case.premise.describe(case.login),
+                p.request.level,
+                p.request.comparison.as_str(),
+                case.login.level,
+                case.login.comparison
+            )));
+        }
+        let (xml, correct) = self.response_pair(&p.request, m, ids)?;
+        let whole = match case.expect {
+            Expect::RefuseOrIntact(which) => intact_value(&xml, which),
+            _ => None,
+        };
+        let (trace, mut verdict) = self
+            .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
+            .await?;
+        let intact = match whole {
+            Some(value) if verdict.accepted => {
+                let url = self.identity_url.as_deref().unwrap_or(&self.probe_url);
+                let (hop, _, body) = p.browser.get(url, HopKind::Probe).await?;
+                hops.push(hop);
+                let seen = judge_identity(&value, self.identity_pattern.as_ref(), &body);
+                verdict.evidence.push(seen.evidence(&value, url));
+                match seen {
+                    IdentitySeen::Whole => Some(true),
+                    IdentitySeen::Part(_) | IdentitySeen::Other(_) => Some(false),
+                    IdentitySeen::Nothing => {
+                        return Err(CaseError::NotDeterminable(format!(
+                            "the service accepted the Response but {url} shows no identity (neither the whole value {:?} nor a part of it{}); point --identity-url (and --identity-pattern) at a page that shows the logged-in identity",
+                            value.whole,
+                            if self.identity_pattern.is_some() { ", and --identity-pattern matched nothing" } else { "" }
+                        )));
+                    }
+                }
+            }
+            _ => None,
+        };
+        Ok((p.request, p.binding, verdict, trace, intact, Some(correct)))
     }
 
     /// Runs one case and reports it as an [`Entry`]; failures to run are the entry's `error`,

@@ -52,6 +52,43 @@ pub enum Service {
     },
 }
 
+impl Service {
+    /// The `spid-harness check` options that select this service again (for the replay lines
+    /// of `--property`).
+    pub fn command_line(&self) -> String {
+        let mut out = String::from("spid-harness check");
+        match self {
+            Service::Reference { faults } => {
+                out.push_str(" --against-reference");
+                let names = faults.names();
+                if !names.is_empty() {
+                    out.push_str(&format!(" --faults {}", names.join(",")));
+                }
+            }
+            Service::Remote {
+                metadata,
+                login_url,
+                probe_url,
+                idp,
+                ..
+            } => {
+                for (flag, v) in [
+                    ("--metadata", metadata),
+                    ("--login-url", login_url),
+                    ("--probe-url", probe_url),
+                ] {
+                    out.push_str(&format!(" {flag} '{v}'"));
+                }
+                out.push_str(&format!(" --idp {idp}"));
+            }
+            Service::MetadataOnly { metadata } => {
+                out.push_str(&format!(" --metadata-only --metadata '{metadata}'"));
+            }
+        }
+        out
+    }
+}
+
 /// What `check` runs.
 #[derive(Debug, Clone)]
 pub struct SuiteConfig {
@@ -77,6 +114,25 @@ pub struct SuiteRun {
     /// Against a service of the user's: which of `{level}`, `{comparison}`, `{binding}` it
     /// honours, in one line ([`super::capability::Capabilities::summary`]).
     pub capabilities: Option<String>,
+}
+
+impl SuiteRun {
+    /// The process's CPU time over the run, per case, and what it measured (against
+    /// `service`); `None` where it is not measured.
+    pub fn cpu_line(&self, service: &Service) -> Option<String> {
+        let cpu = self.cpu_ms?;
+        let whose = match service {
+            Service::Reference { .. } => {
+                "this process: the harness and the in-process reference SP together"
+            }
+            _ => "this process: the harness only (the service under test runs elsewhere and is not measured)",
+        };
+        Some(format!(
+            "process CPU {:.0} ms ({:.2} ms per case, {whose})",
+            cpu,
+            cpu / self.report.entries.len().max(1) as f64,
+        ))
+    }
 }
 
 /// Why a suite could not run; each kind has its exit code ([`SuiteError::exit_code`]).
@@ -128,9 +184,12 @@ pub enum SuiteError {
     /// The login URL led to something that is not a usable AuthnRequest.
     #[error("--login-url did not lead to a usable AuthnRequest")]
     UnusableLogin(#[source] BrowserError),
-    /// The CNS test PKI could not be loaded or the reference SP's CNS endpoint configured.
-    #[error("setting up the CNS test PKI: {0}")]
-    Cns(String),
+    /// The CNS test PKI could not be loaded.
+    #[error("setting up the CNS test PKI")]
+    CnsPki(#[source] mock_idps::cns::CnsError),
+    /// The reference SP's CNS endpoint could not be configured.
+    #[error("configuring the reference SP's CNS endpoint")]
+    CnsEndpoint(#[source] reference_sp::cns::CnsSpError),
     /// The run needs a service (a login URL or the reference SP), not only metadata.
     #[error("--metadata-only checks metadata alone; this run needs a service (--against-reference, or --login-url and --probe-url)")]
     NeedsAService,
@@ -195,13 +254,13 @@ struct Setup {
 /// Sets up `config.service` (never [`Service::MetadataOnly`], which needs no target).
 async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
     let state = reference::mock_state()?;
-    let pki = || CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()));
+    let pki = || CnsPki::embedded().map_err(SuiteError::CnsPki);
     let (target, checked_metadata, cie_target, sp, cns) = match &config.service {
         Service::Reference { faults } => {
             let pki = pki()?;
             let crls = reference_crls()?;
-            let cns = reference_sp::cns::CnsSpConfig::test_pki(crls)
-                .map_err(|e| SuiteError::Cns(e.to_string()))?;
+            let cns =
+                reference_sp::cns::CnsSpConfig::test_pki(crls).map_err(SuiteError::CnsEndpoint)?;
             let run = reference::start_with(
                 &state,
                 reference_sp::SpConfig {
@@ -452,10 +511,10 @@ fn selected(only: &[String], id: &str) -> bool {
 
 /// The reference SP's CRLs: signed now by the test CAs, as the mock CNS authority publishes them.
 fn reference_crls() -> Result<Vec<Vec<u8>>, SuiteError> {
-    let pki = CnsPki::embedded().map_err(|e| SuiteError::Cns(e.to_string()))?;
+    let pki = CnsPki::embedded().map_err(SuiteError::CnsPki)?;
     let clock: mock_idps::clock::SharedClock = Arc::new(mock_idps::clock::SystemClock);
-    let authority = mock_idps::cns::authority::CnsAuthority::new(pki, clock)
-        .map_err(|e| SuiteError::Cns(e.to_string()))?;
+    let authority =
+        mock_idps::cns::authority::CnsAuthority::new(pki, clock).map_err(SuiteError::CnsPki)?;
     Ok(authority
         .crls()
         .values()
@@ -510,4 +569,41 @@ fn progress_bar(wanted: bool, len: u64) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_selects_the_same_service_again() {
+        let faults = Faults::parse("version status").unwrap();
+        let line = Service::Reference { faults }.command_line();
+        assert_eq!(
+            line,
+            "spid-harness check --against-reference --faults status,version"
+        );
+        let strict = Service::Reference {
+            faults: Faults::none(),
+        };
+        assert_eq!(
+            strict.command_line(),
+            "spid-harness check --against-reference"
+        );
+        let remote = Service::Remote {
+            metadata: "sp.xml".into(),
+            login_url: "http://127.0.0.1:1/login".into(),
+            probe_url: "http://127.0.0.1:1/me".into(),
+            logout_url: None,
+            cns_login_url: None,
+            idp: "poste".into(),
+            identity_url: None,
+            identity_pattern: None,
+        };
+        assert_eq!(
+            remote.command_line(),
+            "spid-harness check --metadata 'sp.xml' --login-url 'http://127.0.0.1:1/login' \
+             --probe-url 'http://127.0.0.1:1/me' --idp poste"
+        );
+    }
 }

@@ -397,9 +397,21 @@ impl Browser {
 
 fn base64_decode(v: &str) -> Option<String> {
     use base64::Engine;
-    let clean: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    // Most values are plain ASCII base64 and are decoded as they are; only values with
+    // whitespace (or anything outside ASCII) are cleaned first, character by character.
+    let plain = v
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b.is_ascii_whitespace());
+    let clean: std::borrow::Cow<'_, str> = if plain {
+        v.into()
+    } else {
+        v.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .into()
+    };
     base64::engine::general_purpose::STANDARD
-        .decode(clean)
+        .decode(clean.as_bytes())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
 }
@@ -436,6 +448,17 @@ fn next_form(
     script: &IdpScript,
     wrong_left: &mut u32,
 ) -> Result<Option<FormHop>, BrowserError> {
+    // Only a `<form` start tag (in any case) makes a form element: a page without one has
+    // nothing to submit, and is not parsed (the protected page after every login).
+    let bytes = body.as_bytes();
+    let has_form = body.match_indices('<').any(|(i, _)| {
+        bytes
+            .get(i + 1..i + 5)
+            .is_some_and(|t| t.eq_ignore_ascii_case(b"form"))
+    });
+    if !has_form {
+        return Ok(None);
+    }
     let doc = Html::parse_document(body);
     // Invariant: these selectors are constant and valid.
     let form_sel = Selector::parse("form").expect("valid selector");
@@ -528,6 +551,31 @@ fn next_form(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saml_values_decode_with_or_without_line_breaks() {
+        let xml = "<samlp:Response ID=\"_x\"/>";
+        let plain = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, xml);
+        let wrapped = format!("{}\r\n {}\n", &plain[..10], &plain[10..]);
+        assert_eq!(base64_decode(&plain).as_deref(), Some(xml));
+        assert_eq!(base64_decode(&wrapped).as_deref(), Some(xml));
+        assert_eq!(base64_decode("not base64 ???"), None);
+    }
+
+    #[test]
+    fn a_page_without_a_form_start_tag_has_no_form() {
+        let none = next_form(
+            "http://sp/me",
+            "<p>formal: <b>form</b></p>",
+            &IdpScript::default(),
+            &mut 0,
+        );
+        assert!(matches!(none, Ok(None)));
+        let upper =
+            "<FORM method=POST action=/acs><input type=hidden name=SAMLResponse value=x></FORM>";
+        let found = next_form("http://sp/", upper, &IdpScript::default(), &mut 0).unwrap();
+        assert!(matches!(found, Some((_, _, HopKind::SamlResponse))));
+    }
 
     #[test]
     fn finds_auto_post_forms_in_any_markup() {

@@ -3,10 +3,12 @@
 //! wrong PINs block it, the PUK unblocks it and sets a new PIN (docs/rules/cns.md [3P]); the PUK
 //! try limit is not documented for the CNS and is 10 here, as for the CIE (docs/rules/cie.md).
 
+use mock_idps::tries::{Tries, Try};
+
 /// Consecutive wrong PINs that block the card (docs/rules/cns.md).
-pub const PIN_TRIES: u8 = 3;
+pub const PIN_TRIES: u32 = 3;
 /// Consecutive wrong PUKs that make the card unusable for good (CIE figure, docs/rules/cie.md).
-pub const PUK_TRIES: u8 = 10;
+pub const PUK_TRIES: u32 = 10;
 
 /// Why the card refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,7 +18,7 @@ pub enum CardError {
     #[error("wrong PIN: {left} tries left before the card blocks")]
     WrongPin {
         /// Tries left.
-        left: u8,
+        left: u32,
     },
     /// Three wrong PINs: only the PUK unblocks the card.
     #[error("the PIN is blocked after 3 wrong tries: unblock the card with the PUK")]
@@ -25,7 +27,7 @@ pub enum CardError {
     #[error("wrong PUK: {left} tries left before the card is unusable")]
     WrongPuk {
         /// Tries left.
-        left: u8,
+        left: u32,
     },
     /// Too many wrong PUKs.
     #[error("the card is blocked for good after {PUK_TRIES} wrong PUKs")]
@@ -42,8 +44,8 @@ pub struct SmartCard {
     key_pem: String,
     pin: String,
     puk: String,
-    pin_left: u8,
-    puk_left: u8,
+    pin_tries: Tries,
+    puk_tries: Tries,
 }
 
 impl SmartCard {
@@ -54,53 +56,45 @@ impl SmartCard {
             key_pem: key_pem.to_string(),
             pin: pin.to_string(),
             puk: puk.to_string(),
-            pin_left: PIN_TRIES,
-            puk_left: PUK_TRIES,
+            pin_tries: Tries::new(PIN_TRIES),
+            puk_tries: Tries::new(PUK_TRIES),
         }
     }
 
     /// Releases the credential (certificate + key PEM) for one handshake if `pin` is right.
     pub fn unlock(&mut self, pin: &str) -> Result<String, CardError> {
-        if self.puk_left == 0 {
+        if self.puk_tries.exhausted() {
             return Err(CardError::Dead);
         }
-        if self.pin_left == 0 {
+        if self.pin_tries.exhausted() {
             return Err(CardError::PinBlocked);
         }
         if pin != self.pin {
-            self.pin_left -= 1;
-            return Err(if self.pin_left == 0 {
-                CardError::PinBlocked
-            } else {
-                CardError::WrongPin {
-                    left: self.pin_left,
-                }
+            return Err(match self.pin_tries.fail() {
+                Try::Exhausted => CardError::PinBlocked,
+                Try::Left(left) => CardError::WrongPin { left },
             });
         }
-        self.pin_left = PIN_TRIES;
+        self.pin_tries.clear();
         Ok(format!("{}{}", self.cert_pem, self.key_pem))
     }
 
     /// Unblocks the PIN with the PUK and sets `new_pin`.
     pub fn unblock(&mut self, puk: &str, new_pin: &str) -> Result<(), CardError> {
-        if self.puk_left == 0 {
+        if self.puk_tries.exhausted() {
             return Err(CardError::Dead);
         }
         if puk != self.puk {
-            self.puk_left -= 1;
-            return Err(if self.puk_left == 0 {
-                CardError::Dead
-            } else {
-                CardError::WrongPuk {
-                    left: self.puk_left,
-                }
+            return Err(match self.puk_tries.fail() {
+                Try::Exhausted => CardError::Dead,
+                Try::Left(left) => CardError::WrongPuk { left },
             });
         }
         if !(5..=8).contains(&new_pin.len()) || !new_pin.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CardError::BadNewPin);
         }
-        self.puk_left = PUK_TRIES;
-        self.pin_left = PIN_TRIES;
+        self.puk_tries.clear();
+        self.pin_tries.clear();
         self.pin = new_pin.to_string();
         Ok(())
     }

@@ -65,15 +65,16 @@ impl CnsOutcome {
 #[non_exhaustive]
 pub enum CnsLoginError {
     /// The card's PEM or a root is unusable.
-    #[error("bad certificate or key: {0}")]
-    BadPem(String),
+    #[error("bad certificate or key")]
+    BadPem(#[source] reqwest::Error),
     /// Nothing listens at the URL.
-    #[error("the CNS endpoint {url} is unreachable: {reason}")]
+    #[error("the CNS endpoint {url} is unreachable")]
     Unreachable {
         /// The URL.
         url: String,
-        /// The error chain.
-        reason: String,
+        /// The client error.
+        #[source]
+        source: reqwest::Error,
     },
 }
 
@@ -89,19 +90,14 @@ pub async fn present(
         .danger_accept_invalid_certs(target.accept_invalid_server_cert);
     for pem in &target.server_roots_pem {
         builder = builder.add_root_certificate(
-            reqwest::Certificate::from_pem(pem.as_bytes())
-                .map_err(|e| CnsLoginError::BadPem(e.to_string()))?,
+            reqwest::Certificate::from_pem(pem.as_bytes()).map_err(CnsLoginError::BadPem)?,
         );
     }
     if let Some(cred) = credential_pem {
-        builder = builder.identity(
-            reqwest::Identity::from_pem(cred.as_bytes())
-                .map_err(|e| CnsLoginError::BadPem(e.to_string()))?,
-        );
+        builder = builder
+            .identity(reqwest::Identity::from_pem(cred.as_bytes()).map_err(CnsLoginError::BadPem)?);
     }
-    let client = builder
-        .build()
-        .map_err(|e| CnsLoginError::BadPem(e.to_string()))?;
+    let client = builder.build().map_err(CnsLoginError::BadPem)?;
     let started = Instant::now();
     let outcome = match client.get(&target.login_url).send().await {
         Ok(resp) => {
@@ -119,7 +115,7 @@ pub async fn present(
             if refused_connection(&e) {
                 return Err(CnsLoginError::Unreachable {
                     url: target.login_url.clone(),
-                    reason: chain(&e),
+                    source: e,
                 });
             }
             CnsOutcome::RefusedTls { reason: chain(&e) }
@@ -128,16 +124,7 @@ pub async fn present(
     Ok((outcome, started.elapsed()))
 }
 
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        src = s.source();
-    }
-    text
-}
+use crate::report::error_chain as chain;
 
 fn refused_connection(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);

@@ -9,6 +9,7 @@ use mock_idps::fixtures::Fixtures;
 use mock_idps::spid::level::Level;
 use mock_idps::spid::script::{Outcome, ScriptedLogin};
 use mock_idps::spid::state::MockState;
+use mock_idps::SpidCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,7 @@ pub enum Expectation {
     /// Log the user in.
     Accept,
     /// Refuse, showing this SPID error code if given.
-    Refuse(Option<u8>),
+    Refuse(Option<SpidCode>),
 }
 
 impl Expectation {
@@ -33,7 +34,7 @@ impl Expectation {
     fn describe(self) -> String {
         match self {
             Expectation::Accept => "accept".into(),
-            Expectation::Refuse(Some(nr)) => format!("refuse nr{nr:02}"),
+            Expectation::Refuse(Some(code)) => format!("refuse {code}"),
             Expectation::Refuse(None) => "refuse".into(),
         }
     }
@@ -79,12 +80,13 @@ pub enum MockAdmin {
 #[non_exhaustive]
 pub enum LoginError {
     /// The admin API refused or was unreachable.
-    #[error("scripting the login at {url} failed: {detail}")]
+    #[error("scripting the login at {url} failed")]
     Script {
-        /// The admin URL.
+        /// The admin URL (or "in-process mocks").
         url: String,
         /// What happened.
-        detail: String,
+        #[source]
+        source: ScriptError,
     },
     /// The user is not in the fixtures.
     #[error("unknown user {0:?}: see fixtures/users.toml")]
@@ -94,13 +96,33 @@ pub enum LoginError {
     Browser(#[from] BrowserError),
 }
 
+/// Why the mocks did not take a scripted login.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScriptError {
+    /// The in-process queue of scripted logins is full.
+    #[error(transparent)]
+    QueueFull(#[from] mock_idps::spid::state::ScriptQueueFull),
+    /// The admin API could not be reached.
+    #[error("the admin API could not be reached")]
+    Http(#[source] reqwest::Error),
+    /// The admin API answered with an error.
+    #[error("the admin API answered {status}: {body}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// What it said (its first 500 characters).
+        body: String,
+    },
+}
+
 impl MockAdmin {
     async fn push(&self, script: ScriptedLogin) -> Result<(), LoginError> {
         match self {
             MockAdmin::InProcess(state) => {
                 state.push_script(script).map_err(|e| LoginError::Script {
                     url: "in-process mocks".into(),
-                    detail: e.to_string(),
+                    source: e.into(),
                 })
             }
             MockAdmin::Http {
@@ -108,23 +130,22 @@ impl MockAdmin {
                 admin_token,
             } => {
                 let url = format!("{admin_url}/next-login");
-                let err = |detail: String| LoginError::Script {
+                let err = |source: ScriptError| LoginError::Script {
                     url: url.clone(),
-                    detail,
+                    source,
                 };
                 let mut post = reqwest::Client::new().post(&url).json(&script);
                 if let Some(token) = admin_token {
                     post = post.header(mock_idps::admin::TOKEN_HEADER, token);
                 }
-                let resp = post.send().await.map_err(|e| err(e.to_string()))?;
+                let resp = post.send().await.map_err(|e| err(ScriptError::Http(e)))?;
                 if resp.status().is_success() {
                     Ok(())
                 } else {
-                    let status = resp.status();
-                    Err(err(format!(
-                        "{status}: {}",
-                        resp.text().await.unwrap_or_default()
-                    )))
+                    let status = resp.status().as_u16();
+                    let body = resp.text().await.unwrap_or_default();
+                    let body = body.chars().take(500).collect();
+                    Err(err(ScriptError::Refused { status, body }))
                 }
             }
         }
@@ -162,9 +183,8 @@ pub async fn run(
             entry.passed = match plan.expected {
                 Expectation::Accept => verdict.accepted,
                 Expectation::Refuse(None) => !verdict.accepted,
-                Expectation::Refuse(Some(nr)) => {
-                    let want = format!("nr{nr:02}");
-                    match verdict.spid_error.as_deref() {
+                Expectation::Refuse(Some(want)) => {
+                    match verdict.spid_error {
                         _ if verdict.accepted => false,
                         Some(shown) => shown == want,
                         // Refused by the oracle rule; the page names no code. The SPID rules ask
@@ -188,7 +208,7 @@ pub async fn run(
             entry.verdict = Some(verdict);
             entry.hops = hops;
         }
-        Err(e) => entry.error = Some(e.to_string()),
+        Err(e) => entry.error = Some(crate::report::error_chain(&e)),
     }
     entry.millis = started.elapsed().as_secs_f64() * 1000.0;
     entry
@@ -234,7 +254,7 @@ fn hint(plan: &LoginPlan, verdict: &crate::oracle::Verdict, fixtures: &Fixtures)
         }
         Expectation::Refuse(code) => Some(format!(
             "sent: a login ending in {}; {seen}; rule: after a SPID anomaly the service shows a courtesy page with the reasons and logs nobody in (Regole tecniche SPID, Messaggi di errore, \"Troubleshooting SP\"; docs/rules/sp-obligations.md SP-ANOMALY)",
-            code.map_or("an error".to_string(), |nr| format!("ErrorCode nr{nr:02}"))
+            code.map_or("an error".to_string(), |code| format!("ErrorCode {code}"))
         )),
     }
 }

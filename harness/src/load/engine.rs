@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Longest run the series keeps a second for (one hour plus the drain).
+/// Longest run the series keeps a second for (one hour plus the graceful stop).
 pub const MAX_SECONDS: usize = 3_700;
 
 /// How the load is offered.
@@ -57,8 +57,9 @@ pub struct Bounds {
     pub duration: Duration,
     /// No more logins than this.
     pub max_logins: u64,
-    /// After the last start, in-flight logins get this long to end.
-    pub drain: Duration,
+    /// After `duration`, logins in flight get this long to end; then they are cut and counted
+    /// as interrupted (k6's `gracefulStop`).
+    pub graceful_stop: Duration,
 }
 
 /// A cookie jar that can be emptied, so one client (and its connection pool) serves login after
@@ -143,6 +144,28 @@ pub struct Done {
     pub hops: Vec<(&'static str, u64)>,
     /// Why it did not count as accepted.
     pub error: Option<(ErrorClass, String)>,
+    /// The service refused a Response that reported a failure (an anomaly the auto-login mix
+    /// asked for): the right answer, counted apart from accepted logins and from errors.
+    pub expected_refusal: bool,
+}
+
+/// Whether the SAML Response posted to the ACS reports a failure (its top-level StatusCode is
+/// not Success, as in the SPID anomalies ErrorCode nr19…nr30).
+fn reports_failure(saml_response: Option<&str>) -> bool {
+    use mock_idps::saml::{ns, xml_read::XmlDoc};
+    let Some(xml) = saml_response else {
+        return false;
+    };
+    let Ok(doc) = XmlDoc::parse(xml) else {
+        return false;
+    };
+    let value = doc
+        .root()
+        .and_then(|r| r.child(ns::PROTOCOL, "Status"))
+        .and_then(|s| s.child(ns::PROTOCOL, "StatusCode"))
+        .and_then(|c| c.attr("Value"))
+        .map(str::to_string);
+    value.is_some_and(|v| v != "urn:oasis:names:tc:SAML:2.0:status:Success")
 }
 
 /// The hop names of a trace, summed per name, in microseconds.
@@ -203,24 +226,34 @@ pub async fn login(drive: &Drive, user: &User, path: usize) -> Done {
                 ErrorClass::Timeout,
                 format!("the login took over {:?}", drive.login_timeout),
             )),
+            expected_refusal: false,
         },
         Ok(Err(e)) => Done {
             hops: Vec::new(),
             error: Some((classify(&e), e.to_string())),
+            expected_refusal: false,
         },
         Ok(Ok((trace, verdict))) => {
             let hops = hop_times(&trace, &drive.idp_base);
-            let error = if verdict.accepted {
-                None
-            } else if let Some(h) = trace.hops.iter().find(|h| h.status >= 500) {
-                Some((
-                    ErrorClass::Status,
-                    format!("{} {} answered {}", h.method, h.url, h.status),
-                ))
-            } else {
-                Some((ErrorClass::Refused, verdict.reason))
-            };
-            Done { hops, error }
+            let (mut error, mut expected_refusal) = (None, false);
+            if !verdict.accepted {
+                if let Some(h) = trace.hops.iter().find(|h| h.status >= 500) {
+                    error = Some((
+                        ErrorClass::Status,
+                        format!("{} {} answered {}", h.method, h.url, h.status),
+                    ));
+                } else if reports_failure(trace.saml_response.as_deref()) {
+                    // Parsed only on refusal: the accepted path pays nothing.
+                    expected_refusal = true;
+                } else {
+                    error = Some((ErrorClass::Refused, verdict.reason));
+                }
+            }
+            Done {
+                hops,
+                error,
+                expected_refusal,
+            }
         }
     }
 }
@@ -230,7 +263,12 @@ struct SecondAcc {
     started: u64,
     ok: u64,
     errors: u64,
+    expected_refusals: u64,
     hists: BTreeMap<&'static str, Hist>,
+}
+
+fn lock(rec: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
+    rec.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Everything measured, shared by the logins.
@@ -239,9 +277,18 @@ pub struct Recorder {
     hops: BTreeMap<&'static str, Hist>,
     seconds: Vec<SecondAcc>,
     ok: u64,
+    expected_refusals: u64,
     errors: BTreeMap<&'static str, u64>,
     samples: Vec<String>,
     last_end: Instant,
+    /// Started and not yet recorded.
+    in_flight: u64,
+    /// Cut at the graceful stop.
+    interrupted: u64,
+    /// Due before the end but never started: no free slot (open model).
+    dropped: u64,
+    /// After the cut: late results are not recorded.
+    closed: bool,
 }
 
 impl Recorder {
@@ -251,9 +298,23 @@ impl Recorder {
             hops: BTreeMap::new(),
             seconds: Vec::new(),
             ok: 0,
+            expected_refusals: 0,
             errors: BTreeMap::new(),
             samples: Vec::new(),
             last_end: t0,
+            in_flight: 0,
+            interrupted: 0,
+            dropped: 0,
+            closed: false,
+        }
+    }
+
+    /// The graceful stop is over: what is still in flight is interrupted.
+    fn cut(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            self.interrupted = self.in_flight;
+            self.last_end = self.last_end.max(Instant::now());
         }
     }
 
@@ -266,13 +327,18 @@ impl Recorder {
     }
 
     fn started(&mut self, due: Instant) {
+        self.in_flight += 1;
         self.second(due).started += 1;
     }
 
     fn done(&mut self, due: Instant, end: Instant, done: Done) {
+        if self.closed {
+            return;
+        }
+        self.in_flight = self.in_flight.saturating_sub(1);
         self.last_end = self.last_end.max(end);
         let e2e = end.saturating_duration_since(due).as_micros() as u64;
-        let ok = done.error.is_none();
+        let ok = done.error.is_none() && !done.expected_refusal;
         for (name, micros) in &done.hops {
             self.hops.entry(name).or_default().record(*micros);
         }
@@ -286,8 +352,14 @@ impl Recorder {
                 self.samples.push(format!("{}: {detail}", class.name()));
             }
         }
+        let expected = done.expected_refusal;
+        if expected {
+            self.expected_refusals += 1;
+        }
         let s = self.second(end);
-        if ok {
+        if expected {
+            s.expected_refusals += 1;
+        } else if ok {
             s.ok += 1;
             s.hists.entry(END_TO_END).or_default().record(e2e);
         } else {
@@ -324,6 +396,12 @@ pub struct Measured {
     pub series: Vec<SecondReport>,
     /// Accepted logins.
     pub ok: u64,
+    /// Refusals of the failures the auto-login mix asked for.
+    pub expected_refusals: u64,
+    /// Cut at the graceful stop.
+    pub interrupted: u64,
+    /// Due but never started (no free slot before the end).
+    pub dropped: u64,
     /// Errors by class.
     pub errors: BTreeMap<String, u64>,
     /// The first error messages.
@@ -343,6 +421,7 @@ impl From<Recorder> for Measured {
                 started: s.started,
                 ok: s.ok,
                 errors: s.errors,
+                expected_refusals: s.expected_refusals,
                 hops: s
                     .hists
                     .iter()
@@ -363,6 +442,9 @@ impl From<Recorder> for Measured {
                 .collect(),
             series,
             ok: r.ok,
+            expected_refusals: r.expected_refusals,
+            interrupted: r.interrupted,
+            dropped: r.dropped,
             errors: r
                 .errors
                 .into_iter()
@@ -391,39 +473,36 @@ pub async fn run(
             let mut every = tokio::time::interval(Duration::from_millis(250));
             loop {
                 every.tick().await;
+                if bar.is_hidden() {
+                    continue;
+                }
                 let line = rec.lock().unwrap_or_else(|e| e.into_inner()).line();
                 bar.set_message(line);
                 bar.tick();
             }
         })
     };
+    let end = t0 + bounds.duration;
+    let stop = end + bounds.graceful_stop;
+    let mut tasks = tokio::task::JoinSet::new();
     match offered {
         Offered::Closed { concurrency } => {
             let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
-            let mut tasks = tokio::task::JoinSet::new();
             for _ in 0..concurrency.max(1) {
                 let user = User::new(drive.request_timeout)?;
                 let (drive, rec, next) = (drive.clone(), rec.clone(), next.clone());
                 tasks.spawn(async move {
                     loop {
                         let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if n >= bounds.max_logins || t0.elapsed() >= bounds.duration {
+                        if n >= bounds.max_logins || Instant::now() >= end {
                             break;
                         }
                         let start = Instant::now();
-                        rec.lock().unwrap_or_else(|e| e.into_inner()).started(start);
+                        lock(&rec).started(start);
                         let done = login(&drive, &user, n as usize).await;
-                        let end = Instant::now();
-                        rec.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .done(start, end, done);
+                        lock(&rec).done(start, Instant::now(), done);
                     }
                 });
-            }
-            let deadline = bounds.duration + bounds.drain;
-            let all = async { while tasks.join_next().await.is_some() {} };
-            if tokio::time::timeout(deadline, all).await.is_err() {
-                tasks.abort_all();
             }
         }
         Offered::Open {
@@ -432,19 +511,27 @@ pub async fn run(
         } => {
             let slots = Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1)));
             let pool: Arc<Mutex<Vec<User>>> = Arc::new(Mutex::new(Vec::new()));
-            let mut tasks = tokio::task::JoinSet::new();
-            for (n, offset) in arrivals.enumerate() {
-                let offset = Duration::from_secs_f64(offset);
-                if n as u64 >= bounds.max_logins || offset >= bounds.duration {
-                    break;
-                }
-                let due = t0 + offset;
+            let mut due_arrivals = arrivals
+                .enumerate()
+                .take_while(|(n, offset)| {
+                    (*n as u64) < bounds.max_logins && *offset < bounds.duration.as_secs_f64()
+                })
+                .map(|(n, offset)| (n, t0 + Duration::from_secs_f64(offset)));
+            while let Some((n, due)) = due_arrivals.next() {
                 tokio::time::sleep_until(due.into()).await;
-                rec.lock().unwrap_or_else(|e| e.into_inner()).started(due);
-                // Waiting for a slot is part of the latency: measured from `due`.
-                let Ok(permit) = slots.clone().acquire_owned().await else {
-                    break;
+                // Waiting for a slot is part of the latency (measured from `due`); a login still
+                // waiting when the graceful stop ends never starts: it is dropped (k6's
+                // dropped iterations).
+                let slot = tokio::time::timeout_at(stop.into(), slots.clone().acquire_owned());
+                let permit = match slot.await {
+                    Ok(Ok(permit)) if Instant::now() < stop => permit,
+                    Ok(Err(_)) => break,
+                    _ => {
+                        lock(&rec).dropped += 1 + due_arrivals.count() as u64;
+                        break;
+                    }
                 };
+                lock(&rec).started(due);
                 let popped = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
                 let user = match popped {
                     Some(u) => u,
@@ -453,21 +540,21 @@ pub async fn run(
                 let (drive, rec, pool) = (drive.clone(), rec.clone(), pool.clone());
                 tasks.spawn(async move {
                     let done = login(&drive, &user, n).await;
-                    let end = Instant::now();
-                    rec.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .done(due, end, done);
+                    lock(&rec).done(due, Instant::now(), done);
                     pool.lock().unwrap_or_else(|e| e.into_inner()).push(user);
                     drop(permit);
                 });
                 // Reap finished tasks so the set stays small.
                 while tasks.try_join_next().is_some() {}
             }
-            let all = async { while tasks.join_next().await.is_some() {} };
-            if tokio::time::timeout(bounds.drain, all).await.is_err() {
-                tasks.abort_all();
-            }
         }
+    }
+    // The graceful stop: logins in flight at the end get `graceful_stop` to finish, then
+    // they are cut and counted as interrupted (neither accepted nor errors).
+    let all = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout_at(stop.into(), all).await.is_err() {
+        lock(&rec).cut();
+        tasks.abort_all();
     }
     ticker.abort();
     progress.finish_and_clear();
@@ -493,6 +580,24 @@ mod tests {
             status: 200,
             millis,
         }
+    }
+
+    #[test]
+    fn only_a_response_reporting_a_failure_makes_a_refusal_expected() {
+        let response = |code: &str| {
+            format!(
+                "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"><samlp:Status>\
+                 <samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:{code}\"/>\
+                 </samlp:Status></samlp:Response>"
+            )
+        };
+        assert!(reports_failure(Some(&response("Responder"))));
+        assert!(!reports_failure(Some(&response("Success"))));
+        assert!(!reports_failure(None));
+        assert!(!reports_failure(Some("not xml <")));
+        assert!(!reports_failure(Some(
+            "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>"
+        )));
     }
 
     #[test]

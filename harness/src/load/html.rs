@@ -190,6 +190,17 @@ pub fn render(r: &LoadReport) -> String {
         );
     }
 
+    let _ = writeln!(
+        out,
+        "<table data-table=\"outcomes\"><tr><th>accepted</th><th>expected refusals</th><th>errors</th><th>interrupted</th><th>dropped</th></tr>\n<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        r.ok,
+        r.expected_refusals,
+        r.error_count(),
+        r.interrupted,
+        r.dropped
+    );
+    out.push_str("<p>Expected refusals: the failure the auto-login mix asked for, refused by the service. Interrupted: in flight at the end of the graceful stop. Dropped: due, never started. None is an error.</p>\n");
+
     // Thresholds.
     if !r.thresholds.is_empty() {
         out.push_str("<h2>Thresholds</h2>\n<table data-table=\"thresholds\"><tr><th>threshold</th><th>limit</th><th>measured</th><th>result</th></tr>\n");

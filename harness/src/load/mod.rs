@@ -16,6 +16,7 @@ pub mod judge;
 pub mod locust;
 pub mod model;
 pub mod render;
+pub mod request;
 pub mod spec;
 
 use engine::{Bounds, Drive, Offered};
@@ -29,6 +30,9 @@ use std::time::Duration;
 
 /// Error messages kept in a report.
 pub const MAX_ERROR_SAMPLES: usize = 20;
+
+/// How long logins in flight at the end may take before they are cut.
+pub const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(5);
 
 /// Longest run allowed.
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
@@ -67,6 +71,8 @@ pub enum Mocks {
     External {
         /// `http://127.0.0.1:7000`.
         url: String,
+        /// The token its admin API asks for (`serve --admin-token`), sent as `x-admin-token`.
+        admin_token: Option<String>,
     },
 }
 
@@ -117,6 +123,9 @@ pub struct LoadConfig {
     pub duration: Duration,
     /// No more logins than this.
     pub max_logins: u64,
+    /// After `duration`, logins in flight get this long; then they are cut and reported as
+    /// interrupted (k6's `gracefulStop`): a run ends by `duration + graceful_stop`.
+    pub graceful_stop: Duration,
     /// Per-request timeout.
     pub request_timeout: Duration,
     /// Targets off loopback are refused unless this is set.
@@ -147,6 +156,7 @@ impl LoadConfig {
             model,
             duration: Duration::from_secs(10),
             max_logins: 1_000_000,
+            graceful_stop: DEFAULT_GRACEFUL_STOP,
             request_timeout: Duration::from_secs(10),
             allow_remote: false,
             progress: false,
@@ -246,8 +256,26 @@ fn runtime(name: &'static str, threads: usize) -> Result<tokio::runtime::Runtime
         .map_err(|e| LoadError::Runtime(name, e))
 }
 
+/// One call to a `serve`'s admin API (or its registry), with its token when it has one.
+struct AdminCall<'a> {
+    client: &'a reqwest::Client,
+    token: Option<&'a str>,
+}
+
+impl AdminCall<'_> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        body: Option<(String, &'static str)>,
+    ) -> Result<String, LoadError> {
+        admin(self.client, self.token, method, url, body).await
+    }
+}
+
 async fn admin(
     client: &reqwest::Client,
+    token: Option<&str>,
     method: reqwest::Method,
     url: String,
     body: Option<(String, &'static str)>,
@@ -257,6 +285,9 @@ async fn admin(
         detail,
     };
     let mut req = client.request(method, &url);
+    if let Some(token) = token {
+        req = req.header(mock_idps::admin::TOKEN_HEADER, token);
+    }
     if let Some((b, ct)) = body {
         req = req.header(reqwest::header::CONTENT_TYPE, ct).body(b);
     }
@@ -273,10 +304,12 @@ async fn admin(
 /// The provider entityIDs of a running `serve` at `base`, by provider id.
 pub async fn external_entity_ids(
     base: &str,
+    admin_token: Option<&str>,
 ) -> Result<std::collections::BTreeMap<String, String>, LoadError> {
     let url = format!("{}/admin/urls", base.trim_end_matches('/'));
     let text = admin(
         &reqwest::Client::new(),
+        admin_token,
         reqwest::Method::GET,
         url.clone(),
         None,
@@ -317,6 +350,12 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
             MAX_DURATION.as_secs()
         )));
     }
+    if config.graceful_stop > MAX_DURATION {
+        return Err(LoadError::Invalid(format!(
+            "--graceful-stop must be at most {}s",
+            MAX_DURATION.as_secs()
+        )));
+    }
     if config.max_logins == 0 {
         return Err(LoadError::Invalid("--max-logins must be at least 1".into()));
     }
@@ -337,7 +376,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         Target::Reference { .. } => {}
     }
     match &config.mocks {
-        Mocks::External { url } => check_loopback(url, config.allow_remote)?,
+        Mocks::External { url, .. } => check_loopback(url, config.allow_remote)?,
         Mocks::InProcess { bind } if !bind.ip().is_loopback() => {
             return Err(LoadError::Invalid(format!(
                 "--mocks-bind {bind} is not a loopback address"
@@ -375,32 +414,32 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
             let registry = fed.state().registry_xml.clone();
             (Some(fed), base, registry, ids)
         }
-        Mocks::External { url } => {
+        Mocks::External { url, admin_token } => {
             let base = url.trim_end_matches('/').to_string();
             let auto = serde_json::to_string(&config.auto_login)
                 .map_err(|e| LoadError::Invalid(e.to_string()))?;
+            let calls = AdminCall {
+                client: &client,
+                token: admin_token.as_deref(),
+            };
             let (registry, urls) = driver_rt.block_on(async {
-                admin(
-                    &client,
-                    reqwest::Method::PUT,
-                    format!("{base}/admin/auto-login"),
-                    Some((auto, "application/json")),
-                )
-                .await?;
-                let registry = admin(
-                    &client,
-                    reqwest::Method::GET,
-                    format!("{base}/registry/idps.xml"),
-                    None,
-                )
-                .await?;
-                let urls = admin(
-                    &client,
-                    reqwest::Method::GET,
-                    format!("{base}/admin/urls"),
-                    None,
-                )
-                .await?;
+                calls
+                    .call(
+                        reqwest::Method::PUT,
+                        format!("{base}/admin/auto-login"),
+                        Some((auto, "application/json")),
+                    )
+                    .await?;
+                let registry = calls
+                    .call(
+                        reqwest::Method::GET,
+                        format!("{base}/registry/idps.xml"),
+                        None,
+                    )
+                    .await?;
+                let urls = calls
+                    .call(reqwest::Method::GET, format!("{base}/admin/urls"), None)
+                    .await?;
                 Ok::<_, LoadError>((registry, urls))
             })?;
             let urls: serde_json::Value =
@@ -428,6 +467,10 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     }
 
     // 2. The service.
+    let external_token = match &config.mocks {
+        Mocks::External { admin_token, .. } => admin_token.as_deref(),
+        Mocks::InProcess { .. } => None,
+    };
     let register = |xml: &str| -> Result<(), LoadError> {
         match &fed {
             Some(fed) => fed
@@ -437,6 +480,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
             None => driver_rt
                 .block_on(admin(
                     &client,
+                    external_token,
                     reqwest::Method::POST,
                     format!("{mocks_base}/admin/sp-metadata"),
                     Some((xml.to_string(), "application/xml")),
@@ -525,7 +569,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     let bounds = Bounds {
         duration: config.duration,
         max_logins: config.max_logins,
-        drain: config.request_timeout * 4,
+        graceful_stop: config.graceful_stop,
     };
     let bar = if config.progress {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -553,7 +597,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     driver_rt.shutdown_background();
 
     // 5. The report.
-    let logins = measured.ok + measured.errors.values().sum::<u64>();
+    let logins = measured.ok + measured.expected_refusals + measured.errors.values().sum::<u64>();
     let wall = measured.wall.as_secs_f64();
     let cpu = cpu0.zip(cpu1).and_then(|(a, b)| {
         let d = |k: &str| b.get(k).copied().unwrap_or(0.0) - a.get(k).copied().unwrap_or(0.0);
@@ -603,6 +647,9 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         wall_seconds: wall,
         logins,
         ok: measured.ok,
+        expected_refusals: measured.expected_refusals,
+        interrupted: measured.interrupted,
+        dropped: measured.dropped,
         errors: measured.errors,
         error_samples: measured.samples,
         rate: if wall > 0.0 {

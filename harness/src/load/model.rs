@@ -79,6 +79,9 @@ pub struct SecondReport {
     pub ok: u64,
     /// Logins that ended in an error.
     pub errors: u64,
+    /// Logins refused as the auto-login mix asked (a Response reporting a failure).
+    #[serde(default)]
+    pub expected_refusals: u64,
     /// Percentiles per hop (and end to end) of the logins ended in this second.
     pub hops: BTreeMap<String, Percentiles>,
     /// Their histograms, encoded, for exact merges.
@@ -173,10 +176,21 @@ pub struct LoadReport {
     pub model: ModelReport,
     /// Seconds from the first start to the last end.
     pub wall_seconds: f64,
-    /// Logins ended.
+    /// Logins ended: accepted, expected refusals and errors.
     pub logins: u64,
     /// Accepted.
     pub ok: u64,
+    /// Refused as the auto-login mix asked: the mocks answered with a failure (an anomaly such
+    /// as ErrorCode nr22) and the service refused it, which is right; neither accepted nor an
+    /// error.
+    #[serde(default)]
+    pub expected_refusals: u64,
+    /// Logins still in flight at the end of the graceful stop, cut (not errors).
+    #[serde(default)]
+    pub interrupted: u64,
+    /// Open model: logins due before the end that never started, all slots being busy.
+    #[serde(default)]
+    pub dropped: u64,
     /// Errors by class: `connect`, `timeout`, `status`, `refused`, `other`.
     pub errors: BTreeMap<String, u64>,
     /// The first few error messages (bounded).
@@ -280,6 +294,7 @@ impl LoadReport {
         let mut samples = Vec::new();
         let mut paths = Vec::new();
         let (mut logins, mut ok, mut wall) = (0, 0, 0.0f64);
+        let (mut expected_refusals, mut interrupted, mut dropped) = (0, 0, 0);
         for (i, r) in shards.iter().enumerate() {
             for h in &r.hops {
                 add(&mut hops, i, &h.name, &h.histogram)?;
@@ -297,6 +312,7 @@ impl LoadReport {
                 acc.started += s.started;
                 acc.ok += s.ok;
                 acc.errors += s.errors;
+                acc.expected_refusals += s.expected_refusals;
                 for (name, text) in &s.histograms {
                     add(hists, i, name, text)?;
                 }
@@ -316,6 +332,9 @@ impl LoadReport {
             }
             logins += r.logins;
             ok += r.ok;
+            expected_refusals += r.expected_refusals;
+            interrupted += r.interrupted;
+            dropped += r.dropped;
             wall = wall.max(r.wall_seconds);
         }
         let series = seconds
@@ -340,6 +359,9 @@ impl LoadReport {
             wall_seconds: wall,
             logins,
             ok,
+            expected_refusals,
+            interrupted,
+            dropped,
             errors,
             error_samples: samples,
             rate: if wall > 0.0 { ok as f64 / wall } else { 0.0 },

@@ -79,6 +79,27 @@ pub fn markdown(r: &LoadReport) -> String {
         let classes: Vec<String> = r.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
         let _ = writeln!(out, "- errors by class: {}", classes.join(", "));
     }
+    let _ = writeln!(out, "\n## Outcomes\n");
+    let _ = writeln!(
+        out,
+        "| accepted | expected refusals | errors | interrupted | dropped |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} |",
+        r.ok,
+        r.expected_refusals,
+        r.error_count(),
+        r.interrupted,
+        r.dropped
+    );
+    let _ = writeln!(
+        out,
+        "\nExpected refusals: the mocks answered with the failure the auto-login mix asked for and \
+         the service refused it. Interrupted: still in flight at the end of the graceful stop. \
+         Dropped: due before the end, never started (every slot busy). None of them is an error."
+    );
     if let Some(c) = &r.cpu {
         let _ = writeln!(
             out,
@@ -143,6 +164,13 @@ pub fn summary(r: &LoadReport) -> String {
         r.rate,
         r.wall_seconds
     );
+    if r.expected_refusals + r.interrupted + r.dropped > 0 {
+        let _ = writeln!(
+            out,
+            "{} expected refusals, {} interrupted at the graceful stop, {} dropped",
+            r.expected_refusals, r.interrupted, r.dropped
+        );
+    }
     if let Some(c) = &r.cpu {
         let _ = writeln!(
             out,

@@ -32,25 +32,49 @@ pub struct PropertyOpts {
     pub replay: Option<u32>,
 }
 
+/// A `--duration` that is not `90`, `90s`, `5m` or `1h`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// The number is missing or not a whole number.
+    #[error("{0:?} is not a duration: use seconds (90), or 90s, 5m, 1h")]
+    NotANumber(String),
+    /// The unit is not `s`, `m` or `h`.
+    #[error("unit {unit:?} of {given:?} is not s, m or h: use e.g. 90s, 5m, 1h")]
+    Unit {
+        /// The unit written.
+        unit: String,
+        /// The whole value.
+        given: String,
+    },
+    /// More seconds than a duration holds.
+    #[error("{0:?} is too long a duration")]
+    TooLong(String),
+}
+
 /// Parses `90`, `90s`, `5m` or `1h`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, "s"),
     };
     let n: u64 = n
         .parse()
-        .map_err(|_| format!("{s:?} is not a duration: use seconds (90), or 90s, 5m, 1h"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        .map_err(|_| DurationError::NotANumber(s.to_string()))?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         other => {
-            return Err(format!(
-                "unit {other:?} of {s:?} is not s, m or h: use e.g. 90s, 5m, 1h"
-            ))
+            return Err(DurationError::Unit {
+                unit: other.to_string(),
+                given: s.to_string(),
+            })
         }
     };
+    let secs = n
+        .checked_mul(scale)
+        .ok_or_else(|| DurationError::TooLong(s.to_string()))?;
     Ok(Duration::from_secs(secs))
 }
 
@@ -116,7 +140,11 @@ mod tests {
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert!(parse_duration("5d").unwrap_err().contains("not s, m or h"));
+        let unit = parse_duration("5d").unwrap_err();
+        assert!(unit.to_string().contains("not s, m or h"), "{unit}");
         assert!(parse_duration("x").is_err());
+        // Past u64 seconds: an error, not an overflow.
+        let long = parse_duration("18446744073709551615h").unwrap_err();
+        assert_eq!(long, DurationError::TooLong("18446744073709551615h".into()));
     }
 }

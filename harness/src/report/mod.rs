@@ -162,6 +162,22 @@ impl Entry {
     }
 }
 
+/// An error and its `source()` chain in one line, `a: b: c`, for an entry's `error` field; a
+/// cause whose text the line already holds is not repeated.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let cause = s.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+        src = s.source();
+    }
+    text
+}
+
 /// Now, in milliseconds since the Unix epoch (for [`Entry::started_unix_ms`]).
 pub fn unix_ms_now() -> f64 {
     std::time::SystemTime::now()
@@ -338,6 +354,26 @@ pub fn write_all(
 #[cfg(test)]
 mod tests {
     use super::pretty_xml;
+
+    #[test]
+    fn an_entry_error_carries_the_whole_cause_chain_once() {
+        use crate::driver::login::{LoginError, ScriptError};
+        let full = mock_idps::spid::state::ScriptQueueFull(64);
+        let e = LoginError::Script {
+            url: "in-process mocks".into(),
+            source: ScriptError::QueueFull(full),
+        };
+        assert_eq!(
+            super::error_chain(&e),
+            format!("scripting the login at in-process mocks failed: {full}")
+        );
+        // A cause the message already shows is not repeated.
+        #[derive(Debug, thiserror::Error)]
+        #[error("writing x.xml failed: {0}")]
+        struct Echo(#[source] std::io::Error);
+        let e = Echo(std::io::Error::other("disk full"));
+        assert_eq!(super::error_chain(&e), "writing x.xml failed: disk full");
+    }
 
     #[test]
     fn pretty_xml_indents_elements_and_keeps_text_inline() {

@@ -183,7 +183,7 @@ mod tests {
             rule: "probe".into(),
             reason: String::new(),
             evidence: vec![],
-            spid_error: (!accepted).then(|| "nr22".into()),
+            spid_error: (!accepted).then(|| "nr22".parse().expect("nr22 is a SPID code")),
         })
     }
 

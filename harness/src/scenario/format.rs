@@ -125,6 +125,26 @@ pub struct StepSpec {
     pub not_accept: Option<Vec<Spanned<String>>>,
     /// timeline: where a delega may be filed: none | office | office-and-online.
     pub delega: Option<Spanned<String>>,
+    /// load: how long logins start (`"10s"`, `"2m"`).
+    pub duration: Option<Spanned<String>>,
+    /// load: the arrival rate of the open model (`"50/s"`).
+    pub rate: Option<Spanned<String>>,
+    /// load: users logging in back to back (the closed model).
+    pub concurrency: Option<Spanned<u32>>,
+    /// load: no more logins than this.
+    pub max_logins: Option<Spanned<u64>>,
+    /// load: redirect | post | both.
+    pub binding: Option<Spanned<String>>,
+    /// load: the mocks' auto-login mix (`"mario.rossi*9+mario.rossi:consent-denied*1"`).
+    pub auto_login: Option<Spanned<String>>,
+    /// load: logins in flight at the end get this long (`"5s"`).
+    pub graceful_stop: Option<Spanned<String>>,
+    /// load threshold: end-to-end p99 at most this (`"80ms"`).
+    pub max_p99: Option<Spanned<String>>,
+    /// load threshold: failed logins at most this share (`"0.1%"`).
+    pub max_error_rate: Option<Spanned<String>>,
+    /// load threshold: accepted logins per second at least this (`"20/s"`).
+    pub min_rate: Option<Spanned<String>>,
 }
 
 /// Every key a step may carry (for suggestions), in the order of [`StepSpec`].
@@ -167,6 +187,16 @@ pub const STEP_KEYS: &[&str] = &[
     "must_accept",
     "not_accept",
     "delega",
+    "duration",
+    "rate",
+    "concurrency",
+    "max_logins",
+    "binding",
+    "auto_login",
+    "graceful_stop",
+    "max_p99",
+    "max_error_rate",
+    "min_rate",
 ];
 
 /// The top-level keys of a scenario file.
@@ -221,6 +251,16 @@ impl StepSpec {
             ("must_accept", l(&self.must_accept)),
             ("not_accept", l(&self.not_accept)),
             ("delega", s(&self.delega)),
+            ("duration", s(&self.duration)),
+            ("rate", s(&self.rate)),
+            ("concurrency", s(&self.concurrency)),
+            ("max_logins", s(&self.max_logins)),
+            ("binding", s(&self.binding)),
+            ("auto_login", s(&self.auto_login)),
+            ("graceful_stop", s(&self.graceful_stop)),
+            ("max_p99", s(&self.max_p99)),
+            ("max_error_rate", s(&self.max_error_rate)),
+            ("min_rate", s(&self.min_rate)),
         ];
         all.into_iter()
             .filter_map(|(k, span)| span.map(|s| (k, s)))

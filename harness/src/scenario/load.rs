@@ -4,9 +4,7 @@
 
 use super::format::{ScenarioFile, StepSpec};
 use super::rules;
-use super::step::{
-    self, Action, Actor, Expect, PinChoice, Scenario, Shift, Step, TimelineCheck, COMMON_KEYS,
-};
+use super::step::{self, Actor, Expect, PinChoice, Scenario, Shift, Step, COMMON_KEYS};
 use super::suggest;
 use mock_idps::fixtures::FixtureSource;
 use mock_idps::pin::{people, Person};
@@ -206,10 +204,12 @@ pub fn parse(text: &str, path: &Path, catalog: &Catalog) -> Result<Scenario, Vec
     }
 }
 
-struct Cx<'a> {
+/// What a step's loader ([`super::steps`]) reads with: the file, the catalogue, the actors, and
+/// the errors so far.
+pub(super) struct Cx<'a> {
     text: &'a str,
     path: &'a Path,
-    catalog: &'a Catalog,
+    pub(super) catalog: &'a Catalog,
     errors: Vec<LoadError>,
     actors: BTreeMap<String, Actor>,
 }
@@ -225,7 +225,7 @@ impl Cx<'_> {
         }
     }
 
-    fn err(&mut self, span: Range<usize>, message: String) {
+    pub(super) fn err(&mut self, span: Range<usize>, message: String) {
         let e = self.at(span, message);
         self.errors.push(e);
     }
@@ -245,7 +245,7 @@ impl Cx<'_> {
         self.at(e.span().unwrap_or(0..0), format!("{message}{hint}"))
     }
 
-    fn instant(&mut self, v: &Spanned<toml::value::Datetime>) -> Option<OffsetDateTime> {
+    pub(super) fn instant(&mut self, v: &Spanned<toml::value::Datetime>) -> Option<OffsetDateTime> {
         match to_instant(v.get_ref()) {
             Ok(t) => Some(t),
             Err(why) => {
@@ -255,11 +255,11 @@ impl Cx<'_> {
         }
     }
 
-    fn day(&mut self, v: &Spanned<toml::value::Datetime>) -> Option<Date> {
+    pub(super) fn day(&mut self, v: &Spanned<toml::value::Datetime>) -> Option<Date> {
         self.instant(v).map(OffsetDateTime::date)
     }
 
-    fn actor(&mut self, v: &Spanned<String>) -> Option<Actor> {
+    pub(super) fn actor(&mut self, v: &Spanned<String>) -> Option<Actor> {
         if let Some(a) = self.actors.get(v.get_ref()) {
             return Some(a.clone());
         }
@@ -276,7 +276,7 @@ impl Cx<'_> {
     }
 
     /// A kebab-case enum value, with the accepted names listed.
-    fn choice<T: DeserializeOwned>(
+    pub(super) fn choice<T: DeserializeOwned>(
         &mut self,
         v: &Spanned<String>,
         what: &str,
@@ -299,7 +299,7 @@ impl Cx<'_> {
         }
     }
 
-    fn service(&mut self, v: &Spanned<String>) -> Option<String> {
+    pub(super) fn service(&mut self, v: &Spanned<String>) -> Option<String> {
         let ids = mock_idps::pin::services::SERVICES.iter().map(|s| s.id);
         if mock_idps::pin::services::find(v.get_ref()).is_ok() {
             return Some(v.get_ref().clone());
@@ -315,7 +315,11 @@ impl Cx<'_> {
         None
     }
 
-    fn pin_choice(&mut self, v: Option<&Spanned<String>>, default: PinChoice) -> PinChoice {
+    pub(super) fn pin_choice(
+        &mut self,
+        v: Option<&Spanned<String>>,
+        default: PinChoice,
+    ) -> PinChoice {
         let Some(v) = v else { return default };
         match v.get_ref().as_str() {
             "right" => PinChoice::Right,
@@ -336,7 +340,10 @@ impl Cx<'_> {
         }
     }
 
-    fn methods(&mut self, v: Option<&Vec<Spanned<String>>>) -> Vec<mock_idps::pin::LoginMethod> {
+    pub(super) fn methods(
+        &mut self,
+        v: Option<&Vec<Spanned<String>>>,
+    ) -> Vec<mock_idps::pin::LoginMethod> {
         v.into_iter()
             .flatten()
             .filter_map(|m| self.choice(m, "login method", METHODS))
@@ -404,50 +411,20 @@ impl Cx<'_> {
                 );
             }
         }
-        let expect = match &spec.expect {
-            None => Expect::Ok,
-            Some(v) if v.get_ref() == "ok" => Expect::Ok,
-            Some(v) if step::all_codes().any(|c| c == v.get_ref()) => {
-                Expect::Error(v.get_ref().clone())
-            }
-            Some(v) => {
-                let hint =
-                    suggest::hint(v.get_ref(), std::iter::once("ok").chain(step::all_codes()));
-                self.err(
-                    v.span(),
-                    format!(
-                        "unknown expectation {:?}: `ok` or an error code such as PIN_LOCKED or nr19{hint}",
-                        v.get_ref()
-                    ),
-                );
-                Expect::Ok
-            }
-        };
-        let mut covers = Vec::new();
-        for id in spec.covers.iter().flatten() {
-            if rules::find(id.get_ref()).is_some() {
-                covers.push(id.get_ref().clone());
-            } else {
-                let hint = match padded_rule(id.get_ref()) {
-                    Some(p) => format!("; did you mean {p:?}?"),
-                    None => suggest::hint(id.get_ref(), rules::RULES.iter().map(|r| r.id)),
-                };
-                self.err(
-                    id.span(),
-                    format!(
-                        "unknown rule id {:?} (PIN-01…13, SW-01…07, ID-01…11){hint}",
-                        id.get_ref()
-                    ),
-                );
-            }
-        }
+        let expect = self.expect(spec.expect.as_ref());
+        let covers = self.covers(spec.covers.as_ref());
         let times = spec.times.as_ref().map_or(1, |t| *t.get_ref());
         if times == 0 {
             if let Some(t) = &spec.times {
                 self.err(t.span(), "`times` must be at least 1".into());
             }
         }
-        let action = self.action(kind.name, spec, kind_v.span());
+        // Required keys were checked above; a missing one already failed the step.
+        let actor = match &spec.actor {
+            Some(a) => self.actor(a),
+            None => None,
+        };
+        let action = (kind.parse)(self, spec, actor, kind_v.span());
         if self.errors.len() > before {
             return None;
         }
@@ -467,281 +444,52 @@ impl Cx<'_> {
         })
     }
 
-    fn action(&mut self, kind: &str, s: &StepSpec, at: Range<usize>) -> Option<Action> {
-        // Required keys were checked above; a missing one already failed the step.
-        let actor = match &s.actor {
-            Some(a) => self.actor(a),
-            None => None,
-        };
-        Some(match kind {
-            "advance" => {
-                let by = match &s.by {
-                    Some(v) => match parse_shift(v.get_ref()) {
-                        Ok(d) => Some(d),
-                        Err(why) => {
-                            self.err(v.span(), why);
-                            None
-                        }
-                    },
-                    None => None,
-                };
-                let to = s.to.as_ref().and_then(|v| self.instant(v));
-                if s.by.is_some() == s.to.is_some() {
-                    self.err(at, "`advance` takes exactly one of `by` and `to`".into());
-                }
-                Action::Advance { by, to }
-            }
-            "request-pin" => Action::RequestPin {
-                actor: actor?,
-                channel: self.choice(s.channel.as_ref()?, "channel", CHANNELS)?,
-                kind: self.opt_choice(s.kind.as_ref(), "PIN kind", KINDS_PIN),
-                scope: self.opt_choice(s.scope.as_ref(), "scope", SCOPES),
-            },
-            "deliver-mail" => {
-                let within_days = match &s.within_days {
-                    Some(v) => match v.get_ref().as_slice() {
-                        [lo, hi] if lo <= hi => Some((*lo, *hi)),
-                        _ => {
-                            self.err(v.span(), "`within_days` is [min, max], e.g. [7, 15]".into());
-                            None
-                        }
-                    },
-                    None => None,
-                };
-                Action::DeliverMail {
-                    actor: actor?,
-                    within_days,
-                }
-            }
-            "first-access" => Action::FirstAccess {
-                actor: actor?,
-                pin: self.pin_choice(s.pin.as_ref(), PinChoice::Initial),
-            },
-            "pin-login" => Action::PinLogin {
-                actor: actor?,
-                pin: self.pin_choice(s.pin.as_ref(), PinChoice::Right),
-            },
-            "service-pin-login" => Action::ServicePinLogin {
-                actor: actor?,
-                pin: self.pin_choice(s.pin.as_ref(), PinChoice::Right),
-            },
-            "renew" => Action::Renew {
-                actor: actor?,
-                pin: self.pin_choice(s.pin.as_ref(), PinChoice::Right),
-            },
-            "recover" => {
-                let contacts_right = match s.contacts.as_ref() {
-                    None => true,
-                    Some(v) => match v.get_ref().as_str() {
-                        "right" => true,
-                        "wrong" => false,
-                        other => {
-                            let hint = suggest::hint(other, ["right", "wrong"]);
-                            self.err(
-                                v.span(),
-                                format!("unknown contacts {other:?} (right or wrong){hint}"),
-                            );
-                            true
-                        }
-                    },
-                };
-                Action::Recover {
-                    actor: actor?,
-                    contacts_right,
-                }
-            }
-            "revoke" => Action::Revoke { actor: actor? },
-            "convert" => Action::Convert {
-                actor: actor?,
-                method: self.choice(s.method.as_ref()?, "conversion method", CONVERSIONS)?,
-                document: s.document.as_ref().is_none_or(|d| *d.get_ref()),
-                mv35_signed: s.mv35_signed.as_ref().is_none_or(|d| *d.get_ref()),
-            },
-            "open-service" => Action::OpenService {
-                actor: actor?,
-                service: self.service(s.service.as_ref()?)?,
-            },
-            "submit-claim" => Action::SubmitClaim {
-                actor: actor?,
-                service: self.service(s.service.as_ref()?)?,
-                claim: self.opt_choice(s.claim.as_ref(), "claim status", CLAIMS),
-            },
-            "pin-status" => {
-                let state = s.state.as_ref()?;
-                if !STATES.contains(&state.get_ref().as_str()) {
-                    let hint = suggest::hint(state.get_ref(), STATES.iter().copied());
-                    self.err(
-                        state.span(),
-                        format!(
-                            "unknown state {:?} (one of: {}){hint}",
-                            state.get_ref(),
-                            STATES.join(", ")
-                        ),
-                    );
-                }
-                Action::PinStatus {
-                    actor: actor?,
-                    state: state.get_ref().clone(),
-                    kind: self.opt_choice(s.kind.as_ref(), "PIN kind", KINDS_PIN),
-                }
-            }
-            "generate-phone-pin" => {
-                let v = s.validity.as_ref()?;
-                let validity = match mock_idps::pin::PhoneValidity::parse(v.get_ref()) {
-                    Ok(p) => p,
-                    Err(_) => {
-                        let hint = suggest::hint(v.get_ref(), VALIDITIES.iter().copied());
-                        self.err(
-                            v.span(),
-                            format!(
-                                "unknown validity {:?} (one of: {}){hint}",
-                                v.get_ref(),
-                                VALIDITIES.join(", ")
-                            ),
-                        );
-                        return None;
-                    }
-                };
-                Action::GeneratePhonePin {
-                    actor: actor?,
-                    via: self.opt_choice(s.via.as_ref(), "login method", METHODS),
-                    validity,
-                }
-            }
-            "phone-pin-call" => Action::PhonePinCall {
-                actor: actor?,
-                pin: self.pin_choice(s.pin.as_ref(), PinChoice::Right),
-            },
-            "delegate" => {
-                let delegante = self.actor(s.delegante.as_ref()?);
-                let delegato = self.actor(s.delegato.as_ref()?);
-                let form = self.choice(s.form.as_ref()?, "form", FORMS);
-                let channel = self.choice(
-                    s.channel.as_ref()?,
-                    "delegation channel",
-                    DELEGATION_CHANNELS,
-                );
-                let until = s.until.as_ref().and_then(|u| self.day(u));
-                let limits = s
-                    .limits
-                    .iter()
-                    .flatten()
-                    .filter_map(|l| self.service(l))
-                    .collect();
-                Action::Delegate {
-                    delegante: delegante?,
-                    delegato: delegato?,
-                    form: form?,
-                    channel: channel?,
-                    via: self.opt_choice(s.via.as_ref(), "login method", METHODS),
-                    until,
-                    limits,
-                    certificate: s.certificate.as_ref().is_some_and(|c| *c.get_ref()),
-                }
-            }
-            "revoke-delegation" => {
-                let delegante = self.actor(s.delegante.as_ref()?);
-                let delegato = self.actor(s.delegato.as_ref()?);
-                Action::RevokeDelegation {
-                    actor: actor?,
-                    delegante: delegante?,
-                    delegato: delegato?,
-                }
-            }
-            "act-for" => {
-                let delegante = self.actor(s.delegante.as_ref()?);
-                let delegato = self.actor(s.delegato.as_ref()?);
-                let service = self.service(s.service.as_ref()?);
-                Action::ActFor {
-                    delegato: delegato?,
-                    delegante: delegante?,
-                    via: self
-                        .opt_choice(s.via.as_ref(), "login method", METHODS)
-                        .unwrap_or(mock_idps::pin::LoginMethod::SpidL2),
-                    service: service?,
-                }
-            }
-            "spid-login" => {
-                let p = s.provider.as_ref()?;
-                if !self.catalog.providers.iter().any(|id| id == p.get_ref()) {
-                    let hint = suggest::hint(
-                        p.get_ref(),
-                        self.catalog.providers.iter().map(String::as_str),
-                    );
-                    self.err(
-                        p.span(),
-                        format!(
-                            "unknown provider {:?} (one of: {}){hint}",
-                            p.get_ref(),
-                            self.catalog.providers.join(", ")
-                        ),
-                    );
-                }
-                let l = s.level.as_ref()?;
-                let level = match l.get_ref() {
-                    1 => mock_idps::spid::level::Level::L1,
-                    2 => mock_idps::spid::level::Level::L2,
-                    3 => mock_idps::spid::level::Level::L3,
-                    other => {
-                        self.err(l.span(), format!("SPID level {other}: use 1, 2 or 3"));
-                        return None;
-                    }
-                };
-                Action::SpidLogin {
-                    actor: actor?,
-                    provider: p.get_ref().clone(),
-                    level,
-                    outcome: self
-                        .opt_choice(s.outcome.as_ref(), "outcome", OUTCOMES)
-                        .unwrap_or_default(),
-                }
-            }
-            "timeline" => {
-                let check = TimelineCheck {
-                    phase: s.phase.as_ref().map(|p| p.get_ref().clone()),
-                    may_request: s.may_request.as_ref().map(|v| *v.get_ref()),
-                    pin_valid: s.pin_valid.as_ref().map(|v| *v.get_ref()),
-                    pin_valid_company: s.pin_valid_company.as_ref().map(|v| *v.get_ref()),
-                    must_accept: self.methods(s.must_accept.as_ref()),
-                    not_accept: self.methods(s.not_accept.as_ref()),
-                    delega: match &s.delega {
-                        Some(d) if DELEGA.contains(&d.get_ref().as_str()) => {
-                            Some(d.get_ref().clone())
-                        }
-                        Some(d) => {
-                            let hint = suggest::hint(d.get_ref(), DELEGA.iter().copied());
-                            self.err(
-                                d.span(),
-                                format!(
-                                    "unknown delega {:?} (one of: {}){hint}",
-                                    d.get_ref(),
-                                    DELEGA.join(", ")
-                                ),
-                            );
-                            None
-                        }
-                        None => None,
-                    },
-                };
-                Action::Timeline {
-                    actor: actor?,
-                    check,
-                }
-            }
-            other => {
-                // A kind in `step::KINDS` without a branch here is a bug of this crate: say so
-                // rather than drop the step (the test `every_step_kind_loads_and_executes` keeps
-                // the table and this match in step).
+    /// `expect`: `ok` (also when absent) or a code of [`step::all_codes`].
+    fn expect(&mut self, v: Option<&Spanned<String>>) -> Expect {
+        let codes = step::all_codes();
+        match v {
+            None => Expect::Ok,
+            Some(v) if v.get_ref() == "ok" => Expect::Ok,
+            Some(v) if codes.contains(v.get_ref()) => Expect::Error(v.get_ref().clone()),
+            Some(v) => {
+                let known = codes.iter().map(String::as_str);
+                let hint = suggest::hint(v.get_ref(), std::iter::once("ok").chain(known));
                 self.err(
-                    at,
-                    format!("step kind {other:?} is listed but has no loader: report this bug"),
+                    v.span(),
+                    format!(
+                        "unknown expectation {:?}: `ok` or an error code such as PIN_LOCKED or nr19{hint}",
+                        v.get_ref()
+                    ),
                 );
-                return None;
+                Expect::Ok
             }
-        })
+        }
     }
 
-    fn opt_choice<T: DeserializeOwned>(
+    /// `covers`: rule ids of [`rules::RULES`]; an unknown one is an error with a suggestion.
+    fn covers(&mut self, ids: Option<&Vec<Spanned<String>>>) -> Vec<String> {
+        let mut covers = Vec::new();
+        for id in ids.into_iter().flatten() {
+            if rules::find(id.get_ref()).is_some() {
+                covers.push(id.get_ref().clone());
+            } else {
+                let hint = match padded_rule(id.get_ref()) {
+                    Some(p) => format!("; did you mean {p:?}?"),
+                    None => suggest::hint(id.get_ref(), rules::RULES.iter().map(|r| r.id)),
+                };
+                self.err(
+                    id.span(),
+                    format!(
+                        "unknown rule id {:?} (PIN-01…13, SW-01…07, ID-01…11){hint}",
+                        id.get_ref()
+                    ),
+                );
+            }
+        }
+        covers
+    }
+
+    pub(super) fn opt_choice<T: DeserializeOwned>(
         &mut self,
         v: Option<&Spanned<String>>,
         what: &str,
@@ -751,17 +499,17 @@ impl Cx<'_> {
     }
 }
 
-const CHANNELS: &[&str] = &["online", "contact-center", "office"];
-const KINDS_PIN: &[&str] = &["ordinario", "dispositivo"];
-const SCOPES: &[&str] = &["full", "dedicated"];
-const CLAIMS: &[&str] = &["frozen", "processing"];
-const CONVERSIONS: &[&str] = &["online-mv35", "fax", "office"];
-const FORMS: &[&str] = &["AA08", "AA09", "AA10"];
-const DELEGATION_CHANNELS: &[&str] = &["office", "online"];
-const METHODS: &[&str] = &["pin", "spid-l1", "spid-l2", "spid-l3", "cie", "cns"];
-const VALIDITIES: &[&str] = &["1-day", "1-week", "1-month", "3-months"];
-const DELEGA: &[&str] = &["none", "office", "office-and-online"];
-const OUTCOMES: &[&str] = &[
+pub(super) const CHANNELS: &[&str] = &["online", "contact-center", "office"];
+pub(super) const KINDS_PIN: &[&str] = &["ordinario", "dispositivo"];
+pub(super) const SCOPES: &[&str] = &["full", "dedicated"];
+pub(super) const CLAIMS: &[&str] = &["frozen", "processing"];
+pub(super) const CONVERSIONS: &[&str] = &["online-mv35", "fax", "office"];
+pub(super) const FORMS: &[&str] = &["AA08", "AA09", "AA10"];
+pub(super) const DELEGATION_CHANNELS: &[&str] = &["office", "online"];
+pub(super) const METHODS: &[&str] = &["pin", "spid-l1", "spid-l2", "spid-l3", "cie", "cns"];
+pub(super) const VALIDITIES: &[&str] = &["1-day", "1-week", "1-month", "3-months"];
+pub(super) const DELEGA: &[&str] = &["none", "office", "office-and-online"];
+pub(super) const OUTCOMES: &[&str] = &[
     "success",
     "wrong-credentials",
     "no-level",
@@ -826,7 +574,7 @@ fn to_instant(v: &toml::value::Datetime) -> Result<OffsetDateTime, String> {
 }
 
 /// Parses `"7d"`, `"5m"`, `"6mo"`, `"1y 2w 3d 4h 5m 6s"`.
-fn parse_shift(s: &str) -> Result<Shift, String> {
+pub(super) fn parse_shift(s: &str) -> Result<Shift, String> {
     let bad = || {
         format!("bad duration {s:?}: numbers with units y, mo, w, d, h, m, s, e.g. \"7d\", \"6mo -1s\", \"4m 59s\"")
     };

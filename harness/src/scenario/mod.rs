@@ -3,19 +3,22 @@
 //!
 //! [`format`] is the file as written (with spans), [`load`] checks it and resolves actors and
 //! names (errors with file, line, column and a suggestion), [`step`] is the loaded model,
+//! `steps/` holds one file per step kind (its keys, how it is read and how it runs),
 //! [`runner`] runs it against the PIN backend and, for SPID logins, the mock providers through the
 //! reference service, [`coverage`] tells which rules the steps cover, [`report`] turns results
-//! into report entries.
+//! into report entries. [`load_phase`] is the `load` step (a login load test).
 
 pub mod coverage;
 pub mod format;
 pub mod load;
+pub mod load_phase;
 pub mod report;
 pub mod rules;
 pub mod runner;
 mod service;
 mod spid;
 pub mod step;
+mod steps;
 pub mod suggest;
 
 pub use load::{discover, load_all, Catalog, LoadError, LoadFailure};

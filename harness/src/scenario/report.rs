@@ -36,7 +36,10 @@ pub fn entries(results: &[ScenarioResult]) -> Vec<Entry> {
                 ),
                 provider: s.spid.as_ref().map(|(p, _)| p.clone()),
                 level: s.spid.as_ref().map(|(_, l)| *l),
-                outcome: s.actual.clone(),
+                outcome: match &s.detail {
+                    Some(d) => format!("{} ({d})", s.actual),
+                    None => s.actual.clone(),
+                },
                 expected: s.expected.clone(),
                 passed: s.passed,
                 millis: s.millis,

@@ -44,10 +44,7 @@ impl Drop for Driver {
 }
 
 async fn driver() -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = test_support::free_port();
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let child = Command::new(&bin)
         .arg(format!("--port={port}"))
@@ -126,6 +123,7 @@ async fn world() -> World {
         auto_login: Vec::new(),
         admin_token: None,
         oidc_rps: Vec::new(),
+        public_url: None,
     })
     .await
     .expect("serve");

@@ -114,11 +114,7 @@ async fn an_unreachable_service_is_exit_3_with_one_message() {
     let metadata = dir.join("sp.xml");
     std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
     // A port nothing listens on: bind one, then drop it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = test_support::free_port();
     let login = format!("http://127.0.0.1:{port}/login");
     let out = spid_harness(args(&[
         "check",

@@ -18,12 +18,7 @@ use harness::report::NotRunKind;
 use reference_sp::faults::Faults;
 use std::time::Duration;
 
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
+use test_support::serve;
 
 /// A front that starts every login at SpidL1 minimum on HTTP-Redirect whatever it is asked, and
 /// a profile page that greets the user without showing any identity.
@@ -186,7 +181,7 @@ async fn a_refusal_that_shows_only_the_agid_message_is_read_as_its_code() {
     };
     let v = judge(&oracle, &browser, &mut trace).await;
     assert!(!v.accepted);
-    assert_eq!(v.spid_error.as_deref(), Some("nr25"));
+    assert_eq!(v.spid_error.map(|c| c.to_string()).as_deref(), Some("nr25"));
     assert!(
         v.evidence
             .iter()

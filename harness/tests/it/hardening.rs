@@ -99,11 +99,7 @@ fn defect8_check_on_a_silent_metadata_url_exits_3_within_its_timeout() {
 /// Defect 12 of issue 11: an unreachable metadata URL exited 2 where the README documents 3.
 #[test]
 fn defect12_check_on_a_refused_metadata_url_exits_3() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = test_support::free_port();
     let url = format!("http://127.0.0.1:{port}/metadata.xml");
     let out = spid_harness()
         .args(["check", "--metadata", &url, "--metadata-only"])

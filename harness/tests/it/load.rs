@@ -263,6 +263,7 @@ fn seeded_report() -> LoadReport {
             started: 40,
             ok: 39,
             errors: 1,
+            expected_refusals: 0,
             hops: hists
                 .iter()
                 .map(|(k, h)| (k.clone(), Percentiles::of(h)))
@@ -285,6 +286,9 @@ fn seeded_report() -> LoadReport {
         wall_seconds: 5.0,
         logins: 200,
         ok: 195,
+        expected_refusals: 0,
+        interrupted: 2,
+        dropped: 1,
         errors: BTreeMap::from([("refused".to_string(), 5)]),
         error_samples: vec!["refused: the protected page answered 401: no session".into()],
         rate: 39.0,
@@ -417,5 +421,198 @@ fn serve_refuses_a_bad_auto_login_naming_the_fix() {
         assert_eq!(out.status.code(), Some(2), "{spec}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{spec}: {err}");
+    }
+}
+
+/// A service whose login page takes `hold` to answer: every login outlives a short run.
+fn slow_service(hold: Duration) -> (tokio::runtime::Runtime, String) {
+    use axum::routing::get;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let base = rt.block_on(async move {
+        let app = axum::Router::new().route(
+            "/login",
+            get(move || async move {
+                tokio::time::sleep(hold).await;
+                "too late"
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    });
+    (rt, base)
+}
+
+fn against(base: &str, model: Model) -> LoadConfig {
+    let mut c = LoadConfig::against_reference(
+        paths(&["poste".into()], "redirect", Level::L2).unwrap(),
+        model,
+    );
+    c.target = load::Target::Service {
+        login_url: format!("{base}/login?idp={{entity_id}}"),
+        probe_url: format!("{base}/me"),
+        sp_metadata: None,
+    };
+    c
+}
+
+#[rstest::rstest]
+#[case::open(Model::Open { stages: Vec::new(), constant: Some(20.0), max_in_flight: 8 })]
+#[case::closed(Model::Closed { concurrency: 3 })]
+fn a_run_ends_within_duration_plus_the_graceful_stop_counting_cut_logins_as_interrupted(
+    #[case] model: Model,
+) {
+    // Logins take 30 s; the run lasts 1 s with a 0.5 s graceful stop.
+    let (_rt, base) = slow_service(Duration::from_secs(30));
+    let mut c = against(&base, model.clone());
+    c.duration = Duration::from_secs(1);
+    c.graceful_stop = Duration::from_millis(500);
+    c.request_timeout = Duration::from_secs(60);
+    let began = std::time::Instant::now();
+    let report = load::run(c).unwrap();
+    let took = began.elapsed();
+    // The mocks and the runtimes start and stop around the load: 1 s of slack for them.
+    assert!(
+        took < Duration::from_millis(2500),
+        "{model:?}: took {took:?}"
+    );
+    assert_eq!(report.ok, 0, "{model:?}");
+    assert!(report.errors.is_empty(), "{model:?}: {:?}", report.errors);
+    assert_eq!(report.logins, 0, "cut logins did not end");
+    match model {
+        // 8 slots: 8 logins started, the other 12 due in the second never did.
+        Model::Open { .. } => {
+            assert_eq!((report.interrupted, report.dropped), (8, 12));
+        }
+        _ => assert_eq!((report.interrupted, report.dropped), (3, 0)),
+    }
+    let md = load::render::markdown(&report);
+    assert!(md.contains("| accepted | expected refusals | errors | interrupted | dropped |"));
+}
+
+#[test]
+fn refusals_the_auto_login_mix_asks_for_are_expected_not_errors() {
+    let mut c = closed(24, 2);
+    c.auto_login = "mario.rossi*1+mario.rossi:consent-denied*1"
+        .parse()
+        .unwrap();
+    let report = load::run(c).unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.error_samples);
+    assert_eq!(report.ok + report.expected_refusals, 24);
+    assert_eq!(report.logins, 24);
+    assert!(
+        report.expected_refusals > 0 && report.ok > 0,
+        "{} / {}",
+        report.ok,
+        report.expected_refusals
+    );
+    assert_eq!(report.error_rate(), 0.0);
+    // A mutant that refuses good Responses too still shows those as errors.
+    let mut broken = closed(6, 1);
+    broken.target = load::Target::Service {
+        login_url: "http://127.0.0.1:9/login".into(),
+        probe_url: "http://127.0.0.1:9/me".into(),
+        sp_metadata: None,
+    };
+    let report = load::run(broken).unwrap();
+    assert_eq!(report.expected_refusals, 0);
+    assert_eq!(report.errors.get("connect"), Some(&6));
+}
+
+#[test]
+fn load_against_external_mocks_sends_their_admin_token() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let served = rt
+        .block_on(harness::serve::start(harness::serve::ServeConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            sp_metadata: Vec::new(),
+            entity_ids: mock_idps::spid::config::EntityIds::Local,
+            fixtures: None,
+            seed: Some(7),
+            pin_store: dir.path().join("pin.jsonl"),
+            reference_sp: None,
+            auto_login: Vec::new(),
+            admin_token: Some("s3cret".into()),
+            public_url: None,
+            oidc_rps: Vec::new(),
+        }))
+        .unwrap();
+    let url = served.federation.base_url().to_string();
+    let with = |token: Option<&str>| {
+        let mut c = closed(4, 1);
+        c.paths = paths(&["poste".into()], "post", Level::L2).unwrap();
+        c.mocks = load::Mocks::External {
+            url: url.clone(),
+            admin_token: token.map(str::to_string),
+        };
+        load::run(c)
+    };
+    let err = with(None).unwrap_err().to_string();
+    assert!(
+        err.contains("/admin/auto-login") && err.contains("401"),
+        "{err}"
+    );
+    let report = with(Some("s3cret")).unwrap();
+    assert_eq!(report.ok, 4, "{:?}", report.error_samples);
+    rt.block_on(served.shutdown());
+}
+
+fn serve_config(dir: &std::path::Path, public_url: Option<&str>) -> harness::serve::ServeConfig {
+    harness::serve::ServeConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        sp_metadata: Vec::new(),
+        entity_ids: mock_idps::spid::config::EntityIds::Local,
+        fixtures: None,
+        seed: Some(7),
+        pin_store: dir.join("pin.jsonl"),
+        reference_sp: None,
+        auto_login: Vec::new(),
+        admin_token: None,
+        public_url: public_url.map(str::to_string),
+        oidc_rps: Vec::new(),
+    }
+}
+
+#[test]
+fn serve_behind_a_proxy_puts_its_public_url_in_metadata_and_urls() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let public = "https://idp.example.test:8443/spid";
+    let served = rt
+        .block_on(harness::serve::start(serve_config(
+            dir.path(),
+            Some("https://idp.example.test:8443/spid/"),
+        )))
+        .unwrap();
+    let urls = served.urls();
+    let json = serde_json::to_value(&urls).unwrap();
+    assert_eq!(json["base"], public);
+    let poste = &urls.mocks.providers["poste"];
+    assert!(
+        poste.sso.starts_with(&format!("{public}/idp/")),
+        "{poste:?}"
+    );
+    assert!(poste.entity_id.starts_with(public), "{poste:?}");
+    // The server listens where it was bound; what it serves names the public URL.
+    let bound = format!("http://{}", served.federation.addr());
+    let path = poste.metadata.strip_prefix(public).unwrap();
+    let xml = rt
+        .block_on(async { reqwest::get(format!("{bound}{path}")).await?.text().await })
+        .unwrap();
+    assert!(xml.contains(&format!("Location=\"{public}/idp/")), "{xml}");
+    assert!(!xml.contains("127.0.0.1"), "{xml}");
+    rt.block_on(served.shutdown());
+    for bad in [
+        "idp.example.test",
+        "ftp://x/",
+        "https://x/?a=1",
+        "https://u:p@x/",
+    ] {
+        let err = rt
+            .block_on(harness::serve::start(serve_config(dir.path(), Some(bad))))
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("public URL"), "{bad}: {err}");
     }
 }

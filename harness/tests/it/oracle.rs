@@ -34,10 +34,7 @@ async fn fake_sp(logs_in: bool) -> String {
                 r
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    test_support::serve(app).await
 }
 
 async fn verdict(logs_in: bool, config: &OracleConfig) -> bool {

@@ -237,12 +237,15 @@ fn sample(key: &str) -> &'static str {
         "provider" => "\"poste\"",
         "level" => "2",
         "by" => "\"1d\"",
+        "duration" => "\"1s\"",
         other => panic!("no sample value for required key `{other}`: add one to this table"),
     }
 }
 
 /// Every kind of `step::KINDS` loads into a step (never silently dropped) and the runner executes
-/// it: a kind added to the table without a loader or runner branch fails here.
+/// it. The table, the `Action` enum and its dispatch are generated from one list in
+/// `scenario/steps/mod.rs`, so a kind without a loader or runner does not compile; this test
+/// shows each one also reads its required keys and runs to an outcome.
 #[tokio::test]
 async fn every_step_kind_loads_and_executes() {
     let catalog = Catalog::embedded().expect("fixtures");
@@ -305,5 +308,105 @@ fn a_missing_scenario_path_prints_its_cause_chain_and_exits_2() {
     assert!(
         stderr.contains("\nhint: give scenario files or folders that exist"),
         "{stderr}"
+    );
+}
+
+const LOAD_SCENARIO: &str = r#"title = "switch-off, then the login under load"
+start = 2021-10-01T09:00:00Z
+
+[actors]
+mario = "mario.rossi"
+
+[[step]]
+title = "20 logins/s for 1 s, all accepted"
+do = "load"
+actor = "mario"
+provider = "namirial"
+rate = "20/s"
+duration = "1s"
+max_p99 = "5s"
+min_rate = "1/s"
+
+[[step]]
+title = "an impossible rate"
+do = "load"
+auto_login = "mario.rossi*1+mario.rossi:consent-denied*1"
+concurrency = 2
+duration = "1s"
+binding = "post"
+min_rate = "100000/s"
+"#;
+
+/// A `load` step runs a bounded load phase, takes its duration of the simulated timeline and
+/// records its figures in the report; a broken threshold fails the step and the scenario.
+#[tokio::test]
+async fn a_load_step_runs_and_a_failing_threshold_fails_the_scenario() {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let loaded = load::parse(LOAD_SCENARIO, Path::new("load.toml"), &catalog)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let result = Runner::new().run(&loaded).await;
+    let (first, second) = (&result.steps[0], &result.steps[1]);
+    assert!(first.passed, "{first:?}");
+    assert_eq!(first.actual, "ok");
+    let detail = first.detail.as_deref().unwrap();
+    assert!(
+        detail.contains("logins")
+            && detail.contains("0 errors")
+            && detail.contains("max-p99 5000.00 ms held"),
+        "{detail}"
+    );
+    assert_eq!(first.spid, Some(("namirial".into(), 2)));
+    assert!(!second.passed, "{second:?}");
+    assert!(
+        second.actual.starts_with("ok, but min-rate measured"),
+        "{}",
+        second.actual
+    );
+    // Refusals of the consent-denied half are expected: not errors.
+    let detail = second.detail.as_deref().unwrap();
+    assert!(detail.contains("0 errors"), "{detail}");
+    assert!(!result.passed());
+    // Each phase took its second of the simulated timeline.
+    assert_eq!(
+        second.at - loaded.start,
+        time::Duration::seconds(2),
+        "{second:?}"
+    );
+    let entries = scenario::report::entries(std::slice::from_ref(&result));
+    assert!(entries[0].passed && entries[0].outcome.starts_with("ok (load: "));
+    assert!(!entries[1].passed && entries[1].outcome.contains("FAILED"));
+}
+
+#[rstest]
+#[case::both_models("rate = \"5/s\"\nconcurrency = 2", 11, "not both")]
+#[case::bad_duration("rate = \"5/s\"\nduration = \"1 parsec\"", 10, "`duration`")]
+#[case::bad_rate("rate = \"fast\"", 10, "`rate`")]
+#[case::unknown_provider("provider = \"postee\"", 10, "did you mean \"poste\"")]
+#[case::zero_users("concurrency = 0", 10, "`concurrency` must be 1 to")]
+#[case::bad_threshold("max_p99 = \"soon\"", 10, "`max_p99`")]
+#[case::misspelt_key("max_p95 = \"5s\"", 10, "did you mean \"max_p99\"")]
+fn a_bad_load_step_names_the_line_and_the_fix(
+    #[case] keys: &str,
+    #[case] line: usize,
+    #[case] needle: &str,
+) {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let mut text = String::from(
+        "title = \"t\"\nstart = 2024-03-01T09:00:00Z\n\n[actors]\nmario = \"mario.rossi\"\n\n\
+         [[step]]\ndo = \"load\"\n",
+    );
+    if !keys.contains("duration") {
+        text.push_str("duration = \"1s\"\n");
+    }
+    text.push_str(keys);
+    text.push('\n');
+    let errors = load::parse(&text, Path::new("bad.toml"), &catalog).unwrap_err();
+    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.line == line && e.message.contains(needle)),
+        "{:?}\n{all:?}\n{text}",
+        errors.iter().map(|e| e.line).collect::<Vec<_>>()
     );
 }

@@ -8,13 +8,14 @@
 //! - The desktop software (CIE middleware) asks for the whole 8-digit PIN at the first pairing
 //!   ("abbinamento"), then only for its last 4 digits; the CieID phone app asks for all 8.
 
+use crate::tries::{Tries, Try};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// Consecutive wrong PINs that block the PIN (docs/rules/cie.md).
-pub const PIN_TRIES: u8 = 3;
+pub const PIN_TRIES: u32 = 3;
 /// Wrong PUKs that block the card for good (docs/rules/cie.md).
-pub const PUK_TRIES: u8 = 10;
+pub const PUK_TRIES: u32 = 10;
 
 /// A card as the fixtures describe it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -118,7 +119,7 @@ pub enum PinOutcome {
     /// Wrong PIN; `left` tries before the PIN blocks.
     Wrong {
         /// Tries left.
-        left: u8,
+        left: u32,
     },
     /// Wrong PIN, and it was the last try: the PIN is now blocked.
     NowBlocked,
@@ -136,7 +137,7 @@ pub enum PukOutcome {
     /// Wrong PUK; `left` tries before the card dies.
     Wrong {
         /// Tries left.
-        left: u8,
+        left: u32,
     },
     /// Wrong PUK, the last try: the card is now blocked for good.
     NowDead,
@@ -152,8 +153,8 @@ pub struct Card {
     /// The fixture row.
     pub spec: CardSpec,
     pin: String,
-    pin_failures: u8,
-    puk_failures: u8,
+    pin_failures: Tries,
+    puk_failures: Tries,
     state: CardState,
     paired: bool,
 }
@@ -169,8 +170,8 @@ impl Card {
         Self {
             pin: spec.pin.clone(),
             spec,
-            pin_failures: 0,
-            puk_failures: 0,
+            pin_failures: Tries::new(PIN_TRIES),
+            puk_failures: Tries::new(PUK_TRIES),
             state: CardState::Active,
             paired: false,
         }
@@ -182,13 +183,13 @@ impl Card {
     }
 
     /// Wrong PINs in a row so far.
-    pub fn pin_failures(&self) -> u8 {
-        self.pin_failures
+    pub fn pin_failures(&self) -> u32 {
+        self.pin_failures.failures()
     }
 
     /// Wrong PUKs so far.
-    pub fn puk_failures(&self) -> u8 {
-        self.puk_failures
+    pub fn puk_failures(&self) -> u32 {
+        self.puk_failures.failures()
     }
 
     /// Whether the desktop software is paired with the card.
@@ -245,20 +246,18 @@ impl Card {
             return PinOutcome::BadEntry(why.into());
         }
         if entry == expected {
-            self.pin_failures = 0;
+            self.pin_failures.clear();
             if reader == Reader::Desktop {
                 self.paired = true;
             }
             return PinOutcome::Accepted;
         }
-        self.pin_failures = self.pin_failures.saturating_add(1);
-        if self.pin_failures >= PIN_TRIES {
-            self.state = CardState::PinBlocked;
-            PinOutcome::NowBlocked
-        } else {
-            PinOutcome::Wrong {
-                left: PIN_TRIES - self.pin_failures,
+        match self.pin_failures.fail() {
+            Try::Exhausted => {
+                self.state = CardState::PinBlocked;
+                PinOutcome::NowBlocked
             }
+            Try::Left(left) => PinOutcome::Wrong { left },
         }
     }
 
@@ -284,20 +283,18 @@ impl Card {
         }
         if puk == self.spec.puk {
             self.pin = new_pin.to_string();
-            self.pin_failures = 0;
-            self.puk_failures = 0;
+            self.pin_failures.clear();
+            self.puk_failures.clear();
             self.state = CardState::Active;
             self.paired = false;
             return PukOutcome::Unblocked;
         }
-        self.puk_failures = self.puk_failures.saturating_add(1);
-        if self.puk_failures >= PUK_TRIES {
-            self.state = CardState::Dead;
-            PukOutcome::NowDead
-        } else {
-            PukOutcome::Wrong {
-                left: PUK_TRIES - self.puk_failures,
+        match self.puk_failures.fail() {
+            Try::Exhausted => {
+                self.state = CardState::Dead;
+                PukOutcome::NowDead
             }
+            Try::Left(left) => PukOutcome::Wrong { left },
         }
     }
 }

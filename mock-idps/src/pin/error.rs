@@ -146,6 +146,79 @@ pub enum PinError {
 }
 
 impl PinError {
+    /// One error of every variant (the fields are placeholders): what [`PinError::code`] can
+    /// return is `ALL.iter().map(PinError::code)`. A variant added to the enum goes here too;
+    /// the test `all_lists_every_variant_once` checks the list has no variant twice and that
+    /// `code` gives each a code of its own.
+    pub const ALL: &'static [PinError] = &[
+        PinError::AlreadyIssued {
+            fiscal_code: String::new(),
+        },
+        PinError::BadValidity {
+            given: String::new(),
+        },
+        PinError::ContactsMismatch,
+        PinError::ConversionRequired {
+            service: String::new(),
+        },
+        PinError::DelegationRefused {
+            reason: String::new(),
+        },
+        PinError::DocumentMissing,
+        PinError::Expired {
+            expired_at: OffsetDateTime::UNIX_EPOCH,
+        },
+        PinError::FirstAccessMissing,
+        PinError::FirstAccessRequired,
+        PinError::InvalidNewPin,
+        PinError::IssuanceClosed {
+            since: time::Date::MIN,
+        },
+        PinError::Locked {
+            until: OffsetDateTime::UNIX_EPOCH,
+        },
+        PinError::NoPin {
+            fiscal_code: String::new(),
+        },
+        PinError::NotDedicated {
+            service: String::new(),
+        },
+        PinError::NotForProfile {
+            service: String::new(),
+            reason: String::new(),
+        },
+        PinError::NotOrdinario,
+        PinError::PhonePinExpired {
+            expired_at: OffsetDateTime::UNIX_EPOCH,
+        },
+        PinError::PhonePinNeedsDigitalIdentity {
+            method: String::new(),
+        },
+        PinError::PhonePinWrong {
+            fiscal_code: String::new(),
+        },
+        PinError::Revoked,
+        PinError::SessionUnknown,
+        PinError::Store {
+            detail: String::new(),
+        },
+        PinError::SwitchedOff {
+            since: time::Date::MIN,
+        },
+        PinError::UnknownPerson {
+            fiscal_code: String::new(),
+        },
+        PinError::UnknownService {
+            service: String::new(),
+        },
+        PinError::WrongPin { remaining: 0 },
+    ];
+
+    /// Every code [`PinError::code`] can return, in the order of [`PinError::ALL`].
+    pub fn codes() -> impl Iterator<Item = &'static str> {
+        Self::ALL.iter().map(PinError::code)
+    }
+
     /// The stable code of this error, for clients and scenario files.
     pub fn code(&self) -> &'static str {
         match self {
@@ -216,23 +289,23 @@ mod tests {
 
     #[test]
     fn codes_are_distinct_and_upper_snake() {
-        let samples = [
-            PinError::ContactsMismatch,
-            PinError::DocumentMissing,
-            PinError::FirstAccessMissing,
-            PinError::FirstAccessRequired,
-            PinError::InvalidNewPin,
-            PinError::NotOrdinario,
-            PinError::Revoked,
-            PinError::SessionUnknown,
-            PinError::WrongPin { remaining: 3 },
-        ];
         let mut seen = std::collections::HashSet::new();
-        for e in samples {
+        for e in PinError::ALL {
             let code = e.code();
             assert!(code.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
             assert!(seen.insert(code), "{code} twice");
             assert!(!e.to_string().is_empty());
         }
+    }
+
+    #[test]
+    fn all_lists_every_variant_once() {
+        let kinds: std::collections::HashSet<_> =
+            PinError::ALL.iter().map(std::mem::discriminant).collect();
+        assert_eq!(
+            kinds.len(),
+            PinError::ALL.len(),
+            "a variant is listed twice"
+        );
     }
 }

@@ -79,6 +79,101 @@ impl ErrorCode {
     }
 }
 
+/// A SPID error code of the table ([`ERROR_CODES`]): displayed `nrNN`, parsed from `nrNN`,
+/// `NN` or the `StatusMessage` form `ErrorCode nrNN`, serialized as `"nrNN"`. Only the codes the
+/// rules define can be made, so a value always has its row ([`SpidCode::row`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpidCode(u8);
+
+/// A text that is not a SPID error code of the table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{given:?} is not a SPID error code: write nrNN with NN one of {}",
+    known_list()
+)]
+pub struct UnknownSpidCode {
+    /// What was given.
+    pub given: String,
+}
+
+fn known_list() -> String {
+    ERROR_CODES
+        .iter()
+        .map(|c| format!("{:02}", c.nr))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl SpidCode {
+    /// The code `nr`, if the rules define it (nr24 is reserved, nr26–nr29 undefined).
+    pub fn new(nr: u8) -> Option<Self> {
+        ErrorCode::get(nr).map(|c| Self(c.nr))
+    }
+
+    /// The number after "nr".
+    pub fn nr(self) -> u8 {
+        self.0
+    }
+
+    /// The row of the table: delivery and meaning.
+    pub fn row(self) -> &'static ErrorCode {
+        code(self.0)
+    }
+
+    /// Every code of the table, in order.
+    pub fn all() -> impl Iterator<Item = SpidCode> {
+        ERROR_CODES.iter().map(|c| Self(c.nr))
+    }
+}
+
+impl std::fmt::Display for SpidCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "nr{:02}", self.0)
+    }
+}
+
+impl std::str::FromStr for SpidCode {
+    type Err = UnknownSpidCode;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let t = t.strip_prefix("ErrorCode").map_or(t, str::trim_start);
+        let digits = t.strip_prefix("nr").unwrap_or(t);
+        digits
+            .parse::<u8>()
+            .ok()
+            .filter(|_| {
+                !digits.is_empty()
+                    && digits.len() <= 2
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+            })
+            .and_then(Self::new)
+            .ok_or_else(|| UnknownSpidCode {
+                given: s.to_string(),
+            })
+    }
+}
+
+impl serde::Serialize for SpidCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SpidCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl ErrorCode {
+    /// This row's code.
+    pub fn code(&self) -> SpidCode {
+        SpidCode(self.nr)
+    }
+}
+
 /// Finds the table row for a code known to be in the table.
 pub(crate) fn code(nr: u8) -> &'static ErrorCode {
     // Invariant: callers pass only the numbers listed in ERROR_CODES (checked by a unit test).
@@ -97,5 +192,34 @@ mod tests {
         assert_eq!(nrs, expected);
         assert_eq!(code(19).status_message(), "ErrorCode nr19");
         assert_eq!(code(4).delivery, Delivery::Page(403));
+    }
+
+    #[test]
+    fn spid_code_parses_either_form_and_displays_nr_nn() {
+        for text in ["nr19", "19", "ErrorCode nr19", " nr19 "] {
+            let c: SpidCode = text.parse().unwrap();
+            assert_eq!(c.nr(), 19, "{text}");
+            assert_eq!(c.to_string(), "nr19");
+        }
+        assert_eq!("nr04".parse::<SpidCode>().unwrap().to_string(), "nr04");
+        assert_eq!(
+            "4".parse::<SpidCode>().unwrap().row().delivery,
+            Delivery::Page(403)
+        );
+        for bad in [
+            "nr24", "nr26", "nr1", "nr", "", "nr+19", "nr190", "x19", "nr31",
+        ] {
+            let e = bad.parse::<SpidCode>().unwrap_err();
+            assert!(
+                e.to_string().contains("is not a SPID error code"),
+                "{bad}: {e}"
+            );
+        }
+        assert_eq!(SpidCode::new(24), None);
+        assert_eq!(SpidCode::all().count(), ERROR_CODES.len());
+        let json = serde_json::to_string(&SpidCode::new(22).unwrap()).unwrap();
+        assert_eq!(json, "\"nr22\"");
+        assert_eq!(serde_json::from_str::<SpidCode>(&json).unwrap().nr(), 22);
+        assert!(serde_json::from_str::<SpidCode>("\"nr27\"").is_err());
     }
 }

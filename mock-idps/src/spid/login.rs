@@ -288,7 +288,7 @@ fn sso(
         } else {
             Stage::Credentials
         },
-        failures: 0,
+        tries: crate::tries::Tries::new(state.config.max_attempts),
         user: None,
         level: card_level,
         otp: None,
@@ -535,10 +535,8 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
         .and_then(|sp| sp.display_name.clone())
         .unwrap_or_else(|| req.sp_entity_id.clone());
     // One more wrong credential; true when the attempt limit is reached (nr19).
-    let limit_reached = |login: &mut PendingLogin| {
-        login.failures += 1;
-        login.failures >= state.config.max_attempts
-    };
+    let limit_reached =
+        |login: &mut PendingLogin| login.tries.fail() == crate::tries::Try::Exhausted;
     match login.stage {
         Stage::Credentials => {
             let username = form.username.as_deref().unwrap_or("").trim();
@@ -565,7 +563,8 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 }
                 let msg = format!(
                     "Credenziali non valide (tentativo {} di {}). Wrong user name or password.",
-                    login.failures, state.config.max_attempts
+                    login.tries.failures(),
+                    login.tries.limit()
                 );
                 state.update_pending(&form.token, login.clone());
                 return page(pages::login(idp, &form.token, &login, &sp_name, Some(&msg)));
@@ -617,7 +616,8 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                     state.update_pending(&form.token, login.clone());
                     let msg = format!(
                         "Codice errato (tentativo {} di {}). Wrong code.",
-                        login.failures, state.config.max_attempts
+                        login.tries.failures(),
+                        login.tries.limit()
                     );
                     page(stage_page(
                         state,
@@ -645,7 +645,8 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
             state.update_pending(&form.token, login.clone());
             let msg = format!(
                 "PIN del dispositivo errato (tentativo {} di {}). Wrong device PIN.",
-                login.failures, state.config.max_attempts
+                login.tries.failures(),
+                login.tries.limit()
             );
             page(stage_page(
                 state,
@@ -741,7 +742,7 @@ fn card_step(
             page(stage_page(state, idp, &form.token, &login, sp_name, None))
         }
         PinOutcome::Wrong { left } => {
-            login.failures += 1;
+            login.tries.fail();
             state.update_pending(&form.token, login.clone());
             again(
                 &login,

@@ -36,17 +36,18 @@ pub enum Outcome {
 
 impl Outcome {
     /// The SPID ErrorCode this outcome produces, if it is a failure.
-    pub fn error_code(self) -> Option<u8> {
-        match self {
-            Outcome::Success => None,
-            Outcome::WrongCredentials => Some(19),
-            Outcome::NoLevel => Some(20),
-            Outcome::Timeout => Some(21),
-            Outcome::ConsentDenied => Some(22),
-            Outcome::Suspended => Some(23),
-            Outcome::Cancel => Some(25),
-            Outcome::PurposeMismatch => Some(30),
-        }
+    pub fn error_code(self) -> Option<crate::saml::status::SpidCode> {
+        let nr = match self {
+            Outcome::Success => return None,
+            Outcome::WrongCredentials => 19,
+            Outcome::NoLevel => 20,
+            Outcome::Timeout => 21,
+            Outcome::ConsentDenied => 22,
+            Outcome::Suspended => 23,
+            Outcome::Cancel => 25,
+            Outcome::PurposeMismatch => 30,
+        };
+        crate::saml::status::SpidCode::new(nr)
     }
 
     /// Every outcome.

@@ -61,8 +61,8 @@ pub struct PendingLogin {
     pub started: OffsetDateTime,
     /// Where the user is.
     pub stage: Stage,
-    /// Wrong credentials so far.
-    pub failures: u32,
+    /// Wrong credentials so far, against `IdpConfig::max_attempts` (nr19 at the limit).
+    pub tries: crate::tries::Tries,
     /// The identity, once the credentials matched.
     pub user: Option<String>,
     /// The level being authenticated at.

@@ -15,9 +15,11 @@
 mod auto_login;
 mod cie;
 mod errors;
+mod fixtures;
 mod hardening;
 mod login;
 mod oidc_federation;
+mod pin;
 mod request_properties;
 mod security;
 mod slo;

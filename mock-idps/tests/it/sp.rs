@@ -275,16 +275,9 @@ pub fn read_reply(status: u16, body: String) -> Reply {
     }
 }
 
+pub use test_support::between;
 /// The `value` of the hidden input named `name`.
-pub fn field(html: &str, name: &str) -> Option<String> {
-    between(html, &format!("name=\"{name}\" value=\""), "\"").map(|v| v.replace("&amp;", "&"))
-}
-
-pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
-    let from = s.find(start)? + start.len();
-    let to = s[from..].find(end)? + from;
-    Some(s[from..to].to_string())
-}
+pub use test_support::form_value as field;
 
 pub struct Driver {
     pub client: reqwest::Client,

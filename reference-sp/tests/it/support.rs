@@ -14,13 +14,7 @@ pub struct World {
     pub browser: reqwest::Client,
 }
 
-pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+pub use test_support::{browser, form_action, form_value};
 
 pub async fn world(faults: Faults) -> World {
     world_with(SpConfig {
@@ -52,28 +46,6 @@ pub async fn world_with(config: SpConfig) -> World {
         clock,
         browser: browser(),
     }
-}
-
-/// A value attribute or action of an HTML form, unescaped.
-pub fn form_value(html: &str, name: &str) -> Option<String> {
-    let key = format!("name=\"{name}\" value=\"");
-    let start = html.find(&key)? + key.len();
-    let end = html[start..].find('"')? + start;
-    Some(unescape(&html[start..end]))
-}
-
-pub fn form_action(html: &str) -> Option<String> {
-    let start = html.find("action=\"")? + "action=\"".len();
-    let end = html[start..].find('"')? + start;
-    Some(unescape(&html[start..end]))
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// What the IdP posts to the SP's ACS.

@@ -1,4 +1,3 @@
-#![allow(missing_docs)]
 //! The legacy INPS PIN backend on a simulated clock: boundaries of every dated rule (PIN-06…PIN-11,
 //! SW-02…SW-07), the delega, persistence across an unclean stop, the HTTP API, and a proptest of
 //! the invariants over random operation sequences. Nothing sleeps.
@@ -968,13 +967,8 @@ fn a_torn_last_line_is_dropped_with_a_warning_not_a_panic() {
 // ---------------------------------------------------------------- HTTP
 
 async fn serve(pin: PinBackend) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let app = axum::Router::new().nest("/pin", router(Arc::new(pin)));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}/pin")
+    format!("{}/pin", test_support::serve(app).await)
 }
 
 #[tokio::test]
@@ -1384,17 +1378,11 @@ fn kill9_in_a_stream_of_writes_loses_no_acknowledged_write() {
 /// empty (unknown operation, wrong method, oversized body) instead of `{code, message}`.
 #[tokio::test]
 async fn defect12_every_pin_api_error_is_json_code_and_message() {
+    // The error shape is the router's: in-process, one request at a time, no socket.
     let env = Env::at(datetime!(2020-03-02 12:00 UTC));
-    let base = serve(env.pin).await;
-    let http = reqwest::Client::new();
-    let doc: serde_json::Value = http
-        .get(format!("{base}/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app = router(Arc::new(env.pin));
+    let doc = test_support::call(&app, test_support::get("/openapi.json")).await;
+    let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
     let documented: Vec<String> = doc["components"]["schemas"]["Error"]["properties"]["code"]
         ["enum"]
         .as_array()
@@ -1402,60 +1390,75 @@ async fn defect12_every_pin_api_error_is_json_code_and_message() {
         .iter()
         .map(|c| c.as_str().unwrap().to_string())
         .collect();
-    let huge = vec![b'{'; 3 << 20];
-    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+    let request = |method: &str, uri: &str, body: Vec<u8>, json: bool| {
+        let mut r = axum::http::Request::builder().method(method).uri(uri);
+        if json {
+            r = r.header("content-type", "application/json");
+        }
+        r.body(axum::body::Body::from(body)).unwrap()
+    };
+    let phone = serde_json::json!({"fiscal_code": MARIO, "via": "cie", "validity": "2-weeks"});
+    let cases = [
         (
-            http.get(format!("{base}/api/timeline")),
+            request("GET", "/api/timeline", vec![], false),
             400,
             "PIN_BAD_REQUEST",
         ),
         (
-            http.get(format!("{base}/api/timeline?fiscal_code={MARIO}&date=ieri")),
+            request(
+                "GET",
+                &format!("/api/timeline?fiscal_code={MARIO}&date=ieri"),
+                vec![],
+                false,
+            ),
             400,
             "PIN_BAD_REQUEST",
         ),
         (
-            http.post(format!("{base}/api/login"))
-                .body("{\"fiscal_code\":"),
+            request("POST", "/api/login", b"{\"fiscal_code\":".to_vec(), false),
             400,
             "PIN_BAD_REQUEST",
         ),
         (
-            http.get(format!("{base}/api/login")),
+            request("GET", "/api/login", vec![], false),
             405,
             "PIN_METHOD_NOT_ALLOWED",
         ),
         (
-            http.post(format!("{base}/api/nothing-here")),
+            request("POST", "/api/nothing-here", vec![], false),
             404,
             "PIN_NO_SUCH_OPERATION",
         ),
         (
-            http.post(format!("{base}/api/login")).body(huge),
+            request("POST", "/api/login", vec![b'{'; 3 << 20], false),
             413,
             "PIN_BODY_TOO_LARGE",
         ),
         (
-            http.post(format!("{base}/api/phone-pin")).json(
-                &serde_json::json!({"fiscal_code": MARIO, "via": "cie", "validity": "2-weeks"}),
+            request(
+                "POST",
+                "/api/phone-pin",
+                phone.to_string().into_bytes(),
+                true,
             ),
             400,
             "PHONE_PIN_BAD_VALIDITY",
         ),
     ];
     for (req, status, code) in cases {
-        let r = req.send().await.unwrap();
-        let got = r.status().as_u16();
+        let r = test_support::call(&app, req).await;
         let ct = r
-            .headers()
+            .headers
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
-        let body: serde_json::Value = r
-            .json()
-            .await
+        let body: serde_json::Value = serde_json::from_str(&r.body)
             .unwrap_or_else(|e| panic!("{code}: not JSON ({ct}): {e}"));
-        assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{body}");
+        assert_eq!(
+            (r.status.as_u16(), body["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
         let message = body["message"].as_str().unwrap();
         assert!(!message.is_empty() && message.len() < 400, "{message}");
         assert!(

@@ -1,0 +1,123 @@
+//! One file per step kind: its keys ([`KindSpec`]), how it is read from a [`StepSpec`] and how
+//! it runs. The list in `step_kinds!` below is the only place a kind is named: the table
+//! [`KINDS`], the [`Action`] enum and the dispatch of [`Action::run`] are generated from it, so
+//! a kind cannot be listed without a loader and a runner (it does not compile).
+
+use super::format::StepSpec;
+use super::load::Cx;
+use super::runner::{Outcome, Run};
+use super::step::{Actor, KindSpec, PinChoice};
+use std::ops::Range;
+
+/// Reads a step of one kind: the spec as written, its actor (already resolved, `None` when
+/// absent or unknown) and the span of its `do`, for errors about the step as a whole.
+pub(super) type Parse = fn(&mut Cx<'_>, &StepSpec, Option<Actor>, Range<usize>) -> Option<Action>;
+
+/// `SPEC` and the loader of a kind whose data is an [`ActorPin`] (in a newtype `$kind`).
+macro_rules! actor_pin_kind {
+    ($kind:ident, $name:literal, $summary:literal, $default:expr) => {
+        pub(super) const SPEC: KindSpec = super::spec($name, &["actor"], &["pin"], $summary, parse);
+
+        fn parse(
+            cx: &mut Cx<'_>,
+            s: &StepSpec,
+            actor: Option<Actor>,
+            _: Range<usize>,
+        ) -> Option<Action> {
+            super::ActorPin::read(cx, s, actor, $default).map(|a| Action::$kind($kind(a)))
+        }
+    };
+}
+
+macro_rules! step_kinds {
+    ($($variant:ident => $module:ident,)*) => {
+        $(mod $module;)*
+        $(pub use $module::$variant;)*
+
+        /// The operation of a step: one variant per kind, each defined in its own file.
+        #[derive(Debug, Clone)]
+        pub enum Action {
+            $(
+                #[allow(missing_docs)]
+                $variant($variant),
+            )*
+        }
+
+        /// Every step kind, as data.
+        pub static KINDS: &[KindSpec] = &[$($module::SPEC,)*];
+
+        impl Action {
+            /// Runs the step once.
+            pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
+                match self {
+                    $(Action::$variant(a) => a.run(r).await,)*
+                }
+            }
+        }
+    };
+}
+
+step_kinds! {
+    Advance => advance,
+    RequestPin => request_pin,
+    DeliverMail => deliver_mail,
+    FirstAccess => first_access,
+    PinLogin => pin_login,
+    ServicePinLogin => service_pin_login,
+    Renew => renew,
+    Recover => recover,
+    Revoke => revoke,
+    Convert => convert,
+    OpenService => open_service,
+    SubmitClaim => submit_claim,
+    PinStatus => pin_status,
+    GeneratePhonePin => generate_phone_pin,
+    PhonePinCall => phone_pin_call,
+    Delegate => delegate,
+    RevokeDelegation => revoke_delegation,
+    ActFor => act_for,
+    SpidLogin => spid_login,
+    Load => load,
+    Timeline => timeline,
+}
+
+/// Who acts and which PIN they type: the data of `first-access`, `pin-login`,
+/// `service-pin-login`, `renew` and `phone-pin-call`.
+#[derive(Debug, Clone)]
+pub struct ActorPin {
+    /// Who.
+    pub actor: Actor,
+    /// What is typed.
+    pub pin: PinChoice,
+}
+
+impl ActorPin {
+    /// Reads the actor (required) and `pin` (`default` when absent).
+    fn read(
+        cx: &mut Cx<'_>,
+        s: &StepSpec,
+        actor: Option<Actor>,
+        default: PinChoice,
+    ) -> Option<Self> {
+        Some(Self {
+            actor: actor?,
+            pin: cx.pin_choice(s.pin.as_ref(), default),
+        })
+    }
+}
+
+const fn spec(
+    name: &'static str,
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+    summary: &'static str,
+    parse: Parse,
+) -> KindSpec {
+    KindSpec {
+        name,
+        required,
+        optional,
+        summary,
+        parse,
+    }
+}

@@ -1,0 +1,27 @@
+//! `pin-login`: logs in with codice fiscale and PIN (PIN-12).
+
+use super::{Action, ActorPin};
+use crate::scenario::format::StepSpec;
+use crate::scenario::load::Cx;
+use crate::scenario::runner::{code, Outcome, Run};
+use crate::scenario::step::{Actor, KindSpec, PinChoice};
+use std::ops::Range;
+
+actor_pin_kind!(PinLogin, "pin-login", "log in with codice fiscale and PIN", PinChoice::Right);
+
+/// Logs in with codice fiscale and PIN (PIN-12).
+#[derive(Debug, Clone)]
+pub struct PinLogin(pub ActorPin);
+
+impl PinLogin {
+    pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
+        let ActorPin { actor, pin } = &self.0;
+        let typed = r.typed(actor, *pin);
+        let session = r
+            .pin
+            .login(&actor.fiscal_code, &typed)
+            .map_err(code)?;
+        r.state(actor).session = Some(session.token);
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,35 @@
+//! `service-pin-login`: logs in at the reference service with "Entra con PIN": the service
+//! applies the switch-off timeline on the scenario's day, then the PIN backend checks the PIN
+//! (SW-05).
+
+use super::{Action, ActorPin};
+use crate::scenario::format::StepSpec;
+use crate::scenario::load::Cx;
+use crate::scenario::runner::{Outcome, Run};
+use crate::scenario::service::PinServiceEnv;
+use crate::scenario::step::{Actor, KindSpec, PinChoice};
+use std::ops::Range;
+
+actor_pin_kind!(ServicePinLogin, "service-pin-login", "log in at the reference service with PIN (Entra con PIN)", PinChoice::Right);
+
+/// Logs in at the reference service with "Entra con PIN" (SW-05).
+#[derive(Debug, Clone)]
+pub struct ServicePinLogin(pub ActorPin);
+
+impl ServicePinLogin {
+    pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
+        let ActorPin { actor, pin } = &self.0;
+        let typed = r.typed(actor, *pin);
+        if r.service.is_none() {
+            let env = PinServiceEnv::start(r.pin.clone(), r.clock.clone()).await?;
+            r.service = Some(env);
+        }
+        match &r.service {
+            Some(env) => env
+                .login(&actor.fiscal_code, &typed)
+                .await
+                .map(|()| Vec::new()),
+            None => Err("the reference service did not start".into()),
+        }
+    }
+}
