@@ -34,6 +34,9 @@ pub struct ServeConfig {
     pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
     /// A token every admin API request must carry ([`mock_idps::admin`]).
     pub admin_token: Option<String>,
+    /// OpenID relying parties to on-board in the local federation at start, by entity id
+    /// (their entity configurations are fetched with timeouts).
+    pub oidc_rps: Vec<String>,
     /// The base URL the providers are reached at, behind a proxy or a port-forward (URLs in
     /// metadata and `--urls-json` start with it).
     pub public_url: Option<String>,
@@ -83,6 +86,15 @@ pub enum ServeError {
     /// An auto-login mix names a user or provider that does not exist.
     #[error("--auto-login")]
     AutoLogin(#[source] mock_idps::spid::script::AutoLoginError),
+    /// An OpenID relying party could not be on-boarded.
+    #[error("--oidc-rp {entity_id}")]
+    OidcRp {
+        /// The entity id.
+        entity_id: String,
+        /// Why.
+        #[source]
+        source: mock_idps::oidc::federation::LocalFederationError,
+    },
 }
 
 /// The running providers (and reference SP); stop them with [`Served::shutdown`].
@@ -136,6 +148,17 @@ impl Served {
         if !auto.is_empty() {
             let json = serde_json::to_string(&auto).unwrap_or_default();
             let _ = writeln!(out, "  auto-login {json}");
+        }
+        if let Some(f) = &m.oidc_federation {
+            let _ = writeln!(out, "  OpenID Federation trust anchor {}", f.trust_anchor);
+        }
+        for rp in self.federation.oidc_federation().subordinates_summary() {
+            let _ = writeln!(
+                out,
+                "  on-boarded {}  trust_marks {}",
+                rp["entity_id"].as_str().unwrap_or_default(),
+                rp["trust_marks"]
+            );
         }
         if let Some(u) = &urls.reference_sp {
             let _ = writeln!(
@@ -197,6 +220,19 @@ pub async fn start(config: ServeConfig) -> Result<Served, ServeError> {
     for auto in &config.auto_login {
         fed.set_auto_login(auto.clone())
             .map_err(ServeError::AutoLogin)?;
+    }
+    for entity_id in &config.oidc_rps {
+        fed.oidc_federation()
+            .onboard(mock_idps::oidc::federation::OnboardRequest {
+                entity_id: entity_id.clone(),
+                trust_mark: Some(Default::default()),
+                ..Default::default()
+            })
+            .await
+            .map_err(|source| ServeError::OidcRp {
+                entity_id: entity_id.clone(),
+                source,
+            })?;
     }
     let reference_sp = match &config.reference_sp {
         None => None,

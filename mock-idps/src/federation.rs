@@ -380,13 +380,7 @@ impl MockFederation {
             },
         )?;
         let ids = config.seed.map(IdGenerator::seeded).unwrap_or_default();
-        let state = Arc::new(MockState::new(
-            fixtures,
-            config.idp,
-            clock,
-            ids,
-            &base,
-        )?);
+        let state = Arc::new(MockState::new(fixtures, config.idp, clock, ids, &base)?);
         for (index, xml) in config.sp_metadata.iter().enumerate() {
             state
                 .register_sp(xml)

@@ -19,6 +19,19 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
             || cause
                 .downcast_ref::<crate::source::SourceError>()
                 .is_some_and(|s| s.is_unreachable());
+        // An OpenID relying party to on-board whose entity configuration nothing serves.
+        let unfetched = unfetched
+            || cause
+                .downcast_ref::<mock_idps::oidc::federation::LocalFederationError>()
+                .is_some_and(|e| {
+                    matches!(
+                        e,
+                        mock_idps::oidc::federation::LocalFederationError::Refused {
+                            code: mock_idps::oidc::federation::FederationErrorCode::TemporarilyUnavailable,
+                            ..
+                        }
+                    )
+                });
         if unfetched {
             return (
                 exit::UNREACHABLE,

@@ -71,6 +71,12 @@ pub struct ServeOpts {
         hide_env_values = true
     )]
     pub admin_token: Option<String>,
+    /// On-board this OpenID relying party in the local federation (below the trust anchor, with
+    /// a trust mark): its entity configuration is fetched from
+    /// `ENTITY_ID/.well-known/openid-federation` (2 s connect, 5 s in all). Repeatable; the
+    /// trust marks to publish are printed, and `GET /admin/oidc/rps` lists them.
+    #[arg(long = "oidc-rp", value_name = "ENTITY_ID")]
+    pub oidc_rp: Vec<String>,
     /// The base URL browsers and services reach the providers at when it is not the bound
     /// address (a reverse proxy, a port-forward), e.g. https://idp.example.test:8443: metadata,
     /// registry, index and --urls-json use it; the server still listens on --bind.
@@ -106,6 +112,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
         },
         auto_login: opts.auto_login,
         admin_token: opts.admin_token.filter(|t| !t.is_empty()),
+        oidc_rps: opts.oidc_rp,
         public_url: opts.public_url,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

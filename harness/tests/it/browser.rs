@@ -122,6 +122,7 @@ async fn world() -> World {
         reference_sp: Some(Faults::none()),
         auto_login: Vec::new(),
         admin_token: None,
+        oidc_rps: Vec::new(),
         public_url: None,
     })
     .await

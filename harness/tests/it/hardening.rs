@@ -153,3 +153,34 @@ fn defect8_serve_with_a_silent_sp_metadata_url_exits_3() {
     server.join().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `serve --oidc-rp` with an entity id nothing answers at: exit 3 (unreachable), naming the flag.
+#[test]
+fn serve_oidc_rp_unreachable_is_exit_unreachable() {
+    let dir = std::env::temp_dir().join(format!("spid-harness-oidc-rp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let entity_id = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let out = spid_harness()
+        .args(["serve", "--bind", "127.0.0.1:0", "--oidc-rp", &entity_id])
+        .arg("--pin-store")
+        .arg(dir.join("pin.jsonl"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::UNREACHABLE)),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("--oidc-rp {entity_id}")),
+        "{}",
+        text(&out)
+    );
+    assert!(stderr.contains("unreachable"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

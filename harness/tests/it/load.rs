@@ -536,6 +536,7 @@ fn load_against_external_mocks_sends_their_admin_token() {
             auto_login: Vec::new(),
             admin_token: Some("s3cret".into()),
             public_url: None,
+            oidc_rps: Vec::new(),
         }))
         .unwrap();
     let url = served.federation.base_url().to_string();
@@ -570,6 +571,7 @@ fn serve_config(dir: &std::path::Path, public_url: Option<&str>) -> harness::ser
         auto_login: Vec::new(),
         admin_token: None,
         public_url: public_url.map(str::to_string),
+        oidc_rps: Vec::new(),
     }
 }
 

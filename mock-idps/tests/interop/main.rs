@@ -8,6 +8,8 @@
 //!   metadata and of the registry feed, and rejects tampered documents
 //! - `schema`: `xmllint` validates metadata, the registry feed, Responses and error Responses
 //!   against the OASIS SAML 2.0 schemas in `fixtures/xsd`
+//! - `jwcrypto`: JWS and JWE (every alg/enc we emit) verified and decrypted by Python jwcrypto, and
+//!   the reverse direction; the trust anchor's entity configuration verified there
 //! - `ocsp_openssl`: `openssl ocsp` verifies the CNS OCSP responder's good, revoked and unknown
 //!   answers and sees a runtime revocation
 //! - `escaping`: attribute values with `&`, `<`, `"`, `'` and accents survive signing and parsing
@@ -16,6 +18,7 @@
 //! (Debian: `libclang-dev libxmlsec1-dev xmlsec1 libxml2-utils`) to run.
 
 mod escaping;
+mod jwcrypto;
 mod ocsp_openssl;
 mod samael_sp;
 mod schema;

@@ -121,10 +121,10 @@ async fn entity_configurations_are_served_signed_with_their_media_type() {
     401,
     "invalid_client"
 )]
-#[case::resolve_unreachable_leaf(
+#[case::resolve_never_fetches_strangers(
     "/oidc/fed/ta/resolve?sub=http%3A%2F%2F127.0.0.1%3A9&trust_anchor=TA",
-    503,
-    "temporarily_unavailable"
+    401,
+    "invalid_client"
 )]
 #[case::resolve_unknown_anchor(
     "/oidc/fed/ta/resolve?sub=BASE&trust_anchor=https%3A%2F%2Fta.example",
@@ -337,4 +337,85 @@ async fn onboarding_refusals_name_the_problem() {
             .contains("authority_hints"),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn an_onboarded_rp_that_goes_away_is_temporarily_unavailable_and_admin_needs_the_token() {
+    let fed = MockFederation::start_with(FederationConfig {
+        clock: Some(Arc::new(SimClock::new(datetime!(2026-06-01 10:00 UTC)))),
+        admin_token: Some("s3cret".into()),
+        ..FederationConfig::default()
+    })
+    .await
+    .unwrap();
+    let urls = fed.urls().oidc_federation.unwrap();
+    let rp = external_rp(
+        urls.trust_anchor.clone(),
+        "application/entity-statement+jwt",
+    )
+    .await;
+    let body = json!({"entity_id": rp.entity_id});
+    let r = reqwest::Client::new()
+        .post(&urls.onboard)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = reqwest::Client::new()
+        .post(&urls.onboard)
+        .bearer_auth("s3cret")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    rp._task.abort();
+    let _ = rp._task.await;
+    let q = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let (status, _, body) = get(&format!(
+        "{}?sub={}&trust_anchor={}",
+        urls.resolve,
+        q(&rp.entity_id),
+        q(&urls.trust_anchor)
+    ))
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("temporarily_unavailable"), "{body}");
+}
+
+#[tokio::test]
+async fn the_trust_mark_naming_is_switched_over_the_admin_api() {
+    let fed = start().await;
+    let urls = fed.urls().oidc_federation.unwrap();
+    let naming_url = format!("{}/admin/oidc/trust-mark-naming", fed.urls().base);
+    let client = reqwest::Client::new();
+    for (naming, member) in [("trust_mark_type", "trust_mark_type"), ("id", "id")] {
+        let r = client
+            .post(&naming_url)
+            .json(&json!({ "naming": naming }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+        let rp = external_rp(
+            urls.trust_anchor.clone(),
+            "application/entity-statement+jwt",
+        )
+        .await;
+        let (status, report) = onboard(&fed, json!({"entity_id": rp.entity_id})).await;
+        assert_eq!(status, 201, "{report}");
+        let entry = &report["trust_marks"][0];
+        assert!(entry.get(member).is_some(), "{report}");
+        let jwt = entry["trust_mark"].as_str().unwrap();
+        let claims: Value = jws::decode_unverified(jwt).unwrap().claims().unwrap();
+        assert!(claims.get(member).is_some(), "{claims}");
+    }
+    let r = client
+        .post(&naming_url)
+        .json(&json!({ "naming": "tmt" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
 }

@@ -1,4 +1,4 @@
-//! Trust chain resolution (OpenID Federation 1.0 §10; spid-cie-oidc-docs "Trust negotiation"):
+//! Trust chain resolution (OpenID Federation 1.0, "Resolving the Trust Chain"; spid-cie-oidc-docs "Trust negotiation"):
 //! from a leaf's entity configuration up its `authority_hints` to a trust anchor, every
 //! statement's signature checked with the superior's keys, times on the shared clock,
 //! `max_path_length`, trust marks (issuer listed in the anchor's `trust_mark_issuers`, `sub`,
@@ -422,6 +422,16 @@ impl TrustChainResolver {
             "entity configuration (self-signature)",
         )?;
         self.check_time(&ec.claims)?;
+        let private = ec.private_key_members();
+        if !private.is_empty() {
+            return Err(ChainError::Claims {
+                entity: entity_id.to_owned(),
+                reason: format!(
+                    "the entity configuration publishes private key material ({})",
+                    private.join(", ")
+                ),
+            });
+        }
         Ok(ec)
     }
 
@@ -551,7 +561,7 @@ impl TrustChainResolver {
         };
         let intermediates = links.len() - 1;
         // max_path_length in the anchor's configuration (as the Italian TA publishes it) and in
-        // every subordinate statement (OpenID Federation 1.0 §6.2.1): intermediates between the
+        // every subordinate statement (OpenID Federation 1.0, "Constraints", max_path_length): intermediates between the
         // entity setting it and the subject.
         if let Some(max) = ta
             .claims

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The error codes of the Italian federation (spid-cie-oidc-docs, "Federation error
 /// management": temporarily_unavailable, invalid_client, unauthorized_client, invalid_request,
-/// not_found) plus `server_error` (OpenID Federation 1.0 §8.9).
+/// not_found) plus `server_error` (OpenID Federation 1.0, federation endpoints' error responses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FederationErrorCode {
@@ -38,9 +38,10 @@ impl FederationErrorCode {
         }
     }
 
-    /// The status a federation endpoint answers with (OpenID Federation 1.0 §8.9; RFC 6749 §5.2
-    /// for `unauthorized_client`). The OP's authorization endpoint redirects instead (302, as the
-    /// Italian table says): that is the OP's choice, not this one.
+    /// The status a federation endpoint answers with (OpenID Federation 1.0, federation
+    /// endpoints' error responses; RFC 6749 §5.2 for `unauthorized_client`). The OP's
+    /// authorization endpoint redirects instead (302, as the Italian table says): that is the
+    /// OP's choice, not this one.
     pub fn http_status(self) -> StatusCode {
         match self {
             Self::InvalidRequest | Self::UnauthorizedClient => StatusCode::BAD_REQUEST,

@@ -84,7 +84,8 @@ impl Default for HttpLimits {
 /// Fetches over HTTP(S): no redirects followed, timeouts, a size cap, the content type checked.
 #[derive(Debug, Clone)]
 pub struct HttpFetcher {
-    client: reqwest::Client,
+    /// The client, or why it could not be built (then every fetch fails saying so).
+    client: Result<reqwest::Client, String>,
     limits: HttpLimits,
 }
 
@@ -96,7 +97,7 @@ impl HttpFetcher {
             .timeout(limits.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap_or_default();
+            .map_err(|e| format!("the HTTP client could not be built: {e}"));
         Self { client, limits }
     }
 }
@@ -124,8 +125,14 @@ impl EntityFetcher for HttpFetcher {
                 url: url.to_owned(),
                 reason: e.to_string(),
             };
-            let mut resp = self
+            let client = self
                 .client
+                .as_ref()
+                .map_err(|reason| FetchError::Unreachable {
+                    url: url.to_owned(),
+                    reason: reason.clone(),
+                })?;
+            let mut resp = client
                 .get(url)
                 .header("accept", super::statement::ENTITY_STATEMENT_MEDIA_TYPE)
                 .send()

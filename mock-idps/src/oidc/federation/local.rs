@@ -809,9 +809,16 @@ impl LocalFederation {
     }
 
     fn sign_resolve_response(&self, chain: &TrustChain) -> Result<String, JoseError> {
+        // Only marks valid at request time (spid-cie-oidc-docs, "Federation endpoints": the
+        // resolve endpoint MUST NOT return invalid trust marks): ours are also checked against
+        // the issuer's own record (revocation).
         let marks: Vec<TrustMarkRef> = chain
             .trust_marks
             .iter()
+            .filter(|m| {
+                m.issuer != self.tmi.entity_id
+                    || self.trust_mark_status(Some(&m.jwt), None, None) == Ok(true)
+            })
             .map(|m| TrustMarkRef {
                 trust_mark_type: m.trust_mark_type.clone(),
                 trust_mark: m.jwt.clone(),
@@ -835,8 +842,28 @@ impl LocalFederation {
 
     /// On-boards an entity by id: fetches its configuration (timeouts and size cap; or the
     /// in-process source), checks it is self-signed with iss = sub = the id, registers it below
-    /// `superior` with its keys, and issues the trust mark asked for.
+    /// `superior` with its keys, and issues the trust mark asked for. A failed on-boarding leaves
+    /// the entity unregistered.
     pub async fn onboard(
+        &self,
+        req: OnboardRequest,
+    ) -> Result<OnboardReport, LocalFederationError> {
+        let id = req.entity_id.clone();
+        let result = self.onboard_inner(req).await;
+        if result.is_err() {
+            let removed = self
+                .subordinates
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+            if removed.is_some() {
+                self.remove_trust_marks(&id);
+            }
+        }
+        result
+    }
+
+    async fn onboard_inner(
         &self,
         req: OnboardRequest,
     ) -> Result<OnboardReport, LocalFederationError> {
@@ -907,6 +934,26 @@ impl LocalFederation {
                 format!("the entity configuration is not signed with its own jwks: {e}"),
             )
         })?;
+        let private = ec.private_key_members();
+        if !private.is_empty() {
+            return Err(LocalFederationError::refused(
+                FederationErrorCode::InvalidClient,
+                format!(
+                    "the entity configuration publishes private key material ({}): publish public keys only",
+                    private.join(", ")
+                ),
+            ));
+        }
+        let now = self.now();
+        if ec.claims.exp <= now || ec.claims.iat > now + 60 {
+            return Err(LocalFederationError::refused(
+                FederationErrorCode::InvalidClient,
+                format!(
+                    "the entity configuration is valid from {} to {} (unix seconds), not now ({now})",
+                    ec.claims.iat, ec.claims.exp
+                ),
+            ));
+        }
         let entity_type = req
             .entity_type
             .clone()
@@ -998,6 +1045,16 @@ impl LocalFederation {
     }
 }
 
+impl LocalFederation {
+    fn is_remote_subordinate_configuration(&self, url: &str) -> bool {
+        self.subordinates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(|s| s.source.is_none() && well_known_url(&s.entity_id) == url)
+    }
+}
+
 fn server_error(e: JoseError) -> FederationErrorBody {
     FederationErrorBody::new(FederationErrorCode::ServerError, e.to_string())
 }
@@ -1013,9 +1070,15 @@ struct LocalFetcher {
 impl EntityFetcher for LocalFetcher {
     fn get<'a>(&'a self, url: &'a str) -> BoxFuture<'a, Result<String, FetchError>> {
         Box::pin(async move {
-            if let Some(fed) = self.fed.upgrade() {
+            let fed = self.fed.upgrade();
+            if let Some(fed) = &fed {
                 if let Some(answer) = fed.answer(url) {
                     return answer;
+                }
+                // Over the network only the configuration of an on-boarded entity: a chain
+                // cannot make the mocks fetch arbitrary URLs.
+                if !fed.is_remote_subordinate_configuration(url) {
+                    return Err(FetchError::NotFound(url.to_owned()));
                 }
             }
             match &self.http {

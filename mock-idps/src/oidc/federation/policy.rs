@@ -1,8 +1,8 @@
-//! Metadata policy (OpenID Federation 1.0 §6.1): the standard operators `value`, `add`,
-//! `default`, `one_of`, `subset_of`, `superset_of`, `essential`; merging a superior's policy with
-//! a subordinate's (§6.1.4.1); checking that the operators of one parameter can be combined
-//! (§6.1.3); applying the result to a leaf's metadata in the order value, add, default, one_of,
-//! subset_of, superset_of, essential (§6.1.4.2).
+//! Metadata policy (OpenID Federation 1.0, "Metadata Policy"): the standard operators `value`,
+//! `add`, `default`, `one_of`, `subset_of`, `superset_of`, `essential`; merging a superior's
+//! policy with a subordinate's; checking that the operators of one parameter can be combined;
+//! applying the result to a leaf's metadata in the order value, add, default, one_of,
+//! subset_of, superset_of, essential.
 
 use std::collections::BTreeMap;
 
@@ -117,7 +117,7 @@ fn as_list(v: &Value) -> Vec<Value> {
     }
 }
 
-/// Merges `superior`'s policy with `subordinate`'s (§6.1.4.1), checking every parameter's
+/// Merges `superior`'s policy with `subordinate`'s (the merging rules), checking every parameter's
 /// operator combination. `crit` lists operators that must be understood.
 pub fn merge(
     superior: &MetadataPolicy,
@@ -204,7 +204,7 @@ fn merge_param(
     })
 }
 
-/// The combination rules of §6.1.3.1 for the operators of one parameter.
+/// The operator combination rules of "Metadata Policy" for the operators of one parameter.
 pub fn check_combination(
     entity_type: &str,
     param: &str,
@@ -293,7 +293,7 @@ pub fn check_combination(
     Ok(())
 }
 
-/// Applies a (merged) policy to the metadata of one entity type, in the §6.1.4.2 order.
+/// Applies a (merged) policy to the metadata of one entity type, in the order "Metadata Policy" gives.
 pub fn apply(
     entity_type: &str,
     policy: &BTreeMap<String, ParamPolicy>,

@@ -1,4 +1,4 @@
-//! The federation's HTTP endpoints (OpenID Federation 1.0 §8) and its admin API.
+//! The federation's HTTP endpoints (OpenID Federation 1.0, "Federation Endpoints") and its admin API.
 //!
 //! | Route | Answer |
 //! |---|---|
@@ -9,6 +9,7 @@
 //! | `GET/POST /oidc/fed/{ta,tmi}/trust_mark_status` (`trust_mark`, or `sub` + `trust_mark_type`/`id`) | `{"active": bool}` |
 //! | `POST /admin/oidc/rps` `{"entity_id", "superior"?, "trust_mark"?, "expired_statement"?, "entity_type"?}` | 201 with the on-boarding report |
 //! | `GET /admin/oidc/rps` | the registered subordinates |
+//! | `POST /admin/oidc/trust-mark-naming` `{"naming": "id" \| "trust_mark_type"}` | 204; marks issued from then on name their type so |
 //!
 //! Errors are `{"error", "error_description"}` with the federation code's status; the admin API
 //! answers `{"code", "message"}` like the rest of `/admin`.
@@ -49,6 +50,10 @@ pub fn router(fed: Arc<LocalFederation>) -> Router {
             get(status_get).post(status_post),
         )
         .route("/admin/oidc/rps", get(admin_list).post(admin_onboard))
+        .route(
+            "/admin/oidc/trust-mark-naming",
+            axum::routing::post(admin_naming),
+        )
         .with_state(fed)
 }
 
@@ -225,6 +230,28 @@ async fn admin_onboard(State(fed): Fed, body: Bytes) -> Response {
             code: "onboarding-failed",
             message: e.to_string(),
         }
+        .into_response(),
+    }
+}
+
+async fn admin_naming(State(fed): Fed, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        naming: super::trust_mark::TrustMarkNaming,
+    }
+    match serde_json::from_slice::<Body>(&body) {
+        Ok(b) => {
+            fed.set_naming(b.naming);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => AdminError::bad_request(
+            "bad-json",
+            format!(
+                "body must be JSON {{\"naming\": \"id\"}} or {{\"naming\": \"trust_mark_type\"}}: {}",
+                excerpt(&e.to_string())
+            ),
+        )
         .into_response(),
     }
 }

@@ -1,4 +1,4 @@
-//! Entity statements (OpenID Federation 1.0 §3): entity configurations (iss = sub, self-signed)
+//! Entity statements (OpenID Federation 1.0, "Entity Statement"): entity configurations (iss = sub, self-signed)
 //! and subordinate statements (a superior about a subordinate), their signing and decoding.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use super::policy::MetadataPolicy;
 use super::trust_mark::TrustMarkRef;
 use crate::oidc::jose::{jws, Header, JoseError, Jwks, JwsAlg, PrivateKey};
 
-/// `typ` of an entity statement JWT (OpenID Federation 1.0 §3).
+/// `typ` of an entity statement JWT (OpenID Federation 1.0, "Entity Statement").
 pub const ENTITY_STATEMENT_TYP: &str = "entity-statement+jwt";
 /// Content-Type of the well-known and fetch responses.
 pub const ENTITY_STATEMENT_MEDIA_TYPE: &str = "application/entity-statement+jwt";
@@ -25,7 +25,7 @@ pub const WELL_KNOWN: &str = "/.well-known/openid-federation";
 /// uses; the rest of the SPID/CIE set is accepted).
 pub const STATEMENT_ALGS: [JwsAlg; 6] = JwsAlg::SPID_CIE;
 
-/// Constraints a superior puts on the chain below (OpenID Federation 1.0 §6.2).
+/// Constraints a superior puts on the chain below (OpenID Federation 1.0, "Constraints").
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Constraints {
     /// Most intermediates allowed between the issuer of the constraint and the chain subject.
@@ -153,6 +153,22 @@ impl DecodedStatement {
             claims,
             unverified,
         })
+    }
+
+    /// The private-key members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) published in the
+    /// statement's `jwks`, as `kid.member`: a statement must carry public keys only (RFC 7517
+    /// §9.2 on private keys; RFC 7518 §6.3.2 names the RSA private members).
+    pub fn private_key_members(&self) -> Vec<String> {
+        let raw: Value = serde_json::from_slice(&self.unverified.payload).unwrap_or(Value::Null);
+        let mut out = Vec::new();
+        for key in raw["jwks"]["keys"].as_array().into_iter().flatten() {
+            for m in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+                if key.get(m).is_some() {
+                    out.push(format!("{}.{m}", key["kid"].as_str().unwrap_or("?")));
+                }
+            }
+        }
+        out
     }
 
     /// Verifies the signature with `jwks`.

@@ -286,6 +286,8 @@ async fn endpoints_answer_statements_lists_status_and_resolve() {
     assert!(v.header.typ_is("resolve-response+jwt"));
     let claims: Value = v.claims().unwrap();
     assert_eq!(claims["sub"], rp.entity_id.as_str());
+    // Revoked above: no longer returned.
+    assert_eq!(claims["trust_marks"], serde_json::json!([]));
     assert_eq!(claims["trust_chain"].as_array().unwrap().len(), 3);
     assert_eq!(
         fed.resolve_response(None, Some(&ta), None)
@@ -317,4 +319,135 @@ async fn both_trust_mark_namings_are_emitted_on_request() {
         let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
         assert_eq!(chain.trust_marks[0].claims.naming, naming);
     }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn decoding_random_statements_and_marks_never_panics(
+        s in ".{0,200}",
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+    ) {
+        let _ = DecodedStatement::decode(&s);
+        let b64 = crate::oidc::jose::b64e(&bytes);
+        let _ = DecodedStatement::decode(&format!("{b64}.{b64}.{b64}"));
+        let _ = serde_json::from_slice::<EntityStatement>(&bytes);
+        let _ = serde_json::from_slice::<TrustMarkRef>(&bytes);
+        let _ = serde_json::from_slice::<TrustMarkClaims>(&bytes);
+        let _ = serde_json::from_slice::<MetadataPolicy>(&bytes);
+    }
+}
+
+#[tokio::test]
+async fn onboarding_refuses_private_keys_and_stale_configurations() {
+    let (fed, _) = federation();
+    let key = crate::oidc::keys::load(
+        &FixtureSource::Embedded,
+        "test-rp-2",
+        crate::oidc::keys::KeyRole::Federation,
+    )
+    .unwrap();
+    let id = format!("{BASE}/rp/leaky");
+    let now = datetime!(2026-06-01 10:00 UTC).unix_timestamp();
+    let make = |iat: i64, leak: bool| {
+        let mut jwk = serde_json::to_value(key.public_jwk()).unwrap();
+        if leak {
+            jwk["d"] = "c2VjcmV0".into();
+        }
+        let claims = serde_json::json!({
+            "iss": id, "sub": id, "iat": iat, "exp": iat + 3600,
+            "jwks": {"keys": [jwk]}, "authority_hints": [fed.trust_anchor_id()]
+        });
+        let mut header = crate::oidc::jose::Header::new("RS256");
+        header.typ = Some("entity-statement+jwt".into());
+        let jwt = jws::sign_with_header(
+            &key,
+            crate::oidc::jose::JwsAlg::RS256,
+            header,
+            claims.to_string().as_bytes(),
+        )
+        .unwrap();
+        let src: local::EcSource = Arc::new(move || Ok(jwt.clone()));
+        src
+    };
+    for (iat, leak, needle) in [
+        (now, true, "private key material"),
+        (now - 7200, false, "not now"),
+    ] {
+        let err = fed
+            .onboard(OnboardRequest {
+                entity_id: id.clone(),
+                source: Some(make(iat, leak)),
+                trust_mark: Some(TrustMarkFault::Valid),
+                ..OnboardRequest::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, LocalFederationError::Refused { code: FederationErrorCode::InvalidClient, message } if message.contains(needle)),
+            "{err}"
+        );
+        assert!(
+            fed.subordinate(&id).is_none(),
+            "a refused entity stays unregistered"
+        );
+    }
+}
+
+/// Figures for the note, in the dev profile (dependencies, AWS-LC included, at opt-level 2):
+/// `cargo test -p mock-idps --lib oidc_cost_figures -- --ignored --nocapture`. The criterion
+/// bench `cargo bench -p benches --bench oidc` measures the same in the release profile.
+#[tokio::test]
+#[ignore = "figure, not a check"]
+async fn oidc_cost_figures() {
+    use crate::oidc::jose::{jwe, ContentEnc, JwsAlg, KeyAlg};
+    use std::time::Instant;
+    let (fed, _) = federation();
+    let rp = rp(&fed, "figures", RpSetup::valid()).await;
+    let req = request(&fed, &rp);
+    let key = &rp.signing_key;
+    let jwks = crate::oidc::jose::Jwks::new(vec![key.public_jwk().clone()]);
+    let claims = serde_json::json!({"iss": "https://op.example.it", "sub": "x", "n": 1});
+    let n = 200u32;
+    let t = Instant::now();
+    for _ in 0..n {
+        jws::sign_claims(key, JwsAlg::RS256, None, &claims).unwrap();
+    }
+    let sign = t.elapsed() / n;
+    let token = jws::sign_claims(key, JwsAlg::RS256, None, &claims).unwrap();
+    let t = Instant::now();
+    for _ in 0..n {
+        jws::verify(&token, &jwks, &[JwsAlg::RS256]).unwrap();
+    }
+    let verify = t.elapsed() / n;
+    let keys = [rp.encryption_key.clone()];
+    let t = Instant::now();
+    for _ in 0..n {
+        let e = jwe::encrypt(
+            rp.encryption_key.public_jwk(),
+            KeyAlg::RsaOaep,
+            ContentEnc::A256CbcHs512,
+            Some("JWT"),
+            token.as_bytes(),
+        )
+        .unwrap();
+        jwe::decrypt(&e, &keys, &[KeyAlg::RsaOaep], &[ContentEnc::A256CbcHs512]).unwrap();
+    }
+    let jwe_rt = t.elapsed() / n;
+    let m = 50u32;
+    let t = Instant::now();
+    for _ in 0..m {
+        fed.resolver().clear_cache();
+        fed.resolver().resolve(&req).await.unwrap();
+    }
+    let cold = t.elapsed() / m;
+    let t = Instant::now();
+    for _ in 0..n {
+        fed.resolver().resolve(&req).await.unwrap();
+    }
+    let cached = t.elapsed() / n;
+    println!(
+        "RS256 sign {sign:?}, verify {verify:?}, JWE RSA-OAEP/A256CBC-HS512 encrypt+decrypt {jwe_rt:?}, chain resolution cold {cold:?}, cached {cached:?}"
+    );
 }

@@ -1,4 +1,4 @@
-//! Trust marks (OpenID Federation 1.0 §7) in both naming generations: the Italian 2023 profile
+//! Trust marks (OpenID Federation 1.0, "Trust Marks") in both naming generations: the Italian 2023 profile
 //! names the type `id` (spid-cie-oidc-docs, "Trust Marks"), the current drafts name it
 //! `trust_mark_type`. Both are accepted; which one is emitted is [`TrustMarkNaming`].
 

@@ -111,7 +111,7 @@ fn value_null_survives_serde() {
     assert_eq!(param(json!({})).value, None);
 }
 
-/// Modelled on the worked example of OpenID Federation 1.0 §6.1.5: a trust anchor's policy, an
+/// Modelled on the worked example of OpenID Federation 1.0's "Metadata Policy" section: a trust anchor's policy, an
 /// intermediate's narrower one, the merge, and the leaf's resulting metadata.
 #[test]
 fn spec_style_worked_example() {
