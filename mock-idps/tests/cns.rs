@@ -545,13 +545,19 @@ async fn flood(
     }
     let http = reqwest::Client::new();
     let began = std::time::Instant::now();
+    let mut slowest_login = std::time::Duration::ZERO;
+    let mut slowest_http = std::time::Duration::ZERO;
     for round in 0..rounds {
+        let t = std::time::Instant::now();
         let id = whoami(&fed, &pki, "mario.rossi", "valid")
             .await
             .unwrap_or_else(|e| panic!("round {round}: the valid card was refused: {e}"));
         assert_eq!(id["fiscalNumber"], "TINIT-RSSMRA80A01H501U");
+        slowest_login = slowest_login.max(t.elapsed());
+        let t = std::time::Instant::now();
         let index = http.get(fed.base_url()).send().await.expect("http port");
         assert_eq!(index.status(), 200, "round {round}");
+        slowest_http = slowest_http.max(t.elapsed());
         tokio::time::sleep(tick).await;
     }
     // Every flooding connection is closed by the server: a read ends (EOF or reset) instead of
@@ -576,10 +582,16 @@ async fn flood(
             began.elapsed()
         );
     }
+    let all_closed_after = began.elapsed();
     let stats = fed.cns_stats().expect("stats");
     let cut = stats
         .handshake_timeouts
         .load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "flood: {idle} idle + {hellos} silent hellos held; {rounds} card logins, slowest {slowest_login:?}; \
+         HTTP index 200 every round, slowest {slowest_http:?}; {cut} handshakes cut by the \
+         {timeout:?} timeout; every flooding connection found closed when checked, {all_closed_after:?} after the first login"
+    );
     assert!(
         cut >= idle + hellos,
         "{cut} handshakes cut by the timeout, {} expected",
