@@ -119,16 +119,19 @@ async fn soak_logins_keep_rss_flat() {
     }
     println!("soak RSS series (KiB): {series:?}");
     assert_eq!(errors, 0, "logins failed");
-    // After warm-up (the first quarter fills the capped stores), RSS stays within ±10% of its
-    // mean.
-    let tail = &series[samples / 4..];
+    // After warm-up, RSS stays within ±10% of its mean. Warm-up is the first half of the run:
+    // the capped stores are full after 10,000 logins, and the allocator's heap keeps growing
+    // for a few more eviction cycles before it settles (seen on 2026-12-07 with 100,000 logins:
+    // 92 MiB at 25,000, 119.6 MiB from 40,000 on, then +0.15% up to 100,000). A leak would
+    // show as growth in the second half, which this still fails.
+    let tail = &series[samples / 2..];
     let mean = tail.iter().sum::<u64>() as f64 / tail.len() as f64;
     for (i, r) in tail.iter().enumerate() {
         let dev = (*r as f64 - mean) / mean * 100.0;
         assert!(
             dev.abs() <= 10.0,
             "sample {} (after warm-up): RSS {r} KiB is {dev:+.1}% off the mean {mean:.0} KiB; series {series:?}",
-            i + samples / 4
+            i + samples / 2
         );
     }
 }
