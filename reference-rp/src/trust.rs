@@ -203,6 +203,9 @@ impl Resolver<'_> {
             .send()
             .await
             .map_err(|e| bad(format!("unreachable: {e}")))?;
+        if r.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(bad(format!("announces more than {MAX_BODY} bytes")));
+        }
         let status = r.status().as_u16();
         let ctype = r
             .headers()
