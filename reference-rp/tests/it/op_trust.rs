@@ -135,7 +135,7 @@ async fn an_op_with_a_bad_chain_or_trust_mark_is_refused_unless_the_switch_is_of
 }
 
 #[tokio::test]
-async fn the_strict_rp_resolves_every_op_to_the_anchor_and_reads_the_policed_metadata() {
+async fn the_strict_rp_resolves_every_op_to_the_anchor_and_accepts_one_intermediate() {
     let mut w = world_undiscovered("", Registration::Direct).await;
     let entries = reference_rp::op::entries_of(&w.fed.urls());
     w.rp.discover(&entries).await.expect("every OP resolves");
