@@ -47,6 +47,7 @@ fn world() -> World {
                 faults: Faults::none(),
                 clock: Arc::new(mock_idps::SystemClock),
                 offline_access: false,
+                trust_anchor: reference_rp::app::trust_anchor_of(&fed.urls()).expect("anchor"),
             },
             keys.clone(),
         )

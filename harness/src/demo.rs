@@ -1,6 +1,8 @@
-//! `spid-harness demo`: the whole product in one command. Starts every mock provider and the
-//! reference service provider in-process on loopback, logs in through every provider at every
-//! level it offers and through every user anomaly, prints a table, and writes the reports.
+//! `spid-harness demo`: the whole product in one command. Starts every mock provider, the
+//! reference service provider and the reference OIDC relying party (on-boarded to the local
+//! federation) in-process on loopback, logs in through every provider at every level it offers
+//! and through every user anomaly, over SAML and over OpenID Connect, prints a table, and writes
+//! the reports.
 
 use crate::login::{run, Expectation, LoginPlan, MockAdmin};
 use crate::oracle::OracleConfig;
@@ -33,7 +35,13 @@ pub enum DemoError {
     /// The mocks refused the reference SP's metadata.
     #[error("registering the reference SP's metadata")]
     Register(#[source] mock_idps::saml::sp_metadata::SpMetadataError),
+    /// The reference OIDC relying party did not start (or the federation refused it).
+    #[error("starting the reference OIDC relying party")]
+    ReferenceRp(#[source] reference_rp::app::AppError),
 }
+
+/// The family of the OpenID Connect logins in the report.
+pub const OIDC_FAMILY: &str = "oidc-login";
 
 /// The user who holds exactly `level` in fixtures/users.toml.
 pub fn user_for(level: Level) -> &'static str {
@@ -184,6 +192,104 @@ fn anomaly_plans(fed: &MockFederation, sp: &reference_sp::SpUrls) -> Vec<LoginPl
         .collect()
 }
 
+/// The reference RP's login URL for an OP and level.
+fn rp_start_url(rp: &str, op: &str, level: Level) -> String {
+    format!("{rp}/oidc/login?op={op}&level={}", level.number())
+}
+
+/// The code CIE gives for the SPID anomaly `code`, from the CIE profile's data
+/// (`fixtures/profiles/cie.toml`: three wrong tries block the credential, nr23; nr20 and nr30
+/// are no CIE codes, `None`).
+fn cie_code(code: u8) -> Option<u8> {
+    let outcome = match code {
+        19 => Outcome::WrongCredentials,
+        20 => Outcome::NoLevel,
+        21 => Outcome::Timeout,
+        22 => Outcome::ConsentDenied,
+        23 => Outcome::Suspended,
+        25 => Outcome::Cancel,
+        30 => Outcome::PurposeMismatch,
+        _ => return None,
+    };
+    mock_idps::profile::SamlProfile::cie().outcome_code(outcome)
+}
+
+/// One OIDC login of the demo; `scripted`: the OP is told to log the user in without its pages
+/// (CIE at L3 reads the card on a simulated NFC page the harness's browser does not drive).
+struct OidcPlan {
+    plan: LoginPlan,
+    scripted: bool,
+}
+
+/// A login through every OpenID Provider (every SPID provider, both CIE flavours) at every
+/// level it offers, then every anomaly of [`ANOMALIES`] at a SPID OP and, where CIE has a code
+/// for it, at CIE, all through the reference RP.
+fn oidc_plans(fed: &MockFederation, rp: &str) -> Vec<OidcPlan> {
+    let urls = fed.urls();
+    let mut plans = Vec::new();
+    for (id, op) in &urls.oidc {
+        let cie = op.profile == "cie";
+        for level in op.levels.iter().filter_map(|n| Level::try_from(*n).ok()) {
+            // CIE logs in card holders: mario.rossi's card at L1 and L2, francesca.romano's at L3.
+            let (user, scripted) = match (cie, level) {
+                (true, Level::L3) => ("francesca.romano", true),
+                (true, _) => ("mario.rossi", false),
+                (false, _) => (user_for(level), false),
+            };
+            plans.push(OidcPlan {
+                plan: LoginPlan {
+                    id: format!("{OIDC_FAMILY}/{id}/{level}"),
+                    title: format!(
+                        "{} (OIDC) at {level}, {user}{}",
+                        op.name,
+                        if scripted {
+                            " (card read scripted at the OP)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    provider: id.clone(),
+                    level,
+                    user: user.into(),
+                    outcome: Outcome::Success,
+                    start_url: rp_start_url(rp, id, level),
+                    expected: Expectation::Accept,
+                },
+                scripted,
+            });
+        }
+    }
+    let spid: Vec<&String> = urls
+        .oidc
+        .iter()
+        .filter(|(_, o)| o.profile != "cie")
+        .map(|(id, _)| id)
+        .collect();
+    for (i, &(id, code, outcome, user, level, title)) in ANOMALIES.iter().enumerate() {
+        let at_spid = spid[(i * 5 + 2) % spid.len()].clone();
+        let mut at = vec![(at_spid, String::new(), code)];
+        if let Some(cie) = cie_code(code) {
+            at.push(("cie".to_string(), "/cie".into(), cie));
+        }
+        for (op, suffix, code) in at {
+            plans.push(OidcPlan {
+                plan: LoginPlan {
+                    id: format!("{OIDC_FAMILY}/anomaly/{id}{suffix}"),
+                    title: format!("{title} at {op} (OIDC)"),
+                    start_url: rp_start_url(rp, &op, level),
+                    provider: op,
+                    level,
+                    user: user.into(),
+                    outcome,
+                    expected: Expectation::Refuse(mock_idps::SpidCode::new(code)),
+                },
+                scripted: false,
+            });
+        }
+    }
+    plans
+}
+
 /// Runs the demo and returns its report.
 pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     let began = time::OffsetDateTime::now_utc();
@@ -201,20 +307,64 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     .map_err(DemoError::ReferenceSp)?;
     fed.register_sp_metadata(sp.metadata_xml())
         .map_err(DemoError::Register)?;
+    let rp = match reference_rp::app::start(reference_rp::app::AppConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        urls: fed.urls(),
+        faults: reference_rp::Faults::none(),
+        admin_token: None,
+        clock: fed.state().clock.clone(),
+    })
+    .await
+    {
+        Ok(rp) => rp,
+        Err(e) => {
+            sp.shutdown().await;
+            fed.shutdown().await;
+            return Err(DemoError::ReferenceRp(e));
+        }
+    };
     let sp_urls = sp.urls();
     let mut plans = success_plans(&fed, &sp_urls);
     plans.extend(anomaly_plans(&fed, &sp_urls));
+    let oidc = oidc_plans(&fed, &rp.base_url());
     let admin = MockAdmin::InProcess(fed.state().clone());
     let oracle = OracleConfig {
         probe_url: Some(sp_urls.me.clone()),
         ..OracleConfig::default()
     };
+    let rp_oracle = OracleConfig {
+        probe_url: Some(format!("{}/me", rp.base_url())),
+        ..OracleConfig::default()
+    };
     let clock = Instant::now();
-    let mut entries = Vec::with_capacity(plans.len());
+    let mut entries = Vec::with_capacity(plans.len() + oidc.len());
+    let fixtures = &fed.state().fixtures;
+    let timeout = Duration::from_secs(10);
     for plan in &plans {
-        let fixtures = &fed.state().fixtures;
-        let timeout = Duration::from_secs(10);
         entries.push(run(plan, &admin, fixtures, &oracle, timeout).await);
+    }
+    for OidcPlan { plan, scripted } in &oidc {
+        if *scripted {
+            let script = mock_idps::spid::script::ScriptedLogin {
+                provider: Some(plan.provider.clone()),
+                user: plan.user.clone(),
+                level: None,
+                outcome: plan.outcome,
+            };
+            if let Err(e) = fed.script_next_login(script) {
+                entries.push(crate::report::Entry {
+                    id: plan.id.clone(),
+                    title: plan.title.clone(),
+                    family: Some(OIDC_FAMILY.into()),
+                    error: Some(crate::report::error_chain(&e)),
+                    ..crate::report::Entry::default()
+                });
+                continue;
+            }
+        }
+        let mut entry = run(plan, &admin, fixtures, &rp_oracle, timeout).await;
+        entry.family = Some(OIDC_FAMILY.into());
+        entries.push(entry);
     }
     let report = RunReport::new(
         "demo",
@@ -222,6 +372,7 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
         clock.elapsed().as_secs_f64() * 1000.0,
         entries,
     );
+    rp.shutdown().await;
     sp.shutdown().await;
     fed.shutdown().await;
     Ok(report)

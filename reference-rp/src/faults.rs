@@ -28,6 +28,8 @@ pub static ALL: &[Fault] = &[
     Fault { name: "iss", description: "the authorization response's iss is the OP the request went to (mix-up defence)" },
     Fault { name: "nonce", description: "the ID token's nonce is the one our request sent" },
     Fault { name: "op-entity-configuration", description: "the OP's entity configuration is self-signed with a key of its jwks, iss = sub = its issuer, not expired" },
+    Fault { name: "op-trust-chain", description: "the OP's trust chain resolves to the configured trust anchor: every statement signed by its issuer and unexpired, max_path_length kept, the metadata policy applied and kept" },
+    Fault { name: "op-trust-mark", description: "the OP publishes a valid trust mark of the required type, from an issuer the anchor lists, active at its status endpoint" },
     Fault { name: "refresh-acr", description: "SPID: an ID token from a refresh carries acr SpidL1 only" },
     Fault { name: "state", description: "the authorization response's state is one our browser session sent (used once)" },
     Fault { name: "userinfo-aud", description: "the userinfo JWT's aud is our client_id" },

@@ -1,9 +1,10 @@
 //! `reference-rp`: serves the reference relying party on loopback against a running
-//! `spid-harness serve` (its `--urls-json` file names the OPs).
+//! `spid-harness serve` (its `--urls-json` file names the OPs and the federation), on-boarded
+//! to the local federation ([`reference_rp::app`]).
 
 use clap::Parser;
-use reference_rp::keys::RpKeys;
-use reference_rp::{Faults, ReferenceRp, RpConfig};
+use reference_rp::app::AppConfig;
+use reference_rp::Faults;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -19,6 +20,9 @@ struct Args {
     /// Checks to switch off (comma separated; `--list-faults` lists them).
     #[arg(long, default_value = "")]
     faults: String,
+    /// The mocks' admin token (`spid-harness serve --admin-token`), sent when on-boarding.
+    #[arg(long, env = "SPID_HARNESS_ADMIN_TOKEN")]
+    admin_token: Option<String>,
     /// Print every fault switch and exit.
     #[arg(long)]
     list_faults: bool,
@@ -52,20 +56,21 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             args.urls_json.display()
         )
     })?;
-    let config = RpConfig {
-        client_id: format!("http://{}", args.bind),
-        organization_name: "Servizio di riferimento OIDC".into(),
+    let running = reference_rp::app::start(AppConfig {
+        bind: args.bind,
+        urls,
         faults,
+        admin_token: args.admin_token.filter(|t| !t.is_empty()),
         clock: Arc::new(mock_idps::SystemClock),
-        offline_access: true,
-    };
-    let mut rp = ReferenceRp::new(
-        config,
-        RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp")?,
-    )?;
-    rp.discover(&reference_rp::op::entries_of(&urls)).await?;
-    let listener = tokio::net::TcpListener::bind(args.bind).await?;
-    eprintln!("reference-rp on http://{}", listener.local_addr()?);
-    axum::serve(listener, reference_rp::server::router(Arc::new(rp))).await?;
+    })
+    .await?;
+    eprintln!("reference-rp on {}", running.base_url());
+    for w in &running.warnings {
+        eprintln!("on-boarding warning: {w}");
+    }
+    for m in &running.trust_marks {
+        eprintln!("trust mark issued: {}", m.trust_mark_type);
+    }
+    running.wait().await?;
     Ok(())
 }

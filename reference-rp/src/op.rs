@@ -106,6 +106,13 @@ impl OpInfo {
         let md = claims
             .pointer("/metadata/openid_provider")
             .ok_or_else(|| bad("no metadata.openid_provider".into()))?;
+        Self::from_metadata(entry, md)
+    }
+
+    /// Reads `md`, an `openid_provider` metadata object (as published, or as the resolved
+    /// trust chain's policies left it).
+    pub fn from_metadata(entry: &OpEntry, md: &Value) -> Result<Self, RpError> {
+        let bad = |d: String| RpError::refused("op-entity-configuration", d);
         let jwks_json = md
             .get("jwks")
             .cloned()

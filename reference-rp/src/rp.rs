@@ -7,6 +7,7 @@ use crate::error::RpError;
 use crate::faults::Faults;
 use crate::keys::RpKeys;
 use crate::op::{OpEntry, OpInfo};
+use crate::trust::{self, Resolver, TrustAnchor};
 use mock_idps::bounded::{BoundedMap, Limits, Weigh};
 use mock_idps::oidc::jose::{jws, JwsAlg};
 use mock_idps::oidc::op::registry::RpMetadata;
@@ -35,6 +36,9 @@ pub struct RpConfig {
     pub clock: SharedClock,
     /// Ask for `offline_access` (refresh tokens).
     pub offline_access: bool,
+    /// The federation's trust anchor: every OP's trust chain must resolve to it
+    /// ([`crate::trust`]).
+    pub trust_anchor: TrustAnchor,
 }
 
 impl RpConfig {
@@ -171,7 +175,9 @@ impl ReferenceRp {
         self.ops.get(id)
     }
 
-    /// Fetches and checks each OP's entity configuration.
+    /// Fetches and checks each OP's entity configuration, resolves its trust chain to the
+    /// configured anchor (its endpoints and keys are then read from the metadata the chain's
+    /// policies leave) and checks its trust marks.
     pub async fn discover(&mut self, entries: &[OpEntry]) -> Result<(), RpError> {
         for e in entries {
             let url = format!("{}/.well-known/openid-federation", e.issuer);
@@ -196,12 +202,27 @@ impl ReferenceRp {
                     body: bounded_body(&body),
                 });
             }
-            let info = OpInfo::from_entity_configuration(
-                e,
-                &body,
-                self.config.clock.now(),
-                &self.config.faults,
-            )?;
+            let now = self.config.clock.now();
+            let faults = &self.config.faults;
+            let mut info = OpInfo::from_entity_configuration(e, &body, now, faults)?;
+            let resolver = Resolver {
+                http: &self.http,
+                anchor: &self.config.trust_anchor,
+                now: now.unix_timestamp(),
+            };
+            if faults.on(trust::CHAIN) {
+                let chain = resolver.resolve(&e.issuer, &body).await?;
+                let md = chain.metadata.get("openid_provider").ok_or_else(|| {
+                    RpError::refused(
+                        trust::CHAIN,
+                        format!("{}: the resolved metadata has no openid_provider", e.issuer),
+                    )
+                })?;
+                info = OpInfo::from_metadata(e, md)?;
+            }
+            if faults.on(trust::MARK) {
+                resolver.verify_trust_marks(&e.issuer, &body).await?;
+            }
             self.ops.insert(e.id.clone(), info);
         }
         Ok(())

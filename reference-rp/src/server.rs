@@ -107,12 +107,29 @@ async fn callback(State(rp): State<Arc<ReferenceRp>>, RawQuery(q): RawQuery) -> 
             ],
         )
             .into_response(),
-        Err(e) => (
-            StatusCode::FORBIDDEN,
-            page("Accesso rifiutato", &esc(&e.to_string())),
-        )
-            .into_response(),
+        Err(e) => (StatusCode::FORBIDDEN, refusal_page(&e)).into_response(),
     }
+}
+
+/// The courtesy page of a refused login: the reason, and for a SPID anomaly its code (the SPID
+/// rules ask the service to tell the user why the login failed), marked up as
+/// `data-spid-error="nrNN"` for a machine to read.
+fn refusal_page(e: &crate::RpError) -> Html<String> {
+    let code = match e {
+        crate::RpError::OpError { description, .. } => description
+            .get(..4)
+            .filter(|c| c.starts_with("nr") && c[2..].bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string),
+        _ => None,
+    };
+    let body = match code {
+        Some(c) => format!(
+            "<p data-spid-error=\"{c}\">Accesso non riuscito (anomalia {c}).</p><p>{}</p>",
+            esc(&e.to_string())
+        ),
+        None => format!("<p>{}</p>", esc(&e.to_string())),
+    };
+    page("Accesso rifiutato", &body)
 }
 
 fn sid_of(headers: &axum::http::HeaderMap) -> Option<String> {

@@ -101,11 +101,11 @@ pub struct StepSpec {
     pub limits: Option<Vec<Spanned<String>>>,
     /// Delegation AA09: a doctor's certificate is attached.
     pub certificate: Option<Spanned<bool>>,
-    /// spid-login: provider id.
+    /// spid-login, oidc-login: provider id.
     pub provider: Option<Spanned<String>>,
-    /// spid-login: level 1, 2 or 3.
+    /// spid-login, oidc-login: level 1, 2 or 3.
     pub level: Option<Spanned<u8>>,
-    /// spid-login: how the login ends at the provider.
+    /// spid-login, oidc-login: how the login ends at the provider.
     pub outcome: Option<Spanned<String>>,
     /// pin-status: the expected state.
     pub state: Option<Spanned<String>>,

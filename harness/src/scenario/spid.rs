@@ -1,5 +1,6 @@
 //! SPID logins for scenario steps: the mock providers and the reference service in-process on
-//! loopback, started once per run on first use, driven with the harness's browser and oracle.
+//! loopback, started once per run on first use, driven with the harness's browser and oracle;
+//! OpenID Connect logins go through the reference relying party, started on first use.
 //!
 //! The SAML exchange runs on the real clock (the fixture certificates are valid 2025-2050); the
 //! scenario's simulated day decides only the service's policy (which levels it accepts).
@@ -13,10 +14,12 @@ use mock_idps::spid::script::Outcome;
 use reference_sp::{ReferenceSp, SpConfig};
 use std::time::Duration;
 
-/// The mocks and the reference service.
+/// The mocks and the reference service; the reference OIDC relying party is started (and
+/// on-boarded to the mocks' federation) on the first OIDC login.
 pub struct SpidEnv {
     fed: MockFederation,
     sp: ReferenceSp,
+    rp: tokio::sync::OnceCell<Result<reference_rp::app::RunningRp, String>>,
 }
 
 impl std::fmt::Debug for SpidEnv {
@@ -41,7 +44,11 @@ impl SpidEnv {
         .map_err(|e| format!("starting the reference SP: {e}"))?;
         fed.register_sp_metadata(sp.metadata_xml())
             .map_err(|e| format!("registering the reference SP: {e}"))?;
-        Ok(Self { fed, sp })
+        Ok(Self {
+            fed,
+            sp,
+            rp: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// One login of `user` at `provider` and `level`, ending with `outcome` at the provider.
@@ -70,6 +77,75 @@ impl SpidEnv {
         };
         let oracle = OracleConfig {
             probe_url: Some(sp_urls.me.clone()),
+            ..OracleConfig::default()
+        };
+        run(
+            &plan,
+            &MockAdmin::InProcess(self.fed.state().clone()),
+            &self.fed.state().fixtures,
+            &oracle,
+            Duration::from_secs(10),
+        )
+        .await
+    }
+
+    /// One login over OpenID Connect of `user` at the OpenID Provider `op` and `level` through the
+    /// reference RP, ending with `outcome` at the provider.
+    pub async fn oidc_login(&self, user: &str, op: &str, level: Level, outcome: Outcome) -> Entry {
+        let rp = self
+            .rp
+            .get_or_init(|| async {
+                reference_rp::app::start(reference_rp::app::AppConfig {
+                    bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                    urls: self.fed.urls(),
+                    faults: reference_rp::Faults::none(),
+                    admin_token: None,
+                    clock: self.fed.state().clock.clone(),
+                })
+                .await
+                .map_err(|e| crate::report::error_chain(&e))
+            })
+            .await;
+        let rp = match rp {
+            Ok(rp) => rp,
+            Err(e) => {
+                return Entry {
+                    id: format!("oidc/{op}/{level}"),
+                    error: Some(format!("starting the reference RP: {e}")),
+                    ..Entry::default()
+                }
+            }
+        };
+        // CIE at L3 reads the card on a simulated NFC page the harness's browser does not drive:
+        // the OP is told to log the card holder in without its pages.
+        if op.starts_with("cie") && level == Level::L3 && outcome == Outcome::Success {
+            let script = mock_idps::spid::script::ScriptedLogin {
+                provider: Some(op.to_string()),
+                user: user.to_string(),
+                level: None,
+                outcome,
+            };
+            if let Err(e) = self.fed.script_next_login(script) {
+                return Entry {
+                    id: format!("oidc/{op}/{level}"),
+                    error: Some(crate::report::error_chain(&e)),
+                    ..Entry::default()
+                };
+            }
+        }
+        let base = rp.base_url();
+        let plan = LoginPlan {
+            id: format!("oidc/{op}/{level}"),
+            title: format!("{user} at {op} {level} (OIDC)"),
+            provider: op.to_string(),
+            level,
+            user: user.to_string(),
+            outcome,
+            start_url: format!("{base}/oidc/login?op={op}&level={}", level.number()),
+            expected: Expectation::for_outcome(outcome),
+        };
+        let oracle = OracleConfig {
+            probe_url: Some(format!("{base}/me")),
             ..OracleConfig::default()
         };
         run(

@@ -1,5 +1,6 @@
 //! `spid-harness demo`, in-process and as the binary: every provider × level is accepted, every
-//! anomaly refused with its code, the reports are written, and the exit code is 0.
+//! anomaly refused with its code, over SAML and over OpenID Connect, the reports are written,
+//! and the exit code is 0.
 
 use harness::demo::{run_demo, DemoConfig};
 
@@ -25,15 +26,31 @@ async fn the_demo_meets_every_expectation() {
         .iter()
         .map(|p| usize::from(p.max_level.number()))
         .sum();
-    assert_eq!(report.entries.len(), logins + 8);
-    for e in report
+    // Over OpenID Connect through the reference RP: two SPID OPs with three levels, eleven with
+    // two, both CIE flavours at L1–L3; then the eight anomalies at a SPID OP, and the six CIE
+    // has a code for (nr19 becomes nr23 there; nr20 and nr30 are no CIE codes) at CIE.
+    let oidc: Vec<_> = report
         .entries
         .iter()
-        .filter(|e| e.id.starts_with("anomaly/"))
-    {
+        .filter(|e| e.family.as_deref() == Some(harness::demo::OIDC_FAMILY))
+        .collect();
+    let oidc_logins = 2 * 3 + 11 * 2 + 2 * 3;
+    assert_eq!(oidc.len(), oidc_logins + 8 + 6);
+    assert_eq!(report.entries.len(), logins + 8 + oidc.len());
+    for e in report.entries.iter().filter(|e| e.id.contains("anomaly/")) {
         let v = e.verdict.as_ref().unwrap();
         assert!(!v.accepted && v.spid_error.is_some(), "{}: {v:?}", e.id);
+        assert_eq!(
+            Some(e.expected.trim_start_matches("refuse ")),
+            v.spid_error.map(|c| c.to_string()).as_deref(),
+            "{}",
+            e.id
+        );
     }
+    assert!(oidc
+        .iter()
+        .filter(|e| !e.id.contains("anomaly/"))
+        .all(|e| e.verdict.as_ref().is_some_and(|v| v.accepted)));
 }
 
 #[tokio::test]
@@ -79,14 +96,14 @@ fn the_binary_exits_zero_and_writes_reports() {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("36 of 36 as expected"), "{stdout}");
+    assert!(stdout.contains("84 of 84 as expected"), "{stdout}");
     for ext in ["json", "html", "xml", "md"] {
         assert!(dir.join(format!("demo.{ext}")).exists(), "demo.{ext}");
     }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("demo.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], 1);
-    assert_eq!(json["summary"]["passed"], 36);
+    assert_eq!(json["summary"]["passed"], 84);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

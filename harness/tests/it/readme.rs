@@ -64,6 +64,10 @@ fn readme_counts_match_the_code() {
         ("CNS checks", pki.table.variants.len() + 2),
         ("test identities", fixtures.users.len()),
         ("switches that turn", reference_sp::faults::ALL.len()),
+        (
+            "switches of the reference RP",
+            reference_rp::faults::ALL.len(),
+        ),
         ("scenario files, ", files),
         ("steps, a cohort", steps),
         (

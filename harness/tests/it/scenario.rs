@@ -222,6 +222,76 @@ async fn service_pin_login_reports_what_the_service_did() {
     assert_eq!(failed[0].actual, "SERVICE_PIN_SWITCHED_OFF");
 }
 
+const OIDC_SCENARIO: &str = r#"title = "OpenID Connect logins through the reference RP"
+start = 2021-10-01T09:00:00Z
+
+[actors]
+mario = "mario.rossi"
+luca = "luca.ferrari"
+francesca = "francesca.romano"
+
+[[step]]
+do = "oidc-login"
+actor = "mario"
+provider = "poste"
+level = 2
+
+[[step]]
+do = "oidc-login"
+actor = "francesca"
+provider = "cie"
+level = 3
+
+[[step]]
+do = "oidc-login"
+actor = "mario"
+provider = "lepida"
+level = 2
+outcome = "consent-denied"
+expect = "nr22"
+
+[[step]]
+do = "oidc-login"
+actor = "luca"
+provider = "aruba"
+level = 2
+expect = "nr20"
+
+[[step]]
+do = "oidc-login"
+actor = "luca"
+provider = "tim"
+level = 1
+expect = "SERVICE_METHOD_NOT_ACCEPTED"
+"#;
+
+/// `oidc-login` logs in over OpenID Connect through the reference RP (on-boarded to the mocks'
+/// federation): logins at a SPID OP and at CIE pass, anomalies give their SPID code, the
+/// timeline's policy applies; claiming a refused login succeeds fails the step with the code.
+#[tokio::test]
+async fn oidc_login_steps_go_through_the_reference_rp() {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let path = Path::new("oidc.toml");
+    let good = load::parse(OIDC_SCENARIO, path, &catalog).unwrap_or_else(|e| panic!("{e:?}"));
+    let result = Runner::new().run(&good).await;
+    assert!(result.passed(), "{:#?}", result.steps);
+    assert_eq!(result.steps.len(), 5);
+
+    let wrong = OIDC_SCENARIO.replacen("expect = \"nr22\"", "expect = \"ok\"", 1);
+    assert_ne!(wrong, OIDC_SCENARIO);
+    let bad = load::parse(&wrong, path, &catalog).unwrap_or_else(|e| panic!("{e:?}"));
+    let result = Runner::new().run(&bad).await;
+    let failed: Vec<_> = result.steps.iter().filter(|s| !s.passed).collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0].kind, "oidc-login");
+    assert_eq!(failed[0].actual, "nr22");
+
+    let unknown = OIDC_SCENARIO.replacen("provider = \"cie\"", "provider = \"cie-prepro\"", 1);
+    let errors = load::parse(&unknown, path, &catalog).expect_err("unknown OP");
+    let text = format!("{errors:?}");
+    assert!(text.contains("cie-preprod"), "{text}");
+}
+
 /// A value for each key some step kind requires, so that a one-step file can be written for every
 /// kind of the table without knowing the kind.
 fn sample(key: &str) -> &'static str {

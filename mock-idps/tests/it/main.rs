@@ -11,6 +11,7 @@
 //! - `cie`: the CIE ID providers: every level, the card outcomes, the profile differences
 //! - `hardening`: issue #11 part A: one test per defect, and the hostile-input table
 //! - `oidc_federation`: the local OpenID Federation over HTTP, on-boarding, snapshots
+//! - `oidc_op_algs`: the OPs refuse `none`/HS256 request objects and client assertions, accept ES256 and PS256
 
 mod auto_login;
 mod cie;
@@ -19,6 +20,7 @@ mod fixtures;
 mod hardening;
 mod login;
 mod oidc_federation;
+mod oidc_op_algs;
 mod pin;
 mod request_properties;
 mod security;

@@ -324,7 +324,8 @@ async fn a_broken_op_entity_configuration_is_refused_unless_the_switch_is_off() 
 
 #[test]
 fn every_switch_has_a_case_here() {
-    let src = include_str!("faults.rs");
+    // The OP trust-chain and trust-mark switches have their cases in op_trust.rs.
+    let src = [include_str!("faults.rs"), include_str!("op_trust.rs")].concat();
     for f in reference_rp::faults::ALL {
         assert!(
             src.contains(&format!("\"{}\"", f.name)),

@@ -33,6 +33,14 @@ pub async fn world(faults: &str) -> World {
 }
 
 pub async fn world_with(faults: &str, registration: Registration) -> World {
+    let mut w = world_undiscovered(faults, registration).await;
+    let entries = reference_rp::op::entries_of(&w.fed.urls());
+    w.rp.discover(&entries).await.expect("discovery");
+    w
+}
+
+/// A federation and a registered RP that has not yet discovered any OP.
+pub async fn world_undiscovered(faults: &str, registration: Registration) -> World {
     let fed = MockFederation::start().await.expect("mock federation");
     let config = RpConfig {
         client_id: CLIENT_ID.into(),
@@ -40,10 +48,11 @@ pub async fn world_with(faults: &str, registration: Registration) -> World {
         faults: Faults::parse(faults).expect("faults"),
         clock: Arc::new(mock_idps::SystemClock),
         offline_access: true,
+        trust_anchor: reference_rp::app::trust_anchor_of(&fed.urls()).expect("trust anchor"),
     };
     let keys =
         RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp").expect("keys");
-    let mut rp = ReferenceRp::new(config, keys).expect("rp");
+    let rp = ReferenceRp::new(config, keys).expect("rp");
     match registration {
         Registration::Direct => fed
             .register_oidc_rp(rp.registration().expect("registration"))
@@ -61,9 +70,6 @@ pub async fn world_with(faults: &str, registration: Registration) -> World {
             .expect("on-boarded");
         }
     }
-    rp.discover(&reference_rp::op::entries_of(&fed.urls()))
-        .await
-        .expect("discovery");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -77,6 +77,7 @@ step_kinds! {
     RevokeDelegation => revoke_delegation,
     ActFor => act_for,
     SpidLogin => spid_login,
+    OidcLogin => oidc_login,
     Load => load,
     Timeline => timeline,
 }

@@ -73,6 +73,9 @@ pub struct Subordinate {
     pub entity_types: Vec<String>,
     /// Issue its subordinate statement already expired.
     pub expired_statement: bool,
+    /// Sign its subordinate statement with a key that is not the superior's (a forged
+    /// statement: its signature does not verify with the superior's keys).
+    pub forged_statement: bool,
     source: Option<EcSource>,
 }
 
@@ -83,6 +86,7 @@ impl std::fmt::Debug for Subordinate {
             .field("superior", &self.superior)
             .field("entity_types", &self.entity_types)
             .field("expired_statement", &self.expired_statement)
+            .field("forged_statement", &self.forged_statement)
             .field("in_process", &self.source.is_some())
             .finish()
     }
@@ -448,7 +452,7 @@ impl LocalFederation {
         st.sign(&a.key).map_err(server_error)
     }
 
-    fn subordinates_of(&self, issuer: &str) -> Vec<(String, Jwks, Vec<String>, bool)> {
+    fn subordinates_of(&self, issuer: &str) -> Vec<(String, Jwks, Vec<String>, bool, bool)> {
         let mut out = Vec::new();
         for a in self.authorities() {
             if a.superior.as_deref() == Some(issuer) {
@@ -456,6 +460,7 @@ impl LocalFederation {
                     a.entity_id.clone(),
                     Jwks::new(vec![a.key.public_jwk().clone()]),
                     vec!["federation_entity".to_owned()],
+                    false,
                     false,
                 ));
             }
@@ -468,6 +473,7 @@ impl LocalFederation {
                     s.jwks.clone(),
                     s.entity_types.clone(),
                     s.expired_statement,
+                    s.forged_statement,
                 ));
             }
         }
@@ -498,7 +504,7 @@ impl LocalFederation {
                 "sub is the issuer itself: its configuration is at /.well-known/openid-federation",
             ));
         }
-        let (id, jwks, _, expired) = self
+        let (id, jwks, _, expired, forged) = self
             .subordinates_of(issuer)
             .into_iter()
             .find(|(id, ..)| id == sub)
@@ -519,7 +525,8 @@ impl LocalFederation {
         if issuer == self.ta.entity_id && !self.data.policy.is_empty() {
             st.metadata_policy = Some(self.data.policy.clone());
         }
-        st.sign(&a.key).map_err(server_error)
+        let key = if forged { &self.stray_key } else { &a.key };
+        st.sign(key).map_err(server_error)
     }
 
     /// The list endpoint: `issuer`'s immediate subordinates, optionally of one entity type.
@@ -537,7 +544,7 @@ impl LocalFederation {
         Ok(self
             .subordinates_of(issuer)
             .into_iter()
-            .filter(|(_, _, types, _)| entity_type.is_none_or(|t| types.iter().any(|x| x == t)))
+            .filter(|(_, _, types, ..)| entity_type.is_none_or(|t| types.iter().any(|x| x == t)))
             .map(|(id, ..)| id)
             .collect())
     }
@@ -558,6 +565,7 @@ impl LocalFederation {
             jwks,
             entity_types: entity_types.iter().map(|s| (*s).to_owned()).collect(),
             expired_statement: false,
+            forged_statement: false,
             source: Some(source),
         })
     }
@@ -625,6 +633,20 @@ impl LocalFederation {
             .unwrap_or_else(|e| e.into_inner())
             .get_mut(entity_id)
             .map(|s| s.expired_statement = expired)
+            .is_some();
+        self.resolver.forget(entity_id);
+        found
+    }
+
+    /// Signs its subordinate statement with a stray key (or its superior's again), from now
+    /// on: the statement's signature no longer verifies with the superior's keys.
+    pub fn set_forged_statement(&self, entity_id: &str, forged: bool) -> bool {
+        let found = self
+            .subordinates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(entity_id)
+            .map(|s| s.forged_statement = forged)
             .is_some();
         self.resolver.forget(entity_id);
         found
@@ -888,6 +910,7 @@ impl LocalFederation {
                     jwks: Jwks::default(),
                     entity_types: Vec::new(),
                     expired_statement: req.expired_statement,
+                    forged_statement: false,
                     source: None,
                 })?;
                 source().map_err(|e| {
@@ -980,6 +1003,7 @@ impl LocalFederation {
             jwks: ec.claims.jwks.clone(),
             entity_types: vec![entity_type.clone()],
             expired_statement: req.expired_statement,
+            forged_statement: false,
             source: req.source.clone(),
         })?;
         self.remove_trust_marks(&req.entity_id);

@@ -283,6 +283,13 @@ pub struct OidcFederationUrls {
     pub trust_mark_issuer: String,
     /// The relying-party trust mark type.
     pub rp_trust_mark_type: String,
+    /// The OpenID-provider trust mark type (what an RP requires of an OP).
+    #[serde(default)]
+    pub op_trust_mark_type: String,
+    /// The trust anchor's federation public keys, for an RP to configure out of band (a
+    /// careful RP never takes them from the anchor's own configuration).
+    #[serde(default)]
+    pub trust_anchor_jwks: crate::oidc::jose::Jwks,
     /// The admin on-boarding endpoint.
     pub onboard: String,
 }
@@ -303,6 +310,8 @@ pub fn urls(fed: &LocalFederation) -> OidcFederationUrls {
         rp_trust_mark_type: fed
             .trust_mark_type("openid_relying_party")
             .unwrap_or_default(),
+        op_trust_mark_type: fed.trust_mark_type("openid_provider").unwrap_or_default(),
+        trust_anchor_jwks: fed.trust_anchor_jwks(),
         onboard: format!("{base}/admin/oidc/rps"),
         trust_anchor: ta,
     }
