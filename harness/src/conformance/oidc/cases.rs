@@ -193,7 +193,9 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Spid,
         Play::IdToken(&[], Wrap::Unsigned),
         rule(ALGS, "the signature algorithm none MUST NOT be supported by SPID and CIE participants; an unsigned ID token is not signed by the OP at all"),
-        Proof::Mutant(&["id-token-alg", "id-token-signature"]),
+        // at-hash too: the RP hashes the access token with the algorithm of the token's
+        // verified key, which an unsigned, MACed or unknown-kid token does not have.
+        Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
     ),
     case(
         "oidc-idt-hs256-public-key",
@@ -201,7 +203,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Spid,
         Play::IdToken(&[], Wrap::Hs256WithPublicKey),
         rule(ALGS, "HS256, HS384 and HS512 MUST NOT be supported; the RP verifies with the OP's published keys and the algorithms it registered, never an algorithm the token header picks"),
-        Proof::Mutant(&["id-token-alg", "id-token-signature"]),
+        Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
     ),
     case(
         "oidc-idt-kid-unknown",
@@ -209,7 +211,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Spid,
         Play::IdToken(&[], Wrap::WrongKid),
         rule(CORE_IDT, "the signature is validated with the keys the issuer provided (item 6): a kid outside the OP's resolved jwks names no key the RP may use"),
-        Proof::Mutant(&["id-token-kid", "id-token-signature"]),
+        Proof::Mutant(&["at-hash", "id-token-kid", "id-token-signature"]),
     ),
     case(
         "oidc-idt-kid-missing",
