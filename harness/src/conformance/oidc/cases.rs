@@ -136,6 +136,7 @@ pub struct OidcCase {
 const CORE_IDT: &str = "OpenID Connect Core 1.0 §3.1.3.7 (ID Token Validation)";
 const SPID_IDT: &str = "spid-cie-oidc-docs docs/en/token_endpoint.rst, ID Token";
 const ALGS: &str = "spid-cie-oidc-docs docs/en/cryptographic_algos.rst";
+const AUTHZ: &str = "spid-cie-oidc-docs docs/en/authorization_endpoint.rst";
 const AUTHN_RESP: &str = "spid-cie-oidc-docs docs/en/authentication_response.rst";
 const USERINFO: &str = "spid-cie-oidc-docs docs/en/userinfo_endpoint.rst, Response";
 
@@ -326,6 +327,14 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Proof::Mutant(&["at-hash"]),
     ),
     case(
+        "oidc-idt-spid-user-claims",
+        "SPID: ID token carrying user attributes (given_name, family_name)",
+        Spid,
+        Play::IdToken(&[Tweak::Set("given_name", "\"Francesca\""), Tweak::Set("family_name", "\"Romano\"")], Wrap::Normal),
+        rule(AUTHZ, "SPID does not let the RP ask for user attributes in the ID token: they are released by the userinfo endpoint only (parameters scope and claims)"),
+        Proof::Mutant(&["id-token-claims"]),
+    ),
+    case(
         "oidc-idt-cie-not-encrypted",
         "CIE: ID token sent as a bare JWS although the RP asked for encryption",
         Cie,
@@ -451,6 +460,30 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Spid,
         Play::Callback(Cb::Error("invalid_request_object")),
         rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-request-uri-not-supported",
+        "authorization error request_uri_not_supported",
+        Spid,
+        Play::Callback(Cb::Error("request_uri_not_supported")),
+        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-registration-not-supported",
+        "authorization error registration_not_supported",
+        Spid,
+        Play::Callback(Cb::Error("registration_not_supported")),
+        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-access-denied-cie",
+        "CIE: authorization error access_denied",
+        Cie,
+        Play::Callback(Cb::Error("access_denied")),
+        rule(AUTHZ, "the error codes table (Error Codes) applies to SPID and CIE alike: an error answer comes back with error, error_description and state, never a code"),
         Proof::Waiver(ERROR_WAIVER),
     ),
     case(
