@@ -457,13 +457,25 @@ impl<'a> OidcTarget<'a> {
             rule: Some(super::cases::rule_line(case)),
             severity: Some(case.severity),
             family: Some(FAMILY.into()),
+            sent: Some(format!(
+                "{} by {}: {:?}",
+                play_kind(&case.play),
+                case.provider.id(),
+                case.play
+            )),
             started_unix_ms: Some(started),
             ..Entry::default()
         };
         match played {
             Ok(p) => Entry {
                 passed: p.accepted == (case.expect == Expect::Accept),
-                sent: Some(p.evidence),
+                verdict: Some(crate::oracle::Verdict {
+                    accepted: p.accepted,
+                    rule: "probe".into(),
+                    reason: p.evidence.clone(),
+                    evidence: vec![p.evidence],
+                    spid_error: None,
+                }),
                 ..base
             },
             Err(e) => Entry {
