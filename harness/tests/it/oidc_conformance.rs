@@ -2,7 +2,8 @@
 //! strict RP (a refusal naming one of the case's switches), every refuse case with a mutant
 //! fails on the RP with exactly those switches off, every switch is some case's mutant (bar
 //! the listed ones), every waiver still holds with every switch off, and the catalogue is
-//! snapshotted.
+//! snapshotted; the entity-configuration checks pass on the strict RP's document and each fails
+//! on its broken fixture alone.
 
 use harness::conformance::oidc::cases::{Expect, Proof, UNCOVERED_SWITCHES};
 use harness::conformance::oidc::{self, ReferenceWorld, OIDC_CASES};
@@ -14,7 +15,12 @@ async fn every_case_passes_on_the_strict_reference_rp_and_names_its_switch() {
     let run = oidc::run_against_reference(Faults::none(), &[], false)
         .await
         .expect("suite");
-    assert_eq!(run.report.entries.len(), OIDC_CASES.len());
+    let entity = oidc::entity::ENTITY_CHECKS.len();
+    assert_eq!(run.report.entries.len(), OIDC_CASES.len() + entity);
+    for e in &run.report.entries[OIDC_CASES.len()..] {
+        assert_eq!(e.family.as_deref(), Some(oidc::entity::FAMILY));
+        assert!(e.passed, "{}: {:?}", e.id, e.verdict);
+    }
     for (case, e) in OIDC_CASES.iter().zip(&run.report.entries) {
         assert_eq!(case.id, e.id);
         assert!(e.error.is_none(), "{}: {:?}", e.id, e.error);
@@ -167,7 +173,8 @@ fn the_binary_exits_0_on_the_strict_rp_and_1_on_a_mutant() {
     let d = dir.path().to_str().expect("utf-8");
     let out = crate::spid_harness(["check", "--oidc", "--against-reference", "--report-dir", d]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("oidc-response"), "{stdout}");
     assert!(dir.path().join("check-oidc.json").exists());
     let out = crate::spid_harness([
@@ -188,6 +195,116 @@ fn the_binary_exits_0_on_the_strict_rp_and_1_on_a_mutant() {
         &std::fs::read_to_string(dir.path().join("check-oidc.json")).expect("json"),
     )
     .expect("json");
-    assert_eq!(report["summary"]["total"], 2);
+    assert_eq!(
+        report["summary"]["total"], 2,
+        "--only selects the cases alone"
+    );
     assert_eq!(report["summary"]["failed"], 1);
+}
+
+/// The entity-configuration checks: all pass on the strict reference RP's document, and each
+/// fails on a fixture made of that document with one thing broken (re-signed with the RP's
+/// federation key) while every other check still passes on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_entity_configuration_check_fails_on_its_fixture_alone() {
+    use harness::conformance::oidc::entity::{self, Fetched, ENTITY_CHECKS};
+    use mock_idps::oidc::keys::{load, KeyRole};
+    use serde_json::{json, Value};
+    let world = ReferenceWorld::start(Faults::none()).await.expect("world");
+    let target = world.target().expect("target");
+    let url = format!("{}/.well-known/openid-federation", world.rp_base);
+    let good = entity::fetch(target.http(), &url).await.expect("fetch");
+    let id = oidc::reference::CLIENT_ID;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (c, r) in entity::judge(&good, id, now) {
+        assert!(r.is_ok(), "{}: {r:?}", c.id);
+    }
+    let fed = load(
+        &mock_idps::FixtureSource::Embedded,
+        "reference-rp",
+        KeyRole::Federation,
+    )
+    .expect("federation key");
+    let other = load(
+        &mock_idps::FixtureSource::Embedded,
+        "reference-rp",
+        KeyRole::Signing,
+    )
+    .expect("signing key");
+    let claims: Value = mock_idps::oidc::jose::jws::decode_unverified(&good.body)
+        .and_then(|u| u.claims())
+        .expect("claims");
+    let header = |typ: &str| {
+        let mut h = serde_json::Map::new();
+        h.insert("typ".into(), typ.into());
+        h.insert("kid".into(), fed.kid().into());
+        h
+    };
+    let signed = |c: &Value| Fetched {
+        content_type: good.content_type.clone(),
+        body: entity::resign(&fed, &header("entity-statement+jwt"), c).expect("sign"),
+    };
+    let edited = |f: &dyn Fn(&mut Value)| {
+        let mut c = claims.clone();
+        f(&mut c);
+        signed(&c)
+    };
+    for check in ENTITY_CHECKS {
+        let fixture = match check.id {
+            "oidc-ec-content-type" => Fetched {
+                content_type: Some("application/json".into()),
+                body: good.body.clone(),
+            },
+            "oidc-ec-typ" => Fetched {
+                content_type: good.content_type.clone(),
+                body: entity::resign(&fed, &header("JWT"), &claims).expect("sign"),
+            },
+            "oidc-ec-self-signed" => Fetched {
+                content_type: good.content_type.clone(),
+                body: entity::resign(&other, &header("entity-statement+jwt"), &claims)
+                    .expect("sign"),
+            },
+            "oidc-ec-iss-sub" => edited(&|c| c["sub"] = json!("https://other-rp.example.it")),
+            "oidc-ec-validity" => edited(&|c| c["exp"] = json!(now - 3600)),
+            "oidc-ec-jwks" => edited(&|c| {
+                let weak = json!({"kty": "RSA", "kid": "weak-1024", "e": "AQAB",
+                    "n": mock_idps::oidc::jose::b64e(&[0xc5; 128])});
+                c["jwks"]["keys"].as_array_mut().expect("keys").push(weak);
+            }),
+            "oidc-ec-authority-hints" => edited(&|c| {
+                c.as_object_mut().expect("object").remove("authority_hints");
+            }),
+            "oidc-ec-trust-marks" => edited(&|c| {
+                c.as_object_mut().expect("object").remove("trust_marks");
+            }),
+            "oidc-ec-rp-metadata" => edited(&|c| {
+                c["metadata"]["openid_relying_party"]
+                    .as_object_mut()
+                    .expect("rp")
+                    .remove("token_endpoint_auth_method");
+            }),
+            "oidc-ec-rp-algorithms" => edited(&|c| {
+                c["metadata"]["openid_relying_party"]["userinfo_encrypted_response_alg"] =
+                    json!("RSA1_5");
+            }),
+            other => panic!("no fixture for {other}: add one"),
+        };
+        for (c, r) in entity::judge(&fixture, id, now) {
+            if c.id == check.id {
+                assert!(
+                    r.is_err(),
+                    "{} passes on its fixture ({})",
+                    c.id,
+                    check.fixture
+                );
+            } else {
+                assert!(
+                    r.is_ok(),
+                    "{}'s fixture also breaks {}: {r:?}",
+                    check.id,
+                    c.id
+                );
+            }
+        }
+    }
 }

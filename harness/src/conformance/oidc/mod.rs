@@ -4,6 +4,7 @@
 //! reference RP to run them against ([`reference`]).
 
 pub mod cases;
+pub mod entity;
 pub mod reference;
 pub mod runner;
 
@@ -52,7 +53,9 @@ pub fn select(only: &[String]) -> Result<Vec<&'static OidcCase>, OidcSuiteError>
     }
     let unknown: Vec<String> = only
         .iter()
-        .filter(|id| cases::by_id(id).is_none())
+        .filter(|id| {
+            cases::by_id(id).is_none() && !entity::ENTITY_CHECKS.iter().any(|c| c.id == id.as_str())
+        })
         .cloned()
         .collect();
     if !unknown.is_empty() {
@@ -80,6 +83,38 @@ pub async fn run_cases(
     entries
 }
 
+/// The entity-configuration checks on the RP whose pages answer at `rp_base` (entity ID
+/// `entity_id`), selected by `only`; one error entry when the document cannot be fetched.
+pub async fn entity_entries(
+    target: &OidcTarget<'_>,
+    rp_base: &str,
+    entity_id: &str,
+    only: &[String],
+) -> Vec<crate::report::Entry> {
+    let url = format!(
+        "{}/.well-known/openid-federation",
+        rp_base.trim_end_matches('/')
+    );
+    let began = std::time::Instant::now();
+    let fetched = entity::fetch(target.http(), &url).await;
+    let millis = began.elapsed().as_secs_f64() * 1000.0;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match fetched {
+        Ok(f) => entity::entries(&f, entity_id, now, millis)
+            .into_iter()
+            .filter(|e| only.is_empty() || only.contains(&e.id))
+            .collect(),
+        Err(e) => vec![crate::report::Entry {
+            id: "oidc-ec-fetch".into(),
+            title: format!("fetching {url}"),
+            family: Some(entity::FAMILY.into()),
+            error: Some(crate::report::error_chain(&e)),
+            millis,
+            ..crate::report::Entry::default()
+        }],
+    }
+}
+
 /// Runs the suite against the embedded reference RP with `faults` switched off.
 pub async fn run_against_reference(
     faults: reference_rp::Faults,
@@ -93,12 +128,15 @@ pub async fn run_against_reference(
     let world = ReferenceWorld::start(faults).await?;
     let target = world.target()?;
     let bar = crate::conformance::suite::progress_bar(progress, cases.len() as u64);
-    let entries = run_cases(&target, &cases, &|e| {
+    let mut entries = run_cases(&target, &cases, &|e| {
         bar.set_message(e.id.clone());
         bar.inc(1);
     })
     .await;
     bar.finish_and_clear();
+    if only.is_empty() || only.iter().any(|id| id.starts_with("oidc-ec-")) {
+        entries.extend(entity_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await);
+    }
     let report = RunReport::new(
         "check",
         started,

@@ -25,6 +25,9 @@ pub enum OidcSetupError {
     /// The OPs refused its registration.
     #[error("registering the reference RP with the OPs")]
     Registration(#[source] mock_idps::oidc::op::registry::Refusal),
+    /// On-boarding into the local federation failed.
+    #[error("on-boarding the reference RP into the local federation")]
+    Onboarding(#[source] Box<mock_idps::oidc::federation::LocalFederationError>),
     /// The RP's pages could not listen.
     #[error("binding the reference RP's port")]
     Bind(#[source] std::io::Error),
@@ -70,6 +73,22 @@ impl ReferenceWorld {
         federation
             .register_oidc_rp(rp.registration().map_err(OidcSetupError::Rp)?)
             .map_err(OidcSetupError::Registration)?;
+        // On-boarded into the local federation too: its superior and trust mark go into its
+        // entity configuration (the OPs still take the direct registration first).
+        let onboarded = mock_idps::oidc::federation::testing::onboard_rp(
+            federation.oidc_federation(),
+            &mock_idps::FixtureSource::Embedded,
+            "reference-rp",
+            CLIENT_ID,
+            Some(rp.federation_metadata()),
+            mock_idps::oidc::federation::testing::RpSetup::valid(),
+        )
+        .await
+        .map_err(|e| OidcSetupError::Onboarding(Box::new(e)))?;
+        rp.set_placement(reference_rp::rp::Placement {
+            authority_hints: vec![onboarded.report.superior.clone()],
+            trust_marks: onboarded.report.trust_marks.clone(),
+        });
         rp.discover(&reference_rp::op::entries_of(&federation.urls()))
             .await
             .map_err(OidcSetupError::Rp)?;

@@ -190,6 +190,11 @@ impl<'a> OidcTarget<'a> {
         })
     }
 
+    /// The HTTP client (no redirects followed, no cookie store).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     async fn get(
         &self,
         what: &'static str,
