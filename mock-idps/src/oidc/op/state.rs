@@ -371,6 +371,29 @@ mod tests {
     }
 
     #[test]
+    fn crafts_are_kept_per_state_and_bounded() {
+        let s = OpState::default();
+        let t0 = datetime!(2026-01-01 10:00 UTC);
+        for i in 0..MAX_CRAFTS + 10 {
+            s.put_craft(&format!("state-{i}"), Default::default(), t0);
+            s.put_issued(&format!("state-{i}"), "a.b.c", t0);
+        }
+        assert!(s.craft("state-0", t0).is_none(), "the oldest went first");
+        assert!(s.craft(&format!("state-{}", MAX_CRAFTS + 9), t0).is_some());
+        assert!(s.issued("state-0", t0).is_none());
+        assert_eq!(
+            s.issued(&format!("state-{}", MAX_CRAFTS + 9), t0)
+                .as_deref(),
+            Some("a.b.c")
+        );
+        assert!(lock(&s.crafts).len() <= MAX_CRAFTS && lock(&s.issued).len() <= MAX_CRAFTS);
+        assert!(
+            s.craft("state-300", t0 + Duration::days(2)).is_none(),
+            "expired"
+        );
+    }
+
+    #[test]
     fn a_jti_is_accepted_once_per_client() {
         let s = OpState::default();
         let t0 = datetime!(2026-01-01 10:00 UTC);
