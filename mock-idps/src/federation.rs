@@ -547,6 +547,22 @@ impl MockFederation {
         self.state.push_script(script)
     }
 
+    /// Crafts the OpenID Provider's answers for ONE login, the one whose authorization request
+    /// carried `state` (any OP): its ID token, refreshed ID token and userinfo answer are
+    /// edited and serialized as `craft` says instead of the normal way. Kept in a bounded
+    /// table ([`crate::oidc::op::state::MAX_CRAFTS`], the oldest going first).
+    pub fn script_oidc_answer(&self, state: &str, craft: crate::oidc::op::crafted::AnswerCraft) {
+        self.state
+            .oidc
+            .put_craft(state, craft, self.state.clock.now());
+    }
+
+    /// The last ID token an OP issued to the crafted login with `state` (see
+    /// [`Self::script_oidc_answer`]; normal logins keep nothing).
+    pub fn crafted_id_token(&self, state: &str) -> Option<String> {
+        self.state.oidc.issued(state, self.state.clock.now())
+    }
+
     /// Makes the simulated CIE reader fail the next card read (NFC off, card moved).
     pub fn script_card_read_failure(&self, failure: crate::cie::cards::ReadFailure) {
         self.state.cards.push_read_failure(failure);

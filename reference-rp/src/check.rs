@@ -98,6 +98,26 @@ fn map_claims_error(e: ClaimsVerificationError) -> RpError {
     }
 }
 
+/// The claims an ID token may carry besides user attributes (OIDC Core §2 and §3.1.3.6, the
+/// SPID ID-token table of token_endpoint.rst).
+const ID_TOKEN_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "at_hash",
+    "c_hash",
+    "auth_time",
+    "sid",
+];
+
 /// Checks an ID token (decrypting it first when it is a JWE).
 pub fn id_token(
     raw: &str,
@@ -239,6 +259,28 @@ pub fn id_token(
     let payload: Value = unverified
         .claims()
         .map_err(|e| RpError::refused("id-token-signature", e.to_string()))?;
+    // SPID: user attributes are not requested in the ID token, only at userinfo
+    // (authorization_endpoint.rst, parameters scope and claims).
+    if !x.op.cie && faults.on("id-token-claims") {
+        let extra: Vec<&str> = payload
+            .as_object()
+            .map(|o| {
+                o.keys()
+                    .map(String::as_str)
+                    .filter(|k| !ID_TOKEN_CLAIMS.contains(k))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !extra.is_empty() {
+            return Err(RpError::refused(
+                "id-token-claims",
+                format!(
+                    "a SPID ID token carries user claims ({}): SPID releases them at userinfo only",
+                    extra.join(", ")
+                ),
+            ));
+        }
+    }
     Ok(IdToken {
         sub: claims.subject().to_string(),
         level,

@@ -19,6 +19,7 @@ pub static ALL: &[Fault] = &[
     Fault { name: "at-hash", description: "the ID token's at_hash is the left half of the access token's hash" },
     Fault { name: "id-token-alg", description: "the ID token is signed with RS256, RS512, PS256 or ES256 (no other algorithm)" },
     Fault { name: "id-token-aud", description: "the ID token's aud lists our client_id and no untrusted audience" },
+    Fault { name: "id-token-claims", description: "SPID: the ID token carries no user attributes (they come from userinfo only)" },
     Fault { name: "id-token-encryption", description: "CIE: the ID token is encrypted to our key, as our metadata asks" },
     Fault { name: "id-token-exp", description: "the ID token's exp is in the future" },
     Fault { name: "id-token-iat", description: "the ID token's iat is not in the future nor older than ten minutes" },

@@ -1,5 +1,4 @@
-//! `spid-harness check`: [`crate::conformance::run_suite`], its table, then
-//! [`crate::report::emit`].
+//! `spid-harness check`: [`crate::conformance::run_suite`], its table, [`crate::report::emit`].
 
 use crate::conformance::metadata::Profile;
 use crate::conformance::{reference, run_property_suite, run_suite, Service, SuiteConfig};
@@ -13,9 +12,12 @@ pub struct CheckOpts {
     /// Run against the embedded reference SP (no other setup), its CNS endpoint included.
     #[arg(long = "against-reference")]
     pub against_reference: bool,
-    /// With --against-reference: reference-SP checks to switch off (a mutant SP).
+    /// With --against-reference: reference-SP (with --oidc: reference-RP) checks to switch off.
     #[arg(long)]
     pub faults: Option<String>,
+    /// The OpenID Connect relying-party cases instead (reports check-oidc.*).
+    #[arg(long)]
+    pub oidc: bool,
     /// The service's metadata (file path or http(s) URL); with --login-url, instead of
     /// --against-reference. The service must trust `spid-harness metadata --idp ID`.
     #[arg(long)]
@@ -113,6 +115,9 @@ fn service(opts: &CheckOpts) -> anyhow::Result<Service> {
 
 /// Runs `check`: the whole suite against the reference SP or any service.
 pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
+    if opts.oidc {
+        return super::check_oidc::exec(opts);
+    }
     crate::source::set_fetch_timeout(opts.fetch_timeout);
     let profile = opts.profile.parse::<Profile>()?;
     let config = SuiteConfig {

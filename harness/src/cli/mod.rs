@@ -2,6 +2,7 @@
 //! library function.
 
 mod check;
+mod check_oidc;
 mod demo;
 mod error;
 mod faults;

@@ -11,6 +11,7 @@ pub mod cns;
 pub mod edit;
 pub mod logout;
 pub mod metadata;
+pub mod oidc;
 pub mod reference;
 pub mod request;
 pub mod runner;

@@ -547,7 +547,7 @@ async fn preflight(target: &Target) -> Result<(), SuiteError> {
 }
 
 /// This process's CPU time (user + system) in milliseconds, from /proc (Linux only).
-fn process_cpu_ms() -> Option<f64> {
+pub(crate) fn process_cpu_ms() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let rest = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -557,7 +557,7 @@ fn process_cpu_ms() -> Option<f64> {
 
 /// A progress bar on stderr when asked and it is a terminal (hidden otherwise: CI logs stay
 /// clean).
-fn progress_bar(wanted: bool, len: u64) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(wanted: bool, len: u64) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !wanted || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();

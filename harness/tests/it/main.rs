@@ -9,6 +9,7 @@
 //!   PIN-protected card, CRL rotation
 //! - `load`: `spid-harness load` against the reference SP and its slow mutant, thresholds,
 //!   baseline, merges, report snapshots
+//! - `oidc_conformance`: `check --oidc` validated on the reference RP and its mutants
 
 #[cfg(feature = "browser")]
 mod browser;
@@ -22,6 +23,7 @@ mod load;
 mod logout;
 mod metadata_checks;
 mod new_provider;
+mod oidc_conformance;
 mod oracle;
 mod property;
 mod readme;

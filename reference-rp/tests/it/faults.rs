@@ -116,6 +116,7 @@ fn bad_id_token(d: &Double, switch: &str) -> (String, bool) {
         )
         .expect("PS512"),
         "id-token-aud" => d.sign(&with(c, "aud", json!(["https://other.example.it"]))),
+        "id-token-claims" => d.sign(&with(c, "given_name", json!("Francesca"))),
         "id-token-encryption" => return (d.sign(&c), false),
         "id-token-exp" => d.sign(&with(with(c, "exp", json!(t - 60)), "iat", json!(t - 120))),
         "id-token-iat" => d.sign(&with(c, "iat", json!(t + 3600))),
@@ -142,6 +143,7 @@ fn bad_id_token(d: &Double, switch: &str) -> (String, bool) {
 #[case::at_hash("at-hash", false)]
 #[case::alg("id-token-alg", false)]
 #[case::aud("id-token-aud", false)]
+#[case::claims("id-token-claims", false)]
 #[case::encryption("id-token-encryption", true)]
 #[case::exp("id-token-exp", false)]
 #[case::iat("id-token-iat", false)]

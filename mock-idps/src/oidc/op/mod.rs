@@ -7,6 +7,7 @@
 pub mod authorization;
 pub mod claims;
 pub mod client_auth;
+pub mod crafted;
 pub mod federated;
 pub mod profile;
 pub mod provider;

@@ -1,11 +1,15 @@
 //! What the OpenID Providers remember, every table a [`BoundedMap`] with expiry on the shared
 //! clock: authorization requests waiting on the login pages, codes (single use), access tokens,
-//! refresh tokens, and the `jti`s of client assertions already seen (replay refused).
+//! refresh tokens, the `jti`s of client assertions already seen (replay refused), and the answers
+//! a test crafted for a login (`super::crafted`).
 
 use crate::bounded::{BoundedMap, Limits, Weigh};
 use crate::spid::level::Level;
 use std::sync::Mutex;
 use time::{Duration, OffsetDateTime};
+
+/// Most crafted logins (and ID tokens kept for them) remembered at once.
+pub const MAX_CRAFTS: usize = 256;
 
 /// An authorization request the OP accepted, waiting for the login to end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +164,8 @@ pub struct OpState {
     refresh: Mutex<BoundedMap<String, RefreshRecord>>,
     jtis: Mutex<BoundedMap<String, ()>>,
     rp_names: Mutex<BoundedMap<String, String>>,
+    crafts: Mutex<BoundedMap<String, super::crafted::AnswerCraft>>,
+    issued: Mutex<BoundedMap<String, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -182,6 +188,16 @@ impl OpState {
             refresh: Mutex::new(BoundedMap::new(table(limits.refresh_lifetime))),
             jtis: Mutex::new(BoundedMap::new(table(limits.jti_lifetime))),
             rp_names: Mutex::new(BoundedMap::new(table(limits.refresh_lifetime))),
+            crafts: Mutex::new(BoundedMap::new(Limits {
+                max_entries: limits.max_entries.min(MAX_CRAFTS),
+                max_bytes: limits.max_bytes,
+                ttl: limits.refresh_lifetime,
+            })),
+            issued: Mutex::new(BoundedMap::new(Limits {
+                max_entries: limits.max_entries.min(MAX_CRAFTS),
+                max_bytes: limits.max_bytes,
+                ttl: limits.refresh_lifetime,
+            })),
         }
     }
 
@@ -270,6 +286,28 @@ impl OpState {
             .cloned()
     }
 
+    /// Crafts the answers to the login whose `state` is `state` (replacing an earlier craft for
+    /// it); at most [`MAX_CRAFTS`] are kept, the oldest going first.
+    pub fn put_craft(&self, state: &str, craft: super::crafted::AnswerCraft, now: OffsetDateTime) {
+        lock(&self.crafts).insert(state.to_string(), craft, now);
+    }
+
+    /// The craft for the login with `state`, if any.
+    pub fn craft(&self, state: &str, now: OffsetDateTime) -> Option<super::crafted::AnswerCraft> {
+        lock(&self.crafts).get(&state.to_string(), now).cloned()
+    }
+
+    /// Keeps the ID token issued to a crafted login (kept for crafted logins only, so that a
+    /// later craft can replay it in another login).
+    pub fn put_issued(&self, state: &str, id_token: &str, now: OffsetDateTime) {
+        lock(&self.issued).insert(state.to_string(), id_token.to_string(), now);
+    }
+
+    /// The last ID token issued to the crafted login with `state`.
+    pub fn issued(&self, state: &str, now: OffsetDateTime) -> Option<String> {
+        lock(&self.issued).get(&state.to_string(), now).cloned()
+    }
+
     /// Entries per table (authz, codes, access, refresh, jtis), for tests and `/admin`.
     pub fn usage(&self) -> [usize; 5] {
         [
@@ -328,6 +366,29 @@ mod tests {
         s.put_code("c2", g, t0);
         assert!(
             s.take_code("c2", t0 + Duration::minutes(2)).is_none(),
+            "expired"
+        );
+    }
+
+    #[test]
+    fn crafts_are_kept_per_state_and_bounded() {
+        let s = OpState::default();
+        let t0 = datetime!(2026-01-01 10:00 UTC);
+        for i in 0..MAX_CRAFTS + 10 {
+            s.put_craft(&format!("state-{i}"), Default::default(), t0);
+            s.put_issued(&format!("state-{i}"), "a.b.c", t0);
+        }
+        assert!(s.craft("state-0", t0).is_none(), "the oldest went first");
+        assert!(s.craft(&format!("state-{}", MAX_CRAFTS + 9), t0).is_some());
+        assert!(s.issued("state-0", t0).is_none());
+        assert_eq!(
+            s.issued(&format!("state-{}", MAX_CRAFTS + 9), t0)
+                .as_deref(),
+            Some("a.b.c")
+        );
+        assert!(lock(&s.crafts).len() <= MAX_CRAFTS && lock(&s.issued).len() <= MAX_CRAFTS);
+        assert!(
+            s.craft("state-300", t0 + Duration::days(2)).is_none(),
             "expired"
         );
     }

@@ -4,6 +4,7 @@
 //! `offline_access` and `prompt=consent`, a refresh token.
 
 use super::client_auth::{authenticate, rp_jwks, ClientError};
+use super::crafted;
 use super::provider::{OpRuntime, OpSet};
 use super::registry::RpMetadata;
 use super::seal::{sealed, signed, signing_alg, SealError};
@@ -255,20 +256,55 @@ fn issue(
             }
         }
     }
-    let id_token = match (
+    let seal = match (
         &rp.id_token_encrypted_response_alg,
         op.profile.id_token_encryption,
     ) {
-        (Some(alg), true) => sealed(
+        (Some(_), true) => Some(rp_jwks(rp)?),
+        _ => None,
+    };
+    let craft = state.oidc.craft(&grant.authz.state, now).map(|c| {
+        if refreshed {
+            c.refreshed_id_token
+        } else {
+            c.id_token
+        }
+    });
+    let id_token = match (&craft, &seal) {
+        (None, Some(jwks)) => sealed(
             &op.core_key,
             id_alg,
             "JWT",
             &id,
-            &rp_jwks(rp)?,
-            Some(alg),
+            jwks,
+            rp.id_token_encrypted_response_alg.as_deref(),
             rp.id_token_encrypted_response_enc.as_deref(),
         )?,
-        _ => signed(&op.core_key, id_alg, "JWT", &id)?,
+        (None, None) => signed(&op.core_key, id_alg, "JWT", &id)?,
+        // A crafted login: keep what was issued (a later craft may replay it elsewhere).
+        (Some(c), _) => {
+            let c = c.clone().unwrap_or_default();
+            crafted::edit(&mut id, &c.edits, now);
+            let rp_keys = rp_jwks(rp).ok();
+            let token = crafted::produce(
+                &c.wrap,
+                &id,
+                &crafted::Producer {
+                    key: &op.core_key,
+                    foreign: &op.federation_key,
+                    alg: id_alg,
+                    typ: "JWT",
+                    seal: seal.as_ref().map(|jwks| crafted::SealTo {
+                        jwks,
+                        alg: rp.id_token_encrypted_response_alg.as_deref(),
+                        enc: rp.id_token_encrypted_response_enc.as_deref(),
+                    }),
+                    rp_jwks: rp_keys.as_ref(),
+                },
+            )?;
+            state.oidc.put_issued(&grant.authz.state, &token, now);
+            token
+        }
     };
     if let Some(rt) = &refresh {
         state.oidc.put_refresh(

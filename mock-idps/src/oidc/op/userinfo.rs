@@ -80,14 +80,38 @@ pub async fn handle(
     };
     let alg = signing_alg(rp.userinfo_signed_response_alg.as_deref()).map_err(|e| fail(&e))?;
     let jwks = super::client_auth::rp_jwks(&rp).map_err(|e| fail(&e))?;
-    sealed(
-        &op.core_key,
-        alg,
-        "JWT",
+    let Some(craft) = state
+        .oidc
+        .craft(&g.authz.state, now)
+        .and_then(|c| c.userinfo)
+    else {
+        return sealed(
+            &op.core_key,
+            alg,
+            "JWT",
+            &claims,
+            &jwks,
+            rp.userinfo_encrypted_response_alg.as_deref(),
+            rp.userinfo_encrypted_response_enc.as_deref(),
+        )
+        .map_err(|e| fail(&e));
+    };
+    super::crafted::edit(&mut claims, &craft.edits, now);
+    super::crafted::produce(
+        &craft.wrap,
         &claims,
-        &jwks,
-        rp.userinfo_encrypted_response_alg.as_deref(),
-        rp.userinfo_encrypted_response_enc.as_deref(),
+        &super::crafted::Producer {
+            key: &op.core_key,
+            foreign: &op.federation_key,
+            alg,
+            typ: "JWT",
+            seal: Some(super::crafted::SealTo {
+                jwks: &jwks,
+                alg: rp.userinfo_encrypted_response_alg.as_deref(),
+                enc: rp.userinfo_encrypted_response_enc.as_deref(),
+            }),
+            rp_jwks: Some(&jwks),
+        },
     )
     .map_err(|e| fail(&e))
 }

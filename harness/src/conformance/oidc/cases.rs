@@ -1,0 +1,629 @@
+//! The relying-party catalogue: one typed table ([`OIDC_CASES`]) of answers an OpenID Provider
+//! sends to the RP under test, most of them crafted to be wrong. Each case names the rule it
+//! tests (paraphrased, with its source), what the RP must do, and either the switch set of the
+//! reference RP whose mutant (those checks off) accepts the bad answer, or a written waiver
+//! saying why no switch set can show the case failing.
+
+use crate::report::Severity;
+use mock_idps::oidc::op::crafted::Wrap;
+
+/// Which OpenID Provider answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// A SPID OP (`poste`).
+    Spid,
+    /// The CIE OP (`cie`): ID tokens encrypted to the RP, `iss` mandatory in the answer.
+    Cie,
+}
+
+impl Provider {
+    /// The mock OP's id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Spid => "poste",
+            Self::Cie => "cie",
+        }
+    }
+}
+
+/// A claim edit the table can hold (turned into `mock_idps` edits when played).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tweak {
+    /// Sets a claim to this JSON text.
+    Set(&'static str, &'static str),
+    /// Removes a claim.
+    Remove(&'static str),
+    /// Sets a claim to the OP's clock plus seconds.
+    Time(&'static str, i64),
+    /// `aud` becomes the RP's client_id plus this other audience.
+    ExtraAudience(&'static str),
+}
+
+/// What the OP's answer to the case's login is, or what happens to it on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Play {
+    /// A correct login, unchanged (the control case).
+    Correct,
+    /// The ID token of the code grant, crafted.
+    IdToken(&'static [Tweak], Wrap),
+    /// The userinfo answer, crafted.
+    Userinfo(&'static [Tweak], Wrap),
+    /// A correct login, then a refresh whose ID token is crafted.
+    Refresh(&'static [Tweak], Wrap),
+    /// The authorization response, changed on its way back to the RP.
+    Callback(CallbackChange),
+    /// A correct login, then the same authorization response again (the code replayed).
+    ReplayCode,
+    /// The ID token a correct earlier login of the same user got, sent in a new login.
+    OtherSessionIdToken,
+}
+
+/// A change to the authorization response (the redirect to the RP's callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackChange {
+    /// `state` replaced by another value of the same shape.
+    WrongState,
+    /// No `state`.
+    NoState,
+    /// `iss` of another entity.
+    WrongIss,
+    /// No `iss`.
+    NoIss,
+    /// An OAuth error response with this `error` (the code dropped, `state` and `iss` kept).
+    Error(&'static str),
+}
+
+/// What the RP must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Log the user in.
+    Accept,
+    /// Not log the user in (no session, or no new one).
+    Refuse,
+}
+
+impl Expect {
+    /// `accept` or `refuse`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Refuse => "refuse",
+        }
+    }
+}
+
+/// How the case is shown to be able to fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// The reference RP with these checks switched off accepts the case's answer.
+    Mutant(&'static [&'static str]),
+    /// No switch set makes the reference RP accept it; why.
+    Waiver(&'static str),
+    /// An accept case: the strict reference RP passing it is the proof.
+    Control,
+}
+
+/// The rule a case tests: the source (document and section) and its words, paraphrased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Where the rule is written.
+    pub source: &'static str,
+    /// What it says, in our words.
+    pub words: &'static str,
+}
+
+/// One case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcCase {
+    /// Stable id (`oidc-idt-alg-none`…).
+    pub id: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// The OP that answers.
+    pub provider: Provider,
+    /// The answer.
+    pub play: Play,
+    /// What the RP must do.
+    pub expect: Expect,
+    /// The rule.
+    pub rule: Rule,
+    /// Whether a failure fails the run.
+    pub severity: Severity,
+    /// How the case is shown to be able to fail.
+    pub proof: Proof,
+}
+
+const CORE_IDT: &str = "OpenID Connect Core 1.0 §3.1.3.7 (ID Token Validation)";
+const SPID_IDT: &str = "spid-cie-oidc-docs docs/en/token_endpoint.rst, ID Token";
+const ALGS: &str = "spid-cie-oidc-docs docs/en/cryptographic_algos.rst";
+const AUTHZ: &str = "spid-cie-oidc-docs docs/en/authorization_endpoint.rst";
+const AUTHN_RESP: &str = "spid-cie-oidc-docs docs/en/authentication_response.rst";
+const USERINFO: &str = "spid-cie-oidc-docs docs/en/userinfo_endpoint.rst, Response";
+
+const fn case(
+    id: &'static str,
+    title: &'static str,
+    provider: Provider,
+    play: Play,
+    rule: Rule,
+    proof: Proof,
+) -> OidcCase {
+    OidcCase {
+        id,
+        title,
+        provider,
+        play,
+        expect: match proof {
+            Proof::Control => Expect::Accept,
+            _ => Expect::Refuse,
+        },
+        rule,
+        severity: Severity::Error,
+        proof,
+    }
+}
+
+const fn rule(source: &'static str, words: &'static str) -> Rule {
+    Rule { source, words }
+}
+
+use CallbackChange as Cb;
+use Provider::{Cie, Spid};
+
+/// Every case, in catalogue order.
+pub static OIDC_CASES: &[OidcCase] = &[
+    case(
+        "oidc-login-spid",
+        "a correct SPID login is accepted",
+        Spid,
+        Play::Correct,
+        rule(SPID_IDT, "an ID token signed by the OP, for this client, with the nonce and at_hash of this login and the level asked for, is what the RP validates and accepts"),
+        Proof::Control,
+    ),
+    case(
+        "oidc-login-cie",
+        "a correct CIE login (ID token signed then encrypted) is accepted",
+        Cie,
+        Play::Correct,
+        rule(SPID_IDT, "when the RP's metadata names id_token_encrypted_response_alg the OP sends the ID token as a nested JWT, signed then encrypted (cty JWT); the RP decrypts and validates it"),
+        Proof::Control,
+    ),
+    case(
+        "oidc-idt-alg-none",
+        "ID token with alg none (no signature)",
+        Spid,
+        Play::IdToken(&[], Wrap::Unsigned),
+        rule(ALGS, "the signature algorithm none MUST NOT be supported by SPID and CIE participants; an unsigned ID token is not signed by the OP at all"),
+        // at-hash too: the RP hashes the access token with the algorithm of the token's
+        // verified key, which an unsigned, MACed or unknown-kid token does not have.
+        Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-hs256-public-key",
+        "ID token MACed with HS256 keyed with the OP's public RSA key (algorithm confusion)",
+        Spid,
+        Play::IdToken(&[], Wrap::Hs256WithPublicKey),
+        rule(ALGS, "HS256, HS384 and HS512 MUST NOT be supported; the RP verifies with the OP's published keys and the algorithms it registered, never an algorithm the token header picks"),
+        Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-kid-unknown",
+        "ID token whose header kid names no key of the OP's jwks",
+        Spid,
+        Play::IdToken(&[], Wrap::WrongKid),
+        rule(CORE_IDT, "the signature is validated with the keys the issuer provided (item 6): a kid outside the OP's resolved jwks names no key the RP may use"),
+        Proof::Mutant(&["at-hash", "id-token-kid", "id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-kid-missing",
+        "ID token whose header has no kid",
+        Spid,
+        Play::IdToken(&[], Wrap::NoKid),
+        rule(SPID_IDT, "the ID token header carries the kid of the OP key that signed it (the example header and RFC 7638 key ids); without it the RP cannot tell which published key applies"),
+        Proof::Mutant(&["id-token-kid"]),
+    ),
+    case(
+        "oidc-idt-signature-corrupt",
+        "ID token whose signature does not verify (one bit flipped)",
+        Spid,
+        Play::IdToken(&[], Wrap::CorruptSignature),
+        rule(CORE_IDT, "the RP MUST validate the ID token's signature per JWS with the alg of its header and the issuer's keys (item 6)"),
+        Proof::Mutant(&["id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-foreign-key",
+        "ID token signed by a key outside the OP's jwks, under the OP key's kid",
+        Spid,
+        Play::IdToken(&[], Wrap::ForeignKey),
+        rule(CORE_IDT, "only keys the issuer provides for OpenID Connect may verify the ID token (item 6); a signature by any other key, even the OP's federation key, is invalid"),
+        Proof::Mutant(&["id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-cie-signature-corrupt",
+        "CIE: encrypted ID token whose inner signature does not verify",
+        Cie,
+        Play::IdToken(&[], Wrap::CorruptSignature),
+        rule(CORE_IDT, "after decrypting, the RP still validates the inner JWS signature with the OP's keys (items 1 and 6)"),
+        Proof::Mutant(&["id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-iss-wrong",
+        "ID token iss of another entity",
+        Spid,
+        Play::IdToken(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        rule(SPID_IDT, "iss identifies the OP; the client MUST verify it equals the OP it called (and Core §3.1.3.7 item 2: an exact match)"),
+        Proof::Mutant(&["id-token-iss"]),
+    ),
+    case(
+        "oidc-idt-aud-wrong",
+        "ID token aud of another client",
+        Spid,
+        Play::IdToken(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
+        rule(SPID_IDT, "aud MUST be the client_id and the RP MUST verify it is its own (Core §3.1.3.7 item 3)"),
+        Proof::Mutant(&["id-token-aud"]),
+    ),
+    case(
+        "oidc-idt-aud-untrusted-extra",
+        "ID token aud listing this client and an untrusted other audience",
+        Spid,
+        Play::IdToken(&[Tweak::ExtraAudience("https://untrusted.example.it")], Wrap::Normal),
+        rule(CORE_IDT, "the ID token MUST be rejected when its aud lists audiences the client does not trust, even if its own client_id is among them (item 3)"),
+        Proof::Mutant(&["id-token-aud"]),
+    ),
+    case(
+        "oidc-idt-expired",
+        "ID token already expired (exp a minute ago)",
+        Spid,
+        Play::IdToken(&[Tweak::Time("exp", -60), Tweak::Time("iat", -120), Tweak::Time("nbf", -120)], Wrap::Normal),
+        rule(CORE_IDT, "the current time MUST be before exp (item 9; RFC 7519 §4.1.4: a JWT at or after its exp must not be accepted)"),
+        Proof::Mutant(&["id-token-exp"]),
+    ),
+    case(
+        "oidc-idt-iat-future",
+        "ID token issued an hour in the future",
+        Spid,
+        Play::IdToken(&[Tweak::Time("iat", 3600), Tweak::Time("nbf", 3600)], Wrap::Normal),
+        rule(CORE_IDT, "iat lets the client reject tokens issued too far from the current time (item 10); a token stamped an hour ahead cannot come from this login"),
+        Proof::Mutant(&["id-token-iat"]),
+    ),
+    case(
+        "oidc-idt-nonce-missing",
+        "ID token without nonce",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("nonce")], Wrap::Normal),
+        rule(SPID_IDT, "nonce is required and MUST equal the value the RP sent in the authentication request (Core §3.1.3.7 item 11)"),
+        Proof::Mutant(&["nonce"]),
+    ),
+    case(
+        "oidc-idt-nonce-wrong",
+        "ID token with another nonce",
+        Spid,
+        Play::IdToken(&[Tweak::Set("nonce", "\"another0nonce00000000000000000000000000000\"")], Wrap::Normal),
+        rule(SPID_IDT, "nonce MUST equal the value the RP sent in the authentication request (Core §3.1.3.7 item 11)"),
+        Proof::Mutant(&["nonce"]),
+    ),
+    case(
+        "oidc-idt-acr-missing",
+        "ID token without acr",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("acr")], Wrap::Normal),
+        rule(SPID_IDT, "acr is the level the user actually authenticated at; SPID and CIE always send it, and the RP checks it is appropriate (Core §3.1.3.7 item 12)"),
+        Proof::Mutant(&["acr"]),
+    ),
+    case(
+        "oidc-idt-acr-lower",
+        "ID token acr SpidL1 for a login asked at SpidL2",
+        Spid,
+        Play::IdToken(&[Tweak::Set("acr", "\"https://www.spid.gov.it/SpidL1\"")], Wrap::Normal),
+        rule(SPID_IDT, "acr may equal or exceed the level requested, never fall below it; the RP checks the level is the one it needs (Core §3.1.3.7 item 12)"),
+        Proof::Mutant(&["acr"]),
+    ),
+    case(
+        "oidc-idt-at-hash-wrong",
+        "ID token at_hash of another access token",
+        Spid,
+        Play::IdToken(&[Tweak::Set("at_hash", "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"")], Wrap::Normal),
+        rule(SPID_IDT, "the client MUST verify at_hash matches the access token returned with the ID token (Core §3.1.3.8)"),
+        Proof::Mutant(&["at-hash"]),
+    ),
+    case(
+        "oidc-idt-spid-user-claims",
+        "SPID: ID token carrying user attributes (given_name, family_name)",
+        Spid,
+        Play::IdToken(&[Tweak::Set("given_name", "\"Francesca\""), Tweak::Set("family_name", "\"Romano\"")], Wrap::Normal),
+        rule(AUTHZ, "SPID does not let the RP ask for user attributes in the ID token: they are released by the userinfo endpoint only (parameters scope and claims)"),
+        Proof::Mutant(&["id-token-claims"]),
+    ),
+    case(
+        "oidc-idt-cie-not-encrypted",
+        "CIE: ID token sent as a bare JWS although the RP asked for encryption",
+        Cie,
+        Play::IdToken(&[], Wrap::BareJws),
+        rule(SPID_IDT, "when the RP publishes id_token_encrypted_response_alg the OP MUST encrypt the ID token (Core §3.1.3.7 item 1: the RP rejects an unencrypted one it negotiated encrypted)"),
+        Proof::Mutant(&["id-token-encryption"]),
+    ),
+    case(
+        "oidc-idt-cie-alg-none",
+        "CIE: encrypted ID token whose inner JWS has alg none",
+        Cie,
+        Play::IdToken(&[], Wrap::Unsigned),
+        rule(ALGS, "none MUST NOT be supported in CIE either: encrypting an unsigned token to the RP does not make it the OP's"),
+        Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-cie-nonce-wrong",
+        "CIE: encrypted ID token with another nonce",
+        Cie,
+        Play::IdToken(&[Tweak::Set("nonce", "\"another0nonce00000000000000000000000000000\"")], Wrap::Normal),
+        rule(SPID_IDT, "nonce MUST equal the value the RP sent in the authentication request, for CIE as for SPID (Core §3.1.3.7 item 11)"),
+        Proof::Mutant(&["nonce"]),
+    ),
+    case(
+        "oidc-idt-cie-aud-wrong",
+        "CIE: encrypted ID token for another client",
+        Cie,
+        Play::IdToken(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
+        rule(SPID_IDT, "aud MUST be the client_id and the RP MUST verify it is its own; being able to decrypt the token proves nothing about its audience"),
+        Proof::Mutant(&["id-token-aud"]),
+    ),
+    case(
+        "oidc-idt-cie-rsa1-5",
+        "CIE: ID token encrypted with RSA1_5",
+        Cie,
+        Play::IdToken(&[], Wrap::Rsa1_5),
+        rule(ALGS, "RSA1_5 key encryption MUST NOT be supported in SPID and CIE"),
+        Proof::Waiver("the reference RP's decrypter admits RSA-OAEP and RSA-OAEP-256 only, whatever its switches: it refuses RSA1_5 with every check off"),
+    ),
+    case(
+        "oidc-authz-state-wrong",
+        "authorization response whose state is not the one sent",
+        Spid,
+        Play::Callback(Cb::WrongState),
+        rule(AUTHN_RESP, "state MUST be the value the client put in its authentication request and the client checks it matches (RFC 6749 §10.12: the CSRF defence)"),
+        Proof::Mutant(&["state"]),
+    ),
+    case(
+        "oidc-authz-state-missing",
+        "authorization response without state",
+        Spid,
+        Play::Callback(Cb::NoState),
+        rule(AUTHN_RESP, "state is part of every authentication response and MUST equal the request's; an answer without it belongs to no login of the client"),
+        Proof::Mutant(&["state"]),
+    ),
+    case(
+        "oidc-authz-iss-wrong",
+        "authorization response iss of another OP (mix-up)",
+        Spid,
+        Play::Callback(Cb::WrongIss),
+        rule(AUTHN_RESP, "the RP MUST validate iss, the identifier of the OP that produced the response, and must not let several OPs use one identifier (RFC 9207 §2.4)"),
+        Proof::Mutant(&["iss"]),
+    ),
+    case(
+        "oidc-authz-iss-missing-cie",
+        "CIE: authorization response without iss",
+        Cie,
+        Play::Callback(Cb::NoIss),
+        rule(AUTHN_RESP, "iss is MANDATORY in CIE authentication responses and the RP MUST validate it"),
+        Proof::Mutant(&["iss"]),
+    ),
+    case(
+        "oidc-authz-error-access-denied",
+        "authorization error access_denied",
+        Spid,
+        Play::Callback(Cb::Error("access_denied")),
+        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-invalid-request",
+        "authorization error invalid_request",
+        Spid,
+        Play::Callback(Cb::Error("invalid_request")),
+        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-unauthorized-client",
+        "authorization error unauthorized_client",
+        Spid,
+        Play::Callback(Cb::Error("unauthorized_client")),
+        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-unsupported-response-type",
+        "authorization error unsupported_response_type",
+        Spid,
+        Play::Callback(Cb::Error("unsupported_response_type")),
+        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-invalid-scope",
+        "authorization error invalid_scope",
+        Spid,
+        Play::Callback(Cb::Error("invalid_scope")),
+        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-server-error",
+        "authorization error server_error",
+        Spid,
+        Play::Callback(Cb::Error("server_error")),
+        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-temporarily-unavailable",
+        "authorization error temporarily_unavailable",
+        Spid,
+        Play::Callback(Cb::Error("temporarily_unavailable")),
+        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-login-required",
+        "authorization error login_required",
+        Spid,
+        Play::Callback(Cb::Error("login_required")),
+        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-consent-required",
+        "authorization error consent_required",
+        Spid,
+        Play::Callback(Cb::Error("consent_required")),
+        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-invalid-request-object",
+        "authorization error invalid_request_object",
+        Spid,
+        Play::Callback(Cb::Error("invalid_request_object")),
+        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-request-uri-not-supported",
+        "authorization error request_uri_not_supported",
+        Spid,
+        Play::Callback(Cb::Error("request_uri_not_supported")),
+        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-registration-not-supported",
+        "authorization error registration_not_supported",
+        Spid,
+        Play::Callback(Cb::Error("registration_not_supported")),
+        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-authz-error-access-denied-cie",
+        "CIE: authorization error access_denied",
+        Cie,
+        Play::Callback(Cb::Error("access_denied")),
+        rule(AUTHZ, "the error codes table (Error Codes) applies to SPID and CIE alike: an error answer comes back with error, error_description and state, never a code"),
+        Proof::Waiver(ERROR_WAIVER),
+    ),
+    case(
+        "oidc-userinfo-plain-json",
+        "userinfo answered as plain JSON",
+        Spid,
+        Play::Userinfo(&[], Wrap::PlainJson),
+        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT (cty JWT); plain JSON is neither"),
+        Proof::Mutant(&["userinfo-encryption", "userinfo-signature"]),
+    ),
+    case(
+        "oidc-userinfo-bare-jws",
+        "userinfo answered as a bare JWS (not encrypted)",
+        Spid,
+        Play::Userinfo(&[], Wrap::BareJws),
+        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT: a signature alone is not enough"),
+        Proof::Mutant(&["userinfo-encryption"]),
+    ),
+    case(
+        "oidc-userinfo-cie-bare-jws",
+        "CIE: userinfo answered as a bare JWS (not encrypted)",
+        Cie,
+        Play::Userinfo(&[], Wrap::BareJws),
+        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT, for CIE as for SPID"),
+        Proof::Mutant(&["userinfo-encryption"]),
+    ),
+    case(
+        "oidc-userinfo-cie-sub-other",
+        "CIE: userinfo sub different from the ID token's",
+        Cie,
+        Play::Userinfo(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
+        rule(USERINFO, "sub is the subject already released in the ID token; the RP MUST check the two are equal"),
+        Proof::Mutant(&["userinfo-sub"]),
+    ),
+    case(
+        "oidc-userinfo-rsa1-5",
+        "userinfo encrypted with RSA1_5",
+        Spid,
+        Play::Userinfo(&[], Wrap::Rsa1_5),
+        rule(ALGS, "RSA1_5 key encryption MUST NOT be supported in SPID and CIE"),
+        Proof::Waiver("the reference RP's decrypter admits RSA-OAEP and RSA-OAEP-256 only, whatever its switches: it refuses RSA1_5 with every check off"),
+    ),
+    case(
+        "oidc-userinfo-signature-corrupt",
+        "userinfo JWE whose inner JWS signature does not verify",
+        Spid,
+        Play::Userinfo(&[], Wrap::CorruptSignature),
+        rule(USERINFO, "the payload of the userinfo JWE is a JWS of the OP: a signed JWT, whose signature the RP verifies with the OP's keys"),
+        Proof::Mutant(&["userinfo-signature"]),
+    ),
+    case(
+        "oidc-userinfo-sub-other",
+        "userinfo sub different from the ID token's",
+        Spid,
+        Play::Userinfo(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
+        rule(USERINFO, "sub is the subject already released in the ID token; the RP MUST check the two are equal (Core §5.3.2 too)"),
+        Proof::Mutant(&["userinfo-sub"]),
+    ),
+    case(
+        "oidc-userinfo-aud-other",
+        "userinfo aud of another client",
+        Spid,
+        Play::Userinfo(&[Tweak::Set("aud", "\"https://other-rp.example.it\"")], Wrap::Normal),
+        rule(USERINFO, "aud names the recipient RP; the RP MUST check it equals its own client_id"),
+        Proof::Mutant(&["userinfo-aud"]),
+    ),
+    case(
+        "oidc-refresh-spid-acr-above-l1",
+        "SPID: ID token of a refresh carrying acr SpidL2",
+        Spid,
+        Play::Refresh(&[Tweak::Set("acr", "\"https://www.spid.gov.it/SpidL2\"")], Wrap::Normal),
+        rule("spid-cie-oidc-docs docs/en/differenze_spid_cie.rst, long revocable session", "in SPID's long revocable session an ID token obtained with a refresh token attests SpidL1 only, whatever the level of the first login"),
+        Proof::Mutant(&["refresh-acr"]),
+    ),
+    case(
+        "oidc-replay-code",
+        "the authorization response of a finished login sent again (code replay)",
+        Spid,
+        Play::ReplayCode,
+        rule(AUTHN_RESP, "state binds one response to one request and is used once; the code is single use (RFC 6749 §4.1.2): a replayed answer logs no one in"),
+        Proof::Waiver("the OP refuses a code redeemed before (invalid_grant) and the reference RP forgets a state once used: with every switch off the replay still finds no login to finish"),
+    ),
+    case(
+        "oidc-replay-id-token-other-session",
+        "the ID token of an earlier login of the same user sent in a new login",
+        Spid,
+        Play::OtherSessionIdToken,
+        rule(SPID_IDT, "the ID token's nonce MUST be the one this login's request sent and its at_hash MUST match this login's access token: a token issued for another login fails both (Core §3.1.3.7 item 11)"),
+        Proof::Mutant(&["at-hash", "nonce"]),
+    ),
+];
+
+const ERROR_WAIVER: &str = "no switch makes the reference RP log in on an error response: it has no code to redeem, so every mutant refuses it too";
+
+/// The reference RP's switches no case here is the mutant of, and why.
+pub static UNCOVERED_SWITCHES: &[(&str, &str)] = &[
+    (
+        "op-entity-configuration",
+        "the OP's own entity configuration, read once at discovery: not an answer to a login (the RP's discovery tests cover it)",
+    ),
+    (
+        "op-trust-chain",
+        "the OP's trust chain, resolved at discovery: not an answer to a login",
+    ),
+    (
+        "op-trust-mark",
+        "the OP's trust marks, read at discovery: not an answer to a login",
+    ),
+];
+
+/// The case with `id`.
+pub fn by_id(id: &str) -> Option<&'static OidcCase> {
+    OIDC_CASES.iter().find(|c| c.id == id)
+}
+
+/// The rule as one line: `source: words`.
+pub fn rule_line(case: &OidcCase) -> String {
+    format!("{}: {}", case.rule.source, case.rule.words)
+}

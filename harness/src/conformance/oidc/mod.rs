@@ -1,0 +1,150 @@
+//! The relying-party suite (`spid-harness check --oidc`): answers of an OpenID Provider, most
+//! crafted to be wrong, that an SPID/CIE OIDC relying party must refuse ([`cases::OIDC_CASES`]);
+//! the runner that plays them as the RP's browser and OP ([`runner`]); and the embedded
+//! reference RP to run them against ([`reference`]).
+
+pub mod cases;
+pub mod entity;
+pub mod reference;
+pub mod runner;
+
+pub use cases::{OidcCase, OIDC_CASES};
+pub use reference::{OidcSetupError, ReferenceWorld};
+pub use runner::{OidcTarget, FAMILY};
+
+use crate::report::RunReport;
+
+/// Why the OIDC suite could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OidcSuiteError {
+    /// `--only` named ids no case has.
+    #[error("--only: unknown OIDC case id(s): {}", .0.join(", "))]
+    UnknownIds(Vec<String>),
+    /// The reference setup failed.
+    #[error(transparent)]
+    Setup(#[from] OidcSetupError),
+}
+
+/// A finished run: the report and the process CPU it took.
+#[derive(Debug)]
+pub struct OidcRun {
+    /// The report (command `check`, family [`FAMILY`]).
+    pub report: RunReport,
+    /// This process's CPU time over the run, milliseconds (Linux), when readable.
+    pub cpu_ms: Option<f64>,
+}
+
+impl OidcRun {
+    /// One line: the process CPU time, per case, and what it covers.
+    pub fn cpu_line(&self) -> Option<String> {
+        let cpu = self.cpu_ms?;
+        Some(format!(
+            "process CPU {cpu:.0} ms ({:.2} ms per case; this process: the harness, the mock OPs and the in-process reference RP together)",
+            cpu / self.report.entries.len().max(1) as f64
+        ))
+    }
+}
+
+/// The cases whose id is in `only` (all when `only` is empty).
+pub fn select(only: &[String]) -> Result<Vec<&'static OidcCase>, OidcSuiteError> {
+    if only.is_empty() {
+        return Ok(OIDC_CASES.iter().collect());
+    }
+    let unknown: Vec<String> = only
+        .iter()
+        .filter(|id| {
+            cases::by_id(id).is_none() && !entity::ENTITY_CHECKS.iter().any(|c| c.id == id.as_str())
+        })
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(OidcSuiteError::UnknownIds(unknown));
+    }
+    Ok(OIDC_CASES
+        .iter()
+        .filter(|c| only.iter().any(|id| id == c.id))
+        .collect())
+}
+
+/// Plays `cases` on `target` one after the other (each login is its own; `on_done` is called
+/// after each, e.g. to advance a progress bar).
+pub async fn run_cases(
+    target: &OidcTarget<'_>,
+    cases: &[&OidcCase],
+    on_done: &(dyn Fn(&crate::report::Entry) + Sync),
+) -> Vec<crate::report::Entry> {
+    let mut entries = Vec::with_capacity(cases.len());
+    for case in cases {
+        let e = target.run_case(case).await;
+        on_done(&e);
+        entries.push(e);
+    }
+    entries
+}
+
+/// The entity-configuration checks on the RP whose pages answer at `rp_base` (entity ID
+/// `entity_id`), selected by `only`; one error entry when the document cannot be fetched.
+pub async fn entity_entries(
+    target: &OidcTarget<'_>,
+    rp_base: &str,
+    entity_id: &str,
+    only: &[String],
+) -> Vec<crate::report::Entry> {
+    let url = format!(
+        "{}/.well-known/openid-federation",
+        rp_base.trim_end_matches('/')
+    );
+    let began = std::time::Instant::now();
+    let fetched = entity::fetch(target.http(), &url).await;
+    let millis = began.elapsed().as_secs_f64() * 1000.0;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match fetched {
+        Ok(f) => entity::entries(&f, entity_id, now, millis)
+            .into_iter()
+            .filter(|e| only.is_empty() || only.contains(&e.id))
+            .collect(),
+        Err(e) => vec![crate::report::Entry {
+            id: "oidc-ec-fetch".into(),
+            title: format!("fetching {url}"),
+            family: Some(entity::FAMILY.into()),
+            error: Some(crate::report::error_chain(&e)),
+            millis,
+            ..crate::report::Entry::default()
+        }],
+    }
+}
+
+/// Runs the suite against the embedded reference RP with `faults` switched off.
+pub async fn run_against_reference(
+    faults: reference_rp::Faults,
+    only: &[String],
+    progress: bool,
+) -> Result<OidcRun, OidcSuiteError> {
+    let cases = select(only)?;
+    let started = time::OffsetDateTime::now_utc();
+    let cpu0 = crate::conformance::suite::process_cpu_ms();
+    let began = std::time::Instant::now();
+    let world = ReferenceWorld::start(faults).await?;
+    let target = world.target()?;
+    let bar = crate::conformance::suite::progress_bar(progress, cases.len() as u64);
+    let mut entries = run_cases(&target, &cases, &|e| {
+        bar.set_message(e.id.clone());
+        bar.inc(1);
+    })
+    .await;
+    bar.finish_and_clear();
+    if only.is_empty() || only.iter().any(|id| id.starts_with("oidc-ec-")) {
+        entries.extend(entity_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await);
+    }
+    let report = RunReport::new(
+        "check",
+        started,
+        began.elapsed().as_secs_f64() * 1000.0,
+        entries,
+    );
+    let cpu_ms = cpu0
+        .zip(crate::conformance::suite::process_cpu_ms())
+        .map(|(a, b)| b - a);
+    Ok(OidcRun { report, cpu_ms })
+}
