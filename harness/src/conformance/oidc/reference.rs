@@ -34,6 +34,9 @@ pub enum OidcSetupError {
     /// The HTTP client could not be built.
     #[error("building the HTTP client")]
     Client(#[source] reqwest::Error),
+    /// The mock federation serves no OpenID Federation trust anchor for the RP to trust.
+    #[error("the mock federation has no OpenID Federation trust anchor")]
+    NoTrustAnchor,
 }
 
 /// The running reference RP and the federation it trusts; stops when dropped.
@@ -66,6 +69,8 @@ impl ReferenceWorld {
             faults,
             clock: Arc::new(mock_idps::SystemClock),
             offline_access: true,
+            trust_anchor: reference_rp::app::trust_anchor_of(&federation.urls())
+                .ok_or(OidcSetupError::NoTrustAnchor)?,
         };
         let keys = RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp")
             .map_err(OidcSetupError::Rp)?;
