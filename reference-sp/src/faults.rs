@@ -30,6 +30,7 @@ pub static ALL: &[Fault] = &[
     Fault { name: "cns-revocation", description: "CNS: the issuers' CRLs are applied at handshake (a revoked card is refused)" },
     Fault { name: "cns-validity", description: "CNS: the card is within its validity period at handshake" },
     Fault { name: "conditions", description: "Conditions present with NotBefore <= now+skew and NotOnOrAfter > now-skew" },
+    Fault { name: "consumed-assertion", description: "the Assertion read is the Response's child whose signature was checked (off: the first Assertion in document order is read, wherever it is; a wrapping bug that needs single-assertion off too)" },
     Fault { name: "destination", description: "Response Destination equals the ACS URL reached" },
     Fault { name: "destination-unsigned", description: "Destination is checked on an unsigned Response too (off: only a signed Response's Destination is checked, a bug that needs two changes together)" },
     Fault { name: "in-response-to", description: "InResponseTo names an outstanding request of this browser session (used once)" },

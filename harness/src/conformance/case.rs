@@ -87,13 +87,17 @@ pub enum Flow {
     DropRelayState,
 }
 
-/// A value the service must read whole when it accepts (comment-injection cases).
+/// What the service must keep intact when it accepts: a value read whole (comment-injection
+/// cases), or the subject of the signed Assertion (signature wrapping beside it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Intact {
     /// The `fiscalNumber` attribute.
     FiscalNumber,
     /// The Subject's NameID.
     NameId,
+    /// The subject (NameID, fiscalNumber) of the signed Assertion, not of an unsigned one
+    /// wrapped beside it (SAML Security §6.5: the signature must cover the element consumed).
+    SignedSubject,
 }
 
 /// The verdict a conforming service must reach.
@@ -109,7 +113,9 @@ pub enum Expect {
     /// (docs/rules/spid-saml.md) for the level and Comparison the request asked for.
     ByLevel(Level),
     /// Refuse, or log the user in with this value read whole: a service that reads only part of
-    /// it logs in someone else (CVE-2017-11427). Judged on the protected page after the login.
+    /// it logs in someone else (CVE-2017-11427); or, for [`Intact::SignedSubject`], log in the
+    /// signed Assertion's subject, not the wrapped one's. Judged on the identity page after the
+    /// login.
     RefuseOrIntact(Intact),
 }
 

@@ -83,6 +83,24 @@ pub(crate) const fn refuse(
     }
 }
 
+/// A signature-wrapping case whose Response keeps the signed Assertion in place, whole and
+/// signed, beside an unsigned one of another subject: a service must refuse it, or log in the
+/// signed Assertion's subject, never the wrapped one's (SAML Security §6.5: the signature must
+/// cover the element consumed). Judged on the identity the service shows; a service that shows
+/// none is "not determinable".
+const fn signed_subject_kept(
+    id: &'static str,
+    title: &'static str,
+    mutation: Mutation,
+    mutant: &'static str,
+) -> ResponseCase {
+    ResponseCase {
+        expect: Expect::RefuseOrIntact(Intact::SignedSubject),
+        basis: Basis::Sp(OB_CHECKS),
+        ..refuse(id, title, XSW, mutation, mutant)
+    }
+}
+
 /// Why the cases without an Assertion have no mutant.
 pub(crate) const WAIVER_NO_ASSERTION: &str = "with every switch off the reference SP still refuses a Response without an Assertion (there is nothing to log in with); an SP that logs a user in without an Assertion is not modelled. Covered in substance by anomaly-1 (error status beside a valid Assertion, mutant status)";
 
@@ -194,11 +212,21 @@ pub(crate) fn anomaly(p: &mut ResponsePlan, nr: u8) {
     p.assertion = None;
 }
 
-/// An evil copy of an Assertion: new ID, another subject, its signature removed.
+/// The fiscal number of the wrapped (evil) Assertions' subject: a well-formed code (check
+/// character included) of another person, "Intruso Ignoto" born in Rome on 1 January 1980, so
+/// that a service showing the logged-in fiscal number shows which Assertion it consumed.
+pub const WRAPPED_FISCAL_NUMBER: &str = "TINIT-NTRGNT80A01H501C";
+
+/// An evil copy of an Assertion: new ID, another subject (NameID and fiscalNumber), its
+/// signature removed unless `keep_signature`.
 fn evil_assertion(assertion: &str, keep_signature: bool) -> String {
     let id = edit::attr(assertion, "ID").unwrap_or("x").to_string();
     let mut evil = edit::set_attr(assertion, "ID", &format!("_evil{id}"));
     evil = edit::set_text(&evil, "saml:NameID", "evil-subject");
+    if let Some(at) = evil.find("Name=\"fiscalNumber\"") {
+        let value = edit::set_text(&evil[at..], "saml:AttributeValue", WRAPPED_FISCAL_NUMBER);
+        evil = format!("{}{value}", &evil[..at]);
+    }
     if !keep_signature {
         evil = edit::remove(&evil, "ds:Signature");
     }
@@ -250,6 +278,7 @@ fn xsw2(xml: String, _: &Ctx<'_>) -> String {
 }
 
 fn xsw3(xml: String, _: &Ctx<'_>) -> String {
+    // An evil unsigned Assertion before the original, which stays signed in place.
     let xml = strip_response_signature(&xml);
     let Some(a) = edit::element(&xml, "saml:Assertion").map(str::to_string) else {
         return xml;
@@ -1333,14 +1362,15 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "response-signature,single-assertion,assertion-signature",
     )
     .obliged_by(OB_CHECKS),
-    refuse(
+    // The signed Assertion stays in place, whole and signed: a service that logs in ITS subject
+    // consumed what the signature covers (the rule holds), so the case is judged on the
+    // identity shown (spid-sp-test expects a refusal).
+    signed_subject_kept(
         "xsw3",
         "Signature wrapping XSW3",
-        XSW,
         Mutation::Xml(xsw3),
         "single-assertion,assertion-signature",
-    )
-    .obliged_by(OB_CHECKS),
+    ),
     refuse(
         "xsw4",
         "Signature wrapping XSW4",
@@ -1365,14 +1395,14 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "single-assertion,assertion-signature",
     )
     .obliged_by(OB_CHECKS),
-    refuse(
+    // As xsw3: the signed Assertion stays in place. Its mutant reads the first Assertion in
+    // document order (with single-assertion alone off the reference SP reads the signed one).
+    signed_subject_kept(
         "xsw7",
         "Signature wrapping XSW7",
-        XSW,
         Mutation::Xml(xsw7),
-        "single-assertion",
-    )
-    .obliged_by(OB_CHECKS),
+        "single-assertion,consumed-assertion",
+    ),
     refuse(
         "xsw8",
         "Signature wrapping XSW8",
@@ -2148,6 +2178,18 @@ mod tests {
         );
         request.level = Level::L2;
         assert!(ctx(&request).is_none(), "L2 request: no SessionIndex");
+    }
+
+    #[test]
+    fn the_wrapped_subject_is_another_well_formed_fiscal_number() {
+        let code = WRAPPED_FISCAL_NUMBER.strip_prefix("TINIT-").unwrap();
+        let valid = mock_idps::spid::fiscal_code::validate(code);
+        assert!(valid.is_ok(), "{valid:?}");
+        let fixtures = mock_idps::fixtures::Fixtures::embedded().unwrap();
+        assert!(fixtures
+            .users
+            .iter()
+            .all(|u| !format!("{u:?}").contains(code)));
     }
 
     #[test]

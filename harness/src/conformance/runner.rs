@@ -146,6 +146,9 @@ fn expected(case: &ResponseCase, request: Option<&ValidatedRequest>) -> (String,
     };
     let word = match (case.expect, resolved) {
         (Expect::Either, _) => "either".to_string(),
+        (Expect::RefuseOrIntact(Intact::SignedSubject), _) => {
+            "refuse-or-signed-subject".to_string()
+        }
         (Expect::RefuseOrIntact(_), _) => "refuse-or-intact".to_string(),
         (Expect::ByLevel(_), None) => "by-level".to_string(),
         (_, Some(true)) => "accept".to_string(),
@@ -566,27 +569,29 @@ impl Target {
             )));
         }
         let (xml, correct) = self.response_pair(&p.request, m, ids)?;
-        let whole = match case.expect {
-            Expect::RefuseOrIntact(which) => intact_value(&xml, which),
+        let wanted = match case.expect {
+            Expect::RefuseOrIntact(which) => wanted_identity(&xml, &correct, which),
             _ => None,
         };
         let (trace, mut verdict) = self
             .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
             .await?;
-        let intact = match whole {
-            Some(value) if verdict.accepted => {
+        let intact = match wanted {
+            Some(wanted) if verdict.accepted => {
                 let url = self.identity_url.as_deref().unwrap_or(&self.probe_url);
                 let (hop, _, body) = p.browser.get(url, HopKind::Probe).await?;
                 hops.push(hop);
-                let seen = judge_identity(&value, self.identity_pattern.as_ref(), &body);
-                verdict.evidence.push(seen.evidence(&value, url));
+                let seen = wanted.judge(self.identity_pattern.as_ref(), &body);
+                verdict.evidence.push(wanted.evidence(&seen, url));
                 match seen {
                     IdentitySeen::Whole => Some(true),
-                    IdentitySeen::Part(_) | IdentitySeen::Other(_) => Some(false),
+                    IdentitySeen::Part(_) | IdentitySeen::Other(_) | IdentitySeen::Wrapped(_) => {
+                        Some(false)
+                    }
                     IdentitySeen::Nothing => {
                         return Err(CaseError::NotDeterminable(format!(
-                            "the service accepted the Response but {url} shows no identity (neither the whole value {:?} nor a part of it{}); point --identity-url (and --identity-pattern) at a page that shows the logged-in identity",
-                            value.whole,
+                            "the service accepted the Response but {url} shows no identity ({}{}); point --identity-url (and --identity-pattern) at a page that shows the logged-in identity",
+                            wanted.looked_for(),
                             if self.identity_pattern.is_some() { ", and --identity-pattern matched nothing" } else { "" }
                         )));
                     }
@@ -666,7 +671,8 @@ impl Target {
 }
 
 /// What playing a case gave: the request answered, the binding it came on, the verdict, the
-/// trace of the post, whether a comment-injection value stayed whole, and the correct Response
+/// trace of the post, whether the identity shown was the one wanted (a comment-injection value
+/// whole, the signed Assertion's subject), and the correct Response
 /// for the same request.
 type Played = (
     ValidatedRequest,
@@ -810,6 +816,7 @@ pub fn intact_value(xml: &str, which: Intact) -> Option<WholeValue> {
             let at = xml.find("Name=\"fiscalNumber\"")?;
             edit::element(&xml[at..], "saml:AttributeValue")?
         }
+        Intact::SignedSubject => return None,
     };
     let inner = &element[element.find('>')? + 1..element.rfind("</")?];
     let (before, after) = inner.split_once("<!---->").unwrap_or((inner, ""));
@@ -820,13 +827,162 @@ pub fn intact_value(xml: &str, which: Intact) -> Option<WholeValue> {
     })
 }
 
-/// What the identity page shows of a value the service had to read whole.
+/// The subject of the signed Assertion and of the Assertions wrapped beside it, as their
+/// NameID and fiscalNumber values (the identities a service may show).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedSubject {
+    /// The signed Assertion's NameID and fiscalNumber.
+    pub signed: Vec<String>,
+    /// The other values the Response's Assertions carry (the wrapped subject's).
+    pub wrapped: Vec<String>,
+}
+
+/// The subject a signature-wrapping case must find: the signed Assertion's is that of `correct`
+/// (the correct Response built from the same plan, whose Assertion the mutation keeps signed);
+/// the wrapped one's are the other NameID and fiscalNumber values of every Assertion in `sent`.
+pub fn signed_subject(sent: &str, correct: &str) -> Option<SignedSubject> {
+    let signed = subject_values(edit::element(correct, "saml:Assertion")?);
+    if signed.is_empty() {
+        return None;
+    }
+    let mut wrapped = Vec::new();
+    let mut from = 0;
+    while let Some((start, end)) = edit::span(sent, "saml:Assertion", from) {
+        for v in subject_values(&sent[start..end]) {
+            if !signed.contains(&v) && !wrapped.contains(&v) {
+                wrapped.push(v);
+            }
+        }
+        from = start + 1;
+    }
+    Some(SignedSubject { signed, wrapped })
+}
+
+/// The NameID and fiscalNumber texts of the first Subject and attribute of `assertion`.
+fn subject_values(assertion: &str) -> Vec<String> {
+    let fiscal = assertion
+        .find("Name=\"fiscalNumber\"")
+        .and_then(|at| edit::element(&assertion[at..], "saml:AttributeValue"));
+    [edit::element(assertion, "saml:NameID"), fiscal]
+        .into_iter()
+        .flatten()
+        .filter_map(element_text)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// The text content of an element's markup (between its start and end tags), trimmed.
+fn element_text(element: &str) -> Option<String> {
+    Some(
+        element[element.find('>')? + 1..element.rfind("</")?]
+            .trim()
+            .to_string(),
+    )
+}
+
+/// What a "refuse or intact" case must find on the identity page after an acceptance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WantedIdentity {
+    /// A value read whole (comment injection).
+    Whole(WholeValue),
+    /// The signed Assertion's subject (signature wrapping).
+    Signed(SignedSubject),
+}
+
+/// The identity a "refuse or intact" case must find, from the XML sent and the correct
+/// Response for the same request.
+pub fn wanted_identity(sent: &str, correct: &str, which: Intact) -> Option<WantedIdentity> {
+    match which {
+        Intact::SignedSubject => signed_subject(sent, correct).map(WantedIdentity::Signed),
+        _ => intact_value(sent, which).map(WantedIdentity::Whole),
+    }
+}
+
+impl WantedIdentity {
+    /// Judges the identity page `body` (see [`judge_identity`] and [`judge_subject`]).
+    pub fn judge(&self, pattern: Option<&regex::Regex>, body: &str) -> IdentitySeen {
+        match self {
+            WantedIdentity::Whole(v) => judge_identity(v, pattern, body),
+            WantedIdentity::Signed(s) => judge_subject(s, pattern, body),
+        }
+    }
+
+    fn evidence(&self, seen: &IdentitySeen, url: &str) -> String {
+        match self {
+            WantedIdentity::Whole(v) => seen.evidence(v, url),
+            WantedIdentity::Signed(s) => seen.subject_evidence(s, url),
+        }
+    }
+
+    /// What was looked for, for the "not determinable" reason.
+    fn looked_for(&self) -> String {
+        match self {
+            WantedIdentity::Whole(v) => {
+                format!("neither the whole value {:?} nor a part of it", v.whole)
+            }
+            WantedIdentity::Signed(s) => format!(
+                "neither the signed Assertion's subject {:?} nor the wrapped one's {:?}",
+                s.signed, s.wrapped
+            ),
+        }
+    }
+}
+
+/// Whether `shown` is `value`, a fiscal number also without its `TINIT-` prefix.
+fn same_identity(shown: &str, value: &str) -> bool {
+    let shown = shown.trim();
+    shown == value || value.strip_prefix("TINIT-") == Some(shown)
+}
+
+/// Whether `body` contains `value`, a fiscal number also without its `TINIT-` prefix.
+fn page_shows(body: &str, value: &str) -> bool {
+    body.contains(value)
+        || value
+            .strip_prefix("TINIT-")
+            .is_some_and(|b| body.contains(b))
+}
+
+/// Judges an identity page after a signature-wrapping case was accepted: with `pattern`, its
+/// first group is the identity shown; without, the page is searched for the signed subject's
+/// values, then for the wrapped subject's.
+pub fn judge_subject(
+    subject: &SignedSubject,
+    pattern: Option<&regex::Regex>,
+    body: &str,
+) -> IdentitySeen {
+    if let Some(re) = pattern {
+        let shown = re
+            .captures(body)
+            .and_then(|c| c.get(1).or_else(|| c.get(0)))
+            .map(|m| m.as_str().to_string());
+        return match shown {
+            None => IdentitySeen::Nothing,
+            Some(s) if subject.signed.iter().any(|v| same_identity(&s, v)) => IdentitySeen::Whole,
+            Some(s) if subject.wrapped.iter().any(|v| same_identity(&s, v)) => {
+                IdentitySeen::Wrapped(s)
+            }
+            Some(s) => IdentitySeen::Other(s),
+        };
+    }
+    if subject.signed.iter().any(|v| page_shows(body, v)) {
+        return IdentitySeen::Whole;
+    }
+    match subject.wrapped.iter().find(|v| page_shows(body, v)) {
+        Some(v) => IdentitySeen::Wrapped(v.clone()),
+        None => IdentitySeen::Nothing,
+    }
+}
+
+/// What the identity page shows of a value the service had to keep intact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdentitySeen {
-    /// The whole value (a fiscal number also without its `TINIT-` prefix).
+    /// The whole value (a fiscal number also without its `TINIT-` prefix), or the signed
+    /// Assertion's subject.
     Whole,
     /// Only one of the parts the comment split it into: someone else's identity.
     Part(String),
+    /// The subject of an unsigned Assertion wrapped beside the signed one: someone else's.
+    Wrapped(String),
     /// The pattern found another value.
     Other(String),
     /// No identity at all: the verdict cannot be determined.
@@ -834,6 +990,23 @@ pub enum IdentitySeen {
 }
 
 impl IdentitySeen {
+    fn subject_evidence(&self, subject: &SignedSubject, url: &str) -> String {
+        match self {
+            IdentitySeen::Whole => format!(
+                "{url} shows the signed Assertion's subject (one of {:?}): the service consumed what the signature covers",
+                subject.signed
+            ),
+            IdentitySeen::Wrapped(w) => format!(
+                "{url} shows {w:?}, the subject of the unsigned Assertion wrapped beside the signed one: the service consumed an element no signature covers"
+            ),
+            IdentitySeen::Other(o) | IdentitySeen::Part(o) => format!(
+                "{url} shows the identity {o:?}, not the signed Assertion's subject {:?}",
+                subject.signed
+            ),
+            IdentitySeen::Nothing => format!("{url} shows no identity"),
+        }
+    }
+
     fn evidence(&self, value: &WholeValue, url: &str) -> String {
         match self {
             IdentitySeen::Whole => format!("{url} shows the whole value {:?}", value.whole),
@@ -841,7 +1014,7 @@ impl IdentitySeen {
                 "{url} shows only {p:?} of {:?}: the service read part of the value (someone else's identity)",
                 value.whole
             ),
-            IdentitySeen::Other(o) => format!(
+            IdentitySeen::Other(o) | IdentitySeen::Wrapped(o) => format!(
                 "{url} shows the identity {o:?}, not the whole value {:?}: the service read part of it",
                 value.whole
             ),
@@ -901,4 +1074,47 @@ pub fn refusal_check(body: &str) -> Option<String> {
     let i = body.find(marker)? + marker.len();
     let rest = &body[i..];
     Some(rest[..rest.find('"')?].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIGNED: &str = "<saml:Assertion ID=\"_a\"><saml:Subject><saml:NameID Format=\"t\">_n1</saml:NameID></saml:Subject><saml:Attribute Name=\"fiscalNumber\"><saml:AttributeValue>TINIT-RSSMRA80A01H501U</saml:AttributeValue></saml:Attribute></saml:Assertion>";
+
+    fn subject() -> SignedSubject {
+        let wrapped = SIGNED
+            .replace("_n1", "evil-subject")
+            .replace("RSSMRA80A01H501U", "NTRGNT80A01H501C");
+        let sent = format!("<samlp:Response><samlp:Extensions>{wrapped}</samlp:Extensions>{SIGNED}</samlp:Response>");
+        signed_subject(&sent, &format!("<samlp:Response>{SIGNED}</samlp:Response>")).unwrap()
+    }
+
+    #[test]
+    fn the_signed_and_the_wrapped_subjects_are_told_apart() {
+        let s = subject();
+        assert_eq!(s.signed, ["_n1", "TINIT-RSSMRA80A01H501U"]);
+        assert_eq!(s.wrapped, ["evil-subject", "TINIT-NTRGNT80A01H501C"]);
+    }
+
+    #[test]
+    fn the_page_is_judged_on_the_subject_it_shows() {
+        let s = subject();
+        let judge = |body: &str| judge_subject(&s, None, body);
+        assert_eq!(judge("<p>CF RSSMRA80A01H501U</p>"), IdentitySeen::Whole);
+        assert_eq!(
+            judge("<p>CF NTRGNT80A01H501C</p>"),
+            IdentitySeen::Wrapped("TINIT-NTRGNT80A01H501C".into())
+        );
+        assert_eq!(judge("<p>Benvenuto</p>"), IdentitySeen::Nothing);
+        let re = regex::Regex::new(r"CF ([A-Z0-9-]+)").unwrap();
+        let judge = |body: &str| judge_subject(&s, Some(&re), body);
+        assert_eq!(judge("CF TINIT-RSSMRA80A01H501U"), IdentitySeen::Whole);
+        assert_eq!(
+            judge("CF NTRGNT80A01H501C"),
+            IdentitySeen::Wrapped("NTRGNT80A01H501C".into())
+        );
+        assert_eq!(judge("CF XXXXXX"), IdentitySeen::Other("XXXXXX".into()));
+        assert_eq!(judge("nothing"), IdentitySeen::Nothing);
+    }
 }

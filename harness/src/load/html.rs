@@ -150,6 +150,21 @@ fn figure(out: &mut String, id: &str, caption: &str, svg: Result<String, String>
 /// `load.html`.
 pub fn render(r: &LoadReport) -> String {
     let mut out = String::new();
+    head(&mut out, r);
+    summary(&mut out, r);
+    outcomes(&mut out, r);
+    thresholds(&mut out, r);
+    over_time(&mut out, r);
+    distribution(&mut out, r);
+    hop_tables(&mut out, r);
+    baseline(&mut out, r);
+    errors(&mut out, r);
+    out.push_str("</body></html>\n");
+    out
+}
+
+/// The document head, the style and the verdict heading.
+fn head(out: &mut String, r: &LoadReport) {
     let verdict = if r.passed() { "passed" } else { "FAILED" };
     let _ = writeln!(
         out,
@@ -174,6 +189,10 @@ pub fn render(r: &LoadReport) -> String {
         r.error_count(),
         r.rate
     );
+}
+
+/// The run in one line, its slowest hop and the CPU per login.
+fn summary(out: &mut String, r: &LoadReport) {
     if let Some(slow) = r.slowest_hop() {
         let _ = writeln!(
             out,
@@ -189,7 +208,10 @@ pub fn render(r: &LoadReport) -> String {
             c.mocks_per_login_ms, c.service_per_login_ms, c.harness_per_login_ms, c.mocks_share * 100.0
         );
     }
+}
 
+/// The outcome counts and what each means.
+fn outcomes(out: &mut String, r: &LoadReport) {
     let _ = writeln!(
         out,
         "<table data-table=\"outcomes\"><tr><th>accepted</th><th>expected refusals</th><th>errors</th><th>interrupted</th><th>dropped</th></tr>\n<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
@@ -200,8 +222,10 @@ pub fn render(r: &LoadReport) -> String {
         r.dropped
     );
     out.push_str("<p>Expected refusals: the failure the auto-login mix asked for, refused by the service. Interrupted: in flight at the end of the graceful stop. Dropped: due, never started. None is an error.</p>\n");
+}
 
-    // Thresholds.
+/// The CI thresholds and their results, if any.
+fn thresholds(out: &mut String, r: &LoadReport) {
     if !r.thresholds.is_empty() {
         out.push_str("<h2>Thresholds</h2>\n<table data-table=\"thresholds\"><tr><th>threshold</th><th>limit</th><th>measured</th><th>result</th></tr>\n");
         for t in &r.thresholds {
@@ -217,8 +241,10 @@ pub fn render(r: &LoadReport) -> String {
         }
         out.push_str("</table>\n");
     }
+}
 
-    // Over time.
+/// Latency percentiles, per-hop p99 and throughput over time.
+fn over_time(out: &mut String, r: &LoadReport) {
     out.push_str("<h2>Over time</h2>\n");
     let sec = |s: &super::model::SecondReport| s.second as f64 + 0.5;
     let pick = |hop: &str, f: fn(&super::model::Percentiles) -> f64| -> Vec<(f64, f64)> {
@@ -228,7 +254,7 @@ pub fn render(r: &LoadReport) -> String {
             .collect()
     };
     figure(
-        &mut out,
+        out,
         "end-to-end-percentiles-over-time",
         "End-to-end latency of accepted logins, per second of completion",
         lines(
@@ -253,13 +279,13 @@ pub fn render(r: &LoadReport) -> String {
         .map(|h| (format!("{h} p99"), pick(h, |p| p.p99)))
         .collect();
     figure(
-        &mut out,
+        out,
         "hop-p99-over-time",
         "p99 of each hop, per second",
         lines("p99 per hop over time", "seconds", "ms", &per_hop),
     );
     figure(
-        &mut out,
+        out,
         "throughput-over-time",
         "Logins started (due), accepted and in error, per second",
         lines(
@@ -285,8 +311,10 @@ pub fn render(r: &LoadReport) -> String {
             ],
         ),
     );
+}
 
-    // Distribution.
+/// The latency percentile curve of each hop and end to end.
+fn distribution(out: &mut String, r: &LoadReport) {
     out.push_str("<h2>Latency distribution</h2>\n");
     let curves: Vec<Series> = r
         .hops
@@ -303,13 +331,15 @@ pub fn render(r: &LoadReport) -> String {
         })
         .collect();
     figure(
-        &mut out,
+        out,
         "percentile-curve",
         "Latency by percentile (HDR histogram), each hop and end to end",
         curve("Latency percentile curve", &curves),
     );
+}
 
-    // Tables.
+/// A table of figures per hop.
+fn hop_tables(out: &mut String, r: &LoadReport) {
     out.push_str("<h2>Hops</h2>\n");
     for h in &r.hops {
         let s = &h.stats;
@@ -321,6 +351,10 @@ pub fn render(r: &LoadReport) -> String {
             s.count, s.mean, s.p50, s.p90, s.p99, s.p999, s.max
         );
     }
+}
+
+/// The change from the baseline run, if one was given.
+fn baseline(out: &mut String, r: &LoadReport) {
     if let Some(deltas) = &r.baseline {
         out.push_str("<h2>Change from the baseline</h2>\n<table data-table=\"baseline\"><tr><th>figure</th><th>baseline</th><th>this run</th><th>change</th><th></th></tr>\n");
         for d in deltas {
@@ -337,6 +371,10 @@ pub fn render(r: &LoadReport) -> String {
         }
         out.push_str("</table>\n");
     }
+}
+
+/// The error classes and samples, if any.
+fn errors(out: &mut String, r: &LoadReport) {
     if !r.errors.is_empty() {
         out.push_str(
             "<h2>Errors</h2>\n<table data-table=\"errors\"><tr><th>class</th><th>count</th></tr>\n",
@@ -350,6 +388,4 @@ pub fn render(r: &LoadReport) -> String {
         }
         out.push_str("</ul>\n");
     }
-    out.push_str("</body></html>\n");
-    out
 }

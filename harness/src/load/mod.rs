@@ -319,14 +319,19 @@ pub async fn external_entity_ids(
         url: url.clone(),
         detail: e.to_string(),
     })?;
-    Ok(urls["providers"]
+    Ok(provider_entity_ids(&urls))
+}
+
+/// The `providers.*.entity_id` of a `serve`'s `/admin/urls` answer, by provider id.
+fn provider_entity_ids(urls: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    urls["providers"]
         .as_object()
         .map(|m| {
             m.iter()
                 .filter_map(|(k, v)| v["entity_id"].as_str().map(|e| (k.clone(), e.to_string())))
                 .collect()
         })
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// A service's start URL for one path: `{entity_id}`, `{level}`, `{comparison}`, `{binding}`
@@ -344,6 +349,36 @@ pub fn service_start_url(template: &str, entity_id: &str, path: &LoginPath) -> S
 
 /// Runs a load test (blocking: it builds its own runtimes; do not call it from async code).
 pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
+    validate(&config)?;
+    let rts = Runtimes::start()?;
+    let client = reqwest::Client::new();
+    let began = time::OffsetDateTime::now_utc();
+
+    // 1. The mocks, answering every request from the auto-login mix.
+    let mocks = start_mocks(&config, &rts, &client)?;
+    for p in &config.paths {
+        if !mocks.entity_ids.contains_key(&p.provider) {
+            return Err(LoadError::UnknownProvider(p.provider.clone()));
+        }
+    }
+    // 2. The service.
+    let service = start_service(&config, &rts, &client, &mocks)?;
+    // 3. The load.
+    let StartedService {
+        sp,
+        start_urls,
+        probe,
+        name,
+    } = service;
+    let (measured, cpu) = drive_load(&config, &rts, &mocks.base, start_urls, probe)?;
+    // 4. Stop everything.
+    rts.stop(sp, mocks.fed);
+    // 5. The report.
+    Ok(report(&config, began, name, measured, cpu))
+}
+
+/// Refuses a configuration out of range, and targets off loopback without `allow_remote`.
+fn validate(config: &LoadConfig) -> Result<(), LoadError> {
     if config.duration.is_zero() || config.duration > MAX_DURATION {
         return Err(LoadError::Invalid(format!(
             "--duration must be above 0 and at most {}s",
@@ -384,19 +419,68 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         }
         Mocks::InProcess { .. } => {}
     }
-    // One worker per core in each part: idle threads cost nothing, and no part is starved of
-    // threads while another is busy.
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mocks_rt = runtime(cpu::MOCKS, cores)?;
-    let service_rt = runtime(cpu::SERVICE, cores)?;
-    let driver_rt = runtime(cpu::DRIVER, cores)?;
-    let client = reqwest::Client::new();
-    let began = time::OffsetDateTime::now_utc();
+    Ok(())
+}
 
-    // 1. The mocks, answering every request from the auto-login mix.
-    let (fed, mocks_base, registry_xml, entity_ids) = match &config.mocks {
+/// The three runtimes of a run, so that the CPU each part spends is measured apart. Fields drop
+/// in this order (the driver's first).
+struct Runtimes {
+    driver: tokio::runtime::Runtime,
+    service: tokio::runtime::Runtime,
+    mocks: tokio::runtime::Runtime,
+}
+
+impl Runtimes {
+    /// One worker per core in each part: idle threads cost nothing, and no part is starved of
+    /// threads while another is busy.
+    fn start() -> Result<Self, LoadError> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mocks = runtime(cpu::MOCKS, cores)?;
+        let service = runtime(cpu::SERVICE, cores)?;
+        let driver = runtime(cpu::DRIVER, cores)?;
+        Ok(Self {
+            driver,
+            service,
+            mocks,
+        })
+    }
+
+    /// Stops the in-process service and mocks, then the runtimes.
+    fn stop(self, sp: Option<ReferenceSp>, fed: Option<MockFederation>) {
+        if let Some(sp) = sp {
+            self.service.block_on(sp.shutdown());
+        }
+        if let Some(fed) = fed {
+            self.mocks.block_on(fed.shutdown());
+        }
+        self.mocks.shutdown_background();
+        self.service.shutdown_background();
+        self.driver.shutdown_background();
+    }
+}
+
+/// The mocks of a run: in-process (then `fed`) or a running `serve`.
+struct StartedMocks {
+    fed: Option<MockFederation>,
+    /// Their base URL.
+    base: String,
+    /// The providers' registry (the metadata the reference SP trusts).
+    registry_xml: String,
+    /// Provider entityIDs by provider id.
+    entity_ids: std::collections::BTreeMap<String, String>,
+}
+
+/// Starts the in-process mocks, or sets auto-login at the external ones and reads their
+/// registry and URLs.
+fn start_mocks(
+    config: &LoadConfig,
+    rts: &Runtimes,
+    client: &reqwest::Client,
+) -> Result<StartedMocks, LoadError> {
+    match &config.mocks {
         Mocks::InProcess { bind } => {
-            let fed = mocks_rt
+            let fed = rts
+                .mocks
                 .block_on(MockFederation::start_with(FederationConfig {
                     bind: *bind,
                     seed: config.seed,
@@ -404,95 +488,128 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
                 }))
                 .map_err(|e| LoadError::Mocks(Box::new(e)))?;
             fed.set_auto_login(config.auto_login.clone())?;
-            let urls = fed.urls();
-            let ids = urls
+            let entity_ids = fed
+                .urls()
                 .providers
                 .iter()
                 .map(|(k, v)| (k.clone(), v.entity_id.clone()))
-                .collect::<std::collections::BTreeMap<_, _>>();
-            let base = fed.base_url().to_string();
-            let registry = fed.state().registry_xml.clone();
-            (Some(fed), base, registry, ids)
+                .collect();
+            Ok(StartedMocks {
+                base: fed.base_url().to_string(),
+                registry_xml: fed.state().registry_xml.clone(),
+                entity_ids,
+                fed: Some(fed),
+            })
         }
         Mocks::External { url, admin_token } => {
-            let base = url.trim_end_matches('/').to_string();
-            let auto = serde_json::to_string(&config.auto_login)
-                .map_err(|e| LoadError::Invalid(e.to_string()))?;
-            let calls = AdminCall {
-                client: &client,
-                token: admin_token.as_deref(),
-            };
-            let (registry, urls) = driver_rt.block_on(async {
-                calls
-                    .call(
-                        reqwest::Method::PUT,
-                        format!("{base}/admin/auto-login"),
-                        Some((auto, "application/json")),
-                    )
-                    .await?;
-                let registry = calls
-                    .call(
-                        reqwest::Method::GET,
-                        format!("{base}/registry/idps.xml"),
-                        None,
-                    )
-                    .await?;
-                let urls = calls
-                    .call(reqwest::Method::GET, format!("{base}/admin/urls"), None)
-                    .await?;
-                Ok::<_, LoadError>((registry, urls))
-            })?;
-            let urls: serde_json::Value =
-                serde_json::from_str(&urls).map_err(|e| LoadError::Admin {
-                    url: format!("{base}/admin/urls"),
-                    detail: e.to_string(),
-                })?;
-            let ids = urls["providers"]
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| {
-                            v["entity_id"].as_str().map(|e| (k.clone(), e.to_string()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            (None, base, registry, ids)
-        }
-    };
-    for p in &config.paths {
-        if !entity_ids.contains_key(&p.provider) {
-            return Err(LoadError::UnknownProvider(p.provider.clone()));
+            external_mocks(config, rts, client, url, admin_token.as_deref())
         }
     }
+}
 
-    // 2. The service.
+/// Sets auto-login at a running `serve` and reads its registry and provider entityIDs.
+fn external_mocks(
+    config: &LoadConfig,
+    rts: &Runtimes,
+    client: &reqwest::Client,
+    url: &str,
+    admin_token: Option<&str>,
+) -> Result<StartedMocks, LoadError> {
+    let base = url.trim_end_matches('/').to_string();
+    let auto =
+        serde_json::to_string(&config.auto_login).map_err(|e| LoadError::Invalid(e.to_string()))?;
+    let calls = AdminCall {
+        client,
+        token: admin_token,
+    };
+    let (registry, urls) = rts.driver.block_on(async {
+        calls
+            .call(
+                reqwest::Method::PUT,
+                format!("{base}/admin/auto-login"),
+                Some((auto, "application/json")),
+            )
+            .await?;
+        let registry = calls
+            .call(
+                reqwest::Method::GET,
+                format!("{base}/registry/idps.xml"),
+                None,
+            )
+            .await?;
+        let urls = calls
+            .call(reqwest::Method::GET, format!("{base}/admin/urls"), None)
+            .await?;
+        Ok::<_, LoadError>((registry, urls))
+    })?;
+    let urls: serde_json::Value = serde_json::from_str(&urls).map_err(|e| LoadError::Admin {
+        url: format!("{base}/admin/urls"),
+        detail: e.to_string(),
+    })?;
+    Ok(StartedMocks {
+        fed: None,
+        base,
+        registry_xml: registry,
+        entity_ids: provider_entity_ids(&urls),
+    })
+}
+
+/// The service of a run: the in-process reference SP (then `sp`) or any service.
+struct StartedService {
+    sp: Option<ReferenceSp>,
+    /// One start URL per login path.
+    start_urls: Vec<String>,
+    /// Its protected page.
+    probe: String,
+    /// The target as reported.
+    name: String,
+}
+
+/// Registers a service's metadata at the mocks (in-process, or through the external admin API).
+fn register(
+    xml: &str,
+    rts: &Runtimes,
+    client: &reqwest::Client,
+    mocks: &StartedMocks,
+    external_token: Option<&str>,
+) -> Result<(), LoadError> {
+    match &mocks.fed {
+        Some(fed) => fed
+            .register_sp_metadata(xml)
+            .map(|_| ())
+            .map_err(|e| LoadError::Register(e.to_string())),
+        None => rts
+            .driver
+            .block_on(admin(
+                client,
+                external_token,
+                reqwest::Method::POST,
+                format!("{}/admin/sp-metadata", mocks.base),
+                Some((xml.to_string(), "application/xml")),
+            ))
+            .map(|_| ()),
+    }
+}
+
+/// Starts the reference SP (or takes the service given), registers its metadata at the mocks
+/// and builds the start URL of each path.
+fn start_service(
+    config: &LoadConfig,
+    rts: &Runtimes,
+    client: &reqwest::Client,
+    mocks: &StartedMocks,
+) -> Result<StartedService, LoadError> {
     let external_token = match &config.mocks {
         Mocks::External { admin_token, .. } => admin_token.as_deref(),
         Mocks::InProcess { .. } => None,
     };
-    let register = |xml: &str| -> Result<(), LoadError> {
-        match &fed {
-            Some(fed) => fed
-                .register_sp_metadata(xml)
-                .map(|_| ())
-                .map_err(|e| LoadError::Register(e.to_string())),
-            None => driver_rt
-                .block_on(admin(
-                    &client,
-                    external_token,
-                    reqwest::Method::POST,
-                    format!("{mocks_base}/admin/sp-metadata"),
-                    Some((xml.to_string(), "application/xml")),
-                ))
-                .map(|_| ()),
-        }
-    };
-    let (sp, start_urls, probe, target_name) = match &config.target {
+    let register = |xml: &str| register(xml, rts, client, mocks, external_token);
+    match &config.target {
         Target::Reference { faults, acs_delay } => {
-            let sp = service_rt
+            let sp = rts
+                .service
                 .block_on(ReferenceSp::start(SpConfig {
-                    idp_metadata: vec![registry_xml],
+                    idp_metadata: vec![mocks.registry_xml.clone()],
                     faults: faults.clone(),
                     acs_delay: *acs_delay,
                     ..SpConfig::default()
@@ -500,27 +617,26 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
                 .map_err(|e| LoadError::ReferenceSp(e.to_string()))?;
             register(sp.metadata_xml())?;
             let u = sp.urls();
-            let starts = config
+            let start_urls = config
                 .paths
                 .iter()
                 .map(|p| {
                     format!(
                         "{}?idp={}&level={}&comparison=minimum&binding={}",
                         u.login,
-                        mock_idps::saml::binding::url_encode(&entity_ids[&p.provider]),
+                        mock_idps::saml::binding::url_encode(&mocks.entity_ids[&p.provider]),
                         p.level.number(),
                         p.binding
                     )
                 })
                 .collect();
-            let mut name = "reference SP".to_string();
-            if !faults.names().is_empty() {
-                name.push_str(&format!(" (faults {})", faults.names().join(",")));
-            }
-            if !acs_delay.is_zero() {
-                name.push_str(&format!(" (ACS delayed {acs_delay:?})"));
-            }
-            (Some(sp), starts, u.me.clone(), name)
+            let probe = u.me.clone();
+            Ok(StartedService {
+                sp: Some(sp),
+                start_urls,
+                probe,
+                name: reference_name(faults, *acs_delay),
+            })
         }
         Target::Service {
             login_url,
@@ -530,17 +646,76 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
             if let Some(xml) = sp_metadata {
                 register(xml)?;
             }
-            let starts = config
+            let start_urls = config
                 .paths
                 .iter()
-                .map(|p| service_start_url(login_url, &entity_ids[&p.provider], p))
+                .map(|p| service_start_url(login_url, &mocks.entity_ids[&p.provider], p))
                 .collect();
-            (None, starts, probe_url.clone(), login_url.clone())
+            Ok(StartedService {
+                sp: None,
+                start_urls,
+                probe: probe_url.clone(),
+                name: login_url.clone(),
+            })
         }
-    };
+    }
+}
 
-    // 3. The load.
-    let offered = match &config.model {
+/// The reference SP as reported: its faults and ACS delay, if any.
+fn reference_name(faults: &reference_sp::faults::Faults, acs_delay: Duration) -> String {
+    let mut name = "reference SP".to_string();
+    if !faults.names().is_empty() {
+        name.push_str(&format!(" (faults {})", faults.names().join(",")));
+    }
+    if !acs_delay.is_zero() {
+        name.push_str(&format!(" (ACS delayed {acs_delay:?})"));
+    }
+    name
+}
+
+/// The CPU seconds of each part (by thread-name prefix) before and after the load.
+type CpuSamples = (
+    Option<std::collections::BTreeMap<String, f64>>,
+    Option<std::collections::BTreeMap<String, f64>>,
+);
+
+/// Runs the load on the driver's runtime; returns what was measured and the CPU samples around it.
+fn drive_load(
+    config: &LoadConfig,
+    rts: &Runtimes,
+    mocks_base: &str,
+    start_urls: Vec<String>,
+    probe: String,
+) -> Result<(engine::Measured, CpuSamples), LoadError> {
+    let drive = Drive {
+        start_urls,
+        oracle: crate::oracle::OracleConfig {
+            probe_url: Some(probe),
+            ..Default::default()
+        },
+        idp_base: mocks_base.to_string(),
+        request_timeout: config.request_timeout,
+        login_timeout: config.request_timeout * 4,
+    };
+    let bounds = Bounds {
+        duration: config.duration,
+        max_logins: config.max_logins,
+        graceful_stop: config.graceful_stop,
+    };
+    let offered = offered(config);
+    let bar = progress_bar(config.progress);
+    let prefixes = [cpu::MOCKS, cpu::SERVICE, cpu::DRIVER];
+    let cpu0 = cpu::by_prefix(&prefixes);
+    let measured = rts
+        .driver
+        .block_on(engine::run(drive, offered, bounds, bar))?;
+    let cpu1 = cpu::by_prefix(&prefixes);
+    Ok((measured, (cpu0, cpu1)))
+}
+
+/// The offered load of the configured model.
+fn offered(config: &LoadConfig) -> Offered {
+    match &config.model {
         Model::Open {
             stages,
             constant,
@@ -555,55 +730,27 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         Model::Closed { concurrency } => Offered::Closed {
             concurrency: *concurrency,
         },
-    };
-    let drive = Drive {
-        start_urls,
-        oracle: crate::oracle::OracleConfig {
-            probe_url: Some(probe),
-            ..Default::default()
-        },
-        idp_base: mocks_base.clone(),
-        request_timeout: config.request_timeout,
-        login_timeout: config.request_timeout * 4,
-    };
-    let bounds = Bounds {
-        duration: config.duration,
-        max_logins: config.max_logins,
-        graceful_stop: config.graceful_stop,
-    };
-    let bar = if config.progress {
-        let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let prefixes = [cpu::MOCKS, cpu::SERVICE, cpu::DRIVER];
-    let cpu0 = cpu::by_prefix(&prefixes);
-    let measured = driver_rt.block_on(engine::run(drive, offered, bounds, bar))?;
-    let cpu1 = cpu::by_prefix(&prefixes);
-
-    // 4. Stop everything.
-    if let Some(sp) = sp {
-        service_rt.block_on(sp.shutdown());
     }
-    if let Some(fed) = fed {
-        mocks_rt.block_on(fed.shutdown());
-    }
-    mocks_rt.shutdown_background();
-    service_rt.shutdown_background();
-    driver_rt.shutdown_background();
+}
 
-    // 5. The report.
-    let logins = measured.ok + measured.expected_refusals + measured.errors.values().sum::<u64>();
-    let wall = measured.wall.as_secs_f64();
-    let cpu = cpu0.zip(cpu1).and_then(|(a, b)| {
+/// The live line on a terminal, or a hidden bar.
+fn progress_bar(shown: bool) -> indicatif::ProgressBar {
+    if !shown {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The CPU each part spent during the load, in total and per login; `None` without samples.
+fn cpu_report((cpu0, cpu1): CpuSamples, logins: u64, in_process: bool) -> Option<CpuReport> {
+    cpu0.zip(cpu1).and_then(|(a, b)| {
         let d = |k: &str| b.get(k).copied().unwrap_or(0.0) - a.get(k).copied().unwrap_or(0.0);
         let (m, s, h) = (d(cpu::MOCKS), d(cpu::SERVICE), d(cpu::DRIVER));
         let n = logins.max(1) as f64;
-        let in_process = matches!(config.mocks, Mocks::InProcess { .. });
         (m + s + h > 0.0).then(|| CpuReport {
             mocks_ms: m,
             service_ms: s,
@@ -613,10 +760,46 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
             harness_per_login_ms: h / n,
             mocks_share: if in_process { m / (m + s + h) } else { 0.0 },
         })
-    });
+    })
+}
+
+/// The configured model as reported (a constant rate as one stage over the duration).
+fn model_report(config: &LoadConfig) -> ModelReport {
+    match &config.model {
+        Model::Open {
+            stages,
+            constant,
+            max_in_flight,
+        } => ModelReport::Open {
+            stages: match constant {
+                Some(r) => vec![spec::Stage {
+                    seconds: config.duration.as_secs_f64(),
+                    target: *r,
+                }],
+                None => stages.clone(),
+            },
+            max_in_flight: *max_in_flight,
+        },
+        Model::Closed { concurrency } => ModelReport::Closed {
+            concurrency: *concurrency,
+        },
+    }
+}
+
+/// The report of a run: the figures measured, the CPU, the baseline comparison and thresholds.
+fn report(
+    config: &LoadConfig,
+    began: time::OffsetDateTime,
+    target: String,
+    measured: engine::Measured,
+    cpu: CpuSamples,
+) -> LoadReport {
+    let logins = measured.ok + measured.expected_refusals + measured.errors.values().sum::<u64>();
+    let wall = measured.wall.as_secs_f64();
+    let in_process = matches!(config.mocks, Mocks::InProcess { .. });
     let mut report = LoadReport {
         version: 1,
-        target: target_name,
+        target,
         paths: config
             .paths
             .iter()
@@ -625,25 +808,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         started: began
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
-        model: match &config.model {
-            Model::Open {
-                stages,
-                constant,
-                max_in_flight,
-            } => ModelReport::Open {
-                stages: match constant {
-                    Some(r) => vec![spec::Stage {
-                        seconds: config.duration.as_secs_f64(),
-                        target: *r,
-                    }],
-                    None => stages.clone(),
-                },
-                max_in_flight: *max_in_flight,
-            },
-            Model::Closed { concurrency } => ModelReport::Closed {
-                concurrency: *concurrency,
-            },
-        },
+        model: model_report(config),
         wall_seconds: wall,
         logins,
         ok: measured.ok,
@@ -659,7 +824,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         },
         hops: model::ordered_hops(&measured.hops),
         series: measured.series,
-        cpu,
+        cpu: cpu_report(cpu, logins, in_process),
         thresholds: Vec::new(),
         baseline: None,
     };
@@ -671,7 +836,7 @@ pub fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         ));
     }
     report.thresholds = judge::thresholds(&report, &config.thresholds);
-    Ok(report)
+    report
 }
 
 /// The paths of a run from `--idp`, `--binding` (`redirect`, `post` or `both`), `--level`.

@@ -121,6 +121,9 @@ pub fn expected(e: &Entry) -> String {
         "refuse" => "refused".into(),
         "either" => "accepted or refused".into(),
         "refuse-or-intact" => "refused, or accepted with the value intact".into(),
+        "refuse-or-signed-subject" => {
+            "refused, or accepted as the signed Assertion's subject".into()
+        }
         "by-level" => "by the level negotiated".into(),
         other => other.into(),
     }

@@ -54,7 +54,9 @@ async fn every_refuse_case_fails_against_its_mutant() {
     for t in tasks {
         let (mutant, entries) = t.await.unwrap();
         for e in entries {
-            if e.expected != "refuse" && e.expected != "refuse-or-intact" {
+            if !["refuse", "refuse-or-intact", "refuse-or-signed-subject"]
+                .contains(&e.expected.as_str())
+            {
                 continue; // a by-level case whose matrix says accept for this request
             }
             if let Some(err) = &e.error {
@@ -193,4 +195,51 @@ async fn cie_cases_pass_on_the_strict_sp_and_fail_on_their_mutants() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(proven >= 5, "only {proven} CIE cases proven");
+}
+
+/// xsw3 and xsw7 keep the signed Assertion in place: an SP that accepts and logs in ITS subject
+/// passes (the signature covers what it consumed), one that logs in the wrapped subject fails,
+/// judged on the identity page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrapping_beside_the_signed_assertion_is_judged_on_the_subject_shown() {
+    let state = reference::mock_state().unwrap();
+    let cases: Vec<_> = RESPONSE_CASES
+        .iter()
+        .filter(|c| c.id == "xsw3" || c.id == "xsw7")
+        .collect();
+    assert_eq!(cases.len(), 2);
+    for (switches, passes, evidence) in [
+        // Reads the Response's child: the signed Assertion in xsw7; in xsw3 the first child is
+        // the wrapped one, whose missing signature is refused.
+        (
+            "single-assertion",
+            [true, true],
+            "signed Assertion's subject",
+        ),
+        // Reads the wrapped Assertion (xsw3: the first child, unsigned, its check off; xsw7: the
+        // first in document order, inside samlp:Extensions).
+        (
+            "single-assertion,assertion-signature,consumed-assertion",
+            [false, false],
+            "wrapped beside the signed one",
+        ),
+    ] {
+        let sp = reference::start(&state, Faults::parse(switches).unwrap())
+            .await
+            .unwrap();
+        let entries = run(&sp.target, &cases, 2).await;
+        for (e, pass) in entries.iter().zip(passes) {
+            assert_eq!(e.expected, "refuse-or-signed-subject");
+            assert_eq!(e.passed, pass, "{} [{switches}]: {:?}", e.id, e.verdict);
+            let v = e.verdict.as_ref().unwrap();
+            if v.accepted {
+                assert!(
+                    v.evidence.iter().any(|x| x.contains(evidence)),
+                    "{} [{switches}]: {:?}",
+                    e.id,
+                    v.evidence
+                );
+            }
+        }
+    }
 }

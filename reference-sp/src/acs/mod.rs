@@ -283,6 +283,16 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         })?;
     }
 
+    // XSW defence: the Assertion read is the one whose signature was checked (the Response's
+    // child). With `consumed-assertion` off the SP reads the first Assertion in document order,
+    // wherever it is (an Assertion wrapped in samlp:Extensions comes first): the classic
+    // wrapping bug, where verification and consumption pick different elements. Observable only
+    // with `single-assertion` off too (SAML Security §6.5 / XSW, Somorovsky 2012).
+    let assertion = if run.on("consumed-assertion") {
+        assertion
+    } else {
+        assertions.first().copied().unwrap_or(assertion)
+    };
     let aa = |n: &str| dom::attr(&doc, assertion, n);
     run.check("version", || checks::version(aa("Version"), "Assertion"))?;
     run.check("assertion-id", || checks::xml_id(aa("ID"), "Assertion"))?;

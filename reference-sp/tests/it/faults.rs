@@ -426,7 +426,13 @@ fn every_switch_has_a_case() {
     // Switches outside the ACS Response checks are proven end to end by the harness's
     // conformance suite (harness/tests/it/), which also checks that every switch is used.
     // destination-unsigned: its own test below (a bug that needs two changes together).
-    const ELSEWHERE: &[&str] = &["destination-unsigned", "relay-state", "text-nodes"];
+    // consumed-assertion: its own test below (observable only with single-assertion off too).
+    const ELSEWHERE: &[&str] = &[
+        "consumed-assertion",
+        "destination-unsigned",
+        "relay-state",
+        "text-nodes",
+    ];
     const FAMILIES_ELSEWHERE: &[&str] = &["slo-", "md-", "req-", "cie-", "cns-", "pin-"];
     let all: Vec<&str> = ALL
         .iter()
@@ -469,6 +475,68 @@ async fn destination_unsigned_needs_both_changes() {
         );
         if expected == 403 {
             assert_eq!(refused_check(&body).as_deref(), Some("destination"));
+        }
+    }
+}
+
+/// The NameID the SP's `/me` page shows, if logged in.
+fn shown_name_id(page: &str) -> Option<&str> {
+    let start = page.find("<span id=\"name-id\">")? + "<span id=\"name-id\">".len();
+    Some(&page[start..start + page[start..].find('<')?])
+}
+
+/// `consumed-assertion` off: the SP reads the first Assertion in document order, not the
+/// Response's child whose signature it checked. A correct Response with an unsigned copy of its
+/// Assertion (another NameID) inside samlp:Extensions is refused by `single-assertion`; with
+/// only `single-assertion` off the SP logs in the signed Assertion's subject; with both off it
+/// logs in the wrapped one (signature wrapping, SAML Security §6.5).
+#[tokio::test]
+async fn consumed_assertion_needs_single_assertion_off_too() {
+    // The Assertion signed again alone (the Response signature would no longer verify), and an
+    // unsigned copy with another NameID inside samlp:Extensions, before it in document order.
+    let wrapped = |c: &Ctx, xml: &str| {
+        let x = strip_signatures(xml);
+        let start = x.find("<saml:Assertion").unwrap();
+        let end = x.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
+        let aid = attr_of(&x, "<saml:Assertion", "ID");
+        let name_id = {
+            let open = start + start_tag(&x[start..], "<saml:NameID").end + 1;
+            x[open..open + x[open..].find('<').unwrap()].to_string()
+        };
+        let evil = x[start..end]
+            .replace(&aid, "_wrapped")
+            .replace(&format!(">{name_id}<"), ">wrapped-subject<");
+        let issuer_end = x.find("</saml:Issuer>").unwrap() + "</saml:Issuer>".len();
+        let mut out = x.clone();
+        out.insert_str(
+            issuer_end,
+            &format!("<samlp:Extensions>{evil}</samlp:Extensions>"),
+        );
+        (sign(&out, &aid, &c.key), name_id)
+    };
+    for (switches, status, shown) in [
+        ("", 403, None),
+        ("consumed-assertion", 403, None),
+        ("single-assertion", 303, Some(false)),
+        ("single-assertion,consumed-assertion", 303, Some(true)),
+    ] {
+        let w = world(Faults::parse(switches).unwrap()).await;
+        let posted = w.to_idp_answer(&Login::default()).await;
+        let (crafted, signed_name_id) = wrapped(&ctx(&w), &posted.xml);
+        let (got, body, _) = w.post_acs(&posted, &crafted).await;
+        assert_eq!(got, status, "[{switches}]: {body}");
+        match shown {
+            None => assert_eq!(refused_check(&body).as_deref(), Some("single-assertion")),
+            Some(wrapped_subject) => {
+                let (me, page) = w.me().await;
+                assert_eq!(me, 200, "[{switches}]: {page}");
+                let want = if wrapped_subject {
+                    "wrapped-subject"
+                } else {
+                    signed_name_id.as_str()
+                };
+                assert_eq!(shown_name_id(&page), Some(want), "[{switches}]: {page}");
+            }
         }
     }
 }
