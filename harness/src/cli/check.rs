@@ -34,8 +34,9 @@ pub struct CheckOpts {
     #[arg(long = "logout-url")]
     pub logout_url: Option<String>,
     /// The page where the service shows the logged-in identity (its fiscal number or NameID),
-    /// read by the "read it whole" cases comment-1 and comment-2; default: --probe-url. When the
-    /// page shows no identity those cases are "not determinable", never failed.
+    /// read by comment-1 and comment-2 (the value read whole) and xsw3 and xsw7 (the signed
+    /// Assertion's subject); default: --probe-url. When the page shows no identity those cases
+    /// are "not determinable", never failed.
     #[arg(long = "identity-url")]
     pub identity_url: Option<String>,
     /// A regular expression whose first group is the identity shown on the identity page
