@@ -487,6 +487,15 @@ async fn browser_serve_index_lists_providers_users_and_last_requests() {
     assert!(users.contains("L3"));
     let log = s.text("#request-log").await;
     assert!(log.contains("poste") && log.contains("accepted"), "{log}");
+    // The request log is page content, not part of the tab's title.
+    let title = s.c.title().await.expect("the page title");
+    assert_eq!(title, "spid-harness mock providers · mock SPID");
+    let in_body =
+        s.c.find_all(Locator::Css("body #request-log"))
+            .await
+            .unwrap()
+            .len();
+    assert_eq!(in_body, 1);
     let metadata =
         s.c.find_all(Locator::Css("#providers a"))
             .await
