@@ -240,7 +240,7 @@ fn remote_targets_need_allow_remote() {
 }
 
 /// A report from seeded pseudo-random latencies (no run), for the snapshots.
-fn seeded_report() -> LoadReport {
+pub(crate) fn seeded_report() -> LoadReport {
     let mut state: u64 = 0x5eed;
     let mut next = move || {
         state = state
