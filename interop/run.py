@@ -216,6 +216,30 @@ def sp_test_results(data: dict) -> list[tuple[str, str, dict]]:
     return out
 
 
+# spid-sp-test 1.2.18 (interop/requirements.txt) defines 111 Response tests
+# (`spid_sp_test.responses.settings.RESPONSE_TESTS`); `-tr` with the default profile
+# (spid-sp-public, which falls back to `test_profile_spid_sp`) sends every one of them.
+SPID_SP_TEST_RESPONSE_TESTS = 111
+
+
+def spid_sp_test_response_ids() -> set[str]:
+    """The ids of the Response tests the installed spid-sp-test defines."""
+    out = subprocess.run(
+        [venv_bin("python"), "-c",
+         "import json; from spid_sp_test.responses import settings; "
+         "print(json.dumps(sorted(settings.RESPONSE_TESTS)))"],
+        check=True, capture_output=True, text=True)
+    return set(json.loads(out.stdout))
+
+
+def response_tests_run(results: list[tuple[str, str, dict]]) -> list[str]:
+    """The test ids of the Response tests a report shows as sent (one `check_response` entry
+    each, whatever the result): spid-sp-test stops its Response loop without a word when
+    xmlsec1 fails to sign, so "no failure" alone does not prove they ran."""
+    return [str(e.get("test_id", "")) for c, _r, e in results
+            if c == "response" and str(e.get("method", "")).endswith(".check_response")]
+
+
 def cmd_spid_sp_test(_args) -> int:
     tally = Tally()
     work = Path(tempfile.mkdtemp(prefix="spid-sp-test-"))
@@ -224,6 +248,11 @@ def cmd_spid_sp_test(_args) -> int:
     sp = Child("reference-sp", [str(REFERENCE_SP), "--bind", "127.0.0.1:0",
                                 "--idp-metadata", str(idp_md)],
                r"reference SP on (http://\S+)", log_dir=work)
+    expected = spid_sp_test_response_ids()
+    if len(expected) < SPID_SP_TEST_RESPONSE_TESTS:
+        tally.fail("spid-sp-test Response tests",
+                   f"the installed spid-sp-test defines {len(expected)} Response tests, fewer "
+                   f"than the {SPID_SP_TEST_RESPONSE_TESTS} of the pinned version")
     try:
         base = sp.match.group(1)
         runs = [(level, binding) for level in (1, 2, 3) for binding in ("redirect", "post")]
@@ -246,8 +275,13 @@ def cmd_spid_sp_test(_args) -> int:
             for c, _r, _e in results:
                 counts[c] = counts.get(c, 0) + 1
             detail = ", ".join(f"{k} {v}" for k, v in counts.items())
+            ran = response_tests_run(results)
+            missing = sorted(expected - set(ran), key=lambda i: (len(i), i))
             if not results:
                 tally.fail(name, f"no test ran; see {report}")
+            elif missing or len(ran) < len(expected):
+                tally.fail(name, f"{len(ran)} of {len(expected)} Response tests ran (missing: "
+                                 f"{', '.join(missing[:20])}); see {report}")
             elif bad:
                 lines = "; ".join(
                     f"[{c}] {str(e.get('test', ''))[:140]} -> {e.get('result')} "
@@ -255,7 +289,8 @@ def cmd_spid_sp_test(_args) -> int:
                     for c, e in bad[:20])
                 tally.fail(name, f"{len(bad)} of {len(results)} not successful: {lines}")
             else:
-                tally.ok(name, f"{len(results)} tests, all successful ({detail}); {wall:.1f} s")
+                tally.ok(name, f"{len(results)} tests, all successful ({detail}; "
+                               f"{len(ran)} Response tests sent); {wall:.1f} s")
     finally:
         sp.stop()
     return tally.close()

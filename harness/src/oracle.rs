@@ -177,6 +177,14 @@ pub fn spid_error_code(body: &str) -> Option<SpidCode> {
     find_spid_code(body).map(|(code, _)| code)
 }
 
+/// The verdict rule when the protected page decided: the page answers 2xx only inside a session
+/// (the oracle's own convention, this file; `--probe-url`).
+pub const RULE_PROBE: &str =
+    "probe (harness/src/oracle.rs: --probe-url answers 2xx only with a session)";
+/// The verdict rule when the final page's status decided (`--final-status`).
+pub const RULE_FINAL_STATUS: &str =
+    "final-status (harness/src/oracle.rs: the final page's status is one of --final-status)";
+
 /// Judges a finished drive.
 pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) -> Verdict {
     let last = &trace.last;
@@ -221,7 +229,7 @@ pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) 
             } else {
                 format!("the protected page {url} answered {status}: no session")
             };
-            return verdict(ok, "probe", reason, evidence);
+            return verdict(ok, RULE_PROBE, reason, evidence);
         }
         return match browser.get(url, HopKind::Probe).await {
             Ok((hop, _, _)) => {
@@ -234,15 +242,20 @@ pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) 
                 } else {
                     format!("the protected page {url} answered {status}: no session")
                 };
-                verdict(ok, "probe", reason, evidence)
+                verdict(ok, RULE_PROBE, reason, evidence)
             }
-            Err(e) => verdict(false, "probe", format!("the probe failed: {e}"), evidence),
+            Err(e) => verdict(
+                false,
+                RULE_PROBE,
+                format!("the probe failed: {e}"),
+                evidence,
+            ),
         };
     }
     let explicit = [
         config.final_status.as_ref().map(|s| {
             (
-                "final-status",
+                RULE_FINAL_STATUS,
                 s.contains(&last.status),
                 format!("final status {} in {s:?}", last.status),
             )
@@ -391,7 +404,11 @@ mod tests {
         for (status, accepted) in [(200, true), (401, false)] {
             let mut trace = landed_on(probe, status);
             let v = judge(&config, &browser, &mut trace).await;
-            assert_eq!((v.accepted, v.rule.as_str()), (accepted, "probe"), "{v:?}");
+            assert_eq!(
+                (v.accepted, v.rule.as_str()),
+                (accepted, RULE_PROBE),
+                "{v:?}"
+            );
             assert_eq!(trace.hops.len(), 2, "no probe request added");
         }
         // Landing elsewhere: the probe is sent (and here fails: refused, never accepted).

@@ -14,6 +14,41 @@
 //!
 //! Built on `openidconnect` for PKCE and ID-token validation; what it lacks (request objects,
 //! client assertions, JWE, federation) is done with `mock_idps::oidc`.
+//!
+//! # Example
+//!
+//! ```
+//! use mock_idps::spid::level::Level;
+//! use reference_rp::keys::RpKeys;
+//! use reference_rp::{Faults, ReferenceRp, RpConfig};
+//! use std::sync::Arc;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The strict RP (no fault switched off), registered by hand with the mock OPs, which it
+//! // then discovers from their metadata.
+//! let fed = mock_idps::MockFederation::start().await?;
+//! let config = RpConfig {
+//!     client_id: "https://rp.example.it".into(),
+//!     organization_name: "Servizio di prova".into(),
+//!     faults: Faults::none(),
+//!     clock: Arc::new(mock_idps::SystemClock),
+//!     offline_access: false,
+//! };
+//! let keys = RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp")?;
+//! let mut rp = ReferenceRp::new(config, keys)?;
+//! fed.register_oidc_rp(rp.registration()?)?;
+//! rp.discover(&reference_rp::op::entries_of(&fed.urls())).await?;
+//! // A login at the first OP: the browser goes to its authorization endpoint with a signed
+//! // request object.
+//! let op = rp.ops().next().expect("an OP").clone();
+//! let url = rp.start(&op.id, Level::L2)?;
+//! assert!(url.starts_with(&op.authorization_endpoint));
+//! assert!(url.contains("request="));
+//! fed.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod app;
 pub mod check;

@@ -82,7 +82,13 @@ struct LoginQuery {
 async fn login(State(rp): State<Arc<ReferenceRp>>, Query(q): Query<LoginQuery>) -> Response {
     let level = match q.level.map(Level::try_from).transpose() {
         Ok(l) => l.unwrap_or(Level::L2),
-        Err(e) => return (StatusCode::BAD_REQUEST, page("Errore", &esc(&e))).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                page("Errore", &esc(&e.to_string())),
+            )
+                .into_response()
+        }
     };
     match rp.start(&q.op, level) {
         Ok(url) => Redirect::to(&url).into_response(),

@@ -98,7 +98,7 @@ pub fn exec(opts: LoginOpts) -> anyhow::Result<u8> {
     }
     if let Some(v) = &entry.verdict {
         let verdict = if v.accepted { "ACCEPTED" } else { "REFUSED" };
-        outln!("verdict: {verdict} ({} rule): {}", v.rule, v.reason);
+        outln!("verdict: {verdict} (rule: {}): {}", v.rule, v.reason);
         for e in &v.evidence {
             outln!("  - {e}");
         }

@@ -2070,7 +2070,20 @@ mod tests {
         let logout = crate::conformance::logout::LOGOUT_CASES
             .iter()
             .map(|c| (c.id, c.basis));
-        for (id, basis) in RESPONSE_CASES.iter().map(|c| (c.id, c.basis)).chain(logout) {
+        let cie = crate::conformance::cie_cases::CIE_RESPONSE_CASES
+            .iter()
+            .map(|c| (c.id, c.basis));
+        let all: Vec<_> = RESPONSE_CASES
+            .iter()
+            .map(|c| (c.id, c.basis))
+            .chain(logout)
+            .chain(cie)
+            .collect();
+        assert!(
+            all.iter().any(|(id, _)| id.starts_with("cie-")),
+            "the CIE cases are covered"
+        );
+        for (id, basis) in all {
             match basis {
                 Basis::Sp(ob) => assert!(
                     OBLIGATIONS.contains(&ob) || ob == crate::conformance::logout::OB_SLO,

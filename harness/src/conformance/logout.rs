@@ -61,6 +61,18 @@ pub enum Spoil {
     WrongInResponseTo,
 }
 
+/// The verdict rule when the protected page after the LogoutRequest decided: the SP closes the
+/// session the IdP names (SPID RT single-logout; docs/rules/sp-obligations.md, SP-SLO).
+pub const RULE_SESSION_ENDED: &str =
+    "probe after logout (SPID RT single-logout: the SP closes the session; docs/rules/sp-obligations.md SP-SLO)";
+/// The verdict rule when the status of the service's LogoutResponse decided.
+pub const RULE_LOGOUT_STATUS: &str =
+    "logout-status (SAML Core §3.7.3: the LogoutResponse's top-level StatusCode)";
+/// The verdict rule when the service's page after the IdP's LogoutResponse decided: no error
+/// status and no refusing check named (this file, `page_verdict`).
+pub const RULE_LOGOUT_PAGE: &str =
+    "logout-page (harness/src/conformance/logout.rs: the SLO endpoint's answer, no error status, no refusal named)";
+
 /// What a logout case plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogoutFlow {
@@ -575,7 +587,7 @@ impl Play<'_> {
         let ended = !(200..300).contains(&status);
         Ok(Verdict {
             accepted: ended,
-            rule: "probe".into(),
+            rule: RULE_SESSION_ENDED.into(),
             reason: if ended {
                 format!("the session ended: the protected page answered {status}")
             } else {
@@ -716,7 +728,7 @@ fn answer_status_verdict(answer: &Answer) -> Verdict {
     let success = status.as_deref() == Some(ns::STATUS_SUCCESS);
     Verdict {
         accepted: success,
-        rule: "logout-status".into(),
+        rule: RULE_LOGOUT_STATUS.into(),
         reason: match &status {
             Some(s) => format!("the LogoutResponse status is {s}"),
             None => "no LogoutResponse status".into(),
@@ -751,7 +763,7 @@ fn page_verdict(answer: &Answer) -> Verdict {
     }
     Verdict {
         accepted,
-        rule: "final-status".into(),
+        rule: RULE_LOGOUT_PAGE.into(),
         reason: if accepted {
             format!("the service completed the logout ({})", answer.status)
         } else {

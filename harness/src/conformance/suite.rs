@@ -606,4 +606,67 @@ mod tests {
              --probe-url 'http://127.0.0.1:1/me' --idp poste"
         );
     }
+
+    fn run_of(cases: usize, cpu_ms: Option<f64>) -> SuiteRun {
+        let entries = (0..cases)
+            .map(|i| crate::report::Entry {
+                id: format!("case-{i}"),
+                ..Default::default()
+            })
+            .collect();
+        SuiteRun {
+            report: RunReport::new("check", time::OffsetDateTime::UNIX_EPOCH, 1.0, entries),
+            cpu_ms,
+            capabilities: None,
+        }
+    }
+
+    #[test]
+    fn cpu_line_says_whose_cpu_it_measured() {
+        let run = run_of(4, Some(1000.0));
+        let reference = Service::Reference {
+            faults: Faults::none(),
+        };
+        assert_eq!(
+            run.cpu_line(&reference).as_deref(),
+            Some(
+                "process CPU 1000 ms (250.00 ms per case, this process: the harness and the \
+                 in-process reference SP together)"
+            )
+        );
+        // Against a service of the user's the SP is elsewhere: the line must not count it.
+        for outside in [
+            Service::Remote {
+                metadata: "sp.xml".into(),
+                login_url: "http://127.0.0.1:1/login".into(),
+                probe_url: "http://127.0.0.1:1/me".into(),
+                logout_url: None,
+                cns_login_url: None,
+                idp: "poste".into(),
+                identity_url: None,
+                identity_pattern: None,
+            },
+            Service::MetadataOnly {
+                metadata: "sp.xml".into(),
+            },
+        ] {
+            let line = run.cpu_line(&outside).expect("measured");
+            assert_eq!(
+                line,
+                "process CPU 1000 ms (250.00 ms per case, this process: the harness only (the \
+                 service under test runs elsewhere and is not measured))"
+            );
+            assert!(!line.contains("reference SP"), "{line}");
+        }
+        // No entries: per case is the whole, not a division by zero.
+        assert_eq!(
+            run_of(0, Some(3.0)).cpu_line(&reference).as_deref(),
+            Some(
+                "process CPU 3 ms (3.00 ms per case, this process: the harness and the \
+                 in-process reference SP together)"
+            )
+        );
+        // Not measured (not Linux): no line.
+        assert_eq!(run_of(4, None).cpu_line(&reference), None);
+    }
 }

@@ -199,17 +199,22 @@ fn esc(s: &str) -> String {
 }
 
 /// JUnit XML: one testcase per threshold (and for `--max-regression`).
+///
+/// The `<testsuite>` carries `name`, `tests`, `failures` and `errors`, the four attributes the
+/// Jenkins JUnit schema requires (the xUnit plugin's junit-10.xsd, copied with its origin to
+/// fixtures/xsd/junit/).
+/// A threshold is measured or not, never "could not run", so `errors` is always 0.
 pub fn junit(r: &LoadReport) -> String {
     let failures = r.thresholds.iter().filter(|t| !t.passed).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"spid-harness load\" tests=\"{}\" failures=\"{failures}\">",
+        "<testsuites name=\"spid-harness load\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
         r.thresholds.len()
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"load: {}\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">",
+        "  <testsuite name=\"load: {}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{:.3}\">",
         esc(&r.target),
         r.thresholds.len(),
         r.wall_seconds

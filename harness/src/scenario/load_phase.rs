@@ -249,13 +249,28 @@ impl LoadPhase {
     }
 
     /// Runs the phase (on a blocking thread: the load builds runtimes of its own).
-    pub async fn run(&self) -> Result<LoadReport, String> {
-        let config = self.config().map_err(|e| e.to_string())?;
+    pub async fn run(&self) -> Result<LoadReport, LoadPhaseError> {
+        let config = self.config().map_err(LoadPhaseError::Config)?;
         tokio::task::spawn_blocking(move || load::run(config))
             .await
-            .map_err(|e| format!("the load phase stopped: {e}"))?
-            .map_err(|e| format!("the load phase could not run: {e}"))
+            .map_err(LoadPhaseError::Stopped)?
+            .map_err(LoadPhaseError::Run)
     }
+}
+
+/// Why a load phase gave no report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadPhaseError {
+    /// Its login paths could not be built.
+    #[error("the load phase's login paths")]
+    Config(#[source] load::LoadError),
+    /// The thread running it panicked or was cancelled.
+    #[error("the load phase stopped")]
+    Stopped(#[source] tokio::task::JoinError),
+    /// The run itself failed.
+    #[error("the load phase could not run")]
+    Run(#[source] load::LoadError),
 }
 
 /// What differs from the thresholds (empty when the phase passed), and one line of figures for

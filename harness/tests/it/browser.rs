@@ -2,9 +2,10 @@
 //! `chromium-driver`, `.ci/run` installs them): a person logging in through the reference SP at
 //! L1, L2 (reading the OTP on the simulated phone) and L3, refusing consent, logging in with a CIE
 //! card after a wrong PIN, the same login with JavaScript off (the auto-post forms' buttons), the
-//! `serve` index page, and the HTML reports opening with their failures in view. Each test starts
-//! its own chromedriver on an ephemeral loopback port and a fresh profile; every page visited is
-//! written as a PNG to `reports/screenshots/` (CI artifacts, not snapshots).
+//! `serve` index page, the HTML reports opening with their failures in view, and the load report's
+//! plots (`load-report.png`). Each test starts its own chromedriver on an ephemeral loopback port
+//! and a fresh profile; every page visited is written as a PNG to `reports/screenshots/` (CI
+//! artifacts, not snapshots).
 //!
 //! `CHROMEDRIVER` and `CHROMIUM` override the binaries (`chromedriver`, `/usr/bin/chromium`).
 
@@ -487,6 +488,15 @@ async fn browser_serve_index_lists_providers_users_and_last_requests() {
     assert!(users.contains("L3"));
     let log = s.text("#request-log").await;
     assert!(log.contains("poste") && log.contains("accepted"), "{log}");
+    // The request log is page content, not part of the tab's title.
+    let title = s.c.title().await.expect("the page title");
+    assert_eq!(title, "spid-harness mock providers · mock SPID");
+    let in_body =
+        s.c.find_all(Locator::Css("body #request-log"))
+            .await
+            .unwrap()
+            .len();
+    assert_eq!(in_body, 1);
     let metadata =
         s.c.find_all(Locator::Css("#providers a"))
             .await
@@ -586,6 +596,55 @@ async fn browser_reports_open_with_the_failures_in_view() {
         s.shot("whole").await;
         s.end().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_load_report_shows_its_plots() {
+    // The seeded load report the load snapshot tests use: four plots, each an inline SVG.
+    let dir = screenshots();
+    let page = dir.join("load-report.html");
+    std::fs::write(
+        &page,
+        harness::load::html::render(&super::load::seeded_report()),
+    )
+    .unwrap();
+    let s = Session::start("load-report", true).await;
+    s.c.goto(&format!("file://{}", page.display()))
+        .await
+        .unwrap();
+    let title = s.text("h1").await;
+    assert!(title.starts_with("Load test of the login path"), "{title}");
+    let svgs =
+        s.c.find_all(Locator::Css("figure[data-plot] svg"))
+            .await
+            .unwrap();
+    assert_eq!(svgs.len(), 4, "one SVG per plot");
+    for svg in &svgs {
+        assert!(svg.is_displayed().await.unwrap(), "a plot is hidden");
+    }
+    // Each plot takes room on the page and draws its lines (plotters' polylines).
+    let sizes =
+        s.c.execute(
+            "return Array.from(document.querySelectorAll('figure[data-plot]')).map(f => {\
+               const r = f.querySelector('svg').getBoundingClientRect();\
+               return [f.dataset.plot, r.width, r.height, f.querySelectorAll('svg polyline').length];\
+             })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let sizes = sizes.as_array().expect("an array");
+    assert_eq!(sizes.len(), 4);
+    for plot in sizes {
+        let name = plot[0].as_str().unwrap_or("?");
+        let (w, h) = (plot[1].as_f64().unwrap(), plot[2].as_f64().unwrap());
+        assert!(w > 300.0 && h > 150.0, "{name} is {w}x{h}");
+        assert!(plot[3].as_u64().unwrap() > 0, "{name} draws no line");
+    }
+    s.c.set_window_size(1280, 3600).await.expect("resize");
+    let png = s.c.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join("load-report.png"), png).expect("write load-report.png");
+    s.end().await;
 }
 
 fn count_entries(path: &std::path::Path) -> usize {

@@ -1,6 +1,6 @@
 //! `spid-harness check` as the binary against a service outside the process (a reference SP
 //! started by the test): a passing run, and each kind of bad input with its own message and
-//! exit code.
+//! exit code; against a mutant reference SP, failed advice cases as warnings in a passing run.
 
 use harness::conformance::reference;
 use harness::exit;
@@ -208,4 +208,51 @@ async fn a_login_url_without_authn_request_is_exit_4() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("produced no AuthnRequest"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advice_cases_that_fail_are_warnings_and_the_run_still_passes() {
+    // The reference SP with its RelayState check and its Response IssueInstant check off: the
+    // RelayState cases (relay-1, relay-2) and the skew boundary just outside the 2 minutes
+    // (skew-2) are accepted, which these cases' advice basis reports as warnings, not errors.
+    let dir = temp_dir("advice");
+    let out = spid_harness(args(&[
+        "check",
+        "--against-reference",
+        "--faults",
+        "relay-state,response-issue-instant",
+        "--report-dir",
+        dir.to_str().unwrap(),
+        "--only",
+        "1",
+        "relay-1",
+        "relay-2",
+        "skew-2",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(exit::OK as i32), "{}", text(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("check.json")).unwrap()).unwrap();
+    let entries = report["entries"].as_array().expect("entries");
+    let entry = |id: &str| {
+        entries
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap_or_else(|| panic!("no entry {id} in {entries:#?}"))
+    };
+    for id in ["relay-1", "relay-2", "skew-2"] {
+        let e = entry(id);
+        assert_eq!(e["passed"], false, "{id} is accepted by this SP: {e:#}");
+        assert_eq!(e["severity"], "warning", "{id}: {e:#}");
+        assert!(e["error"].is_null(), "{id} ran: {e:#}");
+    }
+    // The SP obligation in the same run holds, and nothing failed as an error.
+    assert_eq!(entry("1")["passed"], true);
+    assert_eq!(report["summary"]["errors"], 0);
+    assert_eq!(report["summary"]["failed"], 3, "{:#}", report["summary"]);
+    let junit = std::fs::read_to_string(dir.join("check.xml")).unwrap();
+    assert!(
+        !junit.contains("<failure"),
+        "warnings are not JUnit failures:\n{junit}"
+    );
 }

@@ -84,6 +84,11 @@ fn load_meets_given_thresholds_and_fails_an_impossible_one_with_exit_1_and_junit
     let junit = std::fs::read_to_string(ok_dir.join("load.xml")).unwrap();
     assert_eq!(junit.matches("<testcase").count(), 3);
     assert!(!junit.contains("<failure"));
+    let schema = super::report_snapshots::junit_schema();
+    assert_eq!(
+        super::report_snapshots::junit_errors(&schema, &junit),
+        Vec::<String>::new()
+    );
 
     let bad_dir = dir.path().join("bad");
     let junit_path = dir.path().join("junit.xml");
@@ -104,6 +109,10 @@ fn load_meets_given_thresholds_and_fails_an_impossible_one_with_exit_1_and_junit
     assert_eq!(junit.matches("<testcase").count(), 3);
     assert_eq!(junit.matches("<failure").count(), 1);
     assert!(junit.contains("<testcase classname=\"load.thresholds\" name=\"max-p99\"><failure"));
+    assert_eq!(
+        super::report_snapshots::junit_errors(&schema, &junit),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -231,7 +240,7 @@ fn remote_targets_need_allow_remote() {
 }
 
 /// A report from seeded pseudo-random latencies (no run), for the snapshots.
-fn seeded_report() -> LoadReport {
+pub(crate) fn seeded_report() -> LoadReport {
     let mut state: u64 = 0x5eed;
     let mut next = move || {
         state = state
@@ -322,6 +331,24 @@ fn seeded_report() -> LoadReport {
         },
     );
     r
+}
+
+#[test]
+fn load_xml_validates_against_the_jenkins_schema() {
+    let schema = super::report_snapshots::junit_schema();
+    let xml = load::render::junit(&seeded_report());
+    assert!(
+        xml.contains("<failure"),
+        "the seeded report breaks a threshold:\n{xml}"
+    );
+    assert_eq!(
+        super::report_snapshots::junit_errors(&schema, &xml),
+        Vec::<String>::new()
+    );
+    // A suite without its error count is refused: the schema requires the attribute.
+    let no_errors = xml.replacen(" errors=\"0\" time=", " time=", 1);
+    assert_ne!(no_errors, xml);
+    assert!(!super::report_snapshots::junit_errors(&schema, &no_errors).is_empty());
 }
 
 #[test]

@@ -190,7 +190,8 @@ fn junit_and_markdown_of_a_seeded_report() {
     );
 }
 
-fn junit_schema() -> uppsala::xsd::XsdValidator {
+/// The Jenkins JUnit schema (fixtures/xsd/junit/junit-10.xsd), also used by the load tests.
+pub(crate) fn junit_schema() -> uppsala::xsd::XsdValidator {
     let xsd = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../fixtures/xsd/junit/junit-10.xsd"
@@ -200,7 +201,8 @@ fn junit_schema() -> uppsala::xsd::XsdValidator {
     uppsala::xsd::XsdValidator::from_schema(&doc).unwrap()
 }
 
-fn junit_errors(schema: &uppsala::xsd::XsdValidator, xml: &str) -> Vec<String> {
+/// What `schema` finds wrong with `xml`, one line per error (empty when valid).
+pub(crate) fn junit_errors(schema: &uppsala::xsd::XsdValidator, xml: &str) -> Vec<String> {
     let doc = uppsala::parse(xml).unwrap();
     schema
         .validate(&doc)

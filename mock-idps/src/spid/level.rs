@@ -53,14 +53,26 @@ impl Level {
     }
 }
 
+/// A SPID level that is not one of L1, L2, L3.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LevelError {
+    /// A level number other than 1, 2 or 3.
+    #[error("SPID level must be 1, 2 or 3, not {0}")]
+    Number(u8),
+    /// A level name other than `L1`, `L2`, `L3` (or `1`, `2`, `3`).
+    #[error("unknown SPID level {0:?}: use L1, L2 or L3")]
+    Name(String),
+}
+
 impl TryFrom<u8> for Level {
-    type Error = String;
-    fn try_from(n: u8) -> Result<Self, String> {
+    type Error = LevelError;
+    fn try_from(n: u8) -> Result<Self, LevelError> {
         match n {
             1 => Ok(Level::L1),
             2 => Ok(Level::L2),
             3 => Ok(Level::L3),
-            n => Err(format!("SPID level must be 1, 2 or 3, not {n}")),
+            n => Err(LevelError::Number(n)),
         }
     }
 }
@@ -78,13 +90,13 @@ impl std::fmt::Display for Level {
 }
 
 impl std::str::FromStr for Level {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = LevelError;
+    fn from_str(s: &str) -> Result<Self, LevelError> {
         match s.trim().trim_start_matches(['L', 'l']) {
             "1" => Ok(Level::L1),
             "2" => Ok(Level::L2),
             "3" => Ok(Level::L3),
-            _ => Err(format!("unknown SPID level {s:?}: use L1, L2 or L3")),
+            _ => Err(LevelError::Name(s.to_string())),
         }
     }
 }
@@ -181,7 +193,20 @@ mod tests {
             None
         );
         assert_eq!("L3".parse::<Level>(), Ok(Level::L3));
-        assert!("L4".parse::<Level>().is_err());
+        assert_eq!(
+            "L4".parse::<Level>(),
+            Err(LevelError::Name("L4".to_string()))
+        );
+        assert_eq!(
+            "L4".parse::<Level>().unwrap_err().to_string(),
+            "unknown SPID level \"L4\": use L1, L2 or L3"
+        );
+        assert_eq!(Level::try_from(2), Ok(Level::L2));
+        assert_eq!(Level::try_from(0), Err(LevelError::Number(0)));
+        assert_eq!(
+            LevelError::Number(4).to_string(),
+            "SPID level must be 1, 2 or 3, not 4"
+        );
     }
 
     #[test]

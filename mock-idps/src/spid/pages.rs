@@ -237,3 +237,41 @@ pub fn index(state: &MockState) -> String {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spid::state::ReceivedRequest;
+
+    #[test]
+    fn index_title_is_short_and_the_request_log_is_in_the_body() {
+        let state = MockState::new(
+            crate::fixtures::Fixtures::embedded().unwrap(),
+            crate::spid::config::IdpConfig::default(),
+            std::sync::Arc::new(crate::clock::SystemClock),
+            crate::ids::IdGenerator::seeded(7),
+            "http://127.0.0.1:9",
+        )
+        .unwrap();
+        state.record(ReceivedRequest {
+            provider: "poste".into(),
+            binding: "redirect".into(),
+            sp_entity_id: Some("https://sp.test/".into()),
+            request_id: Some("_logged-request".into()),
+            xml: "<samlp:AuthnRequest/>".into(),
+            xml_bytes: 0,
+            verdict: "accepted".into(),
+            detail: None,
+        });
+        let html = index(&state);
+        let start = html.find("<title>").expect("a <title>") + "<title>".len();
+        let end = html.find("</title>").expect("a </title>");
+        let title = &html[start..end];
+        assert_eq!(title, "spid-harness mock providers · mock SPID");
+        let body = &html[html.find("<body>").expect("a <body>")..];
+        assert_eq!(html.matches("id=\"request-log\"").count(), 1, "{html}");
+        assert!(body.contains("id=\"request-log\""), "{html}");
+        assert!(body.contains("_logged-request"), "{html}");
+        assert!(body.contains("id=\"requests\">Last requests"), "{html}");
+    }
+}

@@ -63,12 +63,16 @@ impl Outcome {
     ];
 }
 
+/// A scripted outcome name that is none of [`Outcome::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown outcome {0:?}: use success, wrong-credentials, no-level, timeout, consent-denied, suspended, cancel or purpose-mismatch (or nr19…nr30)")]
+pub struct UnknownOutcome(pub String);
+
 impl std::str::FromStr for Outcome {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
-            format!("unknown outcome {s:?}: use success, wrong-credentials, no-level, timeout, consent-denied, suspended, cancel or purpose-mismatch (or nr19…nr30)")
-        })
+    type Err = UnknownOutcome;
+    fn from_str(s: &str) -> Result<Self, UnknownOutcome> {
+        serde_json::from_value(serde_json::Value::String(s.to_string()))
+            .map_err(|_| UnknownOutcome(s.to_string()))
     }
 }
 
@@ -176,11 +180,16 @@ impl std::str::FromStr for AutoLogin {
                 None => (item, 1),
             };
             let (rest, outcome) = match rest.split_once(':') {
-                Some((r, o)) => (r, o.trim().parse::<Outcome>().map_err(bad)?),
+                Some((r, o)) => (
+                    r,
+                    o.trim()
+                        .parse::<Outcome>()
+                        .map_err(|e| bad(e.to_string()))?,
+                ),
                 None => (rest, Outcome::Success),
             };
             let (user, level) = match rest.split_once('@') {
-                Some((u, l)) => (u, Some(l.parse::<Level>().map_err(bad)?)),
+                Some((u, l)) => (u, Some(l.parse::<Level>().map_err(|e| bad(e.to_string()))?)),
                 None => (rest, None),
             };
             let user = user.trim();

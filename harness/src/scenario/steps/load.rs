@@ -54,7 +54,11 @@ fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, at: Range<usize>) 
 impl Load {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
         accepted_level(r, self.0.level)?;
-        let report = self.0.run().await?;
+        let report = self
+            .0
+            .run()
+            .await
+            .map_err(|e| crate::report::error_chain(&e))?;
         let (mismatches, line) = load_phase::verdict(&report);
         r.detail = Some(line);
         // The phase takes its duration of the simulated timeline.

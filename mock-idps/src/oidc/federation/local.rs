@@ -57,8 +57,30 @@ pub enum TrustMarkFault {
     BadSignature,
 }
 
+/// Why an in-process entity gave no configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EcSourceError {
+    /// The federation it belongs to was dropped.
+    #[error("the federation has stopped")]
+    FederationStopped,
+    /// The configuration could not be signed.
+    #[error("signing the entity configuration")]
+    Sign(#[source] JoseError),
+}
+
+impl EcSourceError {
+    /// The message and its cause in one line (for a federation error body).
+    fn with_cause(&self) -> String {
+        match std::error::Error::source(self) {
+            Some(cause) => format!("{self}: {cause}"),
+            None => self.to_string(),
+        }
+    }
+}
+
 /// Produces an in-process entity's configuration JWT.
-pub type EcSource = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+pub type EcSource = Arc<dyn Fn() -> Result<String, EcSourceError> + Send + Sync>;
 
 /// A registered subordinate.
 #[derive(Clone)]
@@ -914,7 +936,10 @@ impl LocalFederation {
                     source: None,
                 })?;
                 source().map_err(|e| {
-                    LocalFederationError::refused(FederationErrorCode::TemporarilyUnavailable, e)
+                    LocalFederationError::refused(
+                        FederationErrorCode::TemporarilyUnavailable,
+                        e.with_cause(),
+                    )
                 })?
             }
             None => {
@@ -1061,9 +1086,9 @@ impl LocalFederation {
             .and_then(|s| s.source.clone());
         drop(subs);
         source.map(|f| {
-            f().map_err(|reason| FetchError::Unreachable {
+            f().map_err(|e| FetchError::Unreachable {
                 url: url.to_owned(),
-                reason,
+                reason: e.with_cause(),
             })
         })
     }

@@ -6,8 +6,8 @@ use std::sync::{Arc, Weak};
 use serde_json::{json, Map, Value};
 
 use super::local::{
-    EcSource, LocalFederation, LocalFederationError, OnboardReport, OnboardRequest, Superior,
-    TrustMarkFault,
+    EcSource, EcSourceError, LocalFederation, LocalFederationError, OnboardReport, OnboardRequest,
+    Superior, TrustMarkFault,
 };
 use crate::fixtures::FixtureSource;
 use crate::oidc::jose::{Jwks, PrivateKey};
@@ -142,11 +142,9 @@ fn source(
     metadata: Map<String, Value>,
 ) -> EcSource {
     Arc::new(move || {
-        let fed = fed
-            .upgrade()
-            .ok_or_else(|| "the federation has stopped".to_owned())?;
+        let fed = fed.upgrade().ok_or(EcSourceError::FederationStopped)?;
         fed.leaf_configuration(&id, &key, metadata.clone())
-            .map_err(|e| e.to_string())
+            .map_err(EcSourceError::Sign)
     })
 }
 

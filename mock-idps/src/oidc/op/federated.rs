@@ -7,6 +7,7 @@
 
 use super::provider::{OpRuntime, OpSet};
 use super::registry::{DirectRegistry, Refusal, ResolveFuture, RpResolver};
+use crate::oidc::federation::local::{EcSource, EcSourceError};
 use crate::oidc::federation::{
     FederationErrorCode, LocalFederation, LocalFederationError, ResolveRequest, Superior,
     TrustMarkFault,
@@ -88,16 +89,14 @@ pub fn join(fed: &Arc<LocalFederation>, ops: &OpSet) -> Result<(), LocalFederati
     for op in &ops.ops {
         let weak = Arc::downgrade(fed);
         let runtime = op.clone();
-        let source: crate::oidc::federation::local::EcSource = Arc::new(move || {
-            let fed = weak
-                .upgrade()
-                .ok_or_else(|| "the federation has stopped".to_string())?;
+        let source: EcSource = Arc::new(move || {
+            let fed = weak.upgrade().ok_or(EcSourceError::FederationStopped)?;
             fed.leaf_configuration(
                 &runtime.issuer,
                 &runtime.federation_key,
                 op_metadata(&runtime),
             )
-            .map_err(|e| e.to_string())
+            .map_err(EcSourceError::Sign)
         });
         fed.register_local(
             &op.issuer,
@@ -114,7 +113,9 @@ pub fn join(fed: &Arc<LocalFederation>, ops: &OpSet) -> Result<(), LocalFederati
 }
 
 /// The entity configuration of `op` as the federation builds it.
-pub fn entity_configuration(fed: &LocalFederation, op: &OpRuntime) -> Result<String, String> {
+pub fn entity_configuration(
+    fed: &LocalFederation,
+    op: &OpRuntime,
+) -> Result<String, crate::oidc::jose::JoseError> {
     fed.leaf_configuration(&op.issuer, &op.federation_key, op_metadata(op))
-        .map_err(|e| e.to_string())
 }

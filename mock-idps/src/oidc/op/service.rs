@@ -124,7 +124,7 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<BTreeMap<String, String
 async fn entity_configuration(State(one): State<OneOp>) -> Response {
     match super::federated::entity_configuration(&one.app.federation, &one.op) {
         Ok(jwt) => ([(header::CONTENT_TYPE, ENTITY_STATEMENT_TYPE)], jwt).into_response(),
-        Err(e) => json_error(500, "server_error", &e),
+        Err(e) => json_error(500, "server_error", &e.to_string()),
     }
 }
 
