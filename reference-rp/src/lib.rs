@@ -26,7 +26,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // The strict RP (no fault switched off), registered by hand with the mock OPs, which it
-//! // then discovers from their metadata.
+//! // then discovers from their metadata, each OP's trust chain resolved up to the federation's
+//! // trust anchor.
 //! let fed = mock_idps::MockFederation::start().await?;
 //! let config = RpConfig {
 //!     client_id: "https://rp.example.it".into(),
@@ -34,6 +35,7 @@
 //!     faults: Faults::none(),
 //!     clock: Arc::new(mock_idps::SystemClock),
 //!     offline_access: false,
+//!     trust_anchor: reference_rp::app::trust_anchor_of(&fed.urls()).expect("an anchor"),
 //! };
 //! let keys = RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp")?;
 //! let mut rp = ReferenceRp::new(config, keys)?;
