@@ -604,7 +604,7 @@ impl Resolver<'_> {
 
 /// Metadata policy: merging the statements' policies and applying the result (OpenID
 /// Federation 1.0, "Metadata Policy": operators, their merge rules and their order).
-pub mod policy {
+pub(crate) mod policy {
     use serde_json::{Map, Value};
 
     /// The standard operators, in the order they are applied.
