@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use time::{Duration, OffsetDateTime};
 
 /// An estimate of the heap bytes a value holds, for the byte cap.
@@ -55,6 +56,7 @@ pub struct BoundedMap<K, V> {
     order: BTreeMap<u64, K>,
     next: u64,
     bytes: usize,
+    examined: AtomicU64,
 }
 
 impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
@@ -66,7 +68,21 @@ impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
             order: BTreeMap::new(),
             next: 0,
             bytes: 0,
+            examined: AtomicU64::new(0),
         }
+    }
+
+    fn examine(&self, entries: u64) {
+        self.examined.fetch_add(entries, Ordering::Relaxed);
+    }
+
+    /// How many entries reads have examined since creation: one per [`BoundedMap::get`],
+    /// [`BoundedMap::update`] or [`BoundedMap::remove`], one per entry [`BoundedMap::iter`]
+    /// steps over (what [`BoundedMap::insert`] replaces or evicts is not counted). Lets a test
+    /// tell a lookup through an index from a scan of the whole store without timing it (issue
+    /// 11, defect 5).
+    pub fn examined(&self) -> u64 {
+        self.examined.load(Ordering::Relaxed)
     }
 
     /// The caps.
@@ -78,7 +94,7 @@ impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
     /// make room or because it expired, oldest first (callers keep their indexes in step).
     pub fn insert(&mut self, key: K, value: V, now: OffsetDateTime) -> Vec<(K, V)> {
         let mut dropped = Vec::new();
-        if let Some(old) = self.remove(&key) {
+        if let Some(old) = self.take(&key) {
             // A replacement is not an eviction.
             drop(old);
         }
@@ -133,6 +149,7 @@ impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
 
     /// The live value of `key` at `now`.
     pub fn get(&self, key: &K, now: OffsetDateTime) -> Option<&V> {
+        self.examine(1);
         self.slots
             .get(key)
             .filter(|s| s.expires > now)
@@ -147,6 +164,7 @@ impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
         now: OffsetDateTime,
         f: impl FnOnce(&mut V) -> R,
     ) -> Option<R> {
+        self.examine(1);
         let slot = self.slots.get_mut(key).filter(|s| s.expires > now)?;
         let r = f(&mut slot.value);
         let bytes = slot.value.weight() + ENTRY_OVERHEAD;
@@ -157,6 +175,11 @@ impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
 
     /// Removes `key`, live or expired.
     pub fn remove(&mut self, key: &K) -> Option<V> {
+        self.examine(1);
+        self.take(key)
+    }
+
+    fn take(&mut self, key: &K) -> Option<V> {
         let slot = self.slots.remove(key)?;
         self.order.remove(&slot.seq);
         self.bytes -= slot.bytes;
@@ -181,6 +204,7 @@ impl<K: Hash + Eq + Clone, V: Weigh> BoundedMap<K, V> {
     /// Every live entry at `now`, oldest first.
     pub fn iter(&self, now: OffsetDateTime) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
         self.order.values().filter_map(move |k| {
+            self.examine(1);
             self.slots
                 .get(k)
                 .filter(|s| s.expires > now)
@@ -238,6 +262,22 @@ mod tests {
         );
         m.insert(10, "z".into(), T0);
         assert!(m.bytes() <= 3 * (ENTRY_OVERHEAD + 1000), "{}", m.bytes());
+    }
+
+    #[test]
+    fn reads_count_the_entries_they_examine() {
+        let mut m = BoundedMap::new(limits(100, usize::MAX));
+        for i in 0..10 {
+            m.insert(i, "v".to_string(), T0);
+        }
+        m.insert(3, "w".to_string(), T0);
+        assert_eq!(m.examined(), 0, "inserts and replacements are not reads");
+        m.get(&3, T0);
+        m.remove(&4);
+        m.update(&5, T0, |v| v.push('x'));
+        assert_eq!(m.examined(), 3);
+        assert_eq!(m.iter(T0).count(), 9);
+        assert_eq!(m.examined(), 3 + 9, "a scan examines every entry");
     }
 
     #[test]

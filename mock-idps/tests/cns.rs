@@ -696,6 +696,198 @@ async fn defect_2_an_idle_keep_alive_connection_is_closed_by_the_idle_timeout() 
     );
 }
 
+/// Issue 11, defect 2: when `accept` failed with EMFILE the CNS listener retried at once,
+/// spinning a core. The real accept loop is driven into EMFILE (see [`starved_listener`]) and
+/// must, over 2 s, use under a quarter of the wall time in CPU (the old loop used ~70-100%) and
+/// fail no more than once per first back-off pause (a zero pause failed ~900 times a second);
+/// the plain HTTP port answers on its already-open keep-alive connection (a new connection
+/// cannot be accepted by anyone while the process has no descriptor); once descriptors are
+/// freed a valid card logs in. This test runs itself again in a child process (whose soft
+/// descriptor limit `sh`'s `ulimit` lowers to 256, so exhausting it is quick), because
+/// exhausting the descriptors here would break the other tests of this binary.
+#[cfg(target_os = "linux")]
+#[test]
+fn defect_2_accept_errors_back_off_instead_of_spinning() {
+    const CHILD: &str = "CNS_DEFECT_2_STARVED_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(starved_listener());
+        return;
+    }
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg("ulimit -S -n 256 2>/dev/null; exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe().expect("this test binary"))
+        .args([
+            "defect_2_accept_errors_back_off_instead_of_spinning",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .expect("spawn the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the starved child failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    // libtest succeeds when the filter matches nothing: the child must have run the body.
+    let report = stdout
+        .lines()
+        .find_map(|l| l.find("defect 2:").map(|at| &l[at..]))
+        .unwrap_or_else(|| panic!("the child ran no starvation:\n{stdout}\n{stderr}"));
+    println!("{report}");
+}
+
+/// The process's CPU time (user + system, every thread) from `/proc/self/stat`, read again
+/// through a descriptor opened before the starvation (`pread` at 0 regenerates the file).
+#[cfg(target_os = "linux")]
+fn process_cpu_time(stat: &std::fs::File) -> std::time::Duration {
+    use std::os::unix::fs::FileExt;
+    let mut buf = [0u8; 4096];
+    let n = stat.read_at(&mut buf, 0).expect("read /proc/self/stat");
+    let text = std::str::from_utf8(&buf[..n]).expect("utf-8");
+    // Fields after the command name (which may hold spaces) start at field 3 (state);
+    // utime and stime are fields 14 and 15, in USER_HZ ticks (100 per second on Linux).
+    let after = &text[text.rfind(')').expect("comm") + 1..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    std::time::Duration::from_millis(ticks * 10)
+}
+
+/// The child of [`defect_2_accept_errors_back_off_instead_of_spinning`]: exhausts its
+/// descriptors so a connection waits in the CNS listener's backlog while its `accept` fails
+/// with EMFILE; for 2 s the process must stay far from a busy core and the plain HTTP port must
+/// answer on its open keep-alive connection; once the descriptors are freed a valid card logs in.
+#[cfg(target_os = "linux")]
+async fn starved_listener() {
+    use std::net::ToSocketAddrs;
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    const EMFILE: i32 = 24;
+    let fed = MockFederation::start().await.expect("federation");
+    let pki = CnsPki::embedded().expect("pki");
+    let stats = fed.cns_stats().expect("stats").clone();
+    // Resolved now: resolving a name later would need descriptors.
+    let cns_addr = fed
+        .urls()
+        .cns
+        .expect("cns")
+        .base
+        .trim_start_matches("https://")
+        .to_socket_addrs()
+        .expect("cns address")
+        .next()
+        .expect("an address");
+    // The plain HTTP port, on a keep-alive connection opened while descriptors remain (a new
+    // connection cannot be accepted by anyone while the process has none).
+    let http = reqwest::Client::new();
+    let index = http.get(fed.base_url()).send().await.expect("http port");
+    assert_eq!(index.status(), 200);
+    index.bytes().await.expect("index body");
+    let stat = std::fs::File::open("/proc/self/stat").expect("/proc/self/stat");
+    // Exhaust the descriptors...
+    let mut hog = Vec::new();
+    loop {
+        match std::fs::File::open("/dev/null") {
+            Ok(f) => hog.push(f),
+            Err(e) if e.raw_os_error() == Some(EMFILE) => break,
+            Err(e) => panic!("open /dev/null: {e}"),
+        }
+        assert!(hog.len() < 1 << 20, "no descriptor limit reached");
+    }
+    let exhausted_at = hog.len();
+    // ...but the one a client's socket takes: its connection completes in the kernel and waits
+    // in the listener's backlog, where every `accept` fails with EMFILE.
+    let pending = loop {
+        drop(hog.pop().expect("a descriptor to free"));
+        match std::net::TcpStream::connect(cns_addr) {
+            Ok(s) => break s,
+            Err(e) if e.raw_os_error() == Some(EMFILE) => continue,
+            Err(e) => panic!("connect to the CNS listener: {e}"),
+        }
+    };
+    while let Ok(f) = std::fs::File::open("/dev/null") {
+        hog.push(f);
+    }
+    let t = Instant::now();
+    while stats.accept_errors.load(Ordering::Relaxed) == 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "the CNS listener's accept never failed ({} connections open)",
+            stats.open.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // (a) Starved for 2 s: the CPU budget, and the HTTP port on its open connection.
+    let errors_before = stats.accept_errors.load(Ordering::Relaxed);
+    let cpu_before = process_cpu_time(&stat);
+    let began = Instant::now();
+    let mut http_answers = 0;
+    while began.elapsed() < Duration::from_secs(2) {
+        let resp = tokio::time::timeout(Duration::from_secs(5), http.get(fed.base_url()).send())
+            .await
+            .expect("the HTTP port answers within 5 s while the CNS listener is starved")
+            .expect("the HTTP port answers on its keep-alive connection");
+        assert_eq!(resp.status(), 200);
+        resp.bytes().await.expect("index body");
+        http_answers += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let cpu = process_cpu_time(&stat).saturating_sub(cpu_before);
+    let wall = began.elapsed();
+    let errors = stats.accept_errors.load(Ordering::Relaxed);
+    assert_eq!(
+        stats.open.load(Ordering::Relaxed),
+        0,
+        "a connection was accepted: the listener was not starved"
+    );
+    assert!(
+        errors > errors_before,
+        "accept did not fail again during the window ({errors} failures): not starved throughout"
+    );
+    assert!(
+        cpu < wall / 4,
+        "{cpu:?} of CPU in {wall:?} while accept failed {} times: the accept loop spins",
+        errors - errors_before
+    );
+    // Each failure is followed by at least the first pause: a loop that "backs off" by
+    // nothing (a zero pause still yields to the timer, so it spins less than a core) retries
+    // hundreds of times more.
+    let first_pause = mock_idps::cns::listener::ListenerLimits::default().accept_backoff;
+    let most = wall.as_millis() / first_pause.as_millis() + 1;
+    assert!(
+        u128::try_from(errors - errors_before).expect("count") <= most,
+        "accept failed {} times in {wall:?}, more than one per {first_pause:?} pause ({most})",
+        errors - errors_before
+    );
+    // (b) Descriptors freed: the listener accepts again and a valid card logs in.
+    drop(hog);
+    let id = tokio::time::timeout(
+        Duration::from_secs(10),
+        whoami(&fed, &pki, "mario.rossi", "valid"),
+    )
+    .await
+    .expect("a login within 10 s of the descriptors being freed")
+    .expect("the valid card is accepted");
+    assert_eq!(id["fiscalNumber"], "TINIT-RSSMRA80A01H501U");
+    drop(pending);
+    println!(
+        "defect 2: {exhausted_at} descriptors exhausted; accept failed {} times in {wall:?} \
+         starved, {errors} in all, using {cpu:?} of CPU; the HTTP port answered {http_answers} \
+         times on its keep-alive connection; a valid card logged in once descriptors were freed",
+        errors - errors_before
+    );
+}
+
 /// The OCSP answer for `card` (DER request from the card and its CA), over POST.
 async fn ocsp_post(fed: &MockFederation, pki: &CnsPki, variant: &str) -> Vec<u8> {
     let card = pki.card("mario.rossi", variant).expect("card");

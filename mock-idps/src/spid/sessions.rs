@@ -175,6 +175,13 @@ impl IdpSessions {
     pub fn bytes(&self) -> usize {
         self.map.bytes()
     }
+
+    /// Sessions examined by lookups, logouts and listings since creation (see
+    /// [`BoundedMap::examined`]): a logout through the indexes examines only the sessions it
+    /// ends, a scan examines them all.
+    pub fn examined(&self) -> u64 {
+        self.map.examined()
+    }
 }
 
 #[cfg(test)]

@@ -596,6 +596,14 @@ impl MockState {
         (s.len(), s.bytes())
     }
 
+    /// How many IdP sessions lookups, logouts and listings have examined so far, for tests
+    /// that a logout goes through the provider index instead of scanning every session
+    /// (issue 11, defect 5; see [`crate::bounded::BoundedMap::examined`]).
+    #[doc(hidden)]
+    pub fn sessions_examined(&self) -> u64 {
+        self.sessions_lock().examined()
+    }
+
     /// Remembers an IdP-initiated LogoutRequest (its ID and the SP it went to).
     pub fn logout_sent(&self, request_id: &str, sp_entity_id: &str) {
         let now = self.now();

@@ -214,6 +214,46 @@ async fn defect_5_cie_plain_logout_ends_only_cie_sessions_through_the_index() {
     assert_eq!(state.sessions().len(), 5_000, "SPID sessions untouched");
 }
 
+/// Defect 5 again, on the work rather than the outcome: the old logout scanned every session
+/// under the lock, which the behaviour above cannot see. The session table counts the entries
+/// its reads examine (a counter in the store itself, so a scan cannot avoid it): the CIE plain
+/// logout must examine the CIE sessions only, not the 5,000 SPID ones beside them.
+#[tokio::test]
+async fn defect_5_cie_plain_logout_examines_only_the_cie_sessions() {
+    let env = Env::start().await;
+    let state = env.fed.state();
+    let session = |provider: &str, i: usize| IdpSession {
+        provider: provider.into(),
+        sp_entity_id: sp::SP_ENTITY.into(),
+        name_id: format!("n{provider}{i}"),
+        session_index: format!("_s{provider}{i}"),
+        user: "mario.rossi".into(),
+        level: Level::L2,
+        session_index_sent: false,
+    };
+    let (spid, cie) = (5_000, 3);
+    for i in 0..spid {
+        state.add_session(session("aruba", i));
+    }
+    for i in 0..cie {
+        state.add_session(session("cie", i));
+    }
+    let logout = env.fed.urls().cie["cie"].logout.clone();
+    let before = state.sessions_examined();
+    let (status, body) = text(env.driver.client.get(&logout).send().await.unwrap()).await;
+    let examined = usize::try_from(state.sessions_examined() - before).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("3 sessioni chiuse"), "{body}");
+    // Each CIE session is looked up and removed: at most two reads each, and at least one (a
+    // counter that counts nothing would prove nothing).
+    assert!(
+        (cie..=2 * cie).contains(&examined),
+        "the logout examined {examined} sessions for {cie} CIE sessions among {} in all",
+        spid + cie
+    );
+    assert_eq!(state.sessions().len(), spid, "SPID sessions untouched");
+}
+
 #[tokio::test]
 async fn defect_9_a_login_step_with_an_unknown_empty_or_stale_token_is_4xx() {
     let env = Env::start().await;
