@@ -57,6 +57,39 @@ fn signing(c: &mut Criterion) {
         let msg = vec![0x5au8; 700];
         b.iter(|| black_box(idp.key.sign_rsa_sha256(black_box(&msg))))
     });
+    // The rest of the crypto a conforming SSO handler cannot skip, beside the two signatures:
+    // verifying the AuthnRequest's signature (cached parsed key, as the handler does) and the
+    // SHA-256 digest over the signed Response's size (the lower bound of its two digests).
+    group.bench_function("rsa2048_verify_raw", |b| {
+        let msg = vec![0x5au8; 700];
+        let sig = idp.key.sign_rsa_sha256(&msg);
+        let cert = idp.key.trusted_cert();
+        let alg = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+        b.iter(|| black_box(cert.verify_raw(alg, black_box(&msg), black_box(&sig))))
+    });
+    group.bench_function("sha256_signed_response_bytes", |b| {
+        let plan = success_plan(
+            Issuer {
+                entity_id: &idp.entity_id,
+                response_issuer_format: true,
+            },
+            &req,
+            &user,
+            Level::L2,
+            state.ids.name_id(),
+            "_s",
+            state.clock.now(),
+            time::Duration::minutes(5),
+            &state.ids,
+        );
+        let xml = plan.sign(&idp.key).expect("signs");
+        b.iter(|| {
+            black_box(aws_lc_rs::digest::digest(
+                &aws_lc_rs::digest::SHA256,
+                black_box(xml.as_bytes()),
+            ))
+        })
+    });
     group.bench_function("response_with_assertion_build_and_sign", |b| {
         b.iter(|| {
             let plan = success_plan(

@@ -2,8 +2,9 @@
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair;
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
 use base64::Engine;
+use std::sync::{Arc, OnceLock};
 use time::OffsetDateTime;
 
 /// Why a key or certificate could not be loaded.
@@ -108,6 +109,43 @@ pub struct TrustedCert {
     kind: PublicKeyKind,
     not_after: OffsetDateTime,
     key_bits: usize,
+    /// The key parsed for each verification algorithm on first use, shared by the clones, so a
+    /// verification does not parse the DER key again (one parse per algorithm per certificate).
+    parsed: Arc<ParsedKeys>,
+}
+
+/// The verification algorithms a trusted key may be used with, in [`ParsedKeys`] slot order.
+static VERIFIERS: [&'static dyn VerificationAlgorithm; 7] = [
+    &signature::RSA_PKCS1_2048_8192_SHA256,
+    &signature::RSA_PKCS1_2048_8192_SHA384,
+    &signature::RSA_PKCS1_2048_8192_SHA512,
+    &signature::ECDSA_P256_SHA256_FIXED,
+    &signature::ECDSA_P256_SHA256_ASN1,
+    &signature::ECDSA_P384_SHA384_FIXED,
+    &signature::ECDSA_P384_SHA384_ASN1,
+];
+
+/// One lazily parsed key per entry of [`VERIFIERS`] (`None` inside: the key does not parse for
+/// that algorithm, so every signature checked with it is refused).
+#[derive(Default)]
+struct ParsedKeys([OnceLock<Option<ParsedPublicKey>>; 7]);
+
+impl std::fmt::Debug for ParsedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parsed = self.0.iter().filter(|s| s.get().is_some()).count();
+        f.debug_struct("ParsedKeys")
+            .field("parsed", &parsed)
+            .finish()
+    }
+}
+
+impl ParsedKeys {
+    fn verify(&self, slot: usize, public_key: &[u8], message: &[u8], sig: &[u8]) -> bool {
+        self.0[slot]
+            .get_or_init(|| ParsedPublicKey::new(VERIFIERS[slot], public_key).ok())
+            .as_ref()
+            .is_some_and(|key| key.verify_sig(message, sig).is_ok())
+    }
 }
 
 impl TrustedCert {
@@ -151,6 +189,7 @@ impl TrustedCert {
             kind,
             not_after,
             key_bits,
+            parsed: Arc::default(),
         })
     }
 
@@ -196,35 +235,22 @@ impl TrustedCert {
         message: &[u8],
         sig: &[u8],
     ) -> Result<bool, UnsupportedAlgorithm> {
-        let algs: &[&'static dyn VerificationAlgorithm] = match (self.kind, sig_alg) {
-            (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256") => {
-                &[&signature::RSA_PKCS1_2048_8192_SHA256]
+        // Slots of VERIFIERS: ECDSA signatures come as fixed-width r||s or as ASN.1.
+        let slots: &[usize] = match (self.kind, sig_alg) {
+            (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256") => &[0],
+            (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384") => &[1],
+            (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512") => &[2],
+            (PublicKeyKind::EcP256, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256") => {
+                &[3, 4]
             }
-            (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384") => {
-                &[&signature::RSA_PKCS1_2048_8192_SHA384]
-            }
-            (PublicKeyKind::Rsa, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512") => {
-                &[&signature::RSA_PKCS1_2048_8192_SHA512]
-            }
-            (PublicKeyKind::EcP256, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256") => &[
-                &signature::ECDSA_P256_SHA256_FIXED,
-                &signature::ECDSA_P256_SHA256_ASN1,
-            ],
-            (PublicKeyKind::EcP384, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") => &[
-                &signature::ECDSA_P384_SHA384_FIXED,
-                &signature::ECDSA_P384_SHA384_ASN1,
-            ],
-            (PublicKeyKind::EcP256, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512")
-            | (PublicKeyKind::EcP384, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512") => {
-                return Err(UnsupportedAlgorithm(sig_alg.to_string()))
+            (PublicKeyKind::EcP384, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") => {
+                &[5, 6]
             }
             _ => return Err(UnsupportedAlgorithm(sig_alg.to_string())),
         };
-        Ok(algs.iter().any(|alg| {
-            UnparsedPublicKey::new(*alg, &self.public_key)
-                .verify(message, sig)
-                .is_ok()
-        }))
+        Ok(slots
+            .iter()
+            .any(|slot| self.parsed.verify(*slot, &self.public_key, message, sig)))
     }
 }
 
