@@ -281,6 +281,21 @@ pub fn id_token(
             ));
         }
     }
+    // RFC 7519 §4.1.5: a JWT MUST NOT be accepted before its nbf (openidconnect ignores it).
+    if faults.on("id-token-nbf") {
+        if let Some(nbf) = payload.get("nbf") {
+            let limit = (x.now + SKEW).unix_timestamp();
+            if nbf.as_i64().is_none_or(|n| n > limit) {
+                return Err(RpError::refused(
+                    "id-token-nbf",
+                    format!(
+                        "nbf {nbf} is in the future or not a number (our clock {})",
+                        x.now.unix_timestamp()
+                    ),
+                ));
+            }
+        }
+    }
     Ok(IdToken {
         sub: claims.subject().to_string(),
         level,

@@ -112,6 +112,8 @@ pub struct ReferenceRp {
     pending: Mutex<BoundedMap<String, Pending>>,
     sessions: Mutex<BoundedMap<String, Session>>,
     placement: Mutex<Placement>,
+    /// OPs refused at discovery, and why ([`Self::discover_each`]).
+    refused: BTreeMap<String, String>,
     http: reqwest::Client,
 }
 
@@ -161,6 +163,7 @@ impl ReferenceRp {
             pending: Mutex::new(BoundedMap::new(limits(Duration::minutes(20)))),
             sessions: Mutex::new(BoundedMap::new(limits(Duration::hours(8)))),
             placement: Mutex::default(),
+            refused: BTreeMap::new(),
             http,
         })
     }
@@ -226,6 +229,26 @@ impl ReferenceRp {
             self.ops.insert(e.id.clone(), info);
         }
         Ok(())
+    }
+
+    /// Discovers each OP on its own ([`Self::discover`]): an OP whose entity configuration,
+    /// trust chain or trust marks are refused is left out, and a login started at it is
+    /// refused with that reason ([`RpError::OpRefused`]). The refused OPs, with why.
+    pub async fn discover_each(&mut self, entries: &[OpEntry]) -> Vec<(String, RpError)> {
+        let mut refused = Vec::new();
+        for e in entries {
+            match self.discover(std::slice::from_ref(e)).await {
+                Ok(()) => {
+                    self.refused.remove(&e.id);
+                }
+                Err(err) => {
+                    self.ops.remove(&e.id);
+                    self.refused.insert(e.id.clone(), err.to_string());
+                    refused.push((e.id.clone(), err));
+                }
+            }
+        }
+        refused
     }
 
     /// Our `openid_relying_party` metadata (metadata_oidc_rp.rst).
@@ -304,10 +327,13 @@ impl ReferenceRp {
 
     /// Starts a login at `op` for `level`: the URL to send the browser to.
     pub fn start(&self, op: &str, level: Level) -> Result<String, RpError> {
-        let info = self
-            .ops
-            .get(op)
-            .ok_or_else(|| RpError::UnknownOp(op.to_string()))?;
+        let info = self.ops.get(op).ok_or_else(|| match self.refused.get(op) {
+            Some(reason) => RpError::OpRefused {
+                op: op.to_string(),
+                reason: reason.clone(),
+            },
+            None => RpError::UnknownOp(op.to_string()),
+        })?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let state = alnum(43);
         let nonce = alnum(43);
@@ -639,6 +665,16 @@ impl ReferenceRp {
             &self.keys.encryption,
             &self.config.faults,
         )?;
+        // OpenID Connect Core §12.2: a refreshed ID token keeps the original subject.
+        if self.config.faults.on("refresh-sub") && id.sub != s.sub {
+            return Err(RpError::refused(
+                "refresh-sub",
+                format!(
+                    "the refreshed ID token's sub {} is not the session's {}",
+                    id.sub, s.sub
+                ),
+            ));
+        }
         let mut t = lock(&self.sessions);
         let now = self.config.clock.now();
         if let Some(mut cur) = t.get(&sid.to_string(), now).cloned() {
