@@ -364,5 +364,20 @@ pub fn userinfo(
             ),
         ));
     }
+    // userinfo_endpoint.rst: iss is the URI of the OP (Core §5.3.2: the OP's issuer); the
+    // guidelines do not make the RP check it, this RP does (a userinfo of another OP is not
+    // this login's).
+    if faults.on("userinfo-iss")
+        && claims.get("iss").and_then(Value::as_str) != Some(x.op.issuer.as_str())
+    {
+        return Err(RpError::refused(
+            "userinfo-iss",
+            format!(
+                "userinfo iss {:?} is not the OP {}",
+                claims.get("iss"),
+                x.op.issuer
+            ),
+        ));
+    }
     Ok(claims)
 }

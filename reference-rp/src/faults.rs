@@ -37,6 +37,7 @@ pub static ALL: &[Fault] = &[
     Fault { name: "state", description: "the authorization response's state is one our browser session sent (used once)" },
     Fault { name: "userinfo-aud", description: "the userinfo JWT's aud is our client_id" },
     Fault { name: "userinfo-encryption", description: "the userinfo answer is a JWE encrypted to our key (not a bare JWS or JSON)" },
+    Fault { name: "userinfo-iss", description: "the userinfo JWT's iss is the OP the request went to" },
     Fault { name: "userinfo-signature", description: "the JWS inside the userinfo JWE verifies with the OP's resolved jwks" },
     Fault { name: "userinfo-sub", description: "the userinfo sub equals the ID token's sub" },
 ];

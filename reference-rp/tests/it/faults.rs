@@ -223,6 +223,7 @@ fn userinfo_claims() -> Value {
 #[case("userinfo-signature")]
 #[case("userinfo-sub")]
 #[case("userinfo-aud")]
+#[case("userinfo-iss")]
 fn each_userinfo_switch_refuses_on_and_accepts_off(#[case] switch: &str) {
     let d = double(false);
     let c = userinfo_claims();
@@ -231,6 +232,7 @@ fn each_userinfo_switch_refuses_on_and_accepts_off(#[case] switch: &str) {
         "userinfo-signature" => d.seal(&craft::corrupt_signature(&d.sign(&c)).expect("corrupt")),
         "userinfo-sub" => d.seal(&d.sign(&with(c, "sub", json!("someone-else")))),
         "userinfo-aud" => d.seal(&d.sign(&with(c, "aud", json!("https://other.example.it")))),
+        "userinfo-iss" => d.seal(&d.sign(&with(c, "iss", json!("https://evil.example.it")))),
         other => panic!("{other}"),
     };
     let x = d.expect(false);

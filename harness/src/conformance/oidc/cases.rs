@@ -244,6 +244,13 @@ impl OidcCase {
         self
     }
 
+    /// The same case at warning severity (advice no rule binds the RP to: a failure does not
+    /// fail the run).
+    const fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
     /// The same case mapped to AgID spid-oidc-check-rp's test ids.
     const fn agid(mut self, ids: &'static str) -> Self {
         self.maps.agid = ids;
@@ -911,6 +918,24 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(USERINFO, "the payload of the userinfo JWE is a JWS of the OP, whose signature the RP verifies with the OP's keys"),
         Proof::Mutant(&["userinfo-signature"]),
     ),
+    case(
+        "oidc-userinfo-iss-other",
+        "userinfo iss of another entity than the OP",
+        Spid,
+        Play::Userinfo(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        rule(USERINFO, "iss is the URI of the OP (Core §5.3.2: the OP's issuer); the guidelines make the RP check sub and aud, not iss, so checking it is advice: a userinfo naming another issuer is not this OP's answer"),
+        Proof::Mutant(&["userinfo-iss"]),
+    )
+    .warning(),
+    case(
+        "oidc-userinfo-cie-iss-other",
+        "CIE: userinfo iss of another entity than the OP",
+        Cie,
+        Play::Userinfo(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        rule(USERINFO, "iss is the URI of the OP (Core §5.3.2: the OP's issuer); checking it is advice, not a rule the guidelines set for the RP"),
+        Proof::Mutant(&["userinfo-iss"]),
+    )
+    .warning(),
     case(
         "oidc-refresh-spid",
         "SPID: a refresh (long revocable session) gives an ID token at SpidL1, accepted",
