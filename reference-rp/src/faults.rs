@@ -33,6 +33,7 @@ pub static ALL: &[Fault] = &[
     Fault { name: "op-trust-chain", description: "the OP's trust chain resolves to the configured trust anchor: every statement signed by its issuer and unexpired, max_path_length kept, the metadata policy applied and kept" },
     Fault { name: "op-trust-mark", description: "the OP publishes a valid trust mark of the required type, from an issuer the anchor lists, active at its status endpoint" },
     Fault { name: "refresh-acr", description: "SPID: an ID token from a refresh carries acr SpidL1 only" },
+    Fault { name: "refresh-cie-id-token", description: "CIE: a refresh answer carries no ID token (CIE's refresh renews no authentication)" },
     Fault { name: "refresh-sub", description: "an ID token from a refresh names the session's subject (sub unchanged)" },
     Fault { name: "state", description: "the authorization response's state is one our browser session sent (used once)" },
     Fault { name: "userinfo-aud", description: "the userinfo JWT's aud is our client_id" },

@@ -601,8 +601,11 @@ impl ReferenceRp {
             .cloned()
     }
 
-    /// Uses the session's refresh token: the new ID token, checked (SPID: acr SpidL1 only).
-    pub async fn refresh(&self, sid: &str) -> Result<IdToken, RpError> {
+    /// Uses the session's refresh token: a new access token and, for SPID, the new ID token,
+    /// checked (acr SpidL1 only). CIE's refresh gives no ID token and renews no authentication
+    /// (differenze_spid_cie.rst, "Refresh Token"): `None`, and an ID token in a CIE refresh
+    /// answer is refused (switch `refresh-cie-id-token`).
+    pub async fn refresh(&self, sid: &str) -> Result<Option<IdToken>, RpError> {
         let s = self
             .session(sid)
             .ok_or_else(|| RpError::Internal("no such session".into()))?;
@@ -639,6 +642,22 @@ impl ReferenceRp {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        let raw_id = tokens.get("id_token").and_then(Value::as_str);
+        if info.cie {
+            match raw_id {
+                None => {
+                    self.renew_access_token(sid, access_token);
+                    return Ok(None);
+                }
+                Some(_) if self.config.faults.on("refresh-cie-id-token") => {
+                    return Err(RpError::refused(
+                        "refresh-cie-id-token",
+                        "a CIE refresh answered with an ID token: CIE's refresh token renews no authentication",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
         let nonce = s
             .id_token
             .get("nonce")
@@ -657,10 +676,7 @@ impl ReferenceRp {
             encrypted_id_token: info.cie,
         };
         let id = check::id_token(
-            tokens
-                .get("id_token")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
+            raw_id.unwrap_or_default(),
             &x,
             &self.keys.encryption,
             &self.config.faults,
@@ -675,13 +691,17 @@ impl ReferenceRp {
                 ),
             ));
         }
+        self.renew_access_token(sid, access_token);
+        Ok(Some(id))
+    }
+
+    fn renew_access_token(&self, sid: &str, access_token: String) {
         let mut t = lock(&self.sessions);
         let now = self.config.clock.now();
         if let Some(mut cur) = t.get(&sid.to_string(), now).cloned() {
             cur.access_token = access_token;
             t.insert(sid.to_string(), cur, now);
         }
-        Ok(id)
     }
 
     /// Revokes `token` at the session's OP (RFC 7009).

@@ -50,6 +50,9 @@ pub enum Play {
     Userinfo(&'static [Tweak], Wrap),
     /// A correct login, then a refresh whose ID token is crafted.
     Refresh(&'static [Tweak], Wrap),
+    /// A correct login, then a refresh the OP answers with a sound ID token even where its
+    /// profile gives none (CIE).
+    RefreshIdToken,
     /// The authorization response, changed on its way back to the RP.
     Callback(CallbackChange),
     /// A correct login, then the same authorization response again (the code replayed).
@@ -266,6 +269,7 @@ const AUTHN_RESP: &str = "spid-cie-oidc-docs docs/en/authentication_response.rst
 const USERINFO: &str = "spid-cie-oidc-docs docs/en/userinfo_endpoint.rst, Response";
 const NBF: &str = "RFC 7519 §4.1.5 (nbf)";
 const CORE_REFRESH: &str = "OpenID Connect Core 1.0 §12.2 (Successful Refresh Response)";
+const REFRESH_CIE: &str = "spid-cie-oidc-docs docs/en/differenze_spid_cie.rst, Refresh Token";
 const REFRESH_SPID: &str =
     "spid-cie-oidc-docs docs/en/token_endpoint.rst (Refresh Token) and differenze_spid_cie.rst";
 const FED_CHAIN: &str = "OpenID Federation 1.0, Resolving the Trust Chain and Metadata; spid-cie-oidc-docs docs/en/trust_negotiation.rst";
@@ -945,6 +949,23 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Proof::Control,
     )
     .oidf("oidcc-client-test-refresh-token", ""),
+    case(
+        "oidc-refresh-cie",
+        "CIE: a refresh gives a new access token and no ID token, accepted",
+        Cie,
+        Play::Refresh(&[], Wrap::Normal),
+        rule(REFRESH_CIE, "in CIE the refresh token gives no ID token: it renews no authentication, it lets the RP read again at userinfo the attributes the user consented to"),
+        Proof::Control,
+    )
+    .oidf("oidcc-client-test-refresh-token", ""),
+    case(
+        "oidc-refresh-cie-id-token",
+        "CIE: a refresh answered with an ID token (a renewed authentication CIE does not allow)",
+        Cie,
+        Play::RefreshIdToken,
+        rule(REFRESH_CIE, "in CIE the refresh token does not give an ID token, so the RP cannot obtain a new authentication nor renew one with it: an ID token in a refresh answer must not be taken as one"),
+        Proof::Mutant(&["refresh-cie-id-token"]),
+    ),
     case(
         "oidc-refresh-spid-sub-other",
         "SPID: the ID token of a refresh names another subject",

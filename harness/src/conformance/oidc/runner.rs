@@ -376,13 +376,21 @@ impl<'a> OidcTarget<'a> {
                 let (_, a) = self.crafted_login(op, Some(craft)).await?;
                 self.judge(&a).await
             }
-            Play::Refresh(tweaks, ref wrap) => {
-                let craft = AnswerCraft {
-                    refreshed_id_token: Some(Craft {
-                        edits: self.edits(tweaks)?,
-                        wrap: wrap.clone(),
-                    }),
-                    ..AnswerCraft::default()
+            Play::Refresh(..) | Play::RefreshIdToken => {
+                let craft = match case.play {
+                    // A plain refresh: the OP answers as its profile says.
+                    Play::Refresh(&[], Wrap::Normal) => AnswerCraft::default(),
+                    Play::Refresh(tweaks, ref wrap) => AnswerCraft {
+                        refreshed_id_token: Some(Craft {
+                            edits: self.edits(tweaks)?,
+                            wrap: wrap.clone(),
+                        }),
+                        ..AnswerCraft::default()
+                    },
+                    _ => AnswerCraft {
+                        refreshed_id_token: Some(Craft::default()),
+                        ..AnswerCraft::default()
+                    },
                 };
                 let (_, a) = self.crafted_login(op, Some(craft)).await?;
                 let first = self.judge(&a).await?;
@@ -544,6 +552,7 @@ pub fn play_kind(p: &Play) -> &'static str {
         Play::IdToken(..) => "crafted ID token",
         Play::Userinfo(..) => "crafted userinfo",
         Play::Refresh(..) => "crafted refreshed ID token",
+        Play::RefreshIdToken => "ID token in a refresh answer",
         Play::Callback(_) => "changed authorization response",
         Play::ReplayCode => "replayed authorization response",
         Play::OtherSessionIdToken => "ID token of another login",
