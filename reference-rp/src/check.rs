@@ -281,6 +281,21 @@ pub fn id_token(
             ));
         }
     }
+    // RFC 7519 §4.1.5: a JWT MUST NOT be accepted before its nbf (openidconnect ignores it).
+    if faults.on("id-token-nbf") {
+        if let Some(nbf) = payload.get("nbf") {
+            let limit = (x.now + SKEW).unix_timestamp();
+            if nbf.as_i64().is_none_or(|n| n > limit) {
+                return Err(RpError::refused(
+                    "id-token-nbf",
+                    format!(
+                        "nbf {nbf} is in the future or not a number (our clock {})",
+                        x.now.unix_timestamp()
+                    ),
+                ));
+            }
+        }
+    }
     Ok(IdToken {
         sub: claims.subject().to_string(),
         level,
@@ -346,6 +361,21 @@ pub fn userinfo(
                 "userinfo aud {:?} is not our client_id {}",
                 claims.get("aud"),
                 x.client_id
+            ),
+        ));
+    }
+    // userinfo_endpoint.rst: iss is the URI of the OP (Core §5.3.2: the OP's issuer); the
+    // guidelines do not make the RP check it, this RP does (a userinfo of another OP is not
+    // this login's).
+    if faults.on("userinfo-iss")
+        && claims.get("iss").and_then(Value::as_str) != Some(x.op.issuer.as_str())
+    {
+        return Err(RpError::refused(
+            "userinfo-iss",
+            format!(
+                "userinfo iss {:?} is not the OP {}",
+                claims.get("iss"),
+                x.op.issuer
             ),
         ));
     }

@@ -40,6 +40,15 @@ pub enum RpError {
         #[source]
         source: reqwest::Error,
     },
+    /// The OP was refused when the RP discovered it (its entity configuration, trust chain or
+    /// trust marks): no login starts there.
+    #[error("OP {op:?} was refused at discovery: {reason}")]
+    OpRefused {
+        /// The OP's id.
+        op: String,
+        /// The refusal, as the check that refused it wrote it.
+        reason: String,
+    },
     /// The OP is not one this RP knows.
     #[error("unknown OP {0:?}")]
     UnknownOp(String),

@@ -112,6 +112,8 @@ pub struct ReferenceRp {
     pending: Mutex<BoundedMap<String, Pending>>,
     sessions: Mutex<BoundedMap<String, Session>>,
     placement: Mutex<Placement>,
+    /// OPs refused at discovery, and why ([`Self::discover_each`]).
+    refused: BTreeMap<String, String>,
     http: reqwest::Client,
 }
 
@@ -161,6 +163,7 @@ impl ReferenceRp {
             pending: Mutex::new(BoundedMap::new(limits(Duration::minutes(20)))),
             sessions: Mutex::new(BoundedMap::new(limits(Duration::hours(8)))),
             placement: Mutex::default(),
+            refused: BTreeMap::new(),
             http,
         })
     }
@@ -226,6 +229,26 @@ impl ReferenceRp {
             self.ops.insert(e.id.clone(), info);
         }
         Ok(())
+    }
+
+    /// Discovers each OP on its own ([`Self::discover`]): an OP whose entity configuration,
+    /// trust chain or trust marks are refused is left out, and a login started at it is
+    /// refused with that reason ([`RpError::OpRefused`]). The refused OPs, with why.
+    pub async fn discover_each(&mut self, entries: &[OpEntry]) -> Vec<(String, RpError)> {
+        let mut refused = Vec::new();
+        for e in entries {
+            match self.discover(std::slice::from_ref(e)).await {
+                Ok(()) => {
+                    self.refused.remove(&e.id);
+                }
+                Err(err) => {
+                    self.ops.remove(&e.id);
+                    self.refused.insert(e.id.clone(), err.to_string());
+                    refused.push((e.id.clone(), err));
+                }
+            }
+        }
+        refused
     }
 
     /// Our `openid_relying_party` metadata (metadata_oidc_rp.rst).
@@ -304,10 +327,13 @@ impl ReferenceRp {
 
     /// Starts a login at `op` for `level`: the URL to send the browser to.
     pub fn start(&self, op: &str, level: Level) -> Result<String, RpError> {
-        let info = self
-            .ops
-            .get(op)
-            .ok_or_else(|| RpError::UnknownOp(op.to_string()))?;
+        let info = self.ops.get(op).ok_or_else(|| match self.refused.get(op) {
+            Some(reason) => RpError::OpRefused {
+                op: op.to_string(),
+                reason: reason.clone(),
+            },
+            None => RpError::UnknownOp(op.to_string()),
+        })?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let state = alnum(43);
         let nonce = alnum(43);
@@ -575,8 +601,11 @@ impl ReferenceRp {
             .cloned()
     }
 
-    /// Uses the session's refresh token: the new ID token, checked (SPID: acr SpidL1 only).
-    pub async fn refresh(&self, sid: &str) -> Result<IdToken, RpError> {
+    /// Uses the session's refresh token: a new access token and, for SPID, the new ID token,
+    /// checked (acr SpidL1 only). CIE's refresh gives no ID token and renews no authentication
+    /// (differenze_spid_cie.rst, "Refresh Token"): `None`, and an ID token in a CIE refresh
+    /// answer is refused (switch `refresh-cie-id-token`).
+    pub async fn refresh(&self, sid: &str) -> Result<Option<IdToken>, RpError> {
         let s = self
             .session(sid)
             .ok_or_else(|| RpError::Internal("no such session".into()))?;
@@ -613,6 +642,22 @@ impl ReferenceRp {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        let raw_id = tokens.get("id_token").and_then(Value::as_str);
+        if info.cie {
+            match raw_id {
+                None => {
+                    self.renew_access_token(sid, access_token);
+                    return Ok(None);
+                }
+                Some(_) if self.config.faults.on("refresh-cie-id-token") => {
+                    return Err(RpError::refused(
+                        "refresh-cie-id-token",
+                        "a CIE refresh answered with an ID token: CIE's refresh token renews no authentication",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
         let nonce = s
             .id_token
             .get("nonce")
@@ -631,21 +676,32 @@ impl ReferenceRp {
             encrypted_id_token: info.cie,
         };
         let id = check::id_token(
-            tokens
-                .get("id_token")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
+            raw_id.unwrap_or_default(),
             &x,
             &self.keys.encryption,
             &self.config.faults,
         )?;
+        // OpenID Connect Core §12.2: a refreshed ID token keeps the original subject.
+        if self.config.faults.on("refresh-sub") && id.sub != s.sub {
+            return Err(RpError::refused(
+                "refresh-sub",
+                format!(
+                    "the refreshed ID token's sub {} is not the session's {}",
+                    id.sub, s.sub
+                ),
+            ));
+        }
+        self.renew_access_token(sid, access_token);
+        Ok(Some(id))
+    }
+
+    fn renew_access_token(&self, sid: &str, access_token: String) {
         let mut t = lock(&self.sessions);
         let now = self.config.clock.now();
         if let Some(mut cur) = t.get(&sid.to_string(), now).cloned() {
             cur.access_token = access_token;
             t.insert(sid.to_string(), cur, now);
         }
-        Ok(id)
     }
 
     /// Revokes `token` at the session's OP (RFC 7009).

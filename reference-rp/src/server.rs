@@ -194,7 +194,9 @@ async fn refresh(State(rp): State<Arc<ReferenceRp>>, headers: axum::http::Header
         return StatusCode::UNAUTHORIZED.into_response();
     };
     match rp.refresh(&sid).await {
-        Ok(id) => Json(id.claims).into_response(),
+        Ok(Some(id)) => Json(id.claims).into_response(),
+        // CIE: a new access token, no ID token.
+        Ok(None) => Json(serde_json::json!({ "access_token_renewed": true })).into_response(),
         Err(e) => (StatusCode::FORBIDDEN, e.to_string()).into_response(),
     }
 }

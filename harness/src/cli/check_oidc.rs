@@ -15,8 +15,8 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
     let faults = reference_rp::Faults::parse(opts.faults.as_deref().unwrap_or(""))
         .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let run = runtime.block_on(crate::conformance::oidc::run_against_reference(
-        faults, &opts.only, true,
+    let run = runtime.block_on(crate::conformance::oidc::run_against_reference_jobs(
+        faults, &opts.only, true, opts.jobs,
     ))?;
     out!("{}", check_table(&run.report));
     if let Some(line) = run.cpu_line() {

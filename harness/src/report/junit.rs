@@ -151,6 +151,9 @@ fn detail(e: &Entry) -> String {
     if let Some(rule) = &e.rule {
         lines.push(format!("rule: {rule}"));
     }
+    if let Some(m) = &e.maps_to {
+        lines.push(format!("maps to: {}", m.line));
+    }
     if let Some(v) = &e.verdict {
         lines.extend(v.evidence.iter().cloned());
     }

@@ -56,15 +56,31 @@ pub fn render_linked(report: &RunReport, html: &str) -> String {
         out.push('\n');
         return out;
     }
-    out.push_str("| entry | family | expected | got | why |\n|---|---|---|---|---|\n");
+    // The "maps to" column only when a listed entry has a mapping (the OIDC cases).
+    let mapped = failed.iter().take(MAX_LISTED).any(|e| e.maps_to.is_some());
+    if mapped {
+        out.push_str(
+            "| entry | family | expected | got | why | maps to |\n|---|---|---|---|---|---|\n",
+        );
+    } else {
+        out.push_str("| entry | family | expected | got | why |\n|---|---|---|---|---|\n");
+    }
     for e in failed.iter().take(MAX_LISTED) {
         let why = e
             .error
             .clone()
             .or_else(|| e.verdict.as_ref().map(|v| v.reason.clone()))
             .unwrap_or_default();
+        let maps = if mapped {
+            format!(
+                " {} |",
+                cell(e.maps_to.as_ref().map_or("", |m| m.line.as_str()))
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "| [`{}`]({html}#{}) | {} | {} | {} | {} |\n",
+            "| [`{}`]({html}#{}) | {} | {} | {} | {} |{maps}\n",
             e.id,
             words::anchor(e),
             words::family(e),

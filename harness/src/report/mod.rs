@@ -153,6 +153,27 @@ pub struct Entry {
     /// When the entry began, in milliseconds since the Unix epoch (for the run's time line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_unix_ms: Option<f64>,
+    /// Where other public suites test the same thing (the OIDC relying-party cases).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maps_to: Option<MapsTo>,
+}
+
+/// The tests of other public suites that play the same scenario as an entry: the OpenID
+/// Foundation conformance suite's test module (and its name in the Foundation's older RP test
+/// tool), and AgID spid-oidc-check-rp's test ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MapsTo {
+    /// The OpenID Foundation conformance suite's test module (`oidcc-client-test-…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidf: Option<String>,
+    /// Its name in the Foundation's older RP test tool (`rp-…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidf_legacy: Option<String>,
+    /// AgID spid-oidc-check-rp's test ids, comma-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agid: Option<String>,
+    /// All of it in one line, for tables.
+    pub line: String,
 }
 
 impl Entry {

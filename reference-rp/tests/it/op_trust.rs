@@ -152,3 +152,26 @@ async fn the_strict_rp_resolves_every_op_to_the_anchor_and_accepts_one_intermedi
         .expect("one intermediate is fine");
     w.login("aruba", Level::L1).await.expect("login");
 }
+
+#[tokio::test]
+async fn discovering_each_op_leaves_out_a_refused_op_and_names_why_at_its_login() {
+    let mut w = world_undiscovered("", Registration::Direct).await;
+    break_op(&mut w, OpFault::ExpiredStatement);
+    let entries = reference_rp::op::entries_of(&w.fed.urls());
+    let refused = w.rp.discover_each(&entries).await;
+    let ids: Vec<&str> = refused.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["poste"]);
+    assert_eq!(refused[0].1.check(), Some("op-trust-chain"));
+    assert_eq!(w.rp.ops().count(), 14);
+    let e =
+        w.rp.start("poste", Level::L2)
+            .expect_err("no login at a refused OP");
+    assert!(
+        matches!(e, reference_rp::RpError::OpRefused { .. })
+            && e.to_string().contains("op-trust-chain: "),
+        "{e}"
+    );
+    w.login("aruba", Level::L2)
+        .await
+        .expect("the others still log in");
+}

@@ -50,12 +50,69 @@ pub enum Play {
     Userinfo(&'static [Tweak], Wrap),
     /// A correct login, then a refresh whose ID token is crafted.
     Refresh(&'static [Tweak], Wrap),
+    /// A correct login, then a refresh the OP answers with a sound ID token even where its
+    /// profile gives none (CIE).
+    RefreshIdToken,
     /// The authorization response, changed on its way back to the RP.
     Callback(CallbackChange),
     /// A correct login, then the same authorization response again (the code replayed).
     ReplayCode,
     /// The ID token a correct earlier login of the same user got, sent in a new login.
     OtherSessionIdToken,
+    /// A login at an OP the federation serves broken (set up before the RP discovers it).
+    Federation(OpBreak),
+}
+
+/// What is wrong with an OP's place in the federation: its entity configuration, the
+/// statement its superior issues about it, its chain, or its trust marks. Each break has an
+/// OP of its own ([`OpBreak::op`]), so that the breaks of different cases never meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpBreak {
+    /// The trust anchor's subordinate statement about the OP is expired.
+    StatementExpired,
+    /// The statement about the OP is signed with a key that is not the trust anchor's.
+    StatementForged,
+    /// The OP hangs below two intermediates while the anchor allows max_path_length 1.
+    PastMaxPathLength,
+    /// The OP's entity configuration breaks the anchor's metadata policy (an essential
+    /// `openid_provider` member, `token_endpoint_auth_methods_supported`, left out).
+    PolicyViolation,
+    /// The OP's entity configuration's self-signature does not verify.
+    EcSignatureCorrupt,
+    /// The OP's entity configuration is expired.
+    EcExpired,
+    /// The OP's entity configuration lists no trust mark.
+    NoTrustMark,
+    /// The OP's trust mark is revoked (its issuer's status endpoint says inactive).
+    TrustMarkRevoked,
+    /// The OP's trust mark is expired.
+    TrustMarkExpired,
+    /// The OP's trust mark is not signed by its issuer's key.
+    TrustMarkBadSignature,
+    /// The OP's trust mark is issued by an entity the anchor does not list for its type.
+    TrustMarkUnlistedIssuer,
+    /// The OP's trust mark names another subject.
+    TrustMarkWrongSubject,
+}
+
+impl OpBreak {
+    /// The OP this break is applied to (a SPID OP no other case logs in at).
+    pub fn op(self) -> &'static str {
+        match self {
+            Self::StatementExpired => "aruba",
+            Self::StatementForged => "infocert",
+            Self::PastMaxPathLength => "intesa",
+            Self::PolicyViolation => "etna",
+            Self::EcSignatureCorrupt => "infocamere",
+            Self::EcExpired => "intesi",
+            Self::NoTrustMark => "lepida",
+            Self::TrustMarkRevoked => "namirial",
+            Self::TrustMarkExpired => "sielte",
+            Self::TrustMarkBadSignature => "spiditalia",
+            Self::TrustMarkUnlistedIssuer => "tim",
+            Self::TrustMarkWrongSubject => "teamsystem",
+        }
+    }
 }
 
 /// A change to the authorization response (the redirect to the RP's callback).
@@ -112,6 +169,45 @@ pub struct Rule {
     pub words: &'static str,
 }
 
+/// Where other public suites play the same answer (an empty string: none found). Each id was
+/// read in the suite's own sources: the OpenID Foundation conformance suite's RP test modules
+/// (`src/main/java/net/openid/conformance/openid/client/`, whose summaries name the older
+/// RP test tool's test they correspond to) and AgID spid-oidc-check-rp's tests (`src/test/`,
+/// ids as in its `config_sample/test.json`). The other suite's expectation can be looser than
+/// ours (e.g. `oidcc-client-test-kid-absent-single-jwks` lets an RP accept a token without
+/// `kid`, where SPID/CIE ask for it): the mapping names the scenario, the rule is ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Maps {
+    /// The OpenID Foundation conformance suite's RP test module (`oidcc-client-test-…`).
+    pub oidf: &'static str,
+    /// The same test's name in the Foundation's older RP test tool (`rp-…`).
+    pub oidf_legacy: &'static str,
+    /// AgID spid-oidc-check-rp's test ids (`2.2.0`…), comma-separated.
+    pub agid: &'static str,
+}
+
+impl Maps {
+    /// Whether nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.oidf.is_empty() && self.oidf_legacy.is_empty() && self.agid.is_empty()
+    }
+
+    /// One line: `OIDF oidcc-client-test-x (rp-x); AgID 2.2.0`, empty when nothing is mapped.
+    pub fn line(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.oidf, self.oidf_legacy) {
+            ("", "") => {}
+            (m, "") => parts.push(format!("OIDF {m}")),
+            ("", l) => parts.push(format!("OIDF (old RP tests) {l}")),
+            (m, l) => parts.push(format!("OIDF {m} ({l})")),
+        }
+        if !self.agid.is_empty() {
+            parts.push(format!("AgID spid-oidc-check-rp {}", self.agid));
+        }
+        parts.join("; ")
+    }
+}
+
 /// One case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OidcCase {
@@ -131,6 +227,38 @@ pub struct OidcCase {
     pub severity: Severity,
     /// How the case is shown to be able to fail.
     pub proof: Proof,
+    /// Where other suites play the same answer.
+    pub maps: Maps,
+}
+
+impl OidcCase {
+    /// The OP the case logs in at.
+    pub fn op(&self) -> &'static str {
+        match self.play {
+            Play::Federation(b) => b.op(),
+            _ => self.provider.id(),
+        }
+    }
+
+    /// The same case mapped to the OpenID Foundation suite's test module and its older name.
+    const fn oidf(mut self, module: &'static str, legacy: &'static str) -> Self {
+        self.maps.oidf = module;
+        self.maps.oidf_legacy = legacy;
+        self
+    }
+
+    /// The same case at warning severity (advice no rule binds the RP to: a failure does not
+    /// fail the run).
+    const fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// The same case mapped to AgID spid-oidc-check-rp's test ids.
+    const fn agid(mut self, ids: &'static str) -> Self {
+        self.maps.agid = ids;
+        self
+    }
 }
 
 const CORE_IDT: &str = "OpenID Connect Core 1.0 §3.1.3.7 (ID Token Validation)";
@@ -139,6 +267,19 @@ const ALGS: &str = "spid-cie-oidc-docs docs/en/cryptographic_algos.rst";
 const AUTHZ: &str = "spid-cie-oidc-docs docs/en/authorization_endpoint.rst";
 const AUTHN_RESP: &str = "spid-cie-oidc-docs docs/en/authentication_response.rst";
 const USERINFO: &str = "spid-cie-oidc-docs docs/en/userinfo_endpoint.rst, Response";
+const NBF: &str = "RFC 7519 §4.1.5 (nbf)";
+const CORE_REFRESH: &str = "OpenID Connect Core 1.0 §12.2 (Successful Refresh Response)";
+const REFRESH_CIE: &str = "spid-cie-oidc-docs docs/en/differenze_spid_cie.rst, Refresh Token";
+const REFRESH_SPID: &str =
+    "spid-cie-oidc-docs docs/en/token_endpoint.rst (Refresh Token) and differenze_spid_cie.rst";
+const FED_CHAIN: &str = "OpenID Federation 1.0, Resolving the Trust Chain and Metadata; spid-cie-oidc-docs docs/en/trust_negotiation.rst";
+const FED_CONSTRAINTS: &str = "OpenID Federation 1.0, Constraints (max_path_length)";
+const FED_POLICY: &str =
+    "OpenID Federation 1.0, Metadata Policy; spid-cie-oidc-docs docs/en/entity_statement.rst";
+const ENTITY_CONF: &str =
+    "spid-cie-oidc-docs docs/en/entity_configuration.rst; OpenID Federation 1.0, Entity Statement";
+const TRUST_MARKS: &str =
+    "spid-cie-oidc-docs docs/en/trust_marks.rst; OpenID Federation 1.0, Trust Marks";
 
 const fn case(
     id: &'static str,
@@ -160,6 +301,11 @@ const fn case(
         rule,
         severity: Severity::Error,
         proof,
+        maps: Maps {
+            oidf: "",
+            oidf_legacy: "",
+            agid: "",
+        },
     }
 }
 
@@ -179,7 +325,9 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::Correct,
         rule(SPID_IDT, "an ID token signed by the OP, for this client, with the nonce and at_hash of this login and the level asked for, is what the RP validates and accepts"),
         Proof::Control,
-    ),
+    )
+    .oidf("oidcc-client-test-idtoken-sig-rs256", "rp-id_token-sig-rs256")
+    .agid("2.2.0, 3.1.0, 4.1.0"),
     case(
         "oidc-login-cie",
         "a correct CIE login (ID token signed then encrypted) is accepted",
@@ -187,7 +335,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::Correct,
         rule(SPID_IDT, "when the RP's metadata names id_token_encrypted_response_alg the OP sends the ID token as a nested JWT, signed then encrypted (cty JWT); the RP decrypts and validates it"),
         Proof::Control,
-    ),
+    )
+    .oidf("", "rp-id_token-sig+enc"),
     case(
         "oidc-idt-alg-none",
         "ID token with alg none (no signature)",
@@ -197,7 +346,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         // at-hash too: the RP hashes the access token with the algorithm of the token's
         // verified key, which an unsigned, MACed or unknown-kid token does not have.
         Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
-    ),
+    )
+    .oidf("oidcc-client-test-idtoken-sig-none", "rp-id_token-sig-none"),
     case(
         "oidc-idt-hs256-public-key",
         "ID token MACed with HS256 keyed with the OP's public RSA key (algorithm confusion)",
@@ -221,7 +371,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[], Wrap::NoKid),
         rule(SPID_IDT, "the ID token header carries the kid of the OP key that signed it (the example header and RFC 7638 key ids); without it the RP cannot tell which published key applies"),
         Proof::Mutant(&["id-token-kid"]),
-    ),
+    )
+    .oidf("oidcc-client-test-kid-absent-single-jwks", "rp-id_token-kid-absent-single-jwks"),
     case(
         "oidc-idt-signature-corrupt",
         "ID token whose signature does not verify (one bit flipped)",
@@ -229,7 +380,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[], Wrap::CorruptSignature),
         rule(CORE_IDT, "the RP MUST validate the ID token's signature per JWS with the alg of its header and the issuer's keys (item 6)"),
         Proof::Mutant(&["id-token-signature"]),
-    ),
+    )
+    .oidf("oidcc-client-test-invalid-sig-rs256", "rp-id_token-bad-sig-rs256"),
     case(
         "oidc-idt-foreign-key",
         "ID token signed by a key outside the OP's jwks, under the OP key's kid",
@@ -237,7 +389,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[], Wrap::ForeignKey),
         rule(CORE_IDT, "only keys the issuer provides for OpenID Connect may verify the ID token (item 6); a signature by any other key, even the OP's federation key, is invalid"),
         Proof::Mutant(&["id-token-signature"]),
-    ),
+    )
+    .oidf("oidcc-client-test-invalid-sig-rs256", "rp-id_token-bad-sig-rs256"),
     case(
         "oidc-idt-cie-signature-corrupt",
         "CIE: encrypted ID token whose inner signature does not verify",
@@ -245,7 +398,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[], Wrap::CorruptSignature),
         rule(CORE_IDT, "after decrypting, the RP still validates the inner JWS signature with the OP's keys (items 1 and 6)"),
         Proof::Mutant(&["id-token-signature"]),
-    ),
+    )
+    .oidf("oidcc-client-test-invalid-sig-rs256", "rp-id_token-bad-sig-rs256"),
     case(
         "oidc-idt-iss-wrong",
         "ID token iss of another entity",
@@ -253,7 +407,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
         rule(SPID_IDT, "iss identifies the OP; the client MUST verify it equals the OP it called (and Core §3.1.3.7 item 2: an exact match)"),
         Proof::Mutant(&["id-token-iss"]),
-    ),
+    )
+    .oidf("oidcc-client-test-invalid-iss", "rp-id_token-issuer-mismatch"),
     case(
         "oidc-idt-aud-wrong",
         "ID token aud of another client",
@@ -261,7 +416,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
         rule(SPID_IDT, "aud MUST be the client_id and the RP MUST verify it is its own (Core §3.1.3.7 item 3)"),
         Proof::Mutant(&["id-token-aud"]),
-    ),
+    )
+    .oidf("oidcc-client-test-invalid-aud", "rp-id_token-aud"),
     case(
         "oidc-idt-aud-untrusted-extra",
         "ID token aud listing this client and an untrusted other audience",
@@ -284,7 +440,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Spid,
         Play::IdToken(&[Tweak::Time("iat", 3600), Tweak::Time("nbf", 3600)], Wrap::Normal),
         rule(CORE_IDT, "iat lets the client reject tokens issued too far from the current time (item 10); a token stamped an hour ahead cannot come from this login"),
-        Proof::Mutant(&["id-token-iat"]),
+        // The OP stamps nbf with iat: the nbf check must be off too for the token to pass.
+        Proof::Mutant(&["id-token-iat", "id-token-nbf"]),
     ),
     case(
         "oidc-idt-nonce-missing",
@@ -301,7 +458,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[Tweak::Set("nonce", "\"another0nonce00000000000000000000000000000\"")], Wrap::Normal),
         rule(SPID_IDT, "nonce MUST equal the value the RP sent in the authentication request (Core §3.1.3.7 item 11)"),
         Proof::Mutant(&["nonce"]),
-    ),
+    )
+    .oidf("oidcc-client-test-nonce-invalid", "rp-nonce-invalid"),
     case(
         "oidc-idt-acr-missing",
         "ID token without acr",
@@ -325,7 +483,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[Tweak::Set("at_hash", "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"")], Wrap::Normal),
         rule(SPID_IDT, "the client MUST verify at_hash matches the access token returned with the ID token (Core §3.1.3.8)"),
         Proof::Mutant(&["at-hash"]),
-    ),
+    )
+    .oidf("oidcc-client-test-invalid-athash", "rp-id_token-bad-at_hash"),
     case(
         "oidc-idt-spid-user-claims",
         "SPID: ID token carrying user attributes (given_name, family_name)",
@@ -349,7 +508,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[], Wrap::Unsigned),
         rule(ALGS, "none MUST NOT be supported in CIE either: encrypting an unsigned token to the RP does not make it the OP's"),
         Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
-    ),
+    )
+    .oidf("oidcc-client-test-idtoken-sig-none", "rp-id_token-sig-none"),
     case(
         "oidc-idt-cie-nonce-wrong",
         "CIE: encrypted ID token with another nonce",
@@ -357,7 +517,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[Tweak::Set("nonce", "\"another0nonce00000000000000000000000000000\"")], Wrap::Normal),
         rule(SPID_IDT, "nonce MUST equal the value the RP sent in the authentication request, for CIE as for SPID (Core §3.1.3.7 item 11)"),
         Proof::Mutant(&["nonce"]),
-    ),
+    )
+    .oidf("oidcc-client-test-nonce-invalid", "rp-nonce-invalid"),
     case(
         "oidc-idt-cie-aud-wrong",
         "CIE: encrypted ID token for another client",
@@ -365,7 +526,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::IdToken(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
         rule(SPID_IDT, "aud MUST be the client_id and the RP MUST verify it is its own; being able to decrypt the token proves nothing about its audience"),
         Proof::Mutant(&["id-token-aud"]),
-    ),
+    )
+    .oidf("oidcc-client-test-invalid-aud", "rp-id_token-aud"),
     case(
         "oidc-idt-cie-rsa1-5",
         "CIE: ID token encrypted with RSA1_5",
@@ -421,7 +583,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::Callback(Cb::Error("invalid_request")),
         rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
         Proof::Waiver(ERROR_WAIVER),
-    ),
+    )
+    .agid("2.4.7"),
     case(
         "oidc-authz-error-unauthorized-client",
         "authorization error unauthorized_client",
@@ -541,7 +704,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::Userinfo(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
         rule(USERINFO, "sub is the subject already released in the ID token; the RP MUST check the two are equal"),
         Proof::Mutant(&["userinfo-sub"]),
-    ),
+    )
+    .oidf("oidcc-client-test-userinfo-invalid-sub", "rp-userinfo-bad-sub-claim"),
     case(
         "oidc-userinfo-rsa1-5",
         "userinfo encrypted with RSA1_5",
@@ -565,7 +729,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Play::Userinfo(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
         rule(USERINFO, "sub is the subject already released in the ID token; the RP MUST check the two are equal (Core §5.3.2 too)"),
         Proof::Mutant(&["userinfo-sub"]),
-    ),
+    )
+    .oidf("oidcc-client-test-userinfo-invalid-sub", "rp-userinfo-bad-sub-claim"),
     case(
         "oidc-userinfo-aud-other",
         "userinfo aud of another client",
@@ -598,25 +763,348 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(SPID_IDT, "the ID token's nonce MUST be the one this login's request sent and its at_hash MUST match this login's access token: a token issued for another login fails both (Core §3.1.3.7 item 11)"),
         Proof::Mutant(&["at-hash", "nonce"]),
     ),
+    case(
+        "oidc-idt-iat-missing",
+        "ID token without iat",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("iat")], Wrap::Normal),
+        rule(SPID_IDT, "iat is REQUIRED in the SPID/CIE ID token (and in every ID token, Core §2): a token without it is not a valid ID token"),
+        Proof::Waiver(TYPED_CLAIMS_WAIVER),
+    )
+    .oidf("oidcc-client-test-missing-iat", "rp-id_token-iat"),
+    case(
+        "oidc-idt-exp-missing",
+        "ID token without exp",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("exp")], Wrap::Normal),
+        rule(SPID_IDT, "exp is REQUIRED in the SPID/CIE ID token (Core §2 too): without it the token never expires and the RP cannot apply Core §3.1.3.7 item 9"),
+        Proof::Waiver(TYPED_CLAIMS_WAIVER),
+    ),
+    case(
+        "oidc-idt-sub-missing",
+        "ID token without sub",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("sub")], Wrap::Normal),
+        rule(SPID_IDT, "sub is REQUIRED (Core §2): it is the pairwise identifier of the user; a token without it names no one to log in"),
+        Proof::Waiver(TYPED_CLAIMS_WAIVER),
+    )
+    .oidf("oidcc-client-test-missing-sub", "rp-id_token-sub"),
+    case(
+        "oidc-idt-aud-missing",
+        "ID token without aud",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("aud")], Wrap::Normal),
+        rule(CORE_IDT, "the client MUST check that aud contains its client_id (item 3); a token without aud is for no one and must be rejected"),
+        Proof::Mutant(&["id-token-aud"]),
+    )
+    .oidf("oidcc-client-test-missing-aud", "rp-id_token-aud"),
+    case(
+        "oidc-idt-iss-missing",
+        "ID token without iss",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("iss")], Wrap::Normal),
+        rule(CORE_IDT, "the OP's issuer MUST exactly match the iss claim (item 2): a token without iss matches no OP"),
+        Proof::Waiver(TYPED_CLAIMS_WAIVER),
+    ),
+    case(
+        "oidc-idt-nbf-future",
+        "ID token not valid before an hour from now (nbf in the future)",
+        Spid,
+        Play::IdToken(&[Tweak::Time("nbf", 3600)], Wrap::Normal),
+        rule(NBF, "a JWT MUST NOT be accepted for processing before its nbf; the ID token is a JWT, so an RP must not log the user in with it yet"),
+        Proof::Mutant(&["id-token-nbf"]),
+    ),
+    case(
+        "oidc-idt-at-hash-missing",
+        "ID token without at_hash",
+        Spid,
+        Play::IdToken(&[Tweak::Remove("at_hash")], Wrap::Normal),
+        rule(SPID_IDT, "at_hash is REQUIRED in the SPID/CIE ID token and binds it to the access token issued with it; without it the binding cannot be checked"),
+        Proof::Mutant(&["at-hash"]),
+    )
+    .oidf("oidcc-client-test-missing-athash", "rp-id_token-missing-at_hash"),
+    case(
+        "oidc-idt-cie-iss-wrong",
+        "CIE: encrypted ID token whose iss is another entity",
+        Cie,
+        Play::IdToken(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        rule(CORE_IDT, "the issuer MUST exactly match iss (item 2), after decryption as before: the RP's key opening the JWE says nothing of who wrote the token"),
+        Proof::Mutant(&["id-token-iss"]),
+    )
+    .oidf("oidcc-client-test-invalid-iss", "rp-id_token-issuer-mismatch"),
+    case(
+        "oidc-idt-cie-expired",
+        "CIE: encrypted ID token already expired",
+        Cie,
+        Play::IdToken(&[Tweak::Time("exp", -60), Tweak::Time("iat", -120), Tweak::Time("nbf", -120)], Wrap::Normal),
+        rule(CORE_IDT, "the current time MUST be before exp (item 9), for the decrypted CIE token as for a SPID one"),
+        Proof::Mutant(&["id-token-exp"]),
+    ),
+    case(
+        "oidc-idt-cie-iat-future",
+        "CIE: encrypted ID token issued an hour in the future",
+        Cie,
+        Play::IdToken(&[Tweak::Time("iat", 3600), Tweak::Time("nbf", 3600)], Wrap::Normal),
+        rule(CORE_IDT, "iat lets the client reject tokens issued too far from the current time (item 10); a token stamped an hour ahead cannot come from this login"),
+        Proof::Mutant(&["id-token-iat", "id-token-nbf"]),
+    ),
+    case(
+        "oidc-idt-cie-nbf-future",
+        "CIE: encrypted ID token with nbf an hour in the future",
+        Cie,
+        Play::IdToken(&[Tweak::Time("nbf", 3600)], Wrap::Normal),
+        rule(NBF, "a JWT MUST NOT be accepted for processing before its nbf, encrypted or not"),
+        Proof::Mutant(&["id-token-nbf"]),
+    ),
+    case(
+        "oidc-idt-cie-kid-unknown",
+        "CIE: encrypted ID token whose inner header kid names no key of the OP",
+        Cie,
+        Play::IdToken(&[], Wrap::WrongKid),
+        rule(CORE_IDT, "the inner JWS is validated with the keys the issuer provided (item 6): a kid outside the OP's resolved jwks names no key the RP may use"),
+        Proof::Mutant(&["at-hash", "id-token-kid", "id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-cie-hs256-public-key",
+        "CIE: encrypted ID token MACed with HS256 keyed with the OP's public key",
+        Cie,
+        Play::IdToken(&[], Wrap::Hs256WithPublicKey),
+        rule(ALGS, "HS256, HS384 and HS512 MUST NOT be supported, in CIE as in SPID: the token header never picks the verification algorithm"),
+        Proof::Mutant(&["at-hash", "id-token-alg", "id-token-signature"]),
+    ),
+    case(
+        "oidc-idt-cie-foreign-key",
+        "CIE: encrypted ID token signed by a key outside the OP's jwks",
+        Cie,
+        Play::IdToken(&[], Wrap::ForeignKey),
+        rule(CORE_IDT, "only keys the issuer provides for OpenID Connect may verify the ID token (item 6), once decrypted too"),
+        Proof::Mutant(&["id-token-signature"]),
+    )
+    .oidf("oidcc-client-test-invalid-sig-rs256", "rp-id_token-bad-sig-rs256"),
+    case(
+        "oidc-idt-cie-acr-missing",
+        "CIE: encrypted ID token without acr",
+        Cie,
+        Play::IdToken(&[Tweak::Remove("acr")], Wrap::Normal),
+        rule(SPID_IDT, "acr is the level the user authenticated at, REQUIRED for CIE as for SPID; the RP checks it is the one it needs (Core §3.1.3.7 item 12)"),
+        Proof::Mutant(&["acr"]),
+    ),
+    case(
+        "oidc-idt-cie-at-hash-wrong",
+        "CIE: encrypted ID token whose at_hash is another access token's",
+        Cie,
+        Play::IdToken(&[Tweak::Set("at_hash", "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"")], Wrap::Normal),
+        rule(SPID_IDT, "the client MUST verify at_hash matches the access token returned with the ID token (Core §3.1.3.8)"),
+        Proof::Mutant(&["at-hash"]),
+    )
+    .oidf("oidcc-client-test-invalid-athash", "rp-id_token-bad-at_hash"),
+    case(
+        "oidc-userinfo-cie-plain-json",
+        "CIE: userinfo answered as plain JSON",
+        Cie,
+        Play::Userinfo(&[], Wrap::PlainJson),
+        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT, for CIE as for SPID; plain JSON is neither"),
+        Proof::Mutant(&["userinfo-encryption", "userinfo-signature"]),
+    ),
+    case(
+        "oidc-userinfo-cie-aud-other",
+        "CIE: userinfo aud of another client",
+        Cie,
+        Play::Userinfo(&[Tweak::Set("aud", "\"https://other-rp.example.it\"")], Wrap::Normal),
+        rule(USERINFO, "aud names the recipient RP; the RP MUST check it equals its own client_id"),
+        Proof::Mutant(&["userinfo-aud"]),
+    ),
+    case(
+        "oidc-userinfo-cie-signature-corrupt",
+        "CIE: userinfo JWE whose inner JWS signature does not verify",
+        Cie,
+        Play::Userinfo(&[], Wrap::CorruptSignature),
+        rule(USERINFO, "the payload of the userinfo JWE is a JWS of the OP, whose signature the RP verifies with the OP's keys"),
+        Proof::Mutant(&["userinfo-signature"]),
+    ),
+    case(
+        "oidc-userinfo-iss-other",
+        "userinfo iss of another entity than the OP",
+        Spid,
+        Play::Userinfo(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        rule(USERINFO, "iss is the URI of the OP (Core §5.3.2: the OP's issuer); the guidelines make the RP check sub and aud, not iss, so checking it is advice: a userinfo naming another issuer is not this OP's answer"),
+        Proof::Mutant(&["userinfo-iss"]),
+    )
+    .warning(),
+    case(
+        "oidc-userinfo-cie-iss-other",
+        "CIE: userinfo iss of another entity than the OP",
+        Cie,
+        Play::Userinfo(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        rule(USERINFO, "iss is the URI of the OP (Core §5.3.2: the OP's issuer); checking it is advice, not a rule the guidelines set for the RP"),
+        Proof::Mutant(&["userinfo-iss"]),
+    )
+    .warning(),
+    case(
+        "oidc-refresh-spid",
+        "SPID: a refresh (long revocable session) gives an ID token at SpidL1, accepted",
+        Spid,
+        Play::Refresh(&[], Wrap::Normal),
+        rule(REFRESH_SPID, "with offline_access and prompt=consent the OP issues a refresh token; the ID token a refresh returns carries SpidL1 and is validated like the first one"),
+        Proof::Control,
+    )
+    .oidf("oidcc-client-test-refresh-token", ""),
+    case(
+        "oidc-refresh-cie",
+        "CIE: a refresh gives a new access token and no ID token, accepted",
+        Cie,
+        Play::Refresh(&[], Wrap::Normal),
+        rule(REFRESH_CIE, "in CIE the refresh token gives no ID token: it renews no authentication, it lets the RP read again at userinfo the attributes the user consented to"),
+        Proof::Control,
+    )
+    .oidf("oidcc-client-test-refresh-token", ""),
+    case(
+        "oidc-refresh-cie-id-token",
+        "CIE: a refresh answered with an ID token (a renewed authentication CIE does not allow)",
+        Cie,
+        Play::RefreshIdToken,
+        rule(REFRESH_CIE, "in CIE the refresh token does not give an ID token, so the RP cannot obtain a new authentication nor renew one with it: an ID token in a refresh answer must not be taken as one"),
+        Proof::Mutant(&["refresh-cie-id-token"]),
+    ),
+    case(
+        "oidc-refresh-spid-sub-other",
+        "SPID: the ID token of a refresh names another subject",
+        Spid,
+        Play::Refresh(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
+        rule(CORE_REFRESH, "the sub of a refreshed ID token MUST be the sub of the ID token of the original authentication"),
+        Proof::Mutant(&["refresh-sub"]),
+    )
+    .oidf("oidcc-client-test-refresh-token-invalid-sub", ""),
+    case(
+        "oidc-refresh-spid-iss-wrong",
+        "SPID: the ID token of a refresh carries another iss",
+        Spid,
+        Play::Refresh(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        rule(CORE_REFRESH, "the iss of a refreshed ID token MUST be the iss of the original one, the OP the session was opened at"),
+        Proof::Mutant(&["id-token-iss"]),
+    )
+    .oidf("oidcc-client-test-refresh-token-invalid-issuer", ""),
+    case(
+        "oidc-refresh-spid-aud-wrong",
+        "SPID: the ID token of a refresh is for another client",
+        Spid,
+        Play::Refresh(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
+        rule(CORE_REFRESH, "the aud of a refreshed ID token MUST be the aud of the original one: this client"),
+        Proof::Mutant(&["id-token-aud"]),
+    ),
+    case(
+        "oidc-refresh-spid-signature-corrupt",
+        "SPID: the ID token of a refresh has a signature that does not verify",
+        Spid,
+        Play::Refresh(&[], Wrap::CorruptSignature),
+        rule(CORE_REFRESH, "apart from what §12.2 lists, a refreshed ID token follows the rules of the first one: signed by the OP, verified by the RP (§3.1.3.7 item 6)"),
+        Proof::Mutant(&["id-token-signature"]),
+    ),
+    case(
+        "oidc-op-statement-expired",
+        "OP whose subordinate statement from the trust anchor is expired",
+        Spid,
+        Play::Federation(OpBreak::StatementExpired),
+        rule(FED_CHAIN, "every statement of a trust chain must be valid now (iat before, exp after); a chain with an expired statement is not valid and the RP may not use the OP's metadata"),
+        Proof::Mutant(&["op-trust-chain"]),
+    ),
+    case(
+        "oidc-op-statement-bad-signature",
+        "OP whose subordinate statement is not signed by the trust anchor",
+        Spid,
+        Play::Federation(OpBreak::StatementForged),
+        rule(FED_CHAIN, "each subordinate statement is verified with its issuer's keys, the anchor's with the keys the RP trusts out of band; a statement another key signed breaks the chain"),
+        Proof::Mutant(&["op-trust-chain"]),
+    ),
+    case(
+        "oidc-op-max-path-length",
+        "OP below two intermediates where the trust anchor allows one (max_path_length)",
+        Spid,
+        Play::Federation(OpBreak::PastMaxPathLength),
+        rule(FED_CONSTRAINTS, "max_path_length bounds the intermediates between the constraint's issuer and the subject; a chain longer than that is not valid"),
+        Proof::Mutant(&["op-trust-chain"]),
+    ),
+    case(
+        "oidc-op-metadata-policy-violated",
+        "OP whose metadata breaks the trust anchor's metadata policy (an essential member absent)",
+        Spid,
+        Play::Federation(OpBreak::PolicyViolation),
+        rule(FED_POLICY, "the superiors' metadata policies are applied to the subject's metadata; when an operator is not met (here essential) the metadata, and the chain, are not valid"),
+        Proof::Mutant(&["op-trust-chain"]),
+    ),
+    case(
+        "oidc-op-ec-bad-signature",
+        "OP whose entity configuration's self-signature does not verify",
+        Spid,
+        Play::Federation(OpBreak::EcSignatureCorrupt),
+        rule(ENTITY_CONF, "an entity configuration is signed with a key of its own jwks (and of the jwks its superior lists); an RP that cannot verify it must not trust the OP"),
+        // The chain checks the same signature with the keys the anchor lists for the OP.
+        Proof::Mutant(&["op-entity-configuration", "op-trust-chain"]),
+    ),
+    case(
+        "oidc-op-ec-expired",
+        "OP whose entity configuration is expired",
+        Spid,
+        Play::Federation(OpBreak::EcExpired),
+        rule(ENTITY_CONF, "exp of an entity configuration is REQUIRED and the configuration is not valid after it"),
+        Proof::Mutant(&["op-entity-configuration", "op-trust-chain"]),
+    ),
+    case(
+        "oidc-op-trust-mark-missing",
+        "OP whose entity configuration lists no trust mark",
+        Spid,
+        Play::Federation(OpBreak::NoTrustMark),
+        rule(TRUST_MARKS, "an OP of the SPID/CIE federation shows a trust mark issued by an entity the anchor lists; without one the RP must not treat it as a federation OP"),
+        Proof::Mutant(&["op-trust-mark"]),
+    ),
+    case(
+        "oidc-op-trust-mark-revoked",
+        "OP whose trust mark is revoked at its issuer",
+        Spid,
+        Play::Federation(OpBreak::TrustMarkRevoked),
+        rule(TRUST_MARKS, "a trust mark can be revoked: the issuer's trust mark status endpoint tells whether it is still active, and an inactive mark proves nothing"),
+        Proof::Mutant(&["op-trust-mark"]),
+    ),
+    case(
+        "oidc-op-trust-mark-expired",
+        "OP whose trust mark is expired",
+        Spid,
+        Play::Federation(OpBreak::TrustMarkExpired),
+        rule(TRUST_MARKS, "a trust mark with exp is not valid after it"),
+        Proof::Mutant(&["op-trust-mark"]),
+    ),
+    case(
+        "oidc-op-trust-mark-bad-signature",
+        "OP whose trust mark is not signed by its issuer's key",
+        Spid,
+        Play::Federation(OpBreak::TrustMarkBadSignature),
+        rule(TRUST_MARKS, "a trust mark is a JWT signed by its issuer, verified with the issuer's keys from the issuer's own trust chain"),
+        Proof::Mutant(&["op-trust-mark"]),
+    ),
+    case(
+        "oidc-op-trust-mark-unlisted-issuer",
+        "OP whose trust mark comes from an entity the anchor does not list as its issuer",
+        Spid,
+        Play::Federation(OpBreak::TrustMarkUnlistedIssuer),
+        rule(TRUST_MARKS, "the trust anchor's trust_mark_issuers names who may issue each trust mark type; a mark from anyone else is not valid"),
+        Proof::Mutant(&["op-trust-mark"]),
+    ),
+    case(
+        "oidc-op-trust-mark-wrong-sub",
+        "OP whose trust mark was issued to another entity",
+        Spid,
+        Play::Federation(OpBreak::TrustMarkWrongSubject),
+        rule(TRUST_MARKS, "the sub of a trust mark is the entity it is issued to; a mark whose sub is not the OP says nothing about the OP"),
+        Proof::Mutant(&["op-trust-mark"]),
+    ),
 ];
+
+const TYPED_CLAIMS_WAIVER: &str = "the reference RP reads ID tokens into openidconnect's typed claims, where iss, sub, exp and iat are required fields: a token without one does not parse, so every mutant refuses it too";
 
 const ERROR_WAIVER: &str = "no switch makes the reference RP log in on an error response: it has no code to redeem, so every mutant refuses it too";
 
 /// The reference RP's switches no case here is the mutant of, and why.
-pub static UNCOVERED_SWITCHES: &[(&str, &str)] = &[
-    (
-        "op-entity-configuration",
-        "the OP's own entity configuration, read once at discovery: not an answer to a login (the RP's discovery tests cover it)",
-    ),
-    (
-        "op-trust-chain",
-        "the OP's trust chain, resolved at discovery: not an answer to a login",
-    ),
-    (
-        "op-trust-mark",
-        "the OP's trust marks, read at discovery: not an answer to a login",
-    ),
-];
+pub static UNCOVERED_SWITCHES: &[(&str, &str)] = &[];
 
 /// The case with `id`.
 pub fn by_id(id: &str) -> Option<&'static OidcCase> {

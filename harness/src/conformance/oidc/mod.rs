@@ -5,6 +5,7 @@
 
 pub mod cases;
 pub mod entity;
+pub mod federation;
 pub mod reference;
 pub mod runner;
 
@@ -83,6 +84,71 @@ pub async fn run_cases(
     entries
 }
 
+/// Plays `cases` on `target` with at most `jobs` logins in flight at once (0: one per core;
+/// 1: one after the other, as [`run_cases`]); the entries come back in the order of `cases`.
+/// Every case is its own login (its own `state`, its own crafted answers), so the verdicts
+/// do not depend on the interleaving.
+pub async fn run_cases_concurrently(
+    target: &OidcTarget<'_>,
+    cases: &[&OidcCase],
+    jobs: usize,
+    on_done: &(dyn Fn(&crate::report::Entry) + Sync),
+) -> Vec<crate::report::Entry> {
+    let jobs = match jobs {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    }
+    .min(cases.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || async {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(case) = cases.get(i) else {
+                break done;
+            };
+            let e = target.run_case(case).await;
+            on_done(&e);
+            done.push((i, e));
+        }
+    };
+    let mut entries: Vec<(usize, crate::report::Entry)> = join_all((0..jobs).map(|_| worker()))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    entries.sort_by_key(|(i, _)| *i);
+    entries.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Polls every future until all are done (in this task: they may borrow from the caller).
+async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<Option<std::pin::Pin<Box<F>>>> =
+        futures.map(|f| Some(Box::pin(f))).collect();
+    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (slot, out) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *out = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
 /// The entity-configuration checks on the RP whose pages answer at `rp_base` (entity ID
 /// `entity_id`), selected by `only`; one error entry when the document cannot be fetched.
 pub async fn entity_entries(
@@ -115,11 +181,22 @@ pub async fn entity_entries(
     }
 }
 
-/// Runs the suite against the embedded reference RP with `faults` switched off.
+/// Runs the suite against the embedded reference RP with `faults` switched off, one case
+/// after the other.
 pub async fn run_against_reference(
     faults: reference_rp::Faults,
     only: &[String],
     progress: bool,
+) -> Result<OidcRun, OidcSuiteError> {
+    run_against_reference_jobs(faults, only, progress, 1).await
+}
+
+/// [`run_against_reference`] with at most `jobs` cases in flight (0: one per core).
+pub async fn run_against_reference_jobs(
+    faults: reference_rp::Faults,
+    only: &[String],
+    progress: bool,
+    jobs: usize,
 ) -> Result<OidcRun, OidcSuiteError> {
     let cases = select(only)?;
     let started = time::OffsetDateTime::now_utc();
@@ -128,7 +205,7 @@ pub async fn run_against_reference(
     let world = ReferenceWorld::start(faults).await?;
     let target = world.target()?;
     let bar = crate::conformance::suite::progress_bar(progress, cases.len() as u64);
-    let mut entries = run_cases(&target, &cases, &|e| {
+    let mut entries = run_cases_concurrently(&target, &cases, jobs, &|e| {
         bar.set_message(e.id.clone());
         bar.inc(1);
     })

@@ -37,6 +37,18 @@ pub enum OidcSetupError {
     /// The mock federation serves no OpenID Federation trust anchor for the RP to trust.
     #[error("the mock federation has no OpenID Federation trust anchor")]
     NoTrustAnchor,
+    /// The catalogue's OP breaks could not be applied to the federation.
+    #[error("breaking the federation entries of the OP cases")]
+    Break(#[source] super::federation::BreakError),
+    /// The RP refused at discovery an OP no case breaks.
+    #[error("the reference RP refused the sound OP {op} at discovery")]
+    SoundOpRefused {
+        /// The OP.
+        op: String,
+        /// Why.
+        #[source]
+        source: reference_rp::RpError,
+    },
 }
 
 /// The running reference RP and the federation it trusts; stops when dropped.
@@ -94,9 +106,19 @@ impl ReferenceWorld {
             authority_hints: vec![onboarded.report.superior.clone()],
             trust_marks: onboarded.report.trust_marks.clone(),
         });
-        rp.discover(&reference_rp::op::entries_of(&federation.urls()))
-            .await
-            .map_err(OidcSetupError::Rp)?;
+        // The OP cases' federation breaks, each on its own OP, before the RP meets the OPs;
+        // the RP discovers each OP on its own and leaves out those it refuses.
+        super::federation::break_ops(&federation).map_err(OidcSetupError::Break)?;
+        let broken = super::federation::broken_ops();
+        let refused = rp
+            .discover_each(&reference_rp::op::entries_of(&federation.urls()))
+            .await;
+        if let Some((op, source)) = refused
+            .into_iter()
+            .find(|(op, _)| !broken.contains(&op.as_str()))
+        {
+            return Err(OidcSetupError::SoundOpRefused { op, source });
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(OidcSetupError::Bind)?;

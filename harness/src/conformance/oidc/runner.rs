@@ -226,7 +226,7 @@ impl<'a> OidcTarget<'a> {
             return Err(OidcRunError::Unexpected {
                 what: "the RP's login start",
                 status,
-                detail: excerpt(&r.text().await.unwrap_or_default()),
+                detail: excerpt(&page_text(&r.text().await.unwrap_or_default())),
             });
         };
         let state = state_of(&location)?;
@@ -348,7 +348,7 @@ impl<'a> OidcTarget<'a> {
 
     /// Plays one case: the RP's verdict.
     pub async fn play(&self, case: &OidcCase) -> Result<Played, OidcRunError> {
-        let op = case.provider.id();
+        let op = case.op();
         match case.play {
             Play::Correct => {
                 let (_, a) = self.crafted_login(op, None).await?;
@@ -376,13 +376,21 @@ impl<'a> OidcTarget<'a> {
                 let (_, a) = self.crafted_login(op, Some(craft)).await?;
                 self.judge(&a).await
             }
-            Play::Refresh(tweaks, ref wrap) => {
-                let craft = AnswerCraft {
-                    refreshed_id_token: Some(Craft {
-                        edits: self.edits(tweaks)?,
-                        wrap: wrap.clone(),
-                    }),
-                    ..AnswerCraft::default()
+            Play::Refresh(..) | Play::RefreshIdToken => {
+                let craft = match case.play {
+                    // A plain refresh: the OP answers as its profile says.
+                    Play::Refresh(&[], Wrap::Normal) => AnswerCraft::default(),
+                    Play::Refresh(tweaks, ref wrap) => AnswerCraft {
+                        refreshed_id_token: Some(Craft {
+                            edits: self.edits(tweaks)?,
+                            wrap: wrap.clone(),
+                        }),
+                        ..AnswerCraft::default()
+                    },
+                    _ => AnswerCraft {
+                        refreshed_id_token: Some(Craft::default()),
+                        ..AnswerCraft::default()
+                    },
                 };
                 let (_, a) = self.crafted_login(op, Some(craft)).await?;
                 let first = self.judge(&a).await?;
@@ -443,6 +451,7 @@ impl<'a> OidcTarget<'a> {
                 let (_, a) = self.crafted_login(op, Some(craft)).await?;
                 self.judge(&a).await
             }
+            Play::Federation(_) => self.play_broken_op(op).await,
         }
     }
 
@@ -454,7 +463,7 @@ impl<'a> OidcTarget<'a> {
         let base = Entry {
             id: case.id.to_string(),
             title: format!("{} [{}]", case.title, case.rule.source),
-            provider: Some(case.provider.id().to_string()),
+            provider: Some(case.op().to_string()),
             level: Some(LEVEL),
             outcome: play_kind(&case.play).to_string(),
             expected: case.expect.word().to_string(),
@@ -465,10 +474,11 @@ impl<'a> OidcTarget<'a> {
             sent: Some(format!(
                 "{} by {}: {:?}",
                 play_kind(&case.play),
-                case.provider.id(),
+                case.op(),
                 case.play
             )),
             started_unix_ms: Some(started),
+            maps_to: maps_to(&case.maps),
             ..Entry::default()
         };
         match played {
@@ -491,6 +501,47 @@ impl<'a> OidcTarget<'a> {
     }
 }
 
+impl OidcTarget<'_> {
+    /// A login at `op`, whose entity configuration, chain or trust marks the federation serves
+    /// broken: an RP that refuses the OP does not send the browser to its authorization
+    /// endpoint at all (its answer to the login start is the evidence); one that does is judged
+    /// on the rest of the login.
+    async fn play_broken_op(&self, op: &str) -> Result<Played, OidcRunError> {
+        let url = match self.start(op).await {
+            Ok((url, _)) => url,
+            Err(OidcRunError::Unexpected { status, detail, .. }) => {
+                return Ok(Played {
+                    accepted: false,
+                    evidence: format!("login start: HTTP {status}: {detail}"),
+                })
+            }
+            Err(OidcRunError::NoState(why)) => {
+                return Ok(Played {
+                    accepted: false,
+                    evidence: format!(
+                        "the login start did not lead to the OP's authorization endpoint: {why}"
+                    ),
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        let query = self.authorize(op, &url).await?;
+        let a = self.callback(&query).await?;
+        self.judge(&a).await
+    }
+}
+
+/// A case's mappings as the report shows them (`None` when nothing is mapped).
+fn maps_to(m: &super::cases::Maps) -> Option<crate::report::MapsTo> {
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    (!m.is_empty()).then(|| crate::report::MapsTo {
+        oidf: some(m.oidf),
+        oidf_legacy: some(m.oidf_legacy),
+        agid: some(m.agid),
+        line: m.line(),
+    })
+}
+
 /// The report family of the OIDC response cases.
 pub const FAMILY: &str = "oidc-response";
 
@@ -501,9 +552,11 @@ pub fn play_kind(p: &Play) -> &'static str {
         Play::IdToken(..) => "crafted ID token",
         Play::Userinfo(..) => "crafted userinfo",
         Play::Refresh(..) => "crafted refreshed ID token",
+        Play::RefreshIdToken => "ID token in a refresh answer",
         Play::Callback(_) => "changed authorization response",
         Play::ReplayCode => "replayed authorization response",
         Play::OtherSessionIdToken => "ID token of another login",
+        Play::Federation(_) => "login at an OP with a broken federation entry",
     }
 }
 

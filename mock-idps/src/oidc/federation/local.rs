@@ -210,7 +210,30 @@ pub struct LocalFederation {
     stray_key: PrivateKey,
     subordinates: Mutex<BTreeMap<String, Subordinate>>,
     marks: Mutex<BTreeMap<(String, String), IssuedMark>>,
+    /// Leaf configurations built wrong on purpose, by entity id (registered subordinates only,
+    /// so bounded by [`MAX_SUBORDINATES`]).
+    leaf_faults: Mutex<BTreeMap<String, LeafFault>>,
     resolver: TrustChainResolver,
+}
+
+/// What is wrong, on purpose, with the entity configuration the federation builds for one of
+/// its in-process leaves ([`LocalFederation::leaf_configuration`]): a relying party that
+/// resolves the leaf must refuse it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeafFault {
+    /// The self-signature does not verify (one bit of it flipped).
+    CorruptSignature,
+    /// Already expired: `iat` and `exp` in the past.
+    Expired,
+    /// `metadata.<entity_type>` without `member` (e.g. one the trust anchor's policy makes
+    /// essential).
+    WithoutMetadataMember {
+        /// The metadata's entity type (`openid_provider`...).
+        entity_type: String,
+        /// The member left out.
+        member: String,
+    },
 }
 
 /// What on-boarding was asked to do.
@@ -313,6 +336,7 @@ impl LocalFederation {
                 stray_key,
                 subordinates: Mutex::new(BTreeMap::new()),
                 marks: Mutex::new(BTreeMap::new()),
+                leaf_faults: Mutex::new(BTreeMap::new()),
                 resolver,
             }
         });
@@ -674,6 +698,22 @@ impl LocalFederation {
         found
     }
 
+    /// Builds the entity configuration of the subordinate `entity_id` wrong in the way `fault`
+    /// says from now on (`None`: right again). False when `entity_id` is not a subordinate.
+    pub fn set_leaf_fault(&self, entity_id: &str, fault: Option<LeafFault>) -> bool {
+        if self.subordinate(entity_id).is_none() {
+            return false;
+        }
+        let mut faults = self.leaf_faults.lock().unwrap_or_else(|e| e.into_inner());
+        match fault {
+            Some(f) => faults.insert(entity_id.to_owned(), f),
+            None => faults.remove(entity_id),
+        };
+        drop(faults);
+        self.resolver.forget(entity_id);
+        true
+    }
+
     /// Moves a subordinate below another superior.
     pub fn set_superior(&self, entity_id: &str, superior: Superior) -> bool {
         let found = self
@@ -783,12 +823,32 @@ impl LocalFederation {
             .subordinate(entity_id)
             .map(|s| s.superior)
             .unwrap_or_default();
+        let fault = self
+            .leaf_faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(entity_id)
+            .cloned();
         let now = self.now();
+        let (iat, exp) = match fault {
+            Some(LeafFault::Expired) => (now - 2 * self.lifetime(), now - 60),
+            _ => (now, now + self.lifetime()),
+        };
+        let mut metadata = metadata;
+        if let Some(LeafFault::WithoutMetadataMember {
+            entity_type,
+            member,
+        }) = &fault
+        {
+            if let Some(Value::Object(md)) = metadata.get_mut(entity_type) {
+                md.remove(member);
+            }
+        }
         let mut st = EntityStatement::new(
             entity_id,
             entity_id,
-            now,
-            now + self.lifetime(),
+            iat,
+            exp,
             Jwks::new(vec![federation_key.public_jwk().clone()]),
         );
         st.authority_hints = Some(vec![self.superior_id(superior).to_owned()]);
@@ -797,7 +857,11 @@ impl LocalFederation {
         if !marks.is_empty() {
             st.trust_marks = Some(marks);
         }
-        st.sign(federation_key)
+        let jwt = st.sign(federation_key)?;
+        match fault {
+            Some(LeafFault::CorruptSignature) => crate::oidc::jose::craft::corrupt_signature(&jwt),
+            _ => Ok(jwt),
+        }
     }
 
     /// The trust-mark status endpoint: whether a mark (given as JWT, or as subject and type) is

@@ -19,8 +19,8 @@ pub use chain::{ChainError, ResolveRequest, TrustChain, TrustChainResolver, Veri
 pub use error::{FederationErrorBody, FederationErrorCode};
 pub use fetch::{EntityFetcher, FetchError, HttpFetcher, HttpLimits};
 pub use local::{
-    LocalFederation, LocalFederationConfig, LocalFederationError, OnboardReport, OnboardRequest,
-    Superior, TrustMarkFault,
+    LeafFault, LocalFederation, LocalFederationConfig, LocalFederationError, OnboardReport,
+    OnboardRequest, Superior, TrustMarkFault,
 };
 pub use policy::{MetadataPolicy, ParamPolicy, PolicyError};
 pub use statement::{Constraints, DecodedStatement, EntityStatement};

@@ -451,3 +451,54 @@ async fn oidc_cost_figures() {
         "RS256 sign {sign:?}, verify {verify:?}, JWE RSA-OAEP/A256CBC-HS512 encrypt+decrypt {jwe_rt:?}, chain resolution cold {cold:?}, cached {cached:?}"
     );
 }
+
+#[tokio::test]
+async fn a_leaf_fault_breaks_the_leaf_configuration_until_cleared() {
+    let (fed, clock) = federation();
+    let rp = rp(&fed, "leaf", RpSetup::valid()).await;
+    let key = crate::oidc::keys::load(
+        &FixtureSource::Embedded,
+        "test-rp",
+        crate::oidc::keys::KeyRole::Federation,
+    )
+    .unwrap();
+    let jwks = crate::oidc::jose::Jwks::new(vec![key.public_jwk().clone()]);
+    let mut md = serde_json::Map::new();
+    md.insert(
+        "openid_provider".into(),
+        serde_json::json!({"issuer": "x", "token_endpoint_auth_methods_supported": ["private_key_jwt"]}),
+    );
+    let build = || {
+        let jwt = fed
+            .leaf_configuration(&rp.entity_id, &key, md.clone())
+            .unwrap();
+        DecodedStatement::decode(&jwt).unwrap()
+    };
+    let now = clock.now().unix_timestamp();
+    assert!(!fed.set_leaf_fault(&format!("{BASE}/rp/nobody"), Some(LeafFault::Expired)));
+    let sound = build();
+    sound.verify_with(&jwks).unwrap();
+    assert!(sound.claims.exp > now);
+
+    assert!(fed.set_leaf_fault(&rp.entity_id, Some(LeafFault::CorruptSignature)));
+    assert!(build().verify_with(&jwks).is_err());
+
+    assert!(fed.set_leaf_fault(&rp.entity_id, Some(LeafFault::Expired)));
+    let expired = build();
+    expired.verify_with(&jwks).unwrap();
+    assert!(expired.claims.exp < now && expired.claims.iat < now);
+
+    assert!(fed.set_leaf_fault(
+        &rp.entity_id,
+        Some(LeafFault::WithoutMetadataMember {
+            entity_type: "openid_provider".into(),
+            member: "token_endpoint_auth_methods_supported".into(),
+        })
+    ));
+    let op = build().claims.metadata.unwrap()["openid_provider"].clone();
+    assert_eq!(op, serde_json::json!({"issuer": "x"}));
+
+    assert!(fed.set_leaf_fault(&rp.entity_id, None));
+    build().verify_with(&jwks).unwrap();
+    assert!(build().claims.exp > now);
+}

@@ -29,6 +29,9 @@ pub struct OidcProfile {
     /// Whether a refreshed ID token carries `acr` SpidL1 only (SPID long revocable session,
     /// differenze_spid_cie.rst).
     pub refresh_acr_l1: bool,
+    /// Whether a refresh-token grant returns an ID token (SPID yes; CIE no: its refresh token
+    /// gives a new access token only, differenze_spid_cie.rst "Refresh Token").
+    pub refresh_id_token: bool,
     /// Whether revoking an access token revokes its refresh tokens and ends the SSO session
     /// (SPID yes; CIE: MUST NOT revoke refresh tokens, revocation_endpoint.rst).
     pub at_revokes_rt: bool,
@@ -59,6 +62,7 @@ pub const SPID: OidcProfile = OidcProfile {
     claims_in_id_token: false,
     userinfo_post: false,
     refresh_acr_l1: true,
+    refresh_id_token: true,
     at_revokes_rt: true,
     rt_revokes_at: false,
     id_token_encryption: false,
@@ -78,6 +82,7 @@ pub const CIE: OidcProfile = OidcProfile {
     claims_in_id_token: true,
     userinfo_post: true,
     refresh_acr_l1: false,
+    refresh_id_token: false,
     at_revokes_rt: false,
     rt_revokes_at: true,
     id_token_encryption: true,

@@ -331,6 +331,13 @@ fn issue(
         "expires_in": limits.access_lifetime.whole_seconds(),
         "id_token": id_token,
     });
+    // CIE: a refresh gives no ID token (differenze_spid_cie.rst), unless a test crafted one.
+    let crafted_refresh = matches!(&craft, Some(Some(_)));
+    if refreshed && !op.profile.refresh_id_token && !crafted_refresh {
+        if let Some(obj) = body.as_object_mut() {
+            obj.remove("id_token");
+        }
+    }
     if let (Some(rt), Some(obj)) = (refresh, body.as_object_mut()) {
         obj.insert("refresh_token".into(), Value::String(rt));
     }
