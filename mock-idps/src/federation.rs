@@ -573,10 +573,7 @@ impl MockFederation {
     /// introspection endpoints since `mark`, as received, with each answer (a bounded record:
     /// [`crate::oidc::op::record`]).
     pub fn oidc_requests_since(&self, mark: u64) -> Vec<crate::oidc::op::record::ObservedRequest> {
-        self.state
-            .oidc
-            .record()
-            .since(mark, self.state.clock.now())
+        self.state.oidc.record().since(mark, self.state.clock.now())
     }
 
     /// Makes the simulated CIE reader fail the next card read (NFC off, card moved).

@@ -109,10 +109,7 @@ impl Minted {
             let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(&s256)
                 .unwrap_or_default();
-            (
-                digest.iter().map(|b| format!("{b:02x}")).collect(),
-                "S256",
-            )
+            (digest.iter().map(|b| format!("{b:02x}")).collect(), "S256")
         } else {
             (s256, "S256")
         };

@@ -23,7 +23,8 @@ async fn every_case_passes_on_the_strict_reference_rp_and_names_its_switch() {
     );
     for e in &run.report.entries[OIDC_CASES.len()..] {
         assert!(
-            [oidc::entity::FAMILY, oidc::request::FAMILY].contains(&e.family.as_deref().unwrap_or("")),
+            [oidc::entity::FAMILY, oidc::request::FAMILY]
+                .contains(&e.family.as_deref().unwrap_or("")),
             "{}",
             e.id
         );

@@ -85,7 +85,9 @@ async fn each_entity_configuration_check_fails_on_its_mutant_alone() {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         for (c, r) in entity::judge(&fetched, oidc::reference::CLIENT_ID, now) {
             match (c.id == check.id, r.is_ok()) {
-                (true, true) => wrong.push(format!("{} passes on its mutant {}", c.id, check.mutant)),
+                (true, true) => {
+                    wrong.push(format!("{} passes on its mutant {}", c.id, check.mutant))
+                }
                 (false, false) => wrong.push(format!(
                     "{}'s mutant {} also breaks {}: {r:?}",
                     check.id, check.mutant, c.id

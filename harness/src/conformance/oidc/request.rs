@@ -72,7 +72,8 @@ pub struct RequestCheck {
 
 const AUTHZ: &str = "spid-cie-oidc-docs docs/en/authorization_endpoint.rst";
 const TOKEN: &str = "spid-cie-oidc-docs docs/en/token_endpoint.rst, Request";
-const REVOCATION: &str = "spid-cie-oidc-docs docs/en/revocation_endpoint.rst (SPID) and docs/en/logout.rst (CIE)";
+const REVOCATION: &str =
+    "spid-cie-oidc-docs docs/en/revocation_endpoint.rst (SPID) and docs/en/logout.rst (CIE)";
 
 #[allow(clippy::too_many_arguments)]
 const fn check(
@@ -509,11 +510,21 @@ pub struct OpFacts {
 impl OpFacts {
     /// Reads the facts from an OP's `openid_provider` metadata.
     pub fn from_metadata(md: &Value, profile: Profile) -> Self {
-        let s = |k: &str| md.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let s = |k: &str| {
+            md.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let list = |k: &str| -> Vec<String> {
             md.get(k)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         Self {
@@ -561,7 +572,12 @@ impl RpFacts {
                 facts.redirect_uris = md
                     .get("redirect_uris")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if facts.jwks.is_none() {
                     facts.problem = Some("openid_relying_party has no readable jwks".into());
@@ -707,7 +723,11 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
     rec.code = url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned());
-    let cookie = match http.get(format!("{base}/oidc/callback?{query}")).send().await {
+    let cookie = match http
+        .get(format!("{base}/oidc/callback?{query}"))
+        .send()
+        .await
+    {
         Ok(r) if r.status().is_redirection() => r
             .headers()
             .get_all(reqwest::header::SET_COOKIE)
@@ -861,7 +881,11 @@ fn authz_requests(obs: &Observation) -> Vec<Authz<'_>> {
     obs.logins
         .iter()
         .enumerate()
-        .flat_map(|(i, l)| l.authorization.iter().map(move |r| decode_authz(i, &l.op, r)))
+        .flat_map(|(i, l)| {
+            l.authorization
+                .iter()
+                .map(move |r| decode_authz(i, &l.op, r))
+        })
         .collect()
 }
 
@@ -925,7 +949,9 @@ fn words(s: &str) -> Vec<&str> {
 fn aud_names(v: Option<&Value>, want: &[&str]) -> bool {
     match v {
         Some(Value::String(a)) => want.contains(&a.as_str()),
-        Some(Value::Array(a)) => a.iter().any(|x| x.as_str().is_some_and(|x| want.contains(&x))),
+        Some(Value::Array(a)) => a
+            .iter()
+            .any(|x| x.as_str().is_some_and(|x| want.contains(&x))),
         _ => false,
     }
 }
@@ -987,7 +1013,10 @@ fn judge_authz(id: &str, obs: &Observation) -> Judged {
         for a in &reqs {
             if let Some(v) = a.value(name) {
                 if let Some(first) = seen.insert(v.clone(), a.label()) {
-                    fails.push(format!("{} sends the {name} {first} sent ({v:?})", a.label()));
+                    fails.push(format!(
+                        "{} sends the {name} {first} sent ({v:?})",
+                        a.label()
+                    ));
                 }
             }
         }
@@ -1082,7 +1111,11 @@ fn judge_one_authz(
             if aud_names(o.get("aud"), &[&op.issuer]) {
                 Ok(())
             } else {
-                Err(format!("aud {}, the OP is {}", o.get("aud").unwrap_or(&Value::Null), op.issuer))
+                Err(format!(
+                    "aud {}, the OP is {}",
+                    o.get("aud").unwrap_or(&Value::Null),
+                    op.issuer
+                ))
             }
         }
         "oidc-req-authz-object-no-sub" => match object()?.get("sub") {
@@ -1104,12 +1137,13 @@ fn judge_one_authz(
             let q = |k: &str| a.req.param(k);
             let mut bad = Vec::new();
             match (q("scope"), claim_str(o, "scope")) {
-                (Some(p), Some(s)) if {
-                    let (mut x, mut y) = (words(p), words(s));
-                    x.sort_unstable();
-                    y.sort_unstable();
-                    x == y
-                } => {}
+                (Some(p), Some(s))
+                    if {
+                        let (mut x, mut y) = (words(p), words(s));
+                        x.sort_unstable();
+                        y.sort_unstable();
+                        x == y
+                    } => {}
                 (p, s) => bad.push(format!("scope: query {p:?}, object {s:?}")),
             }
             for k in ["client_id", "response_type"] {
@@ -1211,7 +1245,10 @@ fn judge_one_authz(
             let mut bad = Vec::new();
             for (where_, m) in [
                 ("request", v("code_challenge_method")),
-                ("query", a.req.param("code_challenge_method").map(str::to_string)),
+                (
+                    "query",
+                    a.req.param("code_challenge_method").map(str::to_string),
+                ),
             ] {
                 match m.as_deref() {
                     Some("S256") => {}
@@ -1251,8 +1288,7 @@ fn judge_one_authz(
                 Some(o) => o.get("claims").cloned(),
                 None => match a.req.param("claims") {
                     Some(c) => Some(
-                        serde_json::from_str(c)
-                            .map_err(|e| format!("claims is not JSON: {e}"))?,
+                        serde_json::from_str(c).map_err(|e| format!("claims is not JSON: {e}"))?,
                     ),
                     None => None,
                 },
@@ -1311,13 +1347,18 @@ fn judge_assertion(
                 Some(mock_idps::oidc::op::client_auth::JWT_BEARER) => {}
                 other => return Err(format!("client_assertion_type {other:?}")),
             }
-            a.jwt.map(|_| ()).ok_or_else(|| "no client_assertion".into())
+            a.jwt
+                .map(|_| ())
+                .ok_or_else(|| "no client_assertion".into())
         }
         "oidc-req-token-assertion-iss-sub" => {
             let c = claims()?;
             let (iss, sub) = (claim_str(c, "iss"), claim_str(c, "sub"));
             if iss != Some(rp.client_id.as_str()) || sub != iss {
-                return Err(format!("iss {iss:?}, sub {sub:?}, client_id {}", rp.client_id));
+                return Err(format!(
+                    "iss {iss:?}, sub {sub:?}, client_id {}",
+                    rp.client_id
+                ));
             }
             match a.req.param("client_id") {
                 Some(p) if p != rp.client_id => Err(format!("client_id parameter {p:?}")),
@@ -1341,7 +1382,10 @@ fn judge_assertion(
         },
         "oidc-req-token-assertion-short" => match claim_i64(claims()?, "exp") {
             Some(exp) if exp <= at + 600 => Ok(()),
-            exp => Err(format!("exp {exp:?}, {}s after it arrived", exp.map_or(0, |e| e - at))),
+            exp => Err(format!(
+                "exp {exp:?}, {}s after it arrived",
+                exp.map_or(0, |e| e - at)
+            )),
         },
         "oidc-req-token-assertion-signature" => signed_by_rp(
             a.header.as_ref(),
@@ -1359,11 +1403,10 @@ fn form_encoded(req: &ObservedRequest) -> Result<(), String> {
         return Err("not a POST".into());
     }
     let ct = req.content_type.as_deref().unwrap_or("");
-    if !ct
-        .split(';')
-        .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
-    {
+    if !ct.split(';').next().is_some_and(|t| {
+        t.trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    }) {
         return Err(format!("Content-Type {ct:?}"));
     }
     let mut names = BTreeSet::new();
@@ -1677,7 +1720,11 @@ mod tests {
         for c in REQUEST_CHECKS {
             assert!(seen.insert(c.id), "{}", c.id);
             assert!(c.id.starts_with(PREFIX), "{}", c.id);
-            assert!(c.rule.words.len() > 40 && !c.rule.source.is_empty(), "{}", c.id);
+            assert!(
+                c.rule.words.len() > 40 && !c.rule.source.is_empty(),
+                "{}",
+                c.id
+            );
             assert!(!c.fix.is_empty(), "{}", c.id);
             if c.severity == Severity::Error {
                 let m = c.mutant.expect("an error check has a mutant");
@@ -1707,8 +1754,16 @@ mod tests {
             refusal: None,
             at: time::OffsetDateTime::UNIX_EPOCH,
         };
-        assert!(form_encoded(&req("application/x-www-form-urlencoded; charset=utf-8", &[("a", "1")])).is_ok());
+        assert!(form_encoded(&req(
+            "application/x-www-form-urlencoded; charset=utf-8",
+            &[("a", "1")]
+        ))
+        .is_ok());
         assert!(form_encoded(&req("application/json", &[("a", "1")])).is_err());
-        assert!(form_encoded(&req("application/x-www-form-urlencoded", &[("a", "1"), ("a", "2")])).is_err());
+        assert!(form_encoded(&req(
+            "application/x-www-form-urlencoded",
+            &[("a", "1"), ("a", "2")]
+        ))
+        .is_err());
     }
 }

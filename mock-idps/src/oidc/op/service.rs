@@ -250,7 +250,13 @@ async fn authorization_post(State(one): State<OneOp>, headers: HeaderMap, body: 
 }
 
 /// Answers a form endpoint with `answer` and records the request with its outcome.
-async fn recorded<F>(one: OneOp, endpoint: Endpoint, headers: HeaderMap, body: Bytes, answer: F) -> Response
+async fn recorded<F>(
+    one: OneOp,
+    endpoint: Endpoint,
+    headers: HeaderMap,
+    body: Bytes,
+    answer: F,
+) -> Response
 where
     F: std::future::Future<Output = Response>,
 {
