@@ -1624,8 +1624,19 @@ fn summary(obs: &Observation) -> String {
         .iter()
         .enumerate()
         .map(|(i, l)| {
+            let refused: Vec<String> = l
+                .authorization
+                .iter()
+                .chain(&l.token)
+                .chain(l.logout.iter().flatten())
+                .filter_map(|r| {
+                    r.refusal
+                        .as_ref()
+                        .map(|why| format!("the OP refused at {}: {why}", r.endpoint.name()))
+                })
+                .collect();
             format!(
-                "login {} at {}: {} authorization, {} token, {} at logout{}{}",
+                "login {} at {}: {} authorization, {} token, {} at logout{}{}{}",
                 i + 1,
                 l.op,
                 l.authorization.len(),
@@ -1635,7 +1646,8 @@ fn summary(obs: &Observation) -> String {
                 l.stopped
                     .as_ref()
                     .map(|s| format!(", stopped: {s}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                refused.iter().map(|r| format!(", {r}")).collect::<String>()
             )
         })
         .collect::<Vec<_>>()

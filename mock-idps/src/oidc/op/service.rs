@@ -262,7 +262,31 @@ where
 {
     let r = answer.await;
     let status = r.status().as_u16();
-    let refusal = (status >= 400).then(|| format!("HTTP {status}"));
+    // A refusal is a small JSON error: its `error` and `error_description` go in the record.
+    let (r, refusal) = if status >= 400 {
+        let (parts, body) = r.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 << 10)
+            .await
+            .unwrap_or_default();
+        let text = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| {
+                Some(format!(
+                    "{}: {}",
+                    v.get("error")?.as_str()?,
+                    v.get("error_description")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                ))
+            })
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        (
+            Response::from_parts(parts, axum::body::Body::from(bytes)),
+            Some(text),
+        )
+    } else {
+        (r, None)
+    };
     observe(
         &one,
         endpoint,
