@@ -563,6 +563,19 @@ impl MockFederation {
         self.state.oidc.issued(state, self.state.clock.now())
     }
 
+    /// The mark after which [`Self::oidc_requests_since`] reads: the number the next request an
+    /// OpenID Provider receives will get.
+    pub fn oidc_request_mark(&self) -> u64 {
+        self.state.oidc.record().mark()
+    }
+
+    /// What relying parties sent to the OpenID Providers' authorization, token, revocation and
+    /// introspection endpoints since `mark`, as received, with each answer (a bounded record:
+    /// [`crate::oidc::op::record`]).
+    pub fn oidc_requests_since(&self, mark: u64) -> Vec<crate::oidc::op::record::ObservedRequest> {
+        self.state.oidc.record().since(mark, self.state.clock.now())
+    }
+
     /// Makes the simulated CIE reader fail the next card read (NFC off, card moved).
     pub fn script_card_read_failure(&self, failure: crate::cie::cards::ReadFailure) {
         self.state.cards.push_read_failure(failure);

@@ -65,18 +65,19 @@ impl Faults {
         Self::default()
     }
 
-    /// Parses a comma- or space-separated list of switch names; an empty list is `none()`.
+    /// Parses a comma- or space-separated list of switch names (checking switches of [`ALL`]
+    /// and sending switches of [`crate::sending::ALL`]); an empty list is `none()`.
     pub fn parse(list: &str) -> Result<Self, UnknownFault> {
         let mut off = BTreeSet::new();
         for name in list
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
         {
-            let Some(f) = ALL.iter().find(|f| f.name == name) else {
+            let known = || ALL.iter().chain(crate::sending::ALL);
+            let Some(f) = known().find(|f| f.name == name) else {
                 return Err(UnknownFault {
                     name: name.to_string(),
-                    suggestion: ALL
-                        .iter()
+                    suggestion: known()
                         .map(|f| (strsim::levenshtein(name, f.name), f.name))
                         .filter(|(d, _)| *d <= (name.len() / 3).max(2))
                         .min_by_key(|(d, _)| *d)

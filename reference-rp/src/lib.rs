@@ -10,6 +10,7 @@
 //! | [`app`] | what the binary runs: discovery, serving, on-boarding to the local federation |
 //! | [`keys`] | the RP's signing, encryption and federation keys |
 //! | [`faults`] | the switches |
+//! | [`sending`] | the switches that make it send a wrong request or entity configuration |
 //! | [`server`] | the pages: "Entra con CIE (OIDC)", the SPID chooser, the protected page, logout |
 //!
 //! Built on `openidconnect` for PKCE and ID-token validation; what it lacks (request objects,
@@ -59,6 +60,7 @@ pub mod faults;
 pub mod keys;
 pub mod op;
 pub mod rp;
+pub mod sending;
 pub mod server;
 pub mod trust;
 

@@ -35,6 +35,10 @@ async fn main() -> ExitCode {
         for f in reference_rp::faults::ALL {
             println!("{:<26} {}", f.name, f.description);
         }
+        println!("\nsending switches (the RP sends a broken request or entity configuration):");
+        for f in reference_rp::sending::ALL {
+            println!("{:<26} {}", f.name, f.description);
+        }
         return ExitCode::SUCCESS;
     }
     match run(args).await {

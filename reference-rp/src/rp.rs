@@ -13,7 +13,6 @@ use mock_idps::oidc::jose::{jws, JwsAlg};
 use mock_idps::oidc::op::registry::RpMetadata;
 use mock_idps::spid::level::Level;
 use mock_idps::SharedClock;
-use openidconnect::PkceCodeChallenge;
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -316,7 +315,7 @@ impl ReferenceRp {
         if !p.trust_marks.is_empty() {
             st.trust_marks = Some(p.trust_marks);
         }
-        st.sign(&self.keys.federation)
+        crate::sending::sign_entity_configuration(&self.config.faults, st, &self.keys, now)
             .map_err(|e| RpError::Internal(e.to_string()))
     }
 
@@ -334,9 +333,8 @@ impl ReferenceRp {
             },
             None => RpError::UnknownOp(op.to_string()),
         })?;
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let state = alnum(43);
-        let nonce = alnum(43);
+        let faults = &self.config.faults;
+        let minted = crate::sending::Minted::new(faults);
         let mut scope = vec!["openid"];
         if info.cie {
             scope.extend(["profile", "email"]);
@@ -344,7 +342,7 @@ impl ReferenceRp {
         if self.config.offline_access {
             scope.push("offline_access");
         }
-        let scope = scope.join(" ");
+        let (scope, response_type) = crate::sending::scope_and_type(faults, scope.join(" "));
         let now = self.config.clock.now().unix_timestamp();
         let userinfo_claims = json!({
             "given_name": null,
@@ -352,16 +350,16 @@ impl ReferenceRp {
             "email": null,
             "https://attributes.eid.gov.it/fiscal_number": { "essential": true },
         });
-        let object = json!({
+        let mut object = json!({
             "iss": self.config.client_id,
             "aud": [info.issuer],
             "client_id": self.config.client_id,
-            "response_type": "code",
+            "response_type": response_type,
             "scope": scope,
-            "code_challenge": challenge.as_str(),
-            "code_challenge_method": "S256",
-            "nonce": nonce,
-            "state": state,
+            "code_challenge": minted.challenge,
+            "code_challenge_method": minted.method,
+            "nonce": minted.nonce,
+            "state": minted.state,
             "prompt": "consent login",
             "redirect_uri": self.config.redirect_uri(),
             "acr_values": level.uri(),
@@ -370,23 +368,27 @@ impl ReferenceRp {
             "exp": now + 300,
             "jti": alnum(32),
         });
-        let request = jws::sign_claims(&self.keys.core, JwsAlg::RS256, Some("JWT"), &object)
+        crate::sending::edit_object(faults, &mut object, &self.config.client_id, now);
+        let request = crate::sending::sign_request(faults, &self.keys, &object)
             .map_err(|e| RpError::Internal(e.to_string()))?;
         let mut url = url::Url::parse(&info.authorization_endpoint)
             .map_err(|e| RpError::Internal(e.to_string()))?;
-        url.query_pairs_mut()
-            .append_pair("client_id", &self.config.client_id)
-            .append_pair("response_type", "code")
-            .append_pair("scope", &scope)
-            .append_pair("code_challenge", challenge.as_str())
-            .append_pair("code_challenge_method", "S256")
-            .append_pair("request", &request);
+        {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in crate::sending::query(faults, &object, request.is_some()) {
+                q.append_pair(&k, &v);
+            }
+            if let Some(request) = &request {
+                q.append_pair("request", request);
+            }
+        }
+        let (state, nonce, verifier) = (minted.state, minted.nonce, minted.verifier);
         lock(&self.pending).insert(
             state,
             Pending {
                 op: op.to_string(),
                 nonce,
-                verifier: verifier.secret().to_string(),
+                verifier,
                 level,
             },
             self.config.clock.now(),
@@ -401,7 +403,7 @@ impl ReferenceRp {
 
     fn client_assertion(&self, aud: &str) -> Result<String, RpError> {
         let now = self.config.clock.now().unix_timestamp();
-        let claims = json!({
+        let mut claims = json!({
             "iss": self.config.client_id,
             "sub": self.config.client_id,
             "aud": aud,
@@ -409,7 +411,10 @@ impl ReferenceRp {
             "exp": now + 300,
             "jti": alnum(32),
         });
-        jws::sign_claims(&self.keys.core, JwsAlg::RS256, Some("JWT"), &claims)
+        let faults = &self.config.faults;
+        crate::sending::edit_assertion(faults, &mut claims, &self.config.client_id, now);
+        let key = crate::sending::assertion_key(faults, &self.keys);
+        jws::sign_claims(key, JwsAlg::RS256, Some("JWT"), &claims)
             .map_err(|e| RpError::Internal(e.to_string()))
     }
 
@@ -417,15 +422,30 @@ impl ReferenceRp {
         &self,
         endpoint: &'static str,
         url: &str,
+        form: Vec<(&str, String)>,
+    ) -> Result<(u16, String), RpError> {
+        self.post_form_to(endpoint, url, url, form).await
+    }
+
+    /// POSTs `form` to `url` with a client assertion for `aud`.
+    async fn post_form_to(
+        &self,
+        endpoint: &'static str,
+        url: &str,
+        aud: &str,
         mut form: Vec<(&str, String)>,
     ) -> Result<(u16, String), RpError> {
         form.push(("client_id", self.config.client_id.clone()));
         form.push(("client_assertion_type", JWT_BEARER.into()));
-        form.push(("client_assertion", self.client_assertion(url)?));
-        let r = self
-            .http
-            .post(url)
-            .form(&form)
+        form.push(("client_assertion", self.client_assertion(aud)?));
+        crate::sending::edit_form(&self.config.faults, &mut form);
+        let request = self.http.post(url);
+        let request = if endpoint == "token" && self.config.faults.is_off("token-json") {
+            request.json(&form.iter().cloned().collect::<BTreeMap<_, _>>())
+        } else {
+            request.form(&form)
+        };
+        let r = request
             .send()
             .await
             .map_err(|source| RpError::Transport { endpoint, source })?;
@@ -710,10 +730,17 @@ impl ReferenceRp {
             .ops
             .get(op)
             .ok_or_else(|| RpError::UnknownOp(op.to_string()))?;
+        // The revocation endpoint is the assertion's audience (a switch names the token one).
+        let aud = if self.config.faults.is_off("revocation-assertion-aud") {
+            &info.token_endpoint
+        } else {
+            &info.revocation_endpoint
+        };
         let (status, body) = self
-            .post_form(
+            .post_form_to(
                 "revocation",
                 &info.revocation_endpoint,
+                aud,
                 vec![("token", token.to_string())],
             )
             .await?;
@@ -756,6 +783,14 @@ impl ReferenceRp {
         let Some(s) = lock(&self.sessions).remove(&sid.to_string()) else {
             return Ok(());
         };
-        self.revoke(&s.op, &s.access_token).await
+        let faults = &self.config.faults;
+        if faults.is_off("logout-no-revocation") {
+            return Ok(());
+        }
+        self.revoke(&s.op, &s.access_token).await?;
+        match &s.refresh_token {
+            Some(rt) if faults.is_off("logout-revokes-refresh") => self.revoke(&s.op, rt).await,
+            _ => Ok(()),
+        }
     }
 }

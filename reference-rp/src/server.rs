@@ -224,7 +224,10 @@ async fn logout(State(rp): State<Arc<ReferenceRp>>, headers: axum::http::HeaderM
 async fn entity_configuration(State(rp): State<Arc<ReferenceRp>>) -> Response {
     match rp.entity_configuration() {
         Ok(jwt) => (
-            [(header::CONTENT_TYPE, "application/entity-statement+jwt")],
+            [(
+                header::CONTENT_TYPE,
+                crate::sending::entity_configuration_type(&rp.config.faults),
+            )],
             jwt,
         )
             .into_response(),

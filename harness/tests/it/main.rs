@@ -10,6 +10,8 @@
 //! - `load`: `spid-harness load` against the reference SP and its slow mutant, thresholds,
 //!   baseline, merges, report snapshots
 //! - `oidc_conformance`: `check --oidc` validated on the reference RP and its mutants
+//! - `oidc_requests`: the `oidc-request` family and the entity-configuration checks on the
+//!   reference RP's sending mutants
 
 #[cfg(feature = "browser")]
 mod browser;
@@ -24,6 +26,7 @@ mod logout;
 mod metadata_checks;
 mod new_provider;
 mod oidc_conformance;
+mod oidc_requests;
 mod oracle;
 mod property;
 mod readme;

@@ -16,9 +16,18 @@ async fn every_case_passes_on_the_strict_reference_rp_and_names_its_switch() {
         .await
         .expect("suite");
     let entity = oidc::entity::ENTITY_CHECKS.len();
-    assert_eq!(run.report.entries.len(), OIDC_CASES.len() + entity);
+    let requests = oidc::request::REQUEST_CHECKS.len();
+    assert_eq!(
+        run.report.entries.len(),
+        OIDC_CASES.len() + entity + requests
+    );
     for e in &run.report.entries[OIDC_CASES.len()..] {
-        assert_eq!(e.family.as_deref(), Some(oidc::entity::FAMILY));
+        assert!(
+            [oidc::entity::FAMILY, oidc::request::FAMILY]
+                .contains(&e.family.as_deref().unwrap_or("")),
+            "{}",
+            e.id
+        );
         assert!(e.passed, "{}: {:?}", e.id, e.verdict);
     }
     for (case, e) in OIDC_CASES.iter().zip(&run.report.entries) {

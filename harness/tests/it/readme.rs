@@ -68,6 +68,11 @@ fn readme_counts_match_the_code() {
             "switches of the reference RP",
             reference_rp::faults::ALL.len(),
         ),
+        ("sending switches (", reference_rp::sending::ALL.len()),
+        (
+            "checks of what the RP sends",
+            harness::conformance::oidc::request::REQUEST_CHECKS.len(),
+        ),
         ("scenario files, ", files),
         ("steps, a cohort", steps),
         (

@@ -12,6 +12,7 @@
 //! - `hardening`: issue #11 part A: one test per defect, and the hostile-input table
 //! - `oidc_federation`: the local OpenID Federation over HTTP, on-boarding, snapshots
 //! - `oidc_op_algs`: the OPs refuse `none`/HS256 request objects and client assertions, accept ES256 and PS256
+//! - `oidc_record`: the OPs' request record keeps what an RP sent, as sent, with the answer
 
 mod auto_login;
 mod cie;
@@ -21,6 +22,7 @@ mod hardening;
 mod login;
 mod oidc_federation;
 mod oidc_op_algs;
+mod oidc_record;
 mod pin;
 mod request_properties;
 mod security;

@@ -1,8 +1,9 @@
 //! The RP's entity configuration (`/.well-known/openid-federation`), the second OIDC family:
-//! what an OP and the federation read about the RP before any login. Each check names its rule;
-//! the reference RP has no switch to publish a broken document, so each check is proven on a
-//! fixture (the reference RP's own document with one thing broken, re-signed with its key: see
-//! the harness tests), which [`EntityCheck::fixture`] describes.
+//! what an OP and the federation read about the RP before any login. Each check names its rule
+//! and is proven twice (see the harness tests): on a fixture (the reference RP's own document
+//! with one thing broken, re-signed with its key), which [`EntityCheck::fixture`] describes, and
+//! on the reference RP's mutant that publishes such a document ([`EntityCheck::mutant`], a
+//! sending switch of `reference_rp::sending`).
 
 use super::cases::Rule;
 use crate::report::{Entry, Severity};
@@ -25,6 +26,8 @@ pub struct EntityCheck {
     pub severity: Severity,
     /// The broken fixture the check is proven on.
     pub fixture: &'static str,
+    /// The reference RP's sending switch whose mutant publishes a document this check refuses.
+    pub mutant: &'static str,
 }
 
 const FED: &str = "OpenID Federation 1.0";
@@ -38,6 +41,7 @@ const fn check(
     source: &'static str,
     words: &'static str,
     fixture: &'static str,
+    mutant: &'static str,
 ) -> EntityCheck {
     EntityCheck {
         id,
@@ -45,6 +49,7 @@ const fn check(
         rule: Rule { source, words },
         severity: Severity::Error,
         fixture,
+        mutant,
     }
 }
 
@@ -56,6 +61,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         FED,
         "the well-known openid-federation answer is the signed entity configuration with the content type application/entity-statement+jwt",
         "the document served as application/json",
+        "ec-content-type",
     ),
     check(
         "oidc-ec-typ",
@@ -63,6 +69,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         FED,
         "entity statements are explicitly typed: their JWS header carries typ entity-statement+jwt, so that no other JWT can pass for one",
         "the same claims signed with typ JWT",
+        "ec-typ",
     ),
     check(
         "oidc-ec-self-signed",
@@ -70,6 +77,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         FED,
         "an entity configuration is signed by the entity itself with one of the federation keys its jwks claim publishes",
         "the signature made with a key outside its jwks (its OIDC signing key)",
+        "ec-foreign-key",
     ),
     check(
         "oidc-ec-iss-sub",
@@ -77,6 +85,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         EC_DOC,
         "in an entity configuration the issuer and the subject are the same entity, the one whose well-known URL served it",
         "sub naming another entity",
+        "ec-sub",
     ),
     check(
         "oidc-ec-validity",
@@ -84,6 +93,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         "RFC 7519 §4.1.4 and §4.1.6; spid-cie-oidc-docs docs/en/entity_configuration.rst",
         "iat and exp are REQUIRED; a statement past its exp must not be used, and one issued in the future cannot be current",
         "exp an hour ago",
+        "ec-expired",
     ),
     check(
         "oidc-ec-jwks",
@@ -91,6 +101,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         ALGS,
         "RSA keys are at least 2048 bits long (4096 recommended); keys are told apart by kid (RFC 7638 thumbprints in the examples)",
         "a 1024-bit RSA key in the jwks",
+        "ec-weak-key",
     ),
     check(
         "oidc-ec-authority-hints",
@@ -98,6 +109,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         EC_DOC,
         "authority_hints is REQUIRED in the entity configuration of leaves and intermediates: the entity IDs of the superiors that issue statements about it",
         "no authority_hints",
+        "ec-no-authority-hints",
     ),
     check(
         "oidc-ec-trust-marks",
@@ -105,6 +117,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         EC_DOC,
         "the entity configuration of a SPID/CIE relying party carries the trust marks issued to it (id or trust_mark_type, and the trust_mark JWT)",
         "no trust_marks",
+        "ec-no-trust-marks",
     ),
     check(
         "oidc-ec-rp-metadata",
@@ -112,6 +125,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         RP_MD,
         "the RP metadata has client_id (its entity ID), client_registration_types automatic, redirect_uris, response_types code, grant_types authorization_code, jwks, token_endpoint_auth_method private_key_jwt, id_token_signed_response_alg, userinfo_signed_response_alg and userinfo_encrypted_response_alg/enc, client_name and contacts",
         "openid_relying_party without token_endpoint_auth_method",
+        "ec-missing-metadata",
     ),
     check(
         "oidc-ec-rp-algorithms",
@@ -119,6 +133,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         ALGS,
         "signatures RS256/RS512 (ES256, ES512, PS256, PS512 recommended), key encryption RSA-OAEP or RSA-OAEP-256, content encryption A128CBC-HS256 or A256CBC-HS512; none, HS* and RSA1_5 MUST NOT be used",
         "userinfo_encrypted_response_alg RSA1_5",
+        "ec-weak-encryption",
     ),
 ];
 

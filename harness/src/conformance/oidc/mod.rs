@@ -1,5 +1,6 @@
 //! The relying-party suite (`spid-harness check --oidc`): answers of an OpenID Provider, most
 //! crafted to be wrong, that an SPID/CIE OIDC relying party must refuse ([`cases::OIDC_CASES`]);
+//! the checks of its entity configuration ([`entity`]) and of the requests it sends ([`request`]);
 //! the runner that plays them as the RP's browser and OP ([`runner`]); and the embedded
 //! reference RP to run them against ([`reference`]).
 
@@ -7,6 +8,7 @@ pub mod cases;
 pub mod entity;
 pub mod federation;
 pub mod reference;
+pub mod request;
 pub mod runner;
 
 pub use cases::{OidcCase, OIDC_CASES};
@@ -55,7 +57,9 @@ pub fn select(only: &[String]) -> Result<Vec<&'static OidcCase>, OidcSuiteError>
     let unknown: Vec<String> = only
         .iter()
         .filter(|id| {
-            cases::by_id(id).is_none() && !entity::ENTITY_CHECKS.iter().any(|c| c.id == id.as_str())
+            cases::by_id(id).is_none()
+                && !entity::ENTITY_CHECKS.iter().any(|c| c.id == id.as_str())
+                && request::by_id(id).is_none()
         })
         .cloned()
         .collect();
@@ -213,6 +217,11 @@ pub async fn run_against_reference_jobs(
     bar.finish_and_clear();
     if only.is_empty() || only.iter().any(|id| id.starts_with("oidc-ec-")) {
         entries.extend(entity_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await);
+    }
+    if request::wanted(only) {
+        entries.extend(
+            request::request_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await,
+        );
     }
     let report = RunReport::new(
         "check",

@@ -195,6 +195,21 @@ impl<'a> OidcTarget<'a> {
         &self.http
     }
 
+    /// The mock OPs the RP logs in at.
+    pub fn federation(&self) -> &'a MockFederation {
+        self.federation
+    }
+
+    /// Where the RP's pages answer.
+    pub fn rp_base(&self) -> &str {
+        &self.rp_base
+    }
+
+    /// The RP's registered redirect URI (where the OPs send the browser back).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
     async fn get(
         &self,
         what: &'static str,

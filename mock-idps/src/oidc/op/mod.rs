@@ -11,6 +11,7 @@ pub mod crafted;
 pub mod federated;
 pub mod profile;
 pub mod provider;
+pub mod record;
 pub mod registry;
 pub mod revocation;
 pub mod seal;

@@ -1,7 +1,10 @@
 //! The HTTP face of the OpenID Providers: under each OP's issuer path, its entity configuration,
-//! authorization (GET and POST), token, userinfo, revocation and introspection endpoints.
+//! authorization (GET and POST), token, userinfo, revocation and introspection endpoints; every
+//! request at the authorization, token, revocation and introspection endpoints is kept in the
+//! OPs' bounded record ([`super::record`]) with the answer given.
 
 use super::provider::{OpRuntime, OpSet};
+use super::record::{Endpoint, Method, ObservedRequest};
 use super::token::TokenError;
 use crate::spid::service::respond_page;
 use crate::spid::state::MockState;
@@ -147,27 +150,161 @@ async fn policy(State(one): State<OneOp>) -> Response {
     })
 }
 
+/// Keeps what the RP sent and what the OP answered in the OPs' record ([`super::record`]).
+fn observe(
+    one: &OneOp,
+    endpoint: Endpoint,
+    method: Method,
+    headers: Option<&HeaderMap>,
+    params: Vec<(String, String)>,
+    status: u16,
+    refusal: Option<String>,
+) {
+    let state = &one.app.state;
+    state.oidc.record().push(ObservedRequest {
+        seq: 0,
+        op: one.op.provider.id.clone(),
+        endpoint,
+        url: one.op.endpoint(endpoint.name()),
+        method,
+        content_type: headers
+            .and_then(|h| h.get(header::CONTENT_TYPE))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        params,
+        status,
+        refusal,
+        at: state.clock.now(),
+    });
+}
+
+/// The status and refusal of an authorization endpoint's answer: an error redirect or an
+/// error page is a refusal; the login page (or a code) is not.
+fn authorization_outcome(answer: &crate::spid::login::Answer) -> (u16, Option<String>) {
+    match answer {
+        crate::spid::login::Answer::Redirect { location } => {
+            let error = url::Url::parse(location).ok().and_then(|u| {
+                let q: BTreeMap<String, String> = u.query_pairs().into_owned().collect();
+                q.get("error").map(|e| {
+                    format!(
+                        "{e}: {}",
+                        q.get("error_description").map_or("", String::as_str)
+                    )
+                })
+            });
+            (303, error)
+        }
+        crate::spid::login::Answer::Page { status, .. } if *status >= 400 => {
+            (*status, Some(format!("error page, HTTP {status}")))
+        }
+        crate::spid::login::Answer::Page { status, .. } => (*status, None),
+        crate::spid::login::Answer::Post { .. } => (500, Some("not an OIDC answer".into())),
+    }
+}
+
 async fn authorization_get(State(one): State<OneOp>, RawQuery(q): RawQuery) -> Response {
     let pairs = form_pairs(q.as_deref().unwrap_or("").as_bytes());
-    let answer = super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs).await;
+    let answer =
+        super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs.clone()).await;
+    let (status, refusal) = authorization_outcome(&answer);
+    observe(
+        &one,
+        Endpoint::Authorization,
+        Method::Get,
+        None,
+        pairs,
+        status,
+        refusal,
+    );
     respond_page(answer)
 }
 
 async fn authorization_post(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    let pairs = form_pairs(&body);
     if !is_form(&headers) {
-        return json_error(
+        let d = "the body must be application/x-www-form-urlencoded";
+        observe(
+            &one,
+            Endpoint::Authorization,
+            Method::Post,
+            Some(&headers),
+            pairs,
             400,
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
+            Some(format!("invalid_request: {d}")),
         );
+        return json_error(400, "invalid_request", d);
     }
     let answer =
-        super::authorization::handle(&one.app.state, &one.app.ops, &one.op, form_pairs(&body))
-            .await;
+        super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs.clone()).await;
+    let (status, refusal) = authorization_outcome(&answer);
+    observe(
+        &one,
+        Endpoint::Authorization,
+        Method::Post,
+        Some(&headers),
+        pairs,
+        status,
+        refusal,
+    );
     respond_page(answer)
 }
 
+/// Answers a form endpoint with `answer` and records the request with its outcome.
+async fn recorded<F>(
+    one: OneOp,
+    endpoint: Endpoint,
+    headers: HeaderMap,
+    body: Bytes,
+    answer: F,
+) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
+    let r = answer.await;
+    let status = r.status().as_u16();
+    // A refusal is a small JSON error: its `error` and `error_description` go in the record.
+    let (r, refusal) = if status >= 400 {
+        let (parts, body) = r.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 << 10)
+            .await
+            .unwrap_or_default();
+        let text = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| {
+                Some(format!(
+                    "{}: {}",
+                    v.get("error")?.as_str()?,
+                    v.get("error_description")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                ))
+            })
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        (
+            Response::from_parts(parts, axum::body::Body::from(bytes)),
+            Some(text),
+        )
+    } else {
+        (r, None)
+    };
+    observe(
+        &one,
+        endpoint,
+        Method::Post,
+        Some(&headers),
+        form_pairs(&body),
+        status,
+        refusal,
+    );
+    r
+}
+
 async fn token(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = token_answer(one.clone(), headers.clone(), body.clone());
+    recorded(one, Endpoint::Token, headers, body, answer).await
+}
+
+async fn token_answer(one: OneOp, headers: HeaderMap, body: Bytes) -> Response {
     let form = match read_form(&headers, &body) {
         Ok(f) => f,
         Err(e) => return token_error(e),
@@ -247,6 +384,11 @@ async fn userinfo_post(State(one): State<OneOp>, headers: HeaderMap) -> Response
 }
 
 async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = revocation_answer(one.clone(), headers.clone(), body.clone());
+    recorded(one, Endpoint::Revocation, headers, body, answer).await
+}
+
+async fn revocation_answer(one: OneOp, headers: HeaderMap, body: Bytes) -> Response {
     let form = match read_form(&headers, &body) {
         Ok(f) => f,
         Err(e) => return token_error(e),
@@ -258,6 +400,11 @@ async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -
 }
 
 async fn introspection(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = introspection_answer(one.clone(), headers.clone(), body.clone());
+    recorded(one, Endpoint::Introspection, headers, body, answer).await
+}
+
+async fn introspection_answer(one: OneOp, headers: HeaderMap, body: Bytes) -> Response {
     let form = match read_form(&headers, &body) {
         Ok(f) => f,
         Err(e) => return token_error(e),

@@ -166,6 +166,7 @@ pub struct OpState {
     rp_names: Mutex<BoundedMap<String, String>>,
     crafts: Mutex<BoundedMap<String, super::crafted::AnswerCraft>>,
     issued: Mutex<BoundedMap<String, String>>,
+    record: super::record::RequestRecord,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -198,7 +199,13 @@ impl OpState {
                 max_bytes: limits.max_bytes,
                 ttl: limits.refresh_lifetime,
             })),
+            record: super::record::RequestRecord::default(),
         }
+    }
+
+    /// What relying parties sent to the OPs' endpoints (bounded, see [`super::record`]).
+    pub fn record(&self) -> &super::record::RequestRecord {
+        &self.record
     }
 
     /// Keeps an accepted request under the login's request id.

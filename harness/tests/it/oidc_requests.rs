@@ -1,0 +1,147 @@
+//! The `oidc-request` family validates itself on the reference RP: every check passes (judged,
+//! not skipped) on the strict RP, and every check fails on the mutant that sends what its rule
+//! forbids (a sending switch of `reference_rp::sending`); every sending switch is some check's
+//! mutant. The entity-configuration checks are proven on mutants too: each fails on the RP that
+//! publishes the broken document, while every other entity check still passes on it.
+
+use harness::conformance::oidc::entity::{self, ENTITY_CHECKS};
+use harness::conformance::oidc::request::{self, REQUEST_CHECKS};
+use harness::conformance::oidc::{self, ReferenceWorld};
+use harness::report::Severity;
+use reference_rp::Faults;
+use std::collections::BTreeMap;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_check_passes_on_the_strict_reference_rp() {
+    let world = ReferenceWorld::start(Faults::none()).await.expect("world");
+    let target = world.target().expect("target");
+    let entries =
+        request::request_entries(&target, &world.rp_base, oidc::reference::CLIENT_ID, &[]).await;
+    assert_eq!(entries.len(), REQUEST_CHECKS.len());
+    for e in &entries {
+        assert_eq!(e.family.as_deref(), Some(request::FAMILY));
+        assert!(e.not_run.is_none(), "{}: not judged: {:?}", e.id, e.not_run);
+        assert!(e.passed, "{}: {:?}", e.id, e.verdict);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_request_check_fails_on_its_mutant() {
+    let mut by_switch: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for c in REQUEST_CHECKS {
+        match c.mutant {
+            Some(m) => by_switch.entry(m).or_default().push(c.id),
+            None => assert_eq!(c.severity, Severity::Warning, "{}: no mutant", c.id),
+        }
+    }
+    let mut wrong = Vec::new();
+    for (switch, ids) in &by_switch {
+        let world = ReferenceWorld::start(Faults::parse(switch).expect("a sending switch"))
+            .await
+            .expect("world");
+        let target = world.target().expect("target");
+        let only: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        let entries =
+            request::request_entries(&target, &world.rp_base, oidc::reference::CLIENT_ID, &only)
+                .await;
+        assert_eq!(entries.len(), ids.len(), "{switch}");
+        for e in entries {
+            if e.passed || e.not_run.is_some() {
+                wrong.push(format!(
+                    "{} is not failed by the mutant {switch}: passed {}, not run {:?}, {:?}",
+                    e.id, e.passed, e.not_run, e.verdict
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_sending_switch_is_the_mutant_of_some_check() {
+    for f in reference_rp::sending::ALL {
+        let request = REQUEST_CHECKS.iter().any(|c| c.mutant == Some(f.name));
+        let entity = ENTITY_CHECKS.iter().any(|c| c.mutant == f.name);
+        assert!(
+            request || entity,
+            "sending switch {} is no check's mutant",
+            f.name
+        );
+    }
+}
+
+/// Each entity-configuration check fails on the RP publishing its broken document, and every
+/// other entity check passes on that document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_entity_configuration_check_fails_on_its_mutant_alone() {
+    let mut wrong = Vec::new();
+    for check in ENTITY_CHECKS {
+        let world = ReferenceWorld::start(Faults::parse(check.mutant).expect("switch"))
+            .await
+            .expect("world");
+        let target = world.target().expect("target");
+        let url = format!("{}/.well-known/openid-federation", world.rp_base);
+        let fetched = entity::fetch(target.http(), &url).await.expect("fetch");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        for (c, r) in entity::judge(&fetched, oidc::reference::CLIENT_ID, now) {
+            match (c.id == check.id, r.is_ok()) {
+                (true, true) => {
+                    wrong.push(format!("{} passes on its mutant {}", c.id, check.mutant))
+                }
+                (false, false) => wrong.push(format!(
+                    "{}'s mutant {} also breaks {}: {r:?}",
+                    check.id, check.mutant, c.id
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn request_catalogue_snapshot() {
+    let mut text = String::new();
+    for c in REQUEST_CHECKS {
+        text.push_str(&format!(
+            "{} | {:?} | {:?} | {}\n    rule: {}: {}\n    fix: {}\n    mutant: {}{}\n",
+            c.id,
+            c.stage,
+            c.severity,
+            c.title,
+            c.rule.source,
+            c.rule.words,
+            c.fix,
+            c.mutant.unwrap_or("-"),
+            c.agid.map(|a| format!(" · AgID {a}")).unwrap_or_default(),
+        ));
+    }
+    insta::assert_snapshot!(text);
+}
+
+/// `check --oidc --only` selects request checks by id, and the binary exits 1 on a mutant.
+#[test]
+fn the_binary_runs_request_checks_alone_and_exits_1_on_a_mutant() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_str().expect("utf-8");
+    let out = crate::spid_harness([
+        "check",
+        "--oidc",
+        "--against-reference",
+        "--faults",
+        "pkce-plain",
+        "--only",
+        "oidc-req-authz-pkce-method",
+        "oidc-req-authz-state",
+        "--report-dir",
+        d,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("check-oidc.json")).expect("json"),
+    )
+    .expect("json");
+    assert_eq!(report["summary"]["total"], 2);
+    assert_eq!(report["summary"]["failed"], 1);
+}
