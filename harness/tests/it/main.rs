@@ -10,6 +10,8 @@
 //! - `load`: `spid-harness load` against the reference SP and its slow mutant, thresholds,
 //!   baseline, merges, report snapshots
 //! - `oidc_conformance`: `check --oidc` validated on the reference RP and its mutants
+//! - `oidc_outside`: `check --oidc` against an RP reached only through its URLs (the reference
+//!   RP started as someone else's would be), the trust-anchor handover, the bad inputs
 
 #[cfg(feature = "browser")]
 mod browser;
@@ -24,6 +26,7 @@ mod logout;
 mod metadata_checks;
 mod new_provider;
 mod oidc_conformance;
+mod oidc_outside;
 mod oracle;
 mod property;
 mod readme;

@@ -104,7 +104,7 @@ pub struct HandoverOp {
 
 /// What an RP must be configured with to trust the harness's federation
 /// (`--write-trust-anchor FILE`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Handover {
     /// The trust anchor's entity ID (the RP's `authority_hints`).
     pub trust_anchor: String,
@@ -124,6 +124,9 @@ pub struct Handover {
     pub onboard: String,
     /// The OPs.
     pub ops: Vec<HandoverOp>,
+    /// Every URL of the mocks, as `spid-harness serve --urls-json` writes them (for an RP that
+    /// discovers the OPs from that file, as the `reference-rp` binary does).
+    pub mocks: FederationUrls,
 }
 
 impl Handover {
@@ -149,6 +152,7 @@ impl Handover {
                     levels: o.levels.clone(),
                 })
                 .collect(),
+            mocks: urls.clone(),
         })
     }
 
