@@ -199,9 +199,12 @@ class App:
         return claims
 
     def id_token(self, token, p, md, sub=None, nonce=True):
+        # The level asked for or above; a SPID refresh yields SpidL1 only (the long revocable
+        # session of the SPID OIDC guidelines).
+        acrs = LEVELS[:1] if not nonce else LEVELS[p["level"] - 1:]
         options = {"iss": {"essential": True, "value": p["op"]},
                    "aud": {"essential": True, "value": self.entity_id},
-                   "acr": {"essential": True, "values": LEVELS[p["level"] - 1:]}}
+                   "acr": {"essential": True, "values": acrs}}
         if sub is not None:
             options["sub"] = {"essential": True, "value": sub}
         params = {"client_id": self.entity_id, "access_token": token["access_token"]}
