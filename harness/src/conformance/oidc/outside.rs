@@ -404,7 +404,11 @@ pub async fn run_outside(
     let cpu_ms = cpu0
         .zip(crate::conformance::suite::process_cpu_ms())
         .map(|(a, b)| b - a);
-    Ok(OidcRun { report, cpu_ms })
+    Ok(OidcRun {
+        report,
+        cpu_ms,
+        cpu_covers: "the harness and the mock federation; the RP's own CPU is not counted",
+    })
 }
 
 impl OidcSuiteError {
