@@ -87,7 +87,11 @@ pub struct CheckOpts {
     pub write_trust_anchor: Option<std::path::PathBuf>,
     /// With --oidc against an RP: where the mock federation listens (a fixed port lets the RP
     /// be configured before the run).
-    #[arg(long = "federation-bind", value_name = "ADDR", default_value = "127.0.0.1:0")]
+    #[arg(
+        long = "federation-bind",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0"
+    )]
     pub federation_bind: std::net::SocketAddr,
     /// With --oidc against an RP: how long to wait for its entity configuration to answer
     /// (e.g. while it starts after reading --write-trust-anchor); 0: one try.

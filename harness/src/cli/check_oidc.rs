@@ -48,7 +48,10 @@ fn outside_config(opts: &CheckOpts) -> anyhow::Result<Option<OutsideConfig>> {
         ("--refresh-url", opts.refresh_url.as_ref()),
     ] {
         if let Some(u) = u {
-            let filled = u.replace("{op_entity_id}", "x").replace("{op}", "x").replace("{level}", "2");
+            let filled = u
+                .replace("{op_entity_id}", "x")
+                .replace("{op}", "x")
+                .replace("{level}", "2");
             if url::Url::parse(&filled).map_or(true, |p| !matches!(p.scheme(), "http" | "https")) {
                 bail!("{flag} {u} is not an http(s) URL");
             }
@@ -95,7 +98,9 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
             runtime.block_on(async {
                 let world = OutsideWorld::start(opts.federation_bind)
                     .await
-                    .with_context(|| format!("starting the mock federation on {}", opts.federation_bind))?;
+                    .with_context(|| {
+                        format!("starting the mock federation on {}", opts.federation_bind)
+                    })?;
                 let handover = world.handover()?;
                 if let Some(path) = &opts.write_trust_anchor {
                     let text = serde_json::to_string_pretty(&handover)
@@ -104,7 +109,9 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
                     let tmp = path.with_extension("partial");
                     std::fs::write(&tmp, text + "\n")
                         .and_then(|()| std::fs::rename(&tmp, path))
-                        .with_context(|| format!("--write-trust-anchor {}: writing the file", path.display()))?;
+                        .with_context(|| {
+                            format!("--write-trust-anchor {}: writing the file", path.display())
+                        })?;
                 }
                 eprint!("{}", handover.summary());
                 anyhow::Ok(outside::run_outside(&world, &config, true).await?)

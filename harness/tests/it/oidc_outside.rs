@@ -21,7 +21,11 @@ fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
-async fn reference_rp_outside(urls: mock_idps::FederationUrls, faults: &str, port: u16) -> RunningRp {
+async fn reference_rp_outside(
+    urls: mock_idps::FederationUrls,
+    faults: &str,
+    port: u16,
+) -> RunningRp {
     reference_rp::app::start(AppConfig {
         bind: loopback(port),
         urls,
@@ -81,13 +85,9 @@ async fn the_reference_rp_reached_by_its_urls_gets_the_verdicts_of_against_refer
     #[case] faults: &str,
 ) {
     let outside = outside_verdicts(faults).await;
-    let reference = oidc::run_against_reference(
-        Faults::parse(faults).expect("faults"),
-        &[],
-        false,
-    )
-    .await
-    .expect("the reference run");
+    let reference = oidc::run_against_reference(Faults::parse(faults).expect("faults"), &[], false)
+        .await
+        .expect("the reference run");
     let reference = verdicts(&reference.report);
     assert_eq!(outside, reference);
     let failed = outside.values().filter(|(passed, _)| !passed).count();
@@ -247,7 +247,10 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let handover = handover.expect("the binary writes --write-trust-anchor");
-    assert!(handover.ops.iter().any(|o| o.id == "cie" && o.profile == "cie"));
+    assert!(handover
+        .ops
+        .iter()
+        .any(|o| o.id == "cie" && o.profile == "cie"));
     assert!(!handover.trust_anchor_jwks.keys.is_empty());
     let urls = handover.mocks.clone();
     assert_eq!(
@@ -257,7 +260,12 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
     let rp = reference_rp_outside(urls, "", port).await;
     let out = finished(child).await;
     rp.shutdown().await;
-    assert_eq!(out.status.code(), Some(i32::from(exit::OK)), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::OK)),
+        "{}",
+        text(&out)
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("check-oidc.json")).unwrap())
             .unwrap();
@@ -266,7 +274,11 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
         entries.len(),
         oidc::OIDC_CASES.len() + oidc::entity::ENTITY_CHECKS.len()
     );
-    assert!(entries.iter().all(|e| e["passed"] == true), "{}", text(&out));
+    assert!(
+        entries.iter().all(|e| e["passed"] == true),
+        "{}",
+        text(&out)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&handover.trust_anchor), "{stderr}");
 }
@@ -289,7 +301,12 @@ async fn an_unreachable_entity_id_is_exit_3_naming_the_url_and_the_fix() {
         handover_file.to_str().unwrap(),
     ]))
     .await;
-    assert_eq!(out.status.code(), Some(i32::from(exit::UNREACHABLE)), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::UNREACHABLE)),
+        "{}",
+        text(&out)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&format!("{base}/.well-known/openid-federation")),
@@ -317,11 +334,19 @@ async fn an_entity_configuration_that_does_not_parse_is_exit_2() {
         "http://127.0.0.1:9/me",
     ]))
     .await;
-    assert_eq!(out.status.code(), Some(i32::from(exit::BAD_INPUT)), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::BAD_INPUT)),
+        "{}",
+        text(&out)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not an entity configuration"), "{stderr}");
     assert!(stderr.contains(file.to_str().unwrap()), "{stderr}");
-    assert!(stderr.contains("hint: give the RP's entity configuration"), "{stderr}");
+    assert!(
+        stderr.contains("hint: give the RP's entity configuration"),
+        "{stderr}"
+    );
 }
 
 #[rstest::rstest]
@@ -354,7 +379,12 @@ async fn bad_options_are_exit_2_with_the_fix(#[case] extra: &[&str], #[case] say
     let mut a = vec!["check", "--oidc"];
     a.extend_from_slice(extra);
     let out = finished(spid_harness(&a)).await;
-    assert_eq!(out.status.code(), Some(i32::from(exit::BAD_INPUT)), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::BAD_INPUT)),
+        "{}",
+        text(&out)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(says), "{stderr}");
 }

@@ -138,7 +138,11 @@ async fn entity_configurations_are_served_signed_with_their_media_type() {
 )]
 #[case::status_without_params("/oidc/fed/tmi/trust_mark_status", 400, "invalid_request")]
 #[case::trust_mark_without_sub("/oidc/fed/tmi/trust_mark", 400, "invalid_request")]
-#[case::trust_mark_of_a_stranger("/oidc/fed/tmi/trust_mark?sub=https%3A%2F%2Fnobody.example", 404, "not_found")]
+#[case::trust_mark_of_a_stranger(
+    "/oidc/fed/tmi/trust_mark?sub=https%3A%2F%2Fnobody.example",
+    404,
+    "not_found"
+)]
 #[tokio::test]
 async fn endpoint_errors_carry_the_federation_code_and_status(
     #[case] path: &str,
@@ -439,13 +443,18 @@ async fn the_trust_mark_endpoint_serves_the_mark_issued_to_an_onboarded_rp() {
     .unwrap();
     let issued = &onboarded.report.trust_marks[0];
     let sub: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
-    let tmt: String =
-        form_urlencoded::byte_serialize(issued.trust_mark_type.as_bytes()).collect();
+    let tmt: String = form_urlencoded::byte_serialize(issued.trust_mark_type.as_bytes()).collect();
     let endpoint = format!("{}/trust_mark", urls.trust_mark_issuer);
     let (status, ctype, body) = get(&format!("{endpoint}?sub={sub}&trust_mark_type={tmt}")).await;
-    assert_eq!((status, ctype.as_str()), (200, "application/trust-mark+jwt"));
+    assert_eq!(
+        (status, ctype.as_str()),
+        (200, "application/trust-mark+jwt")
+    );
     assert_eq!(body, issued.trust_mark);
     // Another type than the one issued: none.
-    let (status, _, _) = get(&format!("{endpoint}?sub={sub}&trust_mark_type=https%3A%2F%2Fother")).await;
+    let (status, _, _) = get(&format!(
+        "{endpoint}?sub={sub}&trust_mark_type=https%3A%2F%2Fother"
+    ))
+    .await;
     assert_eq!(status, 404);
 }

@@ -10,8 +10,8 @@ pub mod reference;
 pub mod runner;
 
 pub use cases::{OidcCase, OIDC_CASES};
-pub use reference::{OidcSetupError, ReferenceWorld};
 pub use outside::{Handover, OidcProfile, OutsideConfig, OutsideWorld, RpDocument};
+pub use reference::{OidcSetupError, ReferenceWorld};
 pub use runner::{OidcTarget, RpUrls, FAMILY};
 
 use crate::report::RunReport;
@@ -71,7 +71,9 @@ pub enum OidcSuiteError {
         source: Box<mock_idps::oidc::federation::LocalFederationError>,
     },
     /// The control login (a correct answer) could not be played through the RP's URLs.
-    #[error("the control login at the mock OP {op} through --login-url ({login}) did not go through")]
+    #[error(
+        "the control login at the mock OP {op} through --login-url ({login}) did not go through"
+    )]
     Control {
         /// The OP.
         op: &'static str,

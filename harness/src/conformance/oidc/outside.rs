@@ -218,7 +218,8 @@ async fn fetch_once(
 
 /// The `sub` of an entity configuration (signature unverified: the checks judge it).
 fn subject(text: &str) -> Result<String, String> {
-    let u = mock_idps::oidc::jose::jws::decode_unverified(text.trim()).map_err(|e| e.to_string())?;
+    let u =
+        mock_idps::oidc::jose::jws::decode_unverified(text.trim()).map_err(|e| e.to_string())?;
     let claims: serde_json::Value = u.claims().map_err(|e| e.to_string())?;
     claims
         .get("sub")
@@ -428,7 +429,8 @@ impl OidcSuiteError {
                 if matches!(
                     **source,
                     mock_idps::oidc::federation::LocalFederationError::Refused {
-                        code: mock_idps::oidc::federation::FederationErrorCode::TemporarilyUnavailable,
+                        code:
+                            mock_idps::oidc::federation::FederationErrorCode::TemporarilyUnavailable,
                         ..
                     }
                 ) =>

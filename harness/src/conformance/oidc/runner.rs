@@ -358,7 +358,10 @@ impl<'a> OidcTarget<'a> {
                     url: first,
                     op: op.to_string(),
                     status,
-                    at: format!("{url}: {}", excerpt(&page_text(&r.text().await.unwrap_or_default()))),
+                    at: format!(
+                        "{url}: {}",
+                        excerpt(&page_text(&r.text().await.unwrap_or_default()))
+                    ),
                 });
             };
             let next = url::Url::parse(&url)
@@ -417,7 +420,12 @@ impl<'a> OidcTarget<'a> {
 
     /// Carries an authorization response (the OP's redirect, its query as given) to the RP's
     /// callback in the browser `jar`.
-    async fn callback(&self, redirect: &str, query: &str, jar: Jar) -> Result<Answer, OidcRunError> {
+    async fn callback(
+        &self,
+        redirect: &str,
+        query: &str,
+        jar: Jar,
+    ) -> Result<Answer, OidcRunError> {
         let (to, _) = redirect.split_once('?').unwrap_or((redirect, ""));
         let to = match &self.urls.callback_rewrite {
             Some((registered, reached)) if to.starts_with(registered.as_str()) => {
@@ -538,14 +546,11 @@ impl<'a> OidcTarget<'a> {
                 if let Some(c) = a.jar.header(&url) {
                     post = post.header(reqwest::header::COOKIE, c);
                 }
-                let r = post
-                    .send()
-                    .await
-                    .map_err(|source| OidcRunError::Http {
-                        what: "the RP's refresh",
-                        url,
-                        source,
-                    })?;
+                let r = post.send().await.map_err(|source| OidcRunError::Http {
+                    what: "the RP's refresh",
+                    url,
+                    source,
+                })?;
                 let status = r.status().as_u16();
                 let body = r.text().await.unwrap_or_default();
                 Ok(Played {
@@ -606,10 +611,12 @@ impl<'a> OidcTarget<'a> {
     pub async fn run_case(&self, case: &OidcCase) -> Entry {
         let started = crate::report::unix_ms_now();
         let began = Instant::now();
-        let skipped = (matches!(case.play, Play::Refresh(..)) && self.urls.refresh.is_none())
-            .then(|| crate::report::NotRun {
-                kind: crate::report::NotRunKind::Skipped,
-                reason: "needs the RP's refresh URL (--refresh-url)".into(),
+        let skipped =
+            (matches!(case.play, Play::Refresh(..)) && self.urls.refresh.is_none()).then(|| {
+                crate::report::NotRun {
+                    kind: crate::report::NotRunKind::Skipped,
+                    reason: "needs the RP's refresh URL (--refresh-url)".into(),
+                }
             });
         let played = match skipped {
             Some(_) => None,
