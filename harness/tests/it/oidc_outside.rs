@@ -141,6 +141,45 @@ async fn without_a_refresh_url_the_refresh_cases_are_skipped_not_failed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entity_configuration_file_is_checked_without_its_content_type() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let dir = temp_dir("ec-file");
+    let file = dir.join("ec.jwt");
+    let jwt = reqwest::get(format!("{}/.well-known/openid-federation", rp.base_url()))
+        .await
+        .expect("ec")
+        .text()
+        .await
+        .expect("ec text");
+    std::fs::write(&file, jwt).unwrap();
+    let mut c = config(&rp.base_url(), "/me");
+    c.rp = RpDocument::File(file);
+    c.only = vec![
+        "oidc-ec-content-type".into(),
+        "oidc-ec-iss-sub".into(),
+        "oidc-login-cie".into(),
+    ];
+    let run = outside::run_outside(&world, &c, false).await.expect("run");
+    rp.shutdown().await;
+    let by_id = |id: &str| {
+        run.report
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let ct = by_id("oidc-ec-content-type");
+    assert_eq!(
+        ct.not_run.as_ref().map(|n| n.kind),
+        Some(harness::report::NotRunKind::Skipped)
+    );
+    assert!(by_id("oidc-ec-iss-sub").passed);
+    assert!(by_id("oidc-login-cie").passed);
+    assert_eq!(run.report.entries.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_probe_that_never_says_logged_in_stops_the_run_at_the_control() {
     let world = OutsideWorld::start(loopback(0)).await.expect("federation");
     let rp = reference_rp_outside(world.federation.urls(), "", 0).await;

@@ -285,7 +285,7 @@ async fn read(
 }
 
 /// On-boards the RP below the anchor with a valid trust mark, unless it is registered already
-/// (it on-boarded itself with the handover's `onboard`): the trust marks issued now, if any.
+/// (it on-boarded itself with the handover's `onboard`): whether the harness on-boarded it.
 async fn onboard(world: &OutsideWorld, rp: &RpDocument, r: &Read) -> Result<bool, OidcSuiteError> {
     let fed = world.federation.oidc_federation();
     if fed.subordinate(&r.entity_id).is_some() {
