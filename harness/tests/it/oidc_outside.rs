@@ -197,6 +197,33 @@ async fn a_probe_that_never_says_logged_in_stops_the_run_at_the_control() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_url_nothing_answers_at_is_exit_3_and_an_entity_id_without_a_document_exit_2() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let mut c = config(&rp.base_url(), "/me");
+    let nowhere = format!("http://127.0.0.1:{}", test_support::free_port());
+    c.urls.login = format!("{nowhere}/login?op={{op}}");
+    let err = outside::run_outside(&world, &c, false)
+        .await
+        .expect_err("nothing answers");
+    assert_eq!(err.exit_code(), exit::UNREACHABLE, "{err:?}");
+    assert!(harness::report::error_chain(&err).contains(&nowhere));
+    // An entity ID whose well-known URL answers 404: the wrong URL, not an unreachable RP.
+    let mut c = config(&rp.base_url(), "/me");
+    c.rp = RpDocument::EntityId(format!("{}/not-the-entity-id", rp.base_url()));
+    let err = outside::run_outside(&world, &c, false)
+        .await
+        .expect_err("no document");
+    rp.shutdown().await;
+    assert!(
+        matches!(err, OidcSuiteError::RpDocumentStatus { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_code(), exit::BAD_INPUT);
+    assert!(err.hint().expect("hint").contains("--entity-id"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_url_that_leads_to_no_op_is_exit_4() {
     let world = OutsideWorld::start(loopback(0)).await.expect("federation");
     let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
