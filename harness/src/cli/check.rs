@@ -59,16 +59,44 @@ pub struct CheckOpts {
     /// Reports (check.json, check.html, check.xml, check.md) and exit code.
     #[command(flatten)]
     pub report: super::report_args::ReportArgs,
-    /// The SP profile the metadata checks apply: spid-sp-public, spid-sp-private,
-    /// cie-sp-public, cie-sp-private or saml2-sp.
-    #[arg(long, default_value = "spid-sp-public")]
-    pub profile: String,
+    /// The SP profile the metadata checks apply: spid-sp-public (default), spid-sp-private,
+    /// cie-sp-public, cie-sp-private or saml2-sp; with --oidc: spid-oidc-rp or cie-oidc-rp
+    /// (the cases of that OP kind only; default: both).
+    #[arg(long)]
+    pub profile: Option<String>,
     /// Run only the metadata checks on --metadata (no login URL needed).
     #[arg(long = "metadata-only")]
     pub metadata_only: bool,
     /// `--property` and its options.
     #[command(flatten)]
     pub property: crate::property::cli::PropertyOpts,
+    /// With --oidc: the RP's entity ID; its entity configuration is fetched from
+    /// ENTITY_ID/.well-known/openid-federation (instead of --against-reference).
+    #[arg(long = "entity-id", value_name = "URL")]
+    pub entity_id: Option<String>,
+    /// With --oidc: the RP's entity configuration (a JWT) from a file, instead of --entity-id.
+    #[arg(long = "entity-configuration", value_name = "FILE")]
+    pub entity_configuration: Option<std::path::PathBuf>,
+    /// With --oidc: where a POST refreshes the logged-in session's tokens (2xx when the
+    /// refreshed ID token is accepted); without it the refresh cases are skipped.
+    #[arg(long = "refresh-url", value_name = "URL")]
+    pub refresh_url: Option<String>,
+    /// With --oidc against an RP: write what the RP must trust (the anchor's entity ID and
+    /// jwks, the OPs' entity IDs, the trust mark and on-boarding endpoints) to FILE as JSON.
+    #[arg(long = "write-trust-anchor", value_name = "FILE")]
+    pub write_trust_anchor: Option<std::path::PathBuf>,
+    /// With --oidc against an RP: where the mock federation listens (a fixed port lets the RP
+    /// be configured before the run).
+    #[arg(
+        long = "federation-bind",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0"
+    )]
+    pub federation_bind: std::net::SocketAddr,
+    /// With --oidc against an RP: how long to wait for its entity configuration to answer
+    /// (e.g. while it starts after reading --write-trust-anchor); 0: one try.
+    #[arg(long = "rp-wait", value_name = "SECS", default_value_t = 0)]
+    pub rp_wait: u64,
     /// Total time allowed to fetch a --metadata URL, in seconds (connect within 5 s; at most
     /// 4 MiB); past it, exit code 3.
     #[arg(long = "fetch-timeout", value_name = "SECS", default_value_t = 20)]
@@ -120,7 +148,11 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
         return super::check_oidc::exec(opts);
     }
     crate::source::set_fetch_timeout(opts.fetch_timeout);
-    let profile = opts.profile.parse::<Profile>()?;
+    let profile = opts
+        .profile
+        .as_deref()
+        .unwrap_or("spid-sp-public")
+        .parse::<Profile>()?;
     let config = SuiteConfig {
         service: service(&opts)?,
         profile,

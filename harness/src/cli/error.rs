@@ -14,6 +14,9 @@ pub fn classify(err: &anyhow::Error) -> (u8, Option<&'static str>) {
         if let Some(e) = cause.downcast_ref::<SuiteError>() {
             return (e.exit_code(), None);
         }
+        if let Some(e) = cause.downcast_ref::<crate::conformance::oidc::OidcSuiteError>() {
+            return (e.exit_code(), e.hint());
+        }
         // A document that could not be fetched: the other server is unreachable (exit 3).
         let unfetched = cause.is::<crate::fetch::FetchError>()
             || cause

@@ -42,7 +42,7 @@ pub enum Command {
     Faults,
     /// Run the Response conformance cases against the reference SP (`--against-reference`) or
     /// any service; prints a table, writes reports, exits 1 when a case is not as expected.
-    Check(check::CheckOpts),
+    Check(Box<check::CheckOpts>),
     /// Run scenario files or folders on the simulated clock; writes the reports of `check`,
     /// exits 1 when a step is not as expected, 2 on a bad file.
     Run(run::RunOpts),
@@ -97,7 +97,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(opts) => serve::exec(opts),
         Command::Login(opts) => login::exec(opts),
         Command::Faults => faults::exec(),
-        Command::Check(opts) => check::exec(opts),
+        Command::Check(opts) => check::exec(*opts),
         Command::Metadata(opts) => metadata::exec(opts),
         Command::Run(opts) => run::exec(opts),
         Command::Fixtures { action } => fixtures::exec(action),

@@ -12,6 +12,8 @@
 //! - `oidc_conformance`: `check --oidc` validated on the reference RP and its mutants
 //! - `oidc_requests`: the `oidc-request` family and the entity-configuration checks on the
 //!   reference RP's sending mutants
+//! - `oidc_outside`: `check --oidc` against an RP reached only through its URLs (the reference
+//!   RP started as someone else's would be), the trust-anchor handover, the bad inputs
 
 #[cfg(feature = "browser")]
 mod browser;
@@ -27,6 +29,7 @@ mod metadata_checks;
 mod new_provider;
 mod oidc_conformance;
 mod oidc_requests;
+mod oidc_outside;
 mod oracle;
 mod property;
 mod readme;

@@ -137,6 +137,12 @@ async fn entity_configurations_are_served_signed_with_their_media_type() {
     "not_found"
 )]
 #[case::status_without_params("/oidc/fed/tmi/trust_mark_status", 400, "invalid_request")]
+#[case::trust_mark_without_sub("/oidc/fed/tmi/trust_mark", 400, "invalid_request")]
+#[case::trust_mark_of_a_stranger(
+    "/oidc/fed/tmi/trust_mark?sub=https%3A%2F%2Fnobody.example",
+    404,
+    "not_found"
+)]
 #[tokio::test]
 async fn endpoint_errors_carry_the_federation_code_and_status(
     #[case] path: &str,
@@ -418,4 +424,37 @@ async fn the_trust_mark_naming_is_switched_over_the_admin_api() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn the_trust_mark_endpoint_serves_the_mark_issued_to_an_onboarded_rp() {
+    let fed = start().await;
+    let urls = fed.urls().oidc_federation.unwrap();
+    let id = format!("{}/rp/tm", fed.urls().base);
+    let onboarded = mock_idps::oidc::federation::testing::onboard_rp(
+        fed.oidc_federation(),
+        &FixtureSource::Embedded,
+        "test-rp",
+        &id,
+        None,
+        mock_idps::oidc::federation::testing::RpSetup::valid(),
+    )
+    .await
+    .unwrap();
+    let issued = &onboarded.report.trust_marks[0];
+    let sub: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    let tmt: String = form_urlencoded::byte_serialize(issued.trust_mark_type.as_bytes()).collect();
+    let endpoint = format!("{}/trust_mark", urls.trust_mark_issuer);
+    let (status, ctype, body) = get(&format!("{endpoint}?sub={sub}&trust_mark_type={tmt}")).await;
+    assert_eq!(
+        (status, ctype.as_str()),
+        (200, "application/trust-mark+jwt")
+    );
+    assert_eq!(body, issued.trust_mark);
+    // Another type than the one issued: none.
+    let (status, _, _) = get(&format!(
+        "{endpoint}?sub={sub}&trust_mark_type=https%3A%2F%2Fother"
+    ))
+    .await;
+    assert_eq!(status, 404);
 }

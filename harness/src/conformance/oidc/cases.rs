@@ -309,6 +309,22 @@ const fn case(
     }
 }
 
+/// A case whose rule binds the OP only (or the RP with a SHOULD): a failure is advice, a
+/// warning that never fails the run (as for SAML, error severity only where a rule addressed
+/// to the relying party says so).
+const fn advice(
+    id: &'static str,
+    title: &'static str,
+    provider: Provider,
+    play: Play,
+    rule: Rule,
+    proof: Proof,
+) -> OidcCase {
+    let mut c = case(id, title, provider, play, rule, proof);
+    c.severity = Severity::Warning;
+    c
+}
+
 const fn rule(source: &'static str, words: &'static str) -> Rule {
     Rule { source, words }
 }
@@ -364,12 +380,12 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(CORE_IDT, "the signature is validated with the keys the issuer provided (item 6): a kid outside the OP's resolved jwks names no key the RP may use"),
         Proof::Mutant(&["at-hash", "id-token-kid", "id-token-signature"]),
     ),
-    case(
+    advice(
         "oidc-idt-kid-missing",
-        "ID token whose header has no kid",
+        "ID token whose header has no kid (advice, warning only)",
         Spid,
         Play::IdToken(&[], Wrap::NoKid),
-        rule(SPID_IDT, "the ID token header carries the kid of the OP key that signed it (the example header and RFC 7638 key ids); without it the RP cannot tell which published key applies"),
+        rule(SPID_IDT, "the ID token header carries the kid of the OP key that signed it (the example header and RFC 7638 key ids); without it the RP cannot tell which published key applies. The kid binds the OP; the RP's duty (Core §3.1.3.7 item 6) is a signature that verifies with the OP's keys, which a kid-less token signed with the OP's only key has: refusing it is advice"),
         Proof::Mutant(&["id-token-kid"]),
     )
     .oidf("oidcc-client-test-kid-absent-single-jwks", "rp-id_token-kid-absent-single-jwks"),
@@ -485,20 +501,20 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Proof::Mutant(&["at-hash"]),
     )
     .oidf("oidcc-client-test-invalid-athash", "rp-id_token-bad-at_hash"),
-    case(
+    advice(
         "oidc-idt-spid-user-claims",
-        "SPID: ID token carrying user attributes (given_name, family_name)",
+        "SPID: ID token carrying user attributes (given_name, family_name) (advice, warning only)",
         Spid,
         Play::IdToken(&[Tweak::Set("given_name", "\"Francesca\""), Tweak::Set("family_name", "\"Romano\"")], Wrap::Normal),
-        rule(AUTHZ, "SPID does not let the RP ask for user attributes in the ID token: they are released by the userinfo endpoint only (parameters scope and claims)"),
+        rule(AUTHZ, "SPID does not let the RP ask for user attributes in the ID token: they are released by the userinfo endpoint only (parameters scope and claims; differenze_spid_cie.rst: in SPID the user attributes are not available in the ID Token). The rule binds the request and the OP; no rule makes the RP refuse extra claims (Core §2 allows other claims): refusing is advice"),
         Proof::Mutant(&["id-token-claims"]),
     ),
-    case(
+    advice(
         "oidc-idt-cie-not-encrypted",
-        "CIE: ID token sent as a bare JWS although the RP asked for encryption",
+        "CIE: ID token sent as a bare JWS although the RP asked for encryption (advice, warning only)",
         Cie,
         Play::IdToken(&[], Wrap::BareJws),
-        rule(SPID_IDT, "when the RP publishes id_token_encrypted_response_alg the OP MUST encrypt the ID token (Core §3.1.3.7 item 1: the RP rejects an unencrypted one it negotiated encrypted)"),
+        rule(SPID_IDT, "when the RP publishes id_token_encrypted_response_alg the OP MUST encrypt the ID token; the RP's side is Core §3.1.3.7 item 1: if encryption was negotiated and the ID token is not encrypted, the RP SHOULD reject it (a SHOULD: advice)"),
         Proof::Mutant(&["id-token-encryption"]),
     ),
     case(
@@ -681,20 +697,20 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT (cty JWT); plain JSON is neither"),
         Proof::Mutant(&["userinfo-encryption", "userinfo-signature"]),
     ),
-    case(
+    advice(
         "oidc-userinfo-bare-jws",
-        "userinfo answered as a bare JWS (not encrypted)",
+        "userinfo answered as a bare JWS (not encrypted) (advice, warning only)",
         Spid,
         Play::Userinfo(&[], Wrap::BareJws),
-        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT: a signature alone is not enough"),
+        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT: a signature alone is not enough. The MUST binds the OP; the RP's side (Core §5.3.4) is to decrypt what was negotiated encrypted and validate the signature, with no rule to refuse a signed answer: refusing is advice"),
         Proof::Mutant(&["userinfo-encryption"]),
     ),
-    case(
+    advice(
         "oidc-userinfo-cie-bare-jws",
-        "CIE: userinfo answered as a bare JWS (not encrypted)",
+        "CIE: userinfo answered as a bare JWS (not encrypted) (advice, warning only)",
         Cie,
         Play::Userinfo(&[], Wrap::BareJws),
-        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT, for CIE as for SPID"),
+        rule(USERINFO, "the userinfo response body MUST be a signed and encrypted JWT, for CIE as for SPID; the MUST binds the OP (Core §5.3.4 gives the RP no rule to refuse a signed answer): refusing is advice"),
         Proof::Mutant(&["userinfo-encryption"]),
     ),
     case(

@@ -7,13 +7,15 @@
 pub mod cases;
 pub mod entity;
 pub mod federation;
+pub mod outside;
 pub mod reference;
 pub mod request;
 pub mod runner;
 
 pub use cases::{OidcCase, OIDC_CASES};
+pub use outside::{Handover, OidcProfile, OutsideConfig, OutsideWorld, RpDocument};
 pub use reference::{OidcSetupError, ReferenceWorld};
-pub use runner::{OidcTarget, FAMILY};
+pub use runner::{OidcTarget, RpUrls, FAMILY};
 
 use crate::report::RunReport;
 
@@ -27,6 +29,73 @@ pub enum OidcSuiteError {
     /// The reference setup failed.
     #[error(transparent)]
     Setup(#[from] OidcSetupError),
+    /// Nothing answered at the RP's entity configuration URL.
+    #[error("the RP's entity configuration cannot be fetched from {url}")]
+    RpUnreachable {
+        /// The well-known URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The RP's entity configuration URL answered an error status.
+    #[error("the RP's entity configuration URL {url} answered an error")]
+    RpDocumentStatus {
+        /// The well-known URL.
+        url: String,
+        /// The status error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The RP's entity configuration is not a JWT with a `sub`.
+    #[error("{input}: not an entity configuration: {reason}")]
+    NotAnEntityConfiguration {
+        /// The option and its value.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The entity-configuration file could not be read.
+    #[error("--entity-configuration {}: cannot read the file", path.display())]
+    ReadFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The federation refused to on-board the RP.
+    #[error("{input}: the mock federation cannot on-board the RP")]
+    Onboarding {
+        /// The option and its value.
+        input: String,
+        /// The federation's refusal.
+        #[source]
+        source: Box<mock_idps::oidc::federation::LocalFederationError>,
+    },
+    /// The control login (a correct answer) could not be played through the RP's URLs.
+    #[error(
+        "the control login at the mock OP {op} through --login-url ({login}) did not go through"
+    )]
+    Control {
+        /// The OP.
+        op: &'static str,
+        /// The login URL as filled in.
+        login: String,
+        /// Why.
+        #[source]
+        source: Box<runner::OidcRunError>,
+    },
+    /// The control login went through but the probe never said logged in.
+    #[error("the control login at the mock OP {op} was not logged in: --probe-url {probe} did not answer 2xx after a correct answer ({evidence})")]
+    ControlRefused {
+        /// The OP.
+        op: &'static str,
+        /// The probe URL.
+        probe: String,
+        /// What the RP answered.
+        evidence: String,
+    },
 }
 
 /// A finished run: the report and the process CPU it took.
@@ -36,6 +105,8 @@ pub struct OidcRun {
     pub report: RunReport,
     /// This process's CPU time over the run, milliseconds (Linux), when readable.
     pub cpu_ms: Option<f64>,
+    /// What that CPU time covers, in words.
+    pub cpu_covers: &'static str,
 }
 
 impl OidcRun {
@@ -43,8 +114,9 @@ impl OidcRun {
     pub fn cpu_line(&self) -> Option<String> {
         let cpu = self.cpu_ms?;
         Some(format!(
-            "process CPU {cpu:.0} ms ({:.2} ms per case; this process: the harness, the mock OPs and the in-process reference RP together)",
-            cpu / self.report.entries.len().max(1) as f64
+            "process CPU {cpu:.0} ms ({:.2} ms per case; this process: {})",
+            cpu / self.report.entries.len().max(1) as f64,
+            self.cpu_covers
         ))
     }
 }
@@ -192,7 +264,7 @@ pub async fn run_against_reference(
     only: &[String],
     progress: bool,
 ) -> Result<OidcRun, OidcSuiteError> {
-    run_against_reference_jobs(faults, only, progress, 1).await
+    run_reference(faults, only, None, progress, 1).await
 }
 
 /// [`run_against_reference`] with at most `jobs` cases in flight (0: one per core).
@@ -202,7 +274,21 @@ pub async fn run_against_reference_jobs(
     progress: bool,
     jobs: usize,
 ) -> Result<OidcRun, OidcSuiteError> {
-    let cases = select(only)?;
+    run_reference(faults, only, None, progress, jobs).await
+}
+
+/// [`run_against_reference_jobs`], the cases of `profile` only (all when `None`).
+pub async fn run_reference(
+    faults: reference_rp::Faults,
+    only: &[String],
+    profile: Option<OidcProfile>,
+    progress: bool,
+    jobs: usize,
+) -> Result<OidcRun, OidcSuiteError> {
+    let cases: Vec<&'static OidcCase> = select(only)?
+        .into_iter()
+        .filter(|c| profile.is_none_or(|p| p.covers(c.provider)))
+        .collect();
     let started = time::OffsetDateTime::now_utc();
     let cpu0 = crate::conformance::suite::process_cpu_ms();
     let began = std::time::Instant::now();
@@ -232,5 +318,9 @@ pub async fn run_against_reference_jobs(
     let cpu_ms = cpu0
         .zip(crate::conformance::suite::process_cpu_ms())
         .map(|(a, b)| b - a);
-    Ok(OidcRun { report, cpu_ms })
+    Ok(OidcRun {
+        report,
+        cpu_ms,
+        cpu_covers: "the harness, the mock OPs and the in-process reference RP together",
+    })
 }

@@ -3,8 +3,10 @@
 //! its answers for that login, lets the OP answer, carries the authorization response (changed,
 //! for the callback cases) to the RP's callback, and probes the RP's protected page.
 //!
-//! The verdict is the RP's: a callback answered with a redirect and a session cookie under
-//! which the protected page answers 2xx is a login; anything else is a refusal.
+//! The verdict is the RP's: a login is a callback after which the RP's protected page (the
+//! probe) answers 2xx to the same browser (its cookies kept per origin, one browser per login);
+//! anything else is a refusal. The RP is reached only through its URLs ([`RpUrls`]): the
+//! embedded reference RP ([`super::reference`]) or one we did not write ([`super::outside`]).
 
 use super::cases::{CallbackChange, Expect, OidcCase, Play, Tweak};
 use crate::report::Entry;
@@ -58,24 +60,94 @@ pub enum OidcRunError {
     /// A correct login, needed before the case's own step, was refused.
     #[error("the correct login before the case's step was refused: {0}")]
     PremiseRefused(String),
+    /// The RP's login URL never led to the mock OP's authorization endpoint.
+    #[error("the login URL {url} led to no authorization request at the mock OP {op}: the path ended with HTTP {status} at {at}")]
+    NoAuthorizationRequest {
+        /// The login URL as filled in.
+        url: String,
+        /// The OP the login was for.
+        op: String,
+        /// The last status.
+        status: u16,
+        /// Where the path ended.
+        at: String,
+    },
+    /// The login URL of the options is not usable.
+    #[error("the login URL {0:?} is not a URL")]
+    LoginUrl(String),
+}
+
+/// Where the harness reaches the RP, as a browser would.
+#[derive(Debug, Clone)]
+pub struct RpUrls {
+    /// The URL that starts a login; `{op}` (the mock OP's id, e.g. `poste`), `{op_entity_id}`
+    /// (its entity id, URL-encoded) and `{level}` (1–3) are filled in per login.
+    pub login: String,
+    /// The protected page: 2xx when the browser's session is logged in, else 401/403.
+    pub probe: String,
+    /// Where a POST refreshes the session's tokens (2xx: the refreshed ID token accepted);
+    /// without it the refresh cases are skipped.
+    pub refresh: Option<String>,
+    /// `(registered, reached)`: the OP's redirect to a URL starting with `registered` is
+    /// carried to `reached` instead (the reference RP registers a public redirect URI and
+    /// answers on loopback); `None`: the redirect is followed as it is.
+    pub callback_rewrite: Option<(String, String)>,
+}
+
+/// The cookies of one browser, per origin (scheme, host and port).
+#[derive(Debug, Default, Clone)]
+struct Jar(std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>);
+
+fn origin(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+impl Jar {
+    fn header(&self, url: &str) -> Option<String> {
+        let cookies = self.0.get(&origin(url))?;
+        let line: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        (!line.is_empty()).then(|| line.join("; "))
+    }
+
+    /// Keeps the `Set-Cookie`s of an answer from `url` (an empty value or `Max-Age=0` removes).
+    fn keep(&mut self, url: &str, headers: &reqwest::header::HeaderMap) {
+        let cookies = self.0.entry(origin(url)).or_default();
+        for v in headers
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            let mut parts = v.split(';');
+            let Some((k, val)) = parts.next().and_then(|c| c.split_once('=')) else {
+                continue;
+            };
+            let expired = parts.any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+            if val.trim().is_empty() || expired {
+                cookies.remove(k.trim());
+            } else {
+                cookies.insert(k.trim().to_string(), val.trim().to_string());
+            }
+        }
+    }
 }
 
 /// The RP under test and the mock OPs it trusts.
 #[derive(Debug)]
 pub struct OidcTarget<'a> {
     federation: &'a MockFederation,
-    rp_base: String,
-    redirect_uri: String,
+    urls: RpUrls,
     client_id: String,
     http: reqwest::Client,
 }
 
-/// What the RP answered to one authorization response.
+/// What the RP answered to one authorization response, and the browser after it.
 #[derive(Debug, Clone)]
 struct Answer {
     status: u16,
-    cookie: Option<String>,
     body: String,
+    jar: Jar,
 }
 
 /// The verdict of one play: whether the RP logged the user in, and the evidence.
@@ -120,11 +192,17 @@ fn page_text(body: &str) -> String {
 /// the harness reads its own RP's request, it does not judge it here).
 fn state_of(authz_url: &str) -> Result<String, OidcRunError> {
     let url = url::Url::parse(authz_url).map_err(|e| OidcRunError::NoState(e.to_string()))?;
-    let request = url
-        .query_pairs()
-        .find(|(k, _)| k == "request")
-        .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| OidcRunError::NoState("no request parameter".into()))?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let Some(request) = param("request") else {
+        // No request object: the plain parameter (the request checks judge that).
+        return param("state").ok_or_else(|| {
+            OidcRunError::NoState("no request parameter and no state parameter".into())
+        });
+    };
     let claims = mock_idps::oidc::jose::jws::decode_unverified(&request)
         .and_then(|u| u.claims::<serde_json::Value>())
         .map_err(|e| OidcRunError::NoState(e.to_string()))?;
@@ -170,18 +248,37 @@ fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
 }
 
 impl<'a> OidcTarget<'a> {
-    /// The RP at `rp_base` (its `/oidc/login`, `/oidc/callback`, `/me`, `/refresh`), whose
-    /// registered redirect URI is `redirect_uri`, logging in at `federation`'s OPs.
+    /// The embedded reference RP at `rp_base` (its `/oidc/login`, `/oidc/callback`, `/me`,
+    /// `/refresh`), whose registered redirect URI `redirect_uri` is carried to its local
+    /// callback, logging in at `federation`'s OPs.
     pub fn new(
         federation: &'a MockFederation,
         rp_base: &str,
         redirect_uri: &str,
         client_id: &str,
     ) -> Result<Self, reqwest::Error> {
+        let base = rp_base.trim_end_matches('/');
+        Self::at(
+            federation,
+            RpUrls {
+                login: format!("{base}/oidc/login?op={{op}}&level={{level}}"),
+                probe: format!("{base}/me"),
+                refresh: Some(format!("{base}/refresh")),
+                callback_rewrite: Some((redirect_uri.to_string(), format!("{base}/oidc/callback"))),
+            },
+            client_id,
+        )
+    }
+
+    /// Any RP, reached only through `urls`, whose client_id (entity ID) is `client_id`.
+    pub fn at(
+        federation: &'a MockFederation,
+        urls: RpUrls,
+        client_id: &str,
+    ) -> Result<Self, reqwest::Error> {
         Ok(Self {
             federation,
-            rp_base: rp_base.trim_end_matches('/').to_string(),
-            redirect_uri: redirect_uri.to_string(),
+            urls,
             client_id: client_id.to_string(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -195,61 +292,116 @@ impl<'a> OidcTarget<'a> {
         &self.http
     }
 
+    /// The RP's URLs.
+    pub fn urls(&self) -> &RpUrls {
+        &self.urls
+    }
+
     /// The mock OPs the RP logs in at.
     pub fn federation(&self) -> &'a MockFederation {
         self.federation
     }
 
-    /// Where the RP's pages answer.
-    pub fn rp_base(&self) -> &str {
-        &self.rp_base
+    /// The origin the RP's login URL answers at (the embedded reference RP's base URL).
+    pub fn rp_base(&self) -> String {
+        origin(&self.urls.login)
     }
 
-    /// The RP's registered redirect URI (where the OPs send the browser back).
+    /// The RP's registered redirect URI (where the OPs send the browser back), when known.
     pub fn redirect_uri(&self) -> &str {
-        &self.redirect_uri
+        self.urls
+            .callback_rewrite
+            .as_ref()
+            .map_or("", |(registered, _)| registered.as_str())
     }
 
     async fn get(
         &self,
         what: &'static str,
         url: &str,
-        cookie: Option<&str>,
+        jar: &mut Jar,
     ) -> Result<reqwest::Response, OidcRunError> {
         let mut r = self.http.get(url);
-        if let Some(c) = cookie {
+        if let Some(c) = jar.header(url) {
             r = r.header(reqwest::header::COOKIE, c);
         }
-        r.send().await.map_err(|source| OidcRunError::Http {
+        let r = r.send().await.map_err(|source| OidcRunError::Http {
             what,
             url: url.to_string(),
             source,
+        })?;
+        jar.keep(url, r.headers());
+        Ok(r)
+    }
+
+    /// The login URL for `op`, its placeholders filled in.
+    pub fn login_url(&self, op: &str) -> String {
+        let entity_id = self
+            .federation
+            .urls()
+            .oidc
+            .get(op)
+            .map(|o| o.issuer.clone())
+            .unwrap_or_default();
+        let encoded: String = url::form_urlencoded::byte_serialize(entity_id.as_bytes()).collect();
+        self.urls
+            .login
+            .replace("{op_entity_id}", &encoded)
+            .replace("{op}", op)
+            .replace("{level}", &LEVEL.to_string())
+    }
+
+    /// Starts a login at the RP (redirects followed, cookies kept, until the mock OP's
+    /// authorization endpoint): the OP's authorization URL and the login's `state`.
+    async fn start(&self, op: &str, jar: &mut Jar) -> Result<(String, String), OidcRunError> {
+        let first = self.login_url(op);
+        let authorization = self
+            .federation
+            .urls()
+            .oidc
+            .get(op)
+            .map(|o| o.authorization.clone())
+            .unwrap_or_default();
+        let mut url = first.clone();
+        for _ in 0..10 {
+            let r = self.get("starting a login at", &url, jar).await?;
+            let status = r.status().as_u16();
+            let location = r
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string);
+            let Some(location) = location.filter(|_| (300..400).contains(&status)) else {
+                return Err(OidcRunError::NoAuthorizationRequest {
+                    url: first,
+                    op: op.to_string(),
+                    status,
+                    at: format!(
+                        "{url}: {}",
+                        excerpt(&page_text(&r.text().await.unwrap_or_default()))
+                    ),
+                });
+            };
+            let next = url::Url::parse(&url)
+                .and_then(|base| base.join(&location))
+                .map_err(|_| OidcRunError::LoginUrl(location.clone()))?
+                .to_string();
+            if !authorization.is_empty() && next.starts_with(&authorization) {
+                let state = state_of(&next)?;
+                return Ok((next, state));
+            }
+            url = next;
+        }
+        Err(OidcRunError::NoAuthorizationRequest {
+            url: first,
+            op: op.to_string(),
+            status: 0,
+            at: format!("{url} after 10 redirects"),
         })
     }
 
-    /// Starts a login at the RP: the OP's authorization URL and the login's `state`.
-    async fn start(&self, op: &str) -> Result<(String, String), OidcRunError> {
-        let url = format!("{}/oidc/login?op={op}&level={LEVEL}", self.rp_base);
-        let r = self.get("starting a login at", &url, None).await?;
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_string);
-        let Some(location) = location.filter(|_| (300..400).contains(&status)) else {
-            return Err(OidcRunError::Unexpected {
-                what: "the RP's login start",
-                status,
-                detail: excerpt(&page_text(&r.text().await.unwrap_or_default())),
-            });
-        };
-        let state = state_of(&location)?;
-        Ok((location, state))
-    }
-
     /// Lets the OP answer the authorization request (the user logs in and consents): the
-    /// authorization response's query.
+    /// authorization response, as the URL the OP redirects the browser to.
     async fn authorize(&self, op: &str, url: &str) -> Result<String, OidcRunError> {
         self.federation
             .script_next_login(ScriptedLogin {
@@ -259,8 +411,9 @@ impl<'a> OidcTarget<'a> {
                 outcome: Outcome::Success,
             })
             .map_err(OidcRunError::Script)?;
+        // The OP's cookies are not the RP's: a jar of its own.
         let r = self
-            .get("the OP's authorization endpoint", url, None)
+            .get("the OP's authorization endpoint", url, &mut Jar::default())
             .await?;
         let status = r.status().as_u16();
         let location = r
@@ -269,56 +422,55 @@ impl<'a> OidcTarget<'a> {
             .and_then(|l| l.to_str().ok())
             .map(str::to_string)
             .unwrap_or_default();
-        match location.strip_prefix(&format!("{}?", self.redirect_uri)) {
-            Some(q) if (300..400).contains(&status) => Ok(q.to_string()),
-            _ => Err(OidcRunError::Unexpected {
-                what: "the OP's authorization endpoint",
-                status,
-                detail: if location.is_empty() {
-                    excerpt(&r.text().await.unwrap_or_default())
-                } else {
-                    location
-                },
-            }),
+        if (300..400).contains(&status) && location.contains('?') {
+            return Ok(location);
         }
-    }
-
-    /// Carries an authorization response to the RP's callback.
-    async fn callback(&self, query: &str) -> Result<Answer, OidcRunError> {
-        let url = format!("{}/oidc/callback?{query}", self.rp_base);
-        let r = self.get("the RP's callback", &url, None).await?;
-        let status = r.status().as_u16();
-        let cookie = r
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .find(|c| c.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
-            .map(str::to_string);
-        let body = r.text().await.unwrap_or_default();
-        Ok(Answer {
+        Err(OidcRunError::Unexpected {
+            what: "the OP's authorization endpoint",
             status,
-            cookie,
-            body,
+            detail: if location.is_empty() {
+                excerpt(&r.text().await.unwrap_or_default())
+            } else {
+                location
+            },
         })
     }
 
-    /// Whether the RP's protected page answers 2xx with `cookie`.
-    async fn logged_in(&self, cookie: &str) -> Result<bool, OidcRunError> {
-        let url = format!("{}/me", self.rp_base);
+    /// Carries an authorization response (the OP's redirect, its query as given) to the RP's
+    /// callback in the browser `jar`.
+    async fn callback(
+        &self,
+        redirect: &str,
+        query: &str,
+        jar: Jar,
+    ) -> Result<Answer, OidcRunError> {
+        let (to, _) = redirect.split_once('?').unwrap_or((redirect, ""));
+        let to = match &self.urls.callback_rewrite {
+            Some((registered, reached)) if to.starts_with(registered.as_str()) => {
+                format!("{reached}{}", &to[registered.len()..])
+            }
+            _ => to.to_string(),
+        };
+        let url = format!("{to}?{query}");
+        let mut jar = jar;
+        let r = self.get("the RP's callback", &url, &mut jar).await?;
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap_or_default();
+        Ok(Answer { status, body, jar })
+    }
+
+    /// Whether the RP's protected page answers 2xx to the browser `jar`.
+    async fn logged_in(&self, jar: &Jar) -> Result<bool, OidcRunError> {
+        let url = self.urls.probe.clone();
         let r = self
-            .get("the RP's protected page", &url, Some(cookie))
+            .get("the RP's protected page", &url, &mut jar.clone())
             .await?;
         Ok(r.status().is_success())
     }
 
-    /// The verdict on an answer of the callback.
+    /// The verdict on an answer of the callback: the probe, in the same browser.
     async fn judge(&self, a: &Answer) -> Result<Played, OidcRunError> {
-        let accepted = match (&a.cookie, (300..400).contains(&a.status)) {
-            (Some(c), true) => self.logged_in(c).await?,
-            _ => false,
-        };
+        let accepted = self.logged_in(&a.jar).await?;
         let evidence = if accepted {
             format!("HTTP {}: a session; the protected page answers", a.status)
         } else {
@@ -347,18 +499,21 @@ impl<'a> OidcTarget<'a> {
             .collect()
     }
 
-    /// A login whose OP answers are crafted by `craft`: the RP's answer to the callback.
+    /// A login in a new browser whose OP answers are crafted by `craft`: the login's `state`
+    /// and the RP's answer to the callback.
     async fn crafted_login(
         &self,
         op: &str,
         craft: Option<AnswerCraft>,
     ) -> Result<(String, Answer), OidcRunError> {
-        let (url, state) = self.start(op).await?;
+        let mut jar = Jar::default();
+        let (url, state) = self.start(op, &mut jar).await?;
         if let Some(craft) = craft {
             self.federation.script_oidc_answer(&state, craft);
         }
-        let query = self.authorize(op, &url).await?;
-        Ok((state, self.callback(&query).await?))
+        let redirect = self.authorize(op, &url).await?;
+        let query = redirect.split_once('?').map_or("", |(_, q)| q).to_string();
+        Ok((state, self.callback(&redirect, &query, jar).await?))
     }
 
     /// Plays one case: the RP's verdict.
@@ -409,21 +564,19 @@ impl<'a> OidcTarget<'a> {
                 };
                 let (_, a) = self.crafted_login(op, Some(craft)).await?;
                 let first = self.judge(&a).await?;
-                let (Some(cookie), true) = (&a.cookie, first.accepted) else {
+                if !first.accepted {
                     return Err(OidcRunError::PremiseRefused(first.evidence));
-                };
-                let url = format!("{}/refresh", self.rp_base);
-                let r = self
-                    .http
-                    .post(&url)
-                    .header(reqwest::header::COOKIE, cookie)
-                    .send()
-                    .await
-                    .map_err(|source| OidcRunError::Http {
-                        what: "the RP's refresh",
-                        url,
-                        source,
-                    })?;
+                }
+                let url = self.urls.refresh.clone().unwrap_or_default();
+                let mut post = self.http.post(&url);
+                if let Some(c) = a.jar.header(&url) {
+                    post = post.header(reqwest::header::COOKIE, c);
+                }
+                let r = post.send().await.map_err(|source| OidcRunError::Http {
+                    what: "the RP's refresh",
+                    url,
+                    source,
+                })?;
                 let status = r.status().as_u16();
                 let body = r.text().await.unwrap_or_default();
                 Ok(Played {
@@ -432,21 +585,32 @@ impl<'a> OidcTarget<'a> {
                 })
             }
             Play::Callback(change) => {
-                let (url, _) = self.start(op).await?;
-                let query = self.authorize(op, &url).await?;
-                let a = self.callback(&change_query(&query, change)).await?;
+                let mut jar = Jar::default();
+                let (url, _) = self.start(op, &mut jar).await?;
+                let redirect = self.authorize(op, &url).await?;
+                let query = redirect.split_once('?').map_or("", |(_, q)| q);
+                let a = self
+                    .callback(&redirect, &change_query(query, change), jar)
+                    .await?;
                 self.judge(&a).await
             }
             Play::ReplayCode => {
-                let (url, _) = self.start(op).await?;
-                let query = self.authorize(op, &url).await?;
-                let first = self.judge(&self.callback(&query).await?).await?;
+                let mut jar = Jar::default();
+                let (url, _) = self.start(op, &mut jar).await?;
+                let redirect = self.authorize(op, &url).await?;
+                let query = redirect.split_once('?').map_or("", |(_, q)| q);
+                let first = self
+                    .judge(&self.callback(&redirect, query, jar).await?)
+                    .await?;
                 if !first.accepted {
                     return Err(OidcRunError::PremiseRefused(first.evidence));
                 }
-                // Another login outstanding, as a busy RP would have.
-                let _ = self.start(op).await?;
-                let a = self.callback(&query).await?;
+                // The same answer again, in another browser with a login outstanding (as an
+                // attacker who captured it would send it; the first browser is logged in
+                // already, so its probe could not tell).
+                let mut other = Jar::default();
+                let _ = self.start(op, &mut other).await?;
+                let a = self.callback(&redirect, query, other).await?;
                 self.judge(&a).await
             }
             Play::OtherSessionIdToken => {
@@ -474,7 +638,17 @@ impl<'a> OidcTarget<'a> {
     pub async fn run_case(&self, case: &OidcCase) -> Entry {
         let started = crate::report::unix_ms_now();
         let began = Instant::now();
-        let played = self.play(case).await;
+        let skipped =
+            (matches!(case.play, Play::Refresh(..)) && self.urls.refresh.is_none()).then(|| {
+                crate::report::NotRun {
+                    kind: crate::report::NotRunKind::Skipped,
+                    reason: "needs the RP's refresh URL (--refresh-url)".into(),
+                }
+            });
+        let played = match skipped {
+            Some(_) => None,
+            None => Some(self.play(case).await),
+        };
         let base = Entry {
             id: case.id.to_string(),
             title: format!("{} [{}]", case.title, case.rule.source),
@@ -497,7 +671,11 @@ impl<'a> OidcTarget<'a> {
             ..Entry::default()
         };
         match played {
-            Ok(p) => Entry {
+            None => Entry {
+                not_run: skipped,
+                ..base
+            },
+            Some(Ok(p)) => Entry {
                 passed: p.accepted == (case.expect == Expect::Accept),
                 verdict: Some(crate::oracle::Verdict {
                     accepted: p.accepted,
@@ -508,7 +686,7 @@ impl<'a> OidcTarget<'a> {
                 }),
                 ..base
             },
-            Err(e) => Entry {
+            Some(Err(e)) => Entry {
                 error: Some(crate::report::error_chain(&e)),
                 ..base
             },
@@ -522,12 +700,13 @@ impl OidcTarget<'_> {
     /// endpoint at all (its answer to the login start is the evidence); one that does is judged
     /// on the rest of the login.
     async fn play_broken_op(&self, op: &str) -> Result<Played, OidcRunError> {
-        let url = match self.start(op).await {
+        let mut jar = Jar::default();
+        let url = match self.start(op, &mut jar).await {
             Ok((url, _)) => url,
-            Err(OidcRunError::Unexpected { status, detail, .. }) => {
+            Err(OidcRunError::NoAuthorizationRequest { status, at, .. }) => {
                 return Ok(Played {
                     accepted: false,
-                    evidence: format!("login start: HTTP {status}: {detail}"),
+                    evidence: format!("login start: HTTP {status}: {at}"),
                 })
             }
             Err(OidcRunError::NoState(why)) => {
@@ -540,8 +719,9 @@ impl OidcTarget<'_> {
             }
             Err(e) => return Err(e),
         };
-        let query = self.authorize(op, &url).await?;
-        let a = self.callback(&query).await?;
+        let redirect = self.authorize(op, &url).await?;
+        let query = redirect.split_once('?').map_or("", |(_, q)| q).to_string();
+        let a = self.callback(&redirect, &query, jar).await?;
         self.judge(&a).await
     }
 }

@@ -7,6 +7,7 @@
 //! | `GET /oidc/fed/{name}/list[?entity_type=]` | JSON array of subordinate entity ids |
 //! | `GET /oidc/fed/ta/resolve?sub=&trust_anchor=[&entity_type=]` | `application/resolve-response+jwt` |
 //! | `GET/POST /oidc/fed/{ta,tmi}/trust_mark_status` (`trust_mark`, or `sub` + `trust_mark_type`/`id`) | `{"active": bool}` |
+//! | `GET /oidc/fed/{ta,tmi}/trust_mark?sub=[&trust_mark_type=]` | the trust mark issued to `sub`, `application/trust-mark+jwt` |
 //! | `POST /admin/oidc/rps` `{"entity_id", "superior"?, "trust_mark"?, "expired_statement"?, "entity_type"?}` | 201 with the on-boarding report |
 //! | `GET /admin/oidc/rps` | the registered subordinates |
 //! | `POST /admin/oidc/trust-mark-naming` `{"naming": "id" \| "trust_mark_type"}` | 204; marks issued from then on name their type so |
@@ -49,6 +50,7 @@ pub fn router(fed: Arc<LocalFederation>) -> Router {
             "/oidc/fed/{name}/trust_mark_status",
             get(status_get).post(status_post),
         )
+        .route("/oidc/fed/{name}/trust_mark", get(trust_mark))
         .route("/admin/oidc/rps", get(admin_list).post(admin_onboard))
         .route(
             "/admin/oidc/trust-mark-naming",
@@ -152,6 +154,35 @@ async fn status_post(State(fed): Fed, Path(name): Path<String>, body: Bytes) -> 
     let q: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     status(&fed, &name, &q)
 }
+
+/// The trust mark endpoint (OpenID Federation 1.0, "Trust Mark Endpoint"): the mark issued to
+/// `sub` (of `trust_mark_type`, or `id`, when given), so that an entity on-boarded by someone
+/// else (`spid-harness check --oidc`) can fetch what to publish in its `trust_marks`.
+async fn trust_mark(State(fed): Fed, Path(name): Path<String>, Query(q): Params) -> Response {
+    if let Err(e) = named(&fed, &name) {
+        return e.into_response();
+    }
+    let Some(sub) = q.get("sub") else {
+        return FederationErrorBody::new(FederationErrorCode::InvalidRequest, "sub is required")
+            .into_response();
+    };
+    let wanted = q.get("trust_mark_type").or_else(|| q.get("id"));
+    match fed
+        .trust_marks_for(sub)
+        .into_iter()
+        .find(|m| wanted.is_none_or(|t| *t == m.trust_mark_type))
+    {
+        Some(m) => jwt(TRUST_MARK_MEDIA_TYPE, m.trust_mark),
+        None => FederationErrorBody::new(
+            FederationErrorCode::NotFound,
+            format!("no trust mark is issued to {sub}"),
+        )
+        .into_response(),
+    }
+}
+
+/// The media type of a trust mark (OpenID Federation 1.0).
+pub const TRUST_MARK_MEDIA_TYPE: &str = "application/trust-mark+jwt";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,456 @@
+//! `check --oidc` against a relying party reached only through its URLs: the reference RP
+//! started as if it were someone else's (its own server on a loopback port, on-boarded through
+//! the federation's HTTP admin API, `reference_rp::app::start`) gives the verdicts of
+//! `--against-reference`, strict and as a mutant; the binary end to end through the
+//! trust-anchor handover file; and each bad input with its message and exit code.
+
+use harness::conformance::oidc::{
+    self, outside, Handover, OidcSuiteError, OutsideConfig, OutsideWorld, RpDocument, RpUrls,
+};
+use harness::exit;
+use reference_rp::app::{AppConfig, RunningRp};
+use reference_rp::Faults;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Output;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+async fn reference_rp_outside(
+    urls: mock_idps::FederationUrls,
+    faults: &str,
+    port: u16,
+) -> RunningRp {
+    reference_rp::app::start(AppConfig {
+        bind: loopback(port),
+        urls,
+        faults: Faults::parse(faults).expect("faults"),
+        admin_token: None,
+        clock: Arc::new(mock_idps::SystemClock),
+    })
+    .await
+    .expect("the reference RP starts and on-boards itself")
+}
+
+fn config(base: &str, probe: &str) -> OutsideConfig {
+    OutsideConfig {
+        rp: RpDocument::EntityId(base.to_string()),
+        urls: RpUrls {
+            login: format!("{base}/oidc/login?op={{op}}&level={{level}}"),
+            probe: format!("{base}{probe}"),
+            refresh: Some(format!("{base}/refresh")),
+            callback_rewrite: None,
+        },
+        profile: None,
+        rp_wait: Duration::ZERO,
+        only: Vec::new(),
+    }
+}
+
+/// id → (passed, accepted) of every entry.
+fn verdicts(report: &harness::report::RunReport) -> BTreeMap<String, (bool, Option<bool>)> {
+    report
+        .entries
+        .iter()
+        .map(|e| {
+            assert!(e.error.is_none(), "{}: {:?}", e.id, e.error);
+            (
+                e.id.clone(),
+                (e.passed, e.verdict.as_ref().map(|v| v.accepted)),
+            )
+        })
+        .collect()
+}
+
+async fn outside_verdicts(faults: &str) -> BTreeMap<String, (bool, Option<bool>)> {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), faults, 0).await;
+    let run = outside::run_outside(&world, &config(&rp.base_url(), "/me"), false)
+        .await
+        .expect("the outside run");
+    rp.shutdown().await;
+    verdicts(&run.report)
+}
+
+#[rstest::rstest]
+#[case::strict("")]
+#[case::mutant("nonce,id-token-alg")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_rp_reached_by_its_urls_gets_the_verdicts_of_against_reference(
+    #[case] faults: &str,
+) {
+    let outside = outside_verdicts(faults).await;
+    let reference = oidc::run_against_reference(Faults::parse(faults).expect("faults"), &[], false)
+        .await
+        .expect("the reference run");
+    let reference = verdicts(&reference.report);
+    assert_eq!(outside, reference);
+    let failed = outside.values().filter(|(passed, _)| !passed).count();
+    if faults.is_empty() {
+        assert_eq!(failed, 0, "{outside:?}");
+    } else {
+        assert!(failed > 0, "the mutant must fail some case: {outside:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_selects_the_cases_of_its_op_kind() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let mut c = config(&rp.base_url(), "/me");
+    c.profile = Some("cie-oidc-rp".parse().expect("profile"));
+    c.urls.refresh = None;
+    let run = outside::run_outside(&world, &c, false).await.expect("run");
+    rp.shutdown().await;
+    let cases: Vec<_> = run
+        .report
+        .entries
+        .iter()
+        .filter(|e| e.family.as_deref() == Some(oidc::FAMILY))
+        .collect();
+    assert!(!cases.is_empty());
+    assert!(cases.iter().all(|e| e.provider.as_deref() == Some("cie")));
+    assert!(cases.iter().all(|e| e.passed || e.not_run.is_some()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_refresh_url_the_refresh_cases_are_skipped_not_failed() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let mut c = config(&rp.base_url(), "/me");
+    c.urls.refresh = None;
+    let run = outside::run_outside(&world, &c, false).await.expect("run");
+    rp.shutdown().await;
+    let refresh: Vec<_> = run
+        .report
+        .entries
+        .iter()
+        .filter(|e| e.outcome == "crafted refreshed ID token")
+        .collect();
+    assert!(!refresh.is_empty());
+    for e in refresh {
+        let n = e.not_run.as_ref().expect("skipped");
+        assert_eq!(n.kind, harness::report::NotRunKind::Skipped);
+        assert!(n.reason.contains("--refresh-url"), "{}", n.reason);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entity_configuration_file_is_checked_without_its_content_type() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let dir = temp_dir("ec-file");
+    let file = dir.join("ec.jwt");
+    let jwt = reqwest::get(format!("{}/.well-known/openid-federation", rp.base_url()))
+        .await
+        .expect("ec")
+        .text()
+        .await
+        .expect("ec text");
+    std::fs::write(&file, jwt).unwrap();
+    let mut c = config(&rp.base_url(), "/me");
+    c.rp = RpDocument::File(file);
+    c.only = vec![
+        "oidc-ec-content-type".into(),
+        "oidc-ec-iss-sub".into(),
+        "oidc-login-cie".into(),
+    ];
+    let run = outside::run_outside(&world, &c, false).await.expect("run");
+    rp.shutdown().await;
+    let by_id = |id: &str| {
+        run.report
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let ct = by_id("oidc-ec-content-type");
+    assert_eq!(
+        ct.not_run.as_ref().map(|n| n.kind),
+        Some(harness::report::NotRunKind::Skipped)
+    );
+    assert!(by_id("oidc-ec-iss-sub").passed);
+    assert!(by_id("oidc-login-cie").passed);
+    assert_eq!(run.report.entries.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_that_never_says_logged_in_stops_the_run_at_the_control() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let err = outside::run_outside(&world, &config(&rp.base_url(), "/nowhere"), false)
+        .await
+        .expect_err("no login can be seen");
+    rp.shutdown().await;
+    assert!(
+        matches!(err, OidcSuiteError::ControlRefused { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_code(), exit::BAD_INPUT);
+    assert!(err.to_string().contains("/nowhere"), "{err}");
+    assert!(err.hint().expect("hint").contains("--probe-url"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_url_nothing_answers_at_is_exit_3_and_an_entity_id_without_a_document_exit_2() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let mut c = config(&rp.base_url(), "/me");
+    let nowhere = format!("http://127.0.0.1:{}", test_support::free_port());
+    c.urls.login = format!("{nowhere}/login?op={{op}}");
+    let err = outside::run_outside(&world, &c, false)
+        .await
+        .expect_err("nothing answers");
+    assert_eq!(err.exit_code(), exit::UNREACHABLE, "{err:?}");
+    assert!(harness::report::error_chain(&err).contains(&nowhere));
+    // An entity ID whose well-known URL answers 404: the wrong URL, not an unreachable RP.
+    let mut c = config(&rp.base_url(), "/me");
+    c.rp = RpDocument::EntityId(format!("{}/not-the-entity-id", rp.base_url()));
+    let err = outside::run_outside(&world, &c, false)
+        .await
+        .expect_err("no document");
+    rp.shutdown().await;
+    assert!(
+        matches!(err, OidcSuiteError::RpDocumentStatus { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_code(), exit::BAD_INPUT);
+    assert!(err.hint().expect("hint").contains("--entity-id"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_url_that_leads_to_no_op_is_exit_4() {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let mut c = config(&rp.base_url(), "/me");
+    // The index page: 200, no redirect to an OP.
+    c.urls.login = format!("{}/?op={{op}}", rp.base_url());
+    let err = outside::run_outside(&world, &c, false)
+        .await
+        .expect_err("no authorization request");
+    rp.shutdown().await;
+    assert_eq!(err.exit_code(), exit::NO_AUTHN_REQUEST, "{err:?}");
+    let chain = harness::report::error_chain(&err);
+    assert!(chain.contains("led to no authorization request"), "{chain}");
+}
+
+// ---------------------------------------------------------------- the binary
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "spid-harness-oidc-outside-{tag}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn spid_harness(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_spid-harness"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+async fn finished(child: std::process::Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_it() {
+    let dir = temp_dir("e2e");
+    let handover_file = dir.join("trust-anchor.json");
+    let port = test_support::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let login = format!("{base}/oidc/login?op={{op}}&level={{level}}");
+    let probe = format!("{base}/me");
+    let refresh = format!("{base}/refresh");
+    let child = spid_harness(&[
+        "check",
+        "--oidc",
+        "--entity-id",
+        &base,
+        "--login-url",
+        &login,
+        "--probe-url",
+        &probe,
+        "--refresh-url",
+        &refresh,
+        "--write-trust-anchor",
+        handover_file.to_str().unwrap(),
+        "--rp-wait",
+        "60",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    // The RP reads the handover, then starts (the reference RP discovers the OPs from the
+    // mocks' URLs the handover carries).
+    let mut handover = None;
+    for _ in 0..600 {
+        if let Ok(t) = std::fs::read_to_string(&handover_file) {
+            handover = Some(serde_json::from_str::<Handover>(&t).expect("the handover is JSON"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let handover = handover.expect("the binary writes --write-trust-anchor");
+    assert!(handover
+        .ops
+        .iter()
+        .any(|o| o.id == "cie" && o.profile == "cie"));
+    assert!(!handover.trust_anchor_jwks.keys.is_empty());
+    let urls = handover.mocks.clone();
+    assert_eq!(
+        urls.oidc_federation.as_ref().map(|f| &f.trust_anchor),
+        Some(&handover.trust_anchor)
+    );
+    let rp = reference_rp_outside(urls, "", port).await;
+    let out = finished(child).await;
+    rp.shutdown().await;
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::OK)),
+        "{}",
+        text(&out)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("check-oidc.json")).unwrap())
+            .unwrap();
+    let entries = report["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        oidc::OIDC_CASES.len() + oidc::entity::ENTITY_CHECKS.len()
+    );
+    assert!(
+        entries.iter().all(|e| e["passed"] == true),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&handover.trust_anchor), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_entity_id_is_exit_3_naming_the_url_and_the_fix() {
+    let dir = temp_dir("unreachable");
+    let handover_file = dir.join("ta.json");
+    let base = format!("http://127.0.0.1:{}", test_support::free_port());
+    let out = finished(spid_harness(&[
+        "check",
+        "--oidc",
+        "--entity-id",
+        &base,
+        "--login-url",
+        &format!("{base}/login?op={{op}}"),
+        "--probe-url",
+        &format!("{base}/me"),
+        "--write-trust-anchor",
+        handover_file.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::UNREACHABLE)),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{base}/.well-known/openid-federation")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: start the RP first"), "{stderr}");
+    // The handover was written before: the RP can be configured from it.
+    let t = std::fs::read_to_string(&handover_file).expect("written");
+    serde_json::from_str::<Handover>(&t).expect("a handover");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entity_configuration_that_does_not_parse_is_exit_2() {
+    let dir = temp_dir("garbage");
+    let file = dir.join("ec.jwt");
+    std::fs::write(&file, "<html>not a JWT</html>").unwrap();
+    let out = finished(spid_harness(&[
+        "check",
+        "--oidc",
+        "--entity-configuration",
+        file.to_str().unwrap(),
+        "--login-url",
+        "http://127.0.0.1:9/login?op={op}",
+        "--probe-url",
+        "http://127.0.0.1:9/me",
+    ]))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::BAD_INPUT)),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not an entity configuration"), "{stderr}");
+    assert!(stderr.contains(file.to_str().unwrap()), "{stderr}");
+    assert!(
+        stderr.contains("hint: give the RP's entity configuration"),
+        "{stderr}"
+    );
+}
+
+#[rstest::rstest]
+#[case::no_op_placeholder(
+    &["--entity-id", "http://127.0.0.1:9", "--login-url", "http://127.0.0.1:9/login", "--probe-url", "http://127.0.0.1:9/me"],
+    "does not say which OP"
+)]
+#[case::no_probe(
+    &["--entity-id", "http://127.0.0.1:9", "--login-url", "http://127.0.0.1:9/login?op={op}"],
+    "--probe-url"
+)]
+#[case::both_documents(
+    &["--entity-id", "http://127.0.0.1:9", "--entity-configuration", "x.jwt", "--login-url", "http://127.0.0.1:9/l?op={op}", "--probe-url", "http://127.0.0.1:9/me"],
+    "once"
+)]
+#[case::entity_id_not_a_url(
+    &["--entity-id", "rp.example", "--login-url", "http://127.0.0.1:9/l?op={op}", "--probe-url", "http://127.0.0.1:9/me"],
+    "not an http(s) URL"
+)]
+#[case::unknown_profile(
+    &["--against-reference", "--profile", "spid-sp-public"],
+    "spid-oidc-rp or cie-oidc-rp"
+)]
+#[case::faults_outside(
+    &["--entity-id", "http://127.0.0.1:9", "--login-url", "http://127.0.0.1:9/l?op={op}", "--probe-url", "http://127.0.0.1:9/me", "--faults", "nonce"],
+    "--against-reference only"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_options_are_exit_2_with_the_fix(#[case] extra: &[&str], #[case] says: &str) {
+    let mut a = vec!["check", "--oidc"];
+    a.extend_from_slice(extra);
+    let out = finished(spid_harness(&a)).await;
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::BAD_INPUT)),
+        "{}",
+        text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(says), "{stderr}");
+}
