@@ -69,15 +69,7 @@ async fn cie_login(w: &World, id: &str, level: u8, comparison: &str, via: Via) -
         .unwrap();
     assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    let mut html = w
-        .browser
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mut html = test_support::fetch_text(&w.browser, &location).await;
     let token = form_value(&html, "token").unwrap_or_else(|| panic!("no token: {html}"));
     let step = format!(
         "{}/login",
