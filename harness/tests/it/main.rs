@@ -41,3 +41,28 @@ pub fn spid_harness<S: AsRef<std::ffi::OsStr>>(
         .output()
         .expect("run spid-harness")
 }
+
+/// The exit code, stdout and stderr of a finished command, for assertion messages.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Replaces every `127.0.0.1:PORT` with `127.0.0.1:[port]`.
+pub fn scrub_ports(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("127.0.0.1:") {
+        out.push_str(&rest[..i + "127.0.0.1:".len()]);
+        rest = &rest[i + "127.0.0.1:".len()..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        out.push_str("[port]");
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
