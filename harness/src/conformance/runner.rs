@@ -325,6 +325,23 @@ impl Target {
         Ok(self.response_pair(request, mutation, ids)?.0)
     }
 
+    /// What a mutation sees of a Response to `request` built at `now` by this target's IdP.
+    pub(crate) fn ctx<'a>(
+        &'a self,
+        request: &'a ValidatedRequest,
+        now: time::OffsetDateTime,
+        ids: &'a IdGenerator,
+    ) -> Ctx<'a> {
+        Ctx {
+            request,
+            idp_entity_id: &self.idp.entity_id,
+            now,
+            key: &self.idp.key,
+            rogue_key: &self.rogue_key,
+            ids,
+        }
+    }
+
     /// The Response XML for `request` mutated by `mutation`, and the correct Response built from
     /// the same plan (same IDs, instants and NameID) before the mutation: the two differ only by
     /// what the case changed (and the signature values that change with it).
@@ -337,14 +354,7 @@ impl Target {
         let now = time::OffsetDateTime::now_utc();
         let mut plan = self.correct_plan(request, ids, now);
         let correct = plan.sign(&self.idp.key)?;
-        let ctx = Ctx {
-            request,
-            idp_entity_id: &self.idp.entity_id,
-            now,
-            key: &self.idp.key,
-            rogue_key: &self.rogue_key,
-            ids,
-        };
+        let ctx = self.ctx(request, now, ids);
         let xml = match mutation {
             Mutation::None | Mutation::Flow(_) => plan.sign(&self.idp.key)?,
             Mutation::Plan(f) => {
