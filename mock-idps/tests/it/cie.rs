@@ -68,12 +68,9 @@ async fn start_at(env: &Env, id: &str, level: Level) -> String {
 
 /// Types the CieID `user` name and `password` on the login page of `token`.
 async fn credentials(env: &Env, id: &str, token: &str, user: &str, password: &str) -> Reply {
-    step(
-        env,
-        id,
-        &[("token", token), ("username", user), ("password", password)],
-    )
-    .await
+    env.driver
+        .credentials(&root(env, id), token, user, password)
+        .await
 }
 
 /// Puts `card` on the reader with `pin` on `reader`.

@@ -397,6 +397,21 @@ impl Driver {
         reply
     }
 
+    /// Types `user` and `password` on the login page of `token` at the provider `idp_root`.
+    pub async fn credentials(
+        &self,
+        idp_root: &str,
+        token: &str,
+        user: &str,
+        password: &str,
+    ) -> Reply {
+        self.step(
+            idp_root,
+            &[("token", token), ("username", user), ("password", password)],
+        )
+        .await
+    }
+
     /// Posts a login-step form.
     pub async fn step(&self, idp_root: &str, fields: &[(&str, &str)]) -> Reply {
         let resp = self
