@@ -66,3 +66,20 @@ pub fn scrub_ports(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Checks that each of `error_checks` (the ids of the Error-severity checks of a family) has a
+/// mutant among `mutants` (check id, reference SP fault switch), and that each switch exists.
+pub fn assert_each_error_check_has_a_mutant(error_checks: &[&str], mutants: &[(&str, &str)]) {
+    let missing: Vec<&str> = error_checks
+        .iter()
+        .copied()
+        .filter(|id| !mutants.iter().any(|(m, _)| m == id))
+        .collect();
+    assert!(missing.is_empty(), "no mutant for {missing:?}");
+    for (_, fault) in mutants {
+        assert!(
+            reference_sp::faults::ALL.iter().any(|f| f.name == *fault),
+            "{fault} is not a switch"
+        );
+    }
+}
