@@ -289,7 +289,10 @@ async fn onboarding_refusals_name_the_problem() {
             (400, "bad-trust-mark"),
         ),
         // Nothing listens on port 9 (discard is not served on loopback): unreachable.
-        (json!({"entity_id": "http://127.0.0.1:9"}), (502, "rp-unreachable")),
+        (
+            json!({"entity_id": "http://127.0.0.1:9"}),
+            (502, "rp-unreachable"),
+        ),
     ] {
         let (status, body) = onboard(&fed, request).await;
         assert_eq!(
