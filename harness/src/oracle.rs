@@ -5,7 +5,7 @@
 //! any, a login counts only if the ACS answered with a redirect or a new cookie and the final page
 //! is not an error: a friendly error page served with 200 is never mistaken for a login.
 
-use crate::browser::{Browser, HopKind, Trace};
+use crate::browser::{Browser, FinalPage, HopKind, Trace};
 use mock_idps::SpidCode;
 use serde::Serialize;
 
@@ -185,12 +185,40 @@ pub const RULE_PROBE: &str =
 pub const RULE_FINAL_STATUS: &str =
     "final-status (harness/src/oracle.rs: the final page's status is one of --final-status)";
 
-/// Judges a finished drive.
+/// Judges a finished drive: the probe decides when configured, else the explicit rules, else the
+/// default reading of the final page.
 pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) -> Verdict {
-    let last = &trace.last;
-    let found = find_spid_code(&last.body);
+    let found = find_spid_code(&trace.last.body);
     let spid_error = found.as_ref().map(|(code, _)| *code);
-    let mut evidence = vec![
+    let mut evidence = final_page_evidence(&trace.last);
+    if let Some((code, how)) = &found {
+        evidence.push(format!(
+            "the page shows SPID error {code} (read from {})",
+            how.describe()
+        ));
+    }
+    let (accepted, rule, reason) = if let Some(url) = &config.probe_url {
+        probe_outcome(url, browser, trace, &mut evidence).await
+    } else if let Some(outcome) = explicit_outcome(config, &trace.last) {
+        outcome
+    } else {
+        default_outcome(&trace.last, spid_error.as_ref())
+    };
+    Verdict {
+        accepted,
+        rule,
+        reason,
+        evidence,
+        spid_error,
+    }
+}
+
+/// What a verdict decides: accepted, the rule that decided, and why.
+type Outcome = (bool, String, String);
+
+/// The evidence every verdict carries: where the drive ended and what the ACS did.
+fn final_page_evidence(last: &FinalPage) -> Vec<String> {
+    vec![
         format!("final page {} {}", last.status, last.url),
         format!(
             "SAMLResponse posted to the ACS: {}",
@@ -198,60 +226,58 @@ pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) 
         ),
         format!("ACS answered with a redirect: {}", last.acs_redirected),
         format!("cookies set from the ACS on: {:?}", last.cookies_after_acs),
-    ];
-    if let Some((code, how)) = &found {
-        evidence.push(format!(
-            "the page shows SPID error {code} (read from {})",
-            how.describe()
-        ));
-    }
-    let verdict = |accepted: bool, rule: &str, reason: String, evidence: Vec<String>| Verdict {
-        accepted,
-        rule: rule.to_string(),
-        reason,
-        evidence,
-        spid_error,
+    ]
+}
+
+/// The probe's verdict on the protected page's status (2xx: a session).
+fn probe_status_outcome(url: &str, status: u16) -> Outcome {
+    let ok = (200..300).contains(&status);
+    let reason = if ok {
+        format!("the protected page {url} answered {status} after the login")
+    } else {
+        format!("the protected page {url} answered {status}: no session")
     };
-    if let Some(url) = &config.probe_url {
-        // The ACS redirected the browser straight to the protected page: that GET, made with
-        // the session the ACS set, is the probe (one request fewer per case).
-        let landed = trace.hops.last().filter(|h| {
-            last.acs_redirected && h.kind == HopKind::Redirect && h.method == "GET" && h.url == *url
-        });
-        if let Some(hop) = landed {
-            let status = hop.status;
-            evidence.push(format!(
-                "the ACS redirected to the protected page {url}, which answered {status} (taken as the probe)"
-            ));
-            let ok = (200..300).contains(&status);
-            let reason = if ok {
-                format!("the protected page {url} answered {status} after the login")
-            } else {
-                format!("the protected page {url} answered {status}: no session")
-            };
-            return verdict(ok, RULE_PROBE, reason, evidence);
-        }
-        return match browser.get(url, HopKind::Probe).await {
-            Ok((hop, _, _)) => {
-                let status = hop.status;
-                trace.hops.push(hop);
-                evidence.push(format!("probe GET {url} answered {status}"));
-                let ok = (200..300).contains(&status);
-                let reason = if ok {
-                    format!("the protected page {url} answered {status} after the login")
-                } else {
-                    format!("the protected page {url} answered {status}: no session")
-                };
-                verdict(ok, RULE_PROBE, reason, evidence)
-            }
-            Err(e) => verdict(
-                false,
-                RULE_PROBE,
-                format!("the probe failed: {e}"),
-                evidence,
-            ),
-        };
+    (ok, RULE_PROBE.to_string(), reason)
+}
+
+/// Decides by the protected page (`--probe-url`).
+async fn probe_outcome(
+    url: &str,
+    browser: &Browser,
+    trace: &mut Trace,
+    evidence: &mut Vec<String>,
+) -> Outcome {
+    // The ACS redirected the browser straight to the protected page: that GET, made with
+    // the session the ACS set, is the probe (one request fewer per case).
+    let last = &trace.last;
+    let landed = trace.hops.last().filter(|h| {
+        last.acs_redirected && h.kind == HopKind::Redirect && h.method == "GET" && h.url == url
+    });
+    if let Some(hop) = landed {
+        let status = hop.status;
+        evidence.push(format!(
+            "the ACS redirected to the protected page {url}, which answered {status} (taken as the probe)"
+        ));
+        return probe_status_outcome(url, status);
     }
+    match browser.get(url, HopKind::Probe).await {
+        Ok((hop, _, _)) => {
+            let status = hop.status;
+            trace.hops.push(hop);
+            evidence.push(format!("probe GET {url} answered {status}"));
+            probe_status_outcome(url, status)
+        }
+        Err(e) => (
+            false,
+            RULE_PROBE.to_string(),
+            format!("the probe failed: {e}"),
+        ),
+    }
+}
+
+/// Decides by the rules the user configured (`--final-status`, `--final-url`, `--cookie`,
+/// `--body`), all of which must hold; `None` when none is configured.
+fn explicit_outcome(config: &OracleConfig, last: &FinalPage) -> Option<Outcome> {
     let explicit = [
         config.final_status.as_ref().map(|s| {
             (
@@ -283,67 +309,52 @@ pub async fn judge(config: &OracleConfig, browser: &Browser, trace: &mut Trace) 
         }),
     ];
     let explicit: Vec<_> = explicit.into_iter().flatten().collect();
-    if !explicit.is_empty() {
-        let failed: Vec<_> = explicit
-            .iter()
-            .filter(|(_, ok, _)| !ok)
-            .map(|(_, _, what)| what.clone())
-            .collect();
-        let rules: Vec<_> = explicit.iter().map(|(n, _, _)| *n).collect();
-        return if failed.is_empty() {
-            verdict(
-                true,
-                &rules.join("+"),
-                "every configured rule held".into(),
-                evidence,
-            )
-        } else {
-            verdict(
-                false,
-                &rules.join("+"),
-                format!("not met: {}", failed.join("; ")),
-                evidence,
-            )
-        };
+    if explicit.is_empty() {
+        return None;
     }
-    if !last.reached_acs {
-        return verdict(
+    let failed: Vec<_> = explicit
+        .iter()
+        .filter(|(_, ok, _)| !ok)
+        .map(|(_, _, what)| what.clone())
+        .collect();
+    let rules = explicit
+        .iter()
+        .map(|(n, _, _)| *n)
+        .collect::<Vec<_>>()
+        .join("+");
+    Some(if failed.is_empty() {
+        (true, rules, "every configured rule held".into())
+    } else {
+        (false, rules, format!("not met: {}", failed.join("; ")))
+    })
+}
+
+/// The default reading of the final page when no rule is configured.
+fn default_outcome(last: &FinalPage, spid_error: Option<&SpidCode>) -> Outcome {
+    let (accepted, reason) = if !last.reached_acs {
+        (
             false,
-            "default",
-            "no SAMLResponse reached the service (the IdP ended the login)".into(),
-            evidence,
-        );
-    }
-    if last.status >= 400 {
-        return verdict(
+            "no SAMLResponse reached the service (the IdP ended the login)".to_string(),
+        )
+    } else if last.status >= 400 {
+        (
             false,
-            "default",
             format!("the service answered {} at the end", last.status),
-            evidence,
-        );
-    }
-    if let Some(code) = &spid_error {
-        return verdict(
-            false,
-            "default",
-            format!("the service shows SPID error {code}"),
-            evidence,
-        );
-    }
-    if last.acs_redirected || !last.cookies_after_acs.is_empty() {
-        return verdict(
+        )
+    } else if let Some(code) = spid_error {
+        (false, format!("the service shows SPID error {code}"))
+    } else if last.acs_redirected || !last.cookies_after_acs.is_empty() {
+        (
             true,
-            "default",
             "the ACS redirected or set a session cookie, and the final page is not an error".into(),
-            evidence,
-        );
-    }
-    verdict(
-        false,
-        "default",
-        "the ACS answered a page without a redirect or a session cookie: treated as a refusal (configure --probe-url to decide by a protected page)".into(),
-        evidence,
-    )
+        )
+    } else {
+        (
+            false,
+            "the ACS answered a page without a redirect or a session cookie: treated as a refusal (configure --probe-url to decide by a protected page)".into(),
+        )
+    };
+    (accepted, "default".to_string(), reason)
 }
 
 #[cfg(test)]

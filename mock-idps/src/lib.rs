@@ -42,7 +42,8 @@ pub mod cns;
 pub mod federation;
 /// The embedded fixtures (providers, users, keys) and their regeneration.
 pub mod fixtures;
-mod html;
+/// HTML escaping for pages written by hand (text and quoted attribute values).
+pub mod html;
 /// Identifiers, NameIDs and one-time codes from one seedable generator.
 pub mod ids;
 /// OpenID Connect: the JOSE layer, the local OpenID Federation, the OpenID Providers.

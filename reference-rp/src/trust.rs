@@ -94,6 +94,33 @@ impl Statement {
         self.claims.get(k).and_then(Value::as_i64)
     }
 
+    fn object(&self, k: &str) -> Option<&Map<String, Value>> {
+        self.claims.get(k).and_then(Value::as_object)
+    }
+
+    /// The strings of the array claim `k` (none when it is absent or not an array).
+    fn strings(&self, k: &str) -> Vec<String> {
+        self.claims
+            .get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The URL of the federation endpoint `name` in `metadata.federation_entity`.
+    fn federation_endpoint(&self, name: &str) -> Option<&str> {
+        self.claims
+            .get("metadata")
+            .and_then(|m| m.get("federation_entity"))
+            .and_then(|f| f.get(name))
+            .and_then(Value::as_str)
+    }
+
     fn jwks(&self, check: &'static str) -> Result<Jwks, RpError> {
         let v = self
             .claims
@@ -101,6 +128,11 @@ impl Statement {
             .cloned()
             .ok_or_else(|| self.bad(check, "no jwks"))?;
         serde_json::from_value(v).map_err(|e| self.bad(check, format!("jwks: {e}")))
+    }
+
+    /// Verifies the signature with the keys configured for the trust anchor.
+    fn verify_by_anchor(&self, anchor: &TrustAnchor, check: &'static str) -> Result<(), RpError> {
+        self.verify(&anchor.jwks, "the configured trust anchor keys", check)
     }
 
     fn verify(&self, jwks: &Jwks, whose: &str, check: &'static str) -> Result<(), RpError> {
@@ -192,6 +224,12 @@ pub struct Resolver<'a> {
     pub now: i64,
 }
 
+/// The well-known URL of an entity's configuration (OpenID Federation 1.0, "Obtaining
+/// Federation Entity Configuration Information").
+fn well_known(id: &str) -> String {
+    format!("{}/.well-known/openid-federation", id.trim_end_matches('/'))
+}
+
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 impl Resolver<'_> {
@@ -229,7 +267,7 @@ impl Resolver<'_> {
     }
 
     async fn configuration(&self, id: &str, check: &'static str) -> Result<Statement, RpError> {
-        let url = format!("{}/.well-known/openid-federation", id.trim_end_matches('/'));
+        let url = well_known(id);
         let jwt = self.get(&url, check).await?;
         let st = Statement::decode(&url, &jwt, STATEMENT_TYP, check)?;
         st.check_claims(id, id, self.now, check)?;
@@ -253,17 +291,7 @@ impl Resolver<'_> {
                 ));
             }
             let sub = current.text("sub").unwrap_or_default().to_string();
-            let hints: Vec<String> = current
-                .claims
-                .get("authority_hints")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let hints = current.strings("authority_hints");
             if hints.is_empty() {
                 return Err(current.bad(
                     check,
@@ -298,16 +326,12 @@ impl Resolver<'_> {
         let is_anchor = superior_id == self.anchor.entity_id;
         let superior = self.configuration(superior_id, check).await?;
         if is_anchor {
-            superior.verify(&self.anchor.jwks, "the configured trust anchor keys", check)?;
+            superior.verify_by_anchor(self.anchor, check)?;
         } else {
             superior.verify(&superior.jwks(check)?, "its own jwks", check)?;
         }
         let fetch = superior
-            .claims
-            .get("metadata")
-            .and_then(|m| m.get("federation_entity"))
-            .and_then(|f| f.get("federation_fetch_endpoint"))
-            .and_then(Value::as_str)
+            .federation_endpoint("federation_fetch_endpoint")
             .ok_or_else(|| superior.bad(check, "no federation_entity.federation_fetch_endpoint"))?;
         let mut url = url::Url::parse(fetch)
             .map_err(|e| superior.bad(check, format!("fetch endpoint {fetch}: {e}")))?;
@@ -339,10 +363,7 @@ impl Resolver<'_> {
     /// Resolves the chain of the entity whose configuration is `jwt` (fetched from
     /// `subject`'s well-known URL) and applies the policies to its metadata.
     pub async fn resolve(&self, subject: &str, jwt: &str) -> Result<ResolvedChain, RpError> {
-        let url = format!(
-            "{}/.well-known/openid-federation",
-            subject.trim_end_matches('/')
-        );
+        let url = well_known(subject);
         let leaf = Statement::decode(&url, jwt, STATEMENT_TYP, CHAIN)?;
         leaf.check_claims(subject, subject, self.now, CHAIN)?;
         leaf.check_crit(CHAIN)?;
@@ -376,18 +397,11 @@ impl Resolver<'_> {
             .min()
             .unwrap_or(self.now);
         let mut metadata = leaf
-            .claims
-            .get("metadata")
-            .and_then(Value::as_object)
+            .object("metadata")
             .cloned()
             .ok_or_else(|| leaf.bad(CHAIN, "no metadata"))?;
         // The immediate superior may set metadata values for the subject (they win).
-        if let Some(over) = links[0]
-            .statement
-            .claims
-            .get("metadata")
-            .and_then(Value::as_object)
-        {
+        if let Some(over) = links[0].statement.object("metadata") {
             for (kind, members) in over {
                 if let (Some(dst), Some(src)) = (
                     metadata.get_mut(kind).and_then(Value::as_object_mut),
@@ -402,24 +416,8 @@ impl Resolver<'_> {
         // The policies from the anchor's statement down.
         let mut merged: Map<String, Value> = Map::new();
         for l in links.iter().rev() {
-            if let Some(p) = l
-                .statement
-                .claims
-                .get("metadata_policy")
-                .and_then(Value::as_object)
-            {
-                let crit: Vec<String> = l
-                    .statement
-                    .claims
-                    .get("metadata_policy_crit")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+            if let Some(p) = l.statement.object("metadata_policy") {
+                let crit = l.statement.strings("metadata_policy_crit");
                 policy::merge_into(&mut merged, p, &crit)
                     .map_err(|e| l.statement.bad(CHAIN, format!("metadata_policy: {e}")))?;
             }
@@ -452,17 +450,12 @@ impl Resolver<'_> {
         subject: &str,
         jwt: &str,
     ) -> Result<Vec<String>, RpError> {
-        let url = format!(
-            "{}/.well-known/openid-federation",
-            subject.trim_end_matches('/')
-        );
+        let url = well_known(subject);
         let ec = Statement::decode(&url, jwt, STATEMENT_TYP, MARK)?;
         let anchor = self.configuration(&self.anchor.entity_id, MARK).await?;
-        anchor.verify(&self.anchor.jwks, "the configured trust anchor keys", MARK)?;
+        anchor.verify_by_anchor(self.anchor, MARK)?;
         let issuers = anchor
-            .claims
-            .get("trust_mark_issuers")
-            .and_then(Value::as_object)
+            .object("trust_mark_issuers")
             .cloned()
             .unwrap_or_default();
         let marks = ec
@@ -565,7 +558,7 @@ impl Resolver<'_> {
             .map_err(|e| e.to_string())?;
         let issuer_jwks = if iss == self.anchor.entity_id {
             issuer_ec
-                .verify(&self.anchor.jwks, "the configured trust anchor keys", MARK)
+                .verify_by_anchor(self.anchor, MARK)
                 .map_err(|e| e.to_string())?;
             self.anchor.jwks.clone()
         } else {
@@ -576,12 +569,7 @@ impl Resolver<'_> {
         };
         mark.verify(&issuer_jwks, &format!("the issuer {iss}'s keys"), MARK)
             .map_err(|e| format!("{t}: {e}"))?;
-        let status = issuer_ec
-            .claims
-            .get("metadata")
-            .and_then(|m| m.get("federation_entity"))
-            .and_then(|f| f.get("federation_trust_mark_status_endpoint"))
-            .and_then(Value::as_str);
+        let status = issuer_ec.federation_endpoint("federation_trust_mark_status_endpoint");
         if let Some(status) = status {
             let r = self
                 .http
@@ -638,6 +626,17 @@ pub(crate) mod policy {
         out
     }
 
+    /// The object under `key` in `map`, inserted empty when absent.
+    fn object_entry<'m>(
+        map: &'m mut Map<String, Value>,
+        key: &str,
+    ) -> Result<&'m mut Map<String, Value>, String> {
+        map.entry(key.to_string())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or_else(|| format!("{key} is not an object"))
+    }
+
     /// Merges `lower` (a statement's `metadata_policy`, entity type → parameter → operators)
     /// into `merged` (the policies above it). `crit` are operators that must be understood.
     pub fn merge_into(
@@ -649,20 +648,12 @@ pub(crate) mod policy {
             let params = params
                 .as_object()
                 .ok_or_else(|| format!("{kind} is not an object"))?;
-            let into = merged
-                .entry(kind.clone())
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-                .ok_or_else(|| format!("{kind} is not an object"))?;
+            let into = object_entry(merged, kind)?;
             for (param, ops) in params {
                 let ops = ops
                     .as_object()
                     .ok_or_else(|| format!("{param} is not an object of operators"))?;
-                let cur = into
-                    .entry(param.clone())
-                    .or_insert_with(|| Value::Object(Map::new()))
-                    .as_object_mut()
-                    .ok_or_else(|| format!("{param} is not an object"))?;
+                let cur = object_entry(into, param)?;
                 for (op, v) in ops {
                     let merged_v = match (op.as_str(), cur.get(op)) {
                         (_, None) => v.clone(),

@@ -6,20 +6,9 @@ use crate::idp::TrustedIdp;
 use crate::session::Login;
 use std::sync::Arc;
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values (`&`, `<`, `>`, `"`, `'`).
 pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    mock_idps::html::escape(s)
 }
 
 pub(crate) fn layout(title: &str, body: &str) -> String {

@@ -6,6 +6,7 @@
 //!   tests of a handler that need no socket;
 //! - [`free_port`]: a loopback port nothing listens on (a peer that is down);
 //! - [`browser`]: an HTTP client that keeps cookies and does not follow redirects;
+//! - [`fetch_text`], [`fetch_json`]: the body of a `GET` over a real socket;
 //! - [`form_value`], [`form_action`], [`between`]: reading the HTML forms the services write.
 //!
 //! Helpers here panic on failure: they are for tests, where a panic is the failure report.
@@ -53,6 +54,33 @@ pub fn browser() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("building the HTTP client")
+}
+
+/// The body of `GET url` sent with `client`, as text (whatever the status).
+pub async fn fetch_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("sending the GET")
+        .text()
+        .await
+        .expect("reading the body")
+}
+
+/// The body of `GET url` sent with `client`, read as JSON (whatever the status).
+pub async fn fetch_json<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+) -> T {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("sending the GET")
+        .json()
+        .await
+        .expect("reading the body as JSON")
 }
 
 /// What a router answered to [`call`].
@@ -158,7 +186,7 @@ mod tests {
             )
             .route("/f", post(|body: String| async move { body }));
         let base = serve(app.clone()).await;
-        let served = reqwest::get(&base).await.unwrap().text().await.unwrap();
+        let served = fetch_text(&reqwest::Client::new(), &base).await;
         let called = call(&app, get("/")).await;
         assert_eq!(called.status, StatusCode::OK);
         assert_eq!(served, called.body);

@@ -325,6 +325,23 @@ impl Target {
         Ok(self.response_pair(request, mutation, ids)?.0)
     }
 
+    /// What a mutation sees of a Response to `request` built at `now` by this target's IdP.
+    pub(crate) fn ctx<'a>(
+        &'a self,
+        request: &'a ValidatedRequest,
+        now: time::OffsetDateTime,
+        ids: &'a IdGenerator,
+    ) -> Ctx<'a> {
+        Ctx {
+            request,
+            idp_entity_id: &self.idp.entity_id,
+            now,
+            key: &self.idp.key,
+            rogue_key: &self.rogue_key,
+            ids,
+        }
+    }
+
     /// The Response XML for `request` mutated by `mutation`, and the correct Response built from
     /// the same plan (same IDs, instants and NameID) before the mutation: the two differ only by
     /// what the case changed (and the signature values that change with it).
@@ -337,14 +354,7 @@ impl Target {
         let now = time::OffsetDateTime::now_utc();
         let mut plan = self.correct_plan(request, ids, now);
         let correct = plan.sign(&self.idp.key)?;
-        let ctx = Ctx {
-            request,
-            idp_entity_id: &self.idp.entity_id,
-            now,
-            key: &self.idp.key,
-            rogue_key: &self.rogue_key,
-            ids,
-        };
+        let ctx = self.ctx(request, now, ids);
         let xml = match mutation {
             Mutation::None | Mutation::Flow(_) => plan.sign(&self.idp.key)?,
             Mutation::Plan(f) => {
@@ -942,6 +952,14 @@ fn page_shows(body: &str, value: &str) -> bool {
             .is_some_and(|b| body.contains(b))
 }
 
+/// The identity `pattern` reads on a page: its first group, else the whole match.
+fn shown_by(pattern: &regex::Regex, body: &str) -> Option<String> {
+    pattern
+        .captures(body)
+        .and_then(|c| c.get(1).or_else(|| c.get(0)))
+        .map(|m| m.as_str().to_string())
+}
+
 /// Judges an identity page after a signature-wrapping case was accepted: with `pattern`, its
 /// first group is the identity shown; without, the page is searched for the signed subject's
 /// values, then for the wrapped subject's.
@@ -951,11 +969,7 @@ pub fn judge_subject(
     body: &str,
 ) -> IdentitySeen {
     if let Some(re) = pattern {
-        let shown = re
-            .captures(body)
-            .and_then(|c| c.get(1).or_else(|| c.get(0)))
-            .map(|m| m.as_str().to_string());
-        return match shown {
+        return match shown_by(re, body) {
             None => IdentitySeen::Nothing,
             Some(s) if subject.signed.iter().any(|v| same_identity(&s, v)) => IdentitySeen::Whole,
             Some(s) if subject.wrapped.iter().any(|v| same_identity(&s, v)) => {
@@ -1030,23 +1044,14 @@ pub fn judge_identity(
     pattern: Option<&regex::Regex>,
     body: &str,
 ) -> IdentitySeen {
-    let matches_whole = |shown: &str| {
-        let shown = shown.trim();
-        shown == value.whole || value.whole.strip_prefix("TINIT-") == Some(shown)
-    };
     if let Some(re) = pattern {
-        let shown = re
-            .captures(body)
-            .and_then(|c| c.get(1).or_else(|| c.get(0)))
-            .map(|m| m.as_str().to_string());
-        return match shown {
+        return match shown_by(re, body) {
             None => IdentitySeen::Nothing,
-            Some(s) if matches_whole(&s) => IdentitySeen::Whole,
+            Some(s) if same_identity(&s, &value.whole) => IdentitySeen::Whole,
             Some(s) => IdentitySeen::Other(s),
         };
     }
-    let bare = value.whole.strip_prefix("TINIT-");
-    if body.contains(&value.whole) || bare.is_some_and(|b| body.contains(b)) {
+    if page_shows(body, &value.whole) {
         return IdentitySeen::Whole;
     }
     for part in [&value.before, &value.after] {

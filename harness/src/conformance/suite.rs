@@ -575,6 +575,20 @@ pub(crate) fn progress_bar(wanted: bool, len: u64) -> indicatif::ProgressBar {
 mod tests {
     use super::*;
 
+    /// A service of the user's at `127.0.0.1:1`, logging in at `poste`.
+    fn remote_service() -> Service {
+        Service::Remote {
+            metadata: "sp.xml".into(),
+            login_url: "http://127.0.0.1:1/login".into(),
+            probe_url: "http://127.0.0.1:1/me".into(),
+            logout_url: None,
+            cns_login_url: None,
+            idp: "poste".into(),
+            identity_url: None,
+            identity_pattern: None,
+        }
+    }
+
     #[test]
     fn command_line_selects_the_same_service_again() {
         let faults = Faults::parse("version status").unwrap();
@@ -590,16 +604,7 @@ mod tests {
             strict.command_line(),
             "spid-harness check --against-reference"
         );
-        let remote = Service::Remote {
-            metadata: "sp.xml".into(),
-            login_url: "http://127.0.0.1:1/login".into(),
-            probe_url: "http://127.0.0.1:1/me".into(),
-            logout_url: None,
-            cns_login_url: None,
-            idp: "poste".into(),
-            identity_url: None,
-            identity_pattern: None,
-        };
+        let remote = remote_service();
         assert_eq!(
             remote.command_line(),
             "spid-harness check --metadata 'sp.xml' --login-url 'http://127.0.0.1:1/login' \
@@ -636,16 +641,7 @@ mod tests {
         );
         // Against a service of the user's the SP is elsewhere: the line must not count it.
         for outside in [
-            Service::Remote {
-                metadata: "sp.xml".into(),
-                login_url: "http://127.0.0.1:1/login".into(),
-                probe_url: "http://127.0.0.1:1/me".into(),
-                logout_url: None,
-                cns_login_url: None,
-                idp: "poste".into(),
-                identity_url: None,
-                identity_pattern: None,
-            },
+            remote_service(),
             Service::MetadataOnly {
                 metadata: "sp.xml".into(),
             },

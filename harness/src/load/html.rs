@@ -4,6 +4,7 @@
 
 use super::hist::Hist;
 use super::model::{LoadReport, END_TO_END};
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::fmt::Write;
@@ -37,7 +38,6 @@ fn color(i: usize) -> RGBAColor {
 
 /// A line chart of `series` as SVG text.
 fn lines(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<String, String> {
-    let mut svg = String::new();
     let (mut xmax, mut ymax) = (1.0f64, 0.0f64);
     for (_, pts) in series {
         for (x, y) in pts {
@@ -45,33 +45,16 @@ fn lines(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<S
             ymax = ymax.max(*y);
         }
     }
-    let ymax = if ymax <= 0.0 { 1.0 } else { ymax * 1.1 };
-    {
-        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
-            .margin(10)
-            .margin_right(36)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
+    plot(title, (xmax, ymax), series, |mesh| {
+        mesh.x_desc(x_desc)
             .y_desc(y_desc)
             .draw()
-            .map_err(|e| e.to_string())?;
-        draw_lines(&mut chart, series)?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// The percentile curve: x is -log10(1 - q) so 90%, 99%, 99.9% are evenly spaced.
 fn curve(title: &str, series: &[Series]) -> Result<String, String> {
-    let mut svg = String::new();
     let xmax = series
         .iter()
         .flat_map(|(_, p)| p.iter().map(|(x, _)| *x))
@@ -80,6 +63,30 @@ fn curve(title: &str, series: &[Series]) -> Result<String, String> {
         .iter()
         .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
         .fold(0.0f64, f64::max);
+    plot(title, (xmax, ymax), series, |mesh| {
+        mesh.x_desc("percentile")
+            .y_desc("ms")
+            .x_labels(xmax.ceil() as usize + 1)
+            .x_label_formatter(&|x| {
+                let p = 100.0 * (1.0 - 10f64.powf(-*x));
+                format!("{p:.*}%", (x.floor() as usize).saturating_sub(2))
+            })
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// `series` as lines on a chart titled `title` over `0..xmax` and `0..ymax` (a tenth of
+/// headroom above; `0..1` when nothing is above 0), its axes drawn by `mesh`, as SVG text.
+fn plot(
+    title: &str,
+    (xmax, ymax): (f64, f64),
+    series: &[Series],
+    mesh: impl FnOnce(
+        &mut MeshStyle<'_, '_, RangedCoordf64, RangedCoordf64, SVGBackend<'_>>,
+    ) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut svg = String::new();
     let ymax = if ymax <= 0.0 { 1.0 } else { ymax * 1.1 };
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
@@ -92,17 +99,7 @@ fn curve(title: &str, series: &[Series]) -> Result<String, String> {
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..xmax, 0f64..ymax)
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("percentile")
-            .y_desc("ms")
-            .x_labels(xmax.ceil() as usize + 1)
-            .x_label_formatter(&|x| {
-                let p = 100.0 * (1.0 - 10f64.powf(-*x));
-                format!("{p:.*}%", (x.floor() as usize).saturating_sub(2))
-            })
-            .draw()
-            .map_err(|e| e.to_string())?;
+        mesh(&mut chart.configure_mesh())?;
         draw_lines(&mut chart, series)?;
         root.present().map_err(|e| e.to_string())?;
     }

@@ -4,7 +4,7 @@
 //! signed-XML edits.
 
 use super::model::{Broken, Change, Combination, Effect, Legal};
-use crate::conformance::case::{Ctx, Expect, Mutation};
+use crate::conformance::case::{Expect, Mutation};
 use crate::conformance::cases::RESPONSE_CASES;
 use crate::conformance::runner::{CaseError, Target};
 use crate::conformance::sign;
@@ -117,14 +117,7 @@ pub fn response_xml(
 ) -> Result<String, CaseError> {
     let now = OffsetDateTime::now_utc();
     let mut plan = target.correct_plan(request, ids, now);
-    let ctx = Ctx {
-        request,
-        idp_entity_id: &target.idp.entity_id,
-        now,
-        key: &target.idp.key,
-        rogue_key: &target.rogue_key,
-        ids,
-    };
+    let ctx = target.ctx(request, now, ids);
     let breaks = |c: &Change| {
         matches!(
             c.effect(combo.level, combo.comparison),

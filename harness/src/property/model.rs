@@ -355,25 +355,9 @@ fn same_slot(a: &Change, b: &Change) -> bool {
         }
 }
 
-/// The binding the service is asked to send its AuthnRequest on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Binding {
-    /// HTTP-Redirect.
-    Redirect,
-    /// HTTP-POST.
-    Post,
-}
-
-impl Binding {
-    /// The word the login URL's `{binding}` takes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Binding::Redirect => "redirect",
-            Binding::Post => "post",
-        }
-    }
-}
+/// The binding the service is asked to send its AuthnRequest on (the binding the suite captures
+/// requests on).
+pub use crate::conformance::request::Binding;
 
 /// One generated combination: the login asked for and the changes to its Response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

@@ -214,6 +214,15 @@ pub(super) struct Cx<'a> {
     actors: BTreeMap<String, Actor>,
 }
 
+/// The names of every step kind, comma-separated (for errors that list them).
+fn kind_names() -> String {
+    step::KINDS
+        .iter()
+        .map(|k| k.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Cx<'_> {
     fn at(&self, span: Range<usize>, message: String) -> LoadError {
         let (line, column) = line_col(self.text, span.start);
@@ -357,14 +366,7 @@ impl Cx<'_> {
         let Some(kind_v) = spec.action.as_ref() else {
             self.err(
                 span,
-                format!(
-                    "step {number} has no `do` (one of: {})",
-                    step::KINDS
-                        .iter()
-                        .map(|k| k.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("step {number} has no `do` (one of: {})", kind_names()),
             );
             return None;
         };
@@ -375,11 +377,7 @@ impl Cx<'_> {
                 format!(
                     "unknown step kind {:?} (one of: {}){hint}",
                     kind_v.get_ref(),
-                    step::KINDS
-                        .iter()
-                        .map(|k| k.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    kind_names()
                 ),
             );
             return None;

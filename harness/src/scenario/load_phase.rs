@@ -62,6 +62,120 @@ fn value<T, E: std::fmt::Display>(
     }
 }
 
+/// The load model: `rate` (open), `concurrency` (closed), or one user back to back.
+fn read_model(s: &StepSpec, p: &mut Problems) -> Option<Model> {
+    match (&s.rate, &s.concurrency) {
+        (Some(r), None) => value(r, "rate", spec::rate, p).map(|rate| Model::Open {
+            stages: Vec::new(),
+            constant: Some(rate),
+            max_in_flight: 256,
+        }),
+        (None, Some(c)) if (1..=MAX_CONCURRENCY).contains(c.get_ref()) => Some(Model::Closed {
+            concurrency: *c.get_ref() as usize,
+        }),
+        (None, Some(c)) => {
+            p.push((
+                c.span(),
+                format!("`concurrency` must be 1 to {MAX_CONCURRENCY}"),
+            ));
+            None
+        }
+        (Some(_), Some(c)) => {
+            p.push((
+                c.span(),
+                "give either `rate` (the open model) or `concurrency` (the closed model), not both"
+                    .into(),
+            ));
+            None
+        }
+        // Neither: one user back to back, as k6 runs one VU by default.
+        (None, None) => Some(Model::Closed { concurrency: 1 }),
+    }
+}
+
+/// The provider the logins go to (`poste` when absent); an unknown id is a problem.
+fn read_provider(s: &StepSpec, providers: &[String], p: &mut Problems) -> String {
+    let provider = s
+        .provider
+        .as_ref()
+        .map_or_else(|| "poste".to_string(), |v| v.get_ref().clone());
+    if let Some(v) = s
+        .provider
+        .as_ref()
+        .filter(|v| !providers.contains(v.get_ref()))
+    {
+        let hint = super::suggest::hint(v.get_ref(), providers.iter().map(String::as_str));
+        p.push((
+            v.span(),
+            format!(
+                "unknown provider {:?} (one of: {}){hint}",
+                v.get_ref(),
+                providers.join(", ")
+            ),
+        ));
+    }
+    provider
+}
+
+/// The level the service asks for (2 when absent).
+fn read_level(s: &StepSpec, p: &mut Problems) -> Option<Level> {
+    match s.level.as_ref().map(|v| (*v.get_ref(), v.span())) {
+        None | Some((2, _)) => Some(Level::L2),
+        Some((1, _)) => Some(Level::L1),
+        Some((3, _)) => Some(Level::L3),
+        Some((other, span)) => {
+            p.push((span, format!("SPID level {other}: use 1, 2 or 3")));
+            None
+        }
+    }
+}
+
+/// `redirect`, `post` or `both` (the default).
+fn read_binding(s: &StepSpec, p: &mut Problems) -> String {
+    let binding = s
+        .binding
+        .as_ref()
+        .map_or_else(|| "both".to_string(), |v| v.get_ref().clone());
+    if let Some(v) = s
+        .binding
+        .as_ref()
+        .filter(|v| !["redirect", "post", "both"].contains(&v.get_ref().as_str()))
+    {
+        p.push((
+            v.span(),
+            format!("binding {:?}: use redirect, post or both", v.get_ref()),
+        ));
+    }
+    binding
+}
+
+/// How the mocks answer: `auto_login`, else every login as `actor` (read at `at`, the span of
+/// `do`), else the default mix; both given is a problem.
+fn read_auto_login(
+    s: &StepSpec,
+    actor: Option<&Actor>,
+    at: Range<usize>,
+    p: &mut Problems,
+) -> Option<AutoLogin> {
+    match (&s.auto_login, actor) {
+        (Some(v), None) => value(v, "auto_login", str::parse::<AutoLogin>, p),
+        (None, Some(a)) => value(
+            &Spanned::new(at, a.username.clone()),
+            "actor",
+            str::parse::<AutoLogin>,
+            p,
+        ),
+        (None, None) => Some(load::default_auto_login()),
+        (Some(v), Some(_)) => {
+            p.push((
+                v.span(),
+                "give either `actor` (every login is that person) or `auto_login` (a mix), not both".into(),
+            ));
+            None
+        }
+    }
+}
+
 impl LoadPhase {
     /// The phase a step asks for; `actor` (when given) is the auto-login user, `providers` the
     /// ids that exist, `at` the span of `do` (for what is missing).
@@ -88,91 +202,11 @@ impl LoadPhase {
                 ));
             }
         }
-        let model = match (&s.rate, &s.concurrency) {
-            (Some(r), None) => value(r, "rate", spec::rate, p).map(|rate| Model::Open {
-                stages: Vec::new(),
-                constant: Some(rate),
-                max_in_flight: 256,
-            }),
-            (None, Some(c)) if (1..=MAX_CONCURRENCY).contains(c.get_ref()) => Some(Model::Closed {
-                concurrency: *c.get_ref() as usize,
-            }),
-            (None, Some(c)) => {
-                p.push((
-                    c.span(),
-                    format!("`concurrency` must be 1 to {MAX_CONCURRENCY}"),
-                ));
-                None
-            }
-            (Some(_), Some(c)) => {
-                p.push((
-                    c.span(),
-                    "give either `rate` (the open model) or `concurrency` (the closed model), not both".into(),
-                ));
-                None
-            }
-            // Neither: one user back to back, as k6 runs one VU by default.
-            (None, None) => Some(Model::Closed { concurrency: 1 }),
-        };
-        let provider = s
-            .provider
-            .as_ref()
-            .map_or_else(|| "poste".to_string(), |v| v.get_ref().clone());
-        if let Some(v) = s
-            .provider
-            .as_ref()
-            .filter(|v| !providers.contains(v.get_ref()))
-        {
-            let hint = super::suggest::hint(v.get_ref(), providers.iter().map(String::as_str));
-            p.push((
-                v.span(),
-                format!(
-                    "unknown provider {:?} (one of: {}){hint}",
-                    v.get_ref(),
-                    providers.join(", ")
-                ),
-            ));
-        }
-        let level = match s.level.as_ref().map(|v| (*v.get_ref(), v.span())) {
-            None | Some((2, _)) => Some(Level::L2),
-            Some((1, _)) => Some(Level::L1),
-            Some((3, _)) => Some(Level::L3),
-            Some((other, span)) => {
-                p.push((span, format!("SPID level {other}: use 1, 2 or 3")));
-                None
-            }
-        };
-        let binding = s
-            .binding
-            .as_ref()
-            .map_or_else(|| "both".to_string(), |v| v.get_ref().clone());
-        if let Some(v) = s
-            .binding
-            .as_ref()
-            .filter(|v| !["redirect", "post", "both"].contains(&v.get_ref().as_str()))
-        {
-            p.push((
-                v.span(),
-                format!("binding {:?}: use redirect, post or both", v.get_ref()),
-            ));
-        }
-        let auto_login = match (&s.auto_login, actor) {
-            (Some(v), None) => value(v, "auto_login", str::parse::<AutoLogin>, p),
-            (None, Some(a)) => value(
-                &Spanned::new(at.clone(), a.username.clone()),
-                "actor",
-                str::parse::<AutoLogin>,
-                p,
-            ),
-            (None, None) => Some(load::default_auto_login()),
-            (Some(v), Some(_)) => {
-                p.push((
-                    v.span(),
-                    "give either `actor` (every login is that person) or `auto_login` (a mix), not both".into(),
-                ));
-                None
-            }
-        };
+        let model = read_model(s, p);
+        let provider = read_provider(s, providers, p);
+        let level = read_level(s, p);
+        let binding = read_binding(s, p);
+        let auto_login = read_auto_login(s, actor, at, p);
         let graceful_stop = match &s.graceful_stop {
             Some(v) => value(v, "graceful_stop", spec::duration, p),
             None => Some(load::DEFAULT_GRACEFUL_STOP),

@@ -205,7 +205,7 @@ impl Run<'_> {
             covers: step.covers.clone(),
             at: self.clock.now(),
             spid: match &step.action {
-                Action::SpidLogin(l) => Some((l.provider.clone(), l.level.number())),
+                Action::SpidLogin(l) => Some((l.0.provider.clone(), l.0.level.number())),
                 Action::Load(l) => Some((l.0.provider.clone(), l.0.level.number())),
                 _ => None,
             },

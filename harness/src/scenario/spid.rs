@@ -60,38 +60,24 @@ impl SpidEnv {
             .get(provider)
             .map(|p| p.entity_id.clone())
             .unwrap_or_default();
+        let start_url = format!(
+            "{}?idp={}&level={}&comparison=minimum&binding=redirect",
+            sp_urls.login,
+            mock_idps::saml::binding::url_encode(&entity),
+            level.number()
+        );
         let plan = LoginPlan {
             id: format!("spid/{provider}/{level}"),
             title: format!("{user} at {provider} {level}"),
-            provider: provider.to_string(),
-            level,
-            user: user.to_string(),
-            outcome,
-            start_url: format!(
-                "{}?idp={}&level={}&comparison=minimum&binding=redirect",
-                sp_urls.login,
-                mock_idps::saml::binding::url_encode(&entity),
-                level.number()
-            ),
-            expected: Expectation::for_outcome(outcome),
+            ..plan(user, provider, level, outcome, start_url)
         };
-        let oracle = OracleConfig {
-            probe_url: Some(sp_urls.me.clone()),
-            ..OracleConfig::default()
-        };
-        run(
-            &plan,
-            &MockAdmin::InProcess(self.fed.state().clone()),
-            &self.fed.state().fixtures,
-            &oracle,
-            Duration::from_secs(10),
-        )
-        .await
+        self.drive(&plan, sp_urls.me.clone()).await
     }
 
     /// One login over OpenID Connect of `user` at the OpenID Provider `op` and `level` through the
     /// reference RP, ending with `outcome` at the provider.
     pub async fn oidc_login(&self, user: &str, op: &str, level: Level, outcome: Outcome) -> Entry {
+        let id = format!("oidc/{op}/{level}");
         let rp = self
             .rp
             .get_or_init(|| async {
@@ -108,13 +94,7 @@ impl SpidEnv {
             .await;
         let rp = match rp {
             Ok(rp) => rp,
-            Err(e) => {
-                return Entry {
-                    id: format!("oidc/{op}/{level}"),
-                    error: Some(format!("starting the reference RP: {e}")),
-                    ..Entry::default()
-                }
-            }
+            Err(e) => return failed(id, format!("starting the reference RP: {e}")),
         };
         // CIE at L3 reads the card on a simulated NFC page the harness's browser does not drive:
         // the OP is told to log the card holder in without its pages.
@@ -126,35 +106,62 @@ impl SpidEnv {
                 outcome,
             };
             if let Err(e) = self.fed.script_next_login(script) {
-                return Entry {
-                    id: format!("oidc/{op}/{level}"),
-                    error: Some(crate::report::error_chain(&e)),
-                    ..Entry::default()
-                };
+                return failed(id, crate::report::error_chain(&e));
             }
         }
         let base = rp.base_url();
+        let start_url = format!("{base}/oidc/login?op={op}&level={}", level.number());
         let plan = LoginPlan {
-            id: format!("oidc/{op}/{level}"),
+            id,
             title: format!("{user} at {op} {level} (OIDC)"),
-            provider: op.to_string(),
-            level,
-            user: user.to_string(),
-            outcome,
-            start_url: format!("{base}/oidc/login?op={op}&level={}", level.number()),
-            expected: Expectation::for_outcome(outcome),
+            ..plan(user, op, level, outcome, start_url)
         };
+        self.drive(&plan, format!("{base}/me")).await
+    }
+
+    /// Drives `plan` against the in-process mocks; the protected page `probe_url` decides.
+    async fn drive(&self, plan: &LoginPlan, probe_url: String) -> Entry {
         let oracle = OracleConfig {
-            probe_url: Some(format!("{base}/me")),
+            probe_url: Some(probe_url),
             ..OracleConfig::default()
         };
         run(
-            &plan,
+            plan,
             &MockAdmin::InProcess(self.fed.state().clone()),
             &self.fed.state().fixtures,
             &oracle,
             Duration::from_secs(10),
         )
         .await
+    }
+}
+
+/// The plan of a login of `user` at `provider` and `level` from `start_url`, expecting what
+/// `outcome` implies (id and title left to the caller).
+fn plan(
+    user: &str,
+    provider: &str,
+    level: Level,
+    outcome: Outcome,
+    start_url: String,
+) -> LoginPlan {
+    LoginPlan {
+        id: String::new(),
+        title: String::new(),
+        provider: provider.to_string(),
+        level,
+        user: user.to_string(),
+        outcome,
+        start_url,
+        expected: Expectation::for_outcome(outcome),
+    }
+}
+
+/// The entry of a login that could not run.
+fn failed(id: String, error: String) -> Entry {
+    Entry {
+        id,
+        error: Some(error),
+        ..Entry::default()
     }
 }

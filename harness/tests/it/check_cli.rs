@@ -2,6 +2,7 @@
 //! started by the test): a passing run, and each kind of bad input with its own message and
 //! exit code; against a mutant reference SP, failed advice cases as warnings in a passing run.
 
+use crate::output_text;
 use harness::conformance::reference;
 use harness::exit;
 use reference_sp::faults::Faults;
@@ -23,15 +24,6 @@ async fn spid_harness(args: Vec<String>) -> Output {
     })
     .await
     .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn args(list: &[&str]) -> Vec<String> {
@@ -67,7 +59,12 @@ async fn check_runs_against_a_service_outside_the_process() {
         "logout-8",
     ]))
     .await;
-    assert_eq!(out.status.code(), Some(exit::OK as i32), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(exit::OK as i32),
+        "{}",
+        output_text(&out)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("6 of 6 checks and cases as expected"),
@@ -102,7 +99,7 @@ async fn check_runs_against_a_service_outside_the_process() {
         out.status.code(),
         Some(exit::CHECK_FAILED as i32),
         "{}",
-        text(&out)
+        output_text(&out)
     );
 }
 
@@ -132,7 +129,7 @@ async fn an_unreachable_service_is_exit_3_with_one_message() {
         out.status.code(),
         Some(exit::UNREACHABLE as i32),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot be reached"), "{stderr}");
@@ -152,7 +149,7 @@ async fn an_unreachable_service_is_exit_3_with_one_message() {
         out.status.code(),
         Some(exit::UNREACHABLE as i32),
         "{}",
-        text(&out)
+        output_text(&out)
     );
 }
 
@@ -175,7 +172,7 @@ async fn metadata_that_is_not_xml_is_exit_2() {
         out.status.code(),
         Some(exit::BAD_INPUT as i32),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is not usable SP metadata"), "{stderr}");
@@ -204,7 +201,7 @@ async fn a_login_url_without_authn_request_is_exit_4() {
         out.status.code(),
         Some(exit::NO_AUTHN_REQUEST as i32),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("produced no AuthnRequest"), "{stderr}");
@@ -230,7 +227,12 @@ async fn advice_cases_that_fail_are_warnings_and_the_run_still_passes() {
         "skew-2",
     ]))
     .await;
-    assert_eq!(out.status.code(), Some(exit::OK as i32), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(exit::OK as i32),
+        "{}",
+        output_text(&out)
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("check.json")).unwrap()).unwrap();
     let entries = report["entries"].as_array().expect("entries");

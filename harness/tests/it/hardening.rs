@@ -2,9 +2,10 @@
 //! URL that cannot be fetched (refused, silent, too slow) ends `check` and `serve` with exit code
 //! 3 and a message naming the URL and the limit.
 
+use crate::output_text;
 use harness::exit;
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn spid_harness() -> Command {
@@ -28,15 +29,6 @@ fn silent_server() -> (String, std::thread::JoinHandle<()>) {
         std::thread::sleep(Duration::from_secs(3));
     });
     (url, handle)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// Defect 12 of issue 11: `spid-harness faults | head` panicked on the closed pipe.
@@ -79,19 +71,19 @@ fn defect8_check_on_a_silent_metadata_url_exits_3_within_its_timeout() {
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     assert_eq!(
         out.status.code(),
         Some(i32::from(exit::UNREACHABLE)),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&url) && stderr.contains("within 1 s"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     server.join().unwrap();
 }
@@ -109,12 +101,12 @@ fn defect12_check_on_a_refused_metadata_url_exits_3() {
         out.status.code(),
         Some(i32::from(exit::UNREACHABLE)),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("cannot connect"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
 }
 
@@ -143,12 +135,12 @@ fn defect8_serve_with_a_silent_sp_metadata_url_exits_3() {
         out.status.code(),
         Some(i32::from(exit::UNREACHABLE)),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("within 1 s"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     server.join().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
@@ -173,14 +165,14 @@ fn serve_oidc_rp_unreachable_is_exit_unreachable() {
         out.status.code(),
         Some(i32::from(exit::UNREACHABLE)),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&format!("--oidc-rp {entity_id}")),
         "{}",
-        text(&out)
+        output_text(&out)
     );
-    assert!(stderr.contains("unreachable"), "{}", text(&out));
+    assert!(stderr.contains("unreachable"), "{}", output_text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }

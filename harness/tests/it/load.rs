@@ -3,6 +3,7 @@
 //! (coordinated-omission correction), `--baseline` flagging a regression, exact merges, and the
 //! Markdown and HTML reports (snapshots of a seeded report).
 
+use crate::output_text;
 use harness::load::hist::Hist;
 use harness::load::judge::{self, Thresholds};
 use harness::load::model::{
@@ -60,13 +61,7 @@ fn load_meets_given_thresholds_and_fails_an_impossible_one_with_exit_1_and_junit
     let mut args = common.to_vec();
     args.extend(["--max-p99", "5s", "--report-dir", ok_dir.to_str().unwrap()]);
     let out = spid_harness(&args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let report: LoadReport =
         serde_json::from_str(&std::fs::read_to_string(ok_dir.join("load.json")).unwrap()).unwrap();
     assert_eq!(report.ok, 40);
@@ -199,12 +194,7 @@ fn report_merge_of_two_runs_equals_one_histogram_of_both() {
         "--report-dir",
         out_dir.to_str().unwrap(),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let merged: LoadReport =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("load.json")).unwrap()).unwrap();
     assert_eq!(merged.ok, 24);

@@ -47,3 +47,45 @@ pub fn spid_harness<S: AsRef<std::ffi::OsStr>>(
         .output()
         .expect("run spid-harness")
 }
+
+/// The exit code, stdout and stderr of a finished command, for assertion messages.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Replaces every `127.0.0.1:PORT` with `127.0.0.1:[port]`.
+pub fn scrub_ports(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("127.0.0.1:") {
+        out.push_str(&rest[..i + "127.0.0.1:".len()]);
+        rest = &rest[i + "127.0.0.1:".len()..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        out.push_str("[port]");
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks that each of `error_checks` (the ids of the Error-severity checks of a family) has a
+/// mutant among `mutants` (check id, reference SP fault switch), and that each switch exists.
+pub fn assert_each_error_check_has_a_mutant(error_checks: &[&str], mutants: &[(&str, &str)]) {
+    let missing: Vec<&str> = error_checks
+        .iter()
+        .copied()
+        .filter(|id| !mutants.iter().any(|(m, _)| m == id))
+        .collect();
+    assert!(missing.is_empty(), "no mutant for {missing:?}");
+    for (_, fault) in mutants {
+        assert!(
+            reference_sp::faults::ALL.iter().any(|f| f.name == *fault),
+            "{fault} is not a switch"
+        );
+    }
+}

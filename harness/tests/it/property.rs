@@ -2,6 +2,7 @@
 //! every mutant the catalogue proves, a disagreement shrunk to the one change its switched-off
 //! check guards; a bug that needs two changes together; determinism of the generated run.
 
+use crate::scrub_ports;
 use harness::conformance::reference;
 use harness::property::{run, PropertyConfig};
 use reference_sp::faults::Faults;
@@ -191,21 +192,6 @@ async fn a_bug_that_needs_two_changes_is_found_and_shrunk_to_both() {
         c.shrink_millis,
         c.minimal.describe()
     );
-}
-
-/// Replaces every `127.0.0.1:PORT` with `127.0.0.1:[port]`.
-fn scrub_ports(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("127.0.0.1:") {
-        out.push_str(&rest[..i + "127.0.0.1:".len()]);
-        rest = &rest[i + "127.0.0.1:".len()..];
-        let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        out.push_str("[port]");
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The entries of a property run with instants, durations, ports and the XML (random IDs and

@@ -1,24 +1,10 @@
 //! insta snapshots of the JSON and JUnit reports of a small check against a mutant reference SP
 //! (one case passes, one fails), with instants, durations and ports redacted.
 
+use crate::scrub_ports;
 use harness::conformance::{self, logout, reference};
 use harness::report::{junit, RunReport};
 use reference_sp::faults::Faults;
-
-/// Replaces every `127.0.0.1:PORT` with `127.0.0.1:[port]`.
-fn scrub_ports(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("127.0.0.1:") {
-        out.push_str(&rest[..i + "127.0.0.1:".len()]);
-        rest = &rest[i + "127.0.0.1:".len()..];
-        let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        out.push_str("[port]");
-        rest = &rest[digits..];
-    }
-    out.push_str(rest);
-    out
-}
 
 /// Replaces the value of every `time="…"` and `timestamp="…"` attribute with `[t]`.
 fn scrub_times(xml: &str) -> String {

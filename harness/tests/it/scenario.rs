@@ -1,6 +1,7 @@
 //! Scenarios: every required rule covered, the whole folder passes (library and binary), bad
 //! files get file:line:column and a suggestion, a wrong expectation fails the run.
 
+use crate::output_text;
 use harness::scenario::{self, coverage, load, Catalog, Runner};
 use rstest::rstest;
 use std::path::{Path, PathBuf};
@@ -64,13 +65,7 @@ fn the_binary_runs_the_folder_and_writes_reports() {
         "--junit".as_ref(),
         junit.as_os_str(),
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     for ext in ["json", "html", "xml", "md"] {
         assert!(dir.path().join(format!("run.{ext}")).is_file(), "run.{ext}");
     }
@@ -511,4 +506,62 @@ fn a_bad_load_step_names_the_line_and_the_fix(
         "{:?}\n{all:?}\n{text}",
         errors.iter().map(|e| e.line).collect::<Vec<_>>()
     );
+}
+
+/// `spid-login` and `oidc-login` read their keys with one function but keep their own words: a
+/// bad level or provider names the step's kind of provider and level.
+#[rstest]
+#[case::spid_level(
+    "spid-login",
+    "provider = \"poste\"\nlevel = 4",
+    11,
+    "SPID level 4: use 1, 2 or 3"
+)]
+#[case::oidc_level(
+    "oidc-login",
+    "provider = \"cie\"\nlevel = 4",
+    11,
+    "level 4: use 1, 2 or 3"
+)]
+#[case::spid_provider(
+    "spid-login",
+    "provider = \"postee\"\nlevel = 2",
+    10,
+    "unknown provider \"postee\""
+)]
+#[case::oidc_provider(
+    "oidc-login",
+    "provider = \"postee\"\nlevel = 2",
+    10,
+    "unknown OpenID Provider \"postee\""
+)]
+fn a_bad_login_step_keeps_its_own_message(
+    #[case] kind: &str,
+    #[case] keys: &str,
+    #[case] line: usize,
+    #[case] message: &str,
+) {
+    let catalog = Catalog::embedded().expect("fixtures");
+    let text = format!(
+        "title = \"t\"\nstart = 2024-03-01T09:00:00Z\n\n[actors]\nmario = \"mario.rossi\"\n\n\
+         [[step]]\ndo = \"{kind}\"\nactor = \"mario\"\n{keys}\n"
+    );
+    let errors = load::parse(&text, Path::new("bad.toml"), &catalog).unwrap_err();
+    let all: Vec<(usize, String)> = errors.iter().map(|e| (e.line, e.message.clone())).collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.line == line && e.message.starts_with(message)),
+        "{all:?}\n{text}"
+    );
+    // The SPID step never says "OpenID Provider", and the OIDC step's level error is not the
+    // SPID one.
+    if kind == "spid-login" {
+        assert!(all.iter().all(|(_, m)| !m.contains("OpenID")), "{all:?}");
+    } else {
+        assert!(
+            all.iter().all(|(_, m)| !m.starts_with("SPID level")),
+            "{all:?}"
+        );
+    }
 }

@@ -576,6 +576,33 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
     // One more wrong credential; true when the attempt limit is reached (nr19).
     let limit_reached =
         |login: &mut PendingLogin| login.tries.fail() == crate::tries::Try::Exhausted;
+    // A wrong credential, OTP or device PIN: the same page again with `error` and the attempt
+    // count, or nr19 once the attempts are used up.
+    let wrong = |login: &mut PendingLogin, italian: &str, english: &str| {
+        if limit_reached(login) {
+            return end(fail_as(
+                state,
+                idp,
+                &req,
+                relay.clone(),
+                Outcome::WrongCredentials,
+            ));
+        }
+        state.update_pending(&form.token, login.clone());
+        let msg = format!(
+            "{italian} (tentativo {} di {}). {english}",
+            login.tries.failures(),
+            login.tries.limit()
+        );
+        page(stage_page(
+            state,
+            idp,
+            &form.token,
+            login,
+            &sp_name,
+            Some(&msg),
+        ))
+    };
     match login.stage {
         Stage::Credentials => {
             let username = form.username.as_deref().unwrap_or("").trim();
@@ -597,16 +624,11 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 .filter(|u| !cie || state.cards.card_of(&u.username).is_some())
                 .filter(|u| qr || Some(u.password.as_str()) == form.password.as_deref());
             let Some(user) = user else {
-                if limit_reached(&mut login) {
-                    return end(fail_as(state, idp, &req, relay, Outcome::WrongCredentials));
-                }
-                let msg = format!(
-                    "Credenziali non valide (tentativo {} di {}). Wrong user name or password.",
-                    login.tries.failures(),
-                    login.tries.limit()
+                return wrong(
+                    &mut login,
+                    "Credenziali non valide",
+                    "Wrong user name or password.",
                 );
-                state.update_pending(&form.token, login.clone());
-                return page(pages::login(idp, &form.token, &login, &sp_name, Some(&msg)));
             };
             let level = match identity_checks(state, idp, &req, user) {
                 Ok(level) => level,
@@ -648,25 +670,7 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                         Some(msg),
                     ))
                 }
-                _ => {
-                    if limit_reached(&mut login) {
-                        return end(fail_as(state, idp, &req, relay, Outcome::WrongCredentials));
-                    }
-                    state.update_pending(&form.token, login.clone());
-                    let msg = format!(
-                        "Codice errato (tentativo {} di {}). Wrong code.",
-                        login.tries.failures(),
-                        login.tries.limit()
-                    );
-                    page(stage_page(
-                        state,
-                        idp,
-                        &form.token,
-                        &login,
-                        &sp_name,
-                        Some(&msg),
-                    ))
-                }
+                _ => wrong(&mut login, "Codice errato", "Wrong code."),
             }
         }
         Stage::Device => {
@@ -678,23 +682,11 @@ pub fn handle_step(state: &MockState, idp: &IdpRuntime, form: &StepForm) -> Answ
                 state.update_pending(&form.token, login.clone());
                 return page(stage_page(state, idp, &form.token, &login, &sp_name, None));
             }
-            if limit_reached(&mut login) {
-                return end(fail_as(state, idp, &req, relay, Outcome::WrongCredentials));
-            }
-            state.update_pending(&form.token, login.clone());
-            let msg = format!(
-                "PIN del dispositivo errato (tentativo {} di {}). Wrong device PIN.",
-                login.tries.failures(),
-                login.tries.limit()
-            );
-            page(stage_page(
-                state,
-                idp,
-                &form.token,
-                &login,
-                &sp_name,
-                Some(&msg),
-            ))
+            wrong(
+                &mut login,
+                "PIN del dispositivo errato",
+                "Wrong device PIN.",
+            )
         }
         Stage::Card => card_step(state, idp, form, login, &sp_name, end),
         Stage::Consent => {

@@ -60,14 +60,12 @@ impl Env {
 
     async fn start_with_clock(clock: SharedClock) -> Env {
         let driver = Driver::new();
-        let fed = MockFederation::start_with(FederationConfig {
+        let config = FederationConfig {
             clock: Some(clock.clone()),
             seed: Some(11),
-            sp_metadata: vec![sp::metadata(&driver.key)],
             ..FederationConfig::default()
-        })
-        .await
-        .unwrap();
+        };
+        let fed = sp::federation(&driver, config).await;
         Env { fed, clock, driver }
     }
 
@@ -100,55 +98,10 @@ impl Env {
         binding: Binding,
         user: &str,
     ) -> Reply {
-        let fixture_user = self.fed.state().fixtures.user(user).cloned();
-        let password = fixture_user
-            .as_ref()
-            .map(|u| u.password.clone())
-            .unwrap_or_default();
-        let reply = self.send(provider, req, binding).await;
-        let Reply::Page { body, .. } = reply else {
-            return reply;
-        };
-        let token = sp::field(&body, "token").expect("login page has a token");
-        let root = self.root(provider);
-        let mut reply = self
-            .driver
-            .step(
-                &root,
-                &[
-                    ("token", &token),
-                    ("username", user),
-                    ("password", &password),
-                    ("action", "continue"),
-                ],
-            )
-            .await;
-        for _ in 0..3 {
-            let Reply::Page { body, .. } = &reply else {
-                return reply;
-            };
-            reply = if body.contains("id=\"otp-form\"") {
-                let otp = sp::between(body, "<output id=\"simulated-otp\">", "<").unwrap();
-                self.driver
-                    .step(&root, &[("token", &token), ("otp", &otp)])
-                    .await
-            } else if body.contains("id=\"device-form\"") {
-                let pin = fixture_user
-                    .as_ref()
-                    .and_then(|u| u.device_pin.clone())
-                    .unwrap();
-                self.driver
-                    .step(&root, &[("token", &token), ("pin", &pin)])
-                    .await
-            } else if body.contains("id=\"consent-form\"") {
-                self.driver
-                    .step(&root, &[("token", &token), ("action", "continue")])
-                    .await
-            } else {
-                return reply;
-            };
-        }
-        reply
+        let fixtures = &self.fed.state().fixtures;
+        self.driver
+            .login_via_pages(&self.sso(provider), fixtures, req, binding, user)
+            .await
     }
 
     /// samael's SP side as the test SP of `sp.rs`, trusting `provider`'s published metadata.

@@ -154,16 +154,7 @@ async fn xmlsec1_verifies_provider_metadata_and_the_registry_feed() {
         let cert = cert_pem(idp.key.cert_base64());
         assert_verifies(&dir, &what, &idp.metadata, &cert, TOP_SIGNATURE);
         // What the metadata URL serves is the same signed document.
-        let served = env
-            .driver
-            .client
-            .get(&idp.metadata_url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let served = test_support::fetch_text(&env.driver.client, &idp.metadata_url).await;
         assert_verifies(&dir, &what, &served, &cert, TOP_SIGNATURE);
         let tampered = idp
             .metadata
@@ -185,16 +176,7 @@ async fn xmlsec1_verifies_provider_metadata_and_the_registry_feed() {
         &registry_cert,
         TOP_SIGNATURE,
     );
-    let served = env
-        .driver
-        .client
-        .get(env.fed.urls().registry)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let served = test_support::fetch_text(&env.driver.client, env.fed.urls().registry).await;
     assert_verifies(
         &dir,
         "the served registry feed",

@@ -62,14 +62,7 @@ async fn per_provider_mixes_through_the_admin_api() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let shown: serde_json::Value = client
-        .get(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: serde_json::Value = test_support::fetch_json(client, &admin).await;
     assert_eq!(
         shown["by_provider"]["poste"]["entries"][0]["outcome"],
         "consent-denied"

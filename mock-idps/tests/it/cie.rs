@@ -60,6 +60,19 @@ async fn start(env: &Env, id: &str, req: &Req) -> (String, String) {
     (sp::field(&body, "token").expect("a token"), body)
 }
 
+/// Starts a login at `level` with a request as the CIE manual wants it; returns the token of
+/// its first page.
+async fn start_at(env: &Env, id: &str, level: Level) -> String {
+    start(env, id, &cie_req(env, id, level)).await.0
+}
+
+/// Types the CieID `user` name and `password` on the login page of `token`.
+async fn credentials(env: &Env, id: &str, token: &str, user: &str, password: &str) -> Reply {
+    env.driver
+        .credentials(&root(env, id), token, user, password)
+        .await
+}
+
 /// Puts `card` on the reader with `pin` on `reader`.
 async fn card_step(env: &Env, id: &str, token: &str, card: &str, pin: &str, reader: &str) -> Reply {
     step(
@@ -142,18 +155,7 @@ async fn l1_with_user_name_and_password(#[case] id: &str) {
     let req = cie_req(&env, id, Level::L1);
     let (token, body) = start(&env, id, &req).await;
     assert!(body.contains("id=\"login-form\""), "{body}");
-    let (_, body) = page(
-        step(
-            &env,
-            id,
-            &[
-                ("token", &token),
-                ("username", "mario.rossi"),
-                ("password", "Password123!"),
-            ],
-        )
-        .await,
-    );
+    let (_, body) = page(credentials(&env, id, &token, "mario.rossi", "Password123!").await);
     let xml = consent(&env, id, &token, &body).await;
     check_cie_success(&env, id, &xml, Level::L1);
 }
@@ -162,8 +164,7 @@ async fn l1_with_user_name_and_password(#[case] id: &str) {
 async fn l1_and_l2_with_the_app_qr() {
     let env = Env::start().await;
     for level in [Level::L1, Level::L2] {
-        let req = cie_req(&env, "cie", level);
-        let (token, _) = start(&env, "cie", &req).await;
+        let token = start_at(&env, "cie", level).await;
         let (_, body) = page(
             step(
                 &env,
@@ -184,20 +185,8 @@ async fn l1_and_l2_with_the_app_qr() {
 #[tokio::test]
 async fn l2_adds_the_otp() {
     let env = Env::start().await;
-    let req = cie_req(&env, "cie", Level::L2);
-    let (token, _) = start(&env, "cie", &req).await;
-    let (_, body) = page(
-        step(
-            &env,
-            "cie",
-            &[
-                ("token", &token),
-                ("username", "mario.rossi"),
-                ("password", "Password123!"),
-            ],
-        )
-        .await,
-    );
+    let token = start_at(&env, "cie", Level::L2).await;
+    let (_, body) = page(credentials(&env, "cie", &token, "mario.rossi", "Password123!").await);
     assert!(body.contains("id=\"otp-form\""), "{body}");
     let otp = sp::between(&body, "<output id=\"simulated-otp\">", "<").unwrap();
     let (_, body) = page(step(&env, "cie", &[("token", &token), ("otp", &otp)]).await);
@@ -225,15 +214,13 @@ async fn l3_is_the_card_on_the_reader_and_its_pin() {
 async fn the_desktop_software_wants_the_last_four_digits_after_pairing() {
     let env = Env::start().await;
     // First login pairs the software: 4 digits are refused, 8 accepted.
-    let req = cie_req(&env, "cie", Level::L3);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", Level::L3).await;
     let (_, body) = page(card_step(&env, "cie", &token, "CA00009AA", "1357", "desktop").await);
     assert!(body.contains("primo abbinamento"), "{body}");
     let (_, body) = page(card_step(&env, "cie", &token, "CA00009AA", "24681357", "desktop").await);
     consent(&env, "cie", &token, &body).await;
     // Later logins: the last 4 only; the whole PIN is refused without counting.
-    let req = cie_req(&env, "cie", Level::L3);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", Level::L3).await;
     let (_, body) = page(card_step(&env, "cie", &token, "CA00009AA", "24681357", "desktop").await);
     assert!(body.contains("ultime 4 cifre"), "{body}");
     let (_, body) = page(card_step(&env, "cie", &token, "CA00009AA", "1357", "desktop").await);
@@ -244,8 +231,7 @@ async fn the_desktop_software_wants_the_last_four_digits_after_pairing() {
 
 /// Three wrong PINs: the card's PIN blocks and the login ends with 23 (credentials blocked).
 async fn block_pin(env: &Env, card: &str) {
-    let req = cie_req(env, "cie", Level::L3);
-    let (token, _) = start(env, "cie", &req).await;
+    let token = start_at(env, "cie", Level::L3).await;
     for left in [2, 1] {
         let (status, body) = page(card_step(env, "cie", &token, card, "00000000", "app").await);
         assert_eq!(status, 200);
@@ -265,27 +251,14 @@ async fn three_wrong_pins_block_the_card_with_code_23() {
     let env = Env::start().await;
     block_pin(&env, "CA00002AA").await;
     // Now even the right PIN ends with 23 at once.
-    let req = cie_req(&env, "cie", Level::L3);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", Level::L3).await;
     let xml = card_step(&env, "cie", &token, "CA00002AA", "11223344", "app")
         .await
         .response();
     assert_status(&xml, 23);
     // L1 with the CieID credentials still works: the blocked PIN is the card's.
-    let req = cie_req(&env, "cie", Level::L1);
-    let (token, _) = start(&env, "cie", &req).await;
-    let (_, body) = page(
-        step(
-            &env,
-            "cie",
-            &[
-                ("token", &token),
-                ("username", "giulia.bianchi"),
-                ("password", "Password123!"),
-            ],
-        )
-        .await,
-    );
+    let token = start_at(&env, "cie", Level::L1).await;
+    let (_, body) = page(credentials(&env, "cie", &token, "giulia.bianchi", "Password123!").await);
     consent(&env, "cie", &token, &body).await;
 }
 
@@ -311,8 +284,7 @@ async fn the_puk_recovers_a_blocked_pin() {
     let (status, body) = unblock(&env, "CA00002AA", "44332211", "99887766").await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("id=\"unblock-done\""));
-    let req = cie_req(&env, "cie", Level::L3);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", Level::L3).await;
     let (_, body) = page(card_step(&env, "cie", &token, "CA00002AA", "11223344", "app").await);
     assert!(
         body.contains("2 tentativi rimasti"),
@@ -340,8 +312,7 @@ async fn ten_wrong_puks_kill_the_card_for_good() {
     let (status, body) = unblock(&env, "CA00002AA", "44332211", "99887766").await;
     assert_eq!(status, 403);
     assert!(body.contains("definitivamente"), "{body}");
-    let req = cie_req(&env, "cie", Level::L3);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", Level::L3).await;
     let xml = card_step(&env, "cie", &token, "CA00002AA", "11223344", "app")
         .await
         .response();
@@ -358,8 +329,7 @@ async fn expired_and_revoked_cards_end_with_23(
     #[case] level: Level,
 ) {
     let env = Env::start().await;
-    let req = cie_req(&env, "cie", level);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", level).await;
     let xml = card_step(&env, "cie", &token, card, pin, "app")
         .await
         .response();
@@ -372,19 +342,10 @@ async fn expired_and_revoked_cards_end_with_23(
 #[tokio::test]
 async fn expired_and_revoked_cards_end_with_23_at_l1(#[case] user: &str) {
     let env = Env::start().await;
-    let req = cie_req(&env, "cie", Level::L1);
-    let (token, _) = start(&env, "cie", &req).await;
-    let xml = step(
-        &env,
-        "cie",
-        &[
-            ("token", &token),
-            ("username", user),
-            ("password", "Password123!"),
-        ],
-    )
-    .await
-    .response();
+    let token = start_at(&env, "cie", Level::L1).await;
+    let xml = credentials(&env, "cie", &token, user, "Password123!")
+        .await
+        .response();
     assert_status(&xml, 23);
 }
 
@@ -393,8 +354,7 @@ async fn read_failures_keep_the_user_on_the_reader_page() {
     let env = Env::start().await;
     env.fed.script_card_read_failure(ReadFailure::NfcOff);
     env.fed.script_card_read_failure(ReadFailure::CardMoved);
-    let req = cie_req(&env, "cie", Level::L3);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", Level::L3).await;
     let (_, body) = page(card_step(&env, "cie", &token, "CA00001AA", "12345678", "app").await);
     assert!(
         body.contains("attiva l&#x27;NFC") || body.contains("NFC is off"),
@@ -431,39 +391,15 @@ async fn read_failures_keep_the_user_on_the_reader_page() {
 async fn cie_user_anomalies_use_the_cie_codes() {
     let env = Env::start().await;
     // Wrong CieID password three times: blocked credentials, 23 (CIE has no 19).
-    let req = cie_req(&env, "cie", Level::L1);
-    let (token, _) = start(&env, "cie", &req).await;
+    let token = start_at(&env, "cie", Level::L1).await;
     let mut last = None;
     for _ in 0..3 {
-        last = Some(
-            step(
-                &env,
-                "cie",
-                &[
-                    ("token", &token),
-                    ("username", "mario.rossi"),
-                    ("password", "nope"),
-                ],
-            )
-            .await,
-        );
+        last = Some(credentials(&env, "cie", &token, "mario.rossi", "nope").await);
     }
     assert_status(&last.unwrap().response(), 23);
     // A user without a CIE has no CieID account: the credentials are wrong.
-    let req = cie_req(&env, "cie", Level::L1);
-    let (token, _) = start(&env, "cie", &req).await;
-    let (_, body) = page(
-        step(
-            &env,
-            "cie",
-            &[
-                ("token", &token),
-                ("username", "luca.ferrari"),
-                ("password", "Password123!"),
-            ],
-        )
-        .await,
-    );
+    let token = start_at(&env, "cie", Level::L1).await;
+    let (_, body) = page(credentials(&env, "cie", &token, "luca.ferrari", "Password123!").await);
     assert!(body.contains("tentativo 1 di 3"), "{body}");
     // Cancel: 25; deny consent: 22.
     let xml = step(&env, "cie", &[("token", &token), ("action", "cancel")])
@@ -533,20 +469,8 @@ async fn cie_destination_is_the_sso_location_not_the_entity_id() {
 #[tokio::test]
 async fn no_saml_slo_but_a_plain_logout() {
     let env = Env::start().await;
-    let req = cie_req(&env, "cie", Level::L1);
-    let (token, _) = start(&env, "cie", &req).await;
-    let (_, body) = page(
-        step(
-            &env,
-            "cie",
-            &[
-                ("token", &token),
-                ("username", "mario.rossi"),
-                ("password", "Password123!"),
-            ],
-        )
-        .await,
-    );
+    let token = start_at(&env, "cie", Level::L1).await;
+    let (_, body) = page(credentials(&env, "cie", &token, "mario.rossi", "Password123!").await);
     consent(&env, "cie", &token, &body).await;
     assert_eq!(env.fed.state().sessions().len(), 1);
     let (status, body) = page(env.driver.get(&format!("{}/slo", root(&env, "cie"))).await);
@@ -630,23 +554,11 @@ async fn cie_response_snapshot() {
 
 /// One CIE login through the pages at `level` (L2: password + OTP; L3: card + PIN on the app).
 async fn cie_login_via_pages(env: &Env, level: Level) -> String {
-    let req = cie_req(env, "cie", level);
-    let (token, _) = start(env, "cie", &req).await;
+    let token = start_at(env, "cie", level).await;
     let (_, body) = if level == Level::L3 {
         page(card_step(env, "cie", &token, "CA00001AA", "12345678", "app").await)
     } else {
-        let (_, body) = page(
-            step(
-                env,
-                "cie",
-                &[
-                    ("token", &token),
-                    ("username", "mario.rossi"),
-                    ("password", "Password123!"),
-                ],
-            )
-            .await,
-        );
+        let (_, body) = page(credentials(env, "cie", &token, "mario.rossi", "Password123!").await);
         let otp = sp::between(&body, "<output id=\"simulated-otp\">", "<").unwrap();
         page(step(env, "cie", &[("token", &token), ("otp", &otp)]).await)
     };

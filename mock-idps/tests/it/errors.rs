@@ -242,14 +242,7 @@ async fn nr19_after_three_wrong_passwords() {
     for attempt in 1..=2 {
         match env
             .driver
-            .step(
-                &root,
-                &[
-                    ("token", &token),
-                    ("username", "mario.rossi"),
-                    ("password", "nope"),
-                ],
-            )
+            .credentials(&root, &token, "mario.rossi", "nope")
             .await
         {
             Reply::Page { body, status } => {
@@ -264,14 +257,7 @@ async fn nr19_after_three_wrong_passwords() {
     }
     let xml = env
         .driver
-        .step(
-            &root,
-            &[
-                ("token", &token),
-                ("username", "mario.rossi"),
-                ("password", "nope"),
-            ],
-        )
+        .credentials(&root, &token, "mario.rossi", "nope")
         .await
         .response();
     assert_status(&xml, 19);
@@ -296,14 +282,7 @@ async fn nr21_timeout_on_the_clock() {
     env.clock.advance(time::Duration::minutes(6));
     let reply = env
         .driver
-        .step(
-            &env.root("sielte"),
-            &[
-                ("token", &token),
-                ("username", "luca.ferrari"),
-                ("password", "Password123!"),
-            ],
-        )
+        .credentials(&env.root("sielte"), &token, "luca.ferrari", "Password123!")
         .await;
     assert_status(&reply.response(), 21);
 }
@@ -316,14 +295,7 @@ async fn nr22_consent_denied() {
     let root = env.root("tim");
     let consent = env
         .driver
-        .step(
-            &root,
-            &[
-                ("token", &token),
-                ("username", "luca.ferrari"),
-                ("password", "Password123!"),
-            ],
-        )
+        .credentials(&root, &token, "luca.ferrari", "Password123!")
         .await;
     assert!(matches!(&consent, Reply::Page { body, .. } if body.contains("consent-form")));
     let xml = env

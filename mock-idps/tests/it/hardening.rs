@@ -3,39 +3,55 @@
 //! serving afterwards).
 
 use crate::login::user_at;
-use crate::sp::{self, Binding, Driver, Reply};
+use crate::sp::{self, Binding, Reply};
 use crate::Env;
 use base64::Engine;
-use mock_idps::clock::{Clock, SimClock};
-use mock_idps::federation::{FederationConfig, MockFederation};
+use mock_idps::clock::Clock;
+use mock_idps::federation::FederationConfig;
 use mock_idps::saml::binding::{encode_redirect, MessageKind};
 use mock_idps::spid::config::IdpConfig;
 use mock_idps::spid::level::Level;
 use mock_idps::spid::script::{Outcome, ScriptedLogin};
 use mock_idps::spid::state::IdpSession;
 use rstest::rstest;
-use std::sync::Arc;
-use time::macros::datetime;
 
 async fn env_with(idp: IdpConfig, admin_token: Option<&str>) -> Env {
-    let clock = Arc::new(SimClock::new(datetime!(2026-01-15 10:00 UTC)));
-    let driver = Driver::new();
-    let fed = MockFederation::start_with(FederationConfig {
-        clock: Some(clock.clone()),
-        seed: Some(7),
-        sp_metadata: vec![sp::metadata(&driver.key)],
+    Env::start_with(FederationConfig {
         idp,
         admin_token: admin_token.map(str::to_string),
         ..FederationConfig::default()
     })
     .await
-    .unwrap();
-    Env { fed, clock, driver }
 }
 
 async fn text(resp: reqwest::Response) -> (u16, String) {
     let status = resp.status().as_u16();
     (status, resp.text().await.unwrap())
+}
+
+/// The status and body of `GET url`.
+async fn get_text(env: &Env, url: &str) -> (u16, String) {
+    text(env.driver.client.get(url).send().await.unwrap()).await
+}
+
+/// Opens `spid` L2 sessions at aruba and `cie` at the CIE ID provider, all of mario.rossi.
+fn add_sessions(env: &Env, spid: usize, cie: usize) {
+    let session = |provider: &str, i: usize| IdpSession {
+        provider: provider.into(),
+        sp_entity_id: sp::SP_ENTITY.into(),
+        name_id: format!("n{provider}{i}"),
+        session_index: format!("_s{provider}{i}"),
+        user: "mario.rossi".into(),
+        level: Level::L2,
+        session_index_sent: false,
+    };
+    let state = env.fed.state();
+    for i in 0..spid {
+        state.add_session(session("aruba", i));
+    }
+    for i in 0..cie {
+        state.add_session(session("cie", i));
+    }
 }
 
 async fn still_serving(env: &Env) {
@@ -192,23 +208,9 @@ async fn defect_4_idp_sessions_are_capped_and_expire_on_the_clock() {
 async fn defect_5_cie_plain_logout_ends_only_cie_sessions_through_the_index() {
     let env = Env::start().await;
     let state = env.fed.state();
-    let session = |provider: &str, i: usize| IdpSession {
-        provider: provider.into(),
-        sp_entity_id: sp::SP_ENTITY.into(),
-        name_id: format!("n{provider}{i}"),
-        session_index: format!("_s{provider}{i}"),
-        user: "mario.rossi".into(),
-        level: Level::L2,
-        session_index_sent: false,
-    };
-    for i in 0..5_000 {
-        state.add_session(session("aruba", i));
-    }
-    for i in 0..3 {
-        state.add_session(session("cie", i));
-    }
+    add_sessions(&env, 5_000, 3);
     let logout = env.fed.urls().cie["cie"].logout.clone();
-    let (status, body) = text(env.driver.client.get(&logout).send().await.unwrap()).await;
+    let (status, body) = get_text(&env, &logout).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("3 sessioni chiuse"), "{body}");
     assert_eq!(state.sessions().len(), 5_000, "SPID sessions untouched");
@@ -222,25 +224,11 @@ async fn defect_5_cie_plain_logout_ends_only_cie_sessions_through_the_index() {
 async fn defect_5_cie_plain_logout_examines_only_the_cie_sessions() {
     let env = Env::start().await;
     let state = env.fed.state();
-    let session = |provider: &str, i: usize| IdpSession {
-        provider: provider.into(),
-        sp_entity_id: sp::SP_ENTITY.into(),
-        name_id: format!("n{provider}{i}"),
-        session_index: format!("_s{provider}{i}"),
-        user: "mario.rossi".into(),
-        level: Level::L2,
-        session_index_sent: false,
-    };
     let (spid, cie) = (5_000, 3);
-    for i in 0..spid {
-        state.add_session(session("aruba", i));
-    }
-    for i in 0..cie {
-        state.add_session(session("cie", i));
-    }
+    add_sessions(&env, spid, cie);
     let logout = env.fed.urls().cie["cie"].logout.clone();
     let before = state.sessions_examined();
-    let (status, body) = text(env.driver.client.get(&logout).send().await.unwrap()).await;
+    let (status, body) = get_text(&env, &logout).await;
     let examined = usize::try_from(state.sessions_examined() - before).unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("3 sessioni chiuse"), "{body}");
@@ -290,7 +278,7 @@ async fn defect_9_cr_lf_in_the_cie_return_to_is_400_not_500() {
     let logout = env.fed.urls().cie["cie"].logout.clone();
     let url =
         format!("{logout}?return_to=https%3A%2F%2Fsp.example.it%2F%0D%0ASet-Cookie%3A%20x%3D1");
-    let (status, body) = text(env.driver.client.get(&url).send().await.unwrap()).await;
+    let (status, body) = get_text(&env, &url).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("line break"), "{body}");
 }

@@ -46,16 +46,22 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Env {
+        Self::start_with(FederationConfig::default()).await
+    }
+
+    /// Providers configured as `config` says, on a simulated clock at 2026-01-15 10:00 UTC.
+    pub async fn start_with(config: FederationConfig) -> Env {
         let clock = Arc::new(SimClock::new(datetime!(2026-01-15 10:00 UTC)));
         let driver = Driver::new();
-        let fed = MockFederation::start_with(FederationConfig {
-            clock: Some(clock.clone()),
-            seed: Some(7),
-            sp_metadata: vec![sp::metadata(&driver.key)],
-            ..FederationConfig::default()
-        })
-        .await
-        .unwrap();
+        let fed = sp::federation(
+            &driver,
+            FederationConfig {
+                clock: Some(clock.clone()),
+                seed: Some(7),
+                ..config
+            },
+        )
+        .await;
         Env { fed, clock, driver }
     }
 
@@ -85,59 +91,9 @@ impl Env {
         binding: Binding,
         user: &str,
     ) -> Reply {
-        let password = self
-            .fed
-            .state()
-            .fixtures
-            .user(user)
-            .map(|u| u.password.clone())
-            .unwrap_or_default();
-        let reply = self.send(provider, req, binding).await;
-        let Reply::Page { body, .. } = reply else {
-            return reply;
-        };
-        let token = sp::field(&body, "token").expect("login page has a token");
-        let root = self.root(provider);
-        let mut reply = self
-            .driver
-            .step(
-                &root,
-                &[
-                    ("token", &token),
-                    ("username", user),
-                    ("password", &password),
-                    ("action", "continue"),
-                ],
-            )
-            .await;
-        for _ in 0..3 {
-            let Reply::Page { body, .. } = &reply else {
-                return reply;
-            };
-            reply = if body.contains("id=\"otp-form\"") {
-                let otp = sp::between(body, "<output id=\"simulated-otp\">", "<").unwrap();
-                self.driver
-                    .step(&root, &[("token", &token), ("otp", &otp)])
-                    .await
-            } else if body.contains("id=\"device-form\"") {
-                let pin = self
-                    .fed
-                    .state()
-                    .fixtures
-                    .user(user)
-                    .and_then(|u| u.device_pin.clone())
-                    .unwrap();
-                self.driver
-                    .step(&root, &[("token", &token), ("pin", &pin)])
-                    .await
-            } else if body.contains("id=\"consent-form\"") {
-                self.driver
-                    .step(&root, &[("token", &token), ("action", "continue")])
-                    .await
-            } else {
-                return reply;
-            };
-        }
-        reply
+        let fixtures = &self.fed.state().fixtures;
+        self.driver
+            .login_via_pages(&self.sso(provider), fixtures, req, binding, user)
+            .await
     }
 }

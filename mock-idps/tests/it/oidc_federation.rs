@@ -287,35 +287,26 @@ async fn an_external_rp_is_onboarded_by_entity_id_and_resolves() {
 async fn onboarding_refusals_name_the_problem() {
     let fed = start().await;
     let urls = fed.urls().oidc_federation.unwrap();
-    let (status, body) = onboard(&fed, json!({"entity": "x"})).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("bad-json")),
-        "{body}"
-    );
-    let (status, body) = onboard(&fed, json!({"entity_id": "ftp://x"})).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("bad-entity-id")),
-        "{body}"
-    );
-    let (status, body) = onboard(
-        &fed,
-        json!({"entity_id": "http://127.0.0.1:9", "trust_mark": "shiny"}),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("bad-trust-mark")),
-        "{body}"
-    );
-    // Nothing listens on port 9 (discard is not served on loopback): unreachable.
-    let (status, body) = onboard(&fed, json!({"entity_id": "http://127.0.0.1:9"})).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (502, Some("rp-unreachable")),
-        "{body}"
-    );
+    for (request, refusal) in [
+        (json!({"entity": "x"}), (400, "bad-json")),
+        (json!({"entity_id": "ftp://x"}), (400, "bad-entity-id")),
+        (
+            json!({"entity_id": "http://127.0.0.1:9", "trust_mark": "shiny"}),
+            (400, "bad-trust-mark"),
+        ),
+        // Nothing listens on port 9 (discard is not served on loopback): unreachable.
+        (
+            json!({"entity_id": "http://127.0.0.1:9"}),
+            (502, "rp-unreachable"),
+        ),
+    ] {
+        let (status, body) = onboard(&fed, request).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (refusal.0, Some(refusal.1)),
+            "{body}"
+        );
+    }
     // The wrong media type is refused, as the federation requires it.
     let rp = external_rp(urls.trust_anchor.clone(), "application/json").await;
     let (status, body) = onboard(&fed, json!({"entity_id": rp.entity_id})).await;

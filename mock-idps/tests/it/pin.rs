@@ -997,14 +997,7 @@ async fn the_json_api_and_the_legacy_form_speak_codes() {
         .unwrap();
     assert_eq!(r.status(), 400);
     // The legacy form (PIN-12).
-    let page = http
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = test_support::fetch_text(&http, format!("{base}/login")).await;
     assert!(page.contains("name=\"codice_fiscale\"") && page.contains("803 164"));
     let r = http
         .post(format!("{base}/login"))
@@ -1027,16 +1020,11 @@ async fn the_json_api_and_the_legacy_form_speak_codes() {
         .await
         .unwrap()
         .contains("data-code=\"PIN_SWITCHED_OFF\""));
-    let t: serde_json::Value = http
-        .get(format!(
-            "{base}/api/timeline?fiscal_code={GIORGIO}&date=2021-10-01"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let t: serde_json::Value = test_support::fetch_json(
+        &http,
+        format!("{base}/api/timeline?fiscal_code={GIORGIO}&date=2021-10-01"),
+    )
+    .await;
     assert_eq!(
         (t["phase"].as_str(), t["pin_valid_citizen"].as_bool()),
         (Some("digital-identity-citizens"), Some(true))
@@ -1223,14 +1211,8 @@ async fn mario_first_access(http: &reqwest::Client, base: &str) -> serde_json::V
         .unwrap();
     assert_eq!(r.status(), 201);
     let issued: serde_json::Value = r.json().await.unwrap();
-    let out: serde_json::Value = http
-        .get(format!("{base}/api/people/{MARIO}/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out: serde_json::Value =
+        test_support::fetch_json(http, format!("{base}/api/people/{MARIO}/outbox")).await;
     let full = out[0]["code"].as_str().unwrap().to_string();
     let r = http
         .post(format!("{base}/api/first-access"))

@@ -34,6 +34,25 @@ fn logout_request(env: &Env, provider: &str, name_id: &str) -> String {
     })
 }
 
+/// Checks that `xml` carries an enveloped signature by `provider`'s key.
+fn assert_signed_by(env: &Env, provider: &str, xml: &str) {
+    let doc = XmlDoc::parse(xml).unwrap();
+    let idp = env.fed.state().idp(provider).unwrap();
+    mock_idps::saml::dsig::verify_enveloped(&doc, doc.root().unwrap(), &[idp.key.trusted_cert()])
+        .unwrap();
+}
+
+/// Posts the message `value` (base64) as the form field `name` to `url`.
+async fn post_form(env: &Env, url: &str, name: &str, value: String) -> reqwest::Response {
+    env.driver
+        .client
+        .post(url)
+        .form(&[(name, value)])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn sp_initiated_logout_on_redirect() {
     let env = Env::start().await;
@@ -82,29 +101,11 @@ async fn sp_initiated_logout_on_post_and_unknown_session() {
         let signed =
             sign_enveloped(&logout_request(&env, "poste", nid), "_lo1", &env.driver.key).unwrap();
         let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, signed);
-        let resp = env
-            .driver
-            .client
-            .post(&slo)
-            .form(&[("SAMLRequest", b64)])
-            .send()
-            .await
-            .unwrap();
+        let resp = post_form(&env, &slo, "SAMLRequest", b64).await;
         let body = resp.text().await.unwrap();
-        let value = sp::field(&body, "SAMLResponse").unwrap();
-        let xml = String::from_utf8(
-            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap(),
-        )
-        .unwrap();
+        let xml = sp::posted_xml(&body, "SAMLResponse").unwrap();
         assert!(xml.contains(expected), "{xml}");
-        let doc = XmlDoc::parse(&xml).unwrap();
-        let idp = env.fed.state().idp("poste").unwrap();
-        mock_idps::saml::dsig::verify_enveloped(
-            &doc,
-            doc.root().unwrap(),
-            &[idp.key.trusted_cert()],
-        )
-        .unwrap();
+        assert_signed_by(&env, "poste", &xml);
     }
 }
 
@@ -138,20 +139,13 @@ async fn idp_initiated_logout_posts_a_signed_request() {
         .unwrap();
     let body = resp.text().await.unwrap();
     assert!(body.contains(&format!("action=\"{}\"", sp::SLO)), "{body}");
-    let value = sp::field(&body, "SAMLRequest").unwrap();
-    let xml = String::from_utf8(
-        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap(),
-    )
-    .unwrap();
+    let xml = sp::posted_xml(&body, "SAMLRequest").unwrap();
     assert!(xml.contains(&name_id));
     assert!(
         !xml.contains("SessionIndex"),
         "an L2 session's SP never saw a SessionIndex"
     );
-    let doc = XmlDoc::parse(&xml).unwrap();
-    let idp = env.fed.state().idp("lepida").unwrap();
-    mock_idps::saml::dsig::verify_enveloped(&doc, doc.root().unwrap(), &[idp.key.trusted_cert()])
-        .unwrap();
+    assert_signed_by(&env, "lepida", &xml);
     assert!(env.fed.state().sessions().is_empty());
     match env.driver.get(&format!("{root}/logout")).await {
         Reply::Page { status, .. } => assert_eq!(status, 404),
@@ -164,21 +158,8 @@ async fn a_logout_response_must_answer_our_request() {
     let env = Env::start().await;
     logged_in(&env, "namirial").await;
     let root = env.root("namirial");
-    let body = env
-        .driver
-        .client
-        .get(format!("{root}/logout"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = sp::field(&body, "SAMLRequest").unwrap();
-    let xml = String::from_utf8(
-        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value).unwrap(),
-    )
-    .unwrap();
+    let body = test_support::fetch_text(&env.driver.client, format!("{root}/logout")).await;
+    let xml = sp::posted_xml(&body, "SAMLRequest").unwrap();
     let request_id = sp::between(&xml, " ID=\"", "\"").unwrap();
     let slo = env.fed.urls().providers["namirial"].slo.clone();
     let answer = |in_response_to: &str| {
@@ -193,35 +174,14 @@ async fn a_logout_response_must_answer_our_request() {
         let signed = sign_enveloped(&xml, "_lr1", &env.driver.key).unwrap();
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, signed)
     };
-    let forged = env
-        .driver
-        .client
-        .post(&slo)
-        .form(&[("SAMLResponse", answer("_never_sent"))])
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(&env, &slo, "SAMLResponse", answer("_never_sent")).await;
     assert_eq!(forged.status().as_u16(), 400);
     assert!(forged.text().await.unwrap().contains("nr08"));
-    let genuine = env
-        .driver
-        .client
-        .post(&slo)
-        .form(&[("SAMLResponse", answer(&request_id))])
-        .send()
-        .await
-        .unwrap();
+    let genuine = post_form(&env, &slo, "SAMLResponse", answer(&request_id)).await;
     assert_eq!(genuine.status().as_u16(), 200);
     assert!(genuine.text().await.unwrap().contains("Logout completato"));
     // Answered once: a replay of the same LogoutResponse is refused.
-    let replay = env
-        .driver
-        .client
-        .post(&slo)
-        .form(&[("SAMLResponse", answer(&request_id))])
-        .send()
-        .await
-        .unwrap();
+    let replay = post_form(&env, &slo, "SAMLResponse", answer(&request_id)).await;
     assert_eq!(replay.status().as_u16(), 400);
 }
 

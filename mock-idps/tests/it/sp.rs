@@ -2,7 +2,8 @@
 //! bindings, and reading what comes back (an IdP page or an auto-posted Response).
 
 use base64::Engine;
-use mock_idps::fixtures::{load_key, FixtureSource};
+use mock_idps::federation::{FederationConfig, MockFederation};
+use mock_idps::fixtures::{load_key, FixtureSource, Fixtures};
 use mock_idps::saml::binding::{encode_redirect, MessageKind};
 use mock_idps::saml::dsig::sign_enveloped;
 use mock_idps::saml::keys::SigningKey;
@@ -257,13 +258,20 @@ impl Reply {
     }
 }
 
+/// The XML a page auto-posts in its hidden input `name` (`SAMLRequest` or `SAMLResponse`),
+/// base64-decoded.
+pub fn posted_xml(body: &str, name: &str) -> Option<String> {
+    let value = field(body, name)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .expect("the posted message is base64");
+    Some(String::from_utf8(bytes).expect("the posted message is UTF-8"))
+}
+
 /// Reads an IdP answer body.
 pub fn read_reply(status: u16, body: String) -> Reply {
-    match field(&body, "SAMLResponse") {
-        Some(v) => {
-            let xml =
-                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(v).unwrap())
-                    .unwrap();
+    match posted_xml(&body, "SAMLResponse") {
+        Some(xml) => {
             let acs = between(&body, "action=\"", "\"").unwrap_or_default();
             Reply::Response {
                 acs,
@@ -278,6 +286,17 @@ pub fn read_reply(status: u16, body: String) -> Reply {
 pub use test_support::between;
 /// The `value` of the hidden input named `name`.
 pub use test_support::form_value as field;
+
+/// The mock providers configured as `config` says, with this test SP (signing with `driver`'s
+/// key) registered.
+pub async fn federation(driver: &Driver, config: FederationConfig) -> MockFederation {
+    MockFederation::start_with(FederationConfig {
+        sp_metadata: vec![metadata(&driver.key)],
+        ..config
+    })
+    .await
+    .unwrap()
+}
 
 pub struct Driver {
     pub client: reqwest::Client,
@@ -326,6 +345,71 @@ impl Driver {
         let resp = self.client.get(url).send().await.unwrap();
         let status = resp.status().as_u16();
         read_reply(status, resp.text().await.unwrap())
+    }
+
+    /// Logs `user` (of `fixtures`) in at the provider whose SSO endpoint is `sso` through
+    /// every page: username and password, then the OTP, device PIN or consent page as they come;
+    /// returns the final answer.
+    pub async fn login_via_pages(
+        &self,
+        sso: &str,
+        fixtures: &Fixtures,
+        req: &Req,
+        binding: Binding,
+        user: &str,
+    ) -> Reply {
+        let fixture_user = fixtures.user(user);
+        let password = fixture_user.map(|u| u.password.clone()).unwrap_or_default();
+        let reply = self.send(sso, req, binding, Some("rs-opaque-1")).await;
+        let Reply::Page { body, .. } = reply else {
+            return reply;
+        };
+        let token = field(&body, "token").expect("login page has a token");
+        let root = sso.trim_end_matches("/sso");
+        let mut reply = self
+            .step(
+                root,
+                &[
+                    ("token", &token),
+                    ("username", user),
+                    ("password", &password),
+                    ("action", "continue"),
+                ],
+            )
+            .await;
+        for _ in 0..3 {
+            let Reply::Page { body, .. } = &reply else {
+                return reply;
+            };
+            reply = if body.contains("id=\"otp-form\"") {
+                let otp = between(body, "<output id=\"simulated-otp\">", "<").unwrap();
+                self.step(root, &[("token", &token), ("otp", &otp)]).await
+            } else if body.contains("id=\"device-form\"") {
+                let pin = fixture_user.and_then(|u| u.device_pin.clone()).unwrap();
+                self.step(root, &[("token", &token), ("pin", &pin)]).await
+            } else if body.contains("id=\"consent-form\"") {
+                self.step(root, &[("token", &token), ("action", "continue")])
+                    .await
+            } else {
+                return reply;
+            };
+        }
+        reply
+    }
+
+    /// Types `user` and `password` on the login page of `token` at the provider `idp_root`.
+    pub async fn credentials(
+        &self,
+        idp_root: &str,
+        token: &str,
+        user: &str,
+        password: &str,
+    ) -> Reply {
+        self.step(
+            idp_root,
+            &[("token", token), ("username", user), ("password", password)],
+        )
+        .await
     }
 
     /// Posts a login-step form.

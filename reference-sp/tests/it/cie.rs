@@ -2,46 +2,26 @@
 //! real pages (password, OTP, card + PIN), the card outcomes ending on the SP's error page with
 //! code 23, the CIE request rules the SP applies, and the `cie-*` fault switches.
 
-use crate::support::{browser, form_action, form_value, refused_check, spid_error, Posted, World};
+use crate::support::{
+    form_action, form_value, refused_check, spid_error, world_for, Posted, World,
+};
 use base64::Engine;
-use mock_idps::clock::SimClock;
-use mock_idps::federation::{FederationConfig, MockFederation};
 use mock_idps::fixtures::Fixtures;
 use reference_sp::faults::Faults;
-use reference_sp::{ReferenceSp, SpConfig};
+use reference_sp::SpConfig;
 use rstest::rstest;
-use std::sync::Arc;
 
 /// Mocks and an SP that trusts the SPID registry and both CIE ID providers.
 async fn cie_world(faults: Faults) -> World {
-    let clock = Arc::new(SimClock::new(time::OffsetDateTime::now_utc()));
-    let fed = MockFederation::start_with(FederationConfig {
-        clock: Some(clock.clone()),
-        ..FederationConfig::default()
-    })
-    .await
-    .unwrap();
-    let state = fed.state();
-    let cie_md = ["cie", "cie-preprod"]
-        .iter()
-        .map(|id| state.idp(id).unwrap().metadata.clone())
-        .collect();
-    let sp = ReferenceSp::start(SpConfig {
-        idp_metadata: vec![state.registry_xml.clone()],
-        cie_idp_metadata: cie_md,
-        clock: clock.clone(),
+    world_for(|fed| SpConfig {
+        cie_idp_metadata: ["cie", "cie-preprod"]
+            .iter()
+            .map(|id| fed.state().idp(id).unwrap().metadata.clone())
+            .collect(),
         faults,
         ..SpConfig::default()
     })
     .await
-    .unwrap();
-    fed.register_sp_metadata(sp.metadata_xml()).unwrap();
-    World {
-        fed,
-        sp,
-        clock,
-        browser: browser(),
-    }
 }
 
 /// How the user gets through the CIE pages.
@@ -69,15 +49,7 @@ async fn cie_login(w: &World, id: &str, level: u8, comparison: &str, via: Via) -
         .unwrap();
     assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    let mut html = w
-        .browser
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mut html = test_support::fetch_text(&w.browser, &location).await;
     let token = form_value(&html, "token").unwrap_or_else(|| panic!("no token: {html}"));
     let step = format!(
         "{}/login",

@@ -77,15 +77,7 @@ async fn me_needs_a_login_and_unknown_idp_is_named() {
     assert_eq!(r.status(), 400);
     let body = r.text().await.unwrap();
     assert!(body.contains(&w.entity_id("aruba")), "{body}");
-    let index = w
-        .browser
-        .get(w.sp.urls().base)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let index = test_support::fetch_text(&w.browser, w.sp.urls().base).await;
     assert_eq!(
         index.matches("class=\"idp\"").count(),
         w.fed.state().fixtures.providers.len()

@@ -21,14 +21,8 @@ async fn issue_pin(w: &World, cf: &str, new_pin: &str) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let outbox: Vec<Value> = http
-        .get(format!("{pin}/api/people/{cf}/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outbox: Vec<Value> =
+        test_support::fetch_json(&http, format!("{pin}/api/people/{cf}/outbox")).await;
     let initial = outbox
         .iter()
         .rev()

@@ -152,16 +152,7 @@ async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
     let base = rss_kib();
     // Abandoned: the SP sends the user to the IdP's login page, and nobody comes back.
     for i in 0..count {
-        let r = b
-            .get(&w.sp.urls().login)
-            .query(&[("idp", w.entity_id("aruba").as_str()), ("level", "2")])
-            .send()
-            .await
-            .expect("sp login");
-        let location = r.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_string();
+        let location = sp_redirect(&w, &b, "2").await;
         let page = b.get(&location).send().await.expect("idp page");
         assert_eq!(page.status(), 200, "abandoned request {i}");
         if i % 5_000 == 4_999 {
@@ -177,16 +168,7 @@ async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
     // Huge but legal: a 200 KB comment inside a genuine AuthnRequest, 2 KB on the wire, signed
     // again with the SP's key (Redirect binding: the signature covers the deflated query, SAML
     // Bindings §3.4.4.1), so the IdP takes it into its pending store and shows its login page.
-    let r = b
-        .get(&w.sp.urls().login)
-        .query(&[("idp", w.entity_id("aruba").as_str()), ("level", "1")])
-        .send()
-        .await
-        .expect("sp login");
-    let location = r.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
+    let location = sp_redirect(&w, &b, "1").await;
     let (sso, query) = location.split_once('?').expect("query");
     let m = mock_idps::saml::binding::decode_redirect(query).expect("redirect");
     let cut = m.xml.find("<saml:Issuer").expect("issuer");
@@ -304,4 +286,19 @@ async fn defect_2_the_reference_sps_cns_listener_cuts_idle_clients() {
     // The SP's plain HTTP port answers throughout.
     let r = browser().get(w.sp.urls().base).send().await.expect("http");
     assert!(r.status().is_success() || r.status().is_redirection());
+}
+
+/// Where the SP sends the browser `b` to log in at aruba at `level`: the IdP's URL carrying the
+/// AuthnRequest.
+async fn sp_redirect(w: &World, b: &reqwest::Client, level: &str) -> String {
+    let r = b
+        .get(&w.sp.urls().login)
+        .query(&[("idp", w.entity_id("aruba").as_str()), ("level", level)])
+        .send()
+        .await
+        .expect("sp login");
+    r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string()
 }

@@ -25,6 +25,12 @@ pub async fn world(faults: Faults) -> World {
 }
 
 pub async fn world_with(config: SpConfig) -> World {
+    world_for(|_| config).await
+}
+
+/// Mocks on a simulated clock (now) and a reference SP on that clock trusting their SPID
+/// registry, the rest of its configuration from `config` given the running mocks.
+pub async fn world_for(config: impl FnOnce(&MockFederation) -> SpConfig) -> World {
     let clock = Arc::new(SimClock::new(time::OffsetDateTime::now_utc()));
     let fed = MockFederation::start_with(FederationConfig {
         clock: Some(clock.clone()),
@@ -35,7 +41,7 @@ pub async fn world_with(config: SpConfig) -> World {
     let sp = ReferenceSp::start(SpConfig {
         idp_metadata: vec![fed.state().registry_xml.clone()],
         clock: clock.clone(),
-        ..config
+        ..config(&fed)
     })
     .await
     .unwrap();
@@ -171,44 +177,12 @@ impl World {
         browser: &reqwest::Client,
         posted: &Posted,
     ) -> (u16, String, Option<String>) {
-        let mut form = vec![(
-            "SAMLResponse",
-            base64::engine::general_purpose::STANDARD.encode(&posted.xml),
-        )];
-        if let Some(rs) = &posted.relay_state {
-            form.push(("RelayState", rs.clone()));
-        }
-        let r = browser.post(&posted.acs).form(&form).send().await.unwrap();
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string());
-        (status, r.text().await.unwrap(), location)
+        post_to_acs(browser, posted, &posted.xml).await
     }
 
     /// Posts (possibly crafted) XML to the ACS; returns status and body.
     pub async fn post_acs(&self, posted: &Posted, xml: &str) -> (u16, String, Option<String>) {
-        let mut form = vec![(
-            "SAMLResponse",
-            base64::engine::general_purpose::STANDARD.encode(xml),
-        )];
-        if let Some(rs) = &posted.relay_state {
-            form.push(("RelayState", rs.clone()));
-        }
-        let r = self
-            .browser
-            .post(&posted.acs)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string());
-        (status, r.text().await.unwrap(), location)
+        post_to_acs(&self.browser, posted, xml).await
     }
 
     /// GET /me: status and body.
@@ -236,4 +210,27 @@ pub fn spid_error(body: &str) -> Option<String> {
     let start = body.find("data-spid-error=\"")? + "data-spid-error=\"".len();
     let end = body[start..].find('"')? + start;
     Some(body[start..end].to_string())
+}
+
+/// Posts `xml` as the SAMLResponse to the ACS `posted` names, with its RelayState, from
+/// `browser`; returns the status, the body and the `Location`.
+async fn post_to_acs(
+    browser: &reqwest::Client,
+    posted: &Posted,
+    xml: &str,
+) -> (u16, String, Option<String>) {
+    let mut form = vec![(
+        "SAMLResponse",
+        base64::engine::general_purpose::STANDARD.encode(xml),
+    )];
+    if let Some(rs) = &posted.relay_state {
+        form.push(("RelayState", rs.clone()));
+    }
+    let r = browser.post(&posted.acs).form(&form).send().await.unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, r.text().await.unwrap(), location)
 }

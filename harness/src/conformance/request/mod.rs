@@ -13,8 +13,10 @@ use mock_idps::saml::binding::{decode_post, decode_redirect, RedirectMessage};
 use mock_idps::saml::sp_metadata::SpMetadata;
 use mock_idps::saml::xml_read::{Node, XmlDoc};
 
-/// The binding a request was captured on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The binding a request was captured on, or a service is asked to send it on (serialized
+/// `redirect`, `post`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Binding {
     /// HTTP-Redirect.
     Redirect,

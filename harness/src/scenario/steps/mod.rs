@@ -5,26 +5,33 @@
 
 use super::format::StepSpec;
 use super::load::Cx;
-use super::runner::{Outcome, Run};
+use super::runner::{code, Outcome, Run};
 use super::step::{Actor, KindSpec, PinChoice};
+use mock_idps::pin::{PinBackend, PinError};
 use std::ops::Range;
 
 /// Reads a step of one kind: the spec as written, its actor (already resolved, `None` when
 /// absent or unknown) and the span of its `do`, for errors about the step as a whole.
 pub(super) type Parse = fn(&mut Cx<'_>, &StepSpec, Option<Actor>, Range<usize>) -> Option<Action>;
 
-/// `SPEC` and the loader of a kind whose data is an [`ActorPin`] (in a newtype `$kind`).
+/// `SPEC`, the newtype `$kind` over an [`ActorPin`] (documented by the leading doc comment) and
+/// its loader, for a kind whose data is who acts and which PIN they type.
 macro_rules! actor_pin_kind {
-    ($kind:ident, $name:literal, $summary:literal, $default:expr) => {
-        pub(super) const SPEC: KindSpec = super::spec($name, &["actor"], &["pin"], $summary, parse);
+    ($(#[$doc:meta])* $kind:ident, $name:literal, $summary:literal, $default:expr) => {
+        pub(super) const SPEC: $crate::scenario::step::KindSpec =
+            super::spec($name, &["actor"], &["pin"], $summary, parse);
+
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $kind(pub super::ActorPin);
 
         fn parse(
-            cx: &mut Cx<'_>,
-            s: &StepSpec,
-            actor: Option<Actor>,
-            _: Range<usize>,
-        ) -> Option<Action> {
-            super::ActorPin::read(cx, s, actor, $default).map(|a| Action::$kind($kind(a)))
+            cx: &mut $crate::scenario::load::Cx<'_>,
+            s: &$crate::scenario::format::StepSpec,
+            actor: Option<$crate::scenario::step::Actor>,
+            _: std::ops::Range<usize>,
+        ) -> Option<super::Action> {
+            super::ActorPin::read(cx, s, actor, $default).map(|a| super::Action::$kind($kind(a)))
         }
     };
 }
@@ -104,6 +111,20 @@ impl ActorPin {
             actor: actor?,
             pin: cx.pin_choice(s.pin.as_ref(), default),
         })
+    }
+
+    /// Types the PIN, chooses a new secret and has `change` (given the fiscal code, the PIN
+    /// typed and the new one) replace the PIN with it; the actor then holds the new secret.
+    async fn change_secret(
+        &self,
+        r: &mut Run<'_>,
+        change: fn(&PinBackend, &str, &str, &str) -> Result<(), PinError>,
+    ) -> Outcome {
+        let typed = r.typed(&self.actor, self.pin);
+        let new = r.new_secret();
+        change(&r.pin, &self.actor.fiscal_code, &typed, &new).map_err(code)?;
+        r.state(&self.actor).secret = Some(new);
+        Ok(Vec::new())
     }
 }
 

@@ -1,17 +1,16 @@
 //! `phone-pin-call`: calls the contact center with the phone PIN (SW-07, PIN-13).
 
-use super::{Action, ActorPin};
-use crate::scenario::format::StepSpec;
-use crate::scenario::load::Cx;
+use super::ActorPin;
 use crate::scenario::runner::{code, Outcome, Run};
-use crate::scenario::step::{Actor, KindSpec, PinChoice};
-use std::ops::Range;
+use crate::scenario::step::PinChoice;
 
-actor_pin_kind!(PhonePinCall, "phone-pin-call", "call the contact center with the phone PIN", PinChoice::Right);
-
-/// Calls the contact center with the phone PIN (SW-07, PIN-13).
-#[derive(Debug, Clone)]
-pub struct PhonePinCall(pub ActorPin);
+actor_pin_kind!(
+    /// Calls the contact center with the phone PIN (SW-07, PIN-13).
+    PhonePinCall,
+    "phone-pin-call",
+    "call the contact center with the phone PIN",
+    PinChoice::Right
+);
 
 impl PhonePinCall {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {

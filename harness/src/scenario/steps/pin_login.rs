@@ -1,17 +1,16 @@
 //! `pin-login`: logs in with codice fiscale and PIN (PIN-12).
 
-use super::{Action, ActorPin};
-use crate::scenario::format::StepSpec;
-use crate::scenario::load::Cx;
+use super::ActorPin;
 use crate::scenario::runner::{code, Outcome, Run};
-use crate::scenario::step::{Actor, KindSpec, PinChoice};
-use std::ops::Range;
+use crate::scenario::step::PinChoice;
 
-actor_pin_kind!(PinLogin, "pin-login", "log in with codice fiscale and PIN", PinChoice::Right);
-
-/// Logs in with codice fiscale and PIN (PIN-12).
-#[derive(Debug, Clone)]
-pub struct PinLogin(pub ActorPin);
+actor_pin_kind!(
+    /// Logs in with codice fiscale and PIN (PIN-12).
+    PinLogin,
+    "pin-login",
+    "log in with codice fiscale and PIN",
+    PinChoice::Right
+);
 
 impl PinLogin {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {

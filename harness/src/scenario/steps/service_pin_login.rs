@@ -2,19 +2,18 @@
 //! applies the switch-off timeline on the scenario's day, then the PIN backend checks the PIN
 //! (SW-05).
 
-use super::{Action, ActorPin};
-use crate::scenario::format::StepSpec;
-use crate::scenario::load::Cx;
+use super::ActorPin;
 use crate::scenario::runner::{Outcome, Run};
 use crate::scenario::service::PinServiceEnv;
-use crate::scenario::step::{Actor, KindSpec, PinChoice};
-use std::ops::Range;
+use crate::scenario::step::PinChoice;
 
-actor_pin_kind!(ServicePinLogin, "service-pin-login", "log in at the reference service with PIN (Entra con PIN)", PinChoice::Right);
-
-/// Logs in at the reference service with "Entra con PIN" (SW-05).
-#[derive(Debug, Clone)]
-pub struct ServicePinLogin(pub ActorPin);
+actor_pin_kind!(
+    /// Logs in at the reference service with "Entra con PIN" (SW-05).
+    ServicePinLogin,
+    "service-pin-login",
+    "log in at the reference service with PIN (Entra con PIN)",
+    PinChoice::Right
+);
 
 impl ServicePinLogin {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
