@@ -164,7 +164,20 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
         rp_config,
         RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp")?,
     )?;
-    rp.discover(&crate::op::entries_of(&config.urls)).await?;
+    // Each OP on its own: one whose entity configuration, chain or trust marks are refused is
+    // left out (a login there names why) and the others still serve; none left is an error.
+    let entries = crate::op::entries_of(&config.urls);
+    let refused = rp.discover_each(&entries).await;
+    if refused.len() == entries.len() {
+        if let Some((_, first)) = refused.into_iter().next() {
+            return Err(first.into());
+        }
+        return Err(RpError::Internal("the federation lists no OpenID Provider".into()).into());
+    }
+    let refused_warnings: Vec<String> = refused
+        .iter()
+        .map(|(op, why)| format!("OP {op} left out: {why}"))
+        .collect();
     // Asked to hang below the anchor: say so before the federation reads the configuration.
     rp.set_placement(Placement {
         authority_hints: vec![fed.trust_anchor.clone()],
@@ -240,6 +253,7 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
         trust_marks: answer.trust_marks.clone(),
     });
     running.trust_marks = answer.trust_marks;
-    running.warnings = answer.warnings;
+    running.warnings = refused_warnings;
+    running.warnings.extend(answer.warnings);
     Ok(running)
 }

@@ -88,7 +88,9 @@ async fn the_reference_rp_reached_by_its_urls_gets_the_verdicts_of_against_refer
     let reference = oidc::run_against_reference(Faults::parse(faults).expect("faults"), &[], false)
         .await
         .expect("the reference run");
-    let reference = verdicts(&reference.report);
+    // The request family (what the RP sends) runs against the embedded reference RP only.
+    let mut reference = verdicts(&reference.report);
+    reference.retain(|id, _| !id.starts_with("oidc-req-"));
     assert_eq!(outside, reference);
     let failed = outside.values().filter(|(passed, _)| !passed).count();
     if faults.is_empty() {
@@ -115,7 +117,12 @@ async fn a_profile_selects_the_cases_of_its_op_kind() {
         .collect();
     assert!(!cases.is_empty());
     assert!(cases.iter().all(|e| e.provider.as_deref() == Some("cie")));
-    assert!(cases.iter().all(|e| e.passed || e.not_run.is_some()));
+    let failed: Vec<_> = cases
+        .iter()
+        .filter(|e| !e.passed && e.not_run.is_none())
+        .map(|e| (&e.id, &e.verdict, &e.error))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

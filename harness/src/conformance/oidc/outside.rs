@@ -191,6 +191,9 @@ impl OutsideWorld {
         })
         .await
         .map_err(|e| OidcSetupError::Federation(Box::new(e)))?;
+        // The OP cases' federation breaks, each on its own OP, before the RP meets the OPs (as
+        // for the embedded reference RP); the OPs the other cases log in at are untouched.
+        super::federation::break_ops(&federation).map_err(OidcSetupError::Break)?;
         Ok(Self { federation })
     }
 

@@ -639,7 +639,7 @@ impl<'a> OidcTarget<'a> {
         let started = crate::report::unix_ms_now();
         let began = Instant::now();
         let skipped =
-            (matches!(case.play, Play::Refresh(..)) && self.urls.refresh.is_none()).then(|| {
+            (matches!(case.play, Play::Refresh(..) | Play::RefreshIdToken) && self.urls.refresh.is_none()).then(|| {
                 crate::report::NotRun {
                     kind: crate::report::NotRunKind::Skipped,
                     reason: "needs the RP's refresh URL (--refresh-url)".into(),
