@@ -14,8 +14,9 @@ strictly as it allows; the app adds only the plumbing a federation RP needs and 
     exp, iat, nonce, azp, at_hash; acr essential and at or above the level asked for);
   - userinfo: fetched with the bearer token, decrypted and verified as above, its claims
     validated as JWTClaims (iss the OP, aud the client, sub the ID token's);
-  - refresh (POST /refresh): OAuth2Session.refresh_token, the new ID token validated as the
-    first one (iss, aud, sub the session's, acr);
+  - refresh (POST /refresh): OAuth2Session.refresh_token; SPID: the new ID token validated as
+    the first one (iss, aud, sub the session's, acr SpidL1); CIE: no ID token expected (one in
+    the answer is refused), as CIE's refresh renews no authentication;
   - the OPs: resolved through the trust anchor's resolve endpoint, its answer verified with the
     anchor keys configured out of band (the --trust-anchor file `spid-harness check --oidc
     --write-trust-anchor` writes);
@@ -231,6 +232,14 @@ class App:
         md = self.op(s["p"]["op"])
         client = self.client()
         token = client.refresh_token(md["token_endpoint"], refresh_token=s["token"]["refresh_token"])
+        op_id = s["p"]["op"]
+        if any(o["entity_id"] == op_id and o["profile"] == "cie" for o in self.handover["ops"]):
+            # CIE (differenze_spid_cie.rst, Refresh Token): a refresh renews no authentication and
+            # carries no ID token; one in the answer is refused.
+            if "id_token" in token:
+                raise ValueError("a CIE refresh answer carries an ID token")
+            s["token"] = {**s["token"], **token}
+            return {"sub": s["sub"]}
         claims = self.id_token(token, s["p"], md, sub=s["sub"], nonce=False)
         s["token"] = {**s["token"], **token}
         return dict(claims)

@@ -492,12 +492,12 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(SPID_IDT, "acr may equal or exceed the level requested, never fall below it; the RP checks the level is the one it needs (Core §3.1.3.7 item 12)"),
         Proof::Mutant(&["acr"]),
     ),
-    case(
+    advice(
         "oidc-idt-at-hash-wrong",
-        "ID token at_hash of another access token",
+        "ID token at_hash of another access token (advice, warning only)",
         Spid,
         Play::IdToken(&[Tweak::Set("at_hash", "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"")], Wrap::Normal),
-        rule(SPID_IDT, "the client MUST verify at_hash matches the access token returned with the ID token (Core §3.1.3.8)"),
+        rule(SPID_IDT, "the OP puts the left half of the access token's hash in at_hash, so a client that checks it can tell the tokens were issued together. Core §3.1.3.8 lets a code-flow client use at_hash (MAY), and no SPID/CIE rule makes the RP check it: refusing is advice"),
         Proof::Mutant(&["at-hash"]),
     )
     .oidf("oidcc-client-test-invalid-athash", "rp-id_token-bad-at_hash"),
@@ -830,12 +830,12 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(NBF, "a JWT MUST NOT be accepted for processing before its nbf; the ID token is a JWT, so an RP must not log the user in with it yet"),
         Proof::Mutant(&["id-token-nbf"]),
     ),
-    case(
+    advice(
         "oidc-idt-at-hash-missing",
-        "ID token without at_hash",
+        "ID token without at_hash (advice, warning only)",
         Spid,
         Play::IdToken(&[Tweak::Remove("at_hash")], Wrap::Normal),
-        rule(SPID_IDT, "at_hash is REQUIRED in the SPID/CIE ID token and binds it to the access token issued with it; without it the binding cannot be checked"),
+        rule(SPID_IDT, "at_hash is REQUIRED in the SPID/CIE ID token and binds it to the access token issued with it; without it the binding cannot be checked. The REQUIRED binds the OP; Core §3.1.3.8 lets a code-flow client use at_hash when present (MAY): refusing a token without it is advice"),
         Proof::Mutant(&["at-hash"]),
     )
     .oidf("oidcc-client-test-missing-athash", "rp-id_token-missing-at_hash"),
@@ -905,12 +905,12 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(SPID_IDT, "acr is the level the user authenticated at, REQUIRED for CIE as for SPID; the RP checks it is the one it needs (Core §3.1.3.7 item 12)"),
         Proof::Mutant(&["acr"]),
     ),
-    case(
+    advice(
         "oidc-idt-cie-at-hash-wrong",
-        "CIE: encrypted ID token whose at_hash is another access token's",
+        "CIE: encrypted ID token whose at_hash is another access token's (advice, warning only)",
         Cie,
         Play::IdToken(&[Tweak::Set("at_hash", "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"")], Wrap::Normal),
-        rule(SPID_IDT, "the client MUST verify at_hash matches the access token returned with the ID token (Core §3.1.3.8)"),
+        rule(SPID_IDT, "the OP puts the left half of the access token's hash in at_hash, so a client that checks it can tell the tokens were issued together. Core §3.1.3.8 lets a code-flow client use at_hash (MAY), and no SPID/CIE rule makes the RP check it: refusing is advice"),
         Proof::Mutant(&["at-hash"]),
     )
     .oidf("oidcc-client-test-invalid-athash", "rp-id_token-bad-at_hash"),
@@ -1065,52 +1065,52 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(ENTITY_CONF, "exp of an entity configuration is REQUIRED and the configuration is not valid after it"),
         Proof::Mutant(&["op-entity-configuration", "op-trust-chain"]),
     ),
-    case(
+    advice(
         "oidc-op-trust-mark-missing",
-        "OP whose entity configuration lists no trust mark",
+        "OP whose entity configuration lists no trust mark (advice, warning only)",
         Spid,
         Play::Federation(OpBreak::NoTrustMark),
-        rule(TRUST_MARKS, "an OP of the SPID/CIE federation shows a trust mark issued by an entity the anchor lists; without one the RP must not treat it as a federation OP"),
+        rule(TRUST_MARKS, "an OP of the SPID/CIE federation shows a trust mark issued by an entity the anchor lists; without one it does not show the federation's mark. The SPID/CIE documents say how a trust mark is validated (statically with its issuer's key, sub and exp; dynamically at the issuer's status endpoint) and bind the OP to show its marks; no rule makes an RP refuse an OP over its trust mark: refusing is advice"),
         Proof::Mutant(&["op-trust-mark"]),
     ),
-    case(
+    advice(
         "oidc-op-trust-mark-revoked",
-        "OP whose trust mark is revoked at its issuer",
+        "OP whose trust mark is revoked at its issuer (advice, warning only)",
         Spid,
         Play::Federation(OpBreak::TrustMarkRevoked),
-        rule(TRUST_MARKS, "a trust mark can be revoked: the issuer's trust mark status endpoint tells whether it is still active, and an inactive mark proves nothing"),
+        rule(TRUST_MARKS, "a trust mark can be revoked: the issuer's trust mark status endpoint tells whether it is still active, and an inactive mark proves nothing. The SPID/CIE documents say how a trust mark is validated (statically with its issuer's key, sub and exp; dynamically at the issuer's status endpoint) and bind the OP to show its marks; no rule makes an RP refuse an OP over its trust mark: refusing is advice"),
         Proof::Mutant(&["op-trust-mark"]),
     ),
-    case(
+    advice(
         "oidc-op-trust-mark-expired",
-        "OP whose trust mark is expired",
+        "OP whose trust mark is expired (advice, warning only)",
         Spid,
         Play::Federation(OpBreak::TrustMarkExpired),
-        rule(TRUST_MARKS, "a trust mark with exp is not valid after it"),
+        rule(TRUST_MARKS, "a trust mark with exp is not valid after it. The SPID/CIE documents say how a trust mark is validated (statically with its issuer's key, sub and exp; dynamically at the issuer's status endpoint) and bind the OP to show its marks; no rule makes an RP refuse an OP over its trust mark: refusing is advice"),
         Proof::Mutant(&["op-trust-mark"]),
     ),
-    case(
+    advice(
         "oidc-op-trust-mark-bad-signature",
-        "OP whose trust mark is not signed by its issuer's key",
+        "OP whose trust mark is not signed by its issuer's key (advice, warning only)",
         Spid,
         Play::Federation(OpBreak::TrustMarkBadSignature),
-        rule(TRUST_MARKS, "a trust mark is a JWT signed by its issuer, verified with the issuer's keys from the issuer's own trust chain"),
+        rule(TRUST_MARKS, "a trust mark is a JWT signed by its issuer, verified with the issuer's keys from the issuer's own trust chain. The SPID/CIE documents say how a trust mark is validated (statically with its issuer's key, sub and exp; dynamically at the issuer's status endpoint) and bind the OP to show its marks; no rule makes an RP refuse an OP over its trust mark: refusing is advice"),
         Proof::Mutant(&["op-trust-mark"]),
     ),
-    case(
+    advice(
         "oidc-op-trust-mark-unlisted-issuer",
-        "OP whose trust mark comes from an entity the anchor does not list as its issuer",
+        "OP whose trust mark comes from an entity the anchor does not list as its issuer (advice, warning only)",
         Spid,
         Play::Federation(OpBreak::TrustMarkUnlistedIssuer),
-        rule(TRUST_MARKS, "the trust anchor's trust_mark_issuers names who may issue each trust mark type; a mark from anyone else is not valid"),
+        rule(TRUST_MARKS, "the trust anchor's trust_mark_issuers names who may issue each trust mark type; a mark from anyone else is not valid. The SPID/CIE documents say how a trust mark is validated (statically with its issuer's key, sub and exp; dynamically at the issuer's status endpoint) and bind the OP to show its marks; no rule makes an RP refuse an OP over its trust mark: refusing is advice"),
         Proof::Mutant(&["op-trust-mark"]),
     ),
-    case(
+    advice(
         "oidc-op-trust-mark-wrong-sub",
-        "OP whose trust mark was issued to another entity",
+        "OP whose trust mark was issued to another entity (advice, warning only)",
         Spid,
         Play::Federation(OpBreak::TrustMarkWrongSubject),
-        rule(TRUST_MARKS, "the sub of a trust mark is the entity it is issued to; a mark whose sub is not the OP says nothing about the OP"),
+        rule(TRUST_MARKS, "the sub of a trust mark is the entity it is issued to; a mark whose sub is not the OP says nothing about the OP. The SPID/CIE documents say how a trust mark is validated (statically with its issuer's key, sub and exp; dynamically at the issuer's status endpoint) and bind the OP to show its marks; no rule makes an RP refuse an OP over its trust mark: refusing is advice"),
         Proof::Mutant(&["op-trust-mark"]),
     ),
 ];
