@@ -55,10 +55,15 @@ async fn the_strict_reference_sp_agrees_with_the_model() {
 fn guard_of(c: &harness::property::Change) -> Option<String> {
     use harness::property::model::Effect;
     use mock_idps::spid::level::{Comparison, Level};
-    match c.effect(Level::L2, Comparison::Minimum) {
-        Effect::Breaks { guard, .. } => guard,
-        _ => None,
-    }
+    // The check a change trips at a level it breaks at: most break at SpidL2, but a change
+    // tied to SpidL1 (a catalogue case asking for L1, such as SessionIndex absent at L1) breaks
+    // only there, so a shrink that lands on it is judged at that level.
+    [Level::L2, Level::L1, Level::L3]
+        .into_iter()
+        .find_map(|level| match c.effect(level, Comparison::Minimum) {
+            Effect::Breaks { guard, .. } => guard,
+            _ => None,
+        })
 }
 
 /// Whether a change's guard names a check the mutant switched off (the catalogue's guard may
