@@ -638,13 +638,12 @@ impl<'a> OidcTarget<'a> {
     pub async fn run_case(&self, case: &OidcCase) -> Entry {
         let started = crate::report::unix_ms_now();
         let began = Instant::now();
-        let skipped =
-            (matches!(case.play, Play::Refresh(..) | Play::RefreshIdToken) && self.urls.refresh.is_none()).then(|| {
-                crate::report::NotRun {
-                    kind: crate::report::NotRunKind::Skipped,
-                    reason: "needs the RP's refresh URL (--refresh-url)".into(),
-                }
-            });
+        let skipped = (matches!(case.play, Play::Refresh(..) | Play::RefreshIdToken)
+            && self.urls.refresh.is_none())
+        .then(|| crate::report::NotRun {
+            kind: crate::report::NotRunKind::Skipped,
+            reason: "needs the RP's refresh URL (--refresh-url)".into(),
+        });
         let played = match skipped {
             Some(_) => None,
             None => Some(self.play(case).await),
