@@ -29,6 +29,8 @@ pub static ALL: &[Fault] = &[
     Fault { name: "ec-missing-metadata", description: "publishes openid_relying_party without token_endpoint_auth_method" },
     Fault { name: "ec-no-authority-hints", description: "publishes no authority_hints" },
     Fault { name: "ec-no-trust-marks", description: "publishes no trust_marks" },
+    Fault { name: "ec-redirect-uri-http", description: "publishes redirect_uris with an http callback URL" },
+    Fault { name: "ec-response-types-extra", description: "publishes response_types code and id_token" },
     Fault { name: "ec-sub", description: "publishes an entity configuration whose sub is another entity" },
     Fault { name: "ec-typ", description: "signs the entity configuration with typ JWT instead of entity-statement+jwt" },
     Fault { name: "ec-weak-encryption", description: "asks for userinfo encrypted with RSA1_5" },
@@ -359,6 +361,15 @@ pub(crate) fn sign_entity_configuration(
     {
         if faults.is_off("ec-missing-metadata") {
             rp.remove("token_endpoint_auth_method");
+        }
+        if faults.is_off("ec-redirect-uri-http") {
+            rp.insert(
+                "redirect_uris".into(),
+                json!(["http://rp.example.it/oidc/callback"]),
+            );
+        }
+        if faults.is_off("ec-response-types-extra") {
+            rp.insert("response_types".into(), json!(["code", "id_token"]));
         }
         if faults.is_off("ec-weak-encryption") {
             rp.insert("userinfo_encrypted_response_alg".into(), json!("RSA1_5"));

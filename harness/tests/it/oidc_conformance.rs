@@ -15,7 +15,7 @@ async fn every_case_passes_on_the_strict_reference_rp_and_names_its_switch() {
     let run = oidc::run_against_reference(Faults::none(), &[], false)
         .await
         .expect("suite");
-    let entity = oidc::entity::ENTITY_CHECKS.len();
+    let entity = oidc::entity::ENTITY_CHECKS.len() + oidc::entity_fields::FIELD_CHECKS.len();
     let requests = oidc::request::REQUEST_CHECKS.len();
     assert_eq!(
         run.report.entries.len(),
@@ -519,4 +519,185 @@ async fn each_entity_configuration_check_fails_on_its_fixture_alone() {
             }
         }
     }
+}
+
+/// The member checks of `openid_relying_party` (`entity_fields`): all pass on the strict
+/// reference RP's document, and each fails on that document with its member broken (re-signed
+/// with the RP's federation key), where nothing else fails but checks of the same member and
+/// the coarse `oidc-ec-rp-metadata`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_member_check_fails_on_its_fixture_and_breaks_only_its_member() {
+    use harness::conformance::oidc::entity::{self, Fetched};
+    use harness::conformance::oidc::entity_fields::{self, Test, FIELD_CHECKS};
+    use mock_idps::oidc::keys::{load, KeyRole};
+    use serde_json::{json, Value};
+    let world = ReferenceWorld::start(Faults::none()).await.expect("world");
+    let target = world.target().expect("target");
+    let url = format!("{}/.well-known/openid-federation", world.rp_base);
+    let good = entity::fetch(target.http(), &url).await.expect("fetch");
+    let id = oidc::reference::CLIENT_ID;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (c, r) in entity_fields::judge(&good, id) {
+        assert!(r.is_ok(), "{}: {r:?}", c.id);
+    }
+    let fed = load(
+        &mock_idps::FixtureSource::Embedded,
+        "reference-rp",
+        KeyRole::Federation,
+    )
+    .expect("federation key");
+    let claims: Value = mock_idps::oidc::jose::jws::decode_unverified(&good.body)
+        .and_then(|u| u.claims())
+        .expect("claims");
+    let mut header = serde_json::Map::new();
+    header.insert("typ".into(), "entity-statement+jwt".into());
+    header.insert("kid".into(), fed.kid().into());
+    let mut wrong = Vec::new();
+    for check in FIELD_CHECKS {
+        let mut c = claims.clone();
+        let rp = c["metadata"]["openid_relying_party"]
+            .as_object_mut()
+            .expect("openid_relying_party");
+        let first = rp
+            .get(check.member)
+            .and_then(|v| v.as_array())
+            .and_then(|a| a.first())
+            .cloned();
+        match check.test {
+            Test::Present | Test::KeySource => {
+                rp.remove(check.member).expect("the member is there");
+            }
+            Test::Array => {
+                rp.insert(check.member.into(), first.expect("an array"));
+            }
+            Test::OnlyValues(_) => rp[check.member]
+                .as_array_mut()
+                .expect("array")
+                .push(json!("urn:example:not-allowed")),
+            Test::Contains(v) => rp[check.member]
+                .as_array_mut()
+                .expect("array")
+                .retain(|x| x != v),
+            Test::EntityUrl => {
+                rp.insert(check.member.into(), json!("http://rp.example.it"));
+            }
+            Test::EntityId => {
+                rp.insert(check.member.into(), json!("https://other-rp.example.it"));
+            }
+            Test::RedirectUris => {
+                rp.insert(
+                    check.member.into(),
+                    json!([
+                        "http://rp.example.it/oidc/callback",
+                        "https://rp.example.it/cb#x"
+                    ]),
+                );
+            }
+        }
+        let fixture = Fetched {
+            content_type: good.content_type.clone(),
+            body: entity::resign(&fed, &header, &c).expect("sign"),
+        };
+        for (other, r) in entity_fields::judge(&fixture, id) {
+            match (other.id == check.id, r.is_ok()) {
+                (true, true) => wrong.push(format!("{} passes on its fixture", check.id)),
+                (false, false) if other.member != check.member => wrong.push(format!(
+                    "{}'s fixture also breaks {}: {r:?}",
+                    check.id, other.id
+                )),
+                _ => {}
+            }
+        }
+        for (coarse, r) in entity::judge(&fixture, id, now) {
+            if r.is_err() && coarse.id != "oidc-ec-rp-metadata" {
+                wrong.push(format!(
+                    "{}'s fixture also breaks {}: {r:?}",
+                    check.id, coarse.id
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every AgID spid-oidc-check-rp `1.x` test (the 40 files `src/test/1.*.js` of
+/// AgID/spid-oidc-check-rp) is exactly one of: a member check, a test a coarse check covers,
+/// or a listed non-check whose reason `docs/rules/oidc.md` gives; the report carries the
+/// mapping.
+#[test]
+fn every_agid_metadata_test_is_a_check_a_covered_test_or_a_listed_non_check() {
+    use harness::conformance::oidc::entity::ENTITY_CHECKS;
+    use harness::conformance::oidc::entity_fields::{
+        agid_of, AGID_COVERED, AGID_NOT_CHECKS, FIELD_CHECKS,
+    };
+    let mut agid: Vec<String> = ["1.0.0", "1.1.0", "1.1.1", "1.1.2"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    agid.extend((0..=15).map(|n| format!("1.2.{n}")));
+    agid.extend((0..=20).filter(|n| *n != 6).map(|n| format!("1.3.{n}")));
+    assert_eq!(agid.len(), 40);
+    let mut seen: Vec<&str> = FIELD_CHECKS.iter().map(|c| c.agid).collect();
+    seen.extend(AGID_COVERED.iter().map(|(a, _)| *a));
+    seen.extend(AGID_NOT_CHECKS.iter().map(|(a, _)| *a));
+    seen.sort_unstable();
+    let mut want: Vec<&str> = agid.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(seen, want, "each AgID 1.x test accounted for once");
+    for (a, id) in AGID_COVERED {
+        assert!(
+            *id == "oidc-ec-fetch" || ENTITY_CHECKS.iter().any(|c| c.id == *id),
+            "{a} maps to unknown {id}"
+        );
+        assert!(agid_of(id).split(", ").any(|x| x == *a));
+    }
+    let ids: std::collections::BTreeSet<&str> = FIELD_CHECKS
+        .iter()
+        .map(|c| c.id)
+        .chain(ENTITY_CHECKS.iter().map(|c| c.id))
+        .collect();
+    assert_eq!(
+        ids.len(),
+        FIELD_CHECKS.len() + ENTITY_CHECKS.len(),
+        "ids unique"
+    );
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules/oidc.md"),
+    )
+    .expect("docs/rules/oidc.md");
+    for (a, _) in AGID_NOT_CHECKS {
+        assert!(
+            doc.contains(&format!("| {a} |")),
+            "docs/rules/oidc.md: no row for AgID {a}"
+        );
+    }
+    for c in FIELD_CHECKS {
+        assert!(
+            doc.contains(c.id),
+            "docs/rules/oidc.md does not list {}",
+            c.id
+        );
+    }
+}
+
+#[test]
+fn member_catalogue_snapshot() {
+    use harness::conformance::oidc::entity_fields::FIELD_CHECKS;
+    let mut text = String::new();
+    for c in FIELD_CHECKS {
+        text.push_str(&format!(
+            "{} | {:?} | {} · AgID {}\n    member: {} {:?}\n    rule: {}: {}\n    fix: {}\n    mutant: {}\n",
+            c.id,
+            c.severity,
+            c.title,
+            c.agid,
+            c.member,
+            c.test,
+            c.rule.source,
+            c.rule.words,
+            c.fix,
+            c.mutant.unwrap_or("-"),
+        ));
+    }
+    insta::assert_snapshot!(text);
 }

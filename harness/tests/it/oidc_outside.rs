@@ -345,7 +345,9 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
     let entries = report["entries"].as_array().unwrap();
     assert_eq!(
         entries.len(),
-        oidc::OIDC_CASES.len() + oidc::entity::ENTITY_CHECKS.len()
+        oidc::OIDC_CASES.len()
+            + oidc::entity::ENTITY_CHECKS.len()
+            + oidc::entity_fields::FIELD_CHECKS.len()
     );
     assert!(
         entries.iter().all(|e| e["passed"] == true),

@@ -5,6 +5,7 @@
 //! publishes the broken document, while every other entity check still passes on it.
 
 use harness::conformance::oidc::entity::{self, ENTITY_CHECKS};
+use harness::conformance::oidc::entity_fields::{self, FIELD_CHECKS};
 use harness::conformance::oidc::request::{self, REQUEST_CHECKS};
 use harness::conformance::oidc::{self, ReferenceWorld};
 use harness::report::Severity;
@@ -61,7 +62,8 @@ async fn each_request_check_fails_on_its_mutant() {
 fn every_sending_switch_is_the_mutant_of_some_check() {
     for f in reference_rp::sending::ALL {
         let request = REQUEST_CHECKS.iter().any(|c| c.mutant == Some(f.name));
-        let entity = ENTITY_CHECKS.iter().any(|c| c.mutant == f.name);
+        let entity = ENTITY_CHECKS.iter().any(|c| c.mutant == f.name)
+            || FIELD_CHECKS.iter().any(|c| c.mutant == Some(f.name));
         assert!(
             request || entity,
             "sending switch {} is no check's mutant",
@@ -96,6 +98,38 @@ async fn each_entity_configuration_check_fails_on_its_mutant_alone() {
             }
         }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Each member check with a mutant fails on the RP publishing that document, and nothing else
+/// of the entity configuration fails there (neither a coarse check nor another member check).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_member_check_with_a_mutant_fails_on_it_alone() {
+    let mut wrong = Vec::new();
+    let mut proven = 0;
+    for check in FIELD_CHECKS {
+        let Some(switch) = check.mutant else { continue };
+        proven += 1;
+        let world = ReferenceWorld::start(Faults::parse(switch).expect("switch"))
+            .await
+            .expect("world");
+        let target = world.target().expect("target");
+        let url = format!("{}/.well-known/openid-federation", world.rp_base);
+        let fetched = entity::fetch(target.http(), &url).await.expect("fetch");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let id = oidc::reference::CLIENT_ID;
+        for (c, r) in entity_fields::judge(&fetched, id) {
+            if (c.id == check.id) == r.is_ok() {
+                wrong.push(format!("{} on the mutant {switch}: {r:?}", c.id));
+            }
+        }
+        for (c, r) in entity::judge(&fetched, id, now) {
+            if r.is_err() {
+                wrong.push(format!("{switch} also breaks {}: {r:?}", c.id));
+            }
+        }
+    }
+    assert!(proven >= 2);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 

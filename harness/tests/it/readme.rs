@@ -73,6 +73,11 @@ fn readme_counts_match_the_code() {
             "checks of what the RP sends",
             harness::conformance::oidc::request::REQUEST_CHECKS.len(),
         ),
+        (
+            "checks of the entity configuration",
+            harness::conformance::oidc::entity::ENTITY_CHECKS.len()
+                + harness::conformance::oidc::entity_fields::FIELD_CHECKS.len(),
+        ),
         ("scenario files, ", files),
         ("steps, a cohort", steps),
         (

@@ -352,7 +352,7 @@ pub fn judge(
 
 /// The report entries of [`judge`].
 pub fn entries(f: &Fetched, entity_id: &str, now: i64, millis: f64) -> Vec<Entry> {
-    judge(f, entity_id, now)
+    let mut out: Vec<Entry> = judge(f, entity_id, now)
         .into_iter()
         .map(|(c, r)| Entry {
             id: c.id.to_string(),
@@ -373,7 +373,9 @@ pub fn entries(f: &Fetched, entity_id: &str, now: i64, millis: f64) -> Vec<Entry
             }),
             ..Entry::default()
         })
-        .collect()
+        .collect();
+    super::entity_fields::extend(&mut out, f, entity_id, millis);
+    out
 }
 
 /// Fetches `{entity_id-or-base}/.well-known/openid-federation` with `http`.

@@ -6,6 +6,7 @@
 
 pub mod cases;
 pub mod entity;
+pub mod entity_fields;
 pub mod federation;
 pub mod outside;
 pub mod reference;
@@ -131,6 +132,9 @@ pub fn select(only: &[String]) -> Result<Vec<&'static OidcCase>, OidcSuiteError>
         .filter(|id| {
             cases::by_id(id).is_none()
                 && !entity::ENTITY_CHECKS.iter().any(|c| c.id == id.as_str())
+                && !entity_fields::FIELD_CHECKS
+                    .iter()
+                    .any(|c| c.id == id.as_str())
                 && request::by_id(id).is_none()
         })
         .cloned()
@@ -251,6 +255,7 @@ pub async fn entity_entries(
             title: format!("fetching {url}"),
             family: Some(entity::FAMILY.into()),
             error: Some(crate::report::error_chain(&e)),
+            maps_to: entity_fields::maps_to("oidc-ec-fetch"),
             millis,
             ..crate::report::Entry::default()
         }],
