@@ -28,8 +28,8 @@ mod logout;
 mod metadata_checks;
 mod new_provider;
 mod oidc_conformance;
-mod oidc_requests;
 mod oidc_outside;
+mod oidc_requests;
 mod oracle;
 mod property;
 mod readme;
@@ -56,6 +56,17 @@ pub fn output_text(out: &std::process::Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// The stderr of a finished command, asserting it exited with `code`.
+pub fn stderr_exiting(out: &std::process::Output, code: u8) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(code)),
+        "{}",
+        output_text(out)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Replaces every `127.0.0.1:PORT` with `127.0.0.1:[port]`.
