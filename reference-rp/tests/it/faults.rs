@@ -304,15 +304,7 @@ async fn a_broken_op_entity_configuration_is_refused_unless_the_switch_is_off() 
         .into_iter()
         .find(|e| e.id == "poste")
         .expect("poste");
-    let jwt = w
-        .http
-        .get(&urls.oidc["poste"].entity_configuration)
-        .send()
-        .await
-        .expect("ec")
-        .text()
-        .await
-        .expect("body");
+    let jwt = w.op_entity_configuration("poste").await;
     let broken = craft::corrupt_signature(&jwt).expect("corrupt");
     let now = OffsetDateTime::now_utc();
     OpInfo::from_entity_configuration(&entry, &jwt, now, &Faults::none())
