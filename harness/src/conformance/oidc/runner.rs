@@ -167,25 +167,11 @@ fn excerpt(s: &str) -> String {
 /// The text of an RP refusal page: the tags dropped, entities of `server.rs`'s escaping undone.
 fn page_text(body: &str) -> String {
     let body = body.split_once("<body>").map_or(body, |(_, b)| b);
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = out
+    crate::driver::strip_tags(body)
         .replace("&quot;", "\"")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+        .replace("&amp;", "&")
 }
 
 /// The `state` inside the `request` object of an authorization URL (its payload, unverified:
