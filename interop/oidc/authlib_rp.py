@@ -29,6 +29,8 @@ from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import json_decode
 
+from rp_metadata import relying_party
+
 FAILS = []
 
 
@@ -57,22 +59,9 @@ class Rp:
     def metadata(self):
         public = lambda k: json.loads(k.export_public())
         return {
-            "openid_relying_party": {
-                "client_id": self.entity_id,
-                "client_name": "Authlib interop RP",
-                "client_registration_types": ["automatic"],
-                "redirect_uris": [self.redirect_uri],
-                "response_types": ["code"],
-                "grant_types": ["authorization_code", "refresh_token"],
-                "jwks": {"keys": [public(self.sig), public(self.enc)]},
-                "token_endpoint_auth_method": "private_key_jwt",
-                "id_token_signed_response_alg": "RS256",
-                "id_token_encrypted_response_alg": "RSA-OAEP",
-                "id_token_encrypted_response_enc": "A128CBC-HS256",
-                "userinfo_signed_response_alg": "RS256",
-                "userinfo_encrypted_response_alg": "RSA-OAEP",
-                "userinfo_encrypted_response_enc": "A128CBC-HS256",
-            },
+            "openid_relying_party": relying_party(
+                self.entity_id, self.redirect_uri, "Authlib interop RP",
+                [public(self.sig), public(self.enc)]),
             "federation_entity": {
                 "organization_name": "Authlib interop RP",
                 "homepage_uri": self.entity_id,

@@ -48,6 +48,8 @@ from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
 
+from rp_metadata import relying_party
+
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 SIG_ALGS = ["RS256", "RS512", "PS256", "PS512", "ES256"]
@@ -81,23 +83,10 @@ class App:
     def metadata(self):
         public = lambda k, use: {**k.as_dict(is_private=False), "use": use}
         return {
-            "openid_relying_party": {
-                "client_id": self.entity_id,
-                "client_name": "Authlib SPID/CIE RP",
-                "client_registration_types": ["automatic"],
-                "contacts": ["ops@pec.authlib-app.example.it"],
-                "redirect_uris": [self.redirect_uri],
-                "response_types": ["code"],
-                "grant_types": ["authorization_code", "refresh_token"],
-                "jwks": {"keys": [public(self.sig_key, "sig"), public(self.enc_key, "enc")]},
-                "token_endpoint_auth_method": "private_key_jwt",
-                "id_token_signed_response_alg": "RS256",
-                "id_token_encrypted_response_alg": "RSA-OAEP",
-                "id_token_encrypted_response_enc": "A128CBC-HS256",
-                "userinfo_signed_response_alg": "RS256",
-                "userinfo_encrypted_response_alg": "RSA-OAEP",
-                "userinfo_encrypted_response_enc": "A128CBC-HS256",
-            },
+            "openid_relying_party": relying_party(
+                self.entity_id, self.redirect_uri, "Authlib SPID/CIE RP",
+                [public(self.sig_key, "sig"), public(self.enc_key, "enc")],
+                contacts=["ops@pec.authlib-app.example.it"]),
             "federation_entity": {
                 "organization_name": "Authlib SPID/CIE RP",
                 "homepage_uri": self.entity_id,

@@ -964,33 +964,31 @@ async fn ocsp_refuses_bad_requests_with_the_rfc_statuses() {
     let fed = MockFederation::start().await.expect("federation");
     let urls = fed.urls().cns.expect("cns urls");
     let http = reqwest::Client::new();
+    // The OCSP status the responder answers `request` with.
+    let status_of = |request: reqwest::RequestBuilder| async move {
+        let body = request
+            .send()
+            .await
+            .expect("request")
+            .bytes()
+            .await
+            .expect("body");
+        x509_ocsp::OcspResponse::from_der(&body)
+            .expect("response")
+            .response_status
+    };
     // Not DER: malformedRequest (1), no responseBytes.
-    let body = http
+    let post = http
         .post(&urls.ocsp)
         .header("content-type", "application/ocsp-request")
-        .body("hello")
-        .send()
-        .await
-        .expect("post")
-        .bytes()
-        .await
-        .expect("body");
-    let response = x509_ocsp::OcspResponse::from_der(&body).expect("response");
+        .body("hello");
     assert_eq!(
-        response.response_status,
+        status_of(post).await,
         x509_ocsp::OcspResponseStatus::MalformedRequest
     );
-    let body = http
-        .get(format!("{}/not-base64!", urls.ocsp))
-        .send()
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("body");
-    let response = x509_ocsp::OcspResponse::from_der(&body).expect("response");
+    let get = http.get(format!("{}/not-base64!", urls.ocsp));
     assert_eq!(
-        response.response_status,
+        status_of(get).await,
         x509_ocsp::OcspResponseStatus::MalformedRequest
     );
     // The wrong media type is refused with a message naming the right one.

@@ -106,21 +106,26 @@ impl Faults {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn names_are_sorted_unique_kebab() {
-        for w in ALL.windows(2) {
+    /// Panics unless the names of `list` are sorted, unique and kebab-case.
+    pub(crate) fn assert_sorted_unique_kebab(list: &[Fault]) {
+        for w in list.windows(2) {
             assert!(w[0].name < w[1].name, "{} before {}", w[0].name, w[1].name);
         }
-        for f in ALL {
+        for f in list {
             assert!(
                 f.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
                 "{}",
                 f.name
             );
         }
+    }
+
+    #[test]
+    fn names_are_sorted_unique_kebab() {
+        assert_sorted_unique_kebab(ALL);
     }
 
     #[test]

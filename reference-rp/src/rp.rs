@@ -142,6 +142,36 @@ fn bounded_body(s: &str) -> String {
     s.chars().take(600).collect()
 }
 
+/// Sends `request` to the OP's `endpoint`: the answer's status and body.
+async fn answer(
+    endpoint: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<(u16, String), RpError> {
+    let r = request
+        .send()
+        .await
+        .map_err(|source| RpError::Transport { endpoint, source })?;
+    let status = r.status().as_u16();
+    let body = r
+        .text()
+        .await
+        .map_err(|source| RpError::Transport { endpoint, source })?;
+    Ok((status, body))
+}
+
+/// The body of the `endpoint`'s answer, an error unless its status is 200.
+fn ok_body(endpoint: &'static str, (status, body): (u16, String)) -> Result<String, RpError> {
+    if status == 200 {
+        Ok(body)
+    } else {
+        Err(RpError::Http {
+            endpoint,
+            status,
+            body: bounded_body(&body),
+        })
+    }
+}
+
 impl ReferenceRp {
     /// A new RP with no OP known yet.
     pub fn new(config: RpConfig, keys: RpKeys) -> Result<Self, RpError> {
@@ -183,27 +213,8 @@ impl ReferenceRp {
     pub async fn discover(&mut self, entries: &[OpEntry]) -> Result<(), RpError> {
         for e in entries {
             let url = format!("{}/.well-known/openid-federation", e.issuer);
-            let r = self
-                .http
-                .get(&url)
-                .send()
-                .await
-                .map_err(|source| RpError::Transport {
-                    endpoint: "entity configuration",
-                    source,
-                })?;
-            let status = r.status().as_u16();
-            let body = r.text().await.map_err(|source| RpError::Transport {
-                endpoint: "entity configuration",
-                source,
-            })?;
-            if status != 200 {
-                return Err(RpError::Http {
-                    endpoint: "entity configuration",
-                    status,
-                    body: bounded_body(&body),
-                });
-            }
+            let endpoint = "entity configuration";
+            let body = ok_body(endpoint, answer(endpoint, self.http.get(&url)).await?)?;
             let now = self.config.clock.now();
             let faults = &self.config.faults;
             let mut info = OpInfo::from_entity_configuration(e, &body, now, faults)?;
@@ -445,16 +456,7 @@ impl ReferenceRp {
         } else {
             request.form(&form)
         };
-        let r = request
-            .send()
-            .await
-            .map_err(|source| RpError::Transport { endpoint, source })?;
-        let status = r.status().as_u16();
-        let body = r
-            .text()
-            .await
-            .map_err(|source| RpError::Transport { endpoint, source })?;
-        Ok((status, body))
+        answer(endpoint, request).await
     }
 
     /// Handles the redirect back from the OP (`query` is the callback's query string): on
@@ -510,8 +512,9 @@ impl ReferenceRp {
                 description: "the answer has neither code nor error".into(),
             });
         };
-        let (status, body) = self
-            .post_form(
+        let body = ok_body(
+            "token",
+            self.post_form(
                 "token",
                 &info.token_endpoint,
                 vec![
@@ -521,17 +524,11 @@ impl ReferenceRp {
                     ("redirect_uri", self.config.redirect_uri()),
                 ],
             )
-            .await?;
-        if status != 200 {
-            return Err(RpError::Http {
-                endpoint: "token",
-                status,
-                body: bounded_body(&body),
-            });
-        }
+            .await?,
+        )?;
         let tokens: Value = serde_json::from_str(&body).map_err(|e| RpError::Http {
             endpoint: "token",
-            status,
+            status: 200,
             body: format!("not JSON: {e}"),
         })?;
         let access_token = tokens
@@ -582,28 +579,11 @@ impl ReferenceRp {
         x: &Expect<'_>,
         id: &IdToken,
     ) -> Result<(Value, String), RpError> {
-        let r = self
+        let request = self
             .http
             .get(&info.userinfo_endpoint)
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .map_err(|source| RpError::Transport {
-                endpoint: "userinfo",
-                source,
-            })?;
-        let status = r.status().as_u16();
-        let body = r.text().await.map_err(|source| RpError::Transport {
-            endpoint: "userinfo",
-            source,
-        })?;
-        if status != 200 {
-            return Err(RpError::Http {
-                endpoint: "userinfo",
-                status,
-                body: bounded_body(&body),
-            });
-        }
+            .bearer_auth(access_token);
+        let body = ok_body("userinfo", answer("userinfo", request).await?)?;
         let claims = check::userinfo(
             &body,
             x,
@@ -638,8 +618,9 @@ impl ReferenceRp {
                 "the OP issued no refresh token for this session".into(),
             ));
         };
-        let (status, body) = self
-            .post_form(
+        let body = ok_body(
+            "token",
+            self.post_form(
                 "token",
                 &info.token_endpoint,
                 vec![
@@ -647,14 +628,8 @@ impl ReferenceRp {
                     ("refresh_token", rt),
                 ],
             )
-            .await?;
-        if status != 200 {
-            return Err(RpError::Http {
-                endpoint: "token",
-                status,
-                body: bounded_body(&body),
-            });
-        }
+            .await?,
+        )?;
         let tokens: Value =
             serde_json::from_str(&body).map_err(|e| RpError::Internal(e.to_string()))?;
         let access_token = tokens
@@ -736,21 +711,16 @@ impl ReferenceRp {
         } else {
             &info.revocation_endpoint
         };
-        let (status, body) = self
-            .post_form_to(
+        ok_body(
+            "revocation",
+            self.post_form_to(
                 "revocation",
                 &info.revocation_endpoint,
                 aud,
                 vec![("token", token.to_string())],
             )
-            .await?;
-        if status != 200 {
-            return Err(RpError::Http {
-                endpoint: "revocation",
-                status,
-                body: bounded_body(&body),
-            });
-        }
+            .await?,
+        )?;
         Ok(())
     }
 
@@ -760,20 +730,15 @@ impl ReferenceRp {
             .ops
             .get(op)
             .ok_or_else(|| RpError::UnknownOp(op.to_string()))?;
-        let (status, body) = self
-            .post_form(
+        let body = ok_body(
+            "introspection",
+            self.post_form(
                 "introspection",
                 &info.introspection_endpoint,
                 vec![("token", token.to_string())],
             )
-            .await?;
-        if status != 200 {
-            return Err(RpError::Http {
-                endpoint: "introspection",
-                status,
-                body: bounded_body(&body),
-            });
-        }
+            .await?,
+        )?;
         serde_json::from_str(&body).map_err(|e| RpError::Internal(e.to_string()))
     }
 

@@ -390,15 +390,8 @@ mod tests {
 
     #[test]
     fn names_are_sorted_unique_kebab_and_apart_from_the_checking_switches() {
-        for w in ALL.windows(2) {
-            assert!(w[0].name < w[1].name, "{} before {}", w[0].name, w[1].name);
-        }
+        crate::faults::tests::assert_sorted_unique_kebab(ALL);
         for f in ALL {
-            assert!(
-                f.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
-                "{}",
-                f.name
-            );
             assert!(
                 !crate::faults::ALL.iter().any(|c| c.name == f.name),
                 "{} is both a checking and a sending switch",

@@ -53,7 +53,7 @@ impl CnsOutcome {
             CnsOutcome::RefusedHttp { status, body } => {
                 format!(
                     "refused by the application: HTTP {status}: {}",
-                    strip_tags(body)
+                    super::strip_tags(body)
                 )
             }
         }
@@ -137,21 +137,4 @@ fn refused_connection(e: &(dyn std::error::Error + 'static)) -> bool {
         src = s.source();
     }
     false
-}
-
-fn strip_tags(body: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -2,7 +2,6 @@
 //! started by the test): a passing run, and each kind of bad input with its own message and
 //! exit code; against a mutant reference SP, failed advice cases as warnings in a passing run.
 
-use crate::output_text;
 use harness::conformance::reference;
 use harness::exit;
 use reference_sp::faults::Faults;
@@ -26,6 +25,18 @@ async fn spid_harness(args: Vec<String>) -> Output {
     .unwrap()
 }
 
+/// The strict reference SP and its metadata, written into the fresh directory of `tag`.
+async fn strict_sp_and_its_metadata(
+    state: &mock_idps::spid::state::MockState,
+    tag: &str,
+) -> (reference::ReferenceRun, PathBuf, PathBuf) {
+    let run = reference::start(state, Faults::none()).await.unwrap();
+    let dir = temp_dir(tag);
+    let metadata = dir.join("sp.xml");
+    std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
+    (run, dir, metadata)
+}
+
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -33,10 +44,7 @@ fn args(list: &[&str]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_runs_against_a_service_outside_the_process() {
     let state = reference::mock_state().unwrap();
-    let run = reference::start(&state, Faults::none()).await.unwrap();
-    let dir = temp_dir("outside");
-    let metadata = dir.join("sp.xml");
-    std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
+    let (run, dir, metadata) = strict_sp_and_its_metadata(&state, "outside").await;
     let urls = run.sp.urls();
     let out = spid_harness(args(&[
         "check",
@@ -59,12 +67,7 @@ async fn check_runs_against_a_service_outside_the_process() {
         "logout-8",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(exit::OK as i32),
-        "{}",
-        output_text(&out)
-    );
+    crate::stderr_exiting(&out, exit::OK);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("6 of 6 checks and cases as expected"),
@@ -95,21 +98,13 @@ async fn check_runs_against_a_service_outside_the_process() {
         "logout-4",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(exit::CHECK_FAILED as i32),
-        "{}",
-        output_text(&out)
-    );
+    crate::stderr_exiting(&out, exit::CHECK_FAILED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_service_is_exit_3_with_one_message() {
     let state = reference::mock_state().unwrap();
-    let run = reference::start(&state, Faults::none()).await.unwrap();
-    let dir = temp_dir("unreachable");
-    let metadata = dir.join("sp.xml");
-    std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
+    let (_run, dir, metadata) = strict_sp_and_its_metadata(&state, "unreachable").await;
     // A port nothing listens on: bind one, then drop it.
     let port = test_support::free_port();
     let login = format!("http://127.0.0.1:{port}/login");
@@ -125,13 +120,7 @@ async fn an_unreachable_service_is_exit_3_with_one_message() {
         dir.to_str().unwrap(),
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(exit::UNREACHABLE as i32),
-        "{}",
-        output_text(&out)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::stderr_exiting(&out, exit::UNREACHABLE);
     assert!(stderr.contains("cannot be reached"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
     // An unreachable metadata URL too.
@@ -145,12 +134,7 @@ async fn an_unreachable_service_is_exit_3_with_one_message() {
         &login,
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(exit::UNREACHABLE as i32),
-        "{}",
-        output_text(&out)
-    );
+    crate::stderr_exiting(&out, exit::UNREACHABLE);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,23 +152,14 @@ async fn metadata_that_is_not_xml_is_exit_2() {
         "http://127.0.0.1:9/me",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(exit::BAD_INPUT as i32),
-        "{}",
-        output_text(&out)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::stderr_exiting(&out, exit::BAD_INPUT);
     assert!(stderr.contains("is not usable SP metadata"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_url_without_authn_request_is_exit_4() {
     let state = reference::mock_state().unwrap();
-    let run = reference::start(&state, Faults::none()).await.unwrap();
-    let dir = temp_dir("noauthn");
-    let metadata = dir.join("sp.xml");
-    std::fs::write(&metadata, run.sp.metadata_xml()).unwrap();
+    let (run, _dir, metadata) = strict_sp_and_its_metadata(&state, "noauthn").await;
     let urls = run.sp.urls();
     // The protected page: it answers, but never with a SAMLRequest.
     let out = spid_harness(args(&[
@@ -197,13 +172,7 @@ async fn a_login_url_without_authn_request_is_exit_4() {
         &urls.me,
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(exit::NO_AUTHN_REQUEST as i32),
-        "{}",
-        output_text(&out)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::stderr_exiting(&out, exit::NO_AUTHN_REQUEST);
     assert!(stderr.contains("produced no AuthnRequest"), "{stderr}");
 }
 
@@ -227,12 +196,7 @@ async fn advice_cases_that_fail_are_warnings_and_the_run_still_passes() {
         "skew-2",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(exit::OK as i32),
-        "{}",
-        output_text(&out)
-    );
+    crate::stderr_exiting(&out, exit::OK);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("check.json")).unwrap()).unwrap();
     let entries = report["entries"].as_array().expect("entries");

@@ -58,6 +58,17 @@ pub fn output_text(out: &std::process::Output) -> String {
     )
 }
 
+/// The stderr of a finished command, asserting it exited with `code`.
+pub fn stderr_exiting(out: &std::process::Output, code: u8) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(code)),
+        "{}",
+        output_text(out)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Replaces every `127.0.0.1:PORT` with `127.0.0.1:[port]`.
 pub fn scrub_ports(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -389,24 +389,11 @@ fn the_binary_exits_0_on_the_strict_rp_and_1_on_a_mutant() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("oidc-response"), "{stdout}");
     assert!(dir.path().join("check-oidc.json").exists());
-    let out = crate::spid_harness([
-        "check",
-        "--oidc",
-        "--against-reference",
-        "--faults",
+    let report = failing_oidc_run(
+        dir.path(),
         "nonce",
-        "--only",
-        "oidc-idt-nonce-wrong",
-        "oidc-login-spid",
-        "--report-dir",
-        d,
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("check-oidc.json")).expect("json"),
-    )
-    .expect("json");
+        &["oidc-idt-nonce-wrong", "oidc-login-spid"],
+    );
     assert_eq!(
         report["summary"]["total"], 2,
         "--only selects the cases alone"
@@ -700,4 +687,23 @@ fn member_catalogue_snapshot() {
         ));
     }
     insta::assert_snapshot!(text);
+}
+
+/// Runs `check --oidc --against-reference` with the switches `faults` off and only the checks
+/// `only`, writing into `dir`; asserts the binary exits 1 and returns its JSON report.
+pub(crate) fn failing_oidc_run(
+    dir: &std::path::Path,
+    faults: &str,
+    only: &[&str],
+) -> serde_json::Value {
+    let d = dir.to_str().expect("utf-8");
+    let mut args = vec!["check", "--oidc", "--against-reference", "--faults", faults];
+    args.push("--only");
+    args.extend(only);
+    args.extend(["--report-dir", d]);
+    let out = crate::spid_harness(args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    serde_json::from_str(&std::fs::read_to_string(dir.join("check-oidc.json")).expect("json"))
+        .expect("json")
 }

@@ -37,6 +37,19 @@ async fn reference_rp_outside(
     .expect("the reference RP starts and on-boards itself")
 }
 
+/// A fresh federation and the reference RP with `faults` off, on-boarded to it as an outside RP.
+async fn outside_world(faults: &str) -> (OutsideWorld, RunningRp) {
+    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
+    let rp = reference_rp_outside(world.federation.urls(), faults, 0).await;
+    (world, rp)
+}
+
+/// Asserts `err` is a bad input (exit 2) whose hint names the option `option`.
+fn assert_bad_input_hinting(err: &OidcSuiteError, option: &str) {
+    assert_eq!(err.exit_code(), exit::BAD_INPUT, "{err:?}");
+    assert!(err.hint().expect("hint").contains(option), "{err:?}");
+}
+
 fn config(base: &str, probe: &str) -> OutsideConfig {
     OutsideConfig {
         rp: RpDocument::EntityId(base.to_string()),
@@ -68,8 +81,7 @@ fn verdicts(report: &harness::report::RunReport) -> BTreeMap<String, (bool, Opti
 }
 
 async fn outside_verdicts(faults: &str) -> BTreeMap<String, (bool, Option<bool>)> {
-    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
-    let rp = reference_rp_outside(world.federation.urls(), faults, 0).await;
+    let (world, rp) = outside_world(faults).await;
     let run = outside::run_outside(&world, &config(&rp.base_url(), "/me"), false)
         .await
         .expect("the outside run");
@@ -102,8 +114,7 @@ async fn the_reference_rp_reached_by_its_urls_gets_the_verdicts_of_against_refer
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_selects_the_cases_of_its_op_kind() {
-    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
-    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let (world, rp) = outside_world("").await;
     let mut c = config(&rp.base_url(), "/me");
     c.profile = Some("cie-oidc-rp".parse().expect("profile"));
     c.urls.refresh = None;
@@ -127,8 +138,7 @@ async fn a_profile_selects_the_cases_of_its_op_kind() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_refresh_url_the_refresh_cases_are_skipped_not_failed() {
-    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
-    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let (world, rp) = outside_world("").await;
     let mut c = config(&rp.base_url(), "/me");
     c.urls.refresh = None;
     let run = outside::run_outside(&world, &c, false).await.expect("run");
@@ -149,8 +159,7 @@ async fn without_a_refresh_url_the_refresh_cases_are_skipped_not_failed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entity_configuration_file_is_checked_without_its_content_type() {
-    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
-    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let (world, rp) = outside_world("").await;
     let dir = temp_dir("ec-file");
     let file = dir.join("ec.jwt");
     let jwt = reqwest::get(format!("{}/.well-known/openid-federation", rp.base_url()))
@@ -188,8 +197,7 @@ async fn an_entity_configuration_file_is_checked_without_its_content_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_probe_that_never_says_logged_in_stops_the_run_at_the_control() {
-    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
-    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let (world, rp) = outside_world("").await;
     let err = outside::run_outside(&world, &config(&rp.base_url(), "/nowhere"), false)
         .await
         .expect_err("no login can be seen");
@@ -198,15 +206,13 @@ async fn a_probe_that_never_says_logged_in_stops_the_run_at_the_control() {
         matches!(err, OidcSuiteError::ControlRefused { .. }),
         "{err:?}"
     );
-    assert_eq!(err.exit_code(), exit::BAD_INPUT);
     assert!(err.to_string().contains("/nowhere"), "{err}");
-    assert!(err.hint().expect("hint").contains("--probe-url"));
+    assert_bad_input_hinting(&err, "--probe-url");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_url_nothing_answers_at_is_exit_3_and_an_entity_id_without_a_document_exit_2() {
-    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
-    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let (world, rp) = outside_world("").await;
     let mut c = config(&rp.base_url(), "/me");
     let nowhere = format!("http://127.0.0.1:{}", test_support::free_port());
     c.urls.login = format!("{nowhere}/login?op={{op}}");
@@ -226,14 +232,12 @@ async fn a_login_url_nothing_answers_at_is_exit_3_and_an_entity_id_without_a_doc
         matches!(err, OidcSuiteError::RpDocumentStatus { .. }),
         "{err:?}"
     );
-    assert_eq!(err.exit_code(), exit::BAD_INPUT);
-    assert!(err.hint().expect("hint").contains("--entity-id"));
+    assert_bad_input_hinting(&err, "--entity-id");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_url_that_leads_to_no_op_is_exit_4() {
-    let world = OutsideWorld::start(loopback(0)).await.expect("federation");
-    let rp = reference_rp_outside(world.federation.urls(), "", 0).await;
+    let (world, rp) = outside_world("").await;
     let mut c = config(&rp.base_url(), "/me");
     // The index page: 200, no redirect to an OP.
     c.urls.login = format!("{}/?op={{op}}", rp.base_url());
@@ -256,15 +260,6 @@ fn temp_dir(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn spid_harness(args: &[&str]) -> std::process::Child {
@@ -337,7 +332,7 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
         out.status.code(),
         Some(i32::from(exit::OK)),
         "{}",
-        text(&out)
+        crate::output_text(&out)
     );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("check-oidc.json")).unwrap())
@@ -352,7 +347,7 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
     assert!(
         entries.iter().all(|e| e["passed"] == true),
         "{}",
-        text(&out)
+        crate::output_text(&out)
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&handover.trust_anchor), "{stderr}");
@@ -376,13 +371,7 @@ async fn an_unreachable_entity_id_is_exit_3_naming_the_url_and_the_fix() {
         handover_file.to_str().unwrap(),
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(i32::from(exit::UNREACHABLE)),
-        "{}",
-        text(&out)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::stderr_exiting(&out, exit::UNREACHABLE);
     assert!(
         stderr.contains(&format!("{base}/.well-known/openid-federation")),
         "{stderr}"
@@ -409,13 +398,7 @@ async fn an_entity_configuration_that_does_not_parse_is_exit_2() {
         "http://127.0.0.1:9/me",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(i32::from(exit::BAD_INPUT)),
-        "{}",
-        text(&out)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::stderr_exiting(&out, exit::BAD_INPUT);
     assert!(stderr.contains("not an entity configuration"), "{stderr}");
     assert!(stderr.contains(file.to_str().unwrap()), "{stderr}");
     assert!(
@@ -454,12 +437,6 @@ async fn bad_options_are_exit_2_with_the_fix(#[case] extra: &[&str], #[case] say
     let mut a = vec!["check", "--oidc"];
     a.extend_from_slice(extra);
     let out = finished(spid_harness(&a)).await;
-    assert_eq!(
-        out.status.code(),
-        Some(i32::from(exit::BAD_INPUT)),
-        "{}",
-        text(&out)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::stderr_exiting(&out, exit::BAD_INPUT);
     assert!(stderr.contains(says), "{stderr}");
 }

@@ -190,18 +190,20 @@ fn eleventh_failure_after_unlock_locks_for_ten_minutes() {
 
 // ---------------------------------------------------------------- PIN-08 expiry
 
+/// Asserts `user`'s PIN `pin` expires at `at`: it logs in a minute before, not at `at`.
+fn expires_exactly_at(env: &Env, user: &str, pin: &str, at: OffsetDateTime) {
+    assert_eq!(env.pin.status(user).unwrap().expires_at, Some(at));
+    env.clock.set(at - Duration::minutes(1));
+    assert!(env.pin.login(user, pin).is_ok());
+    env.clock.set(at);
+    assert_eq!(code(env.pin.login(user, pin)), "PIN_EXPIRED");
+}
+
 #[test]
 fn a_citizen_pin_expires_six_months_to_the_day_and_renews() {
     let env = Env::at(datetime!(2020-01-31 10:00 UTC));
     env.activate(MARIO, Channel::Office, "Mario001");
-    assert_eq!(
-        env.pin.status(MARIO).unwrap().expires_at,
-        Some(datetime!(2020-07-31 10:00 UTC))
-    );
-    env.clock.set(datetime!(2020-07-31 09:59 UTC));
-    assert!(env.pin.login(MARIO, "Mario001").is_ok());
-    env.clock.set(datetime!(2020-07-31 10:00 UTC));
-    assert_eq!(code(env.pin.login(MARIO, "Mario001")), "PIN_EXPIRED");
+    expires_exactly_at(&env, MARIO, "Mario001", datetime!(2020-07-31 10:00 UTC));
     assert_eq!(env.pin.status(MARIO).unwrap().state, PinState::Expired);
     // PIN-08: guided renewal to a new PIN; SW-04 allows it.
     assert_eq!(
@@ -225,14 +227,7 @@ fn an_intermediary_pin_issued_before_the_switch_off_expires_after_three_months()
     let env = Env::at(datetime!(2019-11-30 08:00 UTC));
     env.activate(LAURA, Channel::Office, "Laura001");
     // Set on 2019-11-30 08:00; + 3 months clamps to 2020-02-29 (leap year).
-    assert_eq!(
-        env.pin.status(LAURA).unwrap().expires_at,
-        Some(datetime!(2020-02-29 08:00 UTC))
-    );
-    env.clock.set(datetime!(2020-02-29 07:59 UTC));
-    assert!(env.pin.login(LAURA, "Laura001").is_ok());
-    env.clock.set(datetime!(2020-02-29 08:00 UTC));
-    assert_eq!(code(env.pin.login(LAURA, "Laura001")), "PIN_EXPIRED");
+    expires_exactly_at(&env, LAURA, "Laura001", datetime!(2020-02-29 08:00 UTC));
 }
 
 #[test]

@@ -304,15 +304,7 @@ async fn a_broken_op_entity_configuration_is_refused_unless_the_switch_is_off() 
         .into_iter()
         .find(|e| e.id == "poste")
         .expect("poste");
-    let jwt = w
-        .http
-        .get(&urls.oidc["poste"].entity_configuration)
-        .send()
-        .await
-        .expect("ec")
-        .text()
-        .await
-        .expect("body");
+    let jwt = w.op_entity_configuration("poste").await;
     let broken = craft::corrupt_signature(&jwt).expect("corrupt");
     let now = OffsetDateTime::now_utc();
     OpInfo::from_entity_configuration(&entry, &jwt, now, &Faults::none())
@@ -343,31 +335,20 @@ fn state_of(url: &str) -> String {
     claims["state"].as_str().expect("state").to_string()
 }
 
-#[rstest]
-#[case::strict("", false)]
-#[case::mutant("refresh-sub", true)]
-#[tokio::test]
-async fn a_refreshed_id_token_of_another_subject_is_refused_unless_refresh_sub_is_off(
-    #[case] faults: &str,
-    #[case] accepted: bool,
-) {
-    use mock_idps::oidc::op::crafted::{AnswerCraft, Craft, Edit};
+/// Logs `francesca.romano` in at `op` through the RP with `faults`, the OP answering the
+/// refresh as `craft` says, and returns what the RP makes of the refresh.
+async fn refresh_after_crafted_login(
+    faults: &str,
+    op: &str,
+    craft: mock_idps::oidc::op::crafted::AnswerCraft,
+) -> Result<Option<check::IdToken>, reference_rp::RpError> {
     use mock_idps::spid::script::ScriptedLogin;
     let w = world(faults).await;
-    let url = w.rp.start("poste", Level::L2).expect("start");
-    w.fed.script_oidc_answer(
-        &state_of(&url),
-        AnswerCraft {
-            refreshed_id_token: Some(Craft::edits(vec![Edit::Set(
-                "sub".into(),
-                json!("someone-else"),
-            )])),
-            ..AnswerCraft::default()
-        },
-    );
+    let url = w.rp.start(op, Level::L2).expect("start");
+    w.fed.script_oidc_answer(&state_of(&url), craft);
     w.fed
         .script_next_login(ScriptedLogin {
-            provider: Some("poste".into()),
+            provider: Some(op.into()),
             user: "francesca.romano".into(),
             level: None,
             outcome: Outcome::Success,
@@ -380,7 +361,29 @@ async fn a_refreshed_id_token_of_another_subject_is_refused_unless_refresh_sub_i
         .to_string();
     let (_, query) = location.split_once('?').expect("query");
     let (sid, _) = w.rp.finish(query).await.expect("the login itself is sound");
-    match (w.rp.refresh(&sid).await, accepted) {
+    w.rp.refresh(&sid).await
+}
+
+#[rstest]
+#[case::strict("", false)]
+#[case::mutant("refresh-sub", true)]
+#[tokio::test]
+async fn a_refreshed_id_token_of_another_subject_is_refused_unless_refresh_sub_is_off(
+    #[case] faults: &str,
+    #[case] accepted: bool,
+) {
+    use mock_idps::oidc::op::crafted::{AnswerCraft, Craft, Edit};
+    let craft = AnswerCraft {
+        refreshed_id_token: Some(Craft::edits(vec![Edit::Set(
+            "sub".into(),
+            json!("someone-else"),
+        )])),
+        ..AnswerCraft::default()
+    };
+    match (
+        refresh_after_crafted_login(faults, "poste", craft).await,
+        accepted,
+    ) {
         (Ok(Some(id)), true) => assert_eq!(id.sub, "someone-else"),
         (Err(e), false) => assert_eq!(e.check(), Some("refresh-sub"), "{e}"),
         (r, _) => panic!("faults {faults:?}: {r:?}"),
@@ -396,33 +399,15 @@ async fn a_cie_refresh_answered_with_an_id_token_is_refused_unless_the_switch_is
     #[case] accepted: bool,
 ) {
     use mock_idps::oidc::op::crafted::{AnswerCraft, Craft};
-    use mock_idps::spid::script::ScriptedLogin;
-    let w = world(faults).await;
-    let url = w.rp.start("cie", Level::L2).expect("start");
     // The mock CIE OP sends no ID token on refresh, unless one is crafted: here, a sound one.
-    w.fed.script_oidc_answer(
-        &state_of(&url),
-        AnswerCraft {
-            refreshed_id_token: Some(Craft::default()),
-            ..AnswerCraft::default()
-        },
-    );
-    w.fed
-        .script_next_login(ScriptedLogin {
-            provider: Some("cie".into()),
-            user: "francesca.romano".into(),
-            level: None,
-            outcome: Outcome::Success,
-        })
-        .expect("script");
-    let r = w.http.get(&url).send().await.expect("authorization");
-    let location = r.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    let (_, query) = location.split_once('?').expect("query");
-    let (sid, _) = w.rp.finish(query).await.expect("the login itself is sound");
-    match (w.rp.refresh(&sid).await, accepted) {
+    let craft = AnswerCraft {
+        refreshed_id_token: Some(Craft::default()),
+        ..AnswerCraft::default()
+    };
+    match (
+        refresh_after_crafted_login(faults, "cie", craft).await,
+        accepted,
+    ) {
         (Ok(Some(id)), true) => assert_eq!(id.level, Some(Level::L2)),
         (Err(e), false) => assert_eq!(e.check(), Some("refresh-cie-id-token"), "{e}"),
         (r, _) => panic!("faults {faults:?}: {r:?}"),

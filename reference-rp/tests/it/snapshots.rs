@@ -45,15 +45,7 @@ fn settings() -> insta::Settings {
 async fn op_entity_configuration() {
     let w = world_with("", Registration::Federation(RpSetup::valid())).await;
     let urls = w.fed.urls();
-    let jwt = w
-        .http
-        .get(&urls.oidc["poste"].entity_configuration)
-        .send()
-        .await
-        .expect("ec")
-        .text()
-        .await
-        .expect("body");
+    let jwt = w.op_entity_configuration("poste").await;
     let doc = json!({ "header": header(&jwt), "payload": payload(&jwt) });
     settings().bind(|| {
         insta::assert_json_snapshot!("op_entity_configuration_poste", unported(doc, &urls.base), {

@@ -78,6 +78,18 @@ pub async fn world_undiscovered(faults: &str, registration: Registration) -> Wor
 }
 
 impl World {
+    /// The entity configuration the mock OP `op` serves.
+    pub async fn op_entity_configuration(&self, op: &str) -> String {
+        self.http
+            .get(&self.fed.urls().oidc[op].entity_configuration)
+            .send()
+            .await
+            .expect("ec")
+            .text()
+            .await
+            .expect("body")
+    }
+
     /// Sends the browser to the OP with a scripted outcome; the callback query the OP
     /// redirects to.
     pub async fn authorize(&self, op: &str, level: Level, outcome: Outcome) -> String {

@@ -125,26 +125,25 @@ async fn a_code_is_single_use_and_a_replayed_client_assertion_is_refused() {
             ("client_assertion", a.to_string()),
         ]
     };
-    let r = w
-        .http
-        .post(token)
-        .form(&form(&assertion))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status().as_u16(), 400);
-    let body: serde_json::Value = r.json().await.expect("json");
+    // Both times the same request, the assertion included: status and JSON body.
+    let post = || async {
+        let r = w
+            .http
+            .post(token)
+            .form(&form(&assertion))
+            .send()
+            .await
+            .expect("post");
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.expect("json");
+        (status, body)
+    };
+    let (status, body) = post().await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant", "{body}");
     // The same assertion again: its jti was seen, invalid_client.
-    let r = w
-        .http
-        .post(token)
-        .form(&form(&assertion))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status().as_u16(), 401);
-    let body: serde_json::Value = r.json().await.expect("json");
+    let (status, body) = post().await;
+    assert_eq!(status, 401);
     assert_eq!(body["error"], "invalid_client");
     assert!(
         body["error_description"]

@@ -281,6 +281,20 @@ const ENTITY_CONF: &str =
 const TRUST_MARKS: &str =
     "spid-cie-oidc-docs docs/en/trust_marks.rst; OpenID Federation 1.0, Trust Marks";
 
+// Claim values (JSON) the crafted answers put in place of the right ones.
+/// An `iss` of another entity.
+const EVIL_ISS: &str = "\"https://evil.example.it\"";
+/// An ID token `aud` of another client only.
+const OTHER_AUD_LIST: &str = "[\"https://other-rp.example.it\"]";
+/// A userinfo `aud` of another client.
+const OTHER_AUD: &str = "\"https://other-rp.example.it\"";
+/// A `sub` of another user.
+const OTHER_SUB: &str = "\"someone-else\"";
+/// A `nonce` this login did not send.
+const OTHER_NONCE: &str = "\"another0nonce00000000000000000000000000000\"";
+/// An `at_hash` of another access token.
+const OTHER_AT_HASH: &str = "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"";
+
 const fn case(
     id: &'static str,
     title: &'static str,
@@ -323,6 +337,26 @@ const fn advice(
     let mut c = case(id, title, provider, play, rule, proof);
     c.severity = Severity::Warning;
     c
+}
+
+/// The words of the rule an OAuth 2.0 authorization error answer breaks nothing of.
+const OAUTH_ERROR: &str = "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user";
+/// The same for the error codes OpenID Connect adds.
+const OIDC_ERROR: &str = "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login";
+
+/// A SPID authorization error answer `code` (no code to redeem, so a waiver: no switch can make
+/// the RP log in on it), under the rule words `words`.
+macro_rules! authz_error {
+    ($id:literal, $code:literal, $words:expr) => {
+        case(
+            $id,
+            concat!("authorization error ", $code),
+            Spid,
+            Play::Callback(Cb::Error($code)),
+            rule(AUTHN_RESP, $words),
+            Proof::Waiver(ERROR_WAIVER),
+        )
+    };
 }
 
 const fn rule(source: &'static str, words: &'static str) -> Rule {
@@ -420,7 +454,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-iss-wrong",
         "ID token iss of another entity",
         Spid,
-        Play::IdToken(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("iss", EVIL_ISS)], Wrap::Normal),
         rule(SPID_IDT, "iss identifies the OP; the client MUST verify it equals the OP it called (and Core §3.1.3.7 item 2: an exact match)"),
         Proof::Mutant(&["id-token-iss"]),
     )
@@ -429,7 +463,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-aud-wrong",
         "ID token aud of another client",
         Spid,
-        Play::IdToken(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("aud", OTHER_AUD_LIST)], Wrap::Normal),
         rule(SPID_IDT, "aud MUST be the client_id and the RP MUST verify it is its own (Core §3.1.3.7 item 3)"),
         Proof::Mutant(&["id-token-aud"]),
     )
@@ -471,7 +505,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-nonce-wrong",
         "ID token with another nonce",
         Spid,
-        Play::IdToken(&[Tweak::Set("nonce", "\"another0nonce00000000000000000000000000000\"")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("nonce", OTHER_NONCE)], Wrap::Normal),
         rule(SPID_IDT, "nonce MUST equal the value the RP sent in the authentication request (Core §3.1.3.7 item 11)"),
         Proof::Mutant(&["nonce"]),
     )
@@ -496,7 +530,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-at-hash-wrong",
         "ID token at_hash of another access token (advice, warning only)",
         Spid,
-        Play::IdToken(&[Tweak::Set("at_hash", "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("at_hash", OTHER_AT_HASH)], Wrap::Normal),
         rule(SPID_IDT, "the OP puts the left half of the access token's hash in at_hash, so a client that checks it can tell the tokens were issued together. Core §3.1.3.8 lets a code-flow client use at_hash (MAY), and no SPID/CIE rule makes the RP check it: refusing is advice"),
         Proof::Mutant(&["at-hash"]),
     )
@@ -530,7 +564,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-cie-nonce-wrong",
         "CIE: encrypted ID token with another nonce",
         Cie,
-        Play::IdToken(&[Tweak::Set("nonce", "\"another0nonce00000000000000000000000000000\"")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("nonce", OTHER_NONCE)], Wrap::Normal),
         rule(SPID_IDT, "nonce MUST equal the value the RP sent in the authentication request, for CIE as for SPID (Core §3.1.3.7 item 11)"),
         Proof::Mutant(&["nonce"]),
     )
@@ -539,7 +573,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-cie-aud-wrong",
         "CIE: encrypted ID token for another client",
         Cie,
-        Play::IdToken(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("aud", OTHER_AUD_LIST)], Wrap::Normal),
         rule(SPID_IDT, "aud MUST be the client_id and the RP MUST verify it is its own; being able to decrypt the token proves nothing about its audience"),
         Proof::Mutant(&["id-token-aud"]),
     )
@@ -550,7 +584,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Cie,
         Play::IdToken(&[], Wrap::Rsa1_5),
         rule(ALGS, "RSA1_5 key encryption MUST NOT be supported in SPID and CIE"),
-        Proof::Waiver("the reference RP's decrypter admits RSA-OAEP and RSA-OAEP-256 only, whatever its switches: it refuses RSA1_5 with every check off"),
+        Proof::Waiver(RSA1_5_WAIVER),
     ),
     case(
         "oidc-authz-state-wrong",
@@ -584,103 +618,19 @@ pub static OIDC_CASES: &[OidcCase] = &[
         rule(AUTHN_RESP, "iss is MANDATORY in CIE authentication responses and the RP MUST validate it"),
         Proof::Mutant(&["iss"]),
     ),
-    case(
-        "oidc-authz-error-access-denied",
-        "authorization error access_denied",
-        Spid,
-        Play::Callback(Cb::Error("access_denied")),
-        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-invalid-request",
-        "authorization error invalid_request",
-        Spid,
-        Play::Callback(Cb::Error("invalid_request")),
-        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
-        Proof::Waiver(ERROR_WAIVER),
-    )
+    authz_error!("oidc-authz-error-access-denied", "access_denied", OAUTH_ERROR),
+    authz_error!("oidc-authz-error-invalid-request", "invalid_request", OAUTH_ERROR)
     .agid("2.4.7"),
-    case(
-        "oidc-authz-error-unauthorized-client",
-        "authorization error unauthorized_client",
-        Spid,
-        Play::Callback(Cb::Error("unauthorized_client")),
-        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-unsupported-response-type",
-        "authorization error unsupported_response_type",
-        Spid,
-        Play::Callback(Cb::Error("unsupported_response_type")),
-        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-invalid-scope",
-        "authorization error invalid_scope",
-        Spid,
-        Play::Callback(Cb::Error("invalid_scope")),
-        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-server-error",
-        "authorization error server_error",
-        Spid,
-        Play::Callback(Cb::Error("server_error")),
-        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-temporarily-unavailable",
-        "authorization error temporarily_unavailable",
-        Spid,
-        Play::Callback(Cb::Error("temporarily_unavailable")),
-        rule(AUTHN_RESP, "an error response carries error, error_description and state and no code (RFC 6749 §4.1.2.1): nothing in it authenticates a user"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-login-required",
-        "authorization error login_required",
-        Spid,
-        Play::Callback(Cb::Error("login_required")),
-        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-consent-required",
-        "authorization error consent_required",
-        Spid,
-        Play::Callback(Cb::Error("consent_required")),
-        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-invalid-request-object",
-        "authorization error invalid_request_object",
-        Spid,
-        Play::Callback(Cb::Error("invalid_request_object")),
-        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-request-uri-not-supported",
-        "authorization error request_uri_not_supported",
-        Spid,
-        Play::Callback(Cb::Error("request_uri_not_supported")),
-        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
-    case(
-        "oidc-authz-error-registration-not-supported",
-        "authorization error registration_not_supported",
-        Spid,
-        Play::Callback(Cb::Error("registration_not_supported")),
-        rule(AUTHN_RESP, "OpenID Connect adds its own error codes (Core §3.1.2.6) to the same error response: still no code, no login"),
-        Proof::Waiver(ERROR_WAIVER),
-    ),
+    authz_error!("oidc-authz-error-unauthorized-client", "unauthorized_client", OAUTH_ERROR),
+    authz_error!("oidc-authz-error-unsupported-response-type", "unsupported_response_type", OAUTH_ERROR),
+    authz_error!("oidc-authz-error-invalid-scope", "invalid_scope", OAUTH_ERROR),
+    authz_error!("oidc-authz-error-server-error", "server_error", OAUTH_ERROR),
+    authz_error!("oidc-authz-error-temporarily-unavailable", "temporarily_unavailable", OAUTH_ERROR),
+    authz_error!("oidc-authz-error-login-required", "login_required", OIDC_ERROR),
+    authz_error!("oidc-authz-error-consent-required", "consent_required", OIDC_ERROR),
+    authz_error!("oidc-authz-error-invalid-request-object", "invalid_request_object", OIDC_ERROR),
+    authz_error!("oidc-authz-error-request-uri-not-supported", "request_uri_not_supported", OIDC_ERROR),
+    authz_error!("oidc-authz-error-registration-not-supported", "registration_not_supported", OIDC_ERROR),
     case(
         "oidc-authz-error-access-denied-cie",
         "CIE: authorization error access_denied",
@@ -717,7 +667,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-userinfo-cie-sub-other",
         "CIE: userinfo sub different from the ID token's",
         Cie,
-        Play::Userinfo(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
+        Play::Userinfo(&[Tweak::Set("sub", OTHER_SUB)], Wrap::Normal),
         rule(USERINFO, "sub is the subject already released in the ID token; the RP MUST check the two are equal"),
         Proof::Mutant(&["userinfo-sub"]),
     )
@@ -728,7 +678,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         Spid,
         Play::Userinfo(&[], Wrap::Rsa1_5),
         rule(ALGS, "RSA1_5 key encryption MUST NOT be supported in SPID and CIE"),
-        Proof::Waiver("the reference RP's decrypter admits RSA-OAEP and RSA-OAEP-256 only, whatever its switches: it refuses RSA1_5 with every check off"),
+        Proof::Waiver(RSA1_5_WAIVER),
     ),
     case(
         "oidc-userinfo-signature-corrupt",
@@ -742,7 +692,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-userinfo-sub-other",
         "userinfo sub different from the ID token's",
         Spid,
-        Play::Userinfo(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
+        Play::Userinfo(&[Tweak::Set("sub", OTHER_SUB)], Wrap::Normal),
         rule(USERINFO, "sub is the subject already released in the ID token; the RP MUST check the two are equal (Core §5.3.2 too)"),
         Proof::Mutant(&["userinfo-sub"]),
     )
@@ -751,7 +701,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-userinfo-aud-other",
         "userinfo aud of another client",
         Spid,
-        Play::Userinfo(&[Tweak::Set("aud", "\"https://other-rp.example.it\"")], Wrap::Normal),
+        Play::Userinfo(&[Tweak::Set("aud", OTHER_AUD)], Wrap::Normal),
         rule(USERINFO, "aud names the recipient RP; the RP MUST check it equals its own client_id"),
         Proof::Mutant(&["userinfo-aud"]),
     ),
@@ -843,7 +793,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-cie-iss-wrong",
         "CIE: encrypted ID token whose iss is another entity",
         Cie,
-        Play::IdToken(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("iss", EVIL_ISS)], Wrap::Normal),
         rule(CORE_IDT, "the issuer MUST exactly match iss (item 2), after decryption as before: the RP's key opening the JWE says nothing of who wrote the token"),
         Proof::Mutant(&["id-token-iss"]),
     )
@@ -909,7 +859,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-idt-cie-at-hash-wrong",
         "CIE: encrypted ID token whose at_hash is another access token's (advice, warning only)",
         Cie,
-        Play::IdToken(&[Tweak::Set("at_hash", "\"qiyh4XPJGsOZ2MEAyLkfWqeQ\"")], Wrap::Normal),
+        Play::IdToken(&[Tweak::Set("at_hash", OTHER_AT_HASH)], Wrap::Normal),
         rule(SPID_IDT, "the OP puts the left half of the access token's hash in at_hash, so a client that checks it can tell the tokens were issued together. Core §3.1.3.8 lets a code-flow client use at_hash (MAY), and no SPID/CIE rule makes the RP check it: refusing is advice"),
         Proof::Mutant(&["at-hash"]),
     )
@@ -926,7 +876,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-userinfo-cie-aud-other",
         "CIE: userinfo aud of another client",
         Cie,
-        Play::Userinfo(&[Tweak::Set("aud", "\"https://other-rp.example.it\"")], Wrap::Normal),
+        Play::Userinfo(&[Tweak::Set("aud", OTHER_AUD)], Wrap::Normal),
         rule(USERINFO, "aud names the recipient RP; the RP MUST check it equals its own client_id"),
         Proof::Mutant(&["userinfo-aud"]),
     ),
@@ -942,7 +892,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-userinfo-iss-other",
         "userinfo iss of another entity than the OP",
         Spid,
-        Play::Userinfo(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        Play::Userinfo(&[Tweak::Set("iss", EVIL_ISS)], Wrap::Normal),
         rule(USERINFO, "iss is the URI of the OP (Core §5.3.2: the OP's issuer); the guidelines make the RP check sub and aud, not iss, so checking it is advice: a userinfo naming another issuer is not this OP's answer"),
         Proof::Mutant(&["userinfo-iss"]),
     )
@@ -951,7 +901,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-userinfo-cie-iss-other",
         "CIE: userinfo iss of another entity than the OP",
         Cie,
-        Play::Userinfo(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        Play::Userinfo(&[Tweak::Set("iss", EVIL_ISS)], Wrap::Normal),
         rule(USERINFO, "iss is the URI of the OP (Core §5.3.2: the OP's issuer); checking it is advice, not a rule the guidelines set for the RP"),
         Proof::Mutant(&["userinfo-iss"]),
     )
@@ -986,7 +936,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-refresh-spid-sub-other",
         "SPID: the ID token of a refresh names another subject",
         Spid,
-        Play::Refresh(&[Tweak::Set("sub", "\"someone-else\"")], Wrap::Normal),
+        Play::Refresh(&[Tweak::Set("sub", OTHER_SUB)], Wrap::Normal),
         rule(CORE_REFRESH, "the sub of a refreshed ID token MUST be the sub of the ID token of the original authentication"),
         Proof::Mutant(&["refresh-sub"]),
     )
@@ -995,7 +945,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-refresh-spid-iss-wrong",
         "SPID: the ID token of a refresh carries another iss",
         Spid,
-        Play::Refresh(&[Tweak::Set("iss", "\"https://evil.example.it\"")], Wrap::Normal),
+        Play::Refresh(&[Tweak::Set("iss", EVIL_ISS)], Wrap::Normal),
         rule(CORE_REFRESH, "the iss of a refreshed ID token MUST be the iss of the original one, the OP the session was opened at"),
         Proof::Mutant(&["id-token-iss"]),
     )
@@ -1004,7 +954,7 @@ pub static OIDC_CASES: &[OidcCase] = &[
         "oidc-refresh-spid-aud-wrong",
         "SPID: the ID token of a refresh is for another client",
         Spid,
-        Play::Refresh(&[Tweak::Set("aud", "[\"https://other-rp.example.it\"]")], Wrap::Normal),
+        Play::Refresh(&[Tweak::Set("aud", OTHER_AUD_LIST)], Wrap::Normal),
         rule(CORE_REFRESH, "the aud of a refreshed ID token MUST be the aud of the original one: this client"),
         Proof::Mutant(&["id-token-aud"]),
     ),
@@ -1116,6 +1066,8 @@ pub static OIDC_CASES: &[OidcCase] = &[
 ];
 
 const TYPED_CLAIMS_WAIVER: &str = "the reference RP reads ID tokens into openidconnect's typed claims, where iss, sub, exp and iat are required fields: a token without one does not parse, so every mutant refuses it too";
+
+const RSA1_5_WAIVER: &str = "the reference RP's decrypter admits RSA-OAEP and RSA-OAEP-256 only, whatever its switches: it refuses RSA1_5 with every check off";
 
 const ERROR_WAIVER: &str = "no switch makes the reference RP log in on an error response: it has no code to redeem, so every mutant refuses it too";
 

@@ -123,7 +123,7 @@ pub static ENTITY_CHECKS: &[EntityCheck] = &[
         "oidc-ec-rp-metadata",
         "openid_relying_party carries the mandatory members",
         RP_MD,
-        "the RP metadata has client_id (its entity ID), client_registration_types automatic, redirect_uris, response_types code, grant_types authorization_code, jwks, token_endpoint_auth_method private_key_jwt, id_token_signed_response_alg, userinfo_signed_response_alg and userinfo_encrypted_response_alg/enc, client_name and contacts",
+        "openid_relying_party MUST carry at least client_id (its entity ID), client_registration_types automatic, redirect_uris, grant_types with authorization_code, jwks, token_endpoint_auth_method private_key_jwt, id_token_signed_response_alg, userinfo_signed_response_alg and userinfo_encrypted_response_alg/enc (response_types, client_name and contacts are not in that list, contacts belonging to federation_entity; the member checks judge them on their own)",
         "openid_relying_party without token_endpoint_auth_method",
         "ec-missing-metadata",
     ),
@@ -172,8 +172,7 @@ fn judge_one(id: &str, f: &Fetched, entity_id: &str, now: i64) -> Result<(), Str
             other => Err(format!("typ {other:?}")),
         },
         "oidc-ec-self-signed" => {
-            let jwks: Jwks = serde_json::from_value(c.get("jwks").cloned().unwrap_or_default())
-                .map_err(|e| format!("jwks: {e}"))?;
+            let jwks = own_jwks(&c)?;
             jws::verify(
                 f.body.trim(),
                 &jwks,
@@ -196,27 +195,7 @@ fn judge_one(id: &str, f: &Fetched, entity_id: &str, now: i64) -> Result<(), Str
                 _ => Err(format!("iat {iat:?}, exp {exp:?}, now {now}")),
             }
         }
-        "oidc-ec-jwks" => {
-            let jwks: Jwks = serde_json::from_value(c.get("jwks").cloned().unwrap_or_default())
-                .map_err(|e| format!("jwks: {e}"))?;
-            if jwks.keys.is_empty() {
-                return Err("empty jwks".into());
-            }
-            let mut kids = std::collections::BTreeSet::new();
-            for k in &jwks.keys {
-                let kid = k.kid.clone().ok_or("a key without kid")?;
-                if !kids.insert(kid.clone()) {
-                    return Err(format!("kid {kid} twice"));
-                }
-                if let KeyParams::Rsa { n, .. } = &k.params {
-                    let bits = rsa_bits(n);
-                    if bits < 2048 {
-                        return Err(format!("key {kid}: RSA {bits} bits"));
-                    }
-                }
-            }
-            Ok(())
-        }
+        "oidc-ec-jwks" => jwks_sound(&c),
         "oidc-ec-authority-hints" => match c.get("authority_hints").and_then(Value::as_array) {
             Some(a)
                 if !a.is_empty()
@@ -241,87 +220,115 @@ fn judge_one(id: &str, f: &Fetched, entity_id: &str, now: i64) -> Result<(), Str
             }
             _ => Err("no trust_marks with an id and a trust_mark JWT".into()),
         },
-        "oidc-ec-rp-metadata" => {
-            let missing: Vec<&str> = [
-                "client_id",
-                "client_registration_types",
-                "redirect_uris",
-                "response_types",
-                "grant_types",
-                "token_endpoint_auth_method",
-                "id_token_signed_response_alg",
-                "userinfo_signed_response_alg",
-                "userinfo_encrypted_response_alg",
-                "userinfo_encrypted_response_enc",
-                "client_name",
-                "contacts",
-            ]
-            .into_iter()
-            .filter(|k| rp.get(*k).is_none())
-            .chain(
-                (rp.get("jwks").is_none()
-                    && rp.get("signed_jwks_uri").is_none()
-                    && rp.get("jwks_uri").is_none())
-                .then_some("jwks"),
-            )
-            .collect();
-            let has = |k: &str, v: &str| {
-                rp.get(k).is_some_and(|x| {
-                    x.as_str() == Some(v)
-                        || x.as_array()
-                            .is_some_and(|a| a.iter().any(|i| i.as_str() == Some(v)))
-                })
-            };
-            if !missing.is_empty() {
-                Err(format!("missing {}", missing.join(", ")))
-            } else if rp.get("client_id").and_then(Value::as_str) != Some(entity_id) {
-                Err(format!(
-                    "client_id {:?} is not the entity ID",
-                    rp.get("client_id")
-                ))
-            } else if !has("client_registration_types", "automatic")
-                || !has("response_types", "code")
-                || !has("grant_types", "authorization_code")
-                || !has("token_endpoint_auth_method", "private_key_jwt")
-            {
-                Err("client_registration_types automatic, response_types code, grant_types authorization_code and private_key_jwt are required".into())
-            } else {
-                Ok(())
-            }
-        }
-        "oidc-ec-rp-algorithms" => {
-            let allowed_sig = ["RS256", "RS512", "ES256", "ES512", "PS256", "PS512"];
-            let allowed_alg = [
-                "RSA-OAEP",
-                "RSA-OAEP-256",
-                "ECDH-ES",
-                "ECDH-ES+A128KW",
-                "ECDH-ES+A256KW",
-            ];
-            let allowed_enc = ["A128CBC-HS256", "A256CBC-HS512"];
-            let mut bad = Vec::new();
-            for (k, list) in [
-                ("id_token_signed_response_alg", &allowed_sig[..]),
-                ("userinfo_signed_response_alg", &allowed_sig[..]),
-                ("id_token_encrypted_response_alg", &allowed_alg[..]),
-                ("userinfo_encrypted_response_alg", &allowed_alg[..]),
-                ("id_token_encrypted_response_enc", &allowed_enc[..]),
-                ("userinfo_encrypted_response_enc", &allowed_enc[..]),
-            ] {
-                if let Some(v) = rp.get(k).and_then(Value::as_str) {
-                    if !list.contains(&v) {
-                        bad.push(format!("{k} {v}"));
-                    }
-                }
-            }
-            if bad.is_empty() {
-                Ok(())
-            } else {
-                Err(bad.join(", "))
-            }
-        }
+        "oidc-ec-rp-metadata" => rp_metadata_complete(&rp, entity_id),
+        "oidc-ec-rp-algorithms" => rp_algorithms_allowed(&rp),
         other => Err(format!("no such check {other}")),
     }
+}
+
+/// The entity's own `jwks` claim.
+fn own_jwks(c: &Value) -> Result<Jwks, String> {
+    serde_json::from_value(c.get("jwks").cloned().unwrap_or_default())
+        .map_err(|e| format!("jwks: {e}"))
+}
+
+/// `oidc-ec-jwks`: keys with a kid each, no kid twice, no RSA key under 2048 bits.
+fn jwks_sound(c: &Value) -> Result<(), String> {
+    let jwks = own_jwks(c)?;
+    if jwks.keys.is_empty() {
+        return Err("empty jwks".into());
+    }
+    let mut kids = std::collections::BTreeSet::new();
+    for k in &jwks.keys {
+        let kid = k.kid.clone().ok_or("a key without kid")?;
+        if !kids.insert(kid.clone()) {
+            return Err(format!("kid {kid} twice"));
+        }
+        if let KeyParams::Rsa { n, .. } = &k.params {
+            let bits = rsa_bits(n);
+            if bits < 2048 {
+                return Err(format!("key {kid}: RSA {bits} bits"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `oidc-ec-rp-metadata`: the members the RP's metadata must have, its client_id the entity
+/// ID, and the code flow with automatic registration and private_key_jwt.
+fn rp_metadata_complete(rp: &Value, entity_id: &str) -> Result<(), String> {
+    let missing: Vec<&str> = [
+        "client_id",
+        "client_registration_types",
+        "redirect_uris",
+        "grant_types",
+        "token_endpoint_auth_method",
+        "id_token_signed_response_alg",
+        "userinfo_signed_response_alg",
+        "userinfo_encrypted_response_alg",
+        "userinfo_encrypted_response_enc",
+    ]
+    .into_iter()
+    .filter(|k| rp.get(*k).is_none())
+    .chain(
+        (rp.get("jwks").is_none()
+            && rp.get("signed_jwks_uri").is_none()
+            && rp.get("jwks_uri").is_none())
+        .then_some("jwks"),
+    )
+    .collect();
+    let has = |k: &str, v: &str| {
+        rp.get(k).is_some_and(|x| {
+            x.as_str() == Some(v)
+                || x.as_array()
+                    .is_some_and(|a| a.iter().any(|i| i.as_str() == Some(v)))
+        })
+    };
+    if !missing.is_empty() {
+        Err(format!("missing {}", missing.join(", ")))
+    } else if rp.get("client_id").and_then(Value::as_str) != Some(entity_id) {
+        Err(format!(
+            "client_id {:?} is not the entity ID",
+            rp.get("client_id")
+        ))
+    } else if !has("client_registration_types", "automatic")
+        || (rp.get("response_types").is_some() && !has("response_types", "code"))
+        || !has("grant_types", "authorization_code")
+        || !has("token_endpoint_auth_method", "private_key_jwt")
+    {
+        Err("client_registration_types automatic, grant_types authorization_code and private_key_jwt are required (and response_types, when given, has code)".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `oidc-ec-rp-algorithms`: each algorithm the RP names is one the guidelines allow.
+fn rp_algorithms_allowed(rp: &Value) -> Result<(), String> {
+    let allowed_sig = ["RS256", "RS512", "ES256", "ES512", "PS256", "PS512"];
+    let allowed_alg = [
+        "RSA-OAEP",
+        "RSA-OAEP-256",
+        "ECDH-ES",
+        "ECDH-ES+A128KW",
+        "ECDH-ES+A256KW",
+    ];
+    let allowed_enc = ["A128CBC-HS256", "A256CBC-HS512"];
+    let mut bad = Vec::new();
+    for (k, list) in [
+        ("id_token_signed_response_alg", &allowed_sig[..]),
+        ("userinfo_signed_response_alg", &allowed_sig[..]),
+        ("id_token_encrypted_response_alg", &allowed_alg[..]),
+        ("userinfo_encrypted_response_alg", &allowed_alg[..]),
+        ("id_token_encrypted_response_enc", &allowed_enc[..]),
+        ("userinfo_encrypted_response_enc", &allowed_enc[..]),
+    ] {
+        if let Some(v) = rp.get(k).and_then(Value::as_str) {
+            if !list.contains(&v) {
+                bad.push(format!("{k} {v}"));
+            }
+        }
+    }
+    super::request::none_of(&bad)
 }
 
 /// Bits of an RSA modulus given base64url.

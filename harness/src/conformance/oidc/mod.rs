@@ -18,7 +18,7 @@ pub use outside::{Handover, OidcProfile, OutsideConfig, OutsideWorld, RpDocument
 pub use reference::{OidcSetupError, ReferenceWorld};
 pub use runner::{OidcTarget, RpUrls, FAMILY};
 
-use crate::report::RunReport;
+use crate::report::{Entry, RunReport};
 
 /// Why the OIDC suite could not run.
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +108,44 @@ pub struct OidcRun {
     pub cpu_ms: Option<f64>,
     /// What that CPU time covers, in words.
     pub cpu_covers: &'static str,
+}
+
+/// When a run began, by the wall clock, the monotonic clock and this process's CPU time.
+pub(crate) struct RunClock {
+    started: time::OffsetDateTime,
+    began: std::time::Instant,
+    cpu0: Option<f64>,
+}
+
+impl RunClock {
+    /// Now.
+    pub(crate) fn start() -> Self {
+        Self {
+            started: time::OffsetDateTime::now_utc(),
+            cpu0: crate::conformance::suite::process_cpu_ms(),
+            began: std::time::Instant::now(),
+        }
+    }
+
+    /// The run of `entries`, timed since [`RunClock::start`]; `cpu_covers` says what the CPU
+    /// time counts.
+    pub(crate) fn finish(self, entries: Vec<Entry>, cpu_covers: &'static str) -> OidcRun {
+        let report = RunReport::new(
+            "check",
+            self.started,
+            self.began.elapsed().as_secs_f64() * 1000.0,
+            entries,
+        );
+        let cpu_ms = self
+            .cpu0
+            .zip(crate::conformance::suite::process_cpu_ms())
+            .map(|(a, b)| b - a);
+        OidcRun {
+            report,
+            cpu_ms,
+            cpu_covers,
+        }
+    }
 }
 
 impl OidcRun {
@@ -294,9 +332,7 @@ pub async fn run_reference(
         .into_iter()
         .filter(|c| profile.is_none_or(|p| p.covers(c.provider)))
         .collect();
-    let started = time::OffsetDateTime::now_utc();
-    let cpu0 = crate::conformance::suite::process_cpu_ms();
-    let began = std::time::Instant::now();
+    let clock = RunClock::start();
     let world = ReferenceWorld::start(faults).await?;
     let target = world.target()?;
     let bar = crate::conformance::suite::progress_bar(progress, cases.len() as u64);
@@ -314,18 +350,8 @@ pub async fn run_reference(
             request::request_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await,
         );
     }
-    let report = RunReport::new(
-        "check",
-        started,
-        began.elapsed().as_secs_f64() * 1000.0,
+    Ok(clock.finish(
         entries,
-    );
-    let cpu_ms = cpu0
-        .zip(crate::conformance::suite::process_cpu_ms())
-        .map(|(a, b)| b - a);
-    Ok(OidcRun {
-        report,
-        cpu_ms,
-        cpu_covers: "the harness, the mock OPs and the in-process reference RP together",
-    })
+        "the harness, the mock OPs and the in-process reference RP together",
+    ))
 }

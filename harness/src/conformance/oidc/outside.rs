@@ -9,7 +9,6 @@
 use super::cases::{Play, Provider};
 use super::runner::{OidcRunError, OidcTarget, RpUrls};
 use super::{entity, OidcRun, OidcSetupError, OidcSuiteError};
-use crate::report::RunReport;
 use mock_idps::oidc::federation::{OnboardRequest, Superior, TrustMarkFault};
 use mock_idps::{FederationConfig, FederationUrls, MockFederation};
 use serde::{Deserialize, Serialize};
@@ -343,9 +342,7 @@ pub async fn run_outside(
         .into_iter()
         .filter(|c| config.profile.is_none_or(|p| p.covers(c.provider)))
         .collect();
-    let started = time::OffsetDateTime::now_utc();
-    let cpu0 = crate::conformance::suite::process_cpu_ms();
-    let began = std::time::Instant::now();
+    let clock = super::RunClock::start();
     let probe = OidcTarget::at(&world.federation, config.urls.clone(), "")
         .map_err(|e| OidcSuiteError::Setup(OidcSetupError::Client(e)))?;
     let first = read(probe.http(), &config.rp, config.rp_wait).await?;
@@ -399,20 +396,10 @@ pub async fn run_outside(
         }
         entries.extend(ec);
     }
-    let report = RunReport::new(
-        "check",
-        started,
-        began.elapsed().as_secs_f64() * 1000.0,
+    Ok(clock.finish(
         entries,
-    );
-    let cpu_ms = cpu0
-        .zip(crate::conformance::suite::process_cpu_ms())
-        .map(|(a, b)| b - a);
-    Ok(OidcRun {
-        report,
-        cpu_ms,
-        cpu_covers: "the harness and the mock federation; the RP's own CPU is not counted",
-    })
+        "the harness and the mock federation; the RP's own CPU is not counted",
+    ))
 }
 
 impl OidcSuiteError {

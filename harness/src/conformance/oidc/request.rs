@@ -516,17 +516,7 @@ impl OpFacts {
                 .unwrap_or_default()
                 .to_string()
         };
-        let list = |k: &str| -> Vec<String> {
-            md.get(k)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let list = |k: &str| strings(md.get(k));
         Self {
             issuer: s("issuer"),
             token_endpoint: s("token_endpoint"),
@@ -569,16 +559,7 @@ impl RpFacts {
                 facts.jwks = md
                     .get("jwks")
                     .and_then(|j| serde_json::from_value(j.clone()).ok());
-                facts.redirect_uris = md
-                    .get("redirect_uris")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                facts.redirect_uris = strings(md.get("redirect_uris"));
                 if facts.jwks.is_none() {
                     facts.problem = Some("openid_relying_party has no readable jwks".into());
                 }
@@ -588,6 +569,18 @@ impl RpFacts {
         }
         facts
     }
+}
+
+/// The strings of a JSON array (none when `v` is absent or not an array).
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// One login played through the RP, and what reached the OPs during it.
@@ -942,6 +935,19 @@ fn base64url(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// `Ok` when nothing is wrong, else the wrong things, comma-separated.
+pub(super) fn none_of<T: AsRef<str>>(wrong: &[T]) -> Result<(), String> {
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", "))
+    }
+}
+
 fn words(s: &str) -> Vec<&str> {
     s.split(' ').filter(|w| !w.is_empty()).collect()
 }
@@ -1160,11 +1166,7 @@ fn judge_one_authz(
                     }
                 }
             }
-            if bad.is_empty() {
-                Ok(())
-            } else {
-                Err(bad.join(", "))
-            }
+            none_of(&bad)
         }
         "oidc-req-authz-redirect-uri" => match v("redirect_uri") {
             Some(u) if rp.redirect_uris.contains(&u) => Ok(()),
@@ -1187,15 +1189,12 @@ fn judge_one_authz(
                 .into_iter()
                 .filter(|s| !op.scopes.iter().any(|x| x == s))
                 .collect();
-            if unknown.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "scope {} not offered (the OP lists {})",
-                    unknown.join(", "),
+            none_of(&unknown).map_err(|u| {
+                format!(
+                    "scope {u} not offered (the OP lists {})",
                     op.scopes.join(", ")
-                ))
-            }
+                )
+            })
         }
         "oidc-req-authz-offline-access" => {
             let scope = v("scope").unwrap_or_default();
@@ -1221,14 +1220,13 @@ fn judge_one_authz(
                 Err("no acr_values".into())
             } else if acr.contains("  ") || acr.starts_with(' ') || acr.ends_with(' ') {
                 Err(format!("acr_values {acr:?}: single spaces between values"))
-            } else if bad.is_empty() {
-                Ok(())
             } else {
-                Err(format!(
-                    "acr_values {} not among the OP's {}",
-                    bad.join(", "),
-                    op.acr_values.join(", ")
-                ))
+                none_of(&bad).map_err(|b| {
+                    format!(
+                        "acr_values {b} not among the OP's {}",
+                        op.acr_values.join(", ")
+                    )
+                })
             }
         }
         "oidc-req-authz-prompt" => {
@@ -1256,11 +1254,7 @@ fn judge_one_authz(
                     other => bad.push(format!("{where_}: code_challenge_method {other:?}")),
                 }
             }
-            if bad.is_empty() {
-                Ok(())
-            } else {
-                Err(bad.join(", "))
-            }
+            none_of(&bad)
         }
         "oidc-req-authz-pkce-challenge" => {
             let c = v("code_challenge").unwrap_or_default();

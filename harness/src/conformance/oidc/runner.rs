@@ -167,25 +167,11 @@ fn excerpt(s: &str) -> String {
 /// The text of an RP refusal page: the tags dropped, entities of `server.rs`'s escaping undone.
 fn page_text(body: &str) -> String {
     let body = body.split_once("<body>").map_or(body, |(_, b)| b);
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = out
+    crate::driver::strip_tags(body)
         .replace("&quot;", "\"")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+        .replace("&amp;", "&")
 }
 
 /// The `state` inside the `request` object of an authorization URL (its payload, unverified:
@@ -334,15 +320,23 @@ impl<'a> OidcTarget<'a> {
         Ok(r)
     }
 
-    /// The login URL for `op`, its placeholders filled in.
-    pub fn login_url(&self, op: &str) -> String {
-        let entity_id = self
-            .federation
+    /// One URL of the mock OP `op` (empty for an OP the federation does not run).
+    fn op_url(
+        &self,
+        op: &str,
+        which: impl Fn(&mock_idps::federation::OpUrls) -> &String,
+    ) -> String {
+        self.federation
             .urls()
             .oidc
             .get(op)
-            .map(|o| o.issuer.clone())
-            .unwrap_or_default();
+            .map(|o| which(o).clone())
+            .unwrap_or_default()
+    }
+
+    /// The login URL for `op`, its placeholders filled in.
+    pub fn login_url(&self, op: &str) -> String {
+        let entity_id = self.op_url(op, |o| &o.issuer);
         let encoded: String = url::form_urlencoded::byte_serialize(entity_id.as_bytes()).collect();
         self.urls
             .login
@@ -355,13 +349,7 @@ impl<'a> OidcTarget<'a> {
     /// authorization endpoint): the OP's authorization URL and the login's `state`.
     async fn start(&self, op: &str, jar: &mut Jar) -> Result<(String, String), OidcRunError> {
         let first = self.login_url(op);
-        let authorization = self
-            .federation
-            .urls()
-            .oidc
-            .get(op)
-            .map(|o| o.authorization.clone())
-            .unwrap_or_default();
+        let authorization = self.op_url(op, |o| &o.authorization);
         let mut url = first.clone();
         for _ in 0..10 {
             let r = self.get("starting a login at", &url, jar).await?;

@@ -6,6 +6,7 @@
 
 use super::client_auth::authenticate;
 use super::provider::{OpRuntime, OpSet};
+use super::registry::RpMetadata;
 use super::token::{live_access, TokenError};
 use crate::spid::state::MockState;
 use serde_json::{json, Value};
@@ -22,6 +23,27 @@ pub struct Revoked {
     pub sessions: usize,
 }
 
+/// The client a POST to `endpoint` authenticates (`private_key_jwt`, at `now`) and the `token`
+/// it names.
+async fn client_and_token<'f>(
+    state: &MockState,
+    ops: &OpSet,
+    op: &OpRuntime,
+    endpoint: &str,
+    form: &'f BTreeMap<String, String>,
+    now: time::OffsetDateTime,
+) -> Result<(RpMetadata, &'f String), TokenError> {
+    let rp = authenticate(form, endpoint, &op.issuer, ops, &state.oidc, now).await?;
+    let Some(token) = form.get("token") else {
+        return Err(TokenError {
+            status: 400,
+            error: "invalid_request",
+            description: "no token".into(),
+        });
+    };
+    Ok((rp, token))
+}
+
 /// Handles a POST to the revocation endpoint; 200 with an empty body whatever the token was
 /// (RFC 7009 §2.2), errors only for the client or the request.
 pub async fn revoke(
@@ -31,22 +53,8 @@ pub async fn revoke(
     form: &BTreeMap<String, String>,
 ) -> Result<Revoked, TokenError> {
     let now = state.clock.now();
-    let rp = authenticate(
-        form,
-        &op.revocation_endpoint(),
-        &op.issuer,
-        ops,
-        &state.oidc,
-        now,
-    )
-    .await?;
-    let Some(token) = form.get("token") else {
-        return Err(TokenError {
-            status: 400,
-            error: "invalid_request",
-            description: "no token".into(),
-        });
-    };
+    let (rp, token) =
+        client_and_token(state, ops, op, &op.revocation_endpoint(), form, now).await?;
     let mut done = Revoked::default();
     if let Some((jti, record)) = live_access(state, op, token) {
         if record.grant.authz.client_id != rp.client_id {
@@ -86,22 +94,8 @@ pub async fn introspect(
     form: &BTreeMap<String, String>,
 ) -> Result<Value, TokenError> {
     let now = state.clock.now();
-    let rp = authenticate(
-        form,
-        &op.introspection_endpoint(),
-        &op.issuer,
-        ops,
-        &state.oidc,
-        now,
-    )
-    .await?;
-    let Some(token) = form.get("token") else {
-        return Err(TokenError {
-            status: 400,
-            error: "invalid_request",
-            description: "no token".into(),
-        });
-    };
+    let (rp, token) =
+        client_and_token(state, ops, op, &op.introspection_endpoint(), form, now).await?;
     if let Some((jti, r)) =
         live_access(state, op, token).filter(|(_, r)| r.grant.authz.client_id == rp.client_id)
     {

@@ -204,19 +204,7 @@ fn authorization_outcome(answer: &crate::spid::login::Answer) -> (u16, Option<St
 
 async fn authorization_get(State(one): State<OneOp>, RawQuery(q): RawQuery) -> Response {
     let pairs = form_pairs(q.as_deref().unwrap_or("").as_bytes());
-    let answer =
-        super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs.clone()).await;
-    let (status, refusal) = authorization_outcome(&answer);
-    observe(
-        &one,
-        Endpoint::Authorization,
-        Method::Get,
-        None,
-        pairs,
-        status,
-        refusal,
-    );
-    respond_page(answer)
+    authorize(&one, Method::Get, None, pairs).await
 }
 
 async fn authorization_post(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
@@ -234,14 +222,24 @@ async fn authorization_post(State(one): State<OneOp>, headers: HeaderMap, body: 
         );
         return json_error(400, "invalid_request", d);
     }
+    authorize(&one, Method::Post, Some(&headers), pairs).await
+}
+
+/// Answers the authorization request `pairs` and records it with what the OP made of it.
+async fn authorize(
+    one: &OneOp,
+    method: Method,
+    headers: Option<&HeaderMap>,
+    pairs: Vec<(String, String)>,
+) -> Response {
     let answer =
         super::authorization::handle(&one.app.state, &one.app.ops, &one.op, pairs.clone()).await;
     let (status, refusal) = authorization_outcome(&answer);
     observe(
-        &one,
+        one,
         Endpoint::Authorization,
-        Method::Post,
-        Some(&headers),
+        method,
+        headers,
         pairs,
         status,
         refusal,
