@@ -169,10 +169,10 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
     let entries = crate::op::entries_of(&config.urls);
     let refused = rp.discover_each(&entries).await;
     if refused.len() == entries.len() {
-        if let Some((_, first)) = refused.into_iter().next() {
-            return Err(first.into());
-        }
-        return Err(RpError::Internal("the federation lists no OpenID Provider".into()).into());
+        return Err(match refused.into_iter().next() {
+            Some((_, first)) => first.into(),
+            None => RpError::Internal("the federation lists no OpenID Provider".into()).into(),
+        });
     }
     let refused_warnings: Vec<String> = refused
         .iter()

@@ -409,10 +409,7 @@ async fn each_entity_configuration_check_fails_on_its_fixture_alone() {
     use harness::conformance::oidc::entity::{self, Fetched, ENTITY_CHECKS};
     use mock_idps::oidc::keys::{load, KeyRole};
     use serde_json::{json, Value};
-    let world = ReferenceWorld::start(Faults::none()).await.expect("world");
-    let target = world.target().expect("target");
-    let url = format!("{}/.well-known/openid-federation", world.rp_base);
-    let good = entity::fetch(target.http(), &url).await.expect("fetch");
+    let good = reference_document("").await;
     let id = oidc::reference::CLIENT_ID;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for (c, r) in entity::judge(&good, id, now) {
@@ -518,10 +515,7 @@ async fn each_member_check_fails_on_its_fixture_and_breaks_only_its_member() {
     use harness::conformance::oidc::entity_fields::{self, Test, FIELD_CHECKS};
     use mock_idps::oidc::keys::{load, KeyRole};
     use serde_json::{json, Value};
-    let world = ReferenceWorld::start(Faults::none()).await.expect("world");
-    let target = world.target().expect("target");
-    let url = format!("{}/.well-known/openid-federation", world.rp_base);
-    let good = entity::fetch(target.http(), &url).await.expect("fetch");
+    let good = reference_document("").await;
     let id = oidc::reference::CLIENT_ID;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for (c, r) in entity_fields::judge(&good, id) {
@@ -706,4 +700,18 @@ pub(crate) fn failing_oidc_run(
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     serde_json::from_str(&std::fs::read_to_string(dir.join("check-oidc.json")).expect("json"))
         .expect("json")
+}
+
+/// The entity configuration the reference RP with the switches `faults` off publishes.
+pub(crate) async fn reference_document(
+    faults: &str,
+) -> harness::conformance::oidc::entity::Fetched {
+    let world = ReferenceWorld::start(Faults::parse(faults).expect("switches"))
+        .await
+        .expect("world");
+    let target = world.target().expect("target");
+    let url = format!("{}/.well-known/openid-federation", world.rp_base);
+    harness::conformance::oidc::entity::fetch(target.http(), &url)
+        .await
+        .expect("fetch")
 }

@@ -78,12 +78,7 @@ fn every_sending_switch_is_the_mutant_of_some_check() {
 async fn each_entity_configuration_check_fails_on_its_mutant_alone() {
     let mut wrong = Vec::new();
     for check in ENTITY_CHECKS {
-        let world = ReferenceWorld::start(Faults::parse(check.mutant).expect("switch"))
-            .await
-            .expect("world");
-        let target = world.target().expect("target");
-        let url = format!("{}/.well-known/openid-federation", world.rp_base);
-        let fetched = entity::fetch(target.http(), &url).await.expect("fetch");
+        let fetched = crate::oidc_conformance::reference_document(check.mutant).await;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         for (c, r) in entity::judge(&fetched, oidc::reference::CLIENT_ID, now) {
             match (c.id == check.id, r.is_ok()) {
@@ -110,12 +105,7 @@ async fn each_member_check_with_a_mutant_fails_on_it_alone() {
     for check in FIELD_CHECKS {
         let Some(switch) = check.mutant else { continue };
         proven += 1;
-        let world = ReferenceWorld::start(Faults::parse(switch).expect("switch"))
-            .await
-            .expect("world");
-        let target = world.target().expect("target");
-        let url = format!("{}/.well-known/openid-federation", world.rp_base);
-        let fetched = entity::fetch(target.http(), &url).await.expect("fetch");
+        let fetched = crate::oidc_conformance::reference_document(switch).await;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let id = oidc::reference::CLIENT_ID;
         for (c, r) in entity_fields::judge(&fetched, id) {

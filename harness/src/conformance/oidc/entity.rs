@@ -361,28 +361,42 @@ pub fn judge(
 pub fn entries(f: &Fetched, entity_id: &str, now: i64, millis: f64) -> Vec<Entry> {
     let mut out: Vec<Entry> = judge(f, entity_id, now)
         .into_iter()
-        .map(|(c, r)| Entry {
-            id: c.id.to_string(),
-            title: format!("{} [{}]", c.title, c.rule.source),
-            outcome: "entity configuration".into(),
-            expected: "conform".into(),
-            passed: r.is_ok(),
-            millis,
-            rule: Some(format!("{}: {}", c.rule.source, c.rule.words)),
-            severity: Some(c.severity),
-            family: Some(FAMILY.into()),
-            verdict: Some(crate::oracle::Verdict {
-                accepted: r.is_ok(),
-                rule: "entity-configuration".into(),
-                reason: r.clone().err().unwrap_or_else(|| "as the rule says".into()),
-                evidence: Vec::new(),
-                spid_error: None,
-            }),
-            ..Entry::default()
-        })
+        .map(|(c, r)| entry(c.id, c.title, c.rule, c.severity, r, millis, Vec::new()))
         .collect();
     super::entity_fields::extend(&mut out, f, entity_id, millis);
     out
+}
+
+/// One entry of this family: a check's verdict on the RP's entity configuration (shared by the
+/// coarse checks and the member checks of `entity_fields`).
+pub(crate) fn entry(
+    id: &str,
+    title: &str,
+    rule: Rule,
+    severity: Severity,
+    verdict: Result<(), String>,
+    millis: f64,
+    evidence: Vec<String>,
+) -> Entry {
+    Entry {
+        id: id.to_string(),
+        title: format!("{title} [{}]", rule.source),
+        outcome: "entity configuration".into(),
+        expected: "conform".into(),
+        passed: verdict.is_ok(),
+        millis,
+        rule: Some(format!("{}: {}", rule.source, rule.words)),
+        severity: Some(severity),
+        family: Some(FAMILY.into()),
+        verdict: Some(crate::oracle::Verdict {
+            accepted: verdict.is_ok(),
+            rule: "entity-configuration".into(),
+            reason: verdict.err().unwrap_or_else(|| "as the rule says".into()),
+            evidence,
+            spid_error: None,
+        }),
+        ..Entry::default()
+    }
 }
 
 /// Fetches `{entity_id-or-base}/.well-known/openid-federation` with `http`.

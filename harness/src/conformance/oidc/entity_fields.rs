@@ -8,7 +8,7 @@
 //! (the reference RP's document with the member broken, re-signed) in the harness tests.
 
 use super::cases::Rule;
-use super::entity::{Fetched, FAMILY};
+use super::entity::Fetched;
 use crate::report::{Entry, MapsTo, Severity};
 use serde_json::Value;
 
@@ -522,23 +522,15 @@ pub fn extend(entries: &mut Vec<Entry>, f: &Fetched, entity_id: &str, millis: f6
         e.maps_to = e.maps_to.take().or_else(|| maps_to(&e.id));
     }
     entries.extend(judge(f, entity_id).into_iter().map(|(c, r)| Entry {
-        id: c.id.to_string(),
-        title: format!("{} [{}]", c.title, c.rule.source),
-        outcome: "entity configuration".into(),
-        expected: "conform".into(),
-        passed: r.is_ok(),
-        millis,
-        rule: Some(format!("{}: {}", c.rule.source, c.rule.words)),
-        severity: Some(c.severity),
-        family: Some(FAMILY.into()),
         maps_to: maps_to(c.id),
-        verdict: Some(crate::oracle::Verdict {
-            accepted: r.is_ok(),
-            rule: "entity-configuration".into(),
-            reason: r.err().unwrap_or_else(|| "as the rule says".into()),
-            evidence: vec![format!("fix: {}", c.fix)],
-            spid_error: None,
-        }),
-        ..Entry::default()
+        ..super::entity::entry(
+            c.id,
+            c.title,
+            c.rule,
+            c.severity,
+            r,
+            millis,
+            vec![format!("fix: {}", c.fix)],
+        )
     }));
 }

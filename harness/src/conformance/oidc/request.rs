@@ -667,7 +667,7 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
     };
     let m0 = fed.oidc_request_mark();
     let mut marks = [m0; 5];
-    let start = format!("{base}/oidc/login?op={op}&level={}", super::runner::LEVEL);
+    let start = target.login_url(op);
     let authz_url = match http.get(&start).send().await {
         Ok(r) if r.status().is_redirection() => location(&r),
         Ok(r) => {
@@ -743,7 +743,7 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
         return (rec, marks);
     };
     rec.logged_in = http
-        .get(format!("{base}/me"))
+        .get(&target.urls().probe)
         .header(reqwest::header::COOKIE, &cookie)
         .send()
         .await
