@@ -539,11 +539,12 @@ impl MockFederation {
     }
 
     /// Queues how the next login ends; refused when the queue is full
-    /// ([`crate::spid::config::IdpConfig::max_script`]).
+    /// ([`crate::spid::config::IdpConfig::max_script`]) or when the provider it names has no
+    /// error code for its outcome (CIE has no nr20 nor nr30).
     pub fn script_next_login(
         &self,
         script: ScriptedLogin,
-    ) -> Result<(), crate::spid::state::ScriptQueueFull> {
+    ) -> Result<(), crate::spid::state::ScriptRefused> {
         self.state.push_script(script)
     }
 

@@ -225,6 +225,22 @@ impl SamlProfile {
             O::PurposeMismatch => a.purpose_mismatch,
         }
     }
+
+    /// Whether a login under this profile can end with `outcome` (success always can; an
+    /// anomaly needs an error code in the profile).
+    pub fn expresses(&self, outcome: crate::spid::script::Outcome) -> bool {
+        outcome == crate::spid::script::Outcome::Success || self.outcome_code(outcome).is_some()
+    }
+
+    /// The outcomes this profile can end a login with, for messages ("success, timeout, …").
+    pub fn outcome_names(&self) -> String {
+        crate::spid::script::Outcome::ALL
+            .into_iter()
+            .filter(|o| self.expresses(*o))
+            .map(crate::spid::script::Outcome::name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[cfg(test)]

@@ -100,9 +100,9 @@ pub enum LoginError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScriptError {
-    /// The in-process queue of scripted logins is full.
+    /// The in-process mocks refused it (queue full, or an outcome the provider has no code for).
     #[error(transparent)]
-    QueueFull(#[from] mock_idps::spid::state::ScriptQueueFull),
+    InProcess(#[from] mock_idps::spid::state::ScriptRefused),
     /// The admin API could not be reached.
     #[error("the admin API could not be reached")]
     Http(#[source] reqwest::Error),

@@ -382,7 +382,7 @@ mod tests {
         let full = mock_idps::spid::state::ScriptQueueFull(64);
         let e = LoginError::Script {
             url: "in-process mocks".into(),
-            source: ScriptError::QueueFull(full),
+            source: ScriptError::InProcess(full.into()),
         };
         assert_eq!(
             super::error_chain(&e),

@@ -50,6 +50,20 @@ impl Outcome {
         crate::saml::status::SpidCode::new(nr)
     }
 
+    /// The outcome's name in scripts and mixes (`no-level`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::WrongCredentials => "wrong-credentials",
+            Outcome::NoLevel => "no-level",
+            Outcome::Timeout => "timeout",
+            Outcome::ConsentDenied => "consent-denied",
+            Outcome::Suspended => "suspended",
+            Outcome::Cancel => "cancel",
+            Outcome::PurposeMismatch => "purpose-mismatch",
+        }
+    }
+
     /// Every outcome.
     pub const ALL: [Outcome; 8] = [
         Outcome::Success,
@@ -148,6 +162,18 @@ pub enum AutoLoginError {
     /// A provider not served.
     #[error("unknown auto-login provider {0:?}: see the providers table on /")]
     UnknownProvider(String),
+    /// A provider the mix applies to has no error code for one of its outcomes.
+    #[error("auto-login outcome {outcome} cannot end a login at {provider:?}: its {profile} profile ends logins only with {codes}; name the providers the mix is for with ,provider=ID")]
+    NoCode {
+        /// The provider.
+        provider: String,
+        /// Its profile's name.
+        profile: String,
+        /// The outcome (kebab-case).
+        outcome: String,
+        /// The outcomes the profile can end a login with.
+        codes: String,
+    },
 }
 
 impl std::str::FromStr for AutoLogin {
@@ -241,6 +267,13 @@ impl AutoLogin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_outcome_name_parses_back_to_it() {
+        for o in Outcome::ALL {
+            assert_eq!(o.name().parse::<Outcome>(), Ok(o), "{o:?}");
+        }
+    }
 
     #[test]
     fn parses_a_user_with_level_and_providers() {

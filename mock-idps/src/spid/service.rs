@@ -5,7 +5,7 @@ use super::login::{handle_sso, handle_step, Answer, Inbound, StepForm};
 use super::pages;
 use super::script::{AutoLogin, ScriptedLogin};
 use super::slo::{handle_slo, idp_initiated, SloAnswer, SloInbound};
-use super::state::{IdpRuntime, MockState};
+use super::state::{IdpRuntime, MockState, ScriptRefused};
 use crate::admin::{excerpt, AdminError};
 use crate::cie::web::{self as cie_web, WebAnswer};
 use crate::profile::LogoutKind;
@@ -406,12 +406,13 @@ async fn admin_script(State(state): AppState, body: Bytes) -> Response {
     match check_script(&state, &body) {
         Ok(script) => match state.push_script(script) {
             Ok(()) => StatusCode::CREATED.into_response(),
-            Err(full) => AdminError {
+            Err(e @ ScriptRefused::QueueFull(_)) => AdminError {
                 status: StatusCode::CONFLICT,
                 code: "script-queue-full",
-                message: full.to_string(),
+                message: e.to_string(),
             }
             .into_response(),
+            Err(e) => AdminError::bad_request("no-such-outcome", e.to_string()).into_response(),
         },
         Err(e) => e.into_response(),
     }
@@ -447,17 +448,6 @@ fn check_script(state: &MockState, body: &[u8]) -> Result<ScriptedLogin, AdminEr
         ));
     }
     if let Some(idp) = script.provider.as_deref().and_then(|p| state.idp(p)) {
-        if script.outcome != super::script::Outcome::Success
-            && idp.profile.outcome_code(script.outcome).is_none()
-        {
-            return Err(AdminError::bad_request(
-                "no-such-outcome",
-                format!(
-                    "the {} profile has no error code for the outcome {:?}",
-                    idp.profile.name, script.outcome
-                ),
-            ));
-        }
         if idp.profile.l3_factor == crate::profile::L3Factor::CieCard
             && state.cards.card_of(&script.user).is_none()
         {

@@ -168,6 +168,28 @@ impl Weigh for PendingLogin {
 #[error("{0} scripted logins are already queued: let them run or DELETE /admin/next-login")]
 pub struct ScriptQueueFull(pub usize);
 
+/// Why a scripted login was not queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScriptRefused {
+    /// The queue is full.
+    #[error(transparent)]
+    QueueFull(#[from] ScriptQueueFull),
+    /// The provider named cannot end a login that way: its profile has no error code for the
+    /// outcome (CIE has no nr20 nor nr30: fixtures/profiles/cie.toml).
+    #[error("provider {provider:?} follows the {profile} profile, which has no error code for the outcome {outcome}: script one of {codes} there, or name a SPID provider")]
+    NoCode {
+        /// The provider named.
+        provider: String,
+        /// Its profile's name.
+        profile: String,
+        /// The outcome asked for (kebab-case).
+        outcome: String,
+        /// The outcomes the profile can end a login with.
+        codes: String,
+    },
+}
+
 /// Why the state could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -403,22 +425,37 @@ impl MockState {
         ids
     }
 
-    /// Queues a scripted login; refused when [`IdpConfig::max_script`] are already queued.
-    pub fn push_script(&self, s: ScriptedLogin) -> Result<(), ScriptQueueFull> {
+    /// Queues a scripted login; refused when [`IdpConfig::max_script`] are already queued, or
+    /// when the provider it names has no error code for its outcome (a CIE login cannot end
+    /// in nr20: it would end on a system-error page instead).
+    pub fn push_script(&self, s: ScriptedLogin) -> Result<(), ScriptRefused> {
+        if let Some(idp) = s.provider.as_deref().and_then(|p| self.idp(p)) {
+            if !idp.profile.expresses(s.outcome) {
+                return Err(ScriptRefused::NoCode {
+                    provider: idp.provider.id.clone(),
+                    profile: idp.profile.name.clone(),
+                    outcome: s.outcome.name().into(),
+                    codes: idp.profile.outcome_names(),
+                });
+            }
+        }
         let mut q = self.script.lock().unwrap_or_else(|e| e.into_inner());
         if q.len() >= self.config.max_script {
-            return Err(ScriptQueueFull(q.len()));
+            return Err(ScriptQueueFull(q.len()).into());
         }
         q.push_back(s);
         Ok(())
     }
 
-    /// Takes the first scripted login meant for `provider`, if any.
+    /// Takes the first scripted login meant for `provider`, if any. A script naming no provider
+    /// whose outcome `provider`'s profile has no code for is left for a provider that has one.
     pub fn take_script(&self, provider: &str) -> Option<ScriptedLogin> {
+        let expresses = |o| self.idp(provider).is_none_or(|i| i.profile.expresses(o));
         let mut q = self.script.lock().unwrap_or_else(|e| e.into_inner());
-        let pos = q
-            .iter()
-            .position(|s| s.provider.as_deref().is_none_or(|p| p == provider))?;
+        let pos = q.iter().position(|s| match s.provider.as_deref() {
+            Some(p) => p == provider,
+            None => expresses(s.outcome),
+        })?;
         q.remove(pos)
     }
 
@@ -443,6 +480,24 @@ impl MockState {
         }
         if let Some(p) = auto.providers.iter().find(|p| self.idp(p).is_none()) {
             return Err(AutoLoginError::UnknownProvider(p.clone()));
+        }
+        // Every provider the mix applies to must be able to end each entry's login.
+        let applies: Vec<&IdpRuntime> = if auto.providers.is_empty() {
+            self.idps.iter().chain(&self.cie_idps).collect()
+        } else {
+            auto.providers.iter().filter_map(|p| self.idp(p)).collect()
+        };
+        for idp in applies {
+            for e in &auto.entries {
+                if !idp.profile.expresses(e.outcome) {
+                    return Err(AutoLoginError::NoCode {
+                        provider: idp.provider.id.clone(),
+                        profile: idp.profile.name.clone(),
+                        outcome: e.outcome.name().into(),
+                        codes: idp.profile.outcome_names(),
+                    });
+                }
+            }
         }
         let mut table = self.auto_login.write().unwrap_or_else(|e| e.into_inner());
         let providers = auto.providers.clone();

@@ -131,6 +131,15 @@ async fn the_admin_api_refuses_bad_mixes_with_the_reason() {
             "weights are 0",
         ),
         (serde_json::json!({ "users": [] }), "bad auto-login JSON"),
+        // CIE has no nr20: a mix for every provider cannot end a CIE login with no-level.
+        (
+            serde_json::json!({ "spec": "mario.rossi:no-level" }),
+            "cannot end a login at",
+        ),
+        (
+            serde_json::json!({ "spec": "mario.rossi:purpose-mismatch,provider=cie" }),
+            "its CIE profile ends logins only with success, wrong-credentials, timeout",
+        ),
     ] {
         let resp = env
             .driver
@@ -143,5 +152,58 @@ async fn the_admin_api_refuses_bad_mixes_with_the_reason() {
         assert_eq!(resp.status().as_u16(), 400, "{body}");
         let text = resp.text().await.unwrap();
         assert!(text.contains(needle), "{body}: {text}");
+    }
+}
+
+/// A scripted outcome the named provider has no error code for is refused when it is queued,
+/// with the codes it does have (it used to end on a system-error page at CIE); one naming no
+/// provider waits for a provider that can end a login that way.
+#[tokio::test]
+async fn a_script_the_provider_cannot_end_is_refused_or_left_for_one_that_can() {
+    use mock_idps::spid::script::{Outcome, ScriptedLogin};
+    use mock_idps::spid::state::ScriptRefused;
+    let env = Env::start().await;
+    let script = |provider: Option<&str>, outcome| ScriptedLogin {
+        provider: provider.map(str::to_string),
+        user: "mario.rossi".into(),
+        level: None,
+        outcome,
+    };
+    for outcome in [Outcome::NoLevel, Outcome::PurposeMismatch] {
+        let e = env
+            .fed
+            .script_next_login(script(Some("cie"), outcome))
+            .expect_err("CIE has no code for it");
+        assert!(matches!(e, ScriptRefused::NoCode { .. }), "{e:?}");
+        assert!(e.to_string().contains("suspended"), "{e}");
+    }
+    // The admin API says the same, as a 400.
+    let resp = env
+        .driver
+        .client
+        .post(format!("{}/admin/next-login", env.fed.base_url()))
+        .json(&serde_json::json!({"provider": "cie", "user": "mario.rossi", "outcome": "nr20"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = (resp.status().as_u16(), resp.text().await.unwrap());
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no-such-outcome"), "{body}");
+    // Naming no provider, CIE leaves it for a provider that can end it: poste.
+    env.fed
+        .script_next_login(script(None, Outcome::NoLevel))
+        .unwrap();
+    let state = env.fed.state();
+    assert_eq!(state.take_script("cie"), None);
+    let taken = state.take_script("poste").expect("poste takes it");
+    assert_eq!(taken.outcome, Outcome::NoLevel);
+    // And a login at poste ends with nr20 as scripted.
+    env.fed
+        .script_next_login(script(None, Outcome::NoLevel))
+        .unwrap();
+    let req = env.req("poste", Level::L2);
+    match env.send("poste", &req, Binding::Post).await {
+        Reply::Response { xml, .. } => assert!(xml.contains("nr20"), "{xml}"),
+        Reply::Page { .. } => panic!("poste did not take the scripted no-level login"),
     }
 }

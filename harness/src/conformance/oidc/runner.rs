@@ -48,9 +48,9 @@ pub enum OidcRunError {
     /// The RP's authorization request carries no readable `state`.
     #[error("the RP's authorization request has no state in its request object: {0}")]
     NoState(String),
-    /// The mock OP's login queue is full.
+    /// The mock OP did not take the scripted login.
     #[error("scripting the login")]
-    Script(#[source] mock_idps::spid::state::ScriptQueueFull),
+    Script(#[source] mock_idps::spid::state::ScriptRefused),
     /// A claim value in the case table is not JSON.
     #[error("case table: {0:?} is not JSON")]
     Table(&'static str),
