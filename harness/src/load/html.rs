@@ -106,33 +106,50 @@ fn plot(
     Ok(svg)
 }
 
-/// Each series as a coloured line, with the legend in the upper left.
+/// Each series as a coloured line. The legend is HTML below the plot ([`legend`]): drawn inside
+/// the plot it covered the first seconds of the lines.
 fn draw_lines<'a, 'b: 'a>(
     chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     series: &'a [Series],
 ) -> Result<(), String> {
-    for (i, (name, pts)) in series.iter().enumerate() {
-        let color = color(i);
+    for (i, (_, pts)) in series.iter().enumerate() {
         chart
-            .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
-            .map_err(|e| e.to_string())?
-            .label(name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+            .draw_series(LineSeries::new(
+                pts.iter().copied(),
+                color(i).stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| e.to_string())?;
     Ok(())
 }
 
-fn figure(out: &mut String, id: &str, caption: &str, svg: Result<String, String>) {
+/// The names of `series`, each beside a swatch of its line's colour, in the plot's order.
+fn legend(out: &mut String, series: &[Series]) {
+    out.push_str("<ul class=\"legend\">");
+    for (i, (name, _)) in series.iter().enumerate() {
+        let RGBColor(r, g, b) = COLORS[i % COLORS.len()];
+        let _ = write!(
+            out,
+            "<li><span style=\"background:#{r:02x}{g:02x}{b:02x}\"></span>{}</li>",
+            esc(name)
+        );
+    }
+    out.push_str("</ul>\n");
+}
+
+fn figure(
+    out: &mut String,
+    id: &str,
+    caption: &str,
+    series: &[Series],
+    svg: Result<String, String>,
+) {
     let _ = writeln!(out, "<figure data-plot=\"{id}\">");
     match svg {
-        Ok(svg) => out.push_str(&svg),
+        Ok(svg) => {
+            out.push_str(&svg);
+            legend(out, series);
+        }
         Err(e) => {
             let _ = writeln!(
                 out,
@@ -168,7 +185,7 @@ fn head(out: &mut String, r: &LoadReport) {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>spid-harness load: {}</title>",
         esc(&r.target)
     );
-    out.push_str("<style>body{font-family:sans-serif;margin:2em;max-width:920px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.fail{color:#b00;font-weight:bold}.ok{color:#070}figure{margin:1.5em 0}figcaption{color:#555;font-size:90%}</style></head><body>\n");
+    out.push_str("<style>body{font-family:sans-serif;margin:2em;max-width:920px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.fail{color:#b00;font-weight:bold}.ok{color:#070}figure{margin:1.5em 0}figcaption{color:#555;font-size:90%}ul.legend{list-style:none;padding:0;margin:.3em 0 .5em 56px;display:flex;flex-wrap:wrap;gap:.3em 1.4em;font-size:90%}ul.legend span{display:inline-block;width:18px;height:3px;margin-right:6px;vertical-align:middle}</style></head><body>\n");
     let _ = writeln!(
         out,
         "<h1>Load test of the login path: <span class=\"{}\">{verdict}</span></h1>",
@@ -250,20 +267,17 @@ fn over_time(out: &mut String, r: &LoadReport) {
             .filter_map(|s| s.hops.get(hop).map(|p| (sec(s), f(p))))
             .collect()
     };
+    let end_to_end: [Series; 3] = [
+        ("p50".into(), pick(END_TO_END, |p| p.p50)),
+        ("p90".into(), pick(END_TO_END, |p| p.p90)),
+        ("p99".into(), pick(END_TO_END, |p| p.p99)),
+    ];
     figure(
         out,
         "end-to-end-percentiles-over-time",
         "End-to-end latency of accepted logins, per second of completion",
-        lines(
-            "End-to-end latency over time",
-            "seconds",
-            "ms",
-            &[
-                ("p50".into(), pick(END_TO_END, |p| p.p50)),
-                ("p90".into(), pick(END_TO_END, |p| p.p90)),
-                ("p99".into(), pick(END_TO_END, |p| p.p99)),
-            ],
-        ),
+        &end_to_end,
+        lines("End-to-end latency over time", "seconds", "ms", &end_to_end),
     );
     let hop_names: Vec<&str> = r
         .hops
@@ -279,33 +293,27 @@ fn over_time(out: &mut String, r: &LoadReport) {
         out,
         "hop-p99-over-time",
         "p99 of each hop, per second",
+        &per_hop,
         lines("p99 per hop over time", "seconds", "ms", &per_hop),
     );
+    let per_second = |f: fn(&super::model::SecondReport) -> u64| -> Vec<(f64, f64)> {
+        r.series.iter().map(|s| (sec(s), f(s) as f64)).collect()
+    };
+    let throughput: [Series; 3] = [
+        ("started".into(), per_second(|s| s.started)),
+        ("accepted".into(), per_second(|s| s.ok)),
+        ("errors".into(), per_second(|s| s.errors)),
+    ];
     figure(
         out,
         "throughput-over-time",
         "Logins started (due), accepted and in error, per second",
+        &throughput,
         lines(
             "Throughput and errors over time",
             "seconds",
             "logins/s",
-            &[
-                (
-                    "started".into(),
-                    r.series
-                        .iter()
-                        .map(|s| (sec(s), s.started as f64))
-                        .collect(),
-                ),
-                (
-                    "accepted".into(),
-                    r.series.iter().map(|s| (sec(s), s.ok as f64)).collect(),
-                ),
-                (
-                    "errors".into(),
-                    r.series.iter().map(|s| (sec(s), s.errors as f64)).collect(),
-                ),
-            ],
+            &throughput,
         ),
     );
 }
@@ -331,6 +339,7 @@ fn distribution(out: &mut String, r: &LoadReport) {
         out,
         "percentile-curve",
         "Latency by percentile (HDR histogram), each hop and end to end",
+        &curves,
         curve("Latency percentile curve", &curves),
     );
 }

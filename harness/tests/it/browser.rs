@@ -622,12 +622,21 @@ async fn browser_load_report_shows_its_plots() {
     for svg in &svgs {
         assert!(svg.is_displayed().await.unwrap(), "a plot is hidden");
     }
-    // Each plot takes room on the page and draws its lines (plotters' polylines).
+    // Each plot takes room on the page and draws its lines (plotters' polylines); its legend,
+    // one entry a line, stands below the plot, where it covers no line.
     let sizes =
         s.c.execute(
             "return Array.from(document.querySelectorAll('figure[data-plot]')).map(f => {\
                const r = f.querySelector('svg').getBoundingClientRect();\
-               return [f.dataset.plot, r.width, r.height, f.querySelectorAll('svg polyline').length];\
+               const l = f.querySelector('ul.legend');\
+               return [f.dataset.plot, r.width, r.height, f.querySelectorAll('svg polyline').length,\
+                       l ? Array.from(l.querySelectorAll('li span')).filter(sp => {\
+                             const hex = (sp.getAttribute('style') || '').split('#')[1] || '?';\
+                             return Array.from(f.querySelectorAll('svg polyline')).some(p =>\
+                               (p.getAttribute('stroke') || '').toLowerCase() === '#' + hex.toLowerCase());\
+                           }).length : 0,\
+                       l ? l.querySelectorAll('li').length : 0,\
+                       l ? l.getBoundingClientRect().top - r.bottom : -1];\
              })",
             vec![],
         )
@@ -640,6 +649,13 @@ async fn browser_load_report_shows_its_plots() {
         let (w, h) = (plot[1].as_f64().unwrap(), plot[2].as_f64().unwrap());
         assert!(w > 300.0 && h > 150.0, "{name} is {w}x{h}");
         assert!(plot[3].as_u64().unwrap() > 0, "{name} draws no line");
+        let (drawn, entries) = (plot[4].as_u64().unwrap(), plot[5].as_u64().unwrap());
+        assert!(entries > 0, "{name} has no legend");
+        assert_eq!(drawn, entries, "{name}: a legend entry without its line");
+        assert!(
+            plot[6].as_f64().unwrap() >= 0.0,
+            "{name}: the legend is not below the plot"
+        );
     }
     s.c.set_window_size(1280, 3600).await.expect("resize");
     let png = s.c.screenshot().await.expect("screenshot");

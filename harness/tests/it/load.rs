@@ -353,15 +353,17 @@ fn outline(html: &str) -> String {
     let polyline = scraper::Selector::parse("polyline").unwrap();
     let text = scraper::Selector::parse("text").unwrap();
     let tr = scraper::Selector::parse("tr").unwrap();
+    let legend = scraper::Selector::parse("ul.legend li").unwrap();
     let mut out = String::new();
     for el in doc.select(&sel) {
         let line = match el.value().name() {
             "figure" => format!(
-                "figure {}: svg={} polylines={} labelled={}",
+                "figure {}: svg={} polylines={} labelled={} legend={}",
                 el.value().attr("data-plot").unwrap_or("?"),
                 el.inner_html().contains("<svg"),
                 el.select(&polyline).count(),
-                el.select(&text).count() > 0
+                el.select(&text).count() > 0,
+                el.select(&legend).count()
             ),
             "table" => format!(
                 "table {}: {} rows",
