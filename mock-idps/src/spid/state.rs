@@ -177,7 +177,7 @@ pub enum ScriptRefused {
     QueueFull(#[from] ScriptQueueFull),
     /// The provider named cannot end a login that way: its profile has no error code for the
     /// outcome (CIE has no nr20 nor nr30: fixtures/profiles/cie.toml).
-    #[error("provider {provider:?} follows the {profile} profile, which has no error code for the outcome {outcome}: script one of {codes} there, or name a SPID provider")]
+    #[error("provider {provider:?}: the {profile} profile has no error code for the outcome {outcome}; script one of {codes} there, or name another provider")]
     NoCode {
         /// The provider named.
         provider: String,
