@@ -84,12 +84,16 @@ pub fn scrub_ports(text: &str) -> String {
     out
 }
 
-/// Checks that each of `error_checks` (the ids of the Error-severity checks of a family) has a
-/// mutant among `mutants` (check id, reference SP fault switch), and that each switch exists.
-pub fn assert_each_error_check_has_a_mutant(error_checks: &[&str], mutants: &[(&str, &str)]) {
-    let missing: Vec<&str> = error_checks
-        .iter()
-        .copied()
+/// Checks that each Error-severity check of a family's `checks` has a mutant among `mutants`
+/// (check id, reference SP fault switch), and that each switch exists.
+pub fn assert_each_error_check_has_a_mutant<'a>(
+    checks: impl IntoIterator<Item = &'a harness::conformance::check::CheckInfo>,
+    mutants: &[(&str, &str)],
+) {
+    let missing: Vec<&str> = checks
+        .into_iter()
+        .filter(|c| c.severity == harness::report::Severity::Error)
+        .map(|c| c.id)
         .filter(|id| !mutants.iter().any(|(m, _)| m == id))
         .collect();
     assert!(missing.is_empty(), "no mutant for {missing:?}");
@@ -99,4 +103,9 @@ pub fn assert_each_error_check_has_a_mutant(error_checks: &[&str], mutants: &[(&
             "{fault} is not a switch"
         );
     }
+}
+
+/// The text of a catalogue snapshot: each item's lines, in catalogue order.
+pub fn catalogue_text<T>(items: &[T], lines: impl Fn(&T) -> String) -> String {
+    items.iter().map(lines).collect()
 }
