@@ -94,9 +94,7 @@ async fn check_runs_against_a_service_outside_the_process() {
 
     // The same run against a mutant that ignores the Destination of logout messages fails,
     // exit 1 (logout-4 rests on an SP obligation: an error, not a warning).
-    let mutant = reference::start(&state, Faults::parse("slo-destination").unwrap())
-        .await
-        .unwrap();
+    let mutant = crate::reference_sp(&state, "slo-destination").await;
     let out = check_reference(&mutant, &metadata, &dir, &["logout-4"]).await;
     crate::stderr_exiting(&out, exit::CHECK_FAILED);
 }

@@ -105,9 +105,7 @@ async fn discover_mutants() {
         let mut off: Vec<String> = Vec::new();
         let mut found = None;
         for _ in 0..6 {
-            let sp = reference::start(&state, Faults::parse(&off.join(",")).unwrap())
-                .await
-                .unwrap();
+            let sp = crate::reference_sp(&state, &off.join(",")).await;
             let e = run(&sp.target, &[c], 1).await.remove(0);
             if e.expected != "refuse" {
                 break;
@@ -178,9 +176,7 @@ async fn cie_cases_pass_on_the_strict_sp_and_fail_on_their_mutants() {
             );
             continue;
         };
-        let sp = reference::start(&state, Faults::parse(mutant).unwrap())
-            .await
-            .unwrap();
+        let sp = crate::reference_sp(&state, mutant).await;
         let target = reference::cie_target(&state, &sp.target).unwrap();
         let entries = run(&target, &[c], 1).await;
         let e = &entries[0];
@@ -224,9 +220,7 @@ async fn wrapping_beside_the_signed_assertion_is_judged_on_the_subject_shown() {
             "wrapped beside the signed one",
         ),
     ] {
-        let sp = reference::start(&state, Faults::parse(switches).unwrap())
-            .await
-            .unwrap();
+        let sp = crate::reference_sp(&state, switches).await;
         let entries = run(&sp.target, &cases, 2).await;
         for (e, pass) in entries.iter().zip(passes) {
             assert_eq!(e.expected, "refuse-or-signed-subject");

@@ -33,9 +33,7 @@ async fn every_refusing_logout_case_fails_against_its_mutant() {
     let mut proven = 0;
     for case in LOGOUT_CASES.iter().filter(|c| c.mutant.is_some()) {
         let mutant = case.mutant.unwrap_or_default();
-        let sp = reference::start(&state, Faults::parse(mutant).unwrap())
-            .await
-            .unwrap();
+        let sp = crate::reference_sp(&state, mutant).await;
         let e = logout::run(&sp.target, &[case], 1).await.remove(0);
         if e.error.is_some() || e.passed {
             problems.push(format!("[{mutant}] {}", describe(&e)));

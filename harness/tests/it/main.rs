@@ -109,3 +109,14 @@ pub fn assert_each_error_check_has_a_mutant<'a>(
 pub fn catalogue_text<T>(items: &[T], lines: impl Fn(&T) -> String) -> String {
     items.iter().map(lines).collect()
 }
+
+/// The reference SP started on `state` with the switches `faults` off (`""`: the strict SP).
+pub async fn reference_sp(
+    state: &mock_idps::spid::state::MockState,
+    faults: &str,
+) -> harness::conformance::reference::ReferenceRun {
+    let faults = reference_sp::faults::Faults::parse(faults).expect("fault switches");
+    harness::conformance::reference::start(state, faults)
+        .await
+        .expect("the reference SP starts")
+}

@@ -104,9 +104,7 @@ async fn every_error_check_fails_on_its_mutant() {
     let state = reference::mock_state().unwrap();
     let mut bad = Vec::new();
     for (id, fault) in MUTANTS {
-        let sp = reference::start(&state, Faults::parse(fault).unwrap())
-            .await
-            .unwrap();
+        let sp = crate::reference_sp(&state, fault).await;
         let only = vec![id.to_string()];
         let entries = request::run(&sp.target, &only).await;
         // The check must run and fail on at least one captured request.
