@@ -105,6 +105,23 @@ pub fn assert_each_error_check_has_a_mutant<'a>(
     }
 }
 
+/// One entry as an assertion message: id, expectation, error, verdict (reason and evidence).
+pub fn describe(e: &harness::report::Entry) -> String {
+    format!(
+        "{}: expected {}, error {:?}, verdict {:?}",
+        e.id,
+        e.expected,
+        e.error,
+        e.verdict.as_ref().map(|v| (&v.reason, &v.evidence))
+    )
+}
+
+/// Asserts every one of `entries` passed; the message describes each that did not.
+pub fn assert_all_passed(entries: &[harness::report::Entry]) {
+    let failed: Vec<String> = entries.iter().filter(|e| !e.passed).map(describe).collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
 /// The text of a catalogue snapshot: each item's lines, in catalogue order.
 pub fn catalogue_text<T>(items: &[T], lines: impl Fn(&T) -> String) -> String {
     items.iter().map(lines).collect()
@@ -119,4 +136,10 @@ pub async fn reference_sp(
     harness::conformance::reference::start(state, faults)
         .await
         .expect("the reference SP starts")
+}
+
+/// The body of a GET of `url`.
+pub async fn get_text(url: impl reqwest::IntoUrl) -> String {
+    let response = reqwest::get(url).await.expect("GET");
+    response.text().await.expect("the body")
 }

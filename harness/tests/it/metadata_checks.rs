@@ -502,12 +502,7 @@ async fn the_reference_sp_serves_its_cie_metadata() {
         .expect("sp")
         .sp;
     let urls = sp.urls();
-    let xml = reqwest::get(&urls.cie_metadata)
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let xml = crate::get_text(&urls.cie_metadata).await;
     assert_eq!(xml, sp.cie_metadata_xml());
     assert_ne!(xml, sp.metadata_xml());
     assert!(xml.contains("https://www.cartaidentita.interno.gov.it/saml-extensions"));

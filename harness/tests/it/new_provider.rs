@@ -79,12 +79,7 @@ async fn a_new_provider_row_and_only_missing_keys_make_a_working_provider() {
     .expect("federation with the new row");
     let urls = fed.urls();
     let prova = &urls.providers["prova"];
-    let metadata = reqwest::get(&prova.metadata)
-        .await
-        .expect("GET metadata")
-        .text()
-        .await
-        .expect("body");
+    let metadata = crate::get_text(&prova.metadata).await;
     assert!(
         metadata.contains(&format!("entityID=\"{}\"", prova.entity_id)),
         "{metadata}"

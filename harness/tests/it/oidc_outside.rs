@@ -170,12 +170,7 @@ async fn an_entity_configuration_file_is_checked_without_its_content_type() {
     let (world, rp) = outside_world("").await;
     let dir = temp_dir("ec-file");
     let file = dir.join("ec.jwt");
-    let jwt = reqwest::get(format!("{}/.well-known/openid-federation", rp.base_url()))
-        .await
-        .expect("ec")
-        .text()
-        .await
-        .expect("ec text");
+    let jwt = crate::get_text(format!("{}/.well-known/openid-federation", rp.base_url())).await;
     std::fs::write(&file, jwt).unwrap();
     let mut c = config(&rp.base_url(), "/me");
     c.rp = RpDocument::File(file);

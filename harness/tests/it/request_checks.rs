@@ -14,19 +14,7 @@ async fn the_strict_reference_sp_passes_every_check() {
     let entries = request::run(&sp.target, &[]).await;
     assert!(entries.iter().any(|e| e.id.ends_with("/redirect")));
     assert!(entries.iter().any(|e| e.id.ends_with("/post")));
-    let bad: Vec<String> = entries
-        .iter()
-        .filter(|e| !e.passed)
-        .map(|e| {
-            format!(
-                "{}: {:?} {:?}",
-                e.id,
-                e.error,
-                e.verdict.as_ref().map(|v| &v.reason)
-            )
-        })
-        .collect();
-    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    crate::assert_all_passed(&entries);
     sp.sp.shutdown().await;
 }
 
