@@ -16,7 +16,7 @@ use mock_idps::saml::binding::url_encode;
 use mock_idps::saml::idp_metadata::{idp_metadata, IdpDescription};
 use mock_idps::spid::level::Level;
 use mock_idps::spid::login::{handle_sso, Answer, Inbound};
-use reference_sp::{ReferenceSp, SpConfig};
+use reference_sp::ReferenceSp;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -34,14 +34,9 @@ fn world() -> World {
         .expect("runtime");
     let (fed, sp) = rt.block_on(async {
         let fed = MockFederation::start().await.expect("mocks");
-        let sp = ReferenceSp::start(SpConfig {
-            idp_metadata: vec![fed.state().registry_xml.clone()],
-            ..SpConfig::default()
-        })
-        .await
-        .expect("reference SP");
-        fed.register_sp_metadata(sp.metadata_xml())
-            .expect("register");
+        let sp = harness::demo::reference_sp_on(&fed, reference_sp::faults::Faults::none())
+            .await
+            .expect("reference SP");
         (fed, sp)
     });
     World { rt, fed, sp }

@@ -290,6 +290,24 @@ fn oidc_plans(fed: &MockFederation, rp: &str) -> Vec<OidcPlan> {
     plans
 }
 
+/// Starts the reference SP on loopback trusting every SPID provider of `fed`, with the switches
+/// `faults` off, and registers its metadata with `fed`.
+pub async fn reference_sp_on(
+    fed: &MockFederation,
+    faults: reference_sp::faults::Faults,
+) -> Result<ReferenceSp, DemoError> {
+    let sp = ReferenceSp::start(SpConfig {
+        idp_metadata: vec![fed.state().registry_xml.clone()],
+        faults,
+        ..SpConfig::default()
+    })
+    .await
+    .map_err(DemoError::ReferenceSp)?;
+    fed.register_sp_metadata(sp.metadata_xml())
+        .map_err(DemoError::Register)?;
+    Ok(sp)
+}
+
 /// Runs the demo and returns its report.
 pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
     let began = time::OffsetDateTime::now_utc();
@@ -298,15 +316,7 @@ pub async fn run_demo(config: DemoConfig) -> Result<RunReport, DemoError> {
         ..FederationConfig::default()
     })
     .await?;
-    let sp = ReferenceSp::start(SpConfig {
-        idp_metadata: vec![fed.state().registry_xml.clone()],
-        faults: config.faults.clone(),
-        ..SpConfig::default()
-    })
-    .await
-    .map_err(DemoError::ReferenceSp)?;
-    fed.register_sp_metadata(sp.metadata_xml())
-        .map_err(DemoError::Register)?;
+    let sp = reference_sp_on(&fed, config.faults.clone()).await?;
     let rp = match reference_rp::app::start(reference_rp::app::AppConfig {
         bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         urls: fed.urls(),

@@ -256,12 +256,9 @@ async fn start_reference_sp(
         bind.port().saturating_add(1)
     };
     let cns = match fed.cns() {
-        Some(cns) => Some(
-            reference_sp::cns::CnsSpConfig::test_pki(
-                cns.crls().values().map(|c| c.as_ref().clone()).collect(),
-            )
-            .map_err(ServeError::Cns)?,
-        ),
+        Some(cns) => {
+            Some(crate::conformance::reference::cns_endpoint(cns).map_err(ServeError::Cns)?)
+        }
         None => None,
     };
     let sp = ReferenceSp::start(reference_sp::SpConfig {

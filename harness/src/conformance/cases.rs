@@ -12,7 +12,7 @@ use super::edit;
 use super::sign;
 use mock_idps::clock::saml_instant;
 use mock_idps::saml::ns;
-use mock_idps::saml::response::{AssertionPlan, ResponsePlan};
+use mock_idps::saml::response::{AssertionPlan, AttributePlan, ResponsePlan};
 use mock_idps::saml::status::ErrorCode;
 use mock_idps::spid::level::Level;
 use time::Duration;
@@ -173,6 +173,11 @@ pub(crate) fn with_a(p: &mut ResponsePlan, f: impl FnOnce(&mut AssertionPlan)) {
     }
 }
 
+/// Changes every attribute of the Assertion of `p` with `f`.
+pub(crate) fn each_attribute(p: &mut ResponsePlan, f: impl FnMut(&mut AttributePlan)) {
+    with_a(p, |a| a.attributes.iter_mut().for_each(f));
+}
+
 pub(crate) fn s(v: &str) -> Option<String> {
     Some(v.to_string())
 }
@@ -210,6 +215,12 @@ pub(crate) fn anomaly(p: &mut ResponsePlan, nr: u8) {
         p.status.message = Some(code.status_message());
     }
     p.assertion = None;
+}
+
+/// A Responder status with the message `ErrorCode nr<nr>`, the signed Assertion left beside it.
+pub(crate) fn error_beside_assertion(p: &mut ResponsePlan, nr: u8) {
+    p.status.code = ns::STATUS_RESPONDER.to_string();
+    p.status.message = Some(format!("ErrorCode nr{nr}"));
 }
 
 /// The fiscal number of the wrapped (evil) Assertions' subject: a well-formed code (check
@@ -1309,11 +1320,7 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "109",
         "Attributes without NameFormat",
         "SPID RT attributi (spid-sp-test 109)",
-        Mutation::Plan(|p, _ctx| {
-            with_a(p, |a| {
-                a.attributes.iter_mut().for_each(|x| x.name_format = None)
-            })
-        }),
+        Mutation::Plan(|p, _ctx| each_attribute(p, |x| x.name_format = None)),
     ),
     accept(
         "110",
@@ -1711,10 +1718,7 @@ pub static RESPONSE_CASES: &[ResponseCase] = &[
         "anomaly-1",
         "Error status nr22 beside a valid signed Assertion",
         RT_ERR,
-        Mutation::Plan(|p, _ctx| {
-            p.status.code = ns::STATUS_RESPONDER.to_string();
-            p.status.message = s("ErrorCode nr22")
-        }),
+        Mutation::Plan(|p, _ctx| error_beside_assertion(p, 22)),
         "status",
     )
     .obliged_by(OB_ANOMALY),

@@ -13,7 +13,10 @@
 //! contradicting one is hardening, reported as a warning.
 
 use super::case::{Mutation, ResponseCase};
-use super::cases::{accept, anomaly, refuse, waived, with_a, OB_ANOMALY, WAIVER_NO_ASSERTION};
+use super::cases::{
+    accept, anomaly, each_attribute, error_beside_assertion, refuse, waived, with_a, OB_ANOMALY,
+    WAIVER_NO_ASSERTION,
+};
 use mock_idps::saml::ns;
 use mock_idps::saml::response::IssuerPlan;
 
@@ -45,11 +48,7 @@ pub static CIE_RESPONSE_CASES: &[ResponseCase] = &[
         "cie-3",
         "CIE Response whose attributes have no FriendlyName",
         SAML_FRIENDLY,
-        Mutation::Plan(|p, _ctx| {
-            with_a(p, |a| {
-                a.attributes.iter_mut().for_each(|x| x.friendly_name = None)
-            })
-        }),
+        Mutation::Plan(|p, _ctx| each_attribute(p, |x| x.friendly_name = None)),
     ),
     refuse(
         "cie-4",
@@ -83,8 +82,8 @@ pub static CIE_RESPONSE_CASES: &[ResponseCase] = &[
         "CIE attribute fiscalNumber labelled FriendlyName=\"Nome\" (a label that contradicts the Name)",
         SAML_FRIENDLY,
         Mutation::Plan(|p, _ctx| {
-            with_a(p, |a| {
-                for x in a.attributes.iter_mut().filter(|x| x.name == "fiscalNumber") {
+            each_attribute(p, |x| {
+                if x.name == "fiscalNumber" {
                     x.friendly_name = Some("Nome".to_string());
                 }
             })
@@ -108,10 +107,7 @@ pub static CIE_RESPONSE_CASES: &[ResponseCase] = &[
         "cie-anomaly-1",
         "CIE error status (code 23, CIE expired or revoked) beside a valid signed Assertion",
         CIE_ERRORS,
-        Mutation::Plan(|p, _ctx| {
-            p.status.code = ns::STATUS_RESPONDER.to_string();
-            p.status.message = Some("ErrorCode nr23".to_string())
-        }),
+        Mutation::Plan(|p, _ctx| error_beside_assertion(p, 23)),
         "status",
     )
     .obliged_by(OB_ANOMALY),

@@ -103,6 +103,18 @@ pub struct TargetSpec {
     pub idp: String,
 }
 
+/// The reference SP's CNS endpoint: trusting the test PKI's CAs, with `authority`'s current CRLs.
+pub fn cns_endpoint(
+    authority: &mock_idps::cns::authority::CnsAuthority,
+) -> Result<reference_sp::cns::CnsSpConfig, reference_sp::cns::CnsSpError> {
+    let crls = authority
+        .crls()
+        .values()
+        .map(|c| c.as_ref().clone())
+        .collect();
+    reference_sp::cns::CnsSpConfig::test_pki(crls)
+}
+
 /// The target that tests the service of `spec`, signing as `spec.idp`, releasing
 /// [`DEFAULT_USER`], with [`ROGUE_IDP`]'s key as the attacker's.
 pub fn target(state: &MockState, spec: TargetSpec) -> Result<Target, SetupError> {

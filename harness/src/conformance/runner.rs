@@ -137,6 +137,26 @@ pub(crate) struct Pending {
     pub(crate) hops: Vec<crate::browser::Hop>,
 }
 
+impl Pending {
+    /// What playing a case gave when the Response answering this request was `sent`.
+    fn played(
+        self,
+        (trace, verdict): (Trace, Verdict),
+        intact: Option<bool>,
+        correct: Option<String>,
+    ) -> Played {
+        (self.request, self.binding, verdict, trace, intact, correct)
+    }
+}
+
+/// One case being played: where its logins start, the IDs its Responses draw on, and the hops
+/// so far (kept when the case cannot run).
+struct Play<'a> {
+    start: String,
+    ids: &'a IdGenerator,
+    hops: &'a mut Vec<crate::browser::Hop>,
+}
+
 /// The expected verdict as a word, and as a boolean when fixed.
 fn expected(case: &ResponseCase, request: Option<&ValidatedRequest>) -> (String, Option<bool>) {
     let resolved = match (case.expect, request) {
@@ -177,15 +197,17 @@ impl Target {
         self.capture_in(&browser, start_url).await
     }
 
-    /// [`Self::capture`] in a fresh browser, its hops added to `hops`.
-    async fn capture_into(
-        &self,
-        start_url: &str,
-        hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<Pending, CaseError> {
-        let p = self.capture(start_url).await?;
-        hops.extend(p.hops.iter().cloned());
+    /// [`Self::capture`] in a fresh browser at the play's start URL, its hops added to the play's.
+    async fn capture_into(&self, play: &mut Play<'_>) -> Result<Pending, CaseError> {
+        let p = self.capture(&play.start).await?;
+        play.hops.extend(p.hops.iter().cloned());
         Ok(p)
+    }
+
+    /// Posts `xml` in `p`'s browser, with `p`'s RelayState, as the answer to `p`'s request.
+    async fn answer(&self, p: &Pending, xml: String) -> Result<(Trace, Verdict), CaseError> {
+        self.post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
+            .await
     }
 
     /// A correct Response to `p`'s request, posted in its browser; the case cannot run unless
@@ -208,14 +230,7 @@ impl Target {
         xml: String,
         hops: &mut Vec<crate::browser::Hop>,
     ) -> Result<String, CaseError> {
-        let (first, v) = self
-            .post(
-                &p.browser,
-                &p.request,
-                p.relay_state.as_deref(),
-                xml.clone(),
-            )
-            .await?;
+        let (first, v) = self.answer(p, xml.clone()).await?;
         hops.extend(first.hops);
         if !v.accepted {
             return Err(CaseError::FlowPrecondition(v.reason));
@@ -412,128 +427,96 @@ impl Target {
                 "this case ends a session the service's own way before its second login: give --logout-url".into(),
             ));
         }
+        let play = &mut Play { start, ids, hops };
         match case.mutation {
-            Mutation::Flow(Flow::ReplayResponse) => self.replay_response(&start, ids, hops).await,
-            Mutation::Flow(Flow::OtherSessionRequest) => {
-                self.other_session(&start, ids, hops).await
-            }
-            Mutation::Flow(Flow::ConsumedRequest) => self.consumed_request(&start, ids, hops).await,
-            Mutation::Flow(Flow::ReplayAssertion) => self.replay_assertion(&start, ids, hops).await,
+            Mutation::Flow(Flow::ReplayResponse) => self.replay_response(play).await,
+            Mutation::Flow(Flow::OtherSessionRequest) => self.other_session(play).await,
+            Mutation::Flow(Flow::ConsumedRequest) => self.consumed_request(play).await,
+            Mutation::Flow(Flow::ReplayAssertion) => self.replay_assertion(play).await,
             Mutation::Flow(flow @ (Flow::TamperRelayState | Flow::DropRelayState)) => {
-                self.relay_state(flow, &start, ids, hops).await
+                self.relay_state(flow, play).await
             }
-            ref m => self.mutated(case, m, &start, ids, hops).await,
+            ref m => self.mutated(case, m, play).await,
         }
+    }
+
+    /// Posts a correct Response to `request` in `session`'s browser, with that session's
+    /// RelayState: the answer to a request other than the one the session waits on.
+    async fn answer_in(
+        &self,
+        session: &Pending,
+        request: &ValidatedRequest,
+        ids: &IdGenerator,
+    ) -> Result<(Trace, Verdict), CaseError> {
+        let xml = self.response_xml(request, &Mutation::None, ids)?;
+        self.post(
+            &session.browser,
+            request,
+            session.relay_state.as_deref(),
+            xml,
+        )
+        .await
     }
 
     /// Replays an accepted Response from a second browser.
-    async fn replay_response(
-        &self,
-        start: &str,
-        ids: &IdGenerator,
-        hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<Played, CaseError> {
-        let p = self.capture_into(start, hops).await?;
-        let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
-        let (first, v) = self
-            .post(
-                &p.browser,
-                &p.request,
-                p.relay_state.as_deref(),
-                xml.clone(),
-            )
-            .await?;
-        hops.extend(first.hops);
-        if !v.accepted {
-            return Err(CaseError::FlowPrecondition(v.reason));
-        }
+    async fn replay_response(&self, play: &mut Play<'_>) -> Result<Played, CaseError> {
+        let p = self.capture_into(play).await?;
+        let xml = self.complete_login(&p, play.ids, play.hops).await?;
         let attacker = Browser::new(self.timeout)?;
-        let (trace, verdict) = self
+        let sent = self
             .post(&attacker, &p.request, p.relay_state.as_deref(), xml)
             .await?;
-        Ok((p.request, p.binding, verdict, trace, None, None))
+        Ok(p.played(sent, None, None))
     }
 
     /// Answers the request of another session (the victim's) in the attacker's browser.
-    async fn other_session(
-        &self,
-        start: &str,
-        ids: &IdGenerator,
-        hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<Played, CaseError> {
-        let victim = self.capture_into(start, hops).await?;
-        let p = self.capture_into(start, hops).await?;
-        let xml = self.response_xml(&victim.request, &Mutation::None, ids)?;
-        let (trace, verdict) = self
-            .post(&p.browser, &victim.request, p.relay_state.as_deref(), xml)
-            .await?;
-        Ok((p.request, p.binding, verdict, trace, None, None))
+    async fn other_session(&self, play: &mut Play<'_>) -> Result<Played, CaseError> {
+        let victim = self.capture_into(play).await?;
+        let p = self.capture_into(play).await?;
+        let sent = self.answer_in(&p, &victim.request, play.ids).await?;
+        Ok(p.played(sent, None, None))
     }
 
     /// Answers again a request whose login already happened and ended.
-    async fn consumed_request(
-        &self,
-        start: &str,
-        ids: &IdGenerator,
-        hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<Played, CaseError> {
-        let p = self.capture_into(start, hops).await?;
-        self.complete_login(&p, ids, hops).await?;
+    async fn consumed_request(&self, play: &mut Play<'_>) -> Result<Played, CaseError> {
+        let p = self.capture_into(play).await?;
+        self.complete_login(&p, play.ids, play.hops).await?;
         // End the session the service's own way (its answer to the IdP is not sent).
         let logout = self
             .logout_url
             .as_deref()
             .ok_or_else(|| CaseError::FlowPrecondition("this case needs --logout-url".into()))?;
         let (hop, _, _) = p.browser.get(logout, HopKind::Start).await?;
-        hops.push(hop);
-        let second = self.capture_in(&p.browser, start).await?;
-        hops.extend(second.hops.iter().cloned());
+        play.hops.push(hop);
+        let second = self.capture_in(&p.browser, &play.start).await?;
+        play.hops.extend(second.hops.iter().cloned());
         // A fresh, correctly signed Response to the first request, already consumed.
-        let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
-        let (trace, verdict) = self
-            .post(&p.browser, &p.request, second.relay_state.as_deref(), xml)
-            .await?;
-        Ok((p.request, p.binding, verdict, trace, None, None))
+        let sent = self.answer_in(&second, &p.request, play.ids).await?;
+        Ok(p.played(sent, None, None))
     }
 
     /// Carries the victim's signed Assertion in a fresh, unsigned Response.
-    async fn replay_assertion(
-        &self,
-        start: &str,
-        ids: &IdGenerator,
-        hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<Played, CaseError> {
-        let victim = self.capture_into(start, hops).await?;
-        let first = self.complete_login(&victim, ids, hops).await?;
+    async fn replay_assertion(&self, play: &mut Play<'_>) -> Result<Played, CaseError> {
+        let victim = self.capture_into(play).await?;
+        let first = self.complete_login(&victim, play.ids, play.hops).await?;
         let old = edit::element(&first, "saml:Assertion")
             .ok_or_else(|| CaseError::FlowPrecondition("no Assertion to replay".into()))?
             .to_string();
-        let p = self.capture_into(start, hops).await?;
+        let p = self.capture_into(play).await?;
         // A new Response to the attacker's own request, not signed itself, carrying the
         // victim's signed Assertion.
-        let fresh = self.response_xml(
-            &p.request,
-            &Mutation::Plan(|plan, _| plan.signed = false),
-            ids,
-        )?;
+        let unsigned = Mutation::Plan(|plan, _| plan.signed = false);
+        let fresh = self.response_xml(&p.request, &unsigned, play.ids)?;
         let xml = edit::replace(&fresh, "saml:Assertion", &old);
-        let correct = self.response_xml(&p.request, &Mutation::None, ids)?;
-        let (trace, verdict) = self
-            .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
-            .await?;
-        Ok((p.request, p.binding, verdict, trace, None, Some(correct)))
+        let correct = self.response_xml(&p.request, &Mutation::None, play.ids)?;
+        let sent = self.answer(&p, xml).await?;
+        Ok(p.played(sent, None, Some(correct)))
     }
 
     /// Sends a correct Response with the RelayState changed or dropped.
-    async fn relay_state(
-        &self,
-        flow: Flow,
-        start: &str,
-        ids: &IdGenerator,
-        hops: &mut Vec<crate::browser::Hop>,
-    ) -> Result<Played, CaseError> {
-        let p = self.capture_into(start, hops).await?;
-        let xml = self.response_xml(&p.request, &Mutation::None, ids)?;
+    async fn relay_state(&self, flow: Flow, play: &mut Play<'_>) -> Result<Played, CaseError> {
+        let p = self.capture_into(play).await?;
+        let xml = self.response_xml(&p.request, &Mutation::None, play.ids)?;
         let relay = match (flow, p.relay_state.as_deref()) {
             (Flow::DropRelayState, _) => None,
             (_, Some(r)) => Some(tampered(r)),
@@ -548,10 +531,10 @@ impl Target {
                 "the service sent no RelayState to drop".into(),
             ));
         }
-        let (trace, verdict) = self
+        let sent = self
             .post(&p.browser, &p.request, relay.as_deref(), xml)
             .await?;
-        Ok((p.request, p.binding, verdict, trace, None, None))
+        Ok(p.played(sent, None, None))
     }
 
     /// Sends the case's mutated Response to a fresh request; for the "read it whole" cases, reads
@@ -560,11 +543,9 @@ impl Target {
         &self,
         case: &ResponseCase,
         m: &Mutation,
-        start: &str,
-        ids: &IdGenerator,
-        hops: &mut Vec<crate::browser::Hop>,
+        play: &mut Play<'_>,
     ) -> Result<Played, CaseError> {
-        let p = self.capture_into(start, hops).await?;
+        let p = self.capture_into(play).await?;
         if !case
             .premise
             .holds(case.login, p.request.level, p.request.comparison)
@@ -578,19 +559,17 @@ impl Target {
                 case.login.comparison
             )));
         }
-        let (xml, correct) = self.response_pair(&p.request, m, ids)?;
+        let (xml, correct) = self.response_pair(&p.request, m, play.ids)?;
         let wanted = match case.expect {
             Expect::RefuseOrIntact(which) => wanted_identity(&xml, &correct, which),
             _ => None,
         };
-        let (trace, mut verdict) = self
-            .post(&p.browser, &p.request, p.relay_state.as_deref(), xml)
-            .await?;
+        let (trace, mut verdict) = self.answer(&p, xml).await?;
         let intact = match wanted {
             Some(wanted) if verdict.accepted => {
                 let url = self.identity_url.as_deref().unwrap_or(&self.probe_url);
                 let (hop, _, body) = p.browser.get(url, HopKind::Probe).await?;
-                hops.push(hop);
+                play.hops.push(hop);
                 let seen = wanted.judge(self.identity_pattern.as_ref(), &body);
                 verdict.evidence.push(wanted.evidence(&seen, url));
                 match seen {
@@ -609,7 +588,7 @@ impl Target {
             }
             _ => None,
         };
-        Ok((p.request, p.binding, verdict, trace, intact, Some(correct)))
+        Ok(p.played((trace, verdict), intact, Some(correct)))
     }
 
     /// Runs one case and reports it as an [`Entry`]; failures to run are the entry's `error`,
@@ -968,22 +947,37 @@ pub fn judge_subject(
     pattern: Option<&regex::Regex>,
     body: &str,
 ) -> IdentitySeen {
-    if let Some(re) = pattern {
-        return match shown_by(re, body) {
+    let named = |s: String| {
+        if subject.signed.iter().any(|v| same_identity(&s, v)) {
+            IdentitySeen::Whole
+        } else if subject.wrapped.iter().any(|v| same_identity(&s, v)) {
+            IdentitySeen::Wrapped(s)
+        } else {
+            IdentitySeen::Other(s)
+        }
+    };
+    judge_page(pattern, body, named, || {
+        if subject.signed.iter().any(|v| page_shows(body, v)) {
+            return IdentitySeen::Whole;
+        }
+        match subject.wrapped.iter().find(|v| page_shows(body, v)) {
+            Some(v) => IdentitySeen::Wrapped(v.clone()),
             None => IdentitySeen::Nothing,
-            Some(s) if subject.signed.iter().any(|v| same_identity(&s, v)) => IdentitySeen::Whole,
-            Some(s) if subject.wrapped.iter().any(|v| same_identity(&s, v)) => {
-                IdentitySeen::Wrapped(s)
-            }
-            Some(s) => IdentitySeen::Other(s),
-        };
-    }
-    if subject.signed.iter().any(|v| page_shows(body, v)) {
-        return IdentitySeen::Whole;
-    }
-    match subject.wrapped.iter().find(|v| page_shows(body, v)) {
-        Some(v) => IdentitySeen::Wrapped(v.clone()),
-        None => IdentitySeen::Nothing,
+        }
+    })
+}
+
+/// With `pattern`, its first group on the page is the identity shown, told apart by `named`;
+/// without, `searched` looks for the identity in the page.
+fn judge_page(
+    pattern: Option<&regex::Regex>,
+    body: &str,
+    named: impl FnOnce(String) -> IdentitySeen,
+    searched: impl FnOnce() -> IdentitySeen,
+) -> IdentitySeen {
+    match pattern {
+        Some(re) => shown_by(re, body).map_or(IdentitySeen::Nothing, named),
+        None => searched(),
     }
 }
 
@@ -1044,23 +1038,26 @@ pub fn judge_identity(
     pattern: Option<&regex::Regex>,
     body: &str,
 ) -> IdentitySeen {
-    if let Some(re) = pattern {
-        return match shown_by(re, body) {
-            None => IdentitySeen::Nothing,
-            Some(s) if same_identity(&s, &value.whole) => IdentitySeen::Whole,
-            Some(s) => IdentitySeen::Other(s),
-        };
-    }
-    if page_shows(body, &value.whole) {
-        return IdentitySeen::Whole;
-    }
-    for part in [&value.before, &value.after] {
-        let bare_part = part.strip_prefix("TINIT-").unwrap_or(part);
-        if bare_part.len() >= 4 && body.contains(bare_part) {
-            return IdentitySeen::Part(part.clone());
+    let searched = || {
+        if page_shows(body, &value.whole) {
+            return IdentitySeen::Whole;
         }
-    }
-    IdentitySeen::Nothing
+        for part in [&value.before, &value.after] {
+            let bare_part = part.strip_prefix("TINIT-").unwrap_or(part);
+            if bare_part.len() >= 4 && body.contains(bare_part) {
+                return IdentitySeen::Part(part.clone());
+            }
+        }
+        IdentitySeen::Nothing
+    };
+    let named = |s: String| {
+        if same_identity(&s, &value.whole) {
+            IdentitySeen::Whole
+        } else {
+            IdentitySeen::Other(s)
+        }
+    };
+    judge_page(pattern, body, named, searched)
 }
 
 /// A RelayState that differs from `r` in its last character (same length and alphabet).

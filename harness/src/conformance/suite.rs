@@ -258,9 +258,8 @@ async fn setup(config: &SuiteConfig) -> Result<Setup, SuiteError> {
     let (target, checked_metadata, cie_target, sp, cns) = match &config.service {
         Service::Reference { faults } => {
             let pki = pki()?;
-            let crls = reference_crls()?;
-            let cns =
-                reference_sp::cns::CnsSpConfig::test_pki(crls).map_err(SuiteError::CnsEndpoint)?;
+            let cns = reference::cns_endpoint(&reference_authority()?)
+                .map_err(SuiteError::CnsEndpoint)?;
             let run = reference::start_with(
                 &state,
                 reference_sp::SpConfig {
@@ -509,17 +508,11 @@ fn selected(only: &[String], id: &str) -> bool {
     only.is_empty() || only.iter().any(|o| o == id)
 }
 
-/// The reference SP's CRLs: signed now by the test CAs, as the mock CNS authority publishes them.
-fn reference_crls() -> Result<Vec<Vec<u8>>, SuiteError> {
+/// The CNS authority whose CRLs the reference SP takes: its CRLs signed now by the test CAs.
+fn reference_authority() -> Result<mock_idps::cns::authority::CnsAuthority, SuiteError> {
     let pki = CnsPki::embedded().map_err(SuiteError::CnsPki)?;
     let clock: mock_idps::clock::SharedClock = Arc::new(mock_idps::clock::SystemClock);
-    let authority =
-        mock_idps::cns::authority::CnsAuthority::new(pki, clock).map_err(SuiteError::CnsPki)?;
-    Ok(authority
-        .crls()
-        .values()
-        .map(|c| c.as_ref().clone())
-        .collect())
+    mock_idps::cns::authority::CnsAuthority::new(pki, clock).map_err(SuiteError::CnsPki)
 }
 
 /// One login before the run: the service must be reachable and its login URL must produce an

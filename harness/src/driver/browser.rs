@@ -492,24 +492,18 @@ fn next_form(
         if method == "post" && has("SAMLRequest") {
             return Ok(Some((action, fields, HopKind::SamlRequest)));
         }
-        let push = |fields: &mut Vec<(String, String)>, k: &str, v: &str| {
-            fields.push((k.to_string(), v.to_string()))
-        };
-        match form.value().attr("id") {
+        // What the mock IdP's forms are answered with, by the script.
+        let answers: Vec<(&str, &str)> = match form.value().attr("id") {
+            Some("login-form") if script.cancel => vec![("action", "cancel")],
             Some("login-form") => {
-                if script.cancel {
-                    push(&mut fields, "action", "cancel");
+                let password = if *wrong_left > 0 {
+                    *wrong_left -= 1;
+                    "wrong-password"
                 } else {
-                    push(&mut fields, "username", &script.username);
-                    if *wrong_left > 0 {
-                        *wrong_left -= 1;
-                        push(&mut fields, "password", "wrong-password");
-                    } else {
-                        push(&mut fields, "password", &script.password);
-                    }
-                    push(&mut fields, "action", "continue");
-                }
-                return Ok(Some((action, fields, HopKind::IdpForm)));
+                    &script.password
+                };
+                let user = ("username", script.username.as_str());
+                vec![user, ("password", password), ("action", "continue")]
             }
             Some("otp-form") => {
                 let otp = doc
@@ -517,33 +511,19 @@ fn next_form(
                     .next()
                     .map(|e| e.text().collect::<String>())
                     .unwrap_or_default();
-                push(&mut fields, "otp", otp.trim());
-                push(&mut fields, "action", "continue");
-                return Ok(Some((action, fields, HopKind::IdpForm)));
+                fields.push(("otp".into(), otp.trim().to_string()));
+                vec![("action", "continue")]
             }
             Some("device-form") => {
-                push(
-                    &mut fields,
-                    "pin",
-                    script.device_pin.as_deref().unwrap_or(""),
-                );
-                push(&mut fields, "action", "continue");
-                return Ok(Some((action, fields, HopKind::IdpForm)));
+                let pin = script.device_pin.as_deref().unwrap_or("");
+                vec![("pin", pin), ("action", "continue")]
             }
-            Some("consent-form") => {
-                push(
-                    &mut fields,
-                    "action",
-                    if script.deny_consent {
-                        "deny"
-                    } else {
-                        "continue"
-                    },
-                );
-                return Ok(Some((action, fields, HopKind::IdpForm)));
-            }
-            _ => {}
-        }
+            Some("consent-form") if script.deny_consent => vec![("action", "deny")],
+            Some("consent-form") => vec![("action", "continue")],
+            _ => continue,
+        };
+        fields.extend(answers.into_iter().map(|(k, v)| (k.into(), v.into())));
+        return Ok(Some((action, fields, HopKind::IdpForm)));
     }
     Ok(None)
 }

@@ -66,30 +66,14 @@ impl SmartCard {
         if self.puk_tries.exhausted() {
             return Err(CardError::Dead);
         }
-        if self.pin_tries.exhausted() {
-            return Err(CardError::PinBlocked);
-        }
-        if pin != self.pin {
-            return Err(match self.pin_tries.fail() {
-                Try::Exhausted => CardError::PinBlocked,
-                Try::Left(left) => CardError::WrongPin { left },
-            });
-        }
+        attempt(&mut self.pin_tries, pin == self.pin, Secret::Pin)?;
         self.pin_tries.clear();
         Ok(format!("{}{}", self.cert_pem, self.key_pem))
     }
 
     /// Unblocks the PIN with the PUK and sets `new_pin`.
     pub fn unblock(&mut self, puk: &str, new_pin: &str) -> Result<(), CardError> {
-        if self.puk_tries.exhausted() {
-            return Err(CardError::Dead);
-        }
-        if puk != self.puk {
-            return Err(match self.puk_tries.fail() {
-                Try::Exhausted => CardError::Dead,
-                Try::Left(left) => CardError::WrongPuk { left },
-            });
-        }
+        attempt(&mut self.puk_tries, puk == self.puk, Secret::Puk)?;
         if !(5..=8).contains(&new_pin.len()) || !new_pin.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CardError::BadNewPin);
         }
@@ -98,6 +82,33 @@ impl SmartCard {
         self.pin = new_pin.to_string();
         Ok(())
     }
+}
+
+/// The card's two secrets.
+#[derive(Debug, Clone, Copy)]
+enum Secret {
+    Pin,
+    Puk,
+}
+
+/// A try of `secret`: refused at once when `tries` are exhausted; nothing when `right`; else
+/// one more failure counted, and the error with the tries left (or the block at the limit).
+fn attempt(tries: &mut Tries, right: bool, secret: Secret) -> Result<(), CardError> {
+    let exhausted = match secret {
+        Secret::Pin => CardError::PinBlocked,
+        Secret::Puk => CardError::Dead,
+    };
+    if tries.exhausted() {
+        return Err(exhausted);
+    }
+    if right {
+        return Ok(());
+    }
+    Err(match (tries.fail(), secret) {
+        (Try::Exhausted, _) => exhausted,
+        (Try::Left(left), Secret::Pin) => CardError::WrongPin { left },
+        (Try::Left(left), Secret::Puk) => CardError::WrongPuk { left },
+    })
 }
 
 #[cfg(test)]

@@ -90,10 +90,7 @@ impl Catalog {
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadFailure> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|source| LoadFailure::Io {
-            path: p.clone(),
-            source,
-        })?;
+        let meta = std::fs::metadata(p).map_err(io_at(p))?;
         if meta.is_dir() {
             walk(p, &mut out)?;
         } else {
@@ -105,11 +102,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadFailure> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadFailure> {
-    let io = |source| LoadFailure::Io {
-        path: dir.to_path_buf(),
+/// An I/O error at `path` as a load failure.
+fn io_at(path: &Path) -> impl Fn(std::io::Error) -> LoadFailure + Copy + '_ {
+    move |source| LoadFailure::Io {
+        path: path.to_path_buf(),
         source,
-    };
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadFailure> {
+    let io = io_at(dir);
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
@@ -129,10 +131,7 @@ pub fn load_all(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<Scenario>, L
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadFailure::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(io_at(path))?;
         match parse(&text, path, catalog) {
             Ok(s) => scenarios.push(s),
             Err(mut e) => errors.append(&mut e),

@@ -95,26 +95,33 @@ fn read_model(s: &StepSpec, p: &mut Problems) -> Option<Model> {
 
 /// The provider the logins go to (`poste` when absent); an unknown id is a problem.
 fn read_provider(s: &StepSpec, providers: &[String], p: &mut Problems) -> String {
-    let provider = s
-        .provider
-        .as_ref()
-        .map_or_else(|| "poste".to_string(), |v| v.get_ref().clone());
-    if let Some(v) = s
-        .provider
-        .as_ref()
-        .filter(|v| !providers.contains(v.get_ref()))
-    {
-        let hint = super::suggest::hint(v.get_ref(), providers.iter().map(String::as_str));
-        p.push((
-            v.span(),
-            format!(
-                "unknown provider {:?} (one of: {}){hint}",
-                v.get_ref(),
-                providers.join(", ")
-            ),
-        ));
+    let known = |v: &str| providers.iter().any(|x| x == v);
+    let unknown = |v: &str| {
+        let hint = super::suggest::hint(v, providers.iter().map(String::as_str));
+        format!(
+            "unknown provider {v:?} (one of: {}){hint}",
+            providers.join(", ")
+        )
+    };
+    read_choice(s.provider.as_ref(), "poste", known, unknown, p)
+}
+
+/// The value of `field` (`default` when absent); a value `known` refuses is a problem worded by
+/// `unknown`.
+fn read_choice(
+    field: Option<&toml::Spanned<String>>,
+    default: &str,
+    known: impl Fn(&str) -> bool,
+    unknown: impl Fn(&str) -> String,
+    p: &mut Problems,
+) -> String {
+    let Some(v) = field else {
+        return default.to_string();
+    };
+    if !known(v.get_ref()) {
+        p.push((v.span(), unknown(v.get_ref())));
     }
-    provider
+    v.get_ref().clone()
 }
 
 /// The level the service asks for (2 when absent).
@@ -132,21 +139,9 @@ fn read_level(s: &StepSpec, p: &mut Problems) -> Option<Level> {
 
 /// `redirect`, `post` or `both` (the default).
 fn read_binding(s: &StepSpec, p: &mut Problems) -> String {
-    let binding = s
-        .binding
-        .as_ref()
-        .map_or_else(|| "both".to_string(), |v| v.get_ref().clone());
-    if let Some(v) = s
-        .binding
-        .as_ref()
-        .filter(|v| !["redirect", "post", "both"].contains(&v.get_ref().as_str()))
-    {
-        p.push((
-            v.span(),
-            format!("binding {:?}: use redirect, post or both", v.get_ref()),
-        ));
-    }
-    binding
+    let known = |v: &str| ["redirect", "post", "both"].contains(&v);
+    let unknown = |v: &str| format!("binding {v:?}: use redirect, post or both");
+    read_choice(s.binding.as_ref(), "both", known, unknown, p)
 }
 
 /// How the mocks answer: `auto_login`, else every login as `actor` (read at `at`, the span of

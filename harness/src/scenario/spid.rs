@@ -11,7 +11,7 @@ use crate::report::Entry;
 use mock_idps::federation::MockFederation;
 use mock_idps::spid::level::Level;
 use mock_idps::spid::script::Outcome;
-use reference_sp::{ReferenceSp, SpConfig};
+use reference_sp::ReferenceSp;
 use std::time::Duration;
 
 /// The mocks and the reference service; the reference OIDC relying party is started (and
@@ -36,14 +36,9 @@ impl SpidEnv {
         let fed = MockFederation::start()
             .await
             .map_err(|e| format!("starting the mock providers: {e}"))?;
-        let sp = ReferenceSp::start(SpConfig {
-            idp_metadata: vec![fed.state().registry_xml.clone()],
-            ..SpConfig::default()
-        })
-        .await
-        .map_err(|e| format!("starting the reference SP: {e}"))?;
-        fed.register_sp_metadata(sp.metadata_xml())
-            .map_err(|e| format!("registering the reference SP: {e}"))?;
+        let sp = crate::demo::reference_sp_on(&fed, reference_sp::faults::Faults::none())
+            .await
+            .map_err(|e| crate::report::error_chain(&e))?;
         Ok(Self {
             fed,
             sp,

@@ -31,6 +31,13 @@ fn screenshots() -> PathBuf {
     dir
 }
 
+/// Writes `html` as `name` into the screenshots folder, for a session to open as a file.
+fn page_file(name: &str, html: String) -> PathBuf {
+    let path = screenshots().join(name);
+    std::fs::write(&path, html).expect("write the page");
+    path
+}
+
 /// A chromedriver on an ephemeral loopback port, killed on drop.
 struct Driver {
     child: Child,
@@ -143,7 +150,9 @@ impl World {
         self.served.reference_sp.as_ref().expect("the reference SP")
     }
 
-    async fn shutdown(self) {
+    /// Ends the browser session `s`, then stops every server.
+    async fn shutdown_after(self, s: Session) {
+        s.end().await;
         self.served.shutdown().await;
     }
 
@@ -229,6 +238,17 @@ impl Session {
         self.wait(css).await.text().await.expect("text")
     }
 
+    /// Opens a page written on disk.
+    async fn open_file(&self, path: &std::path::Path) {
+        let url = format!("file://{}", path.display());
+        self.c.goto(&url).await.expect("open the page");
+    }
+
+    /// Every element `css` matches on the current page (none is no error).
+    async fn all(&self, css: &str) -> Vec<fantoccini::elements::Element> {
+        self.c.find_all(Locator::Css(css)).await.expect("find")
+    }
+
     async fn end(self) {
         let _ = self.c.close().await;
     }
@@ -272,14 +292,30 @@ async fn consent_then_protected_page(s: &mut Session) -> String {
     s.wait("#consent-form").await;
     s.shot("idp-consent").await;
     s.click("#consent-form button[value=continue]").await;
+    protected_level(s).await
+}
+
+/// Waits for the SP's protected page; returns the level it shows.
+async fn protected_level(s: &mut Session) -> String {
     let level = s.wait("#level").await;
-    let shown = level
-        .attr("data-level")
-        .await
-        .expect("attr")
-        .unwrap_or_default();
+    let shown = level.attr("data-level").await.expect("attr");
     s.shot("sp-protected-page").await;
-    shown
+    shown.unwrap_or_default()
+}
+
+/// A new session (named `test`) that starts a login as `user` at `entity_id` and types the
+/// user's password; returns the session and the user.
+async fn password_login(
+    w: &World,
+    test: &'static str,
+    user: &str,
+    (entity_id, level, binding): (&str, u8, &str),
+) -> (Session, mock_idps::spid::identity::User) {
+    let mut s = Session::start(test, true).await;
+    let u = w.user(user);
+    start_login(&mut s, w, entity_id, level, binding).await;
+    password_step(&mut s, &u.username, &u.password).await;
+    (s, u)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,18 +323,12 @@ async fn browser_login_at_l1_l2_l3_through_the_reference_sp() {
     let w = world().await;
     let poste = w.idp_entity("poste");
     // L1: password only.
-    let mut s = Session::start("login-l1", true).await;
-    let u = w.user("luca.ferrari");
-    start_login(&mut s, &w, &poste, 1, "redirect").await;
-    password_step(&mut s, &u.username, &u.password).await;
+    let (mut s, _) = password_login(&w, "login-l1", "luca.ferrari", (&poste, 1, "redirect")).await;
     assert_eq!(consent_then_protected_page(&mut s).await, "1");
     s.end().await;
 
     // L2: the one-time code read off the simulated phone.
-    let mut s = Session::start("login-l2", true).await;
-    let u = w.user("mario.rossi");
-    start_login(&mut s, &w, &poste, 2, "redirect").await;
-    password_step(&mut s, &u.username, &u.password).await;
+    let (mut s, _) = password_login(&w, "login-l2", "mario.rossi", (&poste, 2, "redirect")).await;
     let otp = s.text("#simulated-otp").await;
     assert!(
         otp.len() >= 6 && otp.chars().all(|c| c.is_ascii_digit()),
@@ -311,10 +341,7 @@ async fn browser_login_at_l1_l2_l3_through_the_reference_sp() {
     s.end().await;
 
     // L3: the signing device's PIN after the code.
-    let mut s = Session::start("login-l3", true).await;
-    let u = w.user("francesca.romano");
-    start_login(&mut s, &w, &poste, 3, "post").await;
-    password_step(&mut s, &u.username, &u.password).await;
+    let (mut s, u) = password_login(&w, "login-l3", "francesca.romano", (&poste, 3, "post")).await;
     s.wait("#device-form").await;
     s.shot("idp-device").await;
     s.fill(
@@ -326,17 +353,14 @@ async fn browser_login_at_l1_l2_l3_through_the_reference_sp() {
     .await;
     s.click("#device-form button[value=continue]").await;
     assert_eq!(consent_then_protected_page(&mut s).await, "3");
-    s.end().await;
-    w.shutdown().await;
+    w.shutdown_after(s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_consent_refused_shows_nr22() {
     let w = world().await;
-    let mut s = Session::start("consent-refused", true).await;
-    let u = w.user("luca.ferrari");
-    start_login(&mut s, &w, &w.idp_entity("aruba"), 1, "redirect").await;
-    password_step(&mut s, &u.username, &u.password).await;
+    let aruba = (&*w.idp_entity("aruba"), 1, "redirect");
+    let (mut s, _) = password_login(&w, "consent-refused", "luca.ferrari", aruba).await;
     s.wait("#consent-form").await;
     s.click("#consent-form button[value=deny]").await;
     let error = s.wait("#sp-error").await;
@@ -346,8 +370,7 @@ async fn browser_consent_refused_shows_nr22() {
     );
     assert!(s.text("#sp-error").await.contains("nr22"));
     s.shot("sp-refusal-nr22").await;
-    s.end().await;
-    w.shutdown().await;
+    w.shutdown_after(s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -372,14 +395,7 @@ async fn browser_cie_card_wrong_pin_then_right_pin() {
         .chars()
         .map(|c| if c == '0' { '1' } else { '0' })
         .collect();
-    s.fill("#card", &card.number).await;
-    s.wait("#reader")
-        .await
-        .select_by_value("app")
-        .await
-        .expect("reader");
-    s.fill("#pin", &wrong).await;
-    s.click("#card-form button[value=continue]").await;
+    card_step(&s, &card.number, &wrong).await;
     let alert = s.text("[role=alert]").await;
     assert!(
         alert.contains("Wrong PIN"),
@@ -387,18 +403,19 @@ async fn browser_cie_card_wrong_pin_then_right_pin() {
     );
     s.shot("cie-wrong-pin").await;
     // The page is shown again with the error; the right PIN now.
-    s.fill("#card", &card.number).await;
-    s.wait("#reader")
-        .await
-        .select_by_value("app")
-        .await
-        .expect("reader");
-    s.fill("#pin", &card.pin).await;
-    s.click("#card-form button[value=continue]").await;
+    card_step(&s, &card.number, &card.pin).await;
     let shown = consent_or_protected(&mut s).await;
     assert_eq!(shown, "3");
-    s.end().await;
-    w.shutdown().await;
+    w.shutdown_after(s).await;
+}
+
+/// Types the card number and the PIN, with the app as the reader, on the CIE card page.
+async fn card_step(s: &Session, number: &str, pin: &str) {
+    s.fill("#card", number).await;
+    let reader = s.wait("#reader").await;
+    reader.select_by_value("app").await.expect("reader");
+    s.fill("#pin", pin).await;
+    s.click("#card-form button[value=continue]").await;
 }
 
 /// After the card: consent when the provider asks for it, then the protected page.
@@ -421,10 +438,7 @@ async fn consent_or_protected(s: &mut Session) -> String {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let level = s.wait("#level").await;
-    let shown = level.attr("data-level").await.unwrap().unwrap_or_default();
-    s.shot("sp-protected-page").await;
-    shown
+    protected_level(s).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -446,18 +460,8 @@ async fn browser_login_with_javascript_off_uses_the_auto_post_buttons() {
     assert!(s.text("body").await.contains("JavaScript is off"));
     s.shot("idp-autopost-no-js").await;
     s.click("form button[type=submit]").await;
-    assert_eq!(
-        s.wait("#level")
-            .await
-            .attr("data-level")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("1")
-    );
-    s.shot("sp-protected-page").await;
-    s.end().await;
-    w.shutdown().await;
+    assert_eq!(protected_level(&mut s).await, "1");
+    w.shutdown_after(s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -491,35 +495,20 @@ async fn browser_serve_index_lists_providers_users_and_last_requests() {
     // The request log is page content, not part of the tab's title.
     let title = s.c.title().await.expect("the page title");
     assert_eq!(title, "spid-harness mock providers · mock SPID");
-    let in_body =
-        s.c.find_all(Locator::Css("body #request-log"))
-            .await
-            .unwrap()
-            .len();
-    assert_eq!(in_body, 1);
-    let metadata =
-        s.c.find_all(Locator::Css("#providers a"))
-            .await
-            .unwrap()
-            .len();
+    assert_eq!(s.all("body #request-log").await.len(), 1);
+    let metadata = s.all("#providers a").await.len();
     assert!(metadata >= 10, "{metadata} metadata links");
     s.shot("serve-index").await;
     s.c.set_window_size(1280, 3200).await.expect("resize");
     s.shot("serve-index-whole").await;
-    s.end().await;
-    w.shutdown().await;
+    w.shutdown_after(s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_reports_open_with_the_failures_in_view() {
     // The seeded report (a failure of every kind) and a real check against a mutant SP.
-    let dir = screenshots();
-    let seeded = dir.join("report-every-kind.html");
-    std::fs::write(
-        &seeded,
-        harness::report::html::render(&super::report_fixture::every_kind()),
-    )
-    .unwrap();
+    let every_kind = harness::report::html::render(&super::report_fixture::every_kind());
+    let seeded = page_file("report-every-kind.html", every_kind);
     let state = harness::conformance::reference::mock_state().unwrap();
     let sp = harness::conformance::reference::start(
         &state,
@@ -546,8 +535,10 @@ async fn browser_reports_open_with_the_failures_in_view() {
     let report =
         harness::report::RunReport::new("check", time::OffsetDateTime::now_utc(), 1.0, entries);
     assert!(report.exit_code() == 1, "the mutant must fail a case");
-    let real = dir.join("report-check-mutant.html");
-    std::fs::write(&real, harness::report::html::render(&report)).unwrap();
+    let real = page_file(
+        "report-check-mutant.html",
+        harness::report::html::render(&report),
+    );
 
     for (name, path, javascript) in [
         ("report-every-kind", &seeded, true),
@@ -555,9 +546,7 @@ async fn browser_reports_open_with_the_failures_in_view() {
         ("report-every-kind-no-js", &seeded, false),
     ] {
         let mut s = Session::start(name, javascript).await;
-        s.c.goto(&format!("file://{}", path.display()))
-            .await
-            .unwrap();
+        s.open_file(path).await;
         let band = s.text("header.band").await;
         assert!(band.starts_with("FAILED"), "{band}");
         // The first entry on the page is a failure, open, and inside the first screen.
@@ -601,23 +590,13 @@ async fn browser_reports_open_with_the_failures_in_view() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_load_report_shows_its_plots() {
     // The seeded load report the load snapshot tests use: four plots, each an inline SVG.
-    let dir = screenshots();
-    let page = dir.join("load-report.html");
-    std::fs::write(
-        &page,
-        harness::load::html::render(&super::load::seeded_report()),
-    )
-    .unwrap();
+    let html = harness::load::html::render(&super::load::seeded_report());
+    let page = page_file("load-report.html", html);
     let s = Session::start("load-report", true).await;
-    s.c.goto(&format!("file://{}", page.display()))
-        .await
-        .unwrap();
+    s.open_file(&page).await;
     let title = s.text("h1").await;
     assert!(title.starts_with("Load test of the login path"), "{title}");
-    let svgs =
-        s.c.find_all(Locator::Css("figure[data-plot] svg"))
-            .await
-            .unwrap();
+    let svgs = s.all("figure[data-plot] svg").await;
     assert_eq!(svgs.len(), 4, "one SVG per plot");
     for svg in &svgs {
         assert!(svg.is_displayed().await.unwrap(), "a plot is hidden");
@@ -659,7 +638,7 @@ async fn browser_load_report_shows_its_plots() {
     }
     s.c.set_window_size(1280, 3600).await.expect("resize");
     let png = s.c.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join("load-report.png"), png).expect("write load-report.png");
+    std::fs::write(screenshots().join("load-report.png"), png).expect("write load-report.png");
     s.end().await;
 }
 

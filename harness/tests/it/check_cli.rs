@@ -5,7 +5,7 @@
 use harness::conformance::reference;
 use harness::exit;
 use reference_sp::faults::Faults;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -41,32 +41,49 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// `check` of the service whose metadata, login URL and probe URL are given, with `more`.
+fn check(metadata: &str, login: &str, probe: &str, more: &[&str]) -> Vec<String> {
+    let head = [
+        "check",
+        "--metadata",
+        metadata,
+        "--login-url",
+        login,
+        "--probe-url",
+        probe,
+    ];
+    args(&[&head[..], more].concat())
+}
+
+/// `check --only only` of a reference SP run as a service outside the process: its metadata
+/// written to `metadata`, its logout URL given, the reports in `dir`.
+async fn check_reference(
+    run: &reference::ReferenceRun,
+    metadata: &Path,
+    dir: &Path,
+    only: &[&str],
+) -> Output {
+    std::fs::write(metadata, run.sp.metadata_xml()).unwrap();
+    let urls = run.sp.urls();
+    let report_dir = dir.to_str().unwrap();
+    let mut more = vec![
+        "--logout-url",
+        &urls.logout,
+        "--report-dir",
+        report_dir,
+        "--only",
+    ];
+    more.extend_from_slice(only);
+    let login = &run.target.login_url;
+    spid_harness(check(metadata.to_str().unwrap(), login, &urls.me, &more)).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_runs_against_a_service_outside_the_process() {
     let state = reference::mock_state().unwrap();
     let (run, dir, metadata) = strict_sp_and_its_metadata(&state, "outside").await;
-    let urls = run.sp.urls();
-    let out = spid_harness(args(&[
-        "check",
-        "--metadata",
-        metadata.to_str().unwrap(),
-        "--login-url",
-        &run.target.login_url,
-        "--probe-url",
-        &urls.me,
-        "--logout-url",
-        &urls.logout,
-        "--report-dir",
-        dir.to_str().unwrap(),
-        "--only",
-        "1",
-        "2",
-        "xsw3",
-        "relay-1",
-        "logout-1",
-        "logout-8",
-    ]))
-    .await;
+    let only = ["1", "2", "xsw3", "relay-1", "logout-1", "logout-8"];
+    let out = check_reference(&run, &metadata, &dir, &only).await;
     crate::stderr_exiting(&out, exit::OK);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -77,27 +94,8 @@ async fn check_runs_against_a_service_outside_the_process() {
 
     // The same run against a mutant that ignores the Destination of logout messages fails,
     // exit 1 (logout-4 rests on an SP obligation: an error, not a warning).
-    let mutant = reference::start(&state, Faults::parse("slo-destination").unwrap())
-        .await
-        .unwrap();
-    std::fs::write(&metadata, mutant.sp.metadata_xml()).unwrap();
-    let m = mutant.sp.urls();
-    let out = spid_harness(args(&[
-        "check",
-        "--metadata",
-        metadata.to_str().unwrap(),
-        "--login-url",
-        &mutant.target.login_url,
-        "--probe-url",
-        &m.me,
-        "--logout-url",
-        &m.logout,
-        "--report-dir",
-        dir.to_str().unwrap(),
-        "--only",
-        "logout-4",
-    ]))
-    .await;
+    let mutant = crate::reference_sp(&state, "slo-destination").await;
+    let out = check_reference(&mutant, &metadata, &dir, &["logout-4"]).await;
     crate::stderr_exiting(&out, exit::CHECK_FAILED);
 }
 
@@ -108,31 +106,23 @@ async fn an_unreachable_service_is_exit_3_with_one_message() {
     // A port nothing listens on: bind one, then drop it.
     let port = test_support::free_port();
     let login = format!("http://127.0.0.1:{port}/login");
-    let out = spid_harness(args(&[
-        "check",
-        "--metadata",
+    let out = spid_harness(check(
         metadata.to_str().unwrap(),
-        "--login-url",
         &login,
-        "--probe-url",
         &login,
-        "--report-dir",
-        dir.to_str().unwrap(),
-    ]))
+        &["--report-dir", dir.to_str().unwrap()],
+    ))
     .await;
     let stderr = crate::stderr_exiting(&out, exit::UNREACHABLE);
     assert!(stderr.contains("cannot be reached"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
     // An unreachable metadata URL too.
-    let out = spid_harness(args(&[
-        "check",
-        "--metadata",
+    let out = spid_harness(check(
         &format!("http://127.0.0.1:{port}/metadata"),
-        "--login-url",
         &login,
-        "--probe-url",
         &login,
-    ]))
+        &[],
+    ))
     .await;
     crate::stderr_exiting(&out, exit::UNREACHABLE);
 }
@@ -142,15 +132,12 @@ async fn metadata_that_is_not_xml_is_exit_2() {
     let dir = temp_dir("notxml");
     let metadata = dir.join("sp.xml");
     std::fs::write(&metadata, "{\"this\": \"is json\"}").unwrap();
-    let out = spid_harness(args(&[
-        "check",
-        "--metadata",
+    let out = spid_harness(check(
         metadata.to_str().unwrap(),
-        "--login-url",
         "http://127.0.0.1:9/login",
-        "--probe-url",
         "http://127.0.0.1:9/me",
-    ]))
+        &[],
+    ))
     .await;
     let stderr = crate::stderr_exiting(&out, exit::BAD_INPUT);
     assert!(stderr.contains("is not usable SP metadata"), "{stderr}");
@@ -162,16 +149,7 @@ async fn a_login_url_without_authn_request_is_exit_4() {
     let (run, _dir, metadata) = strict_sp_and_its_metadata(&state, "noauthn").await;
     let urls = run.sp.urls();
     // The protected page: it answers, but never with a SAMLRequest.
-    let out = spid_harness(args(&[
-        "check",
-        "--metadata",
-        metadata.to_str().unwrap(),
-        "--login-url",
-        &urls.me,
-        "--probe-url",
-        &urls.me,
-    ]))
-    .await;
+    let out = spid_harness(check(metadata.to_str().unwrap(), &urls.me, &urls.me, &[])).await;
     let stderr = crate::stderr_exiting(&out, exit::NO_AUTHN_REQUEST);
     assert!(stderr.contains("produced no AuthnRequest"), "{stderr}");
 }

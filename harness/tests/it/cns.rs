@@ -3,26 +3,20 @@
 
 use harness::cns_card::{CardError, SmartCard};
 use harness::cns_login::{present, CnsOutcome, CnsTarget};
+use harness::conformance::reference;
 use mock_idps::cns::CnsPki;
 use mock_idps::federation::MockFederation;
-use reference_sp::cns::CnsSpConfig;
 use reference_sp::faults::Faults;
 use reference_sp::{ReferenceSp, SpConfig};
 use rstest::rstest;
 
 async fn world(faults: &str) -> (MockFederation, ReferenceSp, CnsPki) {
     let fed = MockFederation::start().await.expect("federation");
-    let crls = fed
-        .cns()
-        .expect("cns")
-        .crls()
-        .values()
-        .map(|c| c.as_ref().clone())
-        .collect();
+    let cns = reference::cns_endpoint(fed.cns().expect("cns")).expect("cns config");
     let sp = ReferenceSp::start(SpConfig {
         idp_metadata: vec![fed.state().registry_xml.clone()],
         faults: Faults::parse(faults).expect("faults"),
-        cns: Some(CnsSpConfig::test_pki(crls).expect("cns config")),
+        cns: Some(cns),
         ..SpConfig::default()
     })
     .await

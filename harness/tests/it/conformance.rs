@@ -12,20 +12,7 @@ async fn every_case_passes_against_the_strict_reference_sp() {
     let sp = reference::start(&state, Faults::none()).await.unwrap();
     let cases: Vec<_> = RESPONSE_CASES.iter().collect();
     let entries = run(&sp.target, &cases, 0).await;
-    let bad: Vec<String> = entries
-        .iter()
-        .filter(|e| !e.passed)
-        .map(|e| {
-            format!(
-                "{}: expected {}, error {:?}, verdict {:?}",
-                e.id,
-                e.expected,
-                e.error,
-                e.verdict.as_ref().map(|v| &v.reason)
-            )
-        })
-        .collect();
-    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    crate::assert_all_passed(&entries);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -105,9 +92,7 @@ async fn discover_mutants() {
         let mut off: Vec<String> = Vec::new();
         let mut found = None;
         for _ in 0..6 {
-            let sp = reference::start(&state, Faults::parse(&off.join(",")).unwrap())
-                .await
-                .unwrap();
+            let sp = crate::reference_sp(&state, &off.join(",")).await;
             let e = run(&sp.target, &[c], 1).await.remove(0);
             if e.expected != "refuse" {
                 break;
@@ -149,12 +134,7 @@ async fn cie_cases_pass_on_the_strict_sp_and_fail_on_their_mutants() {
     let cases: Vec<_> = CIE_RESPONSE_CASES.iter().collect();
     let entries = run(&cie, &cases, 4).await;
     assert_eq!(entries.len(), CIE_RESPONSE_CASES.len());
-    let bad: Vec<String> = entries
-        .iter()
-        .filter(|e| !e.passed)
-        .map(|e| format!("{}: error {:?}, verdict {:?}", e.id, e.error, e.verdict))
-        .collect();
-    assert!(bad.is_empty(), "strict: {}", bad.join("\n"));
+    crate::assert_all_passed(&entries);
     // The Response CIE ID writes: no Format on the Response Issuer, FriendlyNames, signed as
     // CIE ID for the request the SP sent to CIE ID.
     let first = entries.iter().find(|e| e.id == "cie-1").unwrap();
@@ -178,9 +158,7 @@ async fn cie_cases_pass_on_the_strict_sp_and_fail_on_their_mutants() {
             );
             continue;
         };
-        let sp = reference::start(&state, Faults::parse(mutant).unwrap())
-            .await
-            .unwrap();
+        let sp = crate::reference_sp(&state, mutant).await;
         let target = reference::cie_target(&state, &sp.target).unwrap();
         let entries = run(&target, &[c], 1).await;
         let e = &entries[0];
@@ -224,9 +202,7 @@ async fn wrapping_beside_the_signed_assertion_is_judged_on_the_subject_shown() {
             "wrapped beside the signed one",
         ),
     ] {
-        let sp = reference::start(&state, Faults::parse(switches).unwrap())
-            .await
-            .unwrap();
+        let sp = crate::reference_sp(&state, switches).await;
         let entries = run(&sp.target, &cases, 2).await;
         for (e, pass) in entries.iter().zip(passes) {
             assert_eq!(e.expected, "refuse-or-signed-subject");

@@ -12,13 +12,7 @@ async fn the_demo_meets_every_expectation() {
     })
     .await
     .unwrap();
-    let failed: Vec<_> = report
-        .entries
-        .iter()
-        .filter(|e| !e.passed)
-        .map(|e| (&e.id, &e.error, e.verdict.as_ref().map(|v| &v.reason)))
-        .collect();
-    assert!(failed.is_empty(), "{failed:#?}");
+    crate::assert_all_passed(&report.entries);
     // Every provider of the table at each level it offers, and eight anomalies.
     let fixtures = mock_idps::Fixtures::embedded().expect("fixtures");
     let logins: usize = fixtures

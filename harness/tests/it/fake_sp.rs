@@ -233,17 +233,12 @@ async fn a_login_above_the_users_level_names_the_level_held_and_a_user_who_has_i
     use mock_idps::federation::{FederationConfig, MockFederation};
     use mock_idps::spid::level::Level;
     use mock_idps::spid::script::Outcome;
-    use reference_sp::{ReferenceSp, SpConfig};
     let fed = MockFederation::start_with(FederationConfig::default())
         .await
         .unwrap();
-    let sp = ReferenceSp::start(SpConfig {
-        idp_metadata: vec![fed.state().registry_xml.clone()],
-        ..SpConfig::default()
-    })
-    .await
-    .unwrap();
-    fed.register_sp_metadata(sp.metadata_xml()).unwrap();
+    let sp = harness::demo::reference_sp_on(&fed, reference_sp::faults::Faults::none())
+        .await
+        .expect("reference SP");
     let urls = fed.urls();
     let entity = &urls.providers["poste"].entity_id;
     let plan = LoginPlan {

@@ -31,6 +31,24 @@ fn silent_server() -> (String, std::thread::JoinHandle<()>) {
     (url, handle)
 }
 
+/// `serve --bind 127.0.0.1:0` with `args` (its PIN store in a fresh folder named after `tag`),
+/// asserting it exits 3 (unreachable); its output and stderr.
+fn serve_unreachable(tag: &str, args: &[&str]) -> (std::process::Output, String) {
+    let dir = std::env::temp_dir().join(format!("spid-harness-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = spid_harness()
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .arg("--pin-store")
+        .arg(dir.join("pin.jsonl"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = crate::stderr_exiting(&out, exit::UNREACHABLE);
+    (out, stderr)
+}
+
 /// Defect 12 of issue 11: `spid-harness faults | head` panicked on the closed pipe.
 #[test]
 fn defect12_a_closed_stdout_ends_faults_quietly_with_status_141() {
@@ -99,50 +117,25 @@ fn defect12_check_on_a_refused_metadata_url_exits_3() {
 #[test]
 fn defect8_serve_with_a_silent_sp_metadata_url_exits_3() {
     let (url, server) = silent_server();
-    let dir = std::env::temp_dir().join(format!("spid-harness-hardening-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = spid_harness()
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--sp-metadata",
-            &url,
-            "--fetch-timeout",
-            "1",
-        ])
-        .arg("--pin-store")
-        .arg(dir.join("pin.jsonl"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = crate::stderr_exiting(&out, exit::UNREACHABLE);
+    let (out, stderr) = serve_unreachable(
+        "hardening",
+        &["--sp-metadata", &url, "--fetch-timeout", "1"],
+    );
     assert!(stderr.contains("within 1 s"), "{}", output_text(&out));
     server.join().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `serve --oidc-rp` with an entity id nothing answers at: exit 3 (unreachable), naming the flag.
 #[test]
 fn serve_oidc_rp_unreachable_is_exit_unreachable() {
-    let dir = std::env::temp_dir().join(format!("spid-harness-oidc-rp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let entity_id = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let out = spid_harness()
-        .args(["serve", "--bind", "127.0.0.1:0", "--oidc-rp", &entity_id])
-        .arg("--pin-store")
-        .arg(dir.join("pin.jsonl"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = crate::stderr_exiting(&out, exit::UNREACHABLE);
+    let (out, stderr) = serve_unreachable("oidc-rp", &["--oidc-rp", &entity_id]);
     assert!(
         stderr.contains(&format!("--oidc-rp {entity_id}")),
         "{}",
         output_text(&out)
     );
     assert!(stderr.contains("unreachable"), "{}", output_text(&out));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,24 +5,13 @@ use harness::conformance::logout::{self, LOGOUT_CASES};
 use harness::conformance::reference;
 use reference_sp::faults::Faults;
 
-fn describe(e: &harness::report::Entry) -> String {
-    format!(
-        "{}: expected {}, error {:?}, verdict {:?}",
-        e.id,
-        e.expected,
-        e.error,
-        e.verdict.as_ref().map(|v| (&v.reason, &v.evidence))
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_logout_case_passes_against_the_strict_reference_sp() {
     let state = reference::mock_state().unwrap();
     let sp = reference::start(&state, Faults::none()).await.unwrap();
     let cases: Vec<_> = LOGOUT_CASES.iter().collect();
     let entries = logout::run(&sp.target, &cases, 0).await;
-    let bad: Vec<String> = entries.iter().filter(|e| !e.passed).map(describe).collect();
-    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    crate::assert_all_passed(&entries);
     assert_eq!(entries.len(), LOGOUT_CASES.len());
 }
 
@@ -33,12 +22,10 @@ async fn every_refusing_logout_case_fails_against_its_mutant() {
     let mut proven = 0;
     for case in LOGOUT_CASES.iter().filter(|c| c.mutant.is_some()) {
         let mutant = case.mutant.unwrap_or_default();
-        let sp = reference::start(&state, Faults::parse(mutant).unwrap())
-            .await
-            .unwrap();
+        let sp = crate::reference_sp(&state, mutant).await;
         let e = logout::run(&sp.target, &[case], 1).await.remove(0);
         if e.error.is_some() || e.passed {
-            problems.push(format!("[{mutant}] {}", describe(&e)));
+            problems.push(format!("[{mutant}] {}", crate::describe(&e)));
         } else {
             proven += 1;
         }

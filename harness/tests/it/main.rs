@@ -84,12 +84,16 @@ pub fn scrub_ports(text: &str) -> String {
     out
 }
 
-/// Checks that each of `error_checks` (the ids of the Error-severity checks of a family) has a
-/// mutant among `mutants` (check id, reference SP fault switch), and that each switch exists.
-pub fn assert_each_error_check_has_a_mutant(error_checks: &[&str], mutants: &[(&str, &str)]) {
-    let missing: Vec<&str> = error_checks
-        .iter()
-        .copied()
+/// Checks that each Error-severity check of a family's `checks` has a mutant among `mutants`
+/// (check id, reference SP fault switch), and that each switch exists.
+pub fn assert_each_error_check_has_a_mutant<'a>(
+    checks: impl IntoIterator<Item = &'a harness::conformance::check::CheckInfo>,
+    mutants: &[(&str, &str)],
+) {
+    let missing: Vec<&str> = checks
+        .into_iter()
+        .filter(|c| c.severity == harness::report::Severity::Error)
+        .map(|c| c.id)
         .filter(|id| !mutants.iter().any(|(m, _)| m == id))
         .collect();
     assert!(missing.is_empty(), "no mutant for {missing:?}");
@@ -99,4 +103,43 @@ pub fn assert_each_error_check_has_a_mutant(error_checks: &[&str], mutants: &[(&
             "{fault} is not a switch"
         );
     }
+}
+
+/// One entry as an assertion message: id, expectation, error, verdict (reason and evidence).
+pub fn describe(e: &harness::report::Entry) -> String {
+    format!(
+        "{}: expected {}, error {:?}, verdict {:?}",
+        e.id,
+        e.expected,
+        e.error,
+        e.verdict.as_ref().map(|v| (&v.reason, &v.evidence))
+    )
+}
+
+/// Asserts every one of `entries` passed; the message describes each that did not.
+pub fn assert_all_passed(entries: &[harness::report::Entry]) {
+    let failed: Vec<String> = entries.iter().filter(|e| !e.passed).map(describe).collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// The text of a catalogue snapshot: each item's lines, in catalogue order.
+pub fn catalogue_text<T>(items: &[T], lines: impl Fn(&T) -> String) -> String {
+    items.iter().map(lines).collect()
+}
+
+/// The reference SP started on `state` with the switches `faults` off (`""`: the strict SP).
+pub async fn reference_sp(
+    state: &mock_idps::spid::state::MockState,
+    faults: &str,
+) -> harness::conformance::reference::ReferenceRun {
+    let faults = reference_sp::faults::Faults::parse(faults).expect("fault switches");
+    harness::conformance::reference::start(state, faults)
+        .await
+        .expect("the reference SP starts")
+}
+
+/// The body of a GET of `url`.
+pub async fn get_text(url: impl reqwest::IntoUrl) -> String {
+    let response = reqwest::get(url).await.expect("GET");
+    response.text().await.expect("the body")
 }

@@ -350,13 +350,8 @@ fn every_error_check_fails_on_its_mutant() {
 
 #[test]
 fn every_error_check_has_a_mutant() {
-    let errors: Vec<&str> = METADATA_CHECKS
-        .iter()
-        .filter(|c| c.info.severity == Severity::Error)
-        .map(|c| c.info.id)
-        .collect();
     let mutants: Vec<(&str, &str)> = MUTANTS.iter().map(|(m, f, _)| (*m, *f)).collect();
-    crate::assert_each_error_check_has_a_mutant(&errors, &mutants);
+    crate::assert_each_error_check_has_a_mutant(METADATA_CHECKS.iter().map(|c| &c.info), &mutants);
 }
 
 #[rstest]
@@ -438,21 +433,20 @@ fn profile_names_round_trip() {
 
 #[test]
 fn catalogue_snapshot() {
-    let mut text = String::new();
-    for c in METADATA_CHECKS {
+    let text = crate::catalogue_text(METADATA_CHECKS, |c| {
         let profiles: Vec<&str> = Profile::ALL
             .iter()
             .filter(|p| c.scope.includes(**p))
             .map(|p| p.as_str())
             .collect();
-        text.push_str(&format!(
+        format!(
             "{} | {:?} | {} | {}\n",
             c.info.id,
             c.info.severity,
             profiles.join(","),
             c.info.rule
-        ));
-    }
+        )
+    });
     insta::assert_snapshot!(text);
 }
 
@@ -508,12 +502,7 @@ async fn the_reference_sp_serves_its_cie_metadata() {
         .expect("sp")
         .sp;
     let urls = sp.urls();
-    let xml = reqwest::get(&urls.cie_metadata)
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let xml = crate::get_text(&urls.cie_metadata).await;
     assert_eq!(xml, sp.cie_metadata_xml());
     assert_ne!(xml, sp.metadata_xml());
     assert!(xml.contains("https://www.cartaidentita.interno.gov.it/saml-extensions"));

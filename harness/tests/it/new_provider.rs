@@ -8,7 +8,6 @@ use mock_idps::federation::{FederationConfig, MockFederation};
 use mock_idps::fixtures::FixtureSource;
 use mock_idps::spid::level::Level;
 use mock_idps::spid::script::Outcome;
-use reference_sp::{ReferenceSp, SpConfig};
 use std::path::Path;
 use std::time::Duration;
 
@@ -80,26 +79,16 @@ async fn a_new_provider_row_and_only_missing_keys_make_a_working_provider() {
     .expect("federation with the new row");
     let urls = fed.urls();
     let prova = &urls.providers["prova"];
-    let metadata = reqwest::get(&prova.metadata)
-        .await
-        .expect("GET metadata")
-        .text()
-        .await
-        .expect("body");
+    let metadata = crate::get_text(&prova.metadata).await;
     assert!(
         metadata.contains(&format!("entityID=\"{}\"", prova.entity_id)),
         "{metadata}"
     );
     assert!(metadata.contains("<md:OrganizationDisplayName xml:lang=\"it\">Prova ID<"));
 
-    let sp = ReferenceSp::start(SpConfig {
-        idp_metadata: vec![fed.state().registry_xml.clone()],
-        ..SpConfig::default()
-    })
-    .await
-    .expect("reference SP");
-    fed.register_sp_metadata(sp.metadata_xml())
-        .expect("register");
+    let sp = harness::demo::reference_sp_on(&fed, reference_sp::faults::Faults::none())
+        .await
+        .expect("reference SP");
     let start_url = format!(
         "{}?idp={}&level=2&comparison=minimum&binding=redirect",
         sp.urls().login,

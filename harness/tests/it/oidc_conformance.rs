@@ -152,14 +152,13 @@ fn ids_are_unique_kebab_and_accept_cases_are_controls() {
 
 #[test]
 fn catalogue_snapshot() {
-    let mut text = String::new();
-    for c in OIDC_CASES {
+    let text = crate::catalogue_text(OIDC_CASES, |c| {
         let proof = match c.proof {
             Proof::Mutant(s) => format!("mutant {}", s.join(",")),
             Proof::Waiver(w) => format!("waiver: {w}"),
             Proof::Control => "control".to_string(),
         };
-        text.push_str(&format!(
+        let mut lines = format!(
             "{} | {} | {} | {:?} | {}\n    rule: {}: {}\n    proof: {}\n",
             c.id,
             c.op(),
@@ -169,11 +168,12 @@ fn catalogue_snapshot() {
             c.rule.source,
             c.rule.words,
             proof
-        ));
+        );
         if !c.maps.is_empty() {
-            text.push_str(&format!("    maps to: {}\n", c.maps.line()));
+            lines.push_str(&format!("    maps to: {}\n", c.maps.line()));
         }
-    }
+        lines
+    });
     insta::assert_snapshot!(text);
 }
 
@@ -427,43 +427,18 @@ fn the_binary_exits_0_on_the_strict_rp_and_1_on_a_mutant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_entity_configuration_check_fails_on_its_fixture_alone() {
     use harness::conformance::oidc::entity::{self, Fetched, ENTITY_CHECKS};
-    use mock_idps::oidc::keys::{load, KeyRole};
+    use mock_idps::oidc::keys::KeyRole;
     use serde_json::{json, Value};
-    let good = reference_document("").await;
-    let id = oidc::reference::CLIENT_ID;
+    let doc = ReferenceDocument::fetch().await;
+    let (good, claims, id) = (&doc.good, &doc.claims, oidc::reference::CLIENT_ID);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    for (c, r) in entity::judge(&good, id, now) {
+    for (c, r) in entity::judge(good, id, now) {
         assert!(r.is_ok(), "{}: {r:?}", c.id);
     }
-    let fed = load(
-        &mock_idps::FixtureSource::Embedded,
-        "reference-rp",
-        KeyRole::Federation,
-    )
-    .expect("federation key");
-    let other = load(
-        &mock_idps::FixtureSource::Embedded,
-        "reference-rp",
-        KeyRole::Signing,
-    )
-    .expect("signing key");
-    let claims: Value = mock_idps::oidc::jose::jws::decode_unverified(&good.body)
-        .and_then(|u| u.claims())
-        .expect("claims");
-    let header = |typ: &str| {
-        let mut h = serde_json::Map::new();
-        h.insert("typ".into(), typ.into());
-        h.insert("kid".into(), fed.kid().into());
-        h
-    };
-    let signed = |c: &Value| Fetched {
-        content_type: good.content_type.clone(),
-        body: entity::resign(&fed, &header("entity-statement+jwt"), c).expect("sign"),
-    };
     let edited = |f: &dyn Fn(&mut Value)| {
         let mut c = claims.clone();
         f(&mut c);
-        signed(&c)
+        doc.signed(KeyRole::Federation, "entity-statement+jwt", &c)
     };
     for check in ENTITY_CHECKS {
         let fixture = match check.id {
@@ -471,15 +446,8 @@ async fn each_entity_configuration_check_fails_on_its_fixture_alone() {
                 content_type: Some("application/json".into()),
                 body: good.body.clone(),
             },
-            "oidc-ec-typ" => Fetched {
-                content_type: good.content_type.clone(),
-                body: entity::resign(&fed, &header("JWT"), &claims).expect("sign"),
-            },
-            "oidc-ec-self-signed" => Fetched {
-                content_type: good.content_type.clone(),
-                body: entity::resign(&other, &header("entity-statement+jwt"), &claims)
-                    .expect("sign"),
-            },
+            "oidc-ec-typ" => doc.signed(KeyRole::Federation, "JWT", claims),
+            "oidc-ec-self-signed" => doc.signed(KeyRole::Signing, "entity-statement+jwt", claims),
             "oidc-ec-iss-sub" => edited(&|c| c["sub"] = json!("https://other-rp.example.it")),
             "oidc-ec-validity" => edited(&|c| c["exp"] = json!(now - 3600)),
             "oidc-ec-jwks" => edited(&|c| {
@@ -531,31 +499,19 @@ async fn each_entity_configuration_check_fails_on_its_fixture_alone() {
 /// the coarse `oidc-ec-rp-metadata`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_member_check_fails_on_its_fixture_and_breaks_only_its_member() {
-    use harness::conformance::oidc::entity::{self, Fetched};
+    use harness::conformance::oidc::entity;
     use harness::conformance::oidc::entity_fields::{self, Test, FIELD_CHECKS};
-    use mock_idps::oidc::keys::{load, KeyRole};
-    use serde_json::{json, Value};
-    let good = reference_document("").await;
+    use mock_idps::oidc::keys::KeyRole;
+    use serde_json::json;
+    let doc = ReferenceDocument::fetch().await;
     let id = oidc::reference::CLIENT_ID;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    for (c, r) in entity_fields::judge(&good, id) {
+    for (c, r) in entity_fields::judge(&doc.good, id) {
         assert!(r.is_ok(), "{}: {r:?}", c.id);
     }
-    let fed = load(
-        &mock_idps::FixtureSource::Embedded,
-        "reference-rp",
-        KeyRole::Federation,
-    )
-    .expect("federation key");
-    let claims: Value = mock_idps::oidc::jose::jws::decode_unverified(&good.body)
-        .and_then(|u| u.claims())
-        .expect("claims");
-    let mut header = serde_json::Map::new();
-    header.insert("typ".into(), "entity-statement+jwt".into());
-    header.insert("kid".into(), fed.kid().into());
     let mut wrong = Vec::new();
     for check in FIELD_CHECKS {
-        let mut c = claims.clone();
+        let mut c = doc.claims.clone();
         let rp = c["metadata"]["openid_relying_party"]
             .as_object_mut()
             .expect("openid_relying_party");
@@ -595,10 +551,7 @@ async fn each_member_check_fails_on_its_fixture_and_breaks_only_its_member() {
                 );
             }
         }
-        let fixture = Fetched {
-            content_type: good.content_type.clone(),
-            body: entity::resign(&fed, &header, &c).expect("sign"),
-        };
+        let fixture = doc.signed(KeyRole::Federation, "entity-statement+jwt", &c);
         for (other, r) in entity_fields::judge(&fixture, id) {
             match (other.id == check.id, r.is_ok()) {
                 (true, true) => wrong.push(format!("{} passes on its fixture", check.id)),
@@ -684,9 +637,8 @@ fn every_agid_metadata_test_is_a_check_a_covered_test_or_a_listed_non_check() {
 #[test]
 fn member_catalogue_snapshot() {
     use harness::conformance::oidc::entity_fields::FIELD_CHECKS;
-    let mut text = String::new();
-    for c in FIELD_CHECKS {
-        text.push_str(&format!(
+    let text = crate::catalogue_text(FIELD_CHECKS, |c| {
+        format!(
             "{} | {:?} | {} · AgID {}\n    member: {} {:?}\n    rule: {}: {}\n    fix: {}\n    mutant: {}\n",
             c.id,
             c.severity,
@@ -698,8 +650,8 @@ fn member_catalogue_snapshot() {
             c.rule.words,
             c.fix,
             c.mutant.unwrap_or("-"),
-        ));
-    }
+        )
+    });
     insta::assert_snapshot!(text);
 }
 
@@ -723,6 +675,44 @@ pub(crate) fn failing_oidc_run(
 }
 
 /// The entity configuration the reference RP with the switches `faults` off publishes.
+/// The strict reference RP's entity configuration, its claims, and copies of it re-signed.
+struct ReferenceDocument {
+    good: harness::conformance::oidc::entity::Fetched,
+    claims: serde_json::Value,
+}
+
+impl ReferenceDocument {
+    async fn fetch() -> Self {
+        let good = reference_document("").await;
+        let claims = mock_idps::oidc::jose::jws::decode_unverified(&good.body)
+            .and_then(|u| u.claims())
+            .expect("claims");
+        Self { good, claims }
+    }
+
+    /// `claims` as the document served, signed with the reference RP's `role` key under a
+    /// header of type `typ` naming the federation key's kid.
+    fn signed(
+        &self,
+        role: mock_idps::oidc::keys::KeyRole,
+        typ: &str,
+        claims: &serde_json::Value,
+    ) -> harness::conformance::oidc::entity::Fetched {
+        use mock_idps::oidc::keys::{load, KeyRole};
+        let key = |role| load(&mock_idps::FixtureSource::Embedded, "reference-rp", role);
+        let fed = key(KeyRole::Federation).expect("federation key");
+        let mut header = serde_json::Map::new();
+        header.insert("typ".into(), typ.into());
+        header.insert("kid".into(), fed.kid().into());
+        let signer = key(role).expect("key");
+        harness::conformance::oidc::entity::Fetched {
+            content_type: self.good.content_type.clone(),
+            body: harness::conformance::oidc::entity::resign(&signer, &header, claims)
+                .expect("sign"),
+        }
+    }
+}
+
 pub(crate) async fn reference_document(
     faults: &str,
 ) -> harness::conformance::oidc::entity::Fetched {

@@ -5,7 +5,8 @@
 //! trust-anchor handover file; and each bad input with its message and exit code.
 
 use harness::conformance::oidc::{
-    self, outside, Handover, OidcSuiteError, OutsideConfig, OutsideWorld, RpDocument, RpUrls,
+    self, outside, Handover, OidcRun, OidcSuiteError, OutsideConfig, OutsideWorld, RpDocument,
+    RpUrls,
 };
 use harness::exit;
 use reference_rp::app::{AppConfig, RunningRp};
@@ -81,12 +82,23 @@ fn verdicts(report: &harness::report::RunReport) -> BTreeMap<String, (bool, Opti
 }
 
 async fn outside_verdicts(faults: &str) -> BTreeMap<String, (bool, Option<bool>)> {
+    let run = strict_outside_run(faults, |_, _| {}).await;
+    verdicts(&run.expect("the outside run").report)
+}
+
+/// `check --oidc` outside, against the reference RP with the switches `faults` off started
+/// as someone else's would be, its configuration (probe `/me`) changed by `edit` (given the
+/// RP's base URL); the RP is stopped before the result is returned.
+async fn strict_outside_run(
+    faults: &str,
+    edit: impl FnOnce(&mut OutsideConfig, &str),
+) -> Result<OidcRun, OidcSuiteError> {
     let (world, rp) = outside_world(faults).await;
-    let run = outside::run_outside(&world, &config(&rp.base_url(), "/me"), false)
-        .await
-        .expect("the outside run");
+    let mut c = config(&rp.base_url(), "/me");
+    edit(&mut c, &rp.base_url());
+    let run = outside::run_outside(&world, &c, false).await;
     rp.shutdown().await;
-    verdicts(&run.report)
+    run
 }
 
 #[rstest::rstest]
@@ -114,12 +126,11 @@ async fn the_reference_rp_reached_by_its_urls_gets_the_verdicts_of_against_refer
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_selects_the_cases_of_its_op_kind() {
-    let (world, rp) = outside_world("").await;
-    let mut c = config(&rp.base_url(), "/me");
-    c.profile = Some("cie-oidc-rp".parse().expect("profile"));
-    c.urls.refresh = None;
-    let run = outside::run_outside(&world, &c, false).await.expect("run");
-    rp.shutdown().await;
+    let run = strict_outside_run("", |c, _| {
+        c.profile = Some("cie-oidc-rp".parse().expect("profile"));
+        c.urls.refresh = None;
+    });
+    let run = run.await.expect("run");
     let cases: Vec<_> = run
         .report
         .entries
@@ -138,11 +149,8 @@ async fn a_profile_selects_the_cases_of_its_op_kind() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_refresh_url_the_refresh_cases_are_skipped_not_failed() {
-    let (world, rp) = outside_world("").await;
-    let mut c = config(&rp.base_url(), "/me");
-    c.urls.refresh = None;
-    let run = outside::run_outside(&world, &c, false).await.expect("run");
-    rp.shutdown().await;
+    let run = strict_outside_run("", |c, _| c.urls.refresh = None);
+    let run = run.await.expect("run");
     let refresh: Vec<_> = run
         .report
         .entries
@@ -162,12 +170,7 @@ async fn an_entity_configuration_file_is_checked_without_its_content_type() {
     let (world, rp) = outside_world("").await;
     let dir = temp_dir("ec-file");
     let file = dir.join("ec.jwt");
-    let jwt = reqwest::get(format!("{}/.well-known/openid-federation", rp.base_url()))
-        .await
-        .expect("ec")
-        .text()
-        .await
-        .expect("ec text");
+    let jwt = crate::get_text(format!("{}/.well-known/openid-federation", rp.base_url())).await;
     std::fs::write(&file, jwt).unwrap();
     let mut c = config(&rp.base_url(), "/me");
     c.rp = RpDocument::File(file);
@@ -197,11 +200,8 @@ async fn an_entity_configuration_file_is_checked_without_its_content_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_probe_that_never_says_logged_in_stops_the_run_at_the_control() {
-    let (world, rp) = outside_world("").await;
-    let err = outside::run_outside(&world, &config(&rp.base_url(), "/nowhere"), false)
-        .await
-        .expect_err("no login can be seen");
-    rp.shutdown().await;
+    let run = strict_outside_run("", |c, base| c.urls.probe = format!("{base}/nowhere"));
+    let err = run.await.expect_err("no login can be seen");
     assert!(
         matches!(err, OidcSuiteError::ControlRefused { .. }),
         "{err:?}"
@@ -237,14 +237,9 @@ async fn a_login_url_nothing_answers_at_is_exit_3_and_an_entity_id_without_a_doc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_url_that_leads_to_no_op_is_exit_4() {
-    let (world, rp) = outside_world("").await;
-    let mut c = config(&rp.base_url(), "/me");
     // The index page: 200, no redirect to an OP.
-    c.urls.login = format!("{}/?op={{op}}", rp.base_url());
-    let err = outside::run_outside(&world, &c, false)
-        .await
-        .expect_err("no authorization request");
-    rp.shutdown().await;
+    let run = strict_outside_run("", |c, base| c.urls.login = format!("{base}/?op={{op}}"));
+    let err = run.await.expect_err("no authorization request");
     assert_eq!(err.exit_code(), exit::NO_AUTHN_REQUEST, "{err:?}");
     let chain = harness::report::error_chain(&err);
     assert!(chain.contains("led to no authorization request"), "{chain}");

@@ -125,9 +125,8 @@ async fn each_member_check_with_a_mutant_fails_on_it_alone() {
 
 #[test]
 fn request_catalogue_snapshot() {
-    let mut text = String::new();
-    for c in REQUEST_CHECKS {
-        text.push_str(&format!(
+    let text = crate::catalogue_text(REQUEST_CHECKS, |c| {
+        format!(
             "{} | {:?} | {:?} | {}\n    rule: {}: {}\n    fix: {}\n    mutant: {}{}\n",
             c.id,
             c.stage,
@@ -138,8 +137,8 @@ fn request_catalogue_snapshot() {
             c.fix,
             c.mutant.unwrap_or("-"),
             c.agid.map(|a| format!(" · AgID {a}")).unwrap_or_default(),
-        ));
-    }
+        )
+    });
     insta::assert_snapshot!(text);
 }
 

@@ -87,16 +87,8 @@ async fn every_catalogue_mutant_is_found_and_shrunk_to_its_one_change() {
     let mut problems = Vec::new();
     let mut table = Vec::new();
     for mutant in &mutants {
-        let sp = reference::start(&state, Faults::parse(mutant).unwrap())
-            .await
-            .unwrap();
-        let cfg = PropertyConfig {
-            seed: 11,
-            cases: 4000,
-            stop_after: Some(1),
-            ..PropertyConfig::default()
-        };
-        let r = run(&sp.target, &cfg, Arc::new(|_| {})).await;
+        let sp = crate::reference_sp(&state, mutant).await;
+        let r = run(&sp.target, &first_disagreement(11), Arc::new(|_| {})).await;
         match r.counterexamples.first() {
             None => problems.push(format!(
                 "{mutant}: no disagreement in {} combinations",
@@ -156,9 +148,7 @@ async fn a_bug_that_needs_two_changes_is_found_and_shrunk_to_both() {
     use harness::conformance::RESPONSE_CASES;
     use harness::property::{Change, Legal};
     let state = reference::mock_state().unwrap();
-    let sp = reference::start(&state, Faults::parse("destination-unsigned").unwrap())
-        .await
-        .unwrap();
+    let sp = crate::reference_sp(&state, "destination-unsigned").await;
     let cases: Vec<_> = RESPONSE_CASES.iter().collect();
     let entries = harness::conformance::run(&sp.target, &cases, 0).await;
     let failed: Vec<&str> = entries
@@ -170,13 +160,7 @@ async fn a_bug_that_needs_two_changes_is_found_and_shrunk_to_both() {
 
     // Seed 3 has the pair at combination 212 (across seeds 0–39 the first such combination
     // comes after about 2,000 on average).
-    let cfg = PropertyConfig {
-        seed: 3,
-        cases: 4000,
-        stop_after: Some(1),
-        ..PropertyConfig::default()
-    };
-    let r = run(&sp.target, &cfg, Arc::new(|_| {})).await;
+    let r = run(&sp.target, &first_disagreement(3), Arc::new(|_| {})).await;
     let c = r.counterexamples.first().expect("a disagreement");
     let m = &c.minimal.changes;
     assert_eq!(m.len(), 2, "{:?}", c.minimal.describe());
@@ -203,9 +187,7 @@ async fn a_bug_that_needs_two_changes_is_found_and_shrunk_to_both() {
 /// instants) taken out: what must be the same for the same seed.
 async fn scrubbed_property_report(faults: &str, seed: u64, cases: u32) -> serde_json::Value {
     let state = reference::mock_state().unwrap();
-    let sp = reference::start(&state, Faults::parse(faults).unwrap())
-        .await
-        .unwrap();
+    let sp = crate::reference_sp(&state, faults).await;
     let cfg = PropertyConfig {
         seed,
         cases,
@@ -398,13 +380,7 @@ fn property_figures() {
         let sp = rt
             .block_on(reference::start(&state, Faults::parse(mutant).unwrap()))
             .unwrap();
-        let cfg = PropertyConfig {
-            seed: 11,
-            cases: 4000,
-            stop_after: Some(1),
-            ..PropertyConfig::default()
-        };
-        let r = rt.block_on(run(&sp.target, &cfg, Arc::new(|_| {})));
+        let r = rt.block_on(run(&sp.target, &first_disagreement(11), Arc::new(|_| {})));
         let c = r.counterexamples.first().unwrap();
         shrinks.push((
             mutant,
@@ -477,9 +453,7 @@ fn check_property_as_the_binary() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn only_shrink_limit_disagreements_are_shrunk() {
     let state = reference::mock_state().unwrap();
-    let sp = reference::start(&state, Faults::parse("conditions,audience").unwrap())
-        .await
-        .unwrap();
+    let sp = crate::reference_sp(&state, "conditions,audience").await;
     let cfg = PropertyConfig {
         seed: 2,
         cases: 300,
@@ -492,4 +466,15 @@ async fn only_shrink_limit_disagreements_are_shrunk() {
     let entries = harness::property::run::entries(&r, &cfg, "x", "poste");
     assert!(entries[0].sent.as_deref().unwrap().contains("not shrunk"));
     assert_eq!(entries.len(), 3);
+}
+
+/// A run that looks for the first disagreement only: up to 4,000 combinations from `seed`,
+/// stopping at the first counterexample.
+fn first_disagreement(seed: u64) -> PropertyConfig {
+    PropertyConfig {
+        seed,
+        cases: 4000,
+        stop_after: Some(1),
+        ..PropertyConfig::default()
+    }
 }

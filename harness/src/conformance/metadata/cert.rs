@@ -173,6 +173,19 @@ impl CertFacts {
         })
     }
 
+    /// The names of the `attributes` (OID, name) whose subject value (if any) `pick` takes.
+    fn subject_names(
+        &self,
+        attributes: &[(&str, &'static str)],
+        pick: impl Fn(Option<&str>) -> bool,
+    ) -> Vec<&'static str> {
+        attributes
+            .iter()
+            .filter(|(oid, _)| pick(self.subject_value(oid)))
+            .map(|(_, name)| *name)
+            .collect()
+    }
+
     /// The subject's value of `oid`, if present.
     pub fn subject_value(&self, oid: &str) -> Option<&str> {
         self.subject
@@ -243,11 +256,7 @@ pub fn signature_hash(ctx: &Ctx<'_, '_>) -> Outcome {
 /// `cert-subject-required`.
 pub fn subject_required(ctx: &Ctx<'_, '_>) -> Outcome {
     with_cert(ctx, |c| {
-        let missing: Vec<&str> = REQUIRED_SUBJECT
-            .iter()
-            .filter(|(oid, _)| c.subject_value(oid).is_none_or(|v| v.trim().is_empty()))
-            .map(|(_, name)| *name)
-            .collect();
+        let missing = c.subject_names(REQUIRED_SUBJECT, |v| v.is_none_or(|v| v.trim().is_empty()));
         Outcome::check(missing.is_empty(), || {
             format!("the subject lacks {}", missing.join(", "))
         })
@@ -257,11 +266,7 @@ pub fn subject_required(ctx: &Ctx<'_, '_>) -> Outcome {
 /// `cert-subject-forbidden`.
 pub fn subject_forbidden(ctx: &Ctx<'_, '_>) -> Outcome {
     with_cert(ctx, |c| {
-        let present: Vec<&str> = FORBIDDEN_SUBJECT
-            .iter()
-            .filter(|(oid, _)| c.subject_value(oid).is_some())
-            .map(|(_, name)| *name)
-            .collect();
+        let present = c.subject_names(FORBIDDEN_SUBJECT, |v| v.is_some());
         Outcome::check(present.is_empty(), || {
             format!("the subject carries {}", present.join(", "))
         })

@@ -313,13 +313,7 @@ pub static METADATA_CHECKS: &[MetadataCheck] = &[
     check!("md-public-private", Error, Spid, "Avviso 29 v3; SPT test_extensions_type",
         "the other ContactPerson has exactly one empty spid:Public or spid:Private, matching the profile",
         "put <spid:Public/> (public SPs) or <spid:Private/> (private SPs) in the other ContactPerson's md:Extensions",
-        |c| {
-            let wanted = if c.profile.is_private() { "Private" } else { "Public" };
-            let found: Vec<String> = spid_extensions(c).iter()
-                .filter(|n| matches!(n.local_name(), "Public" | "Private"))
-                .map(|n| format!("{}{}", n.local_name(), if n.text().trim().is_empty() { "" } else { " (not empty)" })).collect();
-            Outcome::check(found.len() == 1 && found[0] == wanted, || format!("found {found:?}, want {wanted}"))
-        }),
+        |c| public_or_private(c, spid_extensions(c), "")),
     check!("md-ipa-code", Error, SpidPublic, "Avviso 29 v3; SPT test_Contacts_IPACode",
         "the other ContactPerson has a non-empty spid:IPACode",
         "add <spid:IPACode> with the SP's code in IndicePA (IPA)",
@@ -381,13 +375,7 @@ pub static METADATA_CHECKS: &[MetadataCheck] = &[
     check!("md-cie-public-private", Error, Cie, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"Un'alternativa obbligatoria tra i seguenti due elementi vuoti: <Public/> per le PP.AA., <Private/> per i soggetti privati\"",
         "the administrative ContactPerson has exactly one empty cie:Public or cie:Private, matching the profile",
         "put <cie:Public/> (public SPs) or <cie:Private/> (private SPs), namespace https://www.cartaidentita.interno.gov.it/saml-extensions, in the administrative ContactPerson's md:Extensions",
-        |c| {
-            let wanted = if c.profile.is_private() { "Private" } else { "Public" };
-            let found: Vec<String> = cie_extensions(c).iter()
-                .filter(|n| matches!(n.local_name(), "Public" | "Private"))
-                .map(|n| format!("{}{}", n.local_name(), if n.text().trim().is_empty() { "" } else { " (not empty)" })).collect();
-            Outcome::check(found.len() == 1 && found[0] == wanted, || format!("found {found:?} in the CIE namespace, want {wanted}"))
-        }),
+        |c| public_or_private(c, cie_extensions(c), " in the CIE namespace")),
     check!("md-cie-ipa-code", Error, CiePublic, "CIE manuale SP, Federazione, Informazioni di censimento e contatto: \"<IPACode> obbligatorio per le Pubbliche Amministrazioni\"",
         "the administrative ContactPerson has a non-empty cie:IPACode",
         "add <cie:IPACode> with the SP's code in IndicePA (IPA)",
@@ -603,17 +591,22 @@ fn indexes_unsigned(c: &Ctx<'_, '_>, element: &'static str) -> Outcome {
     Outcome::check(bad.is_empty(), || format!("{element} index {bad:?}"))
 }
 
-/// The children of the other ContactPerson's md:Extensions in the spid: namespace.
-fn spid_extensions<'d, 'a>(c: &Ctx<'d, 'a>) -> Vec<Node<'d, 'a>> {
-    c.contacts("other")
+/// The children in `namespace` of the md:Extensions of the ContactPersons of `contact_type`.
+fn extensions<'d, 'a>(c: &Ctx<'d, 'a>, contact_type: &str, namespace: &str) -> Vec<Node<'d, 'a>> {
+    c.contacts(contact_type)
         .into_iter()
         .filter_map(|p| p.child(ns::METADATA, "Extensions"))
         .flat_map(|e| {
             e.elements()
-                .filter(|n| n.namespace() == Some(ns::SPID))
+                .filter(|n| n.namespace() == Some(namespace))
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The children of the other ContactPerson's md:Extensions in the spid: namespace.
+fn spid_extensions<'d, 'a>(c: &Ctx<'d, 'a>) -> Vec<Node<'d, 'a>> {
+    extensions(c, "other", ns::SPID)
 }
 
 /// The "Entra con CIE" metadata extensions namespace.
@@ -621,22 +614,44 @@ const CIE_EXTENSIONS: &str = "https://www.cartaidentita.interno.gov.it/saml-exte
 
 /// The children of the administrative ContactPerson's md:Extensions in the CIE namespace.
 fn cie_extensions<'d, 'a>(c: &Ctx<'d, 'a>) -> Vec<Node<'d, 'a>> {
-    c.contacts("administrative")
-        .into_iter()
-        .filter_map(|p| p.child(ns::METADATA, "Extensions"))
-        .flat_map(|e| {
-            e.elements()
-                .filter(|n| n.namespace() == Some(CIE_EXTENSIONS))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    extensions(c, "administrative", CIE_EXTENSIONS)
 }
 
-fn cie_value(c: &Ctx<'_, '_>, local: &str) -> Option<String> {
-    cie_extensions(c)
+/// The trimmed text of the first of `extensions` named `local`.
+fn value_in(extensions: Vec<Node<'_, '_>>, local: &str) -> Option<String> {
+    extensions
         .into_iter()
         .find(|n| n.local_name() == local)
         .map(|n| n.text().trim().to_string())
+}
+
+fn cie_value(c: &Ctx<'_, '_>, local: &str) -> Option<String> {
+    value_in(cie_extensions(c), local)
+}
+
+/// Exactly one empty Public or Private among `extensions`, the one of the profile; `whose`
+/// ends the failure message.
+fn public_or_private(c: &Ctx<'_, '_>, extensions: Vec<Node<'_, '_>>, whose: &str) -> Outcome {
+    let wanted = if c.profile.is_private() {
+        "Private"
+    } else {
+        "Public"
+    };
+    let found: Vec<String> = extensions
+        .iter()
+        .filter(|n| matches!(n.local_name(), "Public" | "Private"))
+        .map(|n| {
+            let empty = n.text().trim().is_empty();
+            format!(
+                "{}{}",
+                n.local_name(),
+                if empty { "" } else { " (not empty)" }
+            )
+        })
+        .collect();
+    Outcome::check(found.len() == 1 && found[0] == wanted, || {
+        format!("found {found:?}{whose}, want {wanted}")
+    })
 }
 
 /// A VAT number with its two-letter country prefix, then letters and digits only.
@@ -648,8 +663,5 @@ fn vat_number_ok(v: &str) -> bool {
 }
 
 fn spid_value(c: &Ctx<'_, '_>, local: &str) -> Option<String> {
-    spid_extensions(c)
-        .into_iter()
-        .find(|n| n.local_name() == local)
-        .map(|n| n.text().trim().to_string())
+    value_in(spid_extensions(c), local)
 }

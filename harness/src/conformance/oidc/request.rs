@@ -573,14 +573,12 @@ impl RpFacts {
 
 /// The strings of a JSON array (none when `v` is absent or not an array).
 fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    let items = v.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    items
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 /// One login played through the RP, and what reached the OPs during it.
@@ -651,6 +649,19 @@ fn in_range(all: &[ObservedRequest], from: u64, to: u64) -> Vec<ObservedRequest>
         .collect()
 }
 
+/// GETs `url` and expects a redirect; otherwise why not, worded after `what`.
+async fn redirected(
+    http: &reqwest::Client,
+    url: &str,
+    what: &str,
+) -> Result<reqwest::Response, String> {
+    match http.get(url).send().await {
+        Ok(r) if r.status().is_redirection() => Ok(r),
+        Ok(r) => Err(format!("{what} answered HTTP {}", r.status())),
+        Err(e) => Err(format!("{what}: {e}")),
+    }
+}
+
 /// Plays one login (and its logout) through the RP; the marks of the record around each step.
 async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRecord, [u64; 5]) {
     let fed = target.federation();
@@ -668,14 +679,10 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
     let m0 = fed.oidc_request_mark();
     let mut marks = [m0; 5];
     let start = target.login_url(op);
-    let authz_url = match http.get(&start).send().await {
-        Ok(r) if r.status().is_redirection() => location(&r),
-        Ok(r) => {
-            rec.stopped = Some(format!("the RP's login start answered HTTP {}", r.status()));
-            None
-        }
-        Err(e) => {
-            rec.stopped = Some(format!("the RP's login start: {e}"));
+    let authz_url = match redirected(http, &start, "the RP's login start").await {
+        Ok(r) => location(&r),
+        Err(why) => {
+            rec.stopped = Some(why);
             None
         }
     };
@@ -716,12 +723,9 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
     rec.code = url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned());
-    let cookie = match http
-        .get(format!("{base}/oidc/callback?{query}"))
-        .send()
-        .await
-    {
-        Ok(r) if r.status().is_redirection() => r
+    let callback = format!("{base}/oidc/callback?{query}");
+    let cookie = match redirected(http, &callback, "the RP's callback").await {
+        Ok(r) => r
             .headers()
             .get_all(reqwest::header::SET_COOKIE)
             .iter()
@@ -729,12 +733,8 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
             .filter_map(|v| v.split(';').next())
             .find(|c| c.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
             .map(str::to_string),
-        Ok(r) => {
-            rec.stopped = Some(format!("the RP's callback answered HTTP {}", r.status()));
-            None
-        }
-        Err(e) => {
-            rec.stopped = Some(format!("the RP's callback: {e}"));
+        Err(why) => {
+            rec.stopped = Some(why);
             None
         }
     };
@@ -946,6 +946,15 @@ pub(super) fn none_of<T: AsRef<str>>(wrong: &[T]) -> Result<(), String> {
             .collect::<Vec<_>>()
             .join(", "))
     }
+}
+
+/// [`none_of`], its error worded by `message` from the wrong values and the OP's `offered` ones.
+fn none_outside(
+    wrong: &[&str],
+    offered: &[String],
+    message: impl Fn(&str, &str) -> String,
+) -> Result<(), String> {
+    none_of(wrong).map_err(|w| message(&w, &offered.join(", ")))
 }
 
 fn words(s: &str) -> Vec<&str> {
@@ -1189,11 +1198,8 @@ fn judge_one_authz(
                 .into_iter()
                 .filter(|s| !op.scopes.iter().any(|x| x == s))
                 .collect();
-            none_of(&unknown).map_err(|u| {
-                format!(
-                    "scope {u} not offered (the OP lists {})",
-                    op.scopes.join(", ")
-                )
+            none_outside(&unknown, &op.scopes, |u, all| {
+                format!("scope {u} not offered (the OP lists {all})")
             })
         }
         "oidc-req-authz-offline-access" => {
@@ -1221,11 +1227,8 @@ fn judge_one_authz(
             } else if acr.contains("  ") || acr.starts_with(' ') || acr.ends_with(' ') {
                 Err(format!("acr_values {acr:?}: single spaces between values"))
             } else {
-                none_of(&bad).map_err(|b| {
-                    format!(
-                        "acr_values {b} not among the OP's {}",
-                        op.acr_values.join(", ")
-                    )
+                none_outside(&bad, &op.acr_values, |b, all| {
+                    format!("acr_values {b} not among the OP's {all}")
                 })
             }
         }

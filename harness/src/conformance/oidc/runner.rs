@@ -489,6 +489,24 @@ impl<'a> OidcTarget<'a> {
 
     /// A login in a new browser whose OP answers are crafted by `craft`: the login's `state`
     /// and the RP's answer to the callback.
+    /// The crafted answer the claim `tweaks` and then `wrap` make.
+    fn craft(&self, tweaks: &[Tweak], wrap: &Wrap) -> Result<Craft, OidcRunError> {
+        Ok(Craft {
+            edits: self.edits(tweaks)?,
+            wrap: wrap.clone(),
+        })
+    }
+
+    /// A login at `op` answered as `craft` says, and the RP's verdict on it.
+    async fn judged_login(
+        &self,
+        op: &str,
+        craft: Option<AnswerCraft>,
+    ) -> Result<Played, OidcRunError> {
+        let (_, a) = self.crafted_login(op, craft).await?;
+        self.judge(&a).await
+    }
+
     async fn crafted_login(
         &self,
         op: &str,
@@ -508,41 +526,22 @@ impl<'a> OidcTarget<'a> {
     pub async fn play(&self, case: &OidcCase) -> Result<Played, OidcRunError> {
         let op = case.op();
         match case.play {
-            Play::Correct => {
-                let (_, a) = self.crafted_login(op, None).await?;
-                self.judge(&a).await
-            }
-            Play::IdToken(tweaks, ref wrap) => {
-                let craft = AnswerCraft {
-                    id_token: Some(Craft {
-                        edits: self.edits(tweaks)?,
-                        wrap: wrap.clone(),
-                    }),
-                    ..AnswerCraft::default()
-                };
-                let (_, a) = self.crafted_login(op, Some(craft)).await?;
-                self.judge(&a).await
-            }
-            Play::Userinfo(tweaks, ref wrap) => {
-                let craft = AnswerCraft {
-                    userinfo: Some(Craft {
-                        edits: self.edits(tweaks)?,
-                        wrap: wrap.clone(),
-                    }),
-                    ..AnswerCraft::default()
-                };
-                let (_, a) = self.crafted_login(op, Some(craft)).await?;
-                self.judge(&a).await
+            Play::Correct => self.judged_login(op, None).await,
+            Play::IdToken(tweaks, ref wrap) | Play::Userinfo(tweaks, ref wrap) => {
+                let crafted = Some(self.craft(tweaks, wrap)?);
+                let mut craft = AnswerCraft::default();
+                match case.play {
+                    Play::IdToken(..) => craft.id_token = crafted,
+                    _ => craft.userinfo = crafted,
+                }
+                self.judged_login(op, Some(craft)).await
             }
             Play::Refresh(..) | Play::RefreshIdToken => {
                 let craft = match case.play {
                     // A plain refresh: the OP answers as its profile says.
                     Play::Refresh(&[], Wrap::Normal) => AnswerCraft::default(),
                     Play::Refresh(tweaks, ref wrap) => AnswerCraft {
-                        refreshed_id_token: Some(Craft {
-                            edits: self.edits(tweaks)?,
-                            wrap: wrap.clone(),
-                        }),
+                        refreshed_id_token: Some(self.craft(tweaks, wrap)?),
                         ..AnswerCraft::default()
                     },
                     _ => AnswerCraft {
@@ -615,8 +614,7 @@ impl<'a> OidcTarget<'a> {
                     id_token: Some(Craft::wrap(Wrap::Verbatim(token))),
                     ..AnswerCraft::default()
                 };
-                let (_, a) = self.crafted_login(op, Some(craft)).await?;
-                self.judge(&a).await
+                self.judged_login(op, Some(craft)).await
             }
             Play::Federation(_) => self.play_broken_op(op).await,
         }
