@@ -2,16 +2,7 @@
 //! stable name; any subset can be switched off to make a "mutant" RP that accepts what the check
 //! refuses (the same shape as the reference SP's switches).
 
-use std::collections::BTreeSet;
-
-/// One switch: its stable name and what switching it off disables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
-    /// The stable kebab-case name (`--faults NAME,...`).
-    pub name: &'static str,
-    /// One line: what the RP stops checking when the switch is off.
-    pub description: &'static str,
-}
+pub use fault_switches::{Fault, UnknownFault};
 
 /// Every switch, sorted by name.
 pub static ALL: &[Fault] = &[
@@ -43,89 +34,26 @@ pub static ALL: &[Fault] = &[
     Fault { name: "userinfo-sub", description: "the userinfo sub equals the ID token's sub" },
 ];
 
-/// A set of switched-off checks; the default (none) is the strict RP.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Faults {
-    off: BTreeSet<&'static str>,
+/// The reference RP's switches: the checking ones ([`ALL`]) and the sending ones
+/// ([`crate::sending::ALL`]), parsed together but listed apart.
+#[derive(Debug, Clone, Copy)]
+pub struct RpSwitches;
+
+impl fault_switches::Catalogue for RpSwitches {
+    const TABLES: &'static [&'static [Fault]] = &[ALL, crate::sending::ALL];
 }
 
-/// A switch name that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault switch {name:?}{}", suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
-pub struct UnknownFault {
-    /// The name given.
-    pub name: String,
-    /// The closest known name, when one is close enough.
-    pub suggestion: Option<&'static str>,
-}
-
-impl Faults {
-    /// Every check on: the strict RP.
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// Parses a comma- or space-separated list of switch names (checking switches of [`ALL`]
-    /// and sending switches of [`crate::sending::ALL`]); an empty list is `none()`.
-    pub fn parse(list: &str) -> Result<Self, UnknownFault> {
-        let mut off = BTreeSet::new();
-        for name in list
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-        {
-            let known = || ALL.iter().chain(crate::sending::ALL);
-            let Some(f) = known().find(|f| f.name == name) else {
-                return Err(UnknownFault {
-                    name: name.to_string(),
-                    suggestion: known()
-                        .map(|f| (strsim::levenshtein(name, f.name), f.name))
-                        .filter(|(d, _)| *d <= (name.len() / 3).max(2))
-                        .min_by_key(|(d, _)| *d)
-                        .map(|(_, n)| n),
-                });
-            };
-            off.insert(f.name);
-        }
-        Ok(Self { off })
-    }
-
-    /// Whether the check `name` is switched off.
-    pub fn is_off(&self, name: &str) -> bool {
-        self.off.contains(name)
-    }
-
-    /// Whether the check `name` runs.
-    pub fn on(&self, name: &str) -> bool {
-        !self.is_off(name)
-    }
-
-    /// The switched-off checks, sorted.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.off.iter().copied().collect()
-    }
-}
+/// A set of switched-off checks (and switched-on sending faults); the default (none) is the
+/// strict RP.
+pub type Faults = fault_switches::Faults<RpSwitches>;
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
-    /// Panics unless the names of `list` are sorted, unique and kebab-case.
-    pub(crate) fn assert_sorted_unique_kebab(list: &[Fault]) {
-        for w in list.windows(2) {
-            assert!(w[0].name < w[1].name, "{} before {}", w[0].name, w[1].name);
-        }
-        for f in list {
-            assert!(
-                f.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
-                "{}",
-                f.name
-            );
-        }
-    }
-
     #[test]
-    fn names_are_sorted_unique_kebab() {
-        assert_sorted_unique_kebab(ALL);
+    fn names_are_sorted_unique_kebab_and_in_one_table() {
+        assert_eq!(Faults::check_catalogue(), Ok(()));
     }
 
     #[test]

@@ -3,16 +3,7 @@
 //! `md-*` and `req-*` switches make the SP's own metadata or AuthnRequests break one rule each
 //! (named as the `spid-harness check` metadata and AuthnRequest check they prove).
 
-use std::collections::BTreeSet;
-
-/// One switch: its stable name and what switching it off disables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
-    /// The stable kebab-case name (`--faults NAME,...`).
-    pub name: &'static str,
-    /// One line: what the SP stops checking when the switch is off.
-    pub description: &'static str,
-}
+pub use fault_switches::{Fault, UnknownFault};
 
 /// Every switch, sorted by name.
 pub static ALL: &[Fault] = &[
@@ -170,95 +161,16 @@ pub static ALL: &[Fault] = &[
     Fault { name: "version", description: "Response and Assertion Version are \"2.0\"" },
 ];
 
+/// The reference SP's switches: [`ALL`].
+#[derive(Debug, Clone, Copy)]
+pub struct SpSwitches;
+
+impl fault_switches::Catalogue for SpSwitches {
+    const TABLES: &'static [&'static [Fault]] = &[ALL];
+}
+
 /// A set of switched-off checks; the default (none) is the strict SP.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Faults {
-    off: BTreeSet<&'static str>,
-}
-
-/// A switch name that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault switch {name:?}{}", suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
-pub struct UnknownFault {
-    /// The name given.
-    pub name: String,
-    /// The closest known name, when one is close enough.
-    pub suggestion: Option<&'static str>,
-}
-
-impl Faults {
-    /// Every check on: the strict SP.
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// Parses a comma- or space-separated list of switch names; an empty list is `none()`.
-    pub fn parse(list: &str) -> Result<Self, UnknownFault> {
-        let mut off = BTreeSet::new();
-        for name in list
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-        {
-            match ALL.iter().find(|f| f.name == name) {
-                Some(f) => {
-                    off.insert(f.name);
-                }
-                None => {
-                    return Err(UnknownFault {
-                        name: name.to_string(),
-                        suggestion: closest(name),
-                    })
-                }
-            }
-        }
-        Ok(Self { off })
-    }
-
-    /// Switches one check off; `false` if the name is unknown.
-    pub fn switch_off(&mut self, name: &str) -> bool {
-        match ALL.iter().find(|f| f.name == name) {
-            Some(f) => {
-                self.off.insert(f.name);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Whether the check `name` is switched off.
-    pub fn is_off(&self, name: &str) -> bool {
-        self.off.contains(name)
-    }
-
-    /// The switched-off checks, sorted.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.off.iter().copied().collect()
-    }
-}
-
-/// The known name closest to `name` by edit distance, if within a third of its length (min 2).
-fn closest(name: &str) -> Option<&'static str> {
-    let limit = (name.len() / 3).max(2);
-    ALL.iter()
-        .map(|f| (levenshtein(name, f.name), f.name))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub type Faults = fault_switches::Faults<SpSwitches>;
 
 #[cfg(test)]
 mod tests {
@@ -266,16 +178,7 @@ mod tests {
 
     #[test]
     fn names_are_sorted_unique_kebab() {
-        for w in ALL.windows(2) {
-            assert!(w[0].name < w[1].name, "{} before {}", w[0].name, w[1].name);
-        }
-        for f in ALL {
-            assert!(f
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-            assert!(!f.description.is_empty());
-        }
+        assert_eq!(Faults::check_catalogue(), Ok(()));
     }
 
     #[test]

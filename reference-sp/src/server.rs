@@ -6,6 +6,7 @@ use crate::authn_request::AuthnRequestPlan;
 use crate::binding::{post_form, redirect_query, Kind};
 use crate::config::SpConfig;
 use crate::error::SpError;
+use crate::head::Head;
 use crate::idp::IdpRegistry;
 use crate::keys::SpKeys;
 use crate::level::{Comparison, Level};
@@ -445,10 +446,12 @@ async fn login(
         let state = worker;
         let instant = saml_instant(now);
         let plan = AuthnRequestPlan {
-            id: &id,
-            issue_instant: &instant,
-            destination: &destination,
-            sp_entity_id: &state.config.entity_id,
+            head: Head {
+                id: &id,
+                issue_instant: &instant,
+                destination: &destination,
+                sp_entity_id: &state.config.entity_id,
+            },
             level,
             comparison,
             attribute_index,
@@ -633,10 +636,12 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
         }
     };
     let plan = LogoutRequestPlan {
-        id: &id,
-        issue_instant: &now,
-        destination: &destination,
-        sp_entity_id: &state.config.entity_id,
+        head: Head {
+            id: &id,
+            issue_instant: &now,
+            destination: &destination,
+            sp_entity_id: &state.config.entity_id,
+        },
         name_id: &login.name_id,
         name_qualifier: &login.name_qualifier,
         session_index: login.session_index.as_deref(),
@@ -814,11 +819,13 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
                 }
             };
             let plan = LogoutResponsePlan {
-                id: &reply_id,
+                head: Head {
+                    id: &reply_id,
+                    issue_instant: &now,
+                    destination: &destination,
+                    sp_entity_id: &state.config.entity_id,
+                },
                 in_response_to: &id,
-                issue_instant: &now,
-                destination: &destination,
-                sp_entity_id: &state.config.entity_id,
                 status,
             };
             let answer = if post {

@@ -1,0 +1,275 @@
+//! Fault switches, apart from what they switch: a reference implementation names each of its
+//! checks, lists the names in one or more tables ([`Fault`]), and a [`Faults`] set holds the
+//! checks switched off, so that a "mutant" accepts what a check refuses. Both `reference-sp`
+//! and `reference-rp` keep their own tables (their protocol knowledge) and use this type for
+//! the set, its parsing and its suggestions; nothing here knows SAML or OpenID Connect.
+//!
+//! ```
+//! use fault_switches::{Catalogue, Fault, Faults};
+//!
+//! #[derive(Debug)]
+//! struct Demo;
+//! impl Catalogue for Demo {
+//!     const TABLES: &'static [&'static [Fault]] = &[&[
+//!         Fault { name: "audience", description: "the audience is ours" },
+//!         Fault { name: "replay", description: "an ID is consumed once" },
+//!     ]];
+//! }
+//!
+//! let off = Faults::<Demo>::parse("replay").unwrap();
+//! assert!(off.is_off("replay") && off.on("audience"));
+//! let wrong = Faults::<Demo>::parse("audiance").unwrap_err();
+//! assert_eq!(wrong.to_string(), "unknown fault switch \"audiance\" (did you mean \"audience\"?)");
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// One switch: its stable name and what switching it off disables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    /// The stable kebab-case name (`--faults NAME,...`).
+    pub name: &'static str,
+    /// One line: what the implementation stops checking (or starts doing wrong) when it is off.
+    pub description: &'static str,
+}
+
+/// The switches one implementation knows: one or more tables, each sorted by name.
+pub trait Catalogue {
+    /// Every table whose names a set of this catalogue may hold.
+    const TABLES: &'static [&'static [Fault]];
+}
+
+/// A set of switched-off checks of the catalogue `C`; the default (none) is the strict
+/// implementation.
+pub struct Faults<C> {
+    off: BTreeSet<&'static str>,
+    catalogue: PhantomData<fn() -> C>,
+}
+
+/// A switch name that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault switch {name:?}{}", suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
+pub struct UnknownFault {
+    /// The name given.
+    pub name: String,
+    /// The closest known name, when one is close enough.
+    pub suggestion: Option<&'static str>,
+}
+
+/// A table that breaks the naming rules (see [`check_names`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadTable {
+    /// Two names out of order, or the same name twice.
+    #[error("{before:?} is listed before {after:?}: a table is sorted by name, each name once")]
+    Unsorted {
+        /// The earlier name.
+        before: &'static str,
+        /// The later one.
+        after: &'static str,
+    },
+    /// A name with a character other than a lower-case letter, a digit or `-`.
+    #[error("{0:?} is not kebab-case (lower-case letters, digits and '-')")]
+    NotKebab(&'static str),
+    /// A switch without a description.
+    #[error("{0:?} has no description")]
+    Undescribed(&'static str),
+    /// A name in two tables of one catalogue.
+    #[error("{0:?} is in two tables of one catalogue")]
+    Twice(&'static str),
+}
+
+/// Checks one table: sorted by name, each name once, kebab-case, every switch described.
+pub fn check_names(table: &[Fault]) -> Result<(), BadTable> {
+    for w in table.windows(2) {
+        if w[0].name >= w[1].name {
+            return Err(BadTable::Unsorted {
+                before: w[0].name,
+                after: w[1].name,
+            });
+        }
+    }
+    for f in table {
+        let kebab = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+        if f.name.is_empty() || !f.name.bytes().all(kebab) {
+            return Err(BadTable::NotKebab(f.name));
+        }
+        if f.description.is_empty() {
+            return Err(BadTable::Undescribed(f.name));
+        }
+    }
+    Ok(())
+}
+
+impl<C: Catalogue> Faults<C> {
+    /// Every check on: the strict implementation.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Every switch of the catalogue, table after table.
+    pub fn known() -> impl Iterator<Item = &'static Fault> {
+        C::TABLES.iter().flat_map(|table| table.iter())
+    }
+
+    /// Checks every table of the catalogue ([`check_names`]) and that no name is in two of them.
+    pub fn check_catalogue() -> Result<(), BadTable> {
+        let mut seen = BTreeSet::new();
+        for table in C::TABLES {
+            check_names(table)?;
+        }
+        for f in Self::known() {
+            if !seen.insert(f.name) {
+                return Err(BadTable::Twice(f.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses a comma- or space-separated list of switch names; an empty list is `none()`.
+    pub fn parse(list: &str) -> Result<Self, UnknownFault> {
+        let mut faults = Self::none();
+        for name in list
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+        {
+            if !faults.switch_off(name) {
+                return Err(UnknownFault {
+                    name: name.to_string(),
+                    suggestion: Self::closest(name),
+                });
+            }
+        }
+        Ok(faults)
+    }
+
+    /// Switches one check off; `false` if the name is unknown.
+    pub fn switch_off(&mut self, name: &str) -> bool {
+        match Self::known().find(|f| f.name == name) {
+            Some(f) => {
+                self.off.insert(f.name);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the check `name` is switched off.
+    pub fn is_off(&self, name: &str) -> bool {
+        self.off.contains(name)
+    }
+
+    /// Whether the check `name` runs.
+    pub fn on(&self, name: &str) -> bool {
+        !self.is_off(name)
+    }
+
+    /// The switched-off checks, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.off.iter().copied().collect()
+    }
+
+    /// The known name closest to `name` by edit distance, if within a third of its length
+    /// (at least 2).
+    fn closest(name: &str) -> Option<&'static str> {
+        let limit = (name.len() / 3).max(2);
+        Self::known()
+            .map(|f| (strsim::levenshtein(name, f.name), f.name))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)
+    }
+}
+
+// By hand rather than derived: a derive would ask the catalogue marker for the same traits.
+impl<C> Default for Faults<C> {
+    fn default() -> Self {
+        Self {
+            off: BTreeSet::new(),
+            catalogue: PhantomData,
+        }
+    }
+}
+
+impl<C> Clone for Faults<C> {
+    fn clone(&self) -> Self {
+        Self {
+            off: self.off.clone(),
+            catalogue: PhantomData,
+        }
+    }
+}
+
+impl<C> PartialEq for Faults<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.off == other.off
+    }
+}
+
+impl<C> Eq for Faults<C> {}
+
+impl<C> fmt::Debug for Faults<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Faults").field("off", &self.off).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Two;
+    impl Catalogue for Two {
+        const TABLES: &'static [&'static [Fault]] = &[
+            &[
+                Fault { name: "audience", description: "a" },
+                Fault { name: "replay", description: "r" },
+            ],
+            &[Fault { name: "state-short", description: "s" }],
+        ];
+    }
+
+    #[test]
+    fn parse_and_query_across_tables() {
+        let f = Faults::<Two>::parse("audience, state-short").unwrap();
+        assert!(f.is_off("audience") && f.is_off("state-short") && f.on("replay"));
+        assert_eq!(f.names(), vec!["audience", "state-short"]);
+        assert_eq!(Faults::<Two>::parse(" ,").unwrap(), Faults::none());
+        let mut g = Faults::<Two>::none();
+        assert!(g.switch_off("replay") && !g.switch_off("nonsense"));
+        assert_eq!(g.names(), vec!["replay"]);
+        assert_eq!(format!("{g:?}"), "Faults { off: {\"replay\"} }");
+    }
+
+    #[test]
+    fn an_unknown_name_gets_the_closest_one_if_close_enough() {
+        let e = Faults::<Two>::parse("audience,state-shrt").unwrap_err();
+        assert_eq!((e.name.as_str(), e.suggestion), ("state-shrt", Some("state-short")));
+        assert!(e.to_string().contains("did you mean \"state-short\""));
+        let e = Faults::<Two>::parse("zzzzzzzzzzzz").unwrap_err();
+        assert_eq!(e.suggestion, None);
+        assert_eq!(e.to_string(), "unknown fault switch \"zzzzzzzzzzzz\"");
+    }
+
+    #[test]
+    fn a_table_out_of_order_or_badly_named_is_refused() {
+        let f = |name| Fault { name, description: "d" };
+        assert_eq!(check_names(&[f("a"), f("b-2")]), Ok(()));
+        assert!(matches!(check_names(&[f("b"), f("a")]), Err(BadTable::Unsorted { .. })));
+        assert!(matches!(check_names(&[f("a"), f("a")]), Err(BadTable::Unsorted { .. })));
+        assert_eq!(check_names(&[f("Upper")]), Err(BadTable::NotKebab("Upper")));
+        let blank = Fault { name: "a", description: "" };
+        assert_eq!(check_names(&[blank]), Err(BadTable::Undescribed("a")));
+        assert_eq!(Faults::<Two>::check_catalogue(), Ok(()));
+        struct Dup;
+        impl Catalogue for Dup {
+            const TABLES: &'static [&'static [Fault]] = &[
+                &[Fault { name: "x", description: "d" }],
+                &[Fault { name: "x", description: "d" }],
+            ];
+        }
+        assert_eq!(Faults::<Dup>::check_catalogue(), Err(BadTable::Twice("x")));
+    }
+}
