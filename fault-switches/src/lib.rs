@@ -224,10 +224,19 @@ mod tests {
     impl Catalogue for Two {
         const TABLES: &'static [&'static [Fault]] = &[
             &[
-                Fault { name: "audience", description: "a" },
-                Fault { name: "replay", description: "r" },
+                Fault {
+                    name: "audience",
+                    description: "a",
+                },
+                Fault {
+                    name: "replay",
+                    description: "r",
+                },
             ],
-            &[Fault { name: "state-short", description: "s" }],
+            &[Fault {
+                name: "state-short",
+                description: "s",
+            }],
         ];
     }
 
@@ -246,7 +255,10 @@ mod tests {
     #[test]
     fn an_unknown_name_gets_the_closest_one_if_close_enough() {
         let e = Faults::<Two>::parse("audience,state-shrt").unwrap_err();
-        assert_eq!((e.name.as_str(), e.suggestion), ("state-shrt", Some("state-short")));
+        assert_eq!(
+            (e.name.as_str(), e.suggestion),
+            ("state-shrt", Some("state-short"))
+        );
         assert!(e.to_string().contains("did you mean \"state-short\""));
         let e = Faults::<Two>::parse("zzzzzzzzzzzz").unwrap_err();
         assert_eq!(e.suggestion, None);
@@ -255,19 +267,37 @@ mod tests {
 
     #[test]
     fn a_table_out_of_order_or_badly_named_is_refused() {
-        let f = |name| Fault { name, description: "d" };
+        let f = |name| Fault {
+            name,
+            description: "d",
+        };
         assert_eq!(check_names(&[f("a"), f("b-2")]), Ok(()));
-        assert!(matches!(check_names(&[f("b"), f("a")]), Err(BadTable::Unsorted { .. })));
-        assert!(matches!(check_names(&[f("a"), f("a")]), Err(BadTable::Unsorted { .. })));
+        assert!(matches!(
+            check_names(&[f("b"), f("a")]),
+            Err(BadTable::Unsorted { .. })
+        ));
+        assert!(matches!(
+            check_names(&[f("a"), f("a")]),
+            Err(BadTable::Unsorted { .. })
+        ));
         assert_eq!(check_names(&[f("Upper")]), Err(BadTable::NotKebab("Upper")));
-        let blank = Fault { name: "a", description: "" };
+        let blank = Fault {
+            name: "a",
+            description: "",
+        };
         assert_eq!(check_names(&[blank]), Err(BadTable::Undescribed("a")));
         assert_eq!(Faults::<Two>::check_catalogue(), Ok(()));
         struct Dup;
         impl Catalogue for Dup {
             const TABLES: &'static [&'static [Fault]] = &[
-                &[Fault { name: "x", description: "d" }],
-                &[Fault { name: "x", description: "d" }],
+                &[Fault {
+                    name: "x",
+                    description: "d",
+                }],
+                &[Fault {
+                    name: "x",
+                    description: "d",
+                }],
             ];
         }
         assert_eq!(Faults::<Dup>::check_catalogue(), Err(BadTable::Twice("x")));

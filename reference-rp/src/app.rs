@@ -211,22 +211,14 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
     if let Some(t) = &config.admin_token {
         req = req.bearer_auth(t);
     }
+    let transport = |source| AppError::OnboardTransport {
+        url: fed.onboard.clone(),
+        source,
+    };
     let answer = async {
-        let r = req
-            .send()
-            .await
-            .map_err(|source| AppError::OnboardTransport {
-                url: fed.onboard.clone(),
-                source,
-            })?;
+        let r = req.send().await.map_err(transport)?;
         let status = r.status().as_u16();
-        let body = r
-            .text()
-            .await
-            .map_err(|source| AppError::OnboardTransport {
-                url: fed.onboard.clone(),
-                source,
-            })?;
+        let body = r.text().await.map_err(transport)?;
         if !(200..300).contains(&status) {
             return Err(AppError::Onboard {
                 url: fed.onboard.clone(),

@@ -79,20 +79,18 @@ impl Minted {
     /// Fresh values, or the switched wrong ones.
     pub fn new(faults: &Faults) -> Self {
         let alnum = crate::rp::alnum;
-        let state = if faults.is_off("state-short") {
-            alnum(16)
-        } else if faults.is_off("state-reused") {
-            format!("S{REUSED}")
-        } else {
-            alnum(43)
+        // 43 random characters; 16 under the `-short` switch, a fixed value under `-reused`.
+        let fresh = |short: &str, reused: &str, mark: char| {
+            if faults.is_off(short) {
+                alnum(16)
+            } else if faults.is_off(reused) {
+                format!("{mark}{REUSED}")
+            } else {
+                alnum(43)
+            }
         };
-        let nonce = if faults.is_off("nonce-short") {
-            alnum(16)
-        } else if faults.is_off("nonce-reused") {
-            format!("N{REUSED}")
-        } else {
-            alnum(43)
-        };
+        let state = fresh("state-short", "state-reused", 'S');
+        let nonce = fresh("nonce-short", "nonce-reused", 'N');
         let verifier = if faults.is_off("pkce-reused") {
             format!("V{REUSED}")
         } else {

@@ -8,7 +8,7 @@ use crate::config::SpConfig;
 use crate::error::SpError;
 use crate::head::Head;
 use crate::idp::IdpRegistry;
-use crate::keys::SpKeys;
+use crate::keys::{KeyError, SpKeys};
 use crate::level::{Comparison, Level};
 use crate::metadata::{signed_metadata, MetadataPlan, Scheme};
 use crate::ns;
@@ -475,10 +475,7 @@ async fn login(
     .await;
     match built {
         Ok(Ok(r)) => with_cookie(r, cookie),
-        Ok(Err(e)) => page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
-        ),
+        Ok(Err(e)) => signing_failed(&e),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -619,11 +616,9 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
             pages::message("Logout", "Sessione locale chiusa.", "logged-out"),
         );
     };
-    let id = format!("_{}", random_token());
-    let now = saml_instant(state.config.clock.now());
-    let (destination, post) = match (&idp.slo_redirect, &idp.slo_post) {
-        (Some(r), _) => (r.clone(), false),
-        (None, Some(p)) => (p.clone(), true),
+    let endpoint = match (&idp.slo_redirect, &idp.slo_post) {
+        (Some(r), _) => (r.as_str(), false),
+        (None, Some(p)) => (p.as_str(), true),
         (None, None) => {
             return page(
                 StatusCode::OK,
@@ -635,36 +630,24 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
             )
         }
     };
-    let plan = LogoutRequestPlan {
-        head: Head {
-            id: &id,
-            issue_instant: &now,
-            destination: &destination,
-            sp_entity_id: &state.config.entity_id,
-        },
-        name_id: &login.name_id,
-        name_qualifier: &login.name_qualifier,
-        session_index: login.session_index.as_deref(),
-    };
     let relay = random_token();
-    let answer = if post {
-        state
-            .keys
-            .sign_enveloped(&slo::logout_request_xml(&plan, true), &id)
-            .map(|xml| {
-                Html(post_form(&destination, Kind::Request, &xml, Some(&relay))).into_response()
-            })
-    } else {
-        redirect_query(
-            Kind::Request,
-            &slo::logout_request_xml(&plan, false),
-            Some(&relay),
-            &state.keys,
-        )
-        .map(|q| found(&destination, &q))
-    };
-    match answer {
-        Ok(r) => {
+    let sent = send_logout(
+        &state,
+        Kind::Request,
+        endpoint,
+        Some(&relay),
+        |head, signed| {
+            let plan = LogoutRequestPlan {
+                head,
+                name_id: &login.name_id,
+                name_qualifier: &login.name_qualifier,
+                session_index: login.session_index.as_deref(),
+            };
+            slo::logout_request_xml(&plan, signed)
+        },
+    );
+    match sent {
+        Ok((id, r)) => {
             let now = state.config.clock.now();
             state
                 .pending_logouts
@@ -673,11 +656,43 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
                 .insert(id, (), now);
             r
         }
-        Err(e) => page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
-        ),
+        Err(e) => signing_failed(&e),
     }
+}
+
+/// Sends one logout message of ours to an IdP's SLO endpoint `(URL, HTTP-POST?)`: in an
+/// auto-posted form with an enveloped signature, or on the signed HTTP-Redirect query.
+/// `xml(head, signed)` writes the message under a fresh head; the answer carries its ID.
+fn send_logout(
+    state: &SpState,
+    kind: Kind,
+    (destination, post): (&str, bool),
+    relay: Option<&str>,
+    xml: impl Fn(Head<'_>, bool) -> String,
+) -> Result<(String, Response), KeyError> {
+    let id = format!("_{}", random_token());
+    let now = saml_instant(state.config.clock.now());
+    let head = Head {
+        id: &id,
+        issue_instant: &now,
+        destination,
+        sp_entity_id: &state.config.entity_id,
+    };
+    let answer = if post {
+        let signed = state.keys.sign_enveloped(&xml(head, true), &id)?;
+        Html(post_form(destination, kind, &signed, relay)).into_response()
+    } else {
+        let query = redirect_query(kind, &xml(head, false), relay, &state.keys)?;
+        found(destination, &query)
+    };
+    Ok((id, answer))
+}
+
+fn signing_failed(e: &KeyError) -> Response {
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
+    )
 }
 
 async fn slo_get(State(state): AppState, RawQuery(q): RawQuery) -> Response {
@@ -806,11 +821,9 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             } else {
                 ns::STATUS_REQUESTER
             };
-            let reply_id = format!("_{}", random_token());
-            let now = saml_instant(state.config.clock.now());
-            let (destination, post) = match (&idp.slo_post, &idp.slo_redirect) {
-                (Some(p), _) => (p.clone(), true),
-                (None, Some(r)) => (r.clone(), false),
+            let endpoint = match (&idp.slo_post, &idp.slo_redirect) {
+                (Some(p), _) => (p.as_str(), true),
+                (None, Some(r)) => (r.as_str(), false),
                 (None, None) => {
                     return page(
                         StatusCode::OK,
@@ -818,44 +831,16 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
                     )
                 }
             };
-            let plan = LogoutResponsePlan {
-                head: Head {
-                    id: &reply_id,
-                    issue_instant: &now,
-                    destination: &destination,
-                    sp_entity_id: &state.config.entity_id,
-                },
-                in_response_to: &id,
-                status,
-            };
-            let answer = if post {
-                state
-                    .keys
-                    .sign_enveloped(&slo::logout_response_xml(&plan, true), &reply_id)
-                    .map(|xml| {
-                        Html(post_form(
-                            &destination,
-                            Kind::Response,
-                            &xml,
-                            relay_state.as_deref(),
-                        ))
-                        .into_response()
-                    })
-            } else {
-                redirect_query(
-                    Kind::Response,
-                    &slo::logout_response_xml(&plan, false),
-                    relay_state.as_deref(),
-                    &state.keys,
-                )
-                .map(|q| found(&destination, &q))
-            };
-            answer.unwrap_or_else(|e| {
-                page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
-                )
-            })
+            let relay = relay_state.as_deref();
+            let sent = send_logout(state, Kind::Response, endpoint, relay, |head, signed| {
+                let plan = LogoutResponsePlan {
+                    head,
+                    in_response_to: &id,
+                    status,
+                };
+                slo::logout_response_xml(&plan, signed)
+            });
+            sent.map_or_else(|e| signing_failed(&e), |(_, r)| r)
         }
     }
 }
