@@ -35,6 +35,125 @@ pub struct Fault {
     pub description: &'static str,
 }
 
+/// Declares a crate's catalogue: the marker type, its tables, the set type over it, and a test
+/// that the tables are well formed ([`Faults::check_catalogue`]).
+///
+/// ```
+/// static ALL: &[fault_switches::Fault] = fault_switches::table!("replay: once\n");
+/// fault_switches::catalogue! {
+///     /// The demo's switch set.
+///     pub type Faults = Faults<DemoSwitches>[ALL];
+/// }
+/// assert!(Faults::parse("replay").unwrap().is_off("replay"));
+/// ```
+#[macro_export]
+macro_rules! catalogue {
+    ($(#[$doc:meta])* $vis:vis type $alias:ident = Faults<$marker:ident>[$($table:expr),+ $(,)?];) => {
+        /// The tables of this crate's fault switches.
+        #[derive(Debug, Clone, Copy)]
+        $vis struct $marker;
+
+        impl $crate::Catalogue for $marker {
+            const TABLES: &'static [&'static [$crate::Fault]] = &[$($table),+];
+        }
+
+        $(#[$doc])*
+        $vis type $alias = $crate::Faults<$marker>;
+
+        #[cfg(test)]
+        #[test]
+        fn the_fault_catalogue_is_well_formed() {
+            assert_eq!($crate::Faults::<$marker>::check_catalogue(), Ok(()));
+        }
+    };
+}
+
+/// A table of switches from its text, at compile time: one switch a line, `name: what
+/// switching it off disables`; blank lines and lines starting with `#` are skipped. A line
+/// without `:` or without a description stops the build.
+///
+/// ```
+/// static ALL: &[fault_switches::Fault] =
+///     fault_switches::table!("# two switches\naudience: the audience is ours\n\nreplay: once\n");
+/// assert_eq!((ALL.len(), ALL[1].name, ALL[1].description), (2, "replay", "once"));
+/// ```
+#[macro_export]
+macro_rules! table {
+    ($text:expr) => {{
+        const TEXT: &str = $text;
+        &$crate::parse_table::<{ $crate::count_rows(TEXT) }>(TEXT)
+    }};
+}
+
+/// How many switches the text of a table lists (see [`table!`]).
+pub const fn count_rows(text: &'static str) -> usize {
+    let mut rest = text;
+    let mut n = 0;
+    while !rest.is_empty() {
+        let (line, tail) = next_row(rest);
+        if line.is_some() {
+            n += 1;
+        }
+        rest = tail;
+    }
+    n
+}
+
+/// The `N` switches of the text of a table (see [`table!`], which counts them).
+pub const fn parse_table<const N: usize>(text: &'static str) -> [Fault; N] {
+    let mut table = [Fault {
+        name: "",
+        description: "",
+    }; N];
+    let mut rest = text;
+    let mut k = 0;
+    while !rest.is_empty() {
+        let (line, tail) = next_row(rest);
+        rest = tail;
+        let Some(line) = line else { continue };
+        let bytes = line.as_bytes();
+        let mut colon = 0;
+        while colon < bytes.len() && bytes[colon] != b':' {
+            colon += 1;
+        }
+        if colon == bytes.len() {
+            panic!("a fault-switch line without ':' between the name and the description");
+        }
+        let (name, description) = line.split_at(colon);
+        let description = description.split_at(1).1.trim_ascii();
+        if description.is_empty() {
+            panic!("a fault switch without a description");
+        }
+        table[k] = Fault {
+            name: name.trim_ascii(),
+            description,
+        };
+        k += 1;
+    }
+    table
+}
+
+/// The first line of `text` (trimmed; `None` if blank or a `#` comment) and what follows it.
+const fn next_row(text: &'static str) -> (Option<&'static str>, &'static str) {
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    while end < bytes.len() && bytes[end] != b'\n' {
+        end += 1;
+    }
+    let (line, rest) = text.split_at(end);
+    let rest = if rest.is_empty() {
+        rest
+    } else {
+        rest.split_at(1).1
+    };
+    let line = line.trim_ascii();
+    if line.is_empty() || line.as_bytes()[0] == b'#' {
+        (None, rest)
+    } else {
+        (Some(line), rest)
+    }
+}
+
 /// The switches one implementation knows: one or more tables, each sorted by name.
 pub trait Catalogue {
     /// Every table whose names a set of this catalogue may hold.
@@ -263,6 +382,30 @@ mod tests {
         let e = Faults::<Two>::parse("zzzzzzzzzzzz").unwrap_err();
         assert_eq!(e.suggestion, None);
         assert_eq!(e.to_string(), "unknown fault switch \"zzzzzzzzzzzz\"");
+    }
+
+    #[test]
+    fn a_text_table_skips_blanks_and_comments_and_splits_at_the_first_colon() {
+        const TEXT: &str = "# comment\n\n  md-acs: metadata: one ACS  \nreplay:once";
+        let t = parse_table::<{ count_rows(TEXT) }>(TEXT);
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            (t[0].name, t[0].description),
+            ("md-acs", "metadata: one ACS")
+        );
+        assert_eq!((t[1].name, t[1].description), ("replay", "once"));
+    }
+
+    #[test]
+    #[should_panic(expected = "without ':'")]
+    fn a_text_line_without_a_colon_is_refused() {
+        parse_table::<1>("replay once");
+    }
+
+    #[test]
+    #[should_panic(expected = "without a description")]
+    fn a_text_line_without_a_description_is_refused() {
+        parse_table::<1>("replay: ");
     }
 
     #[test]
