@@ -92,16 +92,14 @@ impl ReferenceSp {
         } else {
             IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?
         };
-        let listener = tokio::net::TcpListener::bind(config.bind)
-            .await
-            .map_err(|source| SpError::Bind {
-                addr: config.bind,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| SpError::Bind {
+        let bind_failed = |source| SpError::Bind {
             addr: config.bind,
             source,
-        })?;
+        };
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(bind_failed)?;
+        let addr = listener.local_addr().map_err(bind_failed)?;
         let cns = match &config.cns {
             Some(cns) => Some(
                 crate::cns::CnsSide::start(
@@ -269,19 +267,17 @@ fn router(state: Arc<SpState>) -> Router {
         .with_state(state)
 }
 
-/// Formats an instant as SAML wants it: UTC, `Z`, milliseconds.
+/// How SAML wants an instant: UTC, `Z`, milliseconds.
+const SAML_INSTANT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
+/// Formats an instant as SAML wants it (an instant past year 9999 formats as an empty string,
+/// which every check refuses).
 fn saml_instant(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    t.to_offset(time::UtcOffset::UTC)
+        .format(SAML_INSTANT)
+        .unwrap_or_default()
 }
 
 /// A 302 to `destination` with the binding's query appended.
@@ -842,5 +838,18 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             });
             sent.map_or_else(|e| signing_failed(&e), |(_, r)| r)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saml_instant_is_utc_with_milliseconds_and_z() {
+        let t = time::macros::datetime!(2024-03-05 01:02:03.0456 +02:00);
+        assert_eq!(saml_instant(t), "2024-03-04T23:02:03.045Z");
+        let t = time::macros::datetime!(0999-12-31 23:59:59 UTC);
+        assert_eq!(saml_instant(t), "0999-12-31T23:59:59.000Z");
     }
 }
