@@ -67,16 +67,10 @@ async fn me_needs_a_login_and_unknown_idp_is_named() {
     let w = world(Faults::none()).await;
     let (status, _) = w.me().await;
     assert_eq!(status, 401);
-    let r = w
-        .browser
-        .get(w.sp.urls().login)
-        .query(&[("idp", "https://nobody.example")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body = r.text().await.unwrap();
-    assert!(body.contains(&w.entity_id("aruba")), "{body}");
+    let login = w.browser.get(w.sp.urls().login);
+    let r = test_support::send(login.query(&[("idp", "https://nobody.example")])).await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains(&w.entity_id("aruba")), "{}", r.body);
     let index = test_support::fetch_text(&w.browser, w.sp.urls().base).await;
     assert_eq!(
         index.matches("class=\"idp\"").count(),

@@ -15,6 +15,18 @@ use reference_sp::faults::Faults;
 use reference_sp::SessionLimits;
 use reference_sp::SpConfig;
 
+/// After every 5,000 rounds of `phase`, prints the RSS and the usage of `store`.
+fn progress<U: std::fmt::Debug>(phase: &str, i: usize, store: &str, usage: impl FnOnce() -> U) {
+    if i % 5_000 == 4_999 {
+        println!(
+            "{phase} {:>6}: RSS {} KiB, {store} {:?}",
+            i + 1,
+            rss_kib(),
+            usage()
+        );
+    }
+}
+
 /// Resident set size of this process, KiB (Linux `/proc/self/status`).
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -155,14 +167,9 @@ async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
         let location = sp_redirect(&w, &b, "2").await;
         let page = b.get(&location).send().await.expect("idp page");
         assert_eq!(page.status(), 200, "abandoned request {i}");
-        if i % 5_000 == 4_999 {
-            println!(
-                "abandoned {:>6}: RSS {} KiB, IdP pending {:?}",
-                i + 1,
-                rss_kib(),
-                w.fed.state().pending_usage()
-            );
-        }
+        progress("abandoned", i, "IdP pending", || {
+            w.fed.state().pending_usage()
+        });
     }
     let after_abandoned = rss_kib();
     // Huge but legal: a 200 KB comment inside a genuine AuthnRequest, 2 KB on the wire, signed
@@ -198,14 +205,7 @@ async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
             "huge request {i} refused: {status}: {}",
             &body[..body.len().min(400)]
         );
-        if i % 5_000 == 4_999 {
-            println!(
-                "huge {:>6}: RSS {} KiB, request log {:?}",
-                i + 1,
-                rss_kib(),
-                w.fed.state().received_usage()
-            );
-        }
+        progress("huge", i, "request log", || w.fed.state().received_usage());
     }
     let after_huge = rss_kib();
     let (pending, pending_bytes) = w.fed.state().pending_usage();
@@ -234,12 +234,10 @@ async fn defect_2_the_reference_sps_cns_listener_cuts_idle_clients() {
         let fed = mock_idps::federation::MockFederation::start()
             .await
             .expect("fed");
-        let crls: Vec<Vec<u8>> = fed
-            .cns()
-            .expect("cns")
-            .crls()
-            .values()
-            .map(|c| c.as_ref().clone())
+        let by_issuer = fed.cns().expect("cns").crls();
+        let crls: Vec<Vec<u8>> = by_issuer
+            .into_values()
+            .map(std::sync::Arc::unwrap_or_clone)
             .collect();
         fed.shutdown().await;
         crls
