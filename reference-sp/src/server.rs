@@ -71,8 +71,9 @@ struct SpState {
 pub struct ReferenceSp {
     state: Arc<SpState>,
     cns: Option<crate::cns::CnsSide>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    /// Sending on it, or dropping it (with the SP), starts the server's graceful shutdown.
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl ReferenceSp {
@@ -162,6 +163,7 @@ impl ReferenceSp {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
+                    // A send, or the sender dropped with the SP.
                     let _ = rx.await;
                 })
                 .await;
@@ -169,8 +171,8 @@ impl ReferenceSp {
         Ok(Self {
             state,
             cns,
-            shutdown: Some(tx),
-            task: Some(task),
+            stop: tx,
+            task,
         })
     }
 
@@ -215,24 +217,15 @@ impl ReferenceSp {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(cns) = self.cns.take() {
+    pub async fn shutdown(self) {
+        let Self {
+            cns, stop, task, ..
+        } = self;
+        if let Some(cns) = cns {
             cns.shutdown().await;
         }
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for ReferenceSp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        let _ = stop.send(());
+        let _ = task.await;
     }
 }
 

@@ -113,3 +113,31 @@ async fn a_response_for_another_browser_is_refused() {
         Some("in-response-to")
     );
 }
+
+/// Whether anything still answers at `url` within about two seconds of asking.
+async fn stops_answering(url: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..40 {
+        if client.get(url).send().await.is_err() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_sp_stops_on_shutdown_and_when_dropped() {
+    for drop_it in [false, true] {
+        let w = world(Faults::none()).await;
+        let base = w.sp.urls().base;
+        assert_eq!(test_support::send(w.browser.get(&base)).await.status, 200);
+        if drop_it {
+            drop(w.sp);
+        } else {
+            let stopped = tokio::time::timeout(std::time::Duration::from_secs(5), w.sp.shutdown());
+            stopped.await.expect("shutdown ends");
+        }
+        assert!(stops_answering(&base).await, "drop: {drop_it}");
+    }
+}
