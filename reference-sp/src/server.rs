@@ -93,14 +93,7 @@ impl ReferenceSp {
         } else {
             IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?
         };
-        let bind_failed = |source| SpError::Bind {
-            addr: config.bind,
-            source,
-        };
-        let listener = tokio::net::TcpListener::bind(config.bind)
-            .await
-            .map_err(bind_failed)?;
-        let addr = listener.local_addr().map_err(bind_failed)?;
+        let (listener, addr) = bind(config.bind).await?;
         let cns = match &config.cns {
             Some(cns) => Some(
                 crate::cns::CnsSide::start(
@@ -227,6 +220,14 @@ impl ReferenceSp {
         let _ = stop.send(());
         let _ = task.await;
     }
+}
+
+/// Binds `addr`: the listener and the address it got (its port, when `addr` asks for 0).
+async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), SpError> {
+    let failed = |source| SpError::Bind { addr, source };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
 }
 
 fn urls_for(addr: SocketAddr) -> SpUrls {

@@ -15,6 +15,12 @@ use reference_sp::faults::Faults;
 use reference_sp::SessionLimits;
 use reference_sp::SpConfig;
 
+/// The count in the environment variable `name`, else `default`.
+fn from_env(name: &str, default: usize) -> usize {
+    let set = std::env::var(name).ok().and_then(|v| v.parse().ok());
+    set.unwrap_or(default)
+}
+
 /// After every 5,000 rounds of `phase`, prints the RSS and the usage of `store`.
 fn progress<U: std::fmt::Debug>(phase: &str, i: usize, store: &str, usage: impl FnOnce() -> U) {
     if i % 5_000 == 4_999 {
@@ -81,10 +87,7 @@ async fn sp_sessions_are_capped_and_logins_keep_working() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "soak figure: 100,000 logins (minutes)"]
 async fn soak_logins_keep_rss_flat() {
-    let total: usize = std::env::var("SOAK_LOGINS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let total = from_env("SOAK_LOGINS", 100_000);
     let workers = 4;
     let w = std::sync::Arc::new(world(Faults::none()).await);
     let samples = 20;
@@ -151,10 +154,7 @@ async fn soak_logins_keep_rss_flat() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "figure: 20,000 abandoned and 20,000 huge AuthnRequests"]
 async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
-    let count: usize = std::env::var("SOAK_FLOOD")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let count = from_env("SOAK_FLOOD", 20_000);
     let w = world(Faults::none()).await;
     let b = browser();
     // Warm-up, then the baseline.
