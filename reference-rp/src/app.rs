@@ -141,16 +141,14 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
         .clone()
         .ok_or(AppError::NoFederation)?;
     let anchor = trust_anchor_of(&config.urls).ok_or(AppError::NoFederation)?;
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .map_err(|source| AppError::Bind {
-            addr: config.bind,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| AppError::Bind {
+    let bind_failed = |source| AppError::Bind {
         addr: config.bind,
         source,
-    })?;
+    };
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(bind_failed)?;
+    let addr = listener.local_addr().map_err(bind_failed)?;
     let client_id = format!("http://{addr}");
     let rp_config = RpConfig {
         client_id: client_id.clone(),
@@ -211,22 +209,14 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
     if let Some(t) = &config.admin_token {
         req = req.bearer_auth(t);
     }
+    let transport = |source| AppError::OnboardTransport {
+        url: fed.onboard.clone(),
+        source,
+    };
     let answer = async {
-        let r = req
-            .send()
-            .await
-            .map_err(|source| AppError::OnboardTransport {
-                url: fed.onboard.clone(),
-                source,
-            })?;
+        let r = req.send().await.map_err(transport)?;
         let status = r.status().as_u16();
-        let body = r
-            .text()
-            .await
-            .map_err(|source| AppError::OnboardTransport {
-                url: fed.onboard.clone(),
-                source,
-            })?;
+        let body = r.text().await.map_err(transport)?;
         if !(200..300).contains(&status) {
             return Err(AppError::Onboard {
                 url: fed.onboard.clone(),

@@ -2,131 +2,20 @@
 //! stable name; any subset can be switched off to make a "mutant" RP that accepts what the check
 //! refuses (the same shape as the reference SP's switches).
 
-use std::collections::BTreeSet;
+pub use fault_switches::{Fault, UnknownFault};
 
-/// One switch: its stable name and what switching it off disables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
-    /// The stable kebab-case name (`--faults NAME,...`).
-    pub name: &'static str,
-    /// One line: what the RP stops checking when the switch is off.
-    pub description: &'static str,
-}
+/// Every switch, sorted by name (the data is `faults.txt`, one `name: description` a line).
+pub static ALL: &[Fault] = fault_switches::table!(include_str!("faults.txt"));
 
-/// Every switch, sorted by name.
-pub static ALL: &[Fault] = &[
-    Fault { name: "acr", description: "the ID token's acr is a SPID level at least the requested one (higher is fine)" },
-    Fault { name: "at-hash", description: "the ID token's at_hash is the left half of the access token's hash" },
-    Fault { name: "id-token-alg", description: "the ID token is signed with RS256, RS512, PS256 or ES256 (no other algorithm)" },
-    Fault { name: "id-token-aud", description: "the ID token's aud lists our client_id and no untrusted audience" },
-    Fault { name: "id-token-claims", description: "SPID: the ID token carries no user attributes (they come from userinfo only)" },
-    Fault { name: "id-token-encryption", description: "CIE: the ID token is encrypted to our key, as our metadata asks" },
-    Fault { name: "id-token-exp", description: "the ID token's exp is in the future" },
-    Fault { name: "id-token-iat", description: "the ID token's iat is not in the future nor older than ten minutes" },
-    Fault { name: "id-token-iss", description: "the ID token's iss is the OP the request went to" },
-    Fault { name: "id-token-kid", description: "the ID token's header names (kid) a key of the OP's resolved jwks" },
-    Fault { name: "id-token-nbf", description: "the ID token's nbf, when present, is not in the future (RFC 7519 §4.1.5)" },
-    Fault { name: "id-token-signature", description: "the ID token's signature verifies with the OP's resolved jwks" },
-    Fault { name: "iss", description: "the authorization response's iss is the OP the request went to (mix-up defence)" },
-    Fault { name: "nonce", description: "the ID token's nonce is the one our request sent" },
-    Fault { name: "op-entity-configuration", description: "the OP's entity configuration is self-signed with a key of its jwks, iss = sub = its issuer, not expired" },
-    Fault { name: "op-trust-chain", description: "the OP's trust chain resolves to the configured trust anchor: every statement signed by its issuer and unexpired, max_path_length kept, the metadata policy applied and kept" },
-    Fault { name: "op-trust-mark", description: "the OP publishes a valid trust mark of the required type, from an issuer the anchor lists, active at its status endpoint" },
-    Fault { name: "refresh-acr", description: "SPID: an ID token from a refresh carries acr SpidL1 only" },
-    Fault { name: "refresh-cie-id-token", description: "CIE: a refresh answer carries no ID token (CIE's refresh renews no authentication)" },
-    Fault { name: "refresh-sub", description: "an ID token from a refresh names the session's subject (sub unchanged)" },
-    Fault { name: "state", description: "the authorization response's state is one our browser session sent (used once)" },
-    Fault { name: "userinfo-aud", description: "the userinfo JWT's aud is our client_id" },
-    Fault { name: "userinfo-encryption", description: "the userinfo answer is a JWE encrypted to our key (not a bare JWS or JSON)" },
-    Fault { name: "userinfo-iss", description: "the userinfo JWT's iss is the OP the request went to" },
-    Fault { name: "userinfo-signature", description: "the JWS inside the userinfo JWE verifies with the OP's resolved jwks" },
-    Fault { name: "userinfo-sub", description: "the userinfo sub equals the ID token's sub" },
-];
-
-/// A set of switched-off checks; the default (none) is the strict RP.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Faults {
-    off: BTreeSet<&'static str>,
-}
-
-/// A switch name that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault switch {name:?}{}", suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
-pub struct UnknownFault {
-    /// The name given.
-    pub name: String,
-    /// The closest known name, when one is close enough.
-    pub suggestion: Option<&'static str>,
-}
-
-impl Faults {
-    /// Every check on: the strict RP.
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// Parses a comma- or space-separated list of switch names (checking switches of [`ALL`]
-    /// and sending switches of [`crate::sending::ALL`]); an empty list is `none()`.
-    pub fn parse(list: &str) -> Result<Self, UnknownFault> {
-        let mut off = BTreeSet::new();
-        for name in list
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-        {
-            let known = || ALL.iter().chain(crate::sending::ALL);
-            let Some(f) = known().find(|f| f.name == name) else {
-                return Err(UnknownFault {
-                    name: name.to_string(),
-                    suggestion: known()
-                        .map(|f| (strsim::levenshtein(name, f.name), f.name))
-                        .filter(|(d, _)| *d <= (name.len() / 3).max(2))
-                        .min_by_key(|(d, _)| *d)
-                        .map(|(_, n)| n),
-                });
-            };
-            off.insert(f.name);
-        }
-        Ok(Self { off })
-    }
-
-    /// Whether the check `name` is switched off.
-    pub fn is_off(&self, name: &str) -> bool {
-        self.off.contains(name)
-    }
-
-    /// Whether the check `name` runs.
-    pub fn on(&self, name: &str) -> bool {
-        !self.is_off(name)
-    }
-
-    /// The switched-off checks, sorted.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.off.iter().copied().collect()
-    }
+fault_switches::catalogue! {
+    /// A set of switched-off checks (and switched-on sending faults: [`crate::sending::ALL`],
+    /// parsed with the checking ones but listed apart); the default (none) is the strict RP.
+    pub type Faults = Faults<RpSwitches>[ALL, crate::sending::ALL];
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Panics unless the names of `list` are sorted, unique and kebab-case.
-    pub(crate) fn assert_sorted_unique_kebab(list: &[Fault]) {
-        for w in list.windows(2) {
-            assert!(w[0].name < w[1].name, "{} before {}", w[0].name, w[1].name);
-        }
-        for f in list {
-            assert!(
-                f.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
-                "{}",
-                f.name
-            );
-        }
-    }
-
-    #[test]
-    fn names_are_sorted_unique_kebab() {
-        assert_sorted_unique_kebab(ALL);
-    }
 
     #[test]
     fn an_unknown_name_is_refused_with_a_suggestion() {

@@ -429,6 +429,28 @@ impl ReferenceRp {
             .map_err(|e| RpError::Internal(e.to_string()))
     }
 
+    /// POSTs `form` to the OP's token endpoint: the answer's JSON and its access token (empty
+    /// when absent).
+    async fn token_call(
+        &self,
+        info: &OpInfo,
+        form: Vec<(&str, String)>,
+    ) -> Result<(Value, String), RpError> {
+        let answer = self.post_form("token", &info.token_endpoint, form).await?;
+        let body = ok_body("token", answer)?;
+        let tokens: Value = serde_json::from_str(&body).map_err(|e| RpError::Http {
+            endpoint: "token",
+            status: 200,
+            body: format!("not JSON: {e}"),
+        })?;
+        let access_token = tokens
+            .get("access_token")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Ok((tokens, access_token))
+    }
+
     async fn post_form(
         &self,
         endpoint: &'static str,
@@ -512,11 +534,9 @@ impl ReferenceRp {
                 description: "the answer has neither code nor error".into(),
             });
         };
-        let body = ok_body(
-            "token",
-            self.post_form(
-                "token",
-                &info.token_endpoint,
+        let (tokens, access_token) = self
+            .token_call(
+                info,
                 vec![
                     ("grant_type", "authorization_code".into()),
                     ("code", code.clone()),
@@ -524,18 +544,7 @@ impl ReferenceRp {
                     ("redirect_uri", self.config.redirect_uri()),
                 ],
             )
-            .await?,
-        )?;
-        let tokens: Value = serde_json::from_str(&body).map_err(|e| RpError::Http {
-            endpoint: "token",
-            status: 200,
-            body: format!("not JSON: {e}"),
-        })?;
-        let access_token = tokens
-            .get("access_token")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+            .await?;
         let raw_id = tokens
             .get("id_token")
             .and_then(Value::as_str)
@@ -618,25 +627,11 @@ impl ReferenceRp {
                 "the OP issued no refresh token for this session".into(),
             ));
         };
-        let body = ok_body(
-            "token",
-            self.post_form(
-                "token",
-                &info.token_endpoint,
-                vec![
-                    ("grant_type", "refresh_token".into()),
-                    ("refresh_token", rt),
-                ],
-            )
-            .await?,
-        )?;
-        let tokens: Value =
-            serde_json::from_str(&body).map_err(|e| RpError::Internal(e.to_string()))?;
-        let access_token = tokens
-            .get("access_token")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let form = vec![
+            ("grant_type", "refresh_token".into()),
+            ("refresh_token", rt),
+        ];
+        let (tokens, access_token) = self.token_call(info, form).await?;
         let raw_id = tokens.get("id_token").and_then(Value::as_str);
         if info.cie {
             match raw_id {

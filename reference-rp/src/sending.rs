@@ -12,56 +12,9 @@ use crate::keys::RpKeys;
 use mock_idps::oidc::jose::{craft, jws, Header, JoseError, JwsAlg};
 use serde_json::{json, Value};
 
-/// Every sending switch, sorted by name.
-pub static ALL: &[Fault] = &[
-    Fault { name: "acr-values-invalid", description: "sends acr_values in the SAML form (urn:oasis:names:tc:SAML:2.0:ac:classes:SpidL2), not a SPID/CIE acr URI" },
-    Fault { name: "claims-shape", description: "sends the claims parameter with userinfo as an array of names instead of an object" },
-    Fault { name: "client-assertion-aud", description: "the client assertion's aud is our own client_id instead of the OP endpoint" },
-    Fault { name: "client-assertion-exp", description: "the client assertion expires a day after it is made" },
-    Fault { name: "client-assertion-jti-reused", description: "every client assertion carries the same jti" },
-    Fault { name: "client-assertion-key", description: "the client assertion is signed with our federation key, which our openid_relying_party jwks does not list" },
-    Fault { name: "client-assertion-sub", description: "the client assertion's sub is another entity than its iss" },
-    Fault { name: "client-assertion-type", description: "sends client_assertion_type saml2-bearer instead of jwt-bearer" },
-    Fault { name: "code-verifier-wrong", description: "sends a fresh random code_verifier at the token endpoint, not the one of the login" },
-    Fault { name: "ec-content-type", description: "serves the entity configuration as application/json" },
-    Fault { name: "ec-expired", description: "publishes an entity configuration that expired an hour ago" },
-    Fault { name: "ec-foreign-key", description: "signs the entity configuration with the OIDC-core key, outside its federation jwks" },
-    Fault { name: "ec-missing-metadata", description: "publishes openid_relying_party without token_endpoint_auth_method" },
-    Fault { name: "ec-no-authority-hints", description: "publishes no authority_hints" },
-    Fault { name: "ec-no-trust-marks", description: "publishes no trust_marks" },
-    Fault { name: "ec-redirect-uri-http", description: "publishes redirect_uris with an http callback URL" },
-    Fault { name: "ec-response-types-extra", description: "publishes response_types code and id_token" },
-    Fault { name: "ec-sub", description: "publishes an entity configuration whose sub is another entity" },
-    Fault { name: "ec-typ", description: "signs the entity configuration with typ JWT instead of entity-statement+jwt" },
-    Fault { name: "ec-weak-encryption", description: "asks for userinfo encrypted with RSA1_5" },
-    Fault { name: "ec-weak-key", description: "adds a 1024-bit RSA key to the federation jwks" },
-    Fault { name: "grant-type-wrong", description: "sends grant_type code instead of authorization_code" },
-    Fault { name: "logout-no-revocation", description: "at logout forgets the session without revoking the access token" },
-    Fault { name: "logout-revokes-refresh", description: "at logout revokes the refresh token too" },
-    Fault { name: "nonce-reused", description: "sends the same nonce in every login" },
-    Fault { name: "nonce-short", description: "sends a 16-character nonce" },
-    Fault { name: "offline-without-consent", description: "asks for offline_access with prompt login (no consent)" },
-    Fault { name: "pkce-challenge-hex", description: "sends the SHA-256 of the verifier in hex (64 characters) as code_challenge" },
-    Fault { name: "pkce-plain", description: "sends code_challenge_method plain (the challenge is the verifier)" },
-    Fault { name: "pkce-reused", description: "uses the same PKCE verifier (and challenge) in every login" },
-    Fault { name: "prompt-invalid", description: "sends prompt \"consent select_account\"" },
-    Fault { name: "query-mismatch", description: "the scope in the query is openid alone while the request object's asks for more" },
-    Fault { name: "redirect-uri-unregistered", description: "sends a redirect_uri our metadata does not list" },
-    Fault { name: "request-object-absent", description: "sends the authorization parameters in the query, without a request object" },
-    Fault { name: "request-object-aud", description: "the request object's aud is our own client_id instead of the OP" },
-    Fault { name: "request-object-expired", description: "the request object expired five minutes before it is sent" },
-    Fault { name: "request-object-iss", description: "the request object's iss is not our client_id" },
-    Fault { name: "request-object-kid", description: "the request object's header names a kid our jwks does not publish" },
-    Fault { name: "request-object-signature", description: "the request object is signed with our federation key under the OIDC-core key's kid" },
-    Fault { name: "request-object-sub", description: "the request object carries sub" },
-    Fault { name: "request-object-unsigned", description: "the request object is an unsecured JWT (alg none)" },
-    Fault { name: "response-type-wrong", description: "sends response_type \"code id_token\"" },
-    Fault { name: "revocation-assertion-aud", description: "the client assertion at the revocation endpoint names the token endpoint as aud" },
-    Fault { name: "scope-unknown", description: "adds the scope address, which no SPID/CIE OP offers" },
-    Fault { name: "state-reused", description: "sends the same state in every login" },
-    Fault { name: "state-short", description: "sends a 16-character state" },
-    Fault { name: "token-json", description: "sends the token request as a JSON body" },
-];
+/// Every sending switch, sorted by name (the data is `sending.txt`, one `name: description` a
+/// line).
+pub static ALL: &[Fault] = fault_switches::table!(include_str!("sending.txt"));
 
 /// What a login mints: state, nonce and PKCE.
 #[derive(Debug, Clone)]
@@ -79,20 +32,18 @@ impl Minted {
     /// Fresh values, or the switched wrong ones.
     pub fn new(faults: &Faults) -> Self {
         let alnum = crate::rp::alnum;
-        let state = if faults.is_off("state-short") {
-            alnum(16)
-        } else if faults.is_off("state-reused") {
-            format!("S{REUSED}")
-        } else {
-            alnum(43)
+        // 43 random characters; 16 under the `-short` switch, a fixed value under `-reused`.
+        let fresh = |short: &str, reused: &str, mark: char| {
+            if faults.is_off(short) {
+                alnum(16)
+            } else if faults.is_off(reused) {
+                format!("{mark}{REUSED}")
+            } else {
+                alnum(43)
+            }
         };
-        let nonce = if faults.is_off("nonce-short") {
-            alnum(16)
-        } else if faults.is_off("nonce-reused") {
-            format!("N{REUSED}")
-        } else {
-            alnum(43)
-        };
+        let state = fresh("state-short", "state-reused", 'S');
+        let nonce = fresh("nonce-short", "nonce-reused", 'N');
         let verifier = if faults.is_off("pkce-reused") {
             format!("V{REUSED}")
         } else {
@@ -389,15 +340,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_sorted_unique_kebab_and_apart_from_the_checking_switches() {
-        crate::faults::tests::assert_sorted_unique_kebab(ALL);
-        for f in ALL {
-            assert!(
-                !crate::faults::ALL.iter().any(|c| c.name == f.name),
-                "{} is both a checking and a sending switch",
-                f.name
-            );
-        }
+    fn the_sending_switches_parse_with_the_checking_ones() {
+        // Sorted, kebab-case and apart from the checking switches: `faults`, the catalogue test.
         let f = Faults::parse("pkce-plain,nonce").expect("both lists parse");
         assert!(f.is_off("pkce-plain") && f.is_off("nonce"));
     }

@@ -100,16 +100,9 @@ impl Statement {
 
     /// The strings of the array claim `k` (none when it is absent or not an array).
     fn strings(&self, k: &str) -> Vec<String> {
-        self.claims
-            .get(k)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
+        let items = self.claims.get(k).and_then(Value::as_array).into_iter();
+        let texts = items.flatten().filter_map(Value::as_str);
+        texts.map(str::to_string).collect()
     }
 
     /// The URL of the federation endpoint `name` in `metadata.federation_entity`.

@@ -3,6 +3,7 @@
 
 use crate::binding::{redirect_query, Kind, SIG_ALG};
 use crate::faults::Faults;
+use crate::head::Head;
 use crate::keys::{KeyError, SignOptions, SpKeys, SIGNATURE_MARK};
 use crate::level::{Comparison, Level};
 use crate::ns;
@@ -12,14 +13,9 @@ use base64::Engine;
 /// Everything one AuthnRequest says.
 #[derive(Debug, Clone)]
 pub struct AuthnRequestPlan<'a> {
-    /// `ID` (an xs:ID, random).
-    pub id: &'a str,
-    /// `IssueInstant`, UTC with milliseconds.
-    pub issue_instant: &'a str,
-    /// `Destination`: the IdP SSO Location of the binding used.
-    pub destination: &'a str,
-    /// Our entityID (Issuer text and NameQualifier).
-    pub sp_entity_id: &'a str,
+    /// `ID`, `IssueInstant`, `Destination` (the IdP SSO Location of the binding used) and our
+    /// entityID.
+    pub head: Head<'a>,
     /// The requested level.
     pub level: Level,
     /// `Comparison`.
@@ -48,10 +44,10 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
     let instant = if !on("req-issue-instant-format") {
         "2024-01-01T00:00:00+01:00"
     } else if !on("req-issue-instant-skew") {
-        shifted = shift_instant(p.issue_instant, time::Duration::minutes(-10));
+        shifted = shift_instant(p.head.issue_instant, time::Duration::minutes(-10));
         &shifted
     } else {
-        p.issue_instant
+        p.head.issue_instant
     };
     let mut attrs: Vec<(&str, &str)> =
         vec![("xmlns:samlp", ns::PROTOCOL), ("xmlns:saml", ns::ASSERTION)];
@@ -67,7 +63,7 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
     }
     if on("req-destination") {
         let destination = if on("req-destination-value") {
-            p.destination
+            p.head.destination
         } else {
             "https://wrong-idp.spid-harness.example/sso"
         };
@@ -129,13 +125,13 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
             issuer.push(("Format", ns::NAMEID_ENTITY));
         }
         if on("req-issuer-name-qualifier") {
-            issuer.push(("NameQualifier", p.sp_entity_id));
+            issuer.push(("NameQualifier", p.head.sp_entity_id));
         }
         if !on("req-post-signature-covers-root") {
             issuer.push(("ID", ISSUER_ID));
         }
         let text = if on("req-issuer-value") {
-            p.sp_entity_id
+            p.head.sp_entity_id
         } else {
             "https://someone-else.spid-harness.example"
         };
@@ -148,7 +144,7 @@ pub fn authn_request_xml(p: &AuthnRequestPlan<'_>, signed: bool) -> String {
         w.open("saml:Subject", &[])
             .leaf(
                 "saml:NameID",
-                &[("NameQualifier", p.sp_entity_id)],
+                &[("NameQualifier", p.head.sp_entity_id)],
                 "someone",
             )
             .close();
@@ -208,7 +204,7 @@ fn request_id<'a>(p: &AuthnRequestPlan<'a>) -> &'a str {
     } else if p.faults.is_off("req-id-format") {
         "1-starts-with-a-digit"
     } else {
-        p.id
+        p.head.id
     }
 }
 
@@ -345,10 +341,12 @@ mod tests {
     fn spid_shape() {
         let xml = authn_request_xml(
             &AuthnRequestPlan {
-                id: "_abc",
-                issue_instant: "2024-01-01T00:00:00.000Z",
-                destination: "http://idp/sso?a=1&b=2",
-                sp_entity_id: "https://sp.example",
+                head: Head {
+                    id: "_abc",
+                    issue_instant: "2024-01-01T00:00:00.000Z",
+                    destination: "http://idp/sso?a=1&b=2",
+                    sp_entity_id: "https://sp.example",
+                },
                 level: Level::L2,
                 comparison: Comparison::Minimum,
                 attribute_index: 1,

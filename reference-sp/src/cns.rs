@@ -356,14 +356,11 @@ fn check_card(der: &[u8], faults: &Faults) -> Result<CnsUser, String> {
         .extensions()
         .iter()
         .filter_map(|e| match e.parsed_extension() {
-            ParsedExtension::CertificatePolicies(p) => Some(
-                p.iter()
-                    .map(|i| i.policy_id.to_id_string())
-                    .collect::<Vec<_>>(),
-            ),
+            ParsedExtension::CertificatePolicies(p) => Some(p.iter()),
             _ => None,
         })
         .flatten()
+        .map(|info| info.policy_id.to_id_string())
         .collect();
     let policy = if policies.iter().any(|p| p == POLICY_CNS) {
         "cns"

@@ -15,6 +15,9 @@ pub enum Level {
 }
 
 impl Level {
+    /// Every level, lowest first.
+    pub const ALL: [Level; 3] = [Level::L1, Level::L2, Level::L3];
+
     /// The `AuthnContextClassRef` URI (RT single-sign-on).
     pub fn uri(self) -> &'static str {
         match self {
@@ -26,9 +29,7 @@ impl Level {
 
     /// The level of a SPID URI; the legacy `urn:oasis:…:SpidLx` form is not one (SPT test 97).
     pub fn from_uri(uri: &str) -> Option<Self> {
-        [Level::L1, Level::L2, Level::L3]
-            .into_iter()
-            .find(|l| l.uri() == uri)
+        Self::ALL.into_iter().find(|l| l.uri() == uri)
     }
 
     /// 1, 2 or 3.
@@ -42,12 +43,7 @@ impl Level {
 
     /// The level numbered `n`.
     pub fn from_number(n: u8) -> Option<Self> {
-        match n {
-            1 => Some(Level::L1),
-            2 => Some(Level::L2),
-            3 => Some(Level::L3),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|l| l.number() == n)
     }
 }
 
@@ -71,15 +67,17 @@ pub enum Comparison {
 }
 
 impl Comparison {
+    /// Every value.
+    pub const ALL: [Comparison; 4] = [
+        Comparison::Exact,
+        Comparison::Minimum,
+        Comparison::Better,
+        Comparison::Maximum,
+    ];
+
     /// Parses the attribute value.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "exact" => Some(Comparison::Exact),
-            "minimum" => Some(Comparison::Minimum),
-            "better" => Some(Comparison::Better),
-            "maximum" => Some(Comparison::Maximum),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     /// The attribute value.
@@ -137,5 +135,16 @@ mod tests {
             Level::from_uri("urn:oasis:names:tc:SAML:2.0:ac:classes:SpidL2"),
             None
         );
+        assert_eq!((Level::from_number(0), Level::from_number(4)), (None, None));
+    }
+
+    #[test]
+    fn comparisons() {
+        let names: Vec<_> = Comparison::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["exact", "minimum", "better", "maximum"]);
+        for c in Comparison::ALL {
+            assert_eq!(Comparison::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Comparison::parse("Exact"), None);
     }
 }

@@ -46,6 +46,8 @@ mod dom;
 mod error;
 /// Fault switches: every Response check by its stable name, to build mutant SPs.
 pub mod faults;
+/// The head every outgoing message shares (ID, IssueInstant, Destination, Issuer).
+pub mod head;
 /// The identity providers the SP trusts, read from their metadata.
 pub mod idp;
 /// The SP's own credential (the Avviso 29 fixture key and certificate).

@@ -6,8 +6,9 @@ use crate::authn_request::AuthnRequestPlan;
 use crate::binding::{post_form, redirect_query, Kind};
 use crate::config::SpConfig;
 use crate::error::SpError;
+use crate::head::Head;
 use crate::idp::IdpRegistry;
-use crate::keys::SpKeys;
+use crate::keys::{KeyError, SpKeys};
 use crate::level::{Comparison, Level};
 use crate::metadata::{signed_metadata, MetadataPlan, Scheme};
 use crate::ns;
@@ -70,8 +71,9 @@ struct SpState {
 pub struct ReferenceSp {
     state: Arc<SpState>,
     cns: Option<crate::cns::CnsSide>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    /// Sending on it, or dropping it (with the SP), starts the server's graceful shutdown.
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl ReferenceSp {
@@ -91,16 +93,7 @@ impl ReferenceSp {
         } else {
             IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?
         };
-        let listener = tokio::net::TcpListener::bind(config.bind)
-            .await
-            .map_err(|source| SpError::Bind {
-                addr: config.bind,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| SpError::Bind {
-            addr: config.bind,
-            source,
-        })?;
+        let (listener, addr) = bind(config.bind).await?;
         let cns = match &config.cns {
             Some(cns) => Some(
                 crate::cns::CnsSide::start(
@@ -163,6 +156,7 @@ impl ReferenceSp {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
+                    // A send, or the sender dropped with the SP.
                     let _ = rx.await;
                 })
                 .await;
@@ -170,8 +164,8 @@ impl ReferenceSp {
         Ok(Self {
             state,
             cns,
-            shutdown: Some(tx),
-            task: Some(task),
+            stop: tx,
+            task,
         })
     }
 
@@ -216,25 +210,24 @@ impl ReferenceSp {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(cns) = self.cns.take() {
+    pub async fn shutdown(self) {
+        let Self {
+            cns, stop, task, ..
+        } = self;
+        if let Some(cns) = cns {
             cns.shutdown().await;
         }
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+        let _ = stop.send(());
+        let _ = task.await;
     }
 }
 
-impl Drop for ReferenceSp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
+/// Binds `addr`: the listener and the address it got (its port, when `addr` asks for 0).
+async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), SpError> {
+    let failed = |source| SpError::Bind { addr, source };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
 }
 
 fn urls_for(addr: SocketAddr) -> SpUrls {
@@ -268,19 +261,17 @@ fn router(state: Arc<SpState>) -> Router {
         .with_state(state)
 }
 
-/// Formats an instant as SAML wants it: UTC, `Z`, milliseconds.
+/// How SAML wants an instant: UTC, `Z`, milliseconds.
+const SAML_INSTANT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
+/// Formats an instant as SAML wants it (an instant past year 9999 formats as an empty string,
+/// which every check refuses).
 fn saml_instant(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    t.to_offset(time::UtcOffset::UTC)
+        .format(SAML_INSTANT)
+        .unwrap_or_default()
 }
 
 /// A 302 to `destination` with the binding's query appended.
@@ -445,10 +436,12 @@ async fn login(
         let state = worker;
         let instant = saml_instant(now);
         let plan = AuthnRequestPlan {
-            id: &id,
-            issue_instant: &instant,
-            destination: &destination,
-            sp_entity_id: &state.config.entity_id,
+            head: Head {
+                id: &id,
+                issue_instant: &instant,
+                destination: &destination,
+                sp_entity_id: &state.config.entity_id,
+            },
             level,
             comparison,
             attribute_index,
@@ -472,10 +465,7 @@ async fn login(
     .await;
     match built {
         Ok(Ok(r)) => with_cookie(r, cookie),
-        Ok(Err(e)) => page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
-        ),
+        Ok(Err(e)) => signing_failed(&e),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -616,11 +606,9 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
             pages::message("Logout", "Sessione locale chiusa.", "logged-out"),
         );
     };
-    let id = format!("_{}", random_token());
-    let now = saml_instant(state.config.clock.now());
-    let (destination, post) = match (&idp.slo_redirect, &idp.slo_post) {
-        (Some(r), _) => (r.clone(), false),
-        (None, Some(p)) => (p.clone(), true),
+    let endpoint = match (&idp.slo_redirect, &idp.slo_post) {
+        (Some(r), _) => (r.as_str(), false),
+        (None, Some(p)) => (p.as_str(), true),
         (None, None) => {
             return page(
                 StatusCode::OK,
@@ -632,34 +620,24 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
             )
         }
     };
-    let plan = LogoutRequestPlan {
-        id: &id,
-        issue_instant: &now,
-        destination: &destination,
-        sp_entity_id: &state.config.entity_id,
-        name_id: &login.name_id,
-        name_qualifier: &login.name_qualifier,
-        session_index: login.session_index.as_deref(),
-    };
     let relay = random_token();
-    let answer = if post {
-        state
-            .keys
-            .sign_enveloped(&slo::logout_request_xml(&plan, true), &id)
-            .map(|xml| {
-                Html(post_form(&destination, Kind::Request, &xml, Some(&relay))).into_response()
-            })
-    } else {
-        redirect_query(
-            Kind::Request,
-            &slo::logout_request_xml(&plan, false),
-            Some(&relay),
-            &state.keys,
-        )
-        .map(|q| found(&destination, &q))
-    };
-    match answer {
-        Ok(r) => {
+    let sent = send_logout(
+        &state,
+        Kind::Request,
+        endpoint,
+        Some(&relay),
+        |head, signed| {
+            let plan = LogoutRequestPlan {
+                head,
+                name_id: &login.name_id,
+                name_qualifier: &login.name_qualifier,
+                session_index: login.session_index.as_deref(),
+            };
+            slo::logout_request_xml(&plan, signed)
+        },
+    );
+    match sent {
+        Ok((id, r)) => {
             let now = state.config.clock.now();
             state
                 .pending_logouts
@@ -668,11 +646,43 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
                 .insert(id, (), now);
             r
         }
-        Err(e) => page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
-        ),
+        Err(e) => signing_failed(&e),
     }
+}
+
+/// Sends one logout message of ours to an IdP's SLO endpoint `(URL, HTTP-POST?)`: in an
+/// auto-posted form with an enveloped signature, or on the signed HTTP-Redirect query.
+/// `xml(head, signed)` writes the message under a fresh head; the answer carries its ID.
+fn send_logout(
+    state: &SpState,
+    kind: Kind,
+    (destination, post): (&str, bool),
+    relay: Option<&str>,
+    xml: impl Fn(Head<'_>, bool) -> String,
+) -> Result<(String, Response), KeyError> {
+    let id = format!("_{}", random_token());
+    let now = saml_instant(state.config.clock.now());
+    let head = Head {
+        id: &id,
+        issue_instant: &now,
+        destination,
+        sp_entity_id: &state.config.entity_id,
+    };
+    let answer = if post {
+        let signed = state.keys.sign_enveloped(&xml(head, true), &id)?;
+        Html(post_form(destination, kind, &signed, relay)).into_response()
+    } else {
+        let query = redirect_query(kind, &xml(head, false), relay, &state.keys)?;
+        found(destination, &query)
+    };
+    Ok((id, answer))
+}
+
+fn signing_failed(e: &KeyError) -> Response {
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
+    )
 }
 
 async fn slo_get(State(state): AppState, RawQuery(q): RawQuery) -> Response {
@@ -801,11 +811,9 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             } else {
                 ns::STATUS_REQUESTER
             };
-            let reply_id = format!("_{}", random_token());
-            let now = saml_instant(state.config.clock.now());
-            let (destination, post) = match (&idp.slo_post, &idp.slo_redirect) {
-                (Some(p), _) => (p.clone(), true),
-                (None, Some(r)) => (r.clone(), false),
+            let endpoint = match (&idp.slo_post, &idp.slo_redirect) {
+                (Some(p), _) => (p.as_str(), true),
+                (None, Some(r)) => (r.as_str(), false),
                 (None, None) => {
                     return page(
                         StatusCode::OK,
@@ -813,42 +821,29 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
                     )
                 }
             };
-            let plan = LogoutResponsePlan {
-                id: &reply_id,
-                in_response_to: &id,
-                issue_instant: &now,
-                destination: &destination,
-                sp_entity_id: &state.config.entity_id,
-                status,
-            };
-            let answer = if post {
-                state
-                    .keys
-                    .sign_enveloped(&slo::logout_response_xml(&plan, true), &reply_id)
-                    .map(|xml| {
-                        Html(post_form(
-                            &destination,
-                            Kind::Response,
-                            &xml,
-                            relay_state.as_deref(),
-                        ))
-                        .into_response()
-                    })
-            } else {
-                redirect_query(
-                    Kind::Response,
-                    &slo::logout_response_xml(&plan, false),
-                    relay_state.as_deref(),
-                    &state.keys,
-                )
-                .map(|q| found(&destination, &q))
-            };
-            answer.unwrap_or_else(|e| {
-                page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    pages::message("Errore", &format!("signing failed: {e}"), "sp-internal"),
-                )
-            })
+            let relay = relay_state.as_deref();
+            let sent = send_logout(state, Kind::Response, endpoint, relay, |head, signed| {
+                let plan = LogoutResponsePlan {
+                    head,
+                    in_response_to: &id,
+                    status,
+                };
+                slo::logout_response_xml(&plan, signed)
+            });
+            sent.map_or_else(|e| signing_failed(&e), |(_, r)| r)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saml_instant_is_utc_with_milliseconds_and_z() {
+        let t = time::macros::datetime!(2024-03-05 01:02:03.0456 +02:00);
+        assert_eq!(saml_instant(t), "2024-03-04T23:02:03.045Z");
+        let t = time::macros::datetime!(0999-12-31 23:59:59 UTC);
+        assert_eq!(saml_instant(t), "0999-12-31T23:59:59.000Z");
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::binding::{decode_post, decode_redirect, BindingError, Kind};
 use crate::dom;
+use crate::head::Head;
 use crate::idp::{has_dtd, IdpRegistry, TrustedIdp};
 use crate::keys::SIGNATURE_MARK;
 use crate::ns;
@@ -13,14 +14,8 @@ use std::sync::Arc;
 /// A LogoutRequest we send.
 #[derive(Debug, Clone)]
 pub struct LogoutRequestPlan<'a> {
-    /// `ID`.
-    pub id: &'a str,
-    /// `IssueInstant`.
-    pub issue_instant: &'a str,
-    /// `Destination`: the IdP's SLO endpoint.
-    pub destination: &'a str,
-    /// Our entityID.
-    pub sp_entity_id: &'a str,
+    /// `ID`, `IssueInstant`, `Destination` (the IdP's SLO endpoint) and our entityID.
+    pub head: Head<'a>,
     /// The NameID we received.
     pub name_id: &'a str,
     /// Its NameQualifier.
@@ -32,21 +27,7 @@ pub struct LogoutRequestPlan<'a> {
 /// The LogoutRequest XML; `signed` marks the place of an enveloped signature (HTTP-POST).
 pub fn logout_request_xml(p: &LogoutRequestPlan<'_>, signed: bool) -> String {
     let mut w = XmlWriter::new();
-    w.open(
-        "samlp:LogoutRequest",
-        &[
-            ("xmlns:samlp", ns::PROTOCOL),
-            ("xmlns:saml", ns::ASSERTION),
-            ("ID", p.id),
-            ("Version", "2.0"),
-            ("IssueInstant", p.issue_instant),
-            ("Destination", p.destination),
-        ],
-    );
-    issuer(&mut w, p.sp_entity_id);
-    if signed {
-        w.raw(SIGNATURE_MARK);
-    }
+    open_message(&mut w, "samlp:LogoutRequest", &p.head, None, signed);
     w.leaf(
         "saml:NameID",
         &[
@@ -64,16 +45,10 @@ pub fn logout_request_xml(p: &LogoutRequestPlan<'_>, signed: bool) -> String {
 /// A LogoutResponse we send to an IdP-initiated LogoutRequest.
 #[derive(Debug, Clone)]
 pub struct LogoutResponsePlan<'a> {
-    /// `ID`.
-    pub id: &'a str,
+    /// `ID`, `IssueInstant`, `Destination` and our entityID.
+    pub head: Head<'a>,
     /// `InResponseTo`: the IdP's request ID.
     pub in_response_to: &'a str,
-    /// `IssueInstant`.
-    pub issue_instant: &'a str,
-    /// `Destination`.
-    pub destination: &'a str,
-    /// Our entityID.
-    pub sp_entity_id: &'a str,
     /// Top-level status code.
     pub status: &'a str,
 }
@@ -81,26 +56,43 @@ pub struct LogoutResponsePlan<'a> {
 /// The LogoutResponse XML; `signed` marks the place of an enveloped signature (HTTP-POST).
 pub fn logout_response_xml(p: &LogoutResponsePlan<'_>, signed: bool) -> String {
     let mut w = XmlWriter::new();
-    w.open(
+    let answers = ("InResponseTo", p.in_response_to);
+    open_message(
+        &mut w,
         "samlp:LogoutResponse",
-        &[
-            ("xmlns:samlp", ns::PROTOCOL),
-            ("xmlns:saml", ns::ASSERTION),
-            ("ID", p.id),
-            ("Version", "2.0"),
-            ("IssueInstant", p.issue_instant),
-            ("Destination", p.destination),
-            ("InResponseTo", p.in_response_to),
-        ],
+        &p.head,
+        Some(answers),
+        signed,
     );
-    issuer(&mut w, p.sp_entity_id);
-    if signed {
-        w.raw(SIGNATURE_MARK);
-    }
     w.open("samlp:Status", &[])
         .empty("samlp:StatusCode", &[("Value", p.status)])
         .close();
     w.finish()
+}
+
+/// Opens a logout message: its root with the head's attributes (and `extra` last), the
+/// Issuer, and, when `signed`, the place of the enveloped signature.
+fn open_message(
+    w: &mut XmlWriter,
+    root: &'static str,
+    head: &Head<'_>,
+    extra: Option<(&str, &str)>,
+    signed: bool,
+) {
+    let mut attrs = vec![
+        ("xmlns:samlp", ns::PROTOCOL),
+        ("xmlns:saml", ns::ASSERTION),
+        ("ID", head.id),
+        ("Version", "2.0"),
+        ("IssueInstant", head.issue_instant),
+        ("Destination", head.destination),
+    ];
+    attrs.extend(extra);
+    w.open(root, &attrs);
+    issuer(w, head.sp_entity_id);
+    if signed {
+        w.raw(SIGNATURE_MARK);
+    }
 }
 
 fn issuer(w: &mut XmlWriter, sp: &str) {

@@ -7,23 +7,17 @@
 
 use std::borrow::Cow;
 
-/// Escapes `&`, `<`, `>`, `"` and `'`, plus CR, LF and TAB in attributes so they survive
-/// attribute-value normalization.
+/// Escapes `&`, `<`, `>`, `"` and `'` (quick-xml), plus CR, and LF and TAB in attributes so they
+/// survive attribute-value normalization.
 pub fn escape(s: &str, attribute: bool) -> Cow<'_, str> {
-    if !s
-        .chars()
-        .any(|c| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\r' | '\n' | '\t'))
-    {
-        return Cow::Borrowed(s);
+    let escaped = quick_xml::escape::escape(s);
+    let kept_as_reference = |c: char| c == '\r' || (attribute && matches!(c, '\n' | '\t'));
+    if !escaped.contains(kept_as_reference) {
+        return escaped;
     }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
+    let mut out = String::with_capacity(escaped.len() + 8);
+    for c in escaped.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\r' => out.push_str("&#13;"),
             '\n' if attribute => out.push_str("&#10;"),
             '\t' if attribute => out.push_str("&#9;"),
@@ -123,5 +117,8 @@ mod tests {
             w.finish(),
             "<a x=\"1&quot;&lt;&amp;&#10;\"><b>R&amp;D &lt;co&gt;</b><c/></a>"
         );
+        assert_eq!(escape("it's\r\n\t", false), "it&apos;s&#13;\n\t");
+        assert_eq!(escape("it's\r\n\t", true), "it&apos;s&#13;&#10;&#9;");
+        assert!(matches!(escape("plain", true), Cow::Borrowed("plain")));
     }
 }

@@ -7,6 +7,7 @@
 //! - [`free_port`]: a loopback port nothing listens on (a peer that is down);
 //! - [`browser`]: an HTTP client that keeps cookies and does not follow redirects;
 //! - [`fetch_text`], [`fetch_json`]: the body of a `GET` over a real socket;
+//! - [`send`]: any request over a real socket, its status, headers and body as an [`Answer`];
 //! - [`form_value`], [`form_action`], [`between`]: reading the HTML forms the services write.
 //!
 //! Helpers here panic on failure: they are for tests, where a panic is the failure report.
@@ -83,7 +84,20 @@ pub async fn fetch_json<T: serde::de::DeserializeOwned>(
         .expect("reading the body as JSON")
 }
 
-/// What a router answered to [`call`].
+/// Sends `request` over a real socket and reads the whole answer (whatever the status).
+pub async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let resp = request.send().await.expect("sending the request");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp.text().await.expect("reading the body");
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// What a router answered to [`call`], or a server to [`send`].
 #[derive(Debug)]
 pub struct Answer {
     /// The status.

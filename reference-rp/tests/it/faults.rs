@@ -10,10 +10,10 @@ use mock_idps::oidc::op::token::half_hash;
 use mock_idps::spid::level::Level;
 use mock_idps::spid::script::Outcome;
 use mock_idps::FixtureSource;
-use reference_rp::check::{self, Expect};
+use reference_rp::check::{self, Expect, IdToken};
 use reference_rp::keys::RpKeys;
 use reference_rp::op::OpInfo;
-use reference_rp::Faults;
+use reference_rp::{Faults, RpError};
 use rstest::rstest;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -88,6 +88,16 @@ impl Double {
             encrypted_id_token: self.op.cie,
         }
     }
+    /// The RP's ID-token check of `token` (a login's, or a refresh's) with the switches `off`.
+    fn id_token(&self, token: &str, refreshed: bool, off: &str) -> Result<IdToken, RpError> {
+        let off = Faults::parse(off).expect("switches");
+        check::id_token(token, &self.expect(refreshed), &self.rp.encryption, &off)
+    }
+    /// The RP's userinfo check of `body` (ID token subject `s1`) with the switches `off`.
+    fn userinfo(&self, body: &str, off: &str) -> Result<Value, RpError> {
+        let off = Faults::parse(off).expect("switches");
+        check::userinfo(body, &self.expect(false), "s1", &self.rp.encryption, &off)
+    }
 }
 
 fn with(mut v: Value, k: &str, new: Value) -> Value {
@@ -159,12 +169,11 @@ fn bad_id_token(d: &Double, switch: &str) -> (String, bool) {
 fn each_id_token_switch_refuses_on_and_accepts_off(#[case] switch: &str, #[case] cie: bool) {
     let d = double(cie);
     let (token, refreshed) = bad_id_token(&d, switch);
-    let x = d.expect(refreshed);
-    let err = check::id_token(&token, &x, &d.rp.encryption, &Faults::none())
+    let err = d
+        .id_token(&token, refreshed, "")
         .expect_err("the strict RP refuses");
     assert_eq!(err.check(), Some(switch), "{err}");
-    let off = Faults::parse(switch).expect("switch");
-    check::id_token(&token, &x, &d.rp.encryption, &off)
+    d.id_token(&token, refreshed, switch)
         .unwrap_or_else(|e| panic!("with {switch} off: {e}"));
     // The good token passes the strict RP (so the case is the switch's, nothing else).
     let good = if cie {
@@ -172,8 +181,7 @@ fn each_id_token_switch_refuses_on_and_accepts_off(#[case] switch: &str, #[case]
     } else {
         d.sign(&d.claims())
     };
-    check::id_token(&good, &d.expect(false), &d.rp.encryption, &Faults::none())
-        .expect("good token");
+    d.id_token(&good, false, "").expect("good token");
 }
 
 #[test]
@@ -188,26 +196,18 @@ fn a_cie_id_token_sealed_in_rsa1_5_or_unsigned_is_refused_even_by_the_mutants() 
         inner.as_bytes(),
     )
     .expect("rsa1_5");
-    let e = check::id_token(
-        &rsa15,
-        &d.expect(false),
-        &d.rp.encryption,
-        &Faults::parse("id-token-encryption").expect("f"),
-    )
-    .expect_err("RSA1_5");
+    let e = d
+        .id_token(&rsa15, false, "id-token-encryption")
+        .expect_err("RSA1_5");
     assert_eq!(e.check(), Some("id-token-encryption"), "{e}");
     let none = craft::unsigned(
         &serde_json::to_vec(&c).expect("json"),
         &serde_json::Map::new(),
     )
     .expect("none");
-    let e = check::id_token(
-        &none,
-        &d.expect(false),
-        &d.rp.encryption,
-        &Faults::parse("id-token-encryption,id-token-kid").expect("f"),
-    )
-    .expect_err("alg none");
+    let e = d
+        .id_token(&none, false, "id-token-encryption,id-token-kid")
+        .expect_err("alg none");
     assert!(
         matches!(e.check(), Some("id-token-signature" | "id-token-alg")),
         "{e}"
@@ -235,27 +235,14 @@ fn each_userinfo_switch_refuses_on_and_accepts_off(#[case] switch: &str) {
         "userinfo-iss" => d.seal(&d.sign(&with(c, "iss", json!("https://evil.example.it")))),
         other => panic!("{other}"),
     };
-    let x = d.expect(false);
-    let e =
-        check::userinfo(&body, &x, "s1", &d.rp.encryption, &Faults::none()).expect_err("strict");
+    let e = d.userinfo(&body, "").expect_err("strict");
     assert_eq!(e.check(), Some(switch), "{e}");
-    let ok = check::userinfo(
-        &body,
-        &x,
-        "s1",
-        &d.rp.encryption,
-        &Faults::parse(switch).expect("f"),
-    )
-    .unwrap_or_else(|e| panic!("with {switch} off: {e}"));
+    let ok = d
+        .userinfo(&body, switch)
+        .unwrap_or_else(|e| panic!("with {switch} off: {e}"));
     assert_eq!(ok["given_name"], "Francesca");
-    check::userinfo(
-        &d.seal(&d.sign(&userinfo_claims())),
-        &x,
-        "s1",
-        &d.rp.encryption,
-        &Faults::none(),
-    )
-    .expect("good userinfo");
+    d.userinfo(&d.seal(&d.sign(&userinfo_claims())), "")
+        .expect("good userinfo");
 }
 
 /// Rewrites one parameter of a callback query.
@@ -341,7 +328,7 @@ async fn refresh_after_crafted_login(
     faults: &str,
     op: &str,
     craft: mock_idps::oidc::op::crafted::AnswerCraft,
-) -> Result<Option<check::IdToken>, reference_rp::RpError> {
+) -> Result<Option<IdToken>, RpError> {
     use mock_idps::spid::script::ScriptedLogin;
     let w = world(faults).await;
     let url = w.rp.start(op, Level::L2).expect("start");

@@ -126,16 +126,11 @@ impl World {
     /// Sends the browser to the OP: the HTTP status and body (an OP page) or Location.
     pub async fn authorize_raw(&self, op: &str, level: Level) -> (u16, String) {
         let url = self.rp.start(op, level).expect("start");
-        let r = self.http.get(&url).send().await.expect("authorization");
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_string);
+        let r = test_support::send(self.http.get(&url)).await;
+        let location = r.headers.get("location").and_then(|l| l.to_str().ok());
         (
-            status,
-            location.unwrap_or(r.text().await.unwrap_or_default()),
+            r.status.as_u16(),
+            location.map_or(r.body.clone(), str::to_string),
         )
     }
 

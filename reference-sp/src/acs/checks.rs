@@ -4,25 +4,22 @@
 use crate::dom;
 use crate::level::{acceptable, Comparison, Level};
 use crate::ns;
+use bergshamra::core::algorithm;
 use time::{Duration, OffsetDateTime};
 use uppsala::{Document, NodeId};
 
 /// Signature methods accepted: RSA or ECDSA with SHA-256 or stronger (RT trasmissione; SPT
 /// signature allow-list).
 const SIG_ALLOWED: &[&str] = &[
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+    algorithm::RSA_SHA256,
+    algorithm::RSA_SHA384,
+    algorithm::RSA_SHA512,
+    algorithm::ECDSA_SHA256,
+    algorithm::ECDSA_SHA384,
+    algorithm::ECDSA_SHA512,
 ];
 /// Digest methods accepted: SHA-256 or stronger (SPT digest allow-list).
-const DIGEST_ALLOWED: &[&str] = &[
-    "http://www.w3.org/2001/04/xmlenc#sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#sha384",
-    "http://www.w3.org/2001/04/xmlenc#sha512",
-];
+const DIGEST_ALLOWED: &[&str] = &[algorithm::SHA256, algorithm::SHA384, algorithm::SHA512];
 
 /// `Version` must be "2.0" (SAML Core §3.2.2, §2.3.3; SPT tests 10–11, 36–37).
 pub(crate) fn version(v: Option<&str>, what: &str) -> Result<(), String> {

@@ -167,23 +167,14 @@ async fn the_sp_refuses_to_ask_cie_for_better_or_maximum() {
     let w = cie_world(Faults::none()).await;
     let entity = w.fed.urls().cie["cie"].entity_id.clone();
     for comparison in ["better", "maximum"] {
-        let r = w
-            .browser
-            .get(w.sp.urls().login)
-            .query(&[
-                ("idp", entity.as_str()),
-                ("level", "2"),
-                ("comparison", comparison),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        assert!(r
-            .text()
-            .await
-            .unwrap()
-            .contains("CIE accepts only exact or minimum"));
+        let query = [
+            ("idp", entity.as_str()),
+            ("level", "2"),
+            ("comparison", comparison),
+        ];
+        let r = test_support::send(w.browser.get(w.sp.urls().login).query(&query)).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("CIE accepts only exact or minimum"));
     }
 }
 

@@ -175,83 +175,65 @@ fn two_assertions(c: &Ctx, xml: &str) -> String {
     sign(&once, "_second_assertion", &c.key)
 }
 
-type Mutation = fn(&Ctx, &str) -> String;
+/// The cases that set one attribute of the first start tag `tag` and re-sign:
+/// `(tag, attribute, value)`.
+fn attribute_edit(c: &Ctx, name: &str) -> Option<(&'static str, &'static str, String)> {
+    let hour = time::Duration::hours(1);
+    let evil_acs = || "https://evil.example/acs".to_string();
+    let edit = match name {
+        "assertion-issue-instant" => ("<saml:Assertion", "IssueInstant", instant(c.now + hour)),
+        "conditions" => ("<saml:Conditions", "NotOnOrAfter", instant(c.now - hour)),
+        "destination" => ("<samlp:Response", "Destination", evil_acs()),
+        "in-response-to" => ("<samlp:Response", "InResponseTo", "_not_ours".into()),
+        "issuer-format" => ("<saml:Issuer", "Format", NAMEID_UNSPECIFIED.into()),
+        "response-issue-instant" => ("<samlp:Response", "IssueInstant", instant(c.now + hour)),
+        "session-index" => ("<saml:AuthnStatement", "SessionIndex", "_s1".into()),
+        "status" => ("<samlp:StatusCode", "Value", STATUS_REQUESTER.into()),
+        "subject-confirmation" => ("<saml:SubjectConfirmationData", "Recipient", evil_acs()),
+        "version" => ("<samlp:Response", "Version", "2.1".into()),
+        _ => return None,
+    };
+    Some(edit)
+}
 
-fn mutation(name: &str) -> Mutation {
+const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:unspecified";
+const STATUS_REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+
+/// The Response of case `name`: `x` broken the way its check refuses.
+fn crafted(c: &Ctx, name: &str, x: &str) -> String {
+    if let Some((tag, attribute, value)) = attribute_edit(c, name) {
+        return resigned(c, x, |x| set_attr(&x, tag, attribute, &value));
+    }
     match name {
-        "assertion-id" => |c, x| {
-            resigned(c, x, |x| {
-                let aid = attr_of(&x, "<saml:Assertion", "ID");
-                x.replace(&aid, &format!("1{}", &aid[1..]))
-            })
-        },
-        "assertion-issue-instant" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(
-                    &x,
-                    "<saml:Assertion",
-                    "IssueInstant",
-                    &instant(c.now + time::Duration::hours(1)),
-                )
-            })
-        },
-        "assertion-signature" => |_, x| strip_signatures(x),
-        "attributes" => |c, x| {
-            resigned(c, x, |x| {
-                let start = x
-                    .find("<saml:Attribute Name=\"email\"")
-                    .or_else(|| {
-                        x.find("Name=\"email\"")
-                            .map(|i| x[..i].rfind("<saml:Attribute").unwrap())
-                    })
-                    .unwrap();
-                let end = x[start..].find("</saml:Attribute>").unwrap()
-                    + start
-                    + "</saml:Attribute>".len();
-                format!("{}{}", &x[..start], &x[end..])
-            })
-        },
-        "audience" => |c, x| {
-            resigned(c, x, |x| {
-                let s = x.find("<saml:Audience>").unwrap() + "<saml:Audience>".len();
-                let e = x.find("</saml:Audience>").unwrap();
-                format!("{}https://another-sp.example{}", &x[..s], &x[e..])
-            })
-        },
-        "authn-context" => |c, x| {
-            resigned(c, x, |x| {
-                x.replace(
-                    "https://www.spid.gov.it/SpidL2",
-                    "urn:oasis:names:tc:SAML:2.0:ac:classes:SpidL2",
-                )
-            })
-        },
-        "conditions" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(
-                    &x,
-                    "<saml:Conditions",
-                    "NotOnOrAfter",
-                    &instant(c.now - time::Duration::hours(1)),
-                )
-            })
-        },
-        "destination" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(
-                    &x,
-                    "<samlp:Response",
-                    "Destination",
-                    "https://evil.example/acs",
-                )
-            })
-        },
-        "in-response-to" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(&x, "<samlp:Response", "InResponseTo", "_not_ours")
-            })
-        },
-        "issuer" => |c, x| {
+        "assertion-id" => resigned(c, x, |x| {
+            let aid = attr_of(&x, "<saml:Assertion", "ID");
+            x.replace(&aid, &format!("1{}", &aid[1..]))
+        }),
+        "assertion-signature" => strip_signatures(x),
+        "attributes" => resigned(c, x, |x| {
+            let start = x
+                .find("<saml:Attribute Name=\"email\"")
+                .or_else(|| {
+                    x.find("Name=\"email\"")
+                        .map(|i| x[..i].rfind("<saml:Attribute").unwrap())
+                })
+                .unwrap();
+            let end =
+                x[start..].find("</saml:Attribute>").unwrap() + start + "</saml:Attribute>".len();
+            format!("{}{}", &x[..start], &x[end..])
+        }),
+        "audience" => resigned(c, x, |x| {
+            let s = x.find("<saml:Audience>").unwrap() + "<saml:Audience>".len();
+            let e = x.find("</saml:Audience>").unwrap();
+            format!("{}https://another-sp.example{}", &x[..s], &x[e..])
+        }),
+        "authn-context" => resigned(c, x, |x| {
+            x.replace(
+                "https://www.spid.gov.it/SpidL2",
+                "urn:oasis:names:tc:SAML:2.0:ac:classes:SpidL2",
+            )
+        }),
+        "issuer" => {
             resigned(c, x, |x| {
                 // The first Issuer is the Response's.
                 let s = x.find("<saml:Issuer").unwrap();
@@ -259,72 +241,24 @@ fn mutation(name: &str) -> Mutation {
                 let e = x[s..].find("</saml:Issuer>").unwrap() + s;
                 format!("{}https://another-idp.example{}", &x[..s], &x[e..])
             })
-        },
-        "issuer-format" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(
-                    &x,
-                    "<saml:Issuer",
-                    "Format",
-                    "urn:oasis:names:tc:SAML:2.0:nameid-format:unspecified",
-                )
-            })
-        },
-        "name-id" => |c, x| resigned(c, x, |x| remove_attr(&x, "<saml:NameID", "NameQualifier")),
-        "no-dtd" => |_, x| match x.strip_prefix("<?xml").and_then(|r| r.split_once("?>")) {
+        }
+        "name-id" => resigned(c, x, |x| remove_attr(&x, "<saml:NameID", "NameQualifier")),
+        "no-dtd" => match x.strip_prefix("<?xml").and_then(|r| r.split_once("?>")) {
             Some((decl, rest)) => format!("<?xml{decl}?><!DOCTYPE samlp:Response>{rest}"),
             None => format!("<!DOCTYPE samlp:Response>{x}"),
         },
-        "response-id" => |c, x| {
-            resigned(c, x, |x| {
-                let rid = attr_of(&x, "<samlp:Response", "ID");
-                set_attr(&x, "<samlp:Response", "ID", &format!("1{}", &rid[1..]))
-            })
-        },
-        "response-issue-instant" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(
-                    &x,
-                    "<samlp:Response",
-                    "IssueInstant",
-                    &instant(c.now + time::Duration::hours(1)),
-                )
-            })
-        },
-        "response-signature" => |c, x| {
+        "response-id" => resigned(c, x, |x| {
+            let rid = attr_of(&x, "<samlp:Response", "ID");
+            set_attr(&x, "<samlp:Response", "ID", &format!("1{}", &rid[1..]))
+        }),
+        "response-signature" => {
             let x = resigned(c, x, |x| x);
             let rid = attr_of(&x, "<samlp:Response", "ID");
             sign(&x, &rid, &c.stranger)
-        },
-        "session-index" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(&x, "<saml:AuthnStatement", "SessionIndex", "_s1")
-            })
-        },
-        "signature-algorithm" => |_, x| sha1_signed(x),
-        "signed-node" => misplaced_signature,
-        "single-assertion" => two_assertions,
-        "status" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(
-                    &x,
-                    "<samlp:StatusCode",
-                    "Value",
-                    "urn:oasis:names:tc:SAML:2.0:status:Requester",
-                )
-            })
-        },
-        "subject-confirmation" => |c, x| {
-            resigned(c, x, |x| {
-                set_attr(
-                    &x,
-                    "<saml:SubjectConfirmationData",
-                    "Recipient",
-                    "https://evil.example/acs",
-                )
-            })
-        },
-        "version" => |c, x| resigned(c, x, |x| set_attr(&x, "<samlp:Response", "Version", "2.1")),
+        }
+        "signature-algorithm" => sha1_signed(x),
+        "signed-node" => misplaced_signature(c, x),
+        "single-assertion" => two_assertions(c, x),
         other => panic!("no mutation for {other}"),
     }
 }
@@ -346,7 +280,7 @@ async fn attempt(faults: Faults, name: &str) -> (u16, Option<String>, String) {
         return (status, refused_check(&body), body);
     }
     let posted = w.to_idp_answer(&Login::default()).await;
-    let crafted = mutation(name)(&ctx(&w), &posted.xml);
+    let crafted = crafted(&ctx(&w), name, &posted.xml);
     let (status, body, _) = w.post_acs(&posted, &crafted).await;
     (status, refused_check(&body), body)
 }

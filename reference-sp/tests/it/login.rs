@@ -67,16 +67,10 @@ async fn me_needs_a_login_and_unknown_idp_is_named() {
     let w = world(Faults::none()).await;
     let (status, _) = w.me().await;
     assert_eq!(status, 401);
-    let r = w
-        .browser
-        .get(w.sp.urls().login)
-        .query(&[("idp", "https://nobody.example")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body = r.text().await.unwrap();
-    assert!(body.contains(&w.entity_id("aruba")), "{body}");
+    let login = w.browser.get(w.sp.urls().login);
+    let r = test_support::send(login.query(&[("idp", "https://nobody.example")])).await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains(&w.entity_id("aruba")), "{}", r.body);
     let index = test_support::fetch_text(&w.browser, w.sp.urls().base).await;
     assert_eq!(
         index.matches("class=\"idp\"").count(),
@@ -118,4 +112,32 @@ async fn a_response_for_another_browser_is_refused() {
         crate::support::refused_check(&body).as_deref(),
         Some("in-response-to")
     );
+}
+
+/// Whether anything still answers at `url` within about two seconds of asking.
+async fn stops_answering(url: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..40 {
+        if client.get(url).send().await.is_err() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_sp_stops_on_shutdown_and_when_dropped() {
+    for drop_it in [false, true] {
+        let w = world(Faults::none()).await;
+        let base = w.sp.urls().base;
+        assert_eq!(test_support::send(w.browser.get(&base)).await.status, 200);
+        if drop_it {
+            drop(w.sp);
+        } else {
+            let stopped = tokio::time::timeout(std::time::Duration::from_secs(5), w.sp.shutdown());
+            stopped.await.expect("shutdown ends");
+        }
+        assert!(stops_answering(&base).await, "drop: {drop_it}");
+    }
 }

@@ -43,25 +43,14 @@ async fn idp_initiated_logout() {
         .slo
         .trim_end_matches("/slo")
         .to_string();
-    let r = w
-        .browser
-        .get(format!("{idp_root}/logout"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
-    let action = form_action(&html).unwrap();
+    let r = test_support::send(w.browser.get(format!("{idp_root}/logout"))).await;
+    assert_eq!(r.status, 200);
+    let action = form_action(&r.body).unwrap();
     assert_eq!(action, w.sp.urls().slo);
-    let r = w
-        .browser
-        .post(&action)
-        .form(&[("SAMLRequest", form_value(&html, "SAMLRequest").unwrap())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    let request = form_value(&r.body, "SAMLRequest").unwrap();
+    let r = test_support::send(w.browser.post(&action).form(&[("SAMLRequest", request)])).await;
+    assert_eq!(r.status, 200);
+    let html = r.body;
     // Our signed LogoutResponse, auto-posted back to the IdP.
     assert_eq!(
         form_action(&html).unwrap(),

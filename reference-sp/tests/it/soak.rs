@@ -15,6 +15,24 @@ use reference_sp::faults::Faults;
 use reference_sp::SessionLimits;
 use reference_sp::SpConfig;
 
+/// The count in the environment variable `name`, else `default`.
+fn from_env(name: &str, default: usize) -> usize {
+    let set = std::env::var(name).ok().and_then(|v| v.parse().ok());
+    set.unwrap_or(default)
+}
+
+/// After every 5,000 rounds of `phase`, prints the RSS and the usage of `store`.
+fn progress<U: std::fmt::Debug>(phase: &str, i: usize, store: &str, usage: impl FnOnce() -> U) {
+    if i % 5_000 == 4_999 {
+        println!(
+            "{phase} {:>6}: RSS {} KiB, {store} {:?}",
+            i + 1,
+            rss_kib(),
+            usage()
+        );
+    }
+}
+
 /// Resident set size of this process, KiB (Linux `/proc/self/status`).
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -69,10 +87,7 @@ async fn sp_sessions_are_capped_and_logins_keep_working() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "soak figure: 100,000 logins (minutes)"]
 async fn soak_logins_keep_rss_flat() {
-    let total: usize = std::env::var("SOAK_LOGINS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let total = from_env("SOAK_LOGINS", 100_000);
     let workers = 4;
     let w = std::sync::Arc::new(world(Faults::none()).await);
     let samples = 20;
@@ -139,10 +154,7 @@ async fn soak_logins_keep_rss_flat() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "figure: 20,000 abandoned and 20,000 huge AuthnRequests"]
 async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
-    let count: usize = std::env::var("SOAK_FLOOD")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let count = from_env("SOAK_FLOOD", 20_000);
     let w = world(Faults::none()).await;
     let b = browser();
     // Warm-up, then the baseline.
@@ -155,14 +167,9 @@ async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
         let location = sp_redirect(&w, &b, "2").await;
         let page = b.get(&location).send().await.expect("idp page");
         assert_eq!(page.status(), 200, "abandoned request {i}");
-        if i % 5_000 == 4_999 {
-            println!(
-                "abandoned {:>6}: RSS {} KiB, IdP pending {:?}",
-                i + 1,
-                rss_kib(),
-                w.fed.state().pending_usage()
-            );
-        }
+        progress("abandoned", i, "IdP pending", || {
+            w.fed.state().pending_usage()
+        });
     }
     let after_abandoned = rss_kib();
     // Huge but legal: a 200 KB comment inside a genuine AuthnRequest, 2 KB on the wire, signed
@@ -198,14 +205,7 @@ async fn soak_abandoned_and_huge_requests_leave_rss_bounded() {
             "huge request {i} refused: {status}: {}",
             &body[..body.len().min(400)]
         );
-        if i % 5_000 == 4_999 {
-            println!(
-                "huge {:>6}: RSS {} KiB, request log {:?}",
-                i + 1,
-                rss_kib(),
-                w.fed.state().received_usage()
-            );
-        }
+        progress("huge", i, "request log", || w.fed.state().received_usage());
     }
     let after_huge = rss_kib();
     let (pending, pending_bytes) = w.fed.state().pending_usage();
@@ -234,12 +234,10 @@ async fn defect_2_the_reference_sps_cns_listener_cuts_idle_clients() {
         let fed = mock_idps::federation::MockFederation::start()
             .await
             .expect("fed");
-        let crls: Vec<Vec<u8>> = fed
-            .cns()
-            .expect("cns")
-            .crls()
-            .values()
-            .map(|c| c.as_ref().clone())
+        let by_issuer = fed.cns().expect("cns").crls();
+        let crls: Vec<Vec<u8>> = by_issuer
+            .into_values()
+            .map(std::sync::Arc::unwrap_or_clone)
             .collect();
         fed.shutdown().await;
         crls
