@@ -30,8 +30,11 @@ pub struct CheckOpts {
     #[arg(long = "probe-url")]
     pub probe_url: Option<String>,
     /// The service URL that ends a session (SP-initiated logout): needed by the LogoutResponse
-    /// cases and by irt-2; without it those cases are skipped (not sent, not failed).
-    #[arg(long = "logout-url")]
+    /// cases and by irt-2; without it those cases are skipped (not sent, not failed). With
+    /// --oidc: the URL that logs the user out at the RP, which must revoke its tokens at the OP
+    /// there; the harness POSTs it with the session's cookies (and GETs it if the RP answers
+    /// 405); without it the revocation-at-logout request checks are skipped.
+    #[arg(long = "logout-url", value_name = "URL")]
     pub logout_url: Option<String>,
     /// The page where the service shows the logged-in identity (its fiscal number or NameID),
     /// read by comment-1 and comment-2 (the value read whole) and xsw3 and xsw7 (the signed

@@ -46,6 +46,7 @@ fn outside_config(opts: &CheckOpts) -> anyhow::Result<Option<OutsideConfig>> {
         ("--login-url", Some(login)),
         ("--probe-url", Some(probe)),
         ("--refresh-url", opts.refresh_url.as_ref()),
+        ("--logout-url", opts.logout_url.as_ref()),
     ] {
         if let Some(u) = u {
             let filled = u
@@ -69,6 +70,7 @@ fn outside_config(opts: &CheckOpts) -> anyhow::Result<Option<OutsideConfig>> {
             probe: probe.clone(),
             refresh: opts.refresh_url.clone(),
             callback_rewrite: None,
+            logout: opts.logout_url.clone(),
         },
         profile: profile(opts)?,
         rp_wait: std::time::Duration::from_secs(opts.rp_wait),

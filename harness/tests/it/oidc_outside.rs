@@ -1,7 +1,8 @@
 //! `check --oidc` against a relying party reached only through its URLs: the reference RP
 //! started as if it were someone else's (its own server on a loopback port, on-boarded through
 //! the federation's HTTP admin API, `reference_rp::app::start`) gives the verdicts of
-//! `--against-reference`, strict and as a mutant; the binary end to end through the
+//! `--against-reference` (the requests it sends included), strict and as mutants; the
+//! revocation checks skipped without `--logout-url`; the binary end to end through the
 //! trust-anchor handover file; and each bad input with its message and exit code.
 
 use harness::conformance::oidc::{
@@ -59,6 +60,7 @@ fn config(base: &str, probe: &str) -> OutsideConfig {
             probe: format!("{base}{probe}"),
             refresh: Some(format!("{base}/refresh")),
             callback_rewrite: None,
+            logout: Some(format!("{base}/logout")),
         },
         profile: None,
         rp_wait: Duration::ZERO,
@@ -112,16 +114,89 @@ async fn the_reference_rp_reached_by_its_urls_gets_the_verdicts_of_against_refer
     let reference = oidc::run_against_reference(Faults::parse(faults).expect("faults"), &[], false)
         .await
         .expect("the reference run");
-    // The request family (what the RP sends) runs against the embedded reference RP only.
-    let mut reference = verdicts(&reference.report);
-    reference.retain(|id, _| !id.starts_with("oidc-req-"));
+    // Every family, the requests the RP sends (`oidc-req-*`) included, judged alike.
+    let reference = verdicts(&reference.report);
     assert_eq!(outside, reference);
+    assert_eq!(
+        outside
+            .keys()
+            .filter(|id| id.starts_with(oidc::request::PREFIX))
+            .count(),
+        oidc::request::REQUEST_CHECKS.len()
+    );
     let failed = outside.values().filter(|(passed, _)| !passed).count();
     if faults.is_empty() {
         assert_eq!(failed, 0, "{outside:?}");
     } else {
         assert!(failed > 0, "the mutant must fail some case: {outside:?}");
     }
+}
+
+/// A sending mutant (a switch of `reference_rp::sending`) reached only through its URLs gets
+/// the request verdicts of `--against-reference`, and fails the check it breaks. The request
+/// family alone: the strict mock OPs refuse the broken request, so the control login of the
+/// answer cases could not end logged in.
+#[rstest::rstest]
+#[case::pkce("pkce-plain", "oidc-req-authz-pkce-method")]
+#[case::pkce_reused("pkce-reused", "oidc-req-authz-pkce-fresh")]
+#[case::nonce("nonce-short", "oidc-req-authz-nonce")]
+#[case::nonce_reused("nonce-reused", "oidc-req-authz-nonce-fresh")]
+#[case::logout("logout-revokes-refresh", "oidc-req-revoke-cie-refresh-kept")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sending_mutant_reached_by_its_urls_gets_the_request_verdicts_of_against_reference(
+    #[case] switch: &str,
+    #[case] broken: &str,
+) {
+    let only: Vec<String> = oidc::request::REQUEST_CHECKS
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    let run = strict_outside_run(switch, |c, _| c.only = only.clone());
+    let outside = verdicts(&run.await.expect("the outside run").report);
+    let reference = oidc::run_against_reference(Faults::parse(switch).expect("switch"), &only, false)
+        .await
+        .expect("the reference run");
+    assert_eq!(outside, verdicts(&reference.report));
+    assert_eq!(outside.len(), only.len());
+    assert_eq!(outside.get(broken).map(|v| v.0), Some(false), "{outside:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_logout_url_the_revocation_checks_are_skipped_naming_the_option() {
+    let revocation: Vec<&str> = oidc::request::REQUEST_CHECKS
+        .iter()
+        .filter(|c| c.stage == oidc::request::Stage::Revocation)
+        .map(|c| c.id)
+        .collect();
+    assert!(revocation.contains(&"oidc-req-revoke-at-logout"));
+    assert!(revocation.contains(&"oidc-req-revoke-cie-refresh-kept"));
+    // On the mutant that never revokes: skipped, not failed (nor passed).
+    let run = strict_outside_run("logout-no-revocation", |c, _| {
+        c.urls.logout = None;
+        c.only = revocation
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["oidc-req-authz-nonce".to_string()])
+            .collect();
+    });
+    let run = run.await.expect("run");
+    assert_eq!(run.report.entries.len(), revocation.len() + 1);
+    for e in &run.report.entries {
+        if e.id == "oidc-req-authz-nonce" {
+            assert!(e.passed && e.not_run.is_none(), "{e:?}");
+            continue;
+        }
+        let n = e.not_run.as_ref().unwrap_or_else(|| panic!("{} judged", e.id));
+        assert_eq!(n.kind, harness::report::NotRunKind::Skipped, "{}", e.id);
+        assert!(n.reason.contains("--logout-url"), "{}", n.reason);
+        assert!(!e.passed, "{}", e.id);
+    }
+    // With the logout URL the same mutant fails the revocation at logout.
+    let run = strict_outside_run("logout-no-revocation", |c, _| {
+        c.only = vec!["oidc-req-revoke-at-logout".into()];
+    });
+    let e = &run.await.expect("run").report.entries[0];
+    assert!(!e.passed && e.not_run.is_none(), "{e:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,6 +367,8 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
         &probe,
         "--refresh-url",
         &refresh,
+        "--logout-url",
+        &format!("{base}/logout"),
         "--write-trust-anchor",
         handover_file.to_str().unwrap(),
         "--rp-wait",
@@ -338,6 +415,7 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
         oidc::OIDC_CASES.len()
             + oidc::entity::ENTITY_CHECKS.len()
             + oidc::entity_fields::FIELD_CHECKS.len()
+            + oidc::request::REQUEST_CHECKS.len()
     );
     assert!(
         entries.iter().all(|e| e["passed"] == true),

@@ -346,8 +346,17 @@ pub async fn run_reference(
         entries.extend(entity_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await);
     }
     if request::wanted(only) {
+        let url = format!("{}/.well-known/openid-federation", world.rp_base);
+        let ec = entity::fetch(target.http(), &url).await.ok();
         entries.extend(
-            request::request_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await,
+            request::plan_entries(
+                &target,
+                ec.as_ref().map(|f| f.body.as_str()),
+                reference::CLIENT_ID,
+                request::plan(profile),
+                only,
+            )
+            .await,
         );
     }
     Ok(clock.finish(

@@ -4,7 +4,8 @@
 //! entity configuration (from its entity ID or a file), on-boards the RP below the anchor unless
 //! it on-boarded itself, checks that a correct login through the RP's URLs ends logged in
 //! (the control), then plays the catalogue through the RP's login URL, callback and probe,
-//! and checks its entity configuration.
+//! checks its entity configuration, and judges the requests it sends (the `oidc-request`
+//! family, its logins played through the same URLs and its logout through `RpUrls::logout`).
 
 use super::cases::{Play, Provider};
 use super::runner::{OidcRunError, OidcTarget, RpUrls};
@@ -395,6 +396,21 @@ pub async fn run_outside(
             }
         }
         entries.extend(ec);
+    }
+    if super::request::wanted(&config.only) {
+        // What the RP sends, judged on the same observation code as against the reference RP:
+        // the logins of the profile's plan through the RP's URLs, the logout through its
+        // logout URL (the revocation checks are skipped without one).
+        entries.extend(
+            super::request::plan_entries(
+                &target,
+                Some(&document.fetched.body),
+                &document.entity_id,
+                super::request::plan(config.profile),
+                &config.only,
+            )
+            .await,
+        );
     }
     Ok(clock.finish(
         entries,

@@ -12,11 +12,10 @@
 //! `reference_rp::sending` that makes it send the broken request (see the harness tests).
 
 use super::cases::Rule;
-use super::runner::OidcTarget;
+use super::runner::{Jar, OidcTarget};
 use crate::report::{Entry, NotRun, NotRunKind, Severity};
 use mock_idps::oidc::jose::{jws, Header, Jwks, JwsAlg};
 use mock_idps::oidc::op::record::{Endpoint, Method, ObservedRequest};
-use mock_idps::spid::script::{Outcome, ScriptedLogin};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -609,7 +608,13 @@ pub struct Observation {
     pub ops: BTreeMap<String, OpFacts>,
     /// The logins, in order.
     pub logins: Vec<LoginRecord>,
+    /// Why no logout was played, when the RP's logout URL is not known (the revocation
+    /// checks are then skipped, not judged).
+    pub no_logout: Option<String>,
 }
+
+/// Why the revocation checks are skipped without the RP's logout URL.
+pub const NO_LOGOUT_URL: &str = "needs the RP's logout URL (--logout-url): no logout was played, so no revocation at logout can be seen";
 
 /// The logins played: OP, and whether to log out after it.
 pub const PLAN: &[(&str, bool)] = &[("poste", true), ("poste", false), ("cie", true)];
@@ -635,13 +640,6 @@ pub fn op_facts(federation: &mock_idps::MockFederation) -> BTreeMap<String, OpFa
         .collect()
 }
 
-fn location(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_string)
-}
-
 fn in_range(all: &[ObservedRequest], from: u64, to: u64) -> Vec<ObservedRequest> {
     all.iter()
         .filter(|r| r.seq >= from && r.seq < to)
@@ -649,24 +647,12 @@ fn in_range(all: &[ObservedRequest], from: u64, to: u64) -> Vec<ObservedRequest>
         .collect()
 }
 
-/// GETs `url` and expects a redirect; otherwise why not, worded after `what`.
-async fn redirected(
-    http: &reqwest::Client,
-    url: &str,
-    what: &str,
-) -> Result<reqwest::Response, String> {
-    match http.get(url).send().await {
-        Ok(r) if r.status().is_redirection() => Ok(r),
-        Ok(r) => Err(format!("{what} answered HTTP {}", r.status())),
-        Err(e) => Err(format!("{what}: {e}")),
-    }
-}
-
-/// Plays one login (and its logout) through the RP; the marks of the record around each step.
+/// Plays one login (and its logout) through the RP as its browser: the login URL, the RP's
+/// redirects to the OP's authorization endpoint, the OP's redirect back to the RP's own
+/// `redirect_uri` (whatever its path), the probe, then the logout URL; the marks of the record
+/// around each step.
 async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRecord, [u64; 5]) {
     let fed = target.federation();
-    let http = target.http();
-    let base = target.rp_base();
     let mut rec = LoginRecord {
         op: op.to_string(),
         authorization: Vec::new(),
@@ -678,100 +664,91 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
     };
     let m0 = fed.oidc_request_mark();
     let mut marks = [m0; 5];
-    let start = target.login_url(op);
-    let authz_url = match redirected(http, &start, "the RP's login start").await {
-        Ok(r) => location(&r),
-        Err(why) => {
-            rec.stopped = Some(why);
-            None
-        }
-    };
-    let Some(authz_url) = authz_url else {
-        return (rec, marks);
-    };
-    if let Err(e) = fed.script_next_login(ScriptedLogin {
-        provider: Some(op.into()),
-        user: super::runner::USER.into(),
-        level: None,
-        outcome: Outcome::Success,
-    }) {
-        rec.stopped = Some(format!("scripting the login: {e}"));
-        return (rec, marks);
-    }
-    let answer = match http.get(&authz_url).send().await {
-        Ok(r) => (r.status().as_u16(), location(&r)),
+    let mut jar = Jar::default();
+    let authz_url = match target.reach_authorization(op, &mut jar).await {
+        Ok(u) => u,
         Err(e) => {
-            rec.stopped = Some(format!("the OP's authorization endpoint: {e}"));
+            rec.stopped = Some(crate::report::error_chain(&e));
             return (rec, marks);
         }
     };
+    let answer = target.authorize(op, &authz_url).await;
     marks[1] = fed.oidc_request_mark();
-    let prefix = format!("{}?", target.redirect_uri());
-    let query = match &answer {
-        (s, Some(l)) if (300..400).contains(s) => l.strip_prefix(&prefix).map(str::to_string),
-        _ => None,
-    };
-    let Some(query) = query.filter(|q| !q.split('&').any(|p| p.starts_with("error="))) else {
-        rec.stopped = Some(format!(
-            "the OP did not answer with a code: HTTP {} {}",
-            answer.0,
-            answer.1.unwrap_or_default()
-        ));
-        marks[2] = marks[1];
-        return (rec, marks);
-    };
-    rec.code = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned());
-    let callback = format!("{base}/oidc/callback?{query}");
-    let cookie = match redirected(http, &callback, "the RP's callback").await {
-        Ok(r) => r
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .find(|c| c.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
-            .map(str::to_string),
-        Err(why) => {
-            rec.stopped = Some(why);
-            None
+    marks[2] = marks[1];
+    let redirect = match answer {
+        Ok(r) => r,
+        Err(e) => {
+            rec.stopped = Some(format!(
+                "the OP did not answer with a code: {}",
+                crate::report::error_chain(&e)
+            ));
+            return (rec, marks);
         }
     };
-    marks[2] = fed.oidc_request_mark();
-    let Some(cookie) = cookie else {
+    let query = redirect.split_once('?').map_or("", |(_, q)| q).to_string();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if let Some((_, e)) = pairs.iter().find(|(k, _)| k == "error") {
+        rec.stopped = Some(format!("the OP answered error={e}: {redirect}"));
         return (rec, marks);
+    }
+    rec.code = pairs
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v);
+    let answered = target.callback(&redirect, &query, jar).await;
+    marks[2] = fed.oidc_request_mark();
+    let mut jar = match answered {
+        Ok(a) => a.jar,
+        Err(e) => {
+            rec.stopped = Some(crate::report::error_chain(&e));
+            return (rec, marks);
+        }
     };
-    rec.logged_in = http
-        .get(&target.urls().probe)
-        .header(reqwest::header::COOKIE, &cookie)
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success());
+    rec.logged_in = target.logged_in(&jar).await.unwrap_or(false);
     if !(logout && rec.logged_in) {
         return (rec, marks);
     }
     marks[3] = fed.oidc_request_mark();
-    if let Err(e) = http
-        .post(format!("{base}/logout"))
-        .header(reqwest::header::COOKIE, &cookie)
-        .send()
-        .await
-    {
-        rec.stopped = Some(format!("the RP's logout: {e}"));
-    }
+    let out = target.logout(&mut jar).await;
     marks[4] = fed.oidc_request_mark();
+    match out {
+        None => return (rec, marks),
+        Some(Err(e)) => rec.stopped = Some(crate::report::error_chain(&e)),
+        Some(Ok(_)) => {}
+    }
     rec.logout = Some(Vec::new());
     (rec, marks)
+}
+
+/// The logins to play for `profile` (both kinds when `None`: [`PLAN`]): OP, and whether to log
+/// out after it. A profile plays two logins at an OP of its kind, the first logged out.
+pub fn plan(profile: Option<super::OidcProfile>) -> &'static [(&'static str, bool)] {
+    match profile {
+        None => PLAN,
+        Some(super::OidcProfile::SpidOidcRp) => &[("poste", true), ("poste", false)],
+        Some(super::OidcProfile::CieOidcRp) => &[("cie", true), ("cie", false)],
+    }
 }
 
 /// Plays [`PLAN`] through the RP under `target` and gathers what reached the OPs; `ec` is the
 /// RP's entity configuration (for its keys and redirect URIs), `client_id` its client_id.
 pub async fn observe(target: &OidcTarget<'_>, ec: Option<&str>, client_id: &str) -> Observation {
+    observe_plan(target, ec, client_id, PLAN).await
+}
+
+/// [`observe`], the logins of `plan` (see [`plan`]).
+pub async fn observe_plan(
+    target: &OidcTarget<'_>,
+    ec: Option<&str>,
+    client_id: &str,
+    plan: &[(&str, bool)],
+) -> Observation {
     let fed = target.federation();
     let first = fed.oidc_request_mark();
     let mut played = Vec::new();
-    for (op, logout) in PLAN {
+    for (op, logout) in plan {
         played.push(play_login(target, op, *logout).await);
     }
     let all = fed.oidc_requests_since(first);
@@ -804,6 +781,11 @@ pub async fn observe(target: &OidcTarget<'_>, ec: Option<&str>, client_id: &str)
         rp,
         ops: op_facts(fed),
         logins,
+        no_logout: target
+            .urls()
+            .logout
+            .is_none()
+            .then(|| NO_LOGOUT_URL.to_string()),
     }
 }
 
@@ -1664,10 +1646,19 @@ pub fn entries(obs: &Observation, only: &[String], millis: f64) -> Vec<Entry> {
         .into_iter()
         .map(|c| {
             let j = judge(c, obs);
-            let (passed, reason, not_run) = match &j {
-                Judged::Pass(s) => (true, s.clone(), None),
-                Judged::Fail(s) => (false, s.clone(), None),
-                Judged::Unseen(s) => (
+            let skipped = obs.no_logout.as_ref().filter(|_| c.stage == Stage::Revocation);
+            let (passed, reason, not_run) = match (&j, skipped) {
+                (_, Some(why)) => (
+                    false,
+                    why.clone(),
+                    Some(NotRun {
+                        kind: NotRunKind::Skipped,
+                        reason: why.clone(),
+                    }),
+                ),
+                (Judged::Pass(s), None) => (true, s.clone(), None),
+                (Judged::Fail(s), None) => (false, s.clone(), None),
+                (Judged::Unseen(s), None) => (
                     false,
                     s.clone(),
                     Some(NotRun {
@@ -1716,6 +1707,21 @@ pub async fn request_entries(
     );
     let ec = super::entity::fetch(target.http(), &url).await.ok();
     let obs = observe(target, ec.as_ref().map(|f| f.body.as_str()), client_id).await;
+    entries(&obs, only, began.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// Plays the logins of `plan` through the RP under `target` (reached only through its URLs),
+/// whose entity configuration `ec` (as read, `None` when it could not be) names `client_id`, and
+/// judges the checks `only` selects: the request family of `check --oidc` against any RP.
+pub async fn plan_entries(
+    target: &OidcTarget<'_>,
+    ec: Option<&str>,
+    client_id: &str,
+    plan: &[(&str, bool)],
+    only: &[String],
+) -> Vec<Entry> {
+    let began = std::time::Instant::now();
+    let obs = observe_plan(target, ec, client_id, plan).await;
     entries(&obs, only, began.elapsed().as_secs_f64() * 1000.0)
 }
 

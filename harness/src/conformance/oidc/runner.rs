@@ -92,11 +92,15 @@ pub struct RpUrls {
     /// carried to `reached` instead (the reference RP registers a public redirect URI and
     /// answers on loopback); `None`: the redirect is followed as it is.
     pub callback_rewrite: Option<(String, String)>,
+    /// The URL that logs the browser's session out at the RP (POSTed; fetched with GET when
+    /// the RP answers 405), where the RP revokes its tokens at the OP; without it the request
+    /// checks of the revocation at logout are skipped.
+    pub logout: Option<String>,
 }
 
 /// The cookies of one browser, per origin (scheme, host and port).
 #[derive(Debug, Default, Clone)]
-struct Jar(std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>);
+pub(super) struct Jar(std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>);
 
 fn origin(url: &str) -> String {
     url::Url::parse(url)
@@ -144,10 +148,10 @@ pub struct OidcTarget<'a> {
 
 /// What the RP answered to one authorization response, and the browser after it.
 #[derive(Debug, Clone)]
-struct Answer {
-    status: u16,
-    body: String,
-    jar: Jar,
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) body: String,
+    pub(super) jar: Jar,
 }
 
 /// The verdict of one play: whether the RP logged the user in, and the evidence.
@@ -235,7 +239,7 @@ fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
 
 impl<'a> OidcTarget<'a> {
     /// The embedded reference RP at `rp_base` (its `/oidc/login`, `/oidc/callback`, `/me`,
-    /// `/refresh`), whose registered redirect URI `redirect_uri` is carried to its local
+    /// `/refresh`, `/logout`), whose registered redirect URI `redirect_uri` is carried to its local
     /// callback, logging in at `federation`'s OPs.
     pub fn new(
         federation: &'a MockFederation,
@@ -251,6 +255,7 @@ impl<'a> OidcTarget<'a> {
                 probe: format!("{base}/me"),
                 refresh: Some(format!("{base}/refresh")),
                 callback_rewrite: Some((redirect_uri.to_string(), format!("{base}/oidc/callback"))),
+                logout: Some(format!("{base}/logout")),
             },
             client_id,
         )
@@ -348,6 +353,18 @@ impl<'a> OidcTarget<'a> {
     /// Starts a login at the RP (redirects followed, cookies kept, until the mock OP's
     /// authorization endpoint): the OP's authorization URL and the login's `state`.
     async fn start(&self, op: &str, jar: &mut Jar) -> Result<(String, String), OidcRunError> {
+        let url = self.reach_authorization(op, jar).await?;
+        let state = state_of(&url)?;
+        Ok((url, state))
+    }
+
+    /// Opens the login URL for `op` in the browser `jar` and follows the RP's redirects (cookies
+    /// kept) until the mock OP's authorization endpoint: that URL, not yet fetched.
+    pub(super) async fn reach_authorization(
+        &self,
+        op: &str,
+        jar: &mut Jar,
+    ) -> Result<String, OidcRunError> {
         let first = self.login_url(op);
         let authorization = self.op_url(op, |o| &o.authorization);
         let mut url = first.clone();
@@ -375,8 +392,7 @@ impl<'a> OidcTarget<'a> {
                 .map_err(|_| OidcRunError::LoginUrl(location.clone()))?
                 .to_string();
             if !authorization.is_empty() && next.starts_with(&authorization) {
-                let state = state_of(&next)?;
-                return Ok((next, state));
+                return Ok(next);
             }
             url = next;
         }
@@ -390,7 +406,7 @@ impl<'a> OidcTarget<'a> {
 
     /// Lets the OP answer the authorization request (the user logs in and consents): the
     /// authorization response, as the URL the OP redirects the browser to.
-    async fn authorize(&self, op: &str, url: &str) -> Result<String, OidcRunError> {
+    pub(super) async fn authorize(&self, op: &str, url: &str) -> Result<String, OidcRunError> {
         self.federation
             .script_next_login(ScriptedLogin {
                 provider: Some(op.into()),
@@ -426,7 +442,7 @@ impl<'a> OidcTarget<'a> {
 
     /// Carries an authorization response (the OP's redirect, its query as given) to the RP's
     /// callback in the browser `jar`.
-    async fn callback(
+    pub(super) async fn callback(
         &self,
         redirect: &str,
         query: &str,
@@ -448,12 +464,42 @@ impl<'a> OidcTarget<'a> {
     }
 
     /// Whether the RP's protected page answers 2xx to the browser `jar`.
-    async fn logged_in(&self, jar: &Jar) -> Result<bool, OidcRunError> {
+    pub(super) async fn logged_in(&self, jar: &Jar) -> Result<bool, OidcRunError> {
         let url = self.urls.probe.clone();
         let r = self
             .get("the RP's protected page", &url, &mut jar.clone())
             .await?;
         Ok(r.status().is_success())
+    }
+
+    /// Logs the browser `jar` out at the RP's logout URL ([`RpUrls::logout`]): a POST, and a
+    /// GET when the RP answers 405 Method Not Allowed; the status of the RP's answer (not
+    /// judged: the requests that reach the OPs meanwhile are). `None` without a logout URL.
+    pub(super) async fn logout(&self, jar: &mut Jar) -> Option<Result<u16, OidcRunError>> {
+        let url = self.urls.logout.clone()?;
+        let mut post = self.http.post(&url);
+        if let Some(c) = jar.header(&url) {
+            post = post.header(reqwest::header::COOKIE, c);
+        }
+        let r = match post.send().await {
+            Ok(r) => r,
+            Err(source) => {
+                return Some(Err(OidcRunError::Http {
+                    what: "the RP's logout",
+                    url,
+                    source,
+                }))
+            }
+        };
+        jar.keep(&url, r.headers());
+        if r.status() != reqwest::StatusCode::METHOD_NOT_ALLOWED {
+            return Some(Ok(r.status().as_u16()));
+        }
+        Some(
+            self.get("the RP's logout", &url, jar)
+                .await
+                .map(|r| r.status().as_u16()),
+        )
     }
 
     /// The verdict on an answer of the callback: the probe, in the same browser.
