@@ -803,6 +803,62 @@ mod tests {
         );
     }
 
+    /// `--logout-url` is POSTed; an RP whose logout takes GET only (405 to the POST) is
+    /// fetched with GET; either way with the session's cookies, once per method.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_logout_url_is_posted_and_fetched_with_get_on_405() {
+        use axum::routing::{get, post};
+        use std::sync::{Arc, Mutex};
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let record = |method: &'static str| {
+            let seen = seen.clone();
+            move |h: axum::http::HeaderMap| async move {
+                let cookie = h
+                    .get("cookie")
+                    .and_then(|c| c.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                seen.lock().unwrap().push(format!("{method} {cookie}"));
+                axum::http::StatusCode::SEE_OTHER
+            }
+        };
+        let app = axum::Router::new()
+            .route("/get-only", get(record("GET")))
+            .route("/post-only", post(record("POST")));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let federation = MockFederation::start().await.expect("federation");
+        for (path, want) in [("post-only", "POST sid=abc"), ("get-only", "GET sid=abc")] {
+            seen.lock().unwrap().clear();
+            let urls = RpUrls {
+                login: format!("{base}/login?op={{op}}"),
+                probe: format!("{base}/me"),
+                refresh: None,
+                callback_rewrite: None,
+                logout: Some(format!("{base}/{path}")),
+            };
+            let target = OidcTarget::at(&federation, urls, "x").unwrap();
+            let mut jar = Jar::default();
+            jar.0
+                .entry(origin(&base))
+                .or_default()
+                .insert("sid".into(), "abc".into());
+            let status = target.logout(&mut jar).await.expect("a logout URL");
+            assert_eq!(status.expect("answered"), 303, "{path}");
+            assert_eq!(*seen.lock().unwrap(), vec![want.to_string()], "{path}");
+        }
+        let urls = RpUrls {
+            login: format!("{base}/login?op={{op}}"),
+            probe: format!("{base}/me"),
+            refresh: None,
+            callback_rewrite: None,
+            logout: None,
+        };
+        let target = OidcTarget::at(&federation, urls, "x").unwrap();
+        assert!(target.logout(&mut Jar::default()).await.is_none());
+    }
+
     #[test]
     fn a_refusal_page_reads_as_its_text() {
         assert_eq!(
