@@ -20,9 +20,12 @@ strictly as it allows; the app adds only the plumbing a federation RP needs and 
   - the OPs: resolved through the trust anchor's resolve endpoint, its answer verified with the
     anchor keys configured out of band (the --trust-anchor file `spid-harness check --oidc
     --write-trust-anchor` writes);
+  - logout (POST /logout): the access token revoked at the OP's revocation endpoint with
+    OAuth2Session.revoke_token (RFC 7009), private_key_jwt as at the token endpoint; the refresh
+    token kept (CIE logout.rst), the session dropped;
   - its own entity configuration (self-signed, authority_hints the anchor, the trust mark the
     federation issued fetched from its trust mark endpoint), the login start, the callback, the
-    protected page /me (200 logged in, 401 otherwise) and /refresh.
+    protected page /me (200 logged in, 401 otherwise), /refresh and /logout.
 What Authlib has no facility for is left undone on purpose, so the harness measures Authlib:
 the authorization response's `iss` (RFC 9207; Authlib implements only the server side), the
 OP's trust marks and the userinfo content type. docs/interop-oidc.md argues each finding.
@@ -144,10 +147,14 @@ class App:
     # ---------------------------------------------------------------- OIDC
 
     def client(self, state=None):
+        # private_key_jwt at the token and at the revocation endpoint alike: Authlib's default for
+        # revocation is client_secret_basic (which would send the PEM as a password), so it is
+        # named here.
+        auth = PrivateKeyJWT(alg="RS256", headers={"kid": self.sig_key.kid})
         return OAuth2Session(
             self.entity_id,
             client_secret=self.sig_key.as_pem(is_private=True).decode(),
-            token_endpoint_auth_method=PrivateKeyJWT(alg="RS256", headers={"kid": self.sig_key.kid}),
+            token_endpoint_auth_method=auth, revocation_endpoint_auth_method=auth,
             redirect_uri=self.redirect_uri, state=state, code_challenge_method="S256",
         )
 
@@ -233,6 +240,15 @@ class App:
         s["token"] = {**s["token"], **token}
         return dict(claims)
 
+    def logout(self, s):
+        # revocation_endpoint.rst (SPID): at logout the RP revokes the access token it holds;
+        # logout.rst (CIE): the refresh token is not revoked then. Authlib's revoke_token
+        # (RFC 7009) would pick the refresh token when none is named, so the access token is.
+        md = self.op(s["p"]["op"])
+        r = self.client().revoke_token(md["revocation_endpoint"], token=s["token"]["access_token"],
+                                       token_type_hint="access_token", timeout=10)
+        r.raise_for_status()
+
 
 def cookies_of(headers):
     out = {}
@@ -297,7 +313,18 @@ def handler(app):
 
         def do_POST(self):
             cookies = cookies_of(self.headers)
-            s = app.sessions.get(cookies.get("authlib_session", ""))
+            sid = cookies.get("authlib_session", "")
+            s = app.sessions.get(sid)
+            if self.path == "/logout":
+                with app.lock:
+                    app.sessions.pop(sid, None)
+                if s is not None:
+                    try:
+                        app.logout(s)
+                    except Exception as e:  # noqa: BLE001
+                        return self.answer(502, "%s: %s" % (type(e).__name__, str(e)[:300]), "text/plain")
+                return self.answer(303, "", headers=[
+                    ("Location", "/"), ("Set-Cookie", "authlib_session=; Path=/; Max-Age=0")])
             if self.path != "/refresh":
                 return self.answer(404, "not found", "text/plain")
             if s is None:

@@ -41,6 +41,7 @@ def main():
         [binary, "check", "--oidc", "--entity-id", base,
          "--login-url", f"{base}/login?op={{op_entity_id}}&level={{level}}",
          "--probe-url", f"{base}/me", "--refresh-url", f"{base}/refresh",
+         "--logout-url", f"{base}/logout",
          "--write-trust-anchor", str(handover), "--rp-wait", "60",
          "--report-dir", str(work), "--exit-zero"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
