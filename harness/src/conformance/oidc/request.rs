@@ -1,5 +1,7 @@
 //! The third OIDC family, `oidc-request`: what the RP *sends*. The harness plays logins through
-//! the RP as its browser (two at a SPID OP, one at CIE, a logout after the first and the last),
+//! the RP as its browser, reached only through its URLs ([`super::RpUrls`]: the embedded
+//! reference RP or any other), two at a SPID OP and one at CIE ([`plan`]), a logout after the
+//! first and the last (skipped without the RP's logout URL, and the revocation checks with it),
 //! and reads back what reached the mock OPs from their request record
 //! ([`mock_idps::oidc::op::record`]): the authorization requests (request object, PKCE, nonce,
 //! state, scope…), the token requests (form, grant, client assertion, code_verifier) and the
