@@ -28,8 +28,12 @@ fn outside_config(opts: &CheckOpts) -> anyhow::Result<Option<OutsideConfig>> {
         (None, None) => None,
     };
     if opts.against_reference {
-        if rp.is_some() || opts.login_url.is_some() || opts.probe_url.is_some() {
-            bail!("use either --against-reference, or --entity-id (or --entity-configuration) with --login-url and --probe-url");
+        if rp.is_some()
+            || opts.login_url.is_some()
+            || opts.probe_url.is_some()
+            || opts.logout_url.is_some()
+        {
+            bail!("use either --against-reference (it logs out at the reference RP's own logout), or --entity-id (or --entity-configuration) with --login-url, --probe-url and optionally --logout-url");
         }
         return Ok(None);
     }

@@ -153,9 +153,10 @@ async fn a_sending_mutant_reached_by_its_urls_gets_the_request_verdicts_of_again
         .collect();
     let run = strict_outside_run(switch, |c, _| c.only = only.clone());
     let outside = verdicts(&run.await.expect("the outside run").report);
-    let reference = oidc::run_against_reference(Faults::parse(switch).expect("switch"), &only, false)
-        .await
-        .expect("the reference run");
+    let reference =
+        oidc::run_against_reference(Faults::parse(switch).expect("switch"), &only, false)
+            .await
+            .expect("the reference run");
     assert_eq!(outside, verdicts(&reference.report));
     assert_eq!(outside.len(), only.len());
     assert_eq!(outside.get(broken).map(|v| v.0), Some(false), "{outside:?}");
@@ -186,7 +187,10 @@ async fn without_a_logout_url_the_revocation_checks_are_skipped_naming_the_optio
             assert!(e.passed && e.not_run.is_none(), "{e:?}");
             continue;
         }
-        let n = e.not_run.as_ref().unwrap_or_else(|| panic!("{} judged", e.id));
+        let n = e
+            .not_run
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} judged", e.id));
         assert_eq!(n.kind, harness::report::NotRunKind::Skipped, "{}", e.id);
         assert!(n.reason.contains("--logout-url"), "{}", n.reason);
         assert!(!e.passed, "{}", e.id);
@@ -496,6 +500,14 @@ async fn an_entity_configuration_that_does_not_parse_is_exit_2() {
 #[case::entity_id_not_a_url(
     &["--entity-id", "rp.example", "--login-url", "http://127.0.0.1:9/l?op={op}", "--probe-url", "http://127.0.0.1:9/me"],
     "not an http(s) URL"
+)]
+#[case::logout_not_a_url(
+    &["--entity-id", "http://127.0.0.1:9", "--login-url", "http://127.0.0.1:9/l?op={op}", "--probe-url", "http://127.0.0.1:9/me", "--logout-url", "logout"],
+    "--logout-url logout is not an http(s) URL"
+)]
+#[case::logout_with_the_reference(
+    &["--against-reference", "--logout-url", "http://127.0.0.1:9/logout"],
+    "it logs out at the reference RP's own logout"
 )]
 #[case::unknown_profile(
     &["--against-reference", "--profile", "spid-sp-public"],

@@ -695,10 +695,7 @@ async fn play_login(target: &OidcTarget<'_>, op: &str, logout: bool) -> (LoginRe
         rec.stopped = Some(format!("the OP answered error={e}: {redirect}"));
         return (rec, marks);
     }
-    rec.code = pairs
-        .into_iter()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v);
+    rec.code = pairs.into_iter().find(|(k, _)| k == "code").map(|(_, v)| v);
     let answered = target.callback(&redirect, &query, jar).await;
     marks[2] = fed.oidc_request_mark();
     let mut jar = match answered {
@@ -1648,7 +1645,10 @@ pub fn entries(obs: &Observation, only: &[String], millis: f64) -> Vec<Entry> {
         .into_iter()
         .map(|c| {
             let j = judge(c, obs);
-            let skipped = obs.no_logout.as_ref().filter(|_| c.stage == Stage::Revocation);
+            let skipped = obs
+                .no_logout
+                .as_ref()
+                .filter(|_| c.stage == Stage::Revocation);
             let (passed, reason, not_run) = match (&j, skipped) {
                 (_, Some(why)) => (
                     false,

@@ -100,7 +100,9 @@ pub struct RpUrls {
 
 /// The cookies of one browser, per origin (scheme, host and port).
 #[derive(Debug, Default, Clone)]
-pub(super) struct Jar(std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>);
+pub(super) struct Jar(
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+);
 
 fn origin(url: &str) -> String {
     url::Url::parse(url)
