@@ -479,3 +479,22 @@ async fn a_leaf_fault_breaks_the_leaf_configuration_until_cleared() {
     build().verify_with(&jwks).unwrap();
     assert!(build().claims.exp > now);
 }
+
+#[test]
+fn test_rps_publish_the_whole_rp_profile_fixture() {
+    let profile: serde_json::Map<String, Value> =
+        serde_json::from_str(testing::RP_PROFILE).unwrap();
+    assert_eq!(profile.len(), 10, "{profile:?}");
+    let key = crate::oidc::keys::load(
+        &FixtureSource::Embedded,
+        "test-rp",
+        crate::oidc::keys::KeyRole::Signing,
+    )
+    .unwrap();
+    let md = testing::rp_metadata(&format!("{BASE}/rp/p"), &key, &key);
+    let rp = md["openid_relying_party"].as_object().unwrap();
+    for (name, value) in &profile {
+        assert_eq!(rp.get(name), Some(value), "{name}");
+    }
+    assert_eq!(rp["client_id"], format!("{BASE}/rp/p"));
+}
