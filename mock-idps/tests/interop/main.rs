@@ -74,6 +74,15 @@ impl Env {
         req
     }
 
+    /// A request for `level` at `provider` sent on `binding`, and the Response after the user
+    /// holding `level` logs in through the pages.
+    pub async fn login_at(&self, provider: &str, level: Level, binding: Binding) -> (Req, String) {
+        let req = self.req(provider, level);
+        let reply = self.login_via_pages(provider, &req, binding, user_at(level));
+        let xml = reply.await.response();
+        (req, xml)
+    }
+
     /// samael's SP side as the test SP of `sp.rs`, trusting `provider`'s published metadata.
     pub fn samael_sp(&self, provider: &str) -> ServiceProvider {
         let idp = self.fed.state().idp(provider).unwrap();
@@ -221,6 +230,19 @@ fn run(cmd: &mut Command) -> ToolRun {
 pub const TOP_SIGNATURE: &str = "/*/*[local-name()='Signature']";
 /// The XPath of the Assertion signature.
 pub const ASSERTION_SIGNATURE: &str = "//*[local-name()='Assertion']/*[local-name()='Signature']";
+
+impl ToolRun {
+    /// Asserts the tool accepted `what` and said `word` about it; the failure shows `xml`.
+    #[track_caller]
+    pub fn assert_ok(&self, word: &str, what: &str, xml: &str) {
+        assert!(self.ok, "refused: {what}: {}\n{xml}", self.output);
+        assert!(
+            self.output.contains(word),
+            "no {word:?} about {what}: {}",
+            self.output
+        );
+    }
+}
 
 /// `xmlsec1 --verify` of the signature at `node_xpath` in `xml`, trusting only `cert_pem`.
 pub fn xmlsec1_verify(dir: &TempDir, xml: &str, cert_pem: &str, node_xpath: &str) -> ToolRun {
