@@ -6,6 +6,8 @@
 #[path = "it/sp.rs"]
 mod sp;
 
+use sp::answer;
+
 use mock_idps::clock::{saml_instant, SimClock};
 use mock_idps::cns::CnsPki;
 use mock_idps::federation::{FederationConfig, MockFederation};
@@ -160,12 +162,6 @@ async fn a_card_revoked_while_running_is_refused_on_the_next_connection() {
     assert!(after.windows(serial.len()).any(|w| w == serial.as_slice()));
     // Another holder's valid card still logs in.
     accepted(&fed, &pki, "giulia.bianchi", "valid").await;
-}
-
-/// The status and text of the answer to `req`.
-async fn answer(req: reqwest::RequestBuilder) -> (u16, String) {
-    let resp = req.send().await.expect("an answer");
-    (resp.status().as_u16(), resp.text().await.expect("text"))
 }
 
 /// Revokes the card certificate `cert_pem` at the CNS `revoke` URL.

@@ -298,6 +298,12 @@ pub async fn federation(driver: &Driver, config: FederationConfig) -> MockFedera
     .unwrap()
 }
 
+/// The status and text of the answer to `req`.
+pub async fn answer(req: reqwest::RequestBuilder) -> (u16, String) {
+    let resp = req.send().await.expect("an answer");
+    (resp.status().as_u16(), resp.text().await.expect("text"))
+}
+
 /// The mock providers with this test SP registered, and the SP's driver: what every test
 /// environment (`it`, `interop`) starts with.
 pub struct Site {
