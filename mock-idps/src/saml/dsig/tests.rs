@@ -150,7 +150,7 @@ fn sha1_is_refused() {
 
 #[test]
 fn signed_info_is_canonical_by_construction() {
-    let (k, xml) = signed_sample();
+    let (_, xml) = signed_sample();
     let doc = uppsala::parse(&xml).unwrap();
     let si = doc
         .descendants(doc.document_element().unwrap())
