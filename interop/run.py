@@ -527,7 +527,10 @@ def cmd_matrix(args) -> int:
     return tally.close()
 
 
-def summarize(lib: str, report: dict, expected: dict) -> None:
+def summarize(lib: str, report: dict, expected: dict, note: str = " (issue #12)",
+              suffix: str = "") -> None:
+    """One line of figures for `lib`'s check report: `note` follows the harness false positives,
+    `suffix` ends the line."""
     entries = report["entries"]
     kinds = {k: sum(1 for f in expected.values() if f["kind"] == k) for k in KINDS}
     passed = sum(1 for e in entries if e.get("passed") and not e.get("not_run"))
@@ -535,8 +538,9 @@ def summarize(lib: str, report: dict, expected: dict) -> None:
     print(f"   {lib}: {len(entries)} entries: {passed} as expected, {kinds['finding']} true "
           f"findings, {kinds['advice']} advice not followed, "
           f"{kinds['not-applicable']} not applicable, "
-          f"{kinds['harness-false-positive']} harness false positives (issue #12), "
-          f"{not_run} not run by check (its own not applicable / skipped / not determinable)")
+          f"{kinds['harness-false-positive']} harness false positives{note}, "
+          f"{not_run} not run by check (its own not applicable / skipped / not determinable)"
+          f"{suffix}")
 
 
 # ----------------------------------------------------------------------------- figures

@@ -74,15 +74,7 @@ def main():
     expected = run.load_expectations(LIB)
     for ok, name, detail in run.compare(LIB, run.not_as_expected(report), expected):
         tally.check(ok, name, detail)
-    entries = report["entries"]
-    kinds = {k: sum(1 for f in expected.values() if f["kind"] == k) for k in run.KINDS}
-    passed = sum(1 for e in entries if e.get("passed") and not e.get("not_run"))
-    not_run = sum(1 for e in entries if e.get("not_run"))
-    print(f"   {LIB}: {len(entries)} entries: {passed} as expected, {kinds['finding']} true "
-          f"findings, {kinds['advice']} advice not followed, "
-          f"{kinds['not-applicable']} not applicable, "
-          f"{kinds['harness-false-positive']} harness false positives, {not_run} not run; "
-          f"{seconds:.1f} s with the app's start")
+    run.summarize(LIB, report, expected, note="", suffix=f"; {seconds:.1f} s with the app's start")
     return tally.close()
 
 

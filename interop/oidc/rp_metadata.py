@@ -2,6 +2,13 @@
 configurations: the SPID/CIE code flow with private_key_jwt, ID tokens and userinfo signed with
 RS256 and encrypted with RSA-OAEP / A128CBC-HS256 (the CIE OPs encrypt to the RP's enc key)."""
 
+import json
+from pathlib import Path
+
+# The members every test RP of the project publishes alike (the mock's test RPs read it too).
+PROFILE = json.loads(
+    (Path(__file__).resolve().parents[2] / "fixtures" / "oidc" / "rp-profile.json").read_text())
+
 
 def relying_party(entity_id, redirect_uri, name, keys, **extra):
     """The metadata of the RP `entity_id` named `name`, publishing the JWKs `keys`; `extra`
@@ -9,17 +16,8 @@ def relying_party(entity_id, redirect_uri, name, keys, **extra):
     return {
         "client_id": entity_id,
         "client_name": name,
-        "client_registration_types": ["automatic"],
         **extra,
         "redirect_uris": [redirect_uri],
-        "response_types": ["code"],
-        "grant_types": ["authorization_code", "refresh_token"],
         "jwks": {"keys": keys},
-        "token_endpoint_auth_method": "private_key_jwt",
-        "id_token_signed_response_alg": "RS256",
-        "id_token_encrypted_response_alg": "RSA-OAEP",
-        "id_token_encrypted_response_enc": "A128CBC-HS256",
-        "userinfo_signed_response_alg": "RS256",
-        "userinfo_encrypted_response_alg": "RSA-OAEP",
-        "userinfo_encrypted_response_enc": "A128CBC-HS256",
+        **PROFILE,
     }

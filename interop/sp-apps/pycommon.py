@@ -112,6 +112,72 @@ class Counter:
             self.n += 1
 
 
+def spid_app(name: str, counter: Counter, alive=bool):
+    """The Flask app of a matrix SP: a random session key, Lax HttpOnly cookies, every request
+    counted in `counter`, and the pages every app serves the same way: the home page, /stats and
+    /me (the reserved area of a user whose session `alive(user)` says is still on)."""
+    from flask import Flask, session
+    from markupsafe import escape
+
+    app = Flask(name)
+    app.secret_key = os.urandom(32)
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+    app.before_request(counter.inc)
+
+    @app.get("/")
+    def index():
+        return "<!doctype html><title>Comune di Prova</title><p><a href='/login'>Entra con SPID</a>"
+
+    @app.get("/stats")
+    def stats():
+        return {"requests": counter.n}
+
+    @app.get("/me")
+    def me():
+        user = session.get("user")
+        if not alive(user):
+            session.pop("user", None)
+            return error_page("non autenticato", 401)
+        return (f"<!doctype html><title>Area riservata</title><p>Benvenuto {escape(user['name'])} "
+                f"{escape(user['familyName'])} ({escape(user['fiscalNumber'])}), "
+                f"SpidL{user['level']}")
+
+    return app
+
+
+def pending_login() -> dict:
+    """The login this browser started (taken out of its session), or a 403 refusal raised."""
+    from flask import abort, session
+
+    pending = session.pop("pending", None)
+    if not pending:
+        abort(error_page("no login in progress in this browser"))
+    return pending
+
+
+def checked_login(pending: dict, class_refs: list[str], attrs: dict) -> tuple[dict | None, object]:
+    """What the app checks in a Response its library accepted: the SPID level asserted is at least
+    the one asked for and every requested attribute is there. Returns (the session's user without
+    its NameID members, None), or (None, the refusal page)."""
+    level = asserted_level(class_refs)
+    if level is None or level < pending["level"]:
+        return None, error_page(f"livello SPID insufficiente: chiesto {pending['level']}")
+    missing = [a for a in SPID_ATTRIBUTES if not attrs.get(a)]
+    if missing:
+        return None, error_page(f"attributi mancanti: {', '.join(missing)} (ricevuti: {sorted(attrs)})")
+    user = {"fiscalNumber": attrs["fiscalNumber"][0], "name": attrs["name"][0],
+            "familyName": attrs["familyName"][0], "level": level, "idp": pending["idp"]}
+    return user, None
+
+
+def logged_in(user: dict) -> None:
+    """Logs a login to stderr (the run's log)."""
+    import sys
+
+    print(f"login: NameID={user['name_id']!r} fiscalNumber={user['fiscalNumber']!r} "
+          f"SpidL{user['level']}", file=sys.stderr, flush=True)
+
+
 def opaque_relay_state() -> str:
     return secrets.token_urlsafe(16)
 

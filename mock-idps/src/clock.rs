@@ -55,19 +55,17 @@ impl Clock for SimClock {
     }
 }
 
+/// A SAML instant (xs:dateTime): UTC, `Z` suffix, millisecond precision.
+const SAML_INSTANT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
 /// Formats an instant as SAML wants it: UTC, `Z` suffix, millisecond precision.
 pub fn saml_instant(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    // Every component the description names is in an OffsetDateTime: formatting cannot fail.
+    t.to_offset(time::UtcOffset::UTC)
+        .format(SAML_INSTANT)
+        .unwrap_or_default()
 }
 
 /// Parses a SAML `xs:dateTime` instant (RFC 3339, with or without fractional seconds).
@@ -94,6 +92,8 @@ mod tests {
     fn instants_round_trip() {
         let t = datetime!(2017-03-05 18:03:10.531 UTC);
         assert_eq!(saml_instant(t), "2017-03-05T18:03:10.531Z");
+        let early = datetime!(0999-01-02 03:04:05.006 +02:00);
+        assert_eq!(saml_instant(early), "0999-01-02T01:04:05.006Z");
         assert_eq!(parse_instant("2017-03-05T18:03:10.531Z"), Some(t));
         assert_eq!(
             parse_instant("2017-03-05T18:03:10Z"),

@@ -34,7 +34,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::sync::oneshot;
 
 /// How to start the federation.
 #[derive(Debug, Clone)]
@@ -326,8 +325,7 @@ fn public_base(public: &str) -> Option<String> {
 pub struct MockFederation {
     state: Arc<MockState>,
     addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: crate::server_task::ServerTask,
     cns: Option<crate::cns::endpoint::CnsEndpoint>,
     op_app: crate::oidc::op::service::OidcApp,
     direct_rps: Arc<crate::oidc::op::registry::DirectRegistry>,
@@ -429,7 +427,6 @@ impl MockFederation {
             ops: Arc::new(ops),
             federation: oidc.clone(),
         };
-        let (tx, rx) = oneshot::channel();
         let mut app = crate::spid::service::router(state.clone())
             .nest("/pin", crate::pin::service::router(Arc::new(pin)))
             .merge(crate::oidc::federation::routes::router(oidc.clone()))
@@ -448,18 +445,10 @@ impl MockFederation {
             guard,
             crate::admin::guard,
         ));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
         Ok(Self {
             state,
             addr,
-            shutdown: Some(tx),
-            task: Some(task),
+            server: crate::server_task::ServerTask::serve(listener, app),
             cns,
             oidc,
             op_app,
@@ -599,24 +588,11 @@ impl MockFederation {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(cns) = self.cns.take() {
+    pub async fn shutdown(self) {
+        if let Some(cns) = self.cns {
             cns.shutdown().await;
         }
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for MockFederation {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.server.stop().await;
     }
 }
 

@@ -6,6 +6,8 @@
 #[path = "it/sp.rs"]
 mod sp;
 
+use sp::answer;
+
 use mock_idps::clock::{saml_instant, SimClock};
 use mock_idps::cns::CnsPki;
 use mock_idps::federation::{FederationConfig, MockFederation};
@@ -16,6 +18,14 @@ use time::macros::datetime;
 /// A client presenting `card` (PEM cert + key), trusting the PKI's root for the server, on a new
 /// connection each time.
 fn client(pki: &CnsPki, cert_pem: &str, key_pem: &str) -> reqwest::Client {
+    client_builder(pki, cert_pem, key_pem)
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client")
+}
+
+/// A client presenting the card (PEM cert + key) and trusting only the PKI's root for the server.
+fn client_builder(pki: &CnsPki, cert_pem: &str, key_pem: &str) -> reqwest::ClientBuilder {
     let root = reqwest::Certificate::from_pem(pki.server_root_pem().expect("root").as_bytes())
         .expect("root pem");
     let identity =
@@ -25,9 +35,42 @@ fn client(pki: &CnsPki, cert_pem: &str, key_pem: &str) -> reqwest::Client {
         .tls_built_in_root_certs(false)
         .add_root_certificate(root)
         .identity(identity)
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client")
+}
+
+/// The federation with its default configuration and the committed CNS PKI.
+async fn start() -> (MockFederation, CnsPki) {
+    let fed = MockFederation::start().await.expect("federation");
+    (fed, CnsPki::embedded().expect("pki"))
+}
+
+/// The identity the endpoint answers for `holder`'s `variant` card.
+async fn accepted(
+    fed: &MockFederation,
+    pki: &CnsPki,
+    holder: &str,
+    variant: &str,
+) -> serde_json::Value {
+    let answer = whoami(fed, pki, holder, variant).await;
+    answer.unwrap_or_else(|e| panic!("{holder}'s {variant} card refused: {e}"))
+}
+
+/// Why the endpoint refused `holder`'s `variant` card.
+async fn refused(fed: &MockFederation, pki: &CnsPki, holder: &str, variant: &str) -> String {
+    let answer = whoami(fed, pki, holder, variant).await;
+    answer
+        .err()
+        .unwrap_or_else(|| panic!("{holder}'s {variant} card accepted"))
+}
+
+/// An error and its sources, `: `-separated (where a TLS refusal says why).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut chain = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        chain.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    chain
 }
 
 /// `Ok(json)` when the endpoint answered 200, else `Err(reason)` (HTTP status + body, or the
@@ -51,15 +94,7 @@ async fn whoami(
             resp.status(),
             resp.text().await.unwrap_or_default()
         )),
-        Err(e) => {
-            let mut chain = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                chain.push_str(&format!(": {s}"));
-                src = s.source();
-            }
-            Err(chain)
-        }
+        Err(e) => Err(error_chain(&e)),
     }
 }
 
@@ -69,11 +104,8 @@ async fn whoami(
 #[case::cie("cie", "cie")]
 #[tokio::test]
 async fn accepted_cards_yield_the_holder(#[case] variant: &str, #[case] policy: &str) {
-    let fed = MockFederation::start().await.expect("federation");
-    let pki = CnsPki::embedded().expect("pki");
-    let id = whoami(&fed, &pki, "mario.rossi", variant)
-        .await
-        .expect("accepted");
+    let (fed, pki) = start().await;
+    let id = accepted(&fed, &pki, "mario.rossi", variant).await;
     assert_eq!(id["fiscalNumber"], "TINIT-RSSMRA80A01H501U");
     assert_eq!(id["name"], "MARIO");
     assert_eq!(id["familyName"], "ROSSI");
@@ -87,11 +119,8 @@ async fn accepted_cards_yield_the_holder(#[case] variant: &str, #[case] policy: 
 #[case::unknown_ca("unknown-ca", "UnknownIssuer")]
 #[tokio::test]
 async fn tls_layer_refusals_name_the_reason(#[case] variant: &str, #[case] reason: &str) {
-    let fed = MockFederation::start().await.expect("federation");
-    let pki = CnsPki::embedded().expect("pki");
-    let err = whoami(&fed, &pki, "giulia.bianchi", variant)
-        .await
-        .expect_err("refused");
+    let (fed, pki) = start().await;
+    let err = refused(&fed, &pki, "giulia.bianchi", variant).await;
     assert!(!err.starts_with("HTTP"), "refused at the TLS layer: {err}");
     let log = fed.cns().expect("cns").handshakes.entries();
     let last = log.last().expect("a refused handshake is logged");
@@ -107,62 +136,45 @@ async fn tls_layer_refusals_name_the_reason(#[case] variant: &str, #[case] reaso
 #[case::cns_like("cns-like", "neither the CNS policy")]
 #[tokio::test]
 async fn application_refusals_name_the_reason(#[case] variant: &str, #[case] reason: &str) {
-    let fed = MockFederation::start().await.expect("federation");
-    let pki = CnsPki::embedded().expect("pki");
-    let err = whoami(&fed, &pki, "mario.rossi", variant)
-        .await
-        .expect_err("refused");
+    let (fed, pki) = start().await;
+    let err = refused(&fed, &pki, "mario.rossi", variant).await;
     assert!(err.starts_with("HTTP 403"), "{err}");
     assert!(err.contains(reason), "{err}");
 }
 
 #[tokio::test]
 async fn a_card_revoked_while_running_is_refused_on_the_next_connection() {
-    let fed = MockFederation::start().await.expect("federation");
-    let pki = CnsPki::embedded().expect("pki");
-    whoami(&fed, &pki, "mario.rossi", "valid")
-        .await
-        .expect("accepted before revocation");
+    let (fed, pki) = start().await;
+    accepted(&fed, &pki, "mario.rossi", "valid").await;
     let urls = fed.urls().cns.expect("cns urls");
     let card = pki.card("mario.rossi", "valid").expect("card");
     let http = reqwest::Client::new();
-    let before = http
-        .get(&urls.crls["regione"])
-        .send()
-        .await
-        .expect("crl")
-        .bytes()
-        .await
-        .expect("crl body");
-    let resp = http
-        .post(&urls.revoke)
-        .json(&serde_json::json!({ "certificate": card.cert_pem }))
-        .send()
-        .await
-        .expect("revoke");
-    assert!(resp.status().is_success(), "{:?}", resp.text().await);
-    let err = whoami(&fed, &pki, "mario.rossi", "valid")
-        .await
-        .expect_err("refused after revocation");
+    let before = crl(&http, &urls.crls["regione"]).await;
+    revoke(&http, &urls.revoke, &card.cert_pem).await;
+    let err = refused(&fed, &pki, "mario.rossi", "valid").await;
     assert!(!err.starts_with("HTTP"), "{err}");
     let last = fed.cns().expect("cns").handshakes.entries();
     assert!(last.last().expect("logged").error.contains("Revoked"));
     // The CRL served at the distribution point now lists the serial.
-    let after = http
-        .get(&urls.crls["regione"])
-        .send()
-        .await
-        .expect("crl")
-        .bytes()
-        .await
-        .expect("crl body");
+    let after = crl(&http, &urls.crls["regione"]).await;
     assert_ne!(before, after);
     let serial = mock_idps::cns::revocation::unhex(&card.record.serial).expect("hex");
     assert!(after.windows(serial.len()).any(|w| w == serial.as_slice()));
     // Another holder's valid card still logs in.
-    whoami(&fed, &pki, "giulia.bianchi", "valid")
-        .await
-        .expect("other cards unaffected");
+    accepted(&fed, &pki, "giulia.bianchi", "valid").await;
+}
+
+/// Revokes the card certificate `cert_pem` at the CNS `revoke` URL.
+async fn revoke(http: &reqwest::Client, url: &str, cert_pem: &str) {
+    let body = serde_json::json!({ "certificate": cert_pem });
+    let (status, text) = answer(http.post(url).json(&body)).await;
+    assert_eq!(status, 200, "revoking: {text}");
+}
+
+/// The CRL served at `url`.
+async fn crl(http: &reqwest::Client, url: &str) -> Vec<u8> {
+    let resp = http.get(url).send().await.expect("crl");
+    resp.bytes().await.expect("crl body").to_vec()
 }
 
 #[tokio::test]
@@ -182,22 +194,12 @@ async fn revoke_refuses_bad_input_with_a_reason() {
         ),
         (serde_json::json!({}), "give either"),
     ] {
-        let resp = http
-            .post(&urls.revoke)
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(resp.status(), 400);
-        let text = resp.text().await.expect("text");
+        let (status, text) = answer(http.post(&urls.revoke).json(&body)).await;
+        assert_eq!(status, 400);
         assert!(text.contains(want), "{body} -> {text}");
     }
-    let resp = http
-        .get(format!("{}/cns/crl/nowhere.crl", fed.base_url()))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(resp.status(), 404);
+    let nowhere = format!("{}/cns/crl/nowhere.crl", fed.base_url());
+    assert_eq!(answer(http.get(nowhere)).await.0, 404);
 }
 
 #[tokio::test]
@@ -211,12 +213,8 @@ async fn certificate_validity_follows_the_shared_clock() {
     .expect("federation");
     let pki = CnsPki::embedded().expect("pki");
     // In 2020 the "expired" card (2018-2021) is in validity and the "valid" one (2025-) is not.
-    whoami(&fed, &pki, "mario.rossi", "expired")
-        .await
-        .expect("in validity in 2020");
-    whoami(&fed, &pki, "mario.rossi", "valid")
-        .await
-        .expect_err("not yet valid in 2020");
+    accepted(&fed, &pki, "mario.rossi", "expired").await;
+    refused(&fed, &pki, "mario.rossi", "valid").await;
 }
 
 #[test]
@@ -367,15 +365,7 @@ async fn gateway_login_on(
     };
     match sent {
         Ok(resp) => Ok((resp.status().as_u16(), resp.text().await.expect("body"))),
-        Err(e) => {
-            let mut chain = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                chain.push_str(&format!(": {s}"));
-                src = s.source();
-            }
-            Err(chain)
-        }
+        Err(e) => Err(error_chain(&e)),
     }
 }
 
@@ -498,6 +488,10 @@ async fn an_l3_request_gets_nr20_from_the_gateway() {
 /// go silent, against the CNS listener of a federation whose handshake timeout is `timeout`;
 /// while they hang, a valid card logs in and the plain HTTP port answers every `tick`, `rounds`
 /// times. Then every flooding connection must have been closed by the server.
+fn ms(n: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(n)
+}
+
 async fn flood(
     idle: usize,
     hellos: usize,
@@ -602,30 +596,14 @@ async fn flood(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_2_idle_and_silent_tls_clients_are_cut_while_cards_log_in() {
     // 100 idle TCP + 100 silent hellos, 1 s handshake timeout; cards log in every 250 ms.
-    flood(
-        100,
-        100,
-        std::time::Duration::from_secs(1),
-        512,
-        8,
-        std::time::Duration::from_millis(250),
-    )
-    .await;
+    flood(100, 100, ms(1000), 512, 8, ms(250)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect_2_a_full_listener_makes_new_clients_wait_not_fail() {
     // Cap of 50 connections, 150 silent clients: the valid card waits for a slot (freed by the
     // timeout) instead of being refused, and the plain HTTP port is unaffected.
-    flood(
-        150,
-        0,
-        std::time::Duration::from_millis(500),
-        50,
-        3,
-        std::time::Duration::from_millis(100),
-    )
-    .await;
+    flood(150, 0, ms(500), 50, 3, ms(100)).await;
 }
 
 /// The figure: 1,000 idle TCP connections and 1,000 silent TLS hellos with the default
@@ -635,15 +613,7 @@ async fn defect_2_a_full_listener_makes_new_clients_wait_not_fail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "figure: 2,000 connections for 15 s"]
 async fn defect_2_thousand_idle_and_thousand_silent_hellos() {
-    flood(
-        1000,
-        1000,
-        std::time::Duration::from_secs(10),
-        4096,
-        15,
-        std::time::Duration::from_secs(1),
-    )
-    .await;
+    flood(1000, 1000, ms(10000), 4096, 15, ms(1000)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -661,17 +631,8 @@ async fn defect_2_an_idle_keep_alive_connection_is_closed_by_the_idle_timeout() 
     .expect("federation");
     let pki = CnsPki::embedded().expect("pki");
     let card = pki.card("mario.rossi", "valid").expect("card");
-    let root = reqwest::Certificate::from_pem(pki.server_root_pem().expect("root").as_bytes())
-        .expect("root pem");
-    let identity =
-        reqwest::Identity::from_pem(format!("{}{}", card.cert_pem, card.key_pem).as_bytes())
-            .expect("identity");
     // A client that keeps its connection open (the default pool).
-    let keep_alive = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(root)
-        .identity(identity)
+    let keep_alive = client_builder(&pki, &card.cert_pem, &card.key_pem)
         .build()
         .expect("client");
     let url = fed.urls().cns.expect("cns").whoami;
@@ -773,8 +734,7 @@ async fn starved_listener() {
     use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
     const EMFILE: i32 = 24;
-    let fed = MockFederation::start().await.expect("federation");
-    let pki = CnsPki::embedded().expect("pki");
+    let (fed, pki) = start().await;
     let stats = fed.cns_stats().expect("stats").clone();
     // Resolved now: resolving a name later would need descriptors.
     let cns_addr = fed
@@ -923,21 +883,14 @@ fn single_status(der: &[u8]) -> u8 {
 #[tokio::test]
 async fn ocsp_follows_live_revocation_over_post_and_get() {
     use base64::Engine;
-    let fed = MockFederation::start().await.expect("federation");
-    let pki = CnsPki::embedded().expect("pki");
+    let (fed, pki) = start().await;
     assert_eq!(single_status(&ocsp_post(&fed, &pki, "valid").await), 0);
     assert_eq!(single_status(&ocsp_post(&fed, &pki, "revoked").await), 1);
     // Revoked through the admin API: the next OCSP answer says so (as the CRL does).
     let card = pki.card("mario.rossi", "valid").expect("card");
     let urls = fed.urls().cns.expect("cns urls");
     let http = reqwest::Client::new();
-    let resp = http
-        .post(&urls.revoke)
-        .json(&serde_json::json!({ "certificate": card.cert_pem }))
-        .send()
-        .await
-        .expect("revoke");
-    assert!(resp.status().is_success());
+    revoke(&http, &urls.revoke, &card.cert_pem).await;
     assert_eq!(single_status(&ocsp_post(&fed, &pki, "valid").await), 1);
     // GET: the base64 request appended, URL-encoded (RFC 6960 Appendix A.1).
     let ca = pki.ca("regione").expect("ca");
@@ -992,28 +945,16 @@ async fn ocsp_refuses_bad_requests_with_the_rfc_statuses() {
         x509_ocsp::OcspResponseStatus::MalformedRequest
     );
     // The wrong media type is refused with a message naming the right one.
-    let resp = http
-        .post(&urls.ocsp)
-        .header("content-type", "application/octet-stream")
-        .body(vec![0x30, 0x00])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(resp.status(), 415);
-    assert!(resp
-        .text()
-        .await
-        .expect("text")
-        .contains("application/ocsp-request"));
+    let octets = http.post(&urls.ocsp).body(vec![0x30, 0x00]);
+    let (status, text) = answer(octets.header("content-type", "application/octet-stream")).await;
+    assert_eq!(status, 415);
+    assert!(text.contains("application/ocsp-request"), "{text}");
     // A body over the cap is refused before it is read.
-    let resp = http
+    let large = http
         .post(&urls.ocsp)
-        .header("content-type", "application/ocsp-request")
-        .body(vec![0u8; mock_idps::cns::ocsp::MAX_REQUEST_BYTES + 1])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(resp.status(), 413);
+        .body(vec![0u8; mock_idps::cns::ocsp::MAX_REQUEST_BYTES + 1]);
+    let (status, _) = answer(large.header("content-type", "application/ocsp-request")).await;
+    assert_eq!(status, 413);
 }
 
 /// HTTP-POST at the gateway: an unsigned AuthnRequest is refused (the enveloped signature is
@@ -1045,15 +986,10 @@ async fn the_gateway_post_binding_refuses_unsigned_and_malformed_forms() {
         (twice, 400, "SAMLRequest"),
         ("RelayState=x".to_string(), 400, "no SAMLRequest"),
     ] {
-        let resp = http
-            .post(&sso)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.clone())
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(resp.status().as_u16(), status, "{body}");
-        let text = resp.text().await.expect("text");
+        let form = http.post(&sso).body(body.clone());
+        let (got, text) =
+            answer(form.header("content-type", "application/x-www-form-urlencoded")).await;
+        assert_eq!(got, status, "{body}");
         assert!(text.contains(want), "{body}: {text}");
     }
 }

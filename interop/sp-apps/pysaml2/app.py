@@ -27,8 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from flask import Flask, redirect, request, session  # noqa: E402
-from markupsafe import escape  # noqa: E402
+from flask import redirect, request, session  # noqa: E402
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, ExtensionElement, md  # noqa: E402
 from saml2.client import Saml2Client  # noqa: E402
 from saml2.config import SPConfig  # noqa: E402
@@ -50,9 +49,14 @@ COUNTER = common.Counter()
 STATE: dict = {}
 LOCK = threading.Lock()
 
-app = Flask(__name__)
-app.secret_key = os.urandom(32)
-app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+
+
+def session_alive(user: dict | None) -> bool:
+    """A session ends when the IdP logs its NameID out (the live set is bounded by logins)."""
+    return bool(user) and user["name_id"] in STATE["sessions"]
+
+
+app = common.spid_app(__name__, COUNTER, alive=session_alive)
 
 
 def trusted_metadata_files() -> list[str]:
@@ -111,11 +115,6 @@ def client() -> Saml2Client:
     return STATE["client"]
 
 
-@app.before_request
-def count() -> None:
-    COUNTER.inc()
-
-
 def http_answer(info: dict):
     """pysaml2's http_info as a Flask answer: a redirect or an auto-posting form."""
     headers = dict(info.get("headers", []))
@@ -147,9 +146,7 @@ def login():
 
 @app.post("/acs")
 def acs():
-    pending = session.pop("pending", None)
-    if not pending:
-        return common.error_page("no login in progress in this browser")
+    pending = common.pending_login()
     try:
         resp = client().parse_authn_request_response(
             request.form.get("SAMLResponse", ""), BINDING_HTTP_POST,
@@ -160,47 +157,24 @@ def acs():
         return common.error_page("risposta non valida")
     if resp.issuer() != pending["idp"]:
         return common.error_page("la risposta non viene dall'IdP a cui è stata chiesta")
-    refs = [ctx[0] for ctx in resp.authn_info()]
-    level = common.asserted_level(refs)
-    if level is None or level < pending["level"]:
-        return common.error_page(f"livello SPID insufficiente: chiesto {pending['level']}")
-    attrs = resp.ava or {}
-    missing = [a for a in common.SPID_ATTRIBUTES if not attrs.get(a)]
-    if missing:
-        return common.error_page(f"attributi mancanti: {', '.join(missing)} (ricevuti: {sorted(attrs)})")
+    user, refusal = common.checked_login(pending, [ctx[0] for ctx in resp.authn_info()],
+                                         resp.ava or {})
+    if refusal:
+        return refusal
     assertion = resp.assertion
     if not REPLAY.first_use(assertion.id, time.time() + 600):
         return common.error_page("asserzione già usata")
     statements = assertion.authn_statement or []
-    session["user"] = {
-        "fiscalNumber": attrs["fiscalNumber"][0], "name": attrs["name"][0],
-        "familyName": attrs["familyName"][0], "level": level, "idp": pending["idp"],
-        "name_id": resp.name_id.text, "name_id_format": resp.name_id.format,
-        "session_index": statements[0].session_index if statements else None,
-    }
+    user.update(name_id=resp.name_id.text, name_id_format=resp.name_id.format,
+                session_index=statements[0].session_index if statements else None)
+    session["user"] = user
     with LOCK:
         live = STATE["sessions"]
         live[resp.name_id.text] = live.get(resp.name_id.text, 0) + 1
         while len(live) > 10_000:
             live.pop(next(iter(live)))
-    print(f"login: NameID={resp.name_id.text!r} fiscalNumber={attrs['fiscalNumber'][0]!r} "
-          f"SpidL{level}", file=sys.stderr, flush=True)
+    common.logged_in(user)
     return redirect("/me")
-
-
-def session_alive(user: dict | None) -> bool:
-    """A session ends when the IdP logs its NameID out (the live set is bounded by logins)."""
-    return bool(user) and user["name_id"] in STATE["sessions"]
-
-
-@app.get("/me")
-def me():
-    user = session.get("user")
-    if not session_alive(user):
-        session.pop("user", None)
-        return common.error_page("non autenticato", 401)
-    return (f"<!doctype html><title>Area riservata</title><p>Benvenuto {escape(user['name'])} "
-            f"{escape(user['familyName'])} ({escape(user['fiscalNumber'])}), SpidL{user['level']}")
 
 
 @app.get("/logout")
@@ -283,16 +257,6 @@ def slo():
                                       sign=binding == BINDING_HTTP_REDIRECT, sigalg=RSA_SHA256)
         return http_answer(info)
     return common.error_page("nessun messaggio SAML", 400)
-
-
-@app.get("/")
-def index():
-    return "<!doctype html><title>Comune di Prova</title><p><a href='/login'>Entra con SPID</a>"
-
-
-@app.get("/stats")
-def stats():
-    return {"requests": COUNTER.n}
 
 
 def spid_metadata(conf: SPConfig) -> str:

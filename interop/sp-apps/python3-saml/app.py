@@ -21,9 +21,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from flask import Flask, redirect, request, session  # noqa: E402
+from flask import redirect, request, session  # noqa: E402
 from lxml import etree  # noqa: E402
-from markupsafe import escape  # noqa: E402
 from onelogin.saml2.auth import OneLogin_Saml2_Auth  # noqa: E402
 from onelogin.saml2.authn_request import OneLogin_Saml2_Authn_Request  # noqa: E402
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C  # noqa: E402
@@ -62,9 +61,7 @@ class SpidAuthnRequest(OneLogin_Saml2_Authn_Request):
 
 OneLogin_Saml2_Auth.authn_request_class = SpidAuthnRequest
 
-app = Flask(__name__)
-app.secret_key = os.urandom(32)
-app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+app = common.spid_app(__name__, COUNTER)
 
 
 def settings(idp: dict | None, level: int) -> dict:
@@ -121,11 +118,6 @@ def saml_request_data() -> dict:
             "post_data": request.form.copy(), "query_string": request.query_string.decode()}
 
 
-@app.before_request
-def count() -> None:
-    COUNTER.inc()
-
-
 @app.get("/login")
 def login():
     idp = IDPS.get(request.args.get("idp", ""))
@@ -140,9 +132,7 @@ def login():
 
 @app.post("/acs")
 def acs():
-    pending = session.pop("pending", None)
-    if not pending:
-        return common.error_page("no login in progress in this browser")
+    pending = common.pending_login()
     idp = IDPS.get(pending["idp"])
     auth = OneLogin_Saml2_Auth(saml_request_data(), settings(idp, pending["level"]))
     try:
@@ -151,34 +141,18 @@ def acs():
         return common.error_page(f"risposta non valida: {e}")
     if auth.get_errors():
         return common.error_page(f"{auth.get_last_error_reason()}")
-    level = common.asserted_level(auth.get_last_authn_contexts())
-    if level is None or level < pending["level"]:
-        return common.error_page(f"livello SPID insufficiente: chiesto {pending['level']}")
-    attrs = auth.get_attributes()
-    missing = [a for a in common.SPID_ATTRIBUTES if not attrs.get(a)]
-    if missing:
-        return common.error_page(f"attributi mancanti: {', '.join(missing)}")
+    user, refusal = common.checked_login(pending, auth.get_last_authn_contexts(),
+                                         auth.get_attributes())
+    if refusal:
+        return refusal
     not_after = auth.get_last_assertion_not_on_or_after() or (time.time() + 300)
     if not REPLAY.first_use(auth.get_last_assertion_id(), float(not_after)):
         return common.error_page("asserzione già usata")
-    session["user"] = {
-        "fiscalNumber": attrs["fiscalNumber"][0], "name": attrs["name"][0],
-        "familyName": attrs["familyName"][0], "level": level, "idp": pending["idp"],
-        "name_id": auth.get_nameid(), "name_id_format": auth.get_nameid_format(),
-        "name_id_nq": auth.get_nameid_nq(), "session_index": auth.get_session_index(),
-    }
-    print(f"login: NameID={session['user']['name_id']!r} fiscalNumber="
-          f"{session['user']['fiscalNumber']!r} SpidL{level}", file=sys.stderr, flush=True)
+    user.update(name_id=auth.get_nameid(), name_id_format=auth.get_nameid_format(),
+                name_id_nq=auth.get_nameid_nq(), session_index=auth.get_session_index())
+    session["user"] = user
+    common.logged_in(user)
     return redirect("/me")
-
-
-@app.get("/me")
-def me():
-    user = session.get("user")
-    if not user:
-        return common.error_page("non autenticato", 401)
-    return (f"<!doctype html><title>Area riservata</title><p>Benvenuto {escape(user['name'])} "
-            f"{escape(user['familyName'])} ({escape(user['fiscalNumber'])}), SpidL{user['level']}")
 
 
 @app.get("/logout")
@@ -220,16 +194,6 @@ def slo():
     if url:
         return redirect(url)
     return "<!doctype html><title>Uscita</title><p>Sei uscito."
-
-
-@app.get("/")
-def index():
-    return "<!doctype html><title>Comune di Prova</title><p><a href='/login'>Entra con SPID</a>"
-
-
-@app.get("/stats")
-def stats():
-    return {"requests": COUNTER.n}
 
 
 def spid_metadata() -> str:

@@ -146,8 +146,7 @@ pub struct ListenerStats {
 pub struct MtlsServer {
     addr: SocketAddr,
     stats: Arc<ListenerStats>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: crate::server_task::ServerTask,
 }
 
 impl MtlsServer {
@@ -198,8 +197,7 @@ impl MtlsServer {
         Ok(Self {
             addr,
             stats,
-            shutdown: Some(tx),
-            task: Some(task),
+            server: crate::server_task::ServerTask::new(tx, task),
         })
     }
 
@@ -214,21 +212,8 @@ impl MtlsServer {
     }
 
     /// Stops accepting and waits for the accept loop.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for MtlsServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }
 

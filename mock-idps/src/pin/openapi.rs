@@ -62,12 +62,24 @@ mod tests {
                 continue;
             };
             for m in METHODS {
-                if handlers.contains(&format!("{m}(")) {
+                if names_method(handlers, m) {
                     out.insert((m.to_string(), format!("{prefix}{path}")));
                 }
             }
         }
         out
+    }
+
+    /// Whether a route's handlers name the HTTP method `m`: `m(..)` (axum's `get(..)`, also
+    /// chained as `.post(..)`) or one of service.rs's helpers named after it (`post_json(..)`,
+    /// `get_person(..)`), not a name that only ends with it.
+    fn names_method(handlers: &str, m: &str) -> bool {
+        handlers.match_indices(m).any(|(at, _)| {
+            let before = handlers[..at].chars().next_back();
+            let after = handlers[at + m.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && matches!(after, Some('(' | '_'))
+        })
     }
 
     #[test]

@@ -10,30 +10,9 @@ use time::Date;
 /// The profile file shipped in the fixtures.
 pub const PROFILES_FILE: &str = "pin-profiles.toml";
 
-/// Why the profile file could not be used.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ProfileError {
-    /// TOML syntax or schema error (the message carries line and column).
-    #[error("{path}: {source}")]
-    Toml {
-        /// The file read.
-        path: String,
-        /// The parser's error.
-        #[source]
-        source: toml::de::Error,
-    },
-    /// A row or a user breaks a rule.
-    #[error("{path}: {username:?}: {problem}")]
-    Invalid {
-        /// The file read.
-        path: String,
-        /// The user concerned.
-        username: String,
-        /// What is wrong and how to fix it.
-        problem: String,
-    },
-}
+/// Why the profile file could not be used: the two ways a user table fails, as its rows are
+/// keyed by username too.
+pub type ProfileError = crate::spid::identity::UserTableError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -138,7 +117,8 @@ pub fn from_fixtures(
     let users_text = source.read("users.toml")?;
     let users = crate::spid::identity::parse_users(&users_text, "fixtures/users.toml")?;
     let text = source.read(PROFILES_FILE)?;
-    Ok(people(&users, &text, &format!("fixtures/{PROFILES_FILE}"))?)
+    people(&users, &text, &format!("fixtures/{PROFILES_FILE}"))
+        .map_err(|e| super::PinSetupError::Profiles(Box::new(e)))
 }
 
 fn parse_day(s: &str) -> Option<Date> {

@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -31,30 +31,49 @@ pub fn router(backend: Arc<PinBackend>) -> Router {
         .with_state(backend)
 }
 
+// One row an operation: the table stays a table.
+#[rustfmt::skip]
 fn api_routes() -> Router<Arc<PinBackend>> {
     // Any other path under /api: a JSON 404 (a nested router's fallback would not be used).
     let other = "/{*rest}";
+    let (ok, created) = (StatusCode::OK, StatusCode::CREATED);
     Router::new()
         .route("/services", get(list_services))
-        .route("/services/{id}/open", post(open_service))
+        .route("/services/{id}/open", post_json_at(ok, |b, id, r: TokenBody| b.open_service(&r.token, &id)))
         .route("/timeline", get(timeline))
-        .route("/requests", post(request_pin))
-        .route("/first-access", post(first_access))
-        .route("/login", post(login))
-        .route("/renew", post(renew))
-        .route("/recover", post(recover))
-        .route("/revoke", post(revoke))
-        .route("/convert", post(convert))
-        .route("/claims", post(submit_claim))
-        .route("/people/{cf}/status", get(status))
-        .route("/people/{cf}/outbox", get(outbox))
-        .route("/people/{cf}/claims", get(claims))
-        .route("/people/{cf}/delegations", get(delegations))
-        .route("/phone-pin", post(phone_pin))
-        .route("/contact-center", post(contact_center))
-        .route("/delegations", post(delegate))
-        .route("/delegations/{id}/revoke", post(revoke_delegation))
-        .route("/delegations/act", post(act_for))
+        .route("/requests", post_json(created, |b, r: RequestBody| b.request(&r.fiscal_code, r.channel)))
+        .route("/first-access", post_json(ok, |b, r: FirstAccessBody| {
+            done(b.first_access(&r.fiscal_code, &r.initial_pin, &r.new_pin))
+        }))
+        .route("/login", post_json(ok, |b, r: LoginBody| b.login(&r.fiscal_code, &r.pin)))
+        .route("/renew", post_json(ok, |b, r: RenewBody| done(b.renew(&r.fiscal_code, &r.pin, &r.new_pin))))
+        .route("/recover", post_json(ok, |b, r: RecoverBody| b.recover(&r.fiscal_code, &r.contacts)))
+        .route("/revoke", post_json(ok, |b, r: PersonBody| done(b.revoke(&r.fiscal_code))))
+        .route("/convert", post_json(ok, |b, r: ConvertBody| {
+            b.convert(&r.fiscal_code, &r.conversion)
+                .map(|released| serde_json::json!({"released_claims": released}))
+        }))
+        .route("/claims", post_json(created, |b, r: ClaimBody| b.submit_claim(&r.token, &r.service)))
+        .route("/people/{cf}/status", get_person(|b, cf| b.status(cf)))
+        .route("/people/{cf}/outbox", get_person(|b, cf| b.person(cf).map(|p| b.outbox(&p.fiscal_code))))
+        .route("/people/{cf}/claims", get_person(|b, cf| b.person(cf).map(|p| b.claims(&p.fiscal_code))))
+        .route("/people/{cf}/delegations", get_person(|b, cf| {
+            b.person(cf).map(|p| b.delegations(&p.fiscal_code))
+        }))
+        .route("/phone-pin", post_json(created, |b, r: PhonePinBody| {
+            let validity = PhoneValidity::parse(&r.validity)?;
+            b.generate_phone_pin(&r.fiscal_code, r.via, validity)
+        }))
+        .route("/contact-center", post_json(ok, |b, r: ContactCenterBody| {
+            b.contact_center(&r.fiscal_code, &r.phone_pin)
+        }))
+        .route("/delegations", post_json(created, |b, r: DelegationRequest| b.delegate(&r)))
+        .route("/delegations/{id}/revoke", post_json_at(ok, |b, id, r: RevokeDelegationBody| {
+            b.revoke_delegation(&id, &r.by)
+        }))
+        .route("/delegations/act", post_json(ok, |b, r: ActBody| {
+            b.act_for(&r.delegato, &r.delegante, r.via, &r.service)
+        }))
         .route(other, axum::routing::any(no_such_operation))
         .layer(axum::middleware::map_response(json_error_shape))
 }
@@ -176,6 +195,51 @@ where
     Ok((status, Json(out)).into_response())
 }
 
+/// A POST operation on a JSON body `T`: the body is parsed (a 400 if it does not fit `T`) and
+/// `op` runs with it on the blocking pool; its result is the answer, with `status`.
+fn post_json<T, O, F>(status: StatusCode, op: F) -> MethodRouter<Arc<PinBackend>>
+where
+    T: DeserializeOwned + Send + 'static,
+    O: Serialize + Send + 'static,
+    F: Fn(&PinBackend, T) -> Result<O, PinError> + Copy + Send + Sync + 'static,
+{
+    post(move |State(b): AppState, body: Bytes| async move {
+        let r: T = parse(&body)?;
+        call(b, status, move |b| op(b, r)).await
+    })
+}
+
+/// [`post_json`] at a path with one parameter (`{id}`), handed to `op` too.
+fn post_json_at<T, O, F>(status: StatusCode, op: F) -> MethodRouter<Arc<PinBackend>>
+where
+    T: DeserializeOwned + Send + 'static,
+    O: Serialize + Send + 'static,
+    F: Fn(&PinBackend, String, T) -> Result<O, PinError> + Copy + Send + Sync + 'static,
+{
+    post(
+        move |State(b): AppState, Path(id): Path<String>, body: Bytes| async move {
+            let r: T = parse(&body)?;
+            call(b, status, move |b| op(b, id, r)).await
+        },
+    )
+}
+
+/// A GET about the person whose codice fiscale is the path's `{cf}`.
+fn get_person<O, F>(op: F) -> MethodRouter<Arc<PinBackend>>
+where
+    O: Serialize + Send + 'static,
+    F: Fn(&PinBackend, &str) -> Result<O, PinError> + Copy + Send + Sync + 'static,
+{
+    get(move |State(b): AppState, Path(cf): Path<String>| {
+        call(b, StatusCode::OK, move |b| op(b, &cf))
+    })
+}
+
+/// The answer of an operation that returns nothing: `{"done": true}`.
+fn done(r: Result<(), PinError>) -> Result<serde_json::Value, PinError> {
+    r.map(|()| serde_json::json!({"done": true}))
+}
+
 async fn list_services() -> Json<&'static [super::services::Service]> {
     Json(SERVICES)
 }
@@ -200,19 +264,13 @@ async fn timeline(State(b): AppState, Query(q): Query<TimelineQuery>) -> ApiResu
     .await
 }
 
+// ---- the JSON bodies of the operations ----
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RequestBody {
     fiscal_code: String,
     channel: Channel,
-}
-
-async fn request_pin(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: RequestBody = parse(&body)?;
-    call(b, StatusCode::CREATED, move |b| {
-        b.request(&r.fiscal_code, r.channel)
-    })
-    .await
 }
 
 #[derive(Deserialize)]
@@ -223,25 +281,11 @@ struct FirstAccessBody {
     new_pin: String,
 }
 
-async fn first_access(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: FirstAccessBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| {
-        b.first_access(&r.fiscal_code, &r.initial_pin, &r.new_pin)
-            .map(|()| serde_json::json!({"done": true}))
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     fiscal_code: String,
     pin: String,
-}
-
-async fn login(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: LoginBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| b.login(&r.fiscal_code, &r.pin)).await
 }
 
 #[derive(Deserialize)]
@@ -252,15 +296,6 @@ struct RenewBody {
     new_pin: String,
 }
 
-async fn renew(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: RenewBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| {
-        b.renew(&r.fiscal_code, &r.pin, &r.new_pin)
-            .map(|()| serde_json::json!({"done": true}))
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RecoverBody {
@@ -269,27 +304,10 @@ struct RecoverBody {
     contacts: RecoveryContacts,
 }
 
-async fn recover(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: RecoverBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| {
-        b.recover(&r.fiscal_code, &r.contacts)
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PersonBody {
     fiscal_code: String,
-}
-
-async fn revoke(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: PersonBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| {
-        b.revoke(&r.fiscal_code)
-            .map(|()| serde_json::json!({"done": true}))
-    })
-    .await
 }
 
 #[derive(Deserialize)]
@@ -299,24 +317,10 @@ struct ConvertBody {
     conversion: Conversion,
 }
 
-async fn convert(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: ConvertBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| {
-        b.convert(&r.fiscal_code, &r.conversion)
-            .map(|released| serde_json::json!({"released_claims": released}))
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TokenBody {
     token: String,
-}
-
-async fn open_service(State(b): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult {
-    let r: TokenBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| b.open_service(&r.token, &id)).await
 }
 
 #[derive(Deserialize)]
@@ -324,39 +328,6 @@ async fn open_service(State(b): AppState, Path(id): Path<String>, body: Bytes) -
 struct ClaimBody {
     token: String,
     service: String,
-}
-
-async fn submit_claim(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: ClaimBody = parse(&body)?;
-    call(b, StatusCode::CREATED, move |b| {
-        b.submit_claim(&r.token, &r.service)
-    })
-    .await
-}
-
-async fn status(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
-    call(b, StatusCode::OK, move |b| b.status(&cf)).await
-}
-
-async fn outbox(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
-    call(b, StatusCode::OK, move |b| {
-        b.person(&cf).map(|p| b.outbox(&p.fiscal_code))
-    })
-    .await
-}
-
-async fn claims(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
-    call(b, StatusCode::OK, move |b| {
-        b.person(&cf).map(|p| b.claims(&p.fiscal_code))
-    })
-    .await
-}
-
-async fn delegations(State(b): AppState, Path(cf): Path<String>) -> ApiResult {
-    call(b, StatusCode::OK, move |b| {
-        b.person(&cf).map(|p| b.delegations(&p.fiscal_code))
-    })
-    .await
 }
 
 #[derive(Deserialize)]
@@ -367,15 +338,6 @@ struct PhonePinBody {
     validity: String,
 }
 
-async fn phone_pin(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: PhonePinBody = parse(&body)?;
-    call(b, StatusCode::CREATED, move |b| {
-        let validity = PhoneValidity::parse(&r.validity)?;
-        b.generate_phone_pin(&r.fiscal_code, r.via, validity)
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ContactCenterBody {
@@ -383,28 +345,10 @@ struct ContactCenterBody {
     phone_pin: String,
 }
 
-async fn contact_center(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: ContactCenterBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| {
-        b.contact_center(&r.fiscal_code, &r.phone_pin)
-    })
-    .await
-}
-
-async fn delegate(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: DelegationRequest = parse(&body)?;
-    call(b, StatusCode::CREATED, move |b| b.delegate(&r)).await
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RevokeDelegationBody {
     by: String,
-}
-
-async fn revoke_delegation(State(b): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult {
-    let r: RevokeDelegationBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| b.revoke_delegation(&id, &r.by)).await
 }
 
 #[derive(Deserialize)]
@@ -414,14 +358,6 @@ struct ActBody {
     delegante: String,
     via: LoginMethod,
     service: String,
-}
-
-async fn act_for(State(b): AppState, body: Bytes) -> ApiResult {
-    let r: ActBody = parse(&body)?;
-    call(b, StatusCode::OK, move |b| {
-        b.act_for(&r.delegato, &r.delegante, r.via, &r.service)
-    })
-    .await
 }
 
 // ---- the legacy HTML form (PIN-12) ----

@@ -35,7 +35,8 @@ pub enum PinSetupError {
     },
 }
 
-/// Each cause converts into its variant, boxed so the error stays small.
+/// Each cause converts into its variant, boxed so the error stays small (a [`ProfileError`] is a
+/// [`UserTableError`] too: the profile file's variant is chosen where it is read).
 macro_rules! boxed_from {
     ($($variant:ident($ty:ty)),* $(,)?) => {$(
         impl From<$ty> for PinSetupError {
@@ -49,6 +50,5 @@ macro_rules! boxed_from {
 boxed_from!(
     Fixtures(FixtureError),
     Users(UserTableError),
-    Profiles(ProfileError),
     Timeline(TimelineError),
 );

@@ -223,31 +223,26 @@ fn check_algorithms(sig: Node<'_, '_>) -> Result<(), DsigError> {
     let Some(si) = sig.child(ns::DSIG, "SignedInfo") else {
         return Err(DsigError::Invalid("no SignedInfo".into()));
     };
-    let alg = si
-        .child(ns::DSIG, "SignatureMethod")
-        .and_then(|m| m.attr("Algorithm"))
-        .unwrap_or("");
-    if !SIG_ALLOWED.contains(&alg) {
-        return Err(DsigError::Algorithm(alg.to_string()));
-    }
+    allowed(si.child(ns::DSIG, "SignatureMethod"), SIG_ALLOWED)?;
     for reference in si.children(ns::DSIG, "Reference") {
-        let digest = reference
-            .child(ns::DSIG, "DigestMethod")
-            .and_then(|m| m.attr("Algorithm"))
-            .unwrap_or("");
-        if !DIGEST_ALLOWED.contains(&digest) {
-            return Err(DsigError::Algorithm(digest.to_string()));
-        }
+        allowed(reference.child(ns::DSIG, "DigestMethod"), DIGEST_ALLOWED)?;
         if let Some(transforms) = reference.child(ns::DSIG, "Transforms") {
             for t in transforms.children(ns::DSIG, "Transform") {
-                let a = t.attr("Algorithm").unwrap_or("");
-                if !TRANSFORM_ALLOWED.contains(&a) {
-                    return Err(DsigError::Algorithm(a.to_string()));
-                }
+                allowed(Some(t), TRANSFORM_ALLOWED)?;
             }
         }
     }
     Ok(())
+}
+
+/// Refuses an `Algorithm` attribute of `method` (absent counts as empty) not in `list`.
+fn allowed(method: Option<Node<'_, '_>>, list: &[&str]) -> Result<(), DsigError> {
+    let alg = method.and_then(|m| m.attr("Algorithm")).unwrap_or("");
+    if list.contains(&alg) {
+        Ok(())
+    } else {
+        Err(DsigError::Algorithm(alg.to_string()))
+    }
 }
 
 #[cfg(test)]

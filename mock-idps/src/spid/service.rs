@@ -75,6 +75,20 @@ fn with_idp(state: &MockState, id: &str, f: impl FnOnce(&IdpRuntime) -> Response
     }
 }
 
+/// [`with_idp`] for the login flow: the provider's [`Answer`], signed off the async workers
+/// when it is a Response.
+async fn answered_by(
+    state: Arc<MockState>,
+    id: &str,
+    f: impl FnOnce(&MockState, &IdpRuntime) -> Answer,
+) -> Response {
+    let answer = match state.idp(id) {
+        Some(idp) => f(&state, idp),
+        None => return unknown_provider(id, &state),
+    };
+    respond(state, answer).await
+}
+
 async fn index(State(state): AppState) -> Html<String> {
     Html(pages::index(&state))
 }
@@ -103,11 +117,10 @@ async fn sso_get(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let answer = match state.idp(&id) {
-        Some(idp) => handle_sso(&state, idp, Inbound::Redirect(q.as_deref().unwrap_or(""))),
-        None => return unknown_provider(&id, &state),
-    };
-    respond(state, answer).await
+    answered_by(state, &id, |state, idp| {
+        handle_sso(state, idp, Inbound::Redirect(q.as_deref().unwrap_or("")))
+    })
+    .await
 }
 
 async fn sso_post(
@@ -116,12 +129,9 @@ async fn sso_post(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    let Some(idp) = state.idp(&id) else {
-        return unknown_provider(&id, &state);
-    };
-    let answer = match post_form_fields(&body) {
+    answered_by(state, &id, |state, idp| match post_form_fields(&body) {
         Ok(form) => handle_sso(
-            &state,
+            state,
             idp,
             Inbound::Post {
                 saml_request: form.get("SAMLRequest").map(String::as_str),
@@ -129,9 +139,9 @@ async fn sso_post(
                 query: q.as_deref(),
             },
         ),
-        Err(e) => handle_sso(&state, idp, Inbound::Refused(e)),
-    };
-    respond(state, answer).await
+        Err(e) => handle_sso(state, idp, Inbound::Refused(e)),
+    })
+    .await
 }
 
 async fn step(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Response {
@@ -147,11 +157,7 @@ async fn step(State(state): AppState, Path(id): Path<String>, body: Bytes) -> Re
         card: get("card"),
         reader: get("reader"),
     };
-    let answer = match state.idp(&id) {
-        Some(idp) => handle_step(&state, idp, &step),
-        None => return unknown_provider(&id, &state),
-    };
-    respond(state, answer).await
+    answered_by(state, &id, |state, idp| handle_step(state, idp, &step)).await
 }
 
 async fn slo_get(
@@ -226,13 +232,15 @@ async fn logout(
     })
 }
 
+/// An HTML page with `status` (200 if that is not a status).
+fn page(status: u16, html: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (status, Html(html)).into_response()
+}
+
 fn web(a: WebAnswer) -> Response {
     match a {
-        WebAnswer::Page { status, html } => (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-            Html(html),
-        )
-            .into_response(),
+        WebAnswer::Page { status, html } => page(status, html),
         WebAnswer::Redirect(url) => Redirect::to(&url).into_response(),
     }
 }
@@ -298,11 +306,7 @@ async fn admin_cie_read_failure(State(state): AppState, body: Bytes) -> Response
 
 fn slo_response(a: SloAnswer) -> Response {
     match a {
-        SloAnswer::Html { status, html } => (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-            Html(html),
-        )
-            .into_response(),
+        SloAnswer::Html { status, html } => page(status, html),
         SloAnswer::Redirect(url) => Redirect::to(&url).into_response(),
     }
 }
@@ -310,11 +314,7 @@ fn slo_response(a: SloAnswer) -> Response {
 /// Turns a page or redirect answer into HTTP (a SAML Post is a 500 here).
 pub fn respond_page(a: Answer) -> Response {
     match a {
-        Answer::Page { status, html } => (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-            Html(html),
-        )
-            .into_response(),
+        Answer::Page { status, html } => page(status, html),
         Answer::Post { .. } => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         Answer::Redirect { location } => redirect_to(&location),
     }

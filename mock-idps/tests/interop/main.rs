@@ -28,12 +28,12 @@ mod sp;
 mod xmlsec;
 
 use mock_idps::clock::{saml_instant, SharedClock, SimClock, SystemClock};
-use mock_idps::federation::{FederationConfig, MockFederation};
+use mock_idps::federation::FederationConfig;
 use mock_idps::spid::level::Level;
 use samael::crypto::AllowedSignatureAlgorithm;
 use samael::metadata::EntityDescriptor;
 use samael::service_provider::{ServiceProvider, ServiceProviderBuilder};
-use sp::{Binding, Driver, Reply, Req};
+use sp::{Binding, Reply, Req};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,9 +42,8 @@ use time::OffsetDateTime;
 
 /// A running federation with the test SP registered.
 pub struct Env {
-    pub fed: MockFederation,
+    pub site: sp::Site,
     pub clock: SharedClock,
-    pub driver: Driver,
 }
 
 impl Env {
@@ -59,22 +58,13 @@ impl Env {
     }
 
     async fn start_with_clock(clock: SharedClock) -> Env {
-        let driver = Driver::new();
-        let config = FederationConfig {
+        let site = sp::Site::start(FederationConfig {
             clock: Some(clock.clone()),
             seed: Some(11),
             ..FederationConfig::default()
-        };
-        let fed = sp::federation(&driver, config).await;
-        Env { fed, clock, driver }
-    }
-
-    pub fn sso(&self, provider: &str) -> String {
-        self.fed.urls().providers[provider].sso.clone()
-    }
-
-    pub fn root(&self, provider: &str) -> String {
-        self.sso(provider).trim_end_matches("/sso").to_string()
+        })
+        .await;
+        Env { site, clock }
     }
 
     /// A request for `level` at `provider`, with an ID of its own.
@@ -84,24 +74,13 @@ impl Env {
         req
     }
 
-    pub async fn send(&self, provider: &str, req: &Req, binding: Binding) -> Reply {
-        self.driver
-            .send(&self.sso(provider), req, binding, Some("rs-opaque-1"))
-            .await
-    }
-
-    /// Logs `user` in at `provider` through every page; returns the final answer.
-    pub async fn login_via_pages(
-        &self,
-        provider: &str,
-        req: &Req,
-        binding: Binding,
-        user: &str,
-    ) -> Reply {
-        let fixtures = &self.fed.state().fixtures;
-        self.driver
-            .login_via_pages(&self.sso(provider), fixtures, req, binding, user)
-            .await
+    /// A request for `level` at `provider` sent on `binding`, and the Response after the user
+    /// holding `level` logs in through the pages.
+    pub async fn login_at(&self, provider: &str, level: Level, binding: Binding) -> (Req, String) {
+        let req = self.req(provider, level);
+        let reply = self.login_via_pages(provider, &req, binding, user_at(level));
+        let xml = reply.await.response();
+        (req, xml)
     }
 
     /// samael's SP side as the test SP of `sp.rs`, trusting `provider`'s published metadata.
@@ -123,6 +102,15 @@ impl Env {
     /// The signing certificate of `provider` as PEM.
     pub fn cert_pem(&self, provider: &str) -> String {
         cert_pem(self.fed.state().idp(provider).unwrap().key.cert_base64())
+    }
+}
+
+/// The environment's federation, driver and their shortcuts are its [`sp::Site`]'s.
+impl std::ops::Deref for Env {
+    type Target = sp::Site;
+
+    fn deref(&self) -> &sp::Site {
+        &self.site
     }
 }
 
@@ -242,6 +230,19 @@ fn run(cmd: &mut Command) -> ToolRun {
 pub const TOP_SIGNATURE: &str = "/*/*[local-name()='Signature']";
 /// The XPath of the Assertion signature.
 pub const ASSERTION_SIGNATURE: &str = "//*[local-name()='Assertion']/*[local-name()='Signature']";
+
+impl ToolRun {
+    /// Asserts the tool accepted `what` and said `word` about it; the failure shows `xml`.
+    #[track_caller]
+    pub fn assert_ok(&self, word: &str, what: &str, xml: &str) {
+        assert!(self.ok, "refused: {what}: {}\n{xml}", self.output);
+        assert!(
+            self.output.contains(word),
+            "no {word:?} about {what}: {}",
+            self.output
+        );
+    }
+}
 
 /// `xmlsec1 --verify` of the signature at `node_xpath` in `xml`, trusting only `cert_pem`.
 pub fn xmlsec1_verify(dir: &TempDir, xml: &str, cert_pem: &str, node_xpath: &str) -> ToolRun {

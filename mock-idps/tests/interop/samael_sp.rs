@@ -111,11 +111,7 @@ fn assert_nr20_refused(env: &Env, provider: &str, request_id: &str, xml: &str) {
 async fn a_level_above_the_provider_gives_nr20_which_samael_refuses() {
     let env = Env::start().await;
     // Through the pages, with a user holding L3.
-    let req = env.req("infocert", Level::L3);
-    let xml = env
-        .login_via_pages("infocert", &req, Binding::Redirect, user_at(Level::L3))
-        .await
-        .response();
+    let (req, xml) = env.login_at("infocert", Level::L3, Binding::Redirect).await;
     assert_nr20_refused(&env, "infocert", req.id.as_deref().unwrap(), &xml);
     // Scripted, at every provider that stops below L3.
     let mut count = 0;
@@ -149,11 +145,7 @@ async fn a_level_above_the_provider_gives_nr20_which_samael_refuses() {
 #[tokio::test]
 async fn samael_refuses_what_it_should() {
     let env = Env::start().await;
-    let req = env.req("sielte", Level::L2);
-    let xml = env
-        .login_via_pages("sielte", &req, Binding::Post, user_at(Level::L2))
-        .await
-        .response();
+    let (req, xml) = env.login_at("sielte", Level::L2, Binding::Post).await;
     let id = req.id.as_deref().unwrap();
     let samael = env.samael_sp("sielte");
     samael
@@ -183,11 +175,7 @@ async fn samael_refuses_what_it_should() {
 
     // A provider whose clock stands an hour back: samael (on the real clock) finds it expired.
     let late = Env::start_at(time::OffsetDateTime::now_utc() - Duration::hours(1)).await;
-    let req = late.req("sielte", Level::L2);
-    let xml = late
-        .login_via_pages("sielte", &req, Binding::Post, user_at(Level::L2))
-        .await
-        .response();
+    let (req, xml) = late.login_at("sielte", Level::L2, Binding::Post).await;
     assert!(matches!(
         late.samael_sp("sielte")
             .parse_xml_response(&xml, Some(&[req.id.as_deref().unwrap()])),

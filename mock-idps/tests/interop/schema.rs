@@ -1,7 +1,7 @@
 //! `xmllint` against the OASIS SAML 2.0 schemas in `fixtures/xsd` (offline, `--nonet`).
 
 use crate::sp::Binding;
-use crate::{user_at, xmllint_schema, Env, TempDir};
+use crate::{xmllint_schema, Env, TempDir};
 use mock_idps::spid::level::Level;
 
 const METADATA_XSD: &str = "saml-schema-metadata-2.0.xsd";
@@ -10,15 +10,10 @@ const PROTOCOL_XSD: &str = "saml-schema-protocol-2.0.xsd";
 #[track_caller]
 fn assert_valid(dir: &TempDir, what: &str, xml: &str, xsd: &str) {
     let run = xmllint_schema(dir, xml, xsd);
-    assert!(
-        run.ok,
-        "{what} is not valid against {xsd}: {}\n{xml}",
-        run.output
-    );
-    assert!(
-        run.output.contains("validates"),
-        "xmllint on {what}: {}",
-        run.output
+    run.assert_ok(
+        "validates",
+        &format!("xmllint on {what} against {xsd}"),
+        xml,
     );
 }
 
@@ -54,11 +49,7 @@ async fn responses_and_error_responses_are_schema_valid() {
         ("lepida", Level::L1),
         ("namirial", Level::L2),
     ] {
-        let req = env.req(provider, level);
-        let xml = env
-            .login_via_pages(provider, &req, Binding::Post, user_at(level))
-            .await
-            .response();
+        let (_, xml) = env.login_at(provider, level, Binding::Post).await;
         assert_valid(
             &dir,
             &format!("{provider} {level} Response"),
@@ -66,11 +57,7 @@ async fn responses_and_error_responses_are_schema_valid() {
             PROTOCOL_XSD,
         );
     }
-    let req = env.req("infocert", Level::L3);
-    let xml = env
-        .login_via_pages("infocert", &req, Binding::Redirect, user_at(Level::L3))
-        .await
-        .response();
+    let (_, xml) = env.login_at("infocert", Level::L3, Binding::Redirect).await;
     assert!(xml.contains("ErrorCode nr20"), "{xml}");
     assert_valid(&dir, "the nr20 Response", &xml, PROTOCOL_XSD);
     // A Response without its required Status is refused.

@@ -4,24 +4,14 @@
 
 use crate::sp::Binding;
 use crate::{
-    cert_pem, every_login, user_at, xmlsec1_verify, Env, TempDir, ASSERTION_SIGNATURE,
-    TOP_SIGNATURE,
+    cert_pem, every_login, xmlsec1_verify, Env, TempDir, ASSERTION_SIGNATURE, TOP_SIGNATURE,
 };
 use mock_idps::spid::level::Level;
 
 #[track_caller]
 fn assert_verifies(dir: &TempDir, what: &str, xml: &str, cert: &str, xpath: &str) {
     let run = xmlsec1_verify(dir, xml, cert, xpath);
-    assert!(
-        run.ok,
-        "xmlsec1 refused {what} ({xpath}): {}\n{xml}",
-        run.output
-    );
-    assert!(
-        run.output.contains("OK"),
-        "xmlsec1 on {what}: {}",
-        run.output
-    );
+    run.assert_ok("OK", &format!("xmlsec1 on {what} ({xpath})"), xml);
 }
 
 #[track_caller]
@@ -51,11 +41,7 @@ async fn xmlsec1_verifies_both_signatures_of_every_response() {
 async fn xmlsec1_verifies_an_error_response() {
     let env = Env::start().await;
     let dir = TempDir::new("error");
-    let req = env.req("infocert", Level::L3);
-    let xml = env
-        .login_via_pages("infocert", &req, Binding::Post, user_at(Level::L3))
-        .await
-        .response();
+    let (_, xml) = env.login_at("infocert", Level::L3, Binding::Post).await;
     assert!(xml.contains("ErrorCode nr20"), "{xml}");
     assert_verifies(
         &dir,
@@ -70,11 +56,7 @@ async fn xmlsec1_verifies_an_error_response() {
 async fn xmlsec1_refuses_tampered_or_wrongly_keyed_responses() {
     let env = Env::start().await;
     let dir = TempDir::new("tampered");
-    let req = env.req("aruba", Level::L2);
-    let xml = env
-        .login_via_pages("aruba", &req, Binding::Post, user_at(Level::L2))
-        .await
-        .response();
+    let (_, xml) = env.login_at("aruba", Level::L2, Binding::Post).await;
     let cert = env.cert_pem("aruba");
     assert_verifies(&dir, "the genuine Response", &xml, &cert, TOP_SIGNATURE);
     assert_verifies(

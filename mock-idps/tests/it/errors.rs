@@ -116,30 +116,31 @@ async fn send(env: &Env, req: &Req, how: How) -> Reply {
                 None,
                 Some(&env.driver.key),
             );
-            let resp = env
-                .driver
-                .client
-                .post(format!("{sso}?{q}"))
-                .form(&[("x", "1")])
-                .send()
-                .await
-                .unwrap();
-            let status = resp.status().as_u16();
-            sp::read_reply(status, resp.text().await.unwrap())
+            reply_to(
+                env.driver
+                    .client
+                    .post(format!("{sso}?{q}"))
+                    .form(&[("x", "1")]),
+            )
+            .await
         }
         How::PostWithoutRequest => {
-            let resp = env
-                .driver
-                .client
-                .post(&sso)
-                .form(&[("RelayState", "x")])
-                .send()
-                .await
-                .unwrap();
-            let status = resp.status().as_u16();
-            sp::read_reply(status, resp.text().await.unwrap())
+            reply_to(env.driver.client.post(&sso).form(&[("RelayState", "x")])).await
         }
     }
+}
+
+/// The provider's answer to `req`, read as the test SP reads it.
+async fn reply_to(req: reqwest::RequestBuilder) -> Reply {
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    sp::read_reply(status, resp.text().await.unwrap())
+}
+
+/// The status and JSON body of the answer to `req`.
+async fn json_answer(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
 }
 
 fn none(_: &mut Req) {}
@@ -225,9 +226,19 @@ async fn not_an_authn_request_is_nr08_page() {
     assert_page(&reply, 8);
 }
 
-/// Goes to the credentials page and returns the token.
-async fn start_login(env: &Env, provider: &str, req: &Req) -> String {
-    match env.send(provider, req, Binding::Redirect).await {
+/// The Response after `user` logs in through `provider`'s pages on a request for `level`.
+async fn response_via_pages(env: &Env, provider: &str, level: Level, user: &str) -> String {
+    let req = env.req(provider, level);
+    let reply = env.login_via_pages(provider, &req, Binding::Redirect, user);
+    reply.await.response()
+}
+
+/// Sends a request for `level` to `provider`, goes to the credentials page and returns the token.
+async fn start_login(env: &Env, provider: &str, level: Level) -> String {
+    match env
+        .send(provider, &env.req(provider, level), Binding::Redirect)
+        .await
+    {
         Reply::Page { body, .. } => sp::field(&body, "token").unwrap(),
         other => panic!("{other:?}"),
     }
@@ -236,8 +247,7 @@ async fn start_login(env: &Env, provider: &str, req: &Req) -> String {
 #[tokio::test]
 async fn nr19_after_three_wrong_passwords() {
     let env = Env::start().await;
-    let req = env.req("aruba", Level::L1);
-    let token = start_login(&env, "aruba", &req).await;
+    let token = start_login(&env, "aruba", Level::L1).await;
     let root = env.root("aruba");
     for attempt in 1..=2 {
         match env
@@ -266,19 +276,14 @@ async fn nr19_after_three_wrong_passwords() {
 #[tokio::test]
 async fn nr20_user_without_the_level() {
     let env = Env::start().await;
-    let req = env.req("poste", Level::L2);
-    let xml = env
-        .login_via_pages("poste", &req, Binding::Redirect, user_at(Level::L1))
-        .await
-        .response();
+    let xml = response_via_pages(&env, "poste", Level::L2, user_at(Level::L1)).await;
     assert_status(&xml, 20);
 }
 
 #[tokio::test]
 async fn nr21_timeout_on_the_clock() {
     let env = Env::start().await;
-    let req = env.req("sielte", Level::L1);
-    let token = start_login(&env, "sielte", &req).await;
+    let token = start_login(&env, "sielte", Level::L1).await;
     env.clock.advance(time::Duration::minutes(6));
     let reply = env
         .driver
@@ -290,8 +295,7 @@ async fn nr21_timeout_on_the_clock() {
 #[tokio::test]
 async fn nr22_consent_denied() {
     let env = Env::start().await;
-    let req = env.req("tim", Level::L1);
-    let token = start_login(&env, "tim", &req).await;
+    let token = start_login(&env, "tim", Level::L1).await;
     let root = env.root("tim");
     let consent = env
         .driver
@@ -312,19 +316,14 @@ async fn nr22_consent_denied() {
 #[tokio::test]
 async fn nr23_suspended_or_revoked(#[case] user: &str) {
     let env = Env::start().await;
-    let req = env.req("aruba", Level::L2);
-    let xml = env
-        .login_via_pages("aruba", &req, Binding::Redirect, user)
-        .await
-        .response();
+    let xml = response_via_pages(&env, "aruba", Level::L2, user).await;
     assert_status(&xml, 23);
 }
 
 #[tokio::test]
 async fn nr25_cancel() {
     let env = Env::start().await;
-    let req = env.req("etna", Level::L2);
-    let token = start_login(&env, "etna", &req).await;
+    let token = start_login(&env, "etna", Level::L2).await;
     let xml = env
         .driver
         .step(
@@ -369,15 +368,8 @@ async fn scripted_outcomes_via_the_admin_api(#[case] outcome: &str, #[case] nr: 
     let admin = format!("{}/admin/next-login", env.fed.base_url());
     let body =
         serde_json::json!({ "provider": "lepida", "user": "mario.rossi", "outcome": outcome });
-    let resp = env
-        .driver
-        .client
-        .post(&admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 201);
+    let scripted = env.driver.client.post(&admin).json(&body).send().await;
+    assert_eq!(scripted.unwrap().status().as_u16(), 201);
     let req = env.req("lepida", Level::L2);
     assert_status(
         &env.send("lepida", &req, Binding::Redirect).await.response(),
@@ -394,31 +386,19 @@ async fn admin_api_refuses_bad_scripts() {
         serde_json::json!({ "user": "mario.rossi", "provider": "posteid" }),
         serde_json::json!({ "user": "mario.rossi", "outcome": "maybe" }),
     ] {
-        let resp = env
-            .driver
-            .client
-            .post(&admin)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 400);
-        let err: serde_json::Value = resp.json().await.unwrap();
+        let (status, err) = json_answer(env.driver.client.post(&admin).json(&body)).await;
+        assert_eq!(status, 400);
         assert!(
             err["code"].is_string() && err["message"].is_string(),
             "{err}"
         );
     }
-    let resp = env
+    let upload = env
         .driver
         .client
         .post(format!("{}/admin/sp-metadata", env.fed.base_url()))
-        .header("content-type", "application/xml")
-        .body("not xml")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 400);
-    let err: serde_json::Value = resp.json().await.unwrap();
+        .header("content-type", "application/xml");
+    let (status, err) = json_answer(upload.body("not xml")).await;
+    assert_eq!(status, 400);
     assert_eq!(err["code"], "bad-sp-metadata", "{err}");
 }

@@ -24,14 +24,16 @@ async fn env_with(idp: IdpConfig, admin_token: Option<&str>) -> Env {
     .await
 }
 
-async fn text(resp: reqwest::Response) -> (u16, String) {
-    let status = resp.status().as_u16();
-    (status, resp.text().await.unwrap())
+/// An environment whose providers run with the default configuration changed by `tune`.
+async fn env_tuned(tune: impl FnOnce(&mut IdpConfig)) -> Env {
+    let mut idp = IdpConfig::default();
+    tune(&mut idp);
+    env_with(idp, None).await
 }
 
 /// The status and body of `GET url`.
 async fn get_text(env: &Env, url: &str) -> (u16, String) {
-    text(env.driver.client.get(url).send().await.unwrap()).await
+    sp::answer(env.driver.client.get(url)).await
 }
 
 /// Opens `spid` L2 sessions at aruba and `cie` at the CIE ID provider, all of mario.rossi.
@@ -100,14 +102,7 @@ async fn defect_1_revoke_with_a_non_ascii_serial_is_a_clean_400() {
 
 #[tokio::test]
 async fn defect_3_the_request_log_keeps_a_bounded_excerpt_within_its_caps() {
-    let env = env_with(
-        IdpConfig {
-            max_log_bytes: 256 << 10,
-            ..IdpConfig::default()
-        },
-        None,
-    )
-    .await;
+    let env = env_tuned(|c| c.max_log_bytes = 256 << 10).await;
     // A legal request made huge by a comment: 200 KB inflated from a small Redirect query.
     let xml = env.req("poste", Level::L1).xml();
     let cut = xml.find("<saml:Issuer").unwrap();
@@ -155,14 +150,7 @@ async fn defect_3_the_request_log_keeps_a_bounded_excerpt_within_its_caps() {
 
 #[tokio::test]
 async fn defect_3_pending_logins_are_capped_and_expire_on_the_clock() {
-    let env = env_with(
-        IdpConfig {
-            max_pending: 5,
-            ..IdpConfig::default()
-        },
-        None,
-    )
-    .await;
+    let env = env_tuned(|c| c.max_pending = 5).await;
     for _ in 0..8 {
         let req = env.req("aruba", Level::L1);
         let reply = env.send("aruba", &req, Binding::Redirect).await;
@@ -185,14 +173,7 @@ async fn defect_3_pending_logins_are_capped_and_expire_on_the_clock() {
 
 #[tokio::test]
 async fn defect_4_idp_sessions_are_capped_and_expire_on_the_clock() {
-    let env = env_with(
-        IdpConfig {
-            max_sessions: 4,
-            ..IdpConfig::default()
-        },
-        None,
-    )
-    .await;
+    let env = env_tuned(|c| c.max_sessions = 4).await;
     for _ in 0..7 {
         env.fed.script_next_login(script("lepida")).unwrap();
         let req = env.req("lepida", Level::L2);
@@ -312,7 +293,8 @@ async fn defect_10_return_to_goes_only_to_registered_sps(
             assert_eq!(resp.headers()["location"], target);
         }
         None => {
-            let (status, body) = text(resp).await;
+            let status = resp.status().as_u16();
+            let body = resp.text().await.unwrap();
             assert_eq!(status, 400, "{body}");
             assert!(
                 body.contains("registered service provider") || body.contains("not an absolute"),
@@ -327,15 +309,12 @@ async fn defect_10_return_to_on_the_providers_own_origin_is_allowed() {
     let env = Env::start().await;
     let logout = env.fed.urls().cie["cie"].logout.clone();
     let own = format!("{}/", env.fed.base_url());
-    let resp = env
+    let request = env
         .driver
         .client
         .get(&logout)
-        .query(&[("return_to", own.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 303);
+        .query(&[("return_to", own.as_str())]);
+    assert_eq!(sp::answer(request).await.0, 303);
 }
 
 fn admin_request(env: &Env, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -353,24 +332,18 @@ async fn defect_11_a_cross_site_text_plain_post_is_refused() {
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ] {
-        let resp = admin_request(&env, reqwest::Method::POST, "next-login")
+        let request = admin_request(&env, reqwest::Method::POST, "next-login")
             .header("content-type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let (status, text) = text(resp).await;
+            .body(body);
+        let (status, text) = sp::answer(request).await;
         assert_eq!(status, 415, "{ct}: {text}");
         assert!(text.contains("unsupported-media-type"), "{text}");
     }
-    let resp = admin_request(&env, reqwest::Method::POST, "next-login")
+    let request = admin_request(&env, reqwest::Method::POST, "next-login")
         .header("origin", "https://evil.example")
         .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let (status, text) = text(resp).await;
+        .body(body);
+    let (status, text) = sp::answer(request).await;
     assert_eq!(status, 403, "{text}");
     assert!(text.contains("forbidden-origin"), "{text}");
     // Nothing was queued by the refused requests.
@@ -381,13 +354,10 @@ async fn defect_11_a_cross_site_text_plain_post_is_refused() {
         Reply::Page { status: 200, .. }
     ));
     // The same request from the server's own origin goes through.
-    let resp = admin_request(&env, reqwest::Method::POST, "next-login")
+    let request = admin_request(&env, reqwest::Method::POST, "next-login")
         .header("origin", env.fed.base_url())
-        .json(&serde_json::json!({"provider": "poste", "user": "mario.rossi"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 201);
+        .json(&serde_json::json!({"provider": "poste", "user": "mario.rossi"}));
+    assert_eq!(sp::answer(request).await.0, 201);
 }
 
 #[rstest]
@@ -402,69 +372,43 @@ async fn defect_11_the_admin_api_answers_only_loopback_hosts(
     #[case] want: u16,
 ) {
     let env = Env::start().await;
-    let resp = admin_request(&env, reqwest::Method::GET, "requests")
-        .header("host", host)
-        .send()
-        .await
-        .unwrap();
-    let (status, text) = text(resp).await;
+    let request = admin_request(&env, reqwest::Method::GET, "requests").header("host", host);
+    let (status, text) = sp::answer(request).await;
     assert_eq!(status, want, "{host}: {text}");
     if want == 403 {
         assert!(text.contains("forbidden-host"), "{text}");
     }
     // The provider pages are not the admin API: they answer any Host.
-    let resp = env
+    let request = env
         .driver
         .client
         .get(env.fed.base_url())
-        .header("host", "evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+        .header("host", "evil.example");
+    assert_eq!(sp::answer(request).await.0, 200);
 }
 
 #[tokio::test]
 async fn defect_11_the_admin_token_is_required_when_set() {
     let env = env_with(IdpConfig::default(), Some("s3cret-token")).await;
-    let (status, text) = text(
-        admin_request(&env, reqwest::Method::GET, "sessions")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, text) = sp::answer(admin_request(&env, reqwest::Method::GET, "sessions")).await;
     assert_eq!(status, 401, "{text}");
     assert!(text.contains("x-admin-token"), "{text}");
     let wrong = admin_request(&env, reqwest::Method::GET, "sessions")
-        .header("x-admin-token", "s3cret-tokeN")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status().as_u16(), 401);
+        .header("x-admin-token", "s3cret-tokeN");
+    assert_eq!(sp::answer(wrong).await.0, 401);
     let header = admin_request(&env, reqwest::Method::GET, "sessions")
-        .header("x-admin-token", "s3cret-token")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(header.status().as_u16(), 200);
-    let bearer = admin_request(&env, reqwest::Method::GET, "urls")
-        .bearer_auth("s3cret-token")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bearer.status().as_u16(), 200);
+        .header("x-admin-token", "s3cret-token");
+    assert_eq!(sp::answer(header).await.0, 200);
+    let bearer = admin_request(&env, reqwest::Method::GET, "urls").bearer_auth("s3cret-token");
+    assert_eq!(sp::answer(bearer).await.0, 200);
     // The CNS admin route is under the same guard.
     let revoke = env.fed.urls().cns.unwrap().revoke;
-    let resp = env
+    let request = env
         .driver
         .client
         .post(&revoke)
-        .json(&serde_json::json!({"ca": "regione", "serial": "01"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 401);
+        .json(&serde_json::json!({"ca": "regione", "serial": "01"}));
+    assert_eq!(sp::answer(request).await.0, 401);
 }
 
 #[rstest]
@@ -486,15 +430,8 @@ async fn defect_12_duplicate_saml_parameters_on_post_are_nr04_like_on_get(
         env.sso("poste"),
         env.fed.urls().providers["poste"].slo.clone(),
     ] {
-        let resp = env
-            .driver
-            .client
-            .post(&endpoint)
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = text(resp).await;
+        let request = env.driver.client.post(&endpoint).form(&fields);
+        let (status, body) = sp::answer(request).await;
         assert_eq!(status, 403, "{endpoint}: {body}");
         assert!(body.contains("data-error-code=\"nr04\""), "{body}");
         assert!(body.contains(want), "{body}");
@@ -507,23 +444,17 @@ async fn defect_12_error_bodies_echo_only_a_short_excerpt() {
     let env = Env::start().await;
     let huge = "A".repeat(1_900_000);
     let unblock = env.fed.urls().cie["cie"].card_unblock.clone();
-    let resp = env
-        .driver
-        .client
-        .post(&unblock)
-        .form(&[("card", huge.as_str()), ("puk", "1"), ("new_pin", "1")])
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = text(resp).await;
+    let request = env.driver.client.post(&unblock).form(&[
+        ("card", huge.as_str()),
+        ("puk", "1"),
+        ("new_pin", "1"),
+    ]);
+    let (status, body) = sp::answer(request).await;
     assert_eq!(status, 404);
     assert!(body.len() < 16 << 10, "the page is {} bytes", body.len());
-    let resp = admin_request(&env, reqwest::Method::POST, "next-login")
-        .json(&serde_json::json!({"user": huge}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = text(resp).await;
+    let request = admin_request(&env, reqwest::Method::POST, "next-login")
+        .json(&serde_json::json!({"user": huge}));
+    let (status, body) = sp::answer(request).await;
     assert_eq!(status, 400);
     assert!(body.len() < 2048, "the error is {} bytes", body.len());
     assert!(
@@ -562,23 +493,13 @@ async fn defect_12_admin_errors_have_one_json_shape() {
 
 #[tokio::test]
 async fn the_script_queue_is_bounded_and_says_so() {
-    let env = env_with(
-        IdpConfig {
-            max_script: 2,
-            ..IdpConfig::default()
-        },
-        None,
-    )
-    .await;
+    let env = env_tuned(|c| c.max_script = 2).await;
     env.fed.script_next_login(script("aruba")).unwrap();
     env.fed.script_next_login(script("aruba")).unwrap();
     assert!(env.fed.script_next_login(script("aruba")).is_err());
-    let resp = admin_request(&env, reqwest::Method::POST, "next-login")
-        .json(&serde_json::json!({"provider": "aruba", "user": "mario.rossi"}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = text(resp).await;
+    let request = admin_request(&env, reqwest::Method::POST, "next-login")
+        .json(&serde_json::json!({"provider": "aruba", "user": "mario.rossi"}));
+    let (status, body) = sp::answer(request).await;
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("script-queue-full"), "{body}");
 }

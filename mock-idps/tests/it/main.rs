@@ -31,17 +31,16 @@ mod snapshots;
 mod sp;
 
 use mock_idps::clock::{saml_instant, Clock, SimClock};
-use mock_idps::federation::{FederationConfig, MockFederation};
+use mock_idps::federation::FederationConfig;
 use mock_idps::spid::level::Level;
-use sp::{Binding, Driver, Reply, Req};
+use sp::Req;
 use std::sync::Arc;
 use time::macros::datetime;
 
 /// A running federation with the test SP registered, on a simulated clock.
 pub struct Env {
-    pub fed: MockFederation,
+    pub site: sp::Site,
     pub clock: Arc<SimClock>,
-    pub driver: Driver,
 }
 
 impl Env {
@@ -52,48 +51,25 @@ impl Env {
     /// Providers configured as `config` says, on a simulated clock at 2026-01-15 10:00 UTC.
     pub async fn start_with(config: FederationConfig) -> Env {
         let clock = Arc::new(SimClock::new(datetime!(2026-01-15 10:00 UTC)));
-        let driver = Driver::new();
-        let fed = sp::federation(
-            &driver,
-            FederationConfig {
-                clock: Some(clock.clone()),
-                seed: Some(7),
-                ..config
-            },
-        )
+        let site = sp::Site::start(FederationConfig {
+            clock: Some(clock.clone()),
+            seed: Some(7),
+            ..config
+        })
         .await;
-        Env { fed, clock, driver }
-    }
-
-    pub fn sso(&self, provider: &str) -> String {
-        self.fed.urls().providers[provider].sso.clone()
-    }
-
-    pub fn root(&self, provider: &str) -> String {
-        self.sso(provider).trim_end_matches("/sso").to_string()
+        Env { site, clock }
     }
 
     pub fn req(&self, provider: &str, level: Level) -> Req {
         Req::new(&self.sso(provider), level, &saml_instant(self.clock.now()))
     }
+}
 
-    pub async fn send(&self, provider: &str, req: &Req, binding: Binding) -> Reply {
-        self.driver
-            .send(&self.sso(provider), req, binding, Some("rs-opaque-1"))
-            .await
-    }
+/// The environment's federation, driver and their shortcuts are its [`sp::Site`]'s.
+impl std::ops::Deref for Env {
+    type Target = sp::Site;
 
-    /// Logs `user` in at `provider` through every page; returns the final answer.
-    pub async fn login_via_pages(
-        &self,
-        provider: &str,
-        req: &Req,
-        binding: Binding,
-        user: &str,
-    ) -> Reply {
-        let fixtures = &self.fed.state().fixtures;
-        self.driver
-            .login_via_pages(&self.sso(provider), fixtures, req, binding, user)
-            .await
+    fn deref(&self) -> &sp::Site {
+        &self.site
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use mock_idps::clock::SimClock;
 use mock_idps::federation::{FederationConfig, MockFederation};
 use mock_idps::fixtures::FixtureSource;
+use mock_idps::oidc::federation::routes::OidcFederationUrls;
 use mock_idps::oidc::federation::testing::rp_metadata;
 use mock_idps::oidc::federation::{DecodedStatement, EntityStatement, TrustMarkRef};
 use mock_idps::oidc::jose::{jws, Jwks, JwsAlg};
@@ -217,6 +218,22 @@ async fn external_rp(authority_hint: String, content_type: &'static str) -> Exte
     }
 }
 
+/// An external RP below the trust anchor, on-boarded by its entity id; its on-boarding report.
+async fn onboarded(fed: &MockFederation) -> (ExternalRp, Value) {
+    let anchor = fed.urls().oidc_federation.unwrap().trust_anchor;
+    let rp = external_rp(anchor, "application/entity-statement+jwt").await;
+    let (status, report) = onboard(fed, json!({"entity_id": rp.entity_id})).await;
+    assert_eq!(status, 201, "{report}");
+    (rp, report)
+}
+
+/// The resolve endpoint asked for `sub`'s chain to the trust anchor.
+fn resolve_url(urls: &OidcFederationUrls, sub: &str) -> String {
+    let q = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let ta = q(&urls.trust_anchor);
+    format!("{}?sub={}&trust_anchor={ta}", urls.resolve, q(sub))
+}
+
 async fn onboard(fed: &MockFederation, body: Value) -> (u16, Value) {
     let r = reqwest::Client::new()
         .post(fed.urls().oidc_federation.unwrap().onboard)
@@ -232,25 +249,13 @@ async fn onboard(fed: &MockFederation, body: Value) -> (u16, Value) {
 async fn an_external_rp_is_onboarded_by_entity_id_and_resolves() {
     let fed = start().await;
     let urls = fed.urls().oidc_federation.unwrap();
-    let rp = external_rp(
-        urls.trust_anchor.clone(),
-        "application/entity-statement+jwt",
-    )
-    .await;
-    let (status, report) = onboard(&fed, json!({"entity_id": rp.entity_id})).await;
-    assert_eq!(status, 201, "{report}");
+    let (rp, report) = onboarded(&fed).await;
     assert_eq!(report["warnings"], json!([]));
     let marks: Vec<TrustMarkRef> = serde_json::from_value(report["trust_marks"].clone()).unwrap();
     assert_eq!(marks.len(), 1);
     *rp.marks.lock().unwrap() = marks;
-    let q = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let (status, ctype, body) = get(&format!(
-        "{}?sub={}&trust_anchor={}&entity_type=openid_relying_party",
-        urls.resolve,
-        q(&rp.entity_id),
-        q(&urls.trust_anchor)
-    ))
-    .await;
+    let url = resolve_url(&urls, &rp.entity_id) + "&entity_type=openid_relying_party";
+    let (status, ctype, body) = get(&url).await;
     assert_eq!(
         (status, ctype.as_str()),
         (200, "application/resolve-response+jwt"),
@@ -369,14 +374,7 @@ async fn an_onboarded_rp_that_goes_away_is_temporarily_unavailable_and_admin_nee
     assert_eq!(r.status().as_u16(), 201);
     rp._task.abort();
     let _ = rp._task.await;
-    let q = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let (status, _, body) = get(&format!(
-        "{}?sub={}&trust_anchor={}",
-        urls.resolve,
-        q(&rp.entity_id),
-        q(&urls.trust_anchor)
-    ))
-    .await;
+    let (status, _, body) = get(&resolve_url(&urls, &rp.entity_id)).await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("temporarily_unavailable"), "{body}");
 }
@@ -384,7 +382,6 @@ async fn an_onboarded_rp_that_goes_away_is_temporarily_unavailable_and_admin_nee
 #[tokio::test]
 async fn the_trust_mark_naming_is_switched_over_the_admin_api() {
     let fed = start().await;
-    let urls = fed.urls().oidc_federation.unwrap();
     let naming_url = format!("{}/admin/oidc/trust-mark-naming", fed.urls().base);
     let client = reqwest::Client::new();
     for (naming, member) in [("trust_mark_type", "trust_mark_type"), ("id", "id")] {
@@ -395,13 +392,7 @@ async fn the_trust_mark_naming_is_switched_over_the_admin_api() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 204);
-        let rp = external_rp(
-            urls.trust_anchor.clone(),
-            "application/entity-statement+jwt",
-        )
-        .await;
-        let (status, report) = onboard(&fed, json!({"entity_id": rp.entity_id})).await;
-        assert_eq!(status, 201, "{report}");
+        let (_rp, report) = onboarded(&fed).await;
         let entry = &report["trust_marks"][0];
         assert!(entry.get(member).is_some(), "{report}");
         let jwt = entry["trust_mark"].as_str().unwrap();

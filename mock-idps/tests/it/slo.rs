@@ -130,14 +130,7 @@ async fn idp_initiated_logout_posts_a_signed_request() {
     let env = Env::start().await;
     let name_id = logged_in(&env, "lepida").await;
     let root = env.root("lepida");
-    let resp = env
-        .driver
-        .client
-        .get(format!("{root}/logout"))
-        .send()
-        .await
-        .unwrap();
-    let body = resp.text().await.unwrap();
+    let (_, body) = sp::answer(env.driver.client.get(format!("{root}/logout"))).await;
     assert!(body.contains(&format!("action=\"{}\"", sp::SLO)), "{body}");
     let xml = sp::posted_xml(&body, "SAMLRequest").unwrap();
     assert!(xml.contains(&name_id));
@@ -190,23 +183,11 @@ async fn the_federation_serves_the_pin_backend() {
     // The legacy PIN service rides along on the same port (`/pin`), on the same clock.
     let env = Env::start().await;
     let pin = env.fed.urls().pin;
-    let form = env
-        .driver
-        .client
-        .get(format!("{pin}/login"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(form.status().as_u16(), 200);
-    assert!(form.text().await.unwrap().contains("<form"));
-    let services = env
-        .driver
-        .client
-        .get(format!("{pin}/api/services"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(services.status().as_u16(), 200);
-    let json: serde_json::Value = services.json().await.unwrap();
+    let (status, form) = sp::answer(env.driver.client.get(format!("{pin}/login"))).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("<form"), "{form}");
+    let (status, services) = sp::answer(env.driver.client.get(format!("{pin}/api/services"))).await;
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&services).unwrap();
     assert!(json.as_array().is_some_and(|a| !a.is_empty()), "{json}");
 }

@@ -298,6 +298,56 @@ pub async fn federation(driver: &Driver, config: FederationConfig) -> MockFedera
     .unwrap()
 }
 
+/// The status and text of the answer to `req`.
+pub async fn answer(req: reqwest::RequestBuilder) -> (u16, String) {
+    let resp = req.send().await.expect("an answer");
+    (resp.status().as_u16(), resp.text().await.expect("text"))
+}
+
+/// The mock providers with this test SP registered, and the SP's driver: what every test
+/// environment (`it`, `interop`) starts with.
+pub struct Site {
+    pub fed: MockFederation,
+    pub driver: Driver,
+}
+
+impl Site {
+    /// The providers configured as `config` says, with a new driver's SP registered.
+    pub async fn start(config: FederationConfig) -> Site {
+        let driver = Driver::new();
+        let fed = federation(&driver, config).await;
+        Site { fed, driver }
+    }
+
+    pub fn sso(&self, provider: &str) -> String {
+        self.fed.urls().providers[provider].sso.clone()
+    }
+
+    pub fn root(&self, provider: &str) -> String {
+        self.sso(provider).trim_end_matches("/sso").to_string()
+    }
+
+    pub async fn send(&self, provider: &str, req: &Req, binding: Binding) -> Reply {
+        self.driver
+            .send(&self.sso(provider), req, binding, Some("rs-opaque-1"))
+            .await
+    }
+
+    /// Logs `user` in at `provider` through every page; returns the final answer.
+    pub async fn login_via_pages(
+        &self,
+        provider: &str,
+        req: &Req,
+        binding: Binding,
+        user: &str,
+    ) -> Reply {
+        let fixtures = &self.fed.state().fixtures;
+        self.driver
+            .login_via_pages(&self.sso(provider), fixtures, req, binding, user)
+            .await
+    }
+}
+
 pub struct Driver {
     pub client: reqwest::Client,
     pub key: SigningKey,

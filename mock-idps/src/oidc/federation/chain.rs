@@ -400,28 +400,56 @@ impl TrustChainResolver {
         })
     }
 
+    /// Fetches the `what` at `url` and checks it: its `iss` and `sub` are `iss` and `sub`, it
+    /// verifies with `keys` (with its own `jwks` when `None`: a self-signed configuration) and it
+    /// is in time.
+    async fn fetch_statement(
+        &self,
+        url: &str,
+        what: &str,
+        iss: &str,
+        sub: &str,
+        keys: Option<&Jwks>,
+    ) -> Result<DecodedStatement, ChainError> {
+        let jwt = self.fetch(url).await?;
+        let st = Self::decode(&jwt, what, sub)?;
+        if st.claims.iss != iss || st.claims.sub != sub {
+            return Err(ChainError::Claims {
+                entity: sub.to_owned(),
+                reason: format!(
+                    "the {what} has iss {:?} and sub {:?}; expected iss {iss:?} and sub {sub:?}",
+                    st.claims.iss, st.claims.sub
+                ),
+            });
+        }
+        let signer = if keys.is_some() {
+            "superior's keys"
+        } else {
+            "self-signature"
+        };
+        Self::verify(
+            &st,
+            keys.unwrap_or(&st.claims.jwks),
+            &format!("{what} ({signer})"),
+        )?;
+        self.check_time(&st.claims)?;
+        Ok(st)
+    }
+
     /// Fetches and checks an entity configuration: iss = sub = `entity_id`, self-signed, in time.
     pub async fn entity_configuration(
         &self,
         entity_id: &str,
     ) -> Result<DecodedStatement, ChainError> {
-        let jwt = self.fetch(&well_known_url(entity_id)).await?;
-        let ec = Self::decode(&jwt, "entity configuration", entity_id)?;
-        if ec.claims.iss != entity_id || ec.claims.sub != entity_id {
-            return Err(ChainError::Claims {
-                entity: entity_id.to_owned(),
-                reason: format!(
-                    "the entity configuration has iss {:?} and sub {:?}; both must be the entity id",
-                    ec.claims.iss, ec.claims.sub
-                ),
-            });
-        }
-        Self::verify(
-            &ec,
-            &ec.claims.jwks,
-            "entity configuration (self-signature)",
-        )?;
-        self.check_time(&ec.claims)?;
+        let ec = self
+            .fetch_statement(
+                &well_known_url(entity_id),
+                "entity configuration",
+                entity_id,
+                entity_id,
+                None,
+            )
+            .await?;
         let private = ec.private_key_members();
         if !private.is_empty() {
             return Err(ChainError::Claims {
@@ -503,23 +531,15 @@ impl TrustChainResolver {
                 reason: "metadata.federation_entity.federation_fetch_endpoint is missing".into(),
             })?
             .to_owned();
-        let jwt = self.fetch(&fetch_url(&endpoint, id)).await?;
-        let statement = Self::decode(&jwt, "subordinate statement", id)?;
-        if statement.claims.iss != hint || statement.claims.sub != *id {
-            return Err(ChainError::Claims {
-                entity: id.clone(),
-                reason: format!(
-                    "the subordinate statement from {hint} has iss {:?} and sub {:?}",
-                    statement.claims.iss, statement.claims.sub
-                ),
-            });
-        }
-        Self::verify(
-            &statement,
-            &superior.claims.jwks,
-            "subordinate statement (superior's keys)",
-        )?;
-        self.check_time(&statement.claims)?;
+        let statement = self
+            .fetch_statement(
+                &fetch_url(&endpoint, id),
+                "subordinate statement",
+                hint,
+                id,
+                Some(&superior.claims.jwks),
+            )
+            .await?;
         // The superior vouches for the subject's keys: the subject's own configuration must
         // verify with the keys the superior published about it.
         Self::verify(
@@ -563,36 +583,9 @@ impl TrustChainResolver {
         // max_path_length in the anchor's configuration (as the Italian TA publishes it) and in
         // every subordinate statement (OpenID Federation 1.0, "Constraints", max_path_length): intermediates between the
         // entity setting it and the subject.
-        if let Some(max) = ta
-            .claims
-            .constraints
-            .as_ref()
-            .and_then(|c| c.max_path_length)
-        {
-            if intermediates > max as usize {
-                return Err(ChainError::MaxPathLength {
-                    by: ta.claims.iss.clone(),
-                    max,
-                    actual: intermediates,
-                });
-            }
-        }
+        within_max_path_length(&ta.claims, intermediates)?;
         for (j, link) in links.iter().enumerate() {
-            if let Some(max) = link
-                .statement
-                .claims
-                .constraints
-                .as_ref()
-                .and_then(|c| c.max_path_length)
-            {
-                if j > max as usize {
-                    return Err(ChainError::MaxPathLength {
-                        by: link.statement.claims.iss.clone(),
-                        max,
-                        actual: j,
-                    });
-                }
-            }
+            within_max_path_length(&link.statement.claims, j)?;
         }
         // Policy: the anchor's statement first, merged downwards.
         let mut merged = MetadataPolicy::new();
@@ -751,6 +744,19 @@ impl TrustChainResolver {
             jwt: jwt.to_owned(),
             claims,
         })
+    }
+}
+
+/// Refuses a chain with more than `st`'s `max_path_length` (OpenID Federation 1.0,
+/// "Constraints") intermediates below the entity that set it: `actual` of them.
+fn within_max_path_length(st: &EntityStatement, actual: usize) -> Result<(), ChainError> {
+    match st.constraints.as_ref().and_then(|c| c.max_path_length) {
+        Some(max) if actual > max as usize => Err(ChainError::MaxPathLength {
+            by: st.iss.clone(),
+            max,
+            actual,
+        }),
+        _ => Ok(()),
     }
 }
 

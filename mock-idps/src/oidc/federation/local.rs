@@ -671,31 +671,29 @@ impl LocalFederation {
             .cloned()
     }
 
-    /// Issues its subordinate statement already expired (or not), from now on.
-    pub fn set_expired_statement(&self, entity_id: &str, expired: bool) -> bool {
+    /// Changes the subordinate `entity_id` with `edit` and forgets the chains through it; false
+    /// when there is no such subordinate.
+    fn edit_subordinate(&self, entity_id: &str, edit: impl FnOnce(&mut Subordinate)) -> bool {
         let found = self
             .subordinates
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get_mut(entity_id)
-            .map(|s| s.expired_statement = expired)
+            .map(edit)
             .is_some();
         self.resolver.forget(entity_id);
         found
     }
 
+    /// Issues its subordinate statement already expired (or not), from now on.
+    pub fn set_expired_statement(&self, entity_id: &str, expired: bool) -> bool {
+        self.edit_subordinate(entity_id, |s| s.expired_statement = expired)
+    }
+
     /// Signs its subordinate statement with a stray key (or its superior's again), from now
     /// on: the statement's signature no longer verifies with the superior's keys.
     pub fn set_forged_statement(&self, entity_id: &str, forged: bool) -> bool {
-        let found = self
-            .subordinates
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(entity_id)
-            .map(|s| s.forged_statement = forged)
-            .is_some();
-        self.resolver.forget(entity_id);
-        found
+        self.edit_subordinate(entity_id, |s| s.forged_statement = forged)
     }
 
     /// Builds the entity configuration of the subordinate `entity_id` wrong in the way `fault`
@@ -716,15 +714,7 @@ impl LocalFederation {
 
     /// Moves a subordinate below another superior.
     pub fn set_superior(&self, entity_id: &str, superior: Superior) -> bool {
-        let found = self
-            .subordinates
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(entity_id)
-            .map(|s| s.superior = superior)
-            .is_some();
-        self.resolver.forget(entity_id);
-        found
+        self.edit_subordinate(entity_id, |s| s.superior = superior)
     }
 
     /// Issues a trust mark of `trust_mark_type` to `sub`, wrong in the way `fault` says, and

@@ -115,24 +115,27 @@ pub fn rp_metadata(
         "openid_relying_party": {
             "client_id": id,
             "client_name": "spid-harness test RP",
-            "client_registration_types": ["automatic"],
             "redirect_uris": [format!("{id}/callback")],
-            "response_types": ["code"],
-            "grant_types": ["authorization_code", "refresh_token"],
             "jwks": jwks,
-            "token_endpoint_auth_method": "private_key_jwt",
-            "id_token_signed_response_alg": "RS256",
-            "id_token_encrypted_response_alg": "RSA-OAEP",
-            "id_token_encrypted_response_enc": "A128CBC-HS256",
-            "userinfo_signed_response_alg": "RS256",
-            "userinfo_encrypted_response_alg": "RSA-OAEP",
-            "userinfo_encrypted_response_enc": "A128CBC-HS256"
         }
     });
-    match v {
+    let mut v = match v {
         Value::Object(m) => m,
         _ => Map::new(),
+    };
+    if let Some(Value::Object(rp)) = v.get_mut("openid_relying_party") {
+        rp.extend(rp_profile());
     }
+    v
+}
+
+/// The `openid_relying_party` members every test RP of the project publishes alike (the
+/// interop Authlib RPs read the same file): the code flow with refresh, automatic registration,
+/// `private_key_jwt`, ID tokens and userinfo signed RS256 and encrypted RSA-OAEP / A128CBC-HS256.
+pub const RP_PROFILE: &str = include_str!("../../../../fixtures/oidc/rp-profile.json");
+
+fn rp_profile() -> Map<String, Value> {
+    serde_json::from_str(RP_PROFILE).unwrap_or_default()
 }
 
 fn source(

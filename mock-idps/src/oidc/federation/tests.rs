@@ -42,12 +42,17 @@ fn request(fed: &LocalFederation, rp: &InProcessRp) -> ResolveRequest {
         .require_trust_mark(&[&tm])
 }
 
+/// `rp`'s chain to the anchor, as an OP requiring the RP trust mark resolves it.
+async fn resolved(fed: &LocalFederation, rp: &InProcessRp) -> Result<Arc<TrustChain>, ChainError> {
+    fed.resolver().resolve(&request(fed, rp)).await
+}
+
 #[tokio::test]
 async fn a_valid_rp_below_the_anchor_resolves_with_policy_and_trust_mark() {
     let (fed, _) = federation();
     let rp = rp(&fed, "ok", RpSetup::valid()).await;
     assert!(rp.report.warnings.is_empty(), "{:?}", rp.report.warnings);
-    let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
+    let chain = resolved(&fed, &rp).await.unwrap();
     assert_eq!(chain.intermediates, 0);
     assert_eq!(chain.statements.len(), 3);
     assert_eq!(chain.trust_marks.len(), 1);
@@ -80,7 +85,7 @@ async fn below_the_intermediate_the_chain_has_one_intermediate() {
         },
     )
     .await;
-    let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
+    let chain = resolved(&fed, &rp).await.unwrap();
     assert_eq!(chain.intermediates, 1);
     assert_eq!(chain.statements.len(), 4);
 }
@@ -89,11 +94,7 @@ async fn below_the_intermediate_the_chain_has_one_intermediate() {
 async fn expired_subordinate_statement_is_invalid_client() {
     let (fed, _) = federation();
     let rp = rp(&fed, "expired", RpSetup::expired_statement()).await;
-    let err = fed
-        .resolver()
-        .resolve(&request(&fed, &rp))
-        .await
-        .unwrap_err();
+    let err = resolved(&fed, &rp).await.unwrap_err();
     assert_eq!(err.code(), FederationErrorCode::InvalidClient, "{err}");
     assert!(err.to_string().contains("expired"), "{err}");
 }
@@ -102,11 +103,7 @@ async fn expired_subordinate_statement_is_invalid_client() {
 async fn past_max_path_length_is_invalid_client() {
     let (fed, _) = federation();
     let rp = rp(&fed, "deep", RpSetup::past_max_path_length()).await;
-    let err = fed
-        .resolver()
-        .resolve(&request(&fed, &rp))
-        .await
-        .unwrap_err();
+    let err = resolved(&fed, &rp).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -134,11 +131,7 @@ async fn past_max_path_length_is_invalid_client() {
 async fn no_valid_trust_mark_is_unauthorized_client(#[case] setup: RpSetup, #[case] why: &str) {
     let (fed, _) = federation();
     let rp = rp(&fed, "tm", setup).await;
-    let err = fed
-        .resolver()
-        .resolve(&request(&fed, &rp))
-        .await
-        .unwrap_err();
+    let err = resolved(&fed, &rp).await.unwrap_err();
     assert_eq!(err.code(), FederationErrorCode::UnauthorizedClient, "{err}");
     assert!(err.to_string().contains(why), "{err}");
     // Without the trust-mark requirement the same chain resolves: only the mark is wrong.
@@ -169,11 +162,7 @@ async fn metadata_against_the_policy_is_unauthorized_client() {
     )
     .await
     .unwrap();
-    let err = fed
-        .resolver()
-        .resolve(&request(&fed, &rp))
-        .await
-        .unwrap_err();
+    let err = resolved(&fed, &rp).await.unwrap_err();
     assert_eq!(err.code(), FederationErrorCode::UnauthorizedClient, "{err}");
     assert!(
         err.to_string().contains("token_endpoint_auth_method"),
@@ -184,24 +173,12 @@ async fn metadata_against_the_policy_is_unauthorized_client() {
 #[tokio::test]
 async fn unknown_subject_and_unknown_anchor() {
     let (fed, _) = federation();
-    let err = fed
-        .resolver()
-        .resolve(&ResolveRequest::new(
-            &format!("{BASE}/rp/nobody"),
-            fed.trust_anchor_id(),
-        ))
-        .await
-        .unwrap_err();
+    let nobody = ResolveRequest::new(&format!("{BASE}/rp/nobody"), fed.trust_anchor_id());
+    let err = fed.resolver().resolve(&nobody).await.unwrap_err();
     assert_eq!(err.code(), FederationErrorCode::InvalidClient, "{err}");
     let rp = rp(&fed, "x", RpSetup::valid()).await;
-    let err = fed
-        .resolver()
-        .resolve(&ResolveRequest::new(
-            &rp.entity_id,
-            "https://other-ta.example",
-        ))
-        .await
-        .unwrap_err();
+    let elsewhere = ResolveRequest::new(&rp.entity_id, "https://other-ta.example");
+    let err = fed.resolver().resolve(&elsewhere).await.unwrap_err();
     assert_eq!(err.code(), FederationErrorCode::InvalidRequest, "{err}");
 }
 
@@ -316,7 +293,7 @@ async fn both_trust_mark_namings_are_emitted_on_request() {
         let jwt = &rp.report.trust_marks[0].trust_mark;
         let claims: Value = jws::decode_unverified(jwt).unwrap().claims().unwrap();
         assert!(claims.get(naming.member()).is_some(), "{claims}");
-        let chain = fed.resolver().resolve(&request(&fed, &rp)).await.unwrap();
+        let chain = resolved(&fed, &rp).await.unwrap();
         assert_eq!(chain.trust_marks[0].claims.naming, naming);
     }
 }
@@ -501,4 +478,23 @@ async fn a_leaf_fault_breaks_the_leaf_configuration_until_cleared() {
     assert!(fed.set_leaf_fault(&rp.entity_id, None));
     build().verify_with(&jwks).unwrap();
     assert!(build().claims.exp > now);
+}
+
+#[test]
+fn test_rps_publish_the_whole_rp_profile_fixture() {
+    let profile: serde_json::Map<String, Value> =
+        serde_json::from_str(testing::RP_PROFILE).unwrap();
+    assert_eq!(profile.len(), 10, "{profile:?}");
+    let key = crate::oidc::keys::load(
+        &FixtureSource::Embedded,
+        "test-rp",
+        crate::oidc::keys::KeyRole::Signing,
+    )
+    .unwrap();
+    let md = testing::rp_metadata(&format!("{BASE}/rp/p"), &key, &key);
+    let rp = md["openid_relying_party"].as_object().unwrap();
+    for (name, value) in &profile {
+        assert_eq!(rp.get(name), Some(value), "{name}");
+    }
+    assert_eq!(rp["client_id"], format!("{BASE}/rp/p"));
 }

@@ -196,7 +196,7 @@ impl EcCurve {
 }
 
 macro_rules! named {
-    ($ty:ident, $what:literal, [$($v:expr),+ $(,)?]) => {
+    ($ty:ident, $what:literal, $all:expr) => {
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.name())
@@ -205,10 +205,12 @@ macro_rules! named {
         impl FromStr for $ty {
             type Err = JoseError;
             fn from_str(s: &str) -> Result<Self, JoseError> {
-                [$($v),+]
-                    .into_iter()
+                $all.into_iter()
                     .find(|v| v.name() == s)
-                    .ok_or_else(|| JoseError::Unsupported { what: $what, value: s.to_owned() })
+                    .ok_or_else(|| JoseError::Unsupported {
+                        what: $what,
+                        value: s.to_owned(),
+                    })
             }
         }
         impl serde::Serialize for $ty {
@@ -225,32 +227,9 @@ macro_rules! named {
     };
 }
 
-named!(
-    JwsAlg,
-    "alg",
-    [
-        JwsAlg::RS256,
-        JwsAlg::RS384,
-        JwsAlg::RS512,
-        JwsAlg::PS256,
-        JwsAlg::PS384,
-        JwsAlg::PS512,
-        JwsAlg::ES256,
-        JwsAlg::ES384,
-        JwsAlg::ES512
-    ]
-);
-named!(KeyAlg, "alg", [KeyAlg::RsaOaep, KeyAlg::RsaOaep256]);
-named!(
-    ContentEnc,
-    "enc",
-    [
-        ContentEnc::A128CbcHs256,
-        ContentEnc::A256CbcHs512,
-        ContentEnc::A128Gcm,
-        ContentEnc::A256Gcm
-    ]
-);
+named!(JwsAlg, "alg", JwsAlg::ALL);
+named!(KeyAlg, "alg", KeyAlg::ALL);
+named!(ContentEnc, "enc", ContentEnc::ALL);
 named!(
     EcCurve,
     "crv",

@@ -161,41 +161,30 @@ fn rfc7516_a128cbc_hs256_vector(#[case] aad: &str, #[case] tag: [u8; 16]) {
     .is_err());
 }
 
-#[rstest]
-fn jws_round_trip_every_alg(
-    #[values(
-        JwsAlg::RS256,
-        JwsAlg::RS384,
-        JwsAlg::RS512,
-        JwsAlg::PS256,
-        JwsAlg::PS384,
-        JwsAlg::PS512,
-        JwsAlg::ES256,
-        JwsAlg::ES384,
-        JwsAlg::ES512
-    )]
-    alg: JwsAlg,
-) {
-    let key = key_for(alg);
-    let claims = json!({"iss": "https://op.example", "n": 1});
-    let token = jws::sign_claims(&key, alg, Some("JWT"), &claims).unwrap();
-    let v = jws::verify(&token, &jwks_of(&key), &[alg]).unwrap();
-    assert_eq!(v.claims::<Value>().unwrap(), claims);
-    assert_eq!(v.header.kid.as_deref(), Some(key.kid()));
-    assert!(v.header.typ_is("jwt"));
-    assert_eq!(v.alg, alg);
-    // Tampered payload or signature: refused.
-    let tampered = craft::replace_payload(&token, br#"{"iss":"https://evil"}"#).unwrap();
-    assert!(matches!(
-        jws::verify(&tampered, &jwks_of(&key), &[alg]),
-        Err(JoseError::BadSignature)
-    ));
-    assert!(jws::verify(
-        &craft::corrupt_signature(&token).unwrap(),
-        &jwks_of(&key),
-        &[alg]
-    )
-    .is_err());
+#[test]
+fn jws_round_trip_every_alg() {
+    for alg in JwsAlg::ALL {
+        let key = key_for(alg);
+        let claims = json!({"iss": "https://op.example", "n": 1});
+        let token = jws::sign_claims(&key, alg, Some("JWT"), &claims).unwrap();
+        let v = jws::verify(&token, &jwks_of(&key), &[alg]).unwrap();
+        assert_eq!(v.claims::<Value>().unwrap(), claims);
+        assert_eq!(v.header.kid.as_deref(), Some(key.kid()));
+        assert!(v.header.typ_is("jwt"));
+        assert_eq!(v.alg, alg);
+        // Tampered payload or signature: refused.
+        let tampered = craft::replace_payload(&token, br#"{"iss":"https://evil"}"#).unwrap();
+        assert!(matches!(
+            jws::verify(&tampered, &jwks_of(&key), &[alg]),
+            Err(JoseError::BadSignature)
+        ));
+        assert!(jws::verify(
+            &craft::corrupt_signature(&token).unwrap(),
+            &jwks_of(&key),
+            &[alg]
+        )
+        .is_err());
+    }
 }
 
 #[rstest]

@@ -18,7 +18,7 @@ pub enum SealError {
         /// The value.
         name: String,
         /// What would be accepted.
-        allowed: &'static str,
+        allowed: String,
     },
     /// The RP's jwks has no encryption key.
     #[error("the RP's jwks has no RSA key for encryption (use \"enc\" or no use)")]
@@ -30,15 +30,11 @@ pub enum SealError {
 
 /// A signature algorithm the OP emits with (RS256 default; RS512 on request).
 pub fn signing_alg(requested: Option<&str>) -> Result<JwsAlg, SealError> {
-    match requested {
-        None | Some("RS256") => Ok(JwsAlg::RS256),
-        Some("RS512") => Ok(JwsAlg::RS512),
-        Some(other) => Err(SealError::Algorithm {
-            what: "signing alg",
-            name: other.to_string(),
-            allowed: "RS256, RS512",
-        }),
-    }
+    choose(
+        requested,
+        "signing alg",
+        &[("RS256", JwsAlg::RS256), ("RS512", JwsAlg::RS512)],
+    )
 }
 
 /// Signs `claims` with the OP key.
@@ -51,28 +47,46 @@ pub fn signed(
     Ok(jws::sign_claims(key, alg, Some(typ), claims)?)
 }
 
+/// The value `requested` names among `choices` (the first one when nothing is requested); a
+/// refusal names `what` was asked and what is allowed.
+fn choose<T: Copy>(
+    requested: Option<&str>,
+    what: &'static str,
+    choices: &[(&str, T)],
+) -> Result<T, SealError> {
+    let Some(name) = requested else {
+        return Ok(choices[0].1);
+    };
+    let found = choices.iter().find(|(n, _)| *n == name);
+    found.map(|(_, v)| *v).ok_or_else(|| {
+        let mut names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        SealError::Algorithm {
+            what,
+            name: name.to_string(),
+            allowed: names.join(", "),
+        }
+    })
+}
+
+/// The key-management algorithms the OP encrypts with, the default first.
+const KEY_ALGS: &[(&str, KeyAlg)] = &[
+    ("RSA-OAEP-256", KeyAlg::RsaOaep256),
+    ("RSA-OAEP", KeyAlg::RsaOaep),
+];
+
+/// The content encryptions the OP uses, the default first.
+const CONTENT_ENCS: &[(&str, ContentEnc)] = &[
+    ("A256CBC-HS512", ContentEnc::A256CbcHs512),
+    ("A128CBC-HS256", ContentEnc::A128CbcHs256),
+];
+
 fn key_alg(name: Option<&str>) -> Result<KeyAlg, SealError> {
-    match name {
-        None | Some("RSA-OAEP-256") => Ok(KeyAlg::RsaOaep256),
-        Some("RSA-OAEP") => Ok(KeyAlg::RsaOaep),
-        Some(other) => Err(SealError::Algorithm {
-            what: "encryption alg",
-            name: other.to_string(),
-            allowed: "RSA-OAEP, RSA-OAEP-256",
-        }),
-    }
+    choose(name, "encryption alg", KEY_ALGS)
 }
 
 fn content_enc(name: Option<&str>) -> Result<ContentEnc, SealError> {
-    match name {
-        None | Some("A256CBC-HS512") => Ok(ContentEnc::A256CbcHs512),
-        Some("A128CBC-HS256") => Ok(ContentEnc::A128CbcHs256),
-        Some(other) => Err(SealError::Algorithm {
-            what: "encryption enc",
-            name: other.to_string(),
-            allowed: "A128CBC-HS256, A256CBC-HS512",
-        }),
-    }
+    choose(name, "encryption enc", CONTENT_ENCS)
 }
 
 /// The RP's encryption key: the first RSA key whose `use` is `enc` or absent.

@@ -247,8 +247,9 @@ async fn authorize(
     respond_page(answer)
 }
 
-/// Answers a form endpoint with `answer` and records the request with its outcome.
-async fn recorded<F>(
+/// A form-posting endpoint (token, revocation, introspection): the form read (a token error
+/// when the body is not one), `answer` run on it, the request recorded with its outcome.
+async fn form_endpoint<F, Fut>(
     one: OneOp,
     endpoint: Endpoint,
     headers: HeaderMap,
@@ -256,14 +257,18 @@ async fn recorded<F>(
     answer: F,
 ) -> Response
 where
-    F: std::future::Future<Output = Response>,
+    F: FnOnce(OneOp, BTreeMap<String, String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, TokenError>>,
 {
-    let r = answer.await;
+    let r = match read_form(&headers, &body) {
+        Ok(form) => answer(one.clone(), form).await.unwrap_or_else(token_error),
+        Err(e) => token_error(e),
+    };
     let status = r.status().as_u16();
     // A refusal is a small JSON error: its `error` and `error_description` go in the record.
     let (r, refusal) = if status >= 400 {
-        let (parts, body) = r.into_parts();
-        let bytes = axum::body::to_bytes(body, 64 << 10)
+        let (parts, answer_body) = r.into_parts();
+        let bytes = axum::body::to_bytes(answer_body, 64 << 10)
             .await
             .unwrap_or_default();
         let text = serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -298,19 +303,11 @@ where
 }
 
 async fn token(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
-    let answer = token_answer(one.clone(), headers.clone(), body.clone());
-    recorded(one, Endpoint::Token, headers, body, answer).await
+    form_endpoint(one, Endpoint::Token, headers, body, token_answer).await
 }
 
-async fn token_answer(one: OneOp, headers: HeaderMap, body: Bytes) -> Response {
-    let form = match read_form(&headers, &body) {
-        Ok(f) => f,
-        Err(e) => return token_error(e),
-    };
-    let rp = match super::token::client(&one.app.state, &one.app.ops, &one.op, &form).await {
-        Ok(rp) => rp,
-        Err(e) => return token_error(e),
-    };
+async fn token_answer(one: OneOp, form: BTreeMap<String, String>) -> Result<Response, TokenError> {
+    let rp = super::token::client(&one.app.state, &one.app.ops, &one.op, &form).await?;
     let app = one.app.clone();
     let op = one.op.clone();
     // Signing (and CIE encryption) are CPU work: off the async workers.
@@ -318,16 +315,16 @@ async fn token_answer(one: OneOp, headers: HeaderMap, body: Bytes) -> Response {
         tokio::task::spawn_blocking(move || super::token::handle(&app.state, &op, &rp, &form))
             .await;
     match result {
-        Ok(Ok(body)) => (
+        Ok(Ok(body)) => Ok((
             [
                 (header::CACHE_CONTROL, "no-store"),
                 (header::PRAGMA, "no-cache"),
             ],
             Json(body),
         )
-            .into_response(),
-        Ok(Err(e)) => token_error(e),
-        Err(_) => json_error(500, "server_error", "the token handler stopped"),
+            .into_response()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Ok(json_error(500, "server_error", "the token handler stopped")),
     }
 }
 
@@ -382,33 +379,30 @@ async fn userinfo_post(State(one): State<OneOp>, headers: HeaderMap) -> Response
 }
 
 async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
-    let answer = revocation_answer(one.clone(), headers.clone(), body.clone());
-    recorded(one, Endpoint::Revocation, headers, body, answer).await
-}
-
-async fn revocation_answer(one: OneOp, headers: HeaderMap, body: Bytes) -> Response {
-    let form = match read_form(&headers, &body) {
-        Ok(f) => f,
-        Err(e) => return token_error(e),
-    };
-    match super::revocation::revoke(&one.app.state, &one.app.ops, &one.op, &form).await {
-        Ok(_) => StatusCode::OK.into_response(),
-        Err(e) => token_error(e),
-    }
+    form_endpoint(
+        one,
+        Endpoint::Revocation,
+        headers,
+        body,
+        |one, form| async move {
+            super::revocation::revoke(&one.app.state, &one.app.ops, &one.op, &form).await?;
+            Ok(StatusCode::OK.into_response())
+        },
+    )
+    .await
 }
 
 async fn introspection(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
-    let answer = introspection_answer(one.clone(), headers.clone(), body.clone());
-    recorded(one, Endpoint::Introspection, headers, body, answer).await
-}
-
-async fn introspection_answer(one: OneOp, headers: HeaderMap, body: Bytes) -> Response {
-    let form = match read_form(&headers, &body) {
-        Ok(f) => f,
-        Err(e) => return token_error(e),
-    };
-    match super::revocation::introspect(&one.app.state, &one.app.ops, &one.op, &form).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => token_error(e),
-    }
+    form_endpoint(
+        one,
+        Endpoint::Introspection,
+        headers,
+        body,
+        |one, form| async move {
+            let claims =
+                super::revocation::introspect(&one.app.state, &one.app.ops, &one.op, &form).await?;
+            Ok(Json(claims).into_response())
+        },
+    )
+    .await
 }

@@ -173,6 +173,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Removes and returns the entry `key` of `table` if it is still live at `now`.
+fn take_live<T: Weigh>(
+    table: &Mutex<BoundedMap<String, T>>,
+    key: &str,
+    now: OffsetDateTime,
+) -> Option<T> {
+    let mut t = lock(table);
+    t.get(&key.to_string(), now)?;
+    t.remove(&key.to_string())
+}
+
 impl OpState {
     /// Empty tables with `limits`.
     pub fn new(limits: OpLimits) -> Self {
@@ -180,6 +191,10 @@ impl OpState {
             max_entries: limits.max_entries,
             max_bytes: limits.max_bytes,
             ttl,
+        };
+        let crafts = Limits {
+            max_entries: limits.max_entries.min(MAX_CRAFTS),
+            ..table(limits.refresh_lifetime)
         };
         Self {
             limits,
@@ -189,16 +204,8 @@ impl OpState {
             refresh: Mutex::new(BoundedMap::new(table(limits.refresh_lifetime))),
             jtis: Mutex::new(BoundedMap::new(table(limits.jti_lifetime))),
             rp_names: Mutex::new(BoundedMap::new(table(limits.refresh_lifetime))),
-            crafts: Mutex::new(BoundedMap::new(Limits {
-                max_entries: limits.max_entries.min(MAX_CRAFTS),
-                max_bytes: limits.max_bytes,
-                ttl: limits.refresh_lifetime,
-            })),
-            issued: Mutex::new(BoundedMap::new(Limits {
-                max_entries: limits.max_entries.min(MAX_CRAFTS),
-                max_bytes: limits.max_bytes,
-                ttl: limits.refresh_lifetime,
-            })),
+            crafts: Mutex::new(BoundedMap::new(crafts)),
+            issued: Mutex::new(BoundedMap::new(crafts)),
             record: super::record::RequestRecord::default(),
         }
     }
@@ -215,9 +222,7 @@ impl OpState {
 
     /// Takes the request a login answers (`None`: the login is a SAML one).
     pub fn take_authz(&self, id: &str, now: OffsetDateTime) -> Option<Authz> {
-        let mut t = lock(&self.authz);
-        t.get(&id.to_string(), now)?;
-        t.remove(&id.to_string())
+        take_live(&self.authz, id, now)
     }
 
     /// Whether `id` is an OIDC login's request id.
@@ -232,9 +237,7 @@ impl OpState {
 
     /// Redeems a code: it is gone afterwards (single use).
     pub fn take_code(&self, code: &str, now: OffsetDateTime) -> Option<Grant> {
-        let mut t = lock(&self.codes);
-        t.get(&code.to_string(), now)?;
-        t.remove(&code.to_string())
+        take_live(&self.codes, code, now)
     }
 
     /// Records a client assertion's `jti`; false when it was seen already (a replay).
@@ -338,6 +341,9 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
+    /// The instant the tests start at.
+    const T0: OffsetDateTime = datetime!(2026-01-01 10:00 UTC);
+
     fn authz() -> Authz {
         Authz {
             op: "poste".into(),
@@ -358,54 +364,47 @@ mod tests {
     #[test]
     fn a_code_is_redeemed_once_and_expires_on_the_clock() {
         let s = OpState::default();
-        let t0 = datetime!(2026-01-01 10:00 UTC);
         let g = Grant {
             authz: authz(),
             user: "mario".into(),
             level: Level::L2,
             sub: "x".into(),
-            auth_time: t0,
+            auth_time: T0,
             session_index: "i".into(),
         };
-        s.put_code("c1", g.clone(), t0);
-        assert!(s.take_code("c1", t0).is_some());
-        assert!(s.take_code("c1", t0).is_none(), "single use");
-        s.put_code("c2", g, t0);
-        assert!(
-            s.take_code("c2", t0 + Duration::minutes(2)).is_none(),
-            "expired"
-        );
+        s.put_code("c1", g.clone(), T0);
+        assert!(s.take_code("c1", T0).is_some());
+        assert!(s.take_code("c1", T0).is_none(), "single use");
+        s.put_code("c2", g, T0);
+        let later = T0 + Duration::minutes(2);
+        assert!(s.take_code("c2", later).is_none(), "expired");
     }
 
     #[test]
     fn crafts_are_kept_per_state_and_bounded() {
         let s = OpState::default();
-        let t0 = datetime!(2026-01-01 10:00 UTC);
         for i in 0..MAX_CRAFTS + 10 {
-            s.put_craft(&format!("state-{i}"), Default::default(), t0);
-            s.put_issued(&format!("state-{i}"), "a.b.c", t0);
+            s.put_craft(&format!("state-{i}"), Default::default(), T0);
+            s.put_issued(&format!("state-{i}"), "a.b.c", T0);
         }
-        assert!(s.craft("state-0", t0).is_none(), "the oldest went first");
-        assert!(s.craft(&format!("state-{}", MAX_CRAFTS + 9), t0).is_some());
-        assert!(s.issued("state-0", t0).is_none());
+        assert!(s.craft("state-0", T0).is_none(), "the oldest went first");
+        assert!(s.craft(&format!("state-{}", MAX_CRAFTS + 9), T0).is_some());
+        assert!(s.issued("state-0", T0).is_none());
         assert_eq!(
-            s.issued(&format!("state-{}", MAX_CRAFTS + 9), t0)
+            s.issued(&format!("state-{}", MAX_CRAFTS + 9), T0)
                 .as_deref(),
             Some("a.b.c")
         );
         assert!(lock(&s.crafts).len() <= MAX_CRAFTS && lock(&s.issued).len() <= MAX_CRAFTS);
-        assert!(
-            s.craft("state-300", t0 + Duration::days(2)).is_none(),
-            "expired"
-        );
+        let later = T0 + Duration::days(2);
+        assert!(s.craft("state-300", later).is_none(), "expired");
     }
 
     #[test]
     fn a_jti_is_accepted_once_per_client() {
         let s = OpState::default();
-        let t0 = datetime!(2026-01-01 10:00 UTC);
-        assert!(s.first_use_of_jti("rp", "j", t0));
-        assert!(!s.first_use_of_jti("rp", "j", t0));
-        assert!(s.first_use_of_jti("rp2", "j", t0));
+        assert!(s.first_use_of_jti("rp", "j", T0));
+        assert!(!s.first_use_of_jti("rp", "j", T0));
+        assert!(s.first_use_of_jti("rp2", "j", T0));
     }
 }

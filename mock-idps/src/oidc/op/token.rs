@@ -111,10 +111,16 @@ pub fn handle(
     rp: &RpMetadata,
     form: &BTreeMap<String, String>,
 ) -> Result<Value, TokenError> {
-    let now = state.clock.now();
+    let call = TokenCall {
+        state,
+        op,
+        rp,
+        form,
+        now: state.clock.now(),
+    };
     match form.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => code_grant(state, op, rp, form, now),
-        Some("refresh_token") => refresh_grant(state, op, rp, form, now),
+        Some("authorization_code") => code_grant(&call),
+        Some("refresh_token") => refresh_grant(&call),
         other => Err(TokenError {
             status: 400,
             error: "unsupported_grant_type",
@@ -123,26 +129,41 @@ pub fn handle(
     }
 }
 
-fn code_grant(
-    state: &MockState,
-    op: &OpRuntime,
-    rp: &RpMetadata,
-    form: &BTreeMap<String, String>,
+/// One POST to the token endpoint: the OP asked, its authenticated client, the form, the instant.
+#[derive(Clone, Copy)]
+struct TokenCall<'a> {
+    state: &'a MockState,
+    op: &'a OpRuntime,
+    rp: &'a RpMetadata,
+    form: &'a BTreeMap<String, String>,
     now: OffsetDateTime,
-) -> Result<Value, TokenError> {
-    let Some(code) = form.get("code") else {
-        return Err(TokenError::request("no code"));
-    };
-    let Some(verifier) = form.get("code_verifier") else {
-        return Err(TokenError::request("no code_verifier (PKCE is required)"));
-    };
+}
+
+impl TokenCall<'_> {
+    /// The form's `name`, or an `invalid_request` saying `missing`.
+    fn field(&self, name: &str, missing: &str) -> Result<&String, TokenError> {
+        self.form
+            .get(name)
+            .ok_or_else(|| TokenError::request(missing))
+    }
+
+    /// Whether `grant` was issued to this client by this OP.
+    fn issued_here(&self, grant: &Grant) -> bool {
+        grant.authz.client_id == self.rp.client_id && grant.authz.op == self.op.provider.id
+    }
+}
+
+fn code_grant(call: &TokenCall) -> Result<Value, TokenError> {
+    let (state, form, now) = (call.state, call.form, call.now);
+    let code = call.field("code", "no code")?;
+    let verifier = call.field("code_verifier", "no code_verifier (PKCE is required)")?;
     // The code is gone whatever follows: single use (RFC 6749 §4.1.2).
     let Some(grant) = state.oidc.take_code(code, now) else {
         return Err(TokenError::grant(
             "the code is unknown, used already or expired",
         ));
     };
-    if grant.authz.client_id != rp.client_id || grant.authz.op != op.provider.id {
+    if !call.issued_here(&grant) {
         return Err(TokenError::grant(
             "the code was issued to another client or by another OP",
         ));
@@ -162,30 +183,22 @@ fn code_grant(
     }
     let refresh = (grant.authz.consent && grant.authz.scope.iter().any(|s| s == "offline_access"))
         .then(|| state.ids.token());
-    issue(state, op, rp, grant, refresh, false, now)
+    issue(call, grant, refresh, false)
 }
 
-fn refresh_grant(
-    state: &MockState,
-    op: &OpRuntime,
-    rp: &RpMetadata,
-    form: &BTreeMap<String, String>,
-    now: OffsetDateTime,
-) -> Result<Value, TokenError> {
-    let Some(token) = form.get("refresh_token") else {
-        return Err(TokenError::request("no refresh_token"));
-    };
-    let Some(record) = state.oidc.refresh(token, now) else {
+fn refresh_grant(call: &TokenCall) -> Result<Value, TokenError> {
+    let token = call.field("refresh_token", "no refresh_token")?;
+    let Some(record) = call.state.oidc.refresh(token, call.now) else {
         return Err(TokenError::grant(
             "the refresh token is unknown, revoked or expired",
         ));
     };
-    if record.grant.authz.client_id != rp.client_id || record.grant.authz.op != op.provider.id {
+    if !call.issued_here(&record.grant) {
         return Err(TokenError::grant(
             "the refresh token was issued to another client",
         ));
     }
-    issue(state, op, rp, record.grant, Some(token.clone()), true, now)
+    issue(call, record.grant, Some(token.clone()), true)
 }
 
 /// The access token's claims (RFC 9068 §2.2).
@@ -209,14 +222,14 @@ fn access_claims(
 }
 
 fn issue(
-    state: &MockState,
-    op: &OpRuntime,
-    rp: &RpMetadata,
+    call: &TokenCall,
     grant: Grant,
     refresh: Option<String>,
     refreshed: bool,
-    now: OffsetDateTime,
 ) -> Result<Value, TokenError> {
+    let TokenCall {
+        state, op, rp, now, ..
+    } = *call;
     let ids: &IdGenerator = &state.ids;
     let limits = state.oidc.limits;
     let at_jti = ids.token();

@@ -5,6 +5,26 @@ use crate::fixtures::Fixtures;
 use crate::saml::response::{AssertionPlan, AttributePlan, IssuerPlan, ResponsePlan, StatusPlan};
 use std::sync::Arc;
 
+/// Verifies the signature of `xml`'s root element against `k`'s certificate.
+fn verify_root(xml: &str, k: &SigningKey) -> Result<(), DsigError> {
+    let doc = XmlDoc::parse(xml).unwrap();
+    verify_enveloped(&doc, doc.root().unwrap(), &[k.trusted_cert()])
+}
+
+fn assertion_of<'d, 'a>(doc: &'d XmlDoc<'a>) -> Node<'d, 'a> {
+    doc.root()
+        .unwrap()
+        .child(ns::ASSERTION, "Assertion")
+        .unwrap()
+}
+
+/// The sample Response signed by aruba's key, and the key.
+fn signed_sample() -> (Arc<SigningKey>, String) {
+    let k = key("aruba");
+    let xml = sample_plan().sign(&k).unwrap();
+    (k, xml)
+}
+
 fn key(id: &str) -> Arc<SigningKey> {
     Fixtures::embedded().unwrap().keys[id].clone()
 }
@@ -57,8 +77,7 @@ pub(crate) fn sample_plan() -> ResponsePlan {
 
 #[test]
 fn signed_response_and_assertion_verify() {
-    let k = key("aruba");
-    let xml = sample_plan().sign(&k).unwrap();
+    let (k, xml) = signed_sample();
     let doc = XmlDoc::parse(&xml).unwrap();
     let root = doc.root().unwrap();
     verify_enveloped(&doc, root, &[k.trusted_cert()]).unwrap();
@@ -72,9 +91,7 @@ fn signed_response_and_assertion_verify() {
 #[test]
 fn another_key_does_not_verify() {
     let xml = sample_plan().sign(&key("aruba")).unwrap();
-    let doc = XmlDoc::parse(&xml).unwrap();
-    let err =
-        verify_enveloped(&doc, doc.root().unwrap(), &[key("poste").trusted_cert()]).unwrap_err();
+    let err = verify_root(&xml, &key("poste")).unwrap_err();
     assert!(matches!(err, DsigError::Invalid(_)), "{err:?}");
 }
 
@@ -83,11 +100,7 @@ fn tampering_breaks_the_signature() {
     let k = key("aruba");
     let xml = sample_plan().sign(&k).unwrap().replace("SpidL2", "SpidL3");
     let doc = XmlDoc::parse(&xml).unwrap();
-    let assertion = doc
-        .root()
-        .unwrap()
-        .child(ns::ASSERTION, "Assertion")
-        .unwrap();
+    let assertion = assertion_of(&doc);
     assert!(verify_enveloped(&doc, assertion, &[k.trusted_cert()]).is_err());
 }
 
@@ -97,24 +110,15 @@ fn unsigned_element_is_missing() {
     let mut plan = sample_plan();
     plan.signed = false;
     let xml = plan.sign(&k).unwrap();
-    let doc = XmlDoc::parse(&xml).unwrap();
-    assert_eq!(
-        verify_enveloped(&doc, doc.root().unwrap(), &[k.trusted_cert()]),
-        Err(DsigError::Missing)
-    );
+    assert_eq!(verify_root(&xml, &k), Err(DsigError::Missing));
 }
 
 #[test]
 fn signature_of_another_node_is_wrapping() {
     // A valid signed Assertion moved under a forged root that claims its signature.
-    let k = key("aruba");
-    let signed = sample_plan().sign(&k).unwrap();
+    let (k, signed) = signed_sample();
     let doc = XmlDoc::parse(&signed).unwrap();
-    let assertion = doc
-        .root()
-        .unwrap()
-        .child(ns::ASSERTION, "Assertion")
-        .unwrap();
+    let assertion = assertion_of(&doc);
     let range = assertion.source_range().unwrap();
     let sig = assertion
         .child(ns::DSIG, "Signature")
@@ -128,8 +132,7 @@ fn signature_of_another_node_is_wrapping() {
         &signed[sig.clone()],
         &signed[range],
     );
-    let doc = XmlDoc::parse(&forged).unwrap();
-    let err = verify_enveloped(&doc, doc.root().unwrap(), &[k.trusted_cert()]).unwrap_err();
+    let err = verify_root(&forged, &k).unwrap_err();
     assert_eq!(err, DsigError::Wrapped);
 }
 
@@ -141,15 +144,13 @@ fn sha1_is_refused() {
         "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
         1,
     );
-    let doc = XmlDoc::parse(&xml).unwrap();
-    let err = verify_enveloped(&doc, doc.root().unwrap(), &[k.trusted_cert()]).unwrap_err();
+    let err = verify_root(&xml, &k).unwrap_err();
     assert!(matches!(err, DsigError::Algorithm(_)), "{err:?}");
 }
 
 #[test]
 fn signed_info_is_canonical_by_construction() {
-    let k = key("aruba");
-    let xml = sample_plan().sign(&k).unwrap();
+    let (_, xml) = signed_sample();
     let doc = uppsala::parse(&xml).unwrap();
     let si = doc
         .descendants(doc.document_element().unwrap())
