@@ -163,17 +163,22 @@ pub enum AutoLoginError {
     #[error("unknown auto-login provider {0:?}: see the providers table on /")]
     UnknownProvider(String),
     /// A provider the mix applies to has no error code for one of its outcomes.
-    #[error("auto-login outcome {outcome} cannot end a login at {provider:?}: its {profile} profile ends logins only with {codes}; name the providers the mix is for with ,provider=ID")]
-    NoCode {
-        /// The provider.
-        provider: String,
-        /// Its profile's name.
-        profile: String,
-        /// The outcome (kebab-case).
-        outcome: String,
-        /// The outcomes the profile can end a login with.
-        codes: String,
-    },
+    #[error("auto-login outcome {} cannot end a login at {:?}: its {} profile ends logins only with {}; name the providers the mix is for with ,provider=ID", .0.outcome, .0.provider, .0.profile, .0.codes)]
+    NoCode(NoCode),
+}
+
+/// A provider whose profile has no error code for an outcome (CIE has no nr20 nor nr30:
+/// fixtures/profiles/cie.toml), so a login there cannot end that way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoCode {
+    /// The provider.
+    pub provider: String,
+    /// Its profile's name.
+    pub profile: String,
+    /// The outcome (kebab-case).
+    pub outcome: String,
+    /// The outcomes the profile can end a login with.
+    pub codes: String,
 }
 
 impl std::str::FromStr for AutoLogin {

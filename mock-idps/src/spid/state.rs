@@ -5,7 +5,7 @@
 use super::config::{EntityIds, IdpConfig};
 use super::provider::Provider;
 use super::request_rules::ValidatedRequest;
-use super::script::{AutoLogin, AutoLoginError, ScriptedLogin};
+use super::script::{AutoLogin, AutoLoginError, NoCode, Outcome, ScriptedLogin};
 use super::sessions::IdpSessions;
 use crate::bounded::{BoundedMap, Limits, Weigh};
 use crate::cie::cards::CardStore;
@@ -175,19 +175,24 @@ pub enum ScriptRefused {
     /// The queue is full.
     #[error(transparent)]
     QueueFull(#[from] ScriptQueueFull),
-    /// The provider named cannot end a login that way: its profile has no error code for the
-    /// outcome (CIE has no nr20 nor nr30: fixtures/profiles/cie.toml).
-    #[error("provider {provider:?}: the {profile} profile has no error code for the outcome {outcome}; script one of {codes} there, or name another provider")]
-    NoCode {
-        /// The provider named.
-        provider: String,
-        /// Its profile's name.
-        profile: String,
-        /// The outcome asked for (kebab-case).
-        outcome: String,
-        /// The outcomes the profile can end a login with.
-        codes: String,
-    },
+    /// The provider named cannot end a login that way.
+    #[error("provider {:?}: the {} profile has no error code for the outcome {}; script one of {} there, or name another provider", .0.provider, .0.profile, .0.outcome, .0.codes)]
+    NoCode(NoCode),
+}
+
+impl IdpRuntime {
+    /// `Ok` when a login at this provider can end with `outcome`.
+    pub fn can_end(&self, outcome: Outcome) -> Result<(), NoCode> {
+        if self.profile.expresses(outcome) {
+            return Ok(());
+        }
+        Err(NoCode {
+            provider: self.provider.id.clone(),
+            profile: self.profile.name.clone(),
+            outcome: outcome.name().into(),
+            codes: self.profile.outcome_names(),
+        })
+    }
 }
 
 /// Why the state could not be built.
@@ -430,14 +435,7 @@ impl MockState {
     /// in nr20: it would end on a system-error page instead).
     pub fn push_script(&self, s: ScriptedLogin) -> Result<(), ScriptRefused> {
         if let Some(idp) = s.provider.as_deref().and_then(|p| self.idp(p)) {
-            if !idp.profile.expresses(s.outcome) {
-                return Err(ScriptRefused::NoCode {
-                    provider: idp.provider.id.clone(),
-                    profile: idp.profile.name.clone(),
-                    outcome: s.outcome.name().into(),
-                    codes: idp.profile.outcome_names(),
-                });
-            }
+            idp.can_end(s.outcome).map_err(ScriptRefused::NoCode)?;
         }
         let mut q = self.script.lock().unwrap_or_else(|e| e.into_inner());
         if q.len() >= self.config.max_script {
@@ -489,14 +487,7 @@ impl MockState {
         };
         for idp in applies {
             for e in &auto.entries {
-                if !idp.profile.expresses(e.outcome) {
-                    return Err(AutoLoginError::NoCode {
-                        provider: idp.provider.id.clone(),
-                        profile: idp.profile.name.clone(),
-                        outcome: e.outcome.name().into(),
-                        codes: idp.profile.outcome_names(),
-                    });
-                }
+                idp.can_end(e.outcome).map_err(AutoLoginError::NoCode)?;
             }
         }
         let mut table = self.auto_login.write().unwrap_or_else(|e| e.into_inner());

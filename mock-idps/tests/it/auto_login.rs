@@ -174,7 +174,7 @@ async fn a_script_the_provider_cannot_end_is_refused_or_left_for_one_that_can() 
             .fed
             .script_next_login(script(Some("cie"), outcome))
             .expect_err("CIE has no code for it");
-        assert!(matches!(e, ScriptRefused::NoCode { .. }), "{e:?}");
+        assert!(matches!(e, ScriptRefused::NoCode(_)), "{e:?}");
         assert!(e.to_string().contains("suspended"), "{e}");
     }
     // The admin API says the same, as a 400.
