@@ -1,7 +1,7 @@
 //! `spid-harness check`: [`crate::conformance::run_suite`], its table, [`crate::report::emit`].
 
 use crate::conformance::metadata::Profile;
-use crate::conformance::{reference, run_property_suite, run_suite, Service, SuiteConfig};
+use crate::conformance::{reference, run_property_suite, run_suite, SuiteConfig};
 use crate::report::{check_table, emit};
 use anyhow::{bail, Context};
 use clap::Args;
@@ -73,76 +73,13 @@ pub struct CheckOpts {
     /// `--property` and its options.
     #[command(flatten)]
     pub property: crate::property::cli::PropertyOpts,
-    /// With --oidc: the RP's entity ID; its entity configuration is fetched from
-    /// ENTITY_ID/.well-known/openid-federation (instead of --against-reference).
-    #[arg(long = "entity-id", value_name = "URL")]
-    pub entity_id: Option<String>,
-    /// With --oidc: the RP's entity configuration (a JWT) from a file, instead of --entity-id.
-    #[arg(long = "entity-configuration", value_name = "FILE")]
-    pub entity_configuration: Option<std::path::PathBuf>,
-    /// With --oidc: where a POST refreshes the logged-in session's tokens (2xx when the
-    /// refreshed ID token is accepted); without it the refresh cases are skipped.
-    #[arg(long = "refresh-url", value_name = "URL")]
-    pub refresh_url: Option<String>,
-    /// With --oidc against an RP: write what the RP must trust (the anchor's entity ID and
-    /// jwks, the OPs' entity IDs, the trust mark and on-boarding endpoints) to FILE as JSON.
-    #[arg(long = "write-trust-anchor", value_name = "FILE")]
-    pub write_trust_anchor: Option<std::path::PathBuf>,
-    /// With --oidc against an RP: where the mock federation listens (a fixed port lets the RP
-    /// be configured before the run).
-    #[arg(
-        long = "federation-bind",
-        value_name = "ADDR",
-        default_value = "127.0.0.1:0"
-    )]
-    pub federation_bind: std::net::SocketAddr,
-    /// With --oidc against an RP: how long to wait for its entity configuration to answer
-    /// (e.g. while it starts after reading --write-trust-anchor); 0: one try.
-    #[arg(long = "rp-wait", value_name = "SECS", default_value_t = 0)]
-    pub rp_wait: u64,
+    /// With --oidc: the RP under test, when it is not the reference RP.
+    #[command(flatten)]
+    pub oidc_rp: super::oidc_args::OidcRpArgs,
     /// Total time allowed to fetch a --metadata URL, in seconds (connect within 5 s; at most
     /// 4 MiB); past it, exit code 3.
     #[arg(long = "fetch-timeout", value_name = "SECS", default_value_t = 20)]
     pub fetch_timeout: u64,
-}
-
-/// The service the options name.
-fn service(opts: &CheckOpts) -> anyhow::Result<Service> {
-    if opts.metadata_only {
-        let Some(metadata) = opts.metadata.clone() else {
-            bail!("--metadata-only needs --metadata FILE|URL");
-        };
-        return Ok(Service::MetadataOnly { metadata });
-    }
-    if opts.against_reference == (opts.login_url.is_some() || opts.metadata.is_some()) {
-        bail!("use either --against-reference, or --metadata with --login-url and --probe-url");
-    }
-    if opts.against_reference {
-        return Ok(Service::Reference {
-            faults: super::faults::parse(opts.faults.as_deref())?,
-        });
-    }
-    let (Some(metadata), Some(login_url), Some(probe_url)) =
-        (&opts.metadata, &opts.login_url, &opts.probe_url)
-    else {
-        bail!("--metadata, --login-url and --probe-url go together");
-    };
-    Ok(Service::Remote {
-        metadata: metadata.clone(),
-        login_url: login_url.clone(),
-        probe_url: probe_url.clone(),
-        logout_url: opts.logout_url.clone(),
-        cns_login_url: opts.cns_login_url.clone(),
-        idp: opts.idp.clone(),
-        identity_url: opts.identity_url.clone(),
-        identity_pattern: match opts.identity_pattern.as_deref().map(regex::Regex::new) {
-            None => None,
-            Some(Ok(re)) => Some(re),
-            Some(Err(e)) => bail!(
-                "--identity-pattern is not a regular expression: {e}; write one whose first group is the identity, e.g. \"codice fiscale: ([A-Z0-9-]+)\""
-            ),
-        },
-    })
 }
 
 /// Runs `check`: the whole suite against the reference SP or any service.
@@ -157,7 +94,7 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
         .unwrap_or("spid-sp-public")
         .parse::<Profile>()?;
     let config = SuiteConfig {
-        service: service(&opts)?,
+        service: super::check_service::service(&opts)?,
         profile,
         only: opts.only.clone(),
         jobs: opts.jobs,

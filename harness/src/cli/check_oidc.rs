@@ -19,7 +19,7 @@ fn profile(opts: &CheckOpts) -> anyhow::Result<Option<OidcProfile>> {
 
 /// The outside RP the options name, or `None` for `--against-reference`.
 fn outside_config(opts: &CheckOpts) -> anyhow::Result<Option<OutsideConfig>> {
-    let rp = match (&opts.entity_id, &opts.entity_configuration) {
+    let rp = match (&opts.oidc_rp.entity_id, &opts.oidc_rp.entity_configuration) {
         (Some(_), Some(_)) => {
             bail!("give the RP's entity configuration once: --entity-id URL or --entity-configuration FILE")
         }
@@ -49,7 +49,7 @@ fn outside_config(opts: &CheckOpts) -> anyhow::Result<Option<OutsideConfig>> {
     for (flag, u) in [
         ("--login-url", Some(login)),
         ("--probe-url", Some(probe)),
-        ("--refresh-url", opts.refresh_url.as_ref()),
+        ("--refresh-url", opts.oidc_rp.refresh_url.as_ref()),
         ("--logout-url", opts.logout_url.as_ref()),
     ] {
         if let Some(u) = u {
@@ -72,12 +72,12 @@ fn outside_config(opts: &CheckOpts) -> anyhow::Result<Option<OutsideConfig>> {
         urls: RpUrls {
             login: login.clone(),
             probe: probe.clone(),
-            refresh: opts.refresh_url.clone(),
+            refresh: opts.oidc_rp.refresh_url.clone(),
             callback_rewrite: None,
             logout: opts.logout_url.clone(),
         },
         profile: profile(opts)?,
-        rp_wait: std::time::Duration::from_secs(opts.rp_wait),
+        rp_wait: std::time::Duration::from_secs(opts.oidc_rp.rp_wait),
         only: opts.only.clone(),
     }))
 }
@@ -103,13 +103,16 @@ pub fn exec(opts: CheckOpts) -> anyhow::Result<u8> {
                 bail!("--faults switches checks of the reference RP off: it goes with --against-reference only");
             }
             runtime.block_on(async {
-                let world = OutsideWorld::start(opts.federation_bind)
+                let world = OutsideWorld::start(opts.oidc_rp.federation_bind)
                     .await
                     .with_context(|| {
-                        format!("starting the mock federation on {}", opts.federation_bind)
+                        format!(
+                            "starting the mock federation on {}",
+                            opts.oidc_rp.federation_bind
+                        )
                     })?;
                 let handover = world.handover()?;
-                if let Some(path) = &opts.write_trust_anchor {
+                if let Some(path) = &opts.oidc_rp.write_trust_anchor {
                     let text = serde_json::to_string_pretty(&handover)
                         .context("serializing the trust anchor")?;
                     // Written whole, then renamed: an RP waiting for the file never reads half.

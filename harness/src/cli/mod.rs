@@ -3,6 +3,7 @@
 
 mod check;
 mod check_oidc;
+mod check_service;
 mod demo;
 mod error;
 mod faults;
@@ -10,6 +11,7 @@ mod fixtures;
 mod load;
 mod login;
 mod metadata;
+mod oidc_args;
 mod report_args;
 mod run;
 mod serve;

@@ -344,16 +344,20 @@ fn rsa_bits(n: &str) -> usize {
     })
 }
 
+/// What a check found wrong in an RP's entity configuration: the evidence of its failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Finding(pub String);
+
+/// A check's verdict on an entity configuration: `Err` with what it found.
+pub type Verdict = Result<(), Finding>;
+
 /// Judges a fetched entity configuration of `entity_id` at `now` (Unix seconds): each check's
-/// verdict, `Err` saying what is wrong.
-pub fn judge(
-    f: &Fetched,
-    entity_id: &str,
-    now: i64,
-) -> Vec<(&'static EntityCheck, Result<(), String>)> {
+/// verdict.
+pub fn judge(f: &Fetched, entity_id: &str, now: i64) -> Vec<(&'static EntityCheck, Verdict)> {
     ENTITY_CHECKS
         .iter()
-        .map(|c| (c, judge_one(c.id, f, entity_id, now)))
+        .map(|c| (c, judge_one(c.id, f, entity_id, now).map_err(Finding)))
         .collect()
 }
 
@@ -374,7 +378,7 @@ pub(crate) fn entry(
     title: &str,
     rule: Rule,
     severity: Severity,
-    verdict: Result<(), String>,
+    verdict: Verdict,
     millis: f64,
     evidence: Vec<String>,
 ) -> Entry {
@@ -391,7 +395,9 @@ pub(crate) fn entry(
         verdict: Some(crate::oracle::Verdict {
             accepted: verdict.is_ok(),
             rule: "entity-configuration".into(),
-            reason: verdict.err().unwrap_or_else(|| "as the rule says".into()),
+            reason: verdict
+                .err()
+                .map_or_else(|| "as the rule says".into(), |f| f.0),
             evidence,
             spid_error: None,
         }),

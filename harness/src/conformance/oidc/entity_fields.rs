@@ -484,7 +484,7 @@ fn judge_field(c: &FieldCheck, rp: &Value, entity_id: &str) -> Result<(), String
 
 /// Judges each member check on a fetched entity configuration of `entity_id`; a document that
 /// is not a JWS fails them all, saying so.
-pub fn judge(f: &Fetched, entity_id: &str) -> Vec<(&'static FieldCheck, Result<(), String>)> {
+pub fn judge(f: &Fetched, entity_id: &str) -> Vec<(&'static FieldCheck, super::entity::Verdict)> {
     let rp = mock_idps::oidc::jose::jws::decode_unverified(f.body.trim())
         .map_err(|e| format!("not a JWS: {e}"))
         .and_then(|u| u.claims::<Value>().map_err(|e| format!("payload: {e}")))
@@ -499,7 +499,8 @@ pub fn judge(f: &Fetched, entity_id: &str) -> Vec<(&'static FieldCheck, Result<(
             let r = rp
                 .as_ref()
                 .map_err(Clone::clone)
-                .and_then(|rp| judge_field(c, rp, entity_id));
+                .and_then(|rp| judge_field(c, rp, entity_id))
+                .map_err(super::entity::Finding);
             (c, r)
         })
         .collect()
