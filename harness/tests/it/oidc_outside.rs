@@ -289,6 +289,68 @@ async fn a_probe_that_never_says_logged_in_stops_the_run_at_the_control() {
     assert_bad_input_hinting(&err, "--probe-url");
 }
 
+/// With --profile spid-oidc-rp no CIE login is played: the CIE-only request check is "not
+/// applicable", never "not determinable" nor passed; the others are judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spid_profile_makes_the_cie_request_check_not_applicable() {
+    let only = vec![
+        "oidc-req-revoke-cie-refresh-kept".to_string(),
+        "oidc-req-authz-pkce-method".to_string(),
+    ];
+    let run = strict_outside_run("", |c, _| {
+        c.only = only.clone();
+        c.profile = Some(oidc::OidcProfile::SpidOidcRp);
+    })
+    .await
+    .expect("the outside run");
+    let by_id = |id: &str| {
+        run.report
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    let cie = by_id("oidc-req-revoke-cie-refresh-kept");
+    assert_eq!(
+        cie.not_run.as_ref().map(|n| n.kind),
+        Some(harness::report::NotRunKind::NotApplicable),
+        "{cie:?}"
+    );
+    assert!(by_id("oidc-req-authz-pkce-method").passed);
+}
+
+/// An RP whose requests the strict OPs refuse stops at the control login, and the error says
+/// which request checks its requests fail (the cause), not only that the login failed.
+#[rstest::rstest]
+#[case::pkce("pkce-plain", "oidc-req-authz-pkce-method")]
+#[case::nonce("nonce-short", "oidc-req-authz-nonce")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_control_login_names_the_request_checks_the_rp_fails(
+    #[case] switch: &str,
+    #[case] broken: &str,
+) {
+    let err = strict_outside_run(switch, |_, _| {})
+        .await
+        .expect_err("the OPs refuse the broken request");
+    assert!(
+        matches!(
+            err,
+            OidcSuiteError::Control { .. } | OidcSuiteError::ControlRefused { .. }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(broken), "{err}");
+    assert!(
+        err.hint().expect("hint").contains("what the RP sends"),
+        "{err:?}"
+    );
+    // A sound RP whose probe never says logged in names no request check.
+    let err = strict_outside_run("", |c, base| c.urls.probe = format!("{base}/nowhere"))
+        .await
+        .expect_err("no login can be seen");
+    assert!(!err.to_string().contains("oidc-req-"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_url_nothing_answers_at_is_exit_3_and_an_entity_id_without_a_document_exit_2() {
     let (world, rp) = outside_world("").await;

@@ -76,19 +76,23 @@ pub enum OidcSuiteError {
     },
     /// The control login (a correct answer) could not be played through the RP's URLs.
     #[error(
-        "the control login at the mock OP {op} through --login-url ({login}) did not go through"
+        "the control login at the mock OP {op} through --login-url ({login}) did not go through{}",
+        sent_wrong_text(sent_wrong)
     )]
     Control {
         /// The OP.
         op: &'static str,
         /// The login URL as filled in.
         login: String,
+        /// The error-severity request checks the RP's requests fail ("id (why)"): the likely
+        /// cause, since the mock OPs refuse such requests.
+        sent_wrong: Vec<String>,
         /// Why.
         #[source]
         source: Box<runner::OidcRunError>,
     },
     /// The control login went through but the probe never said logged in.
-    #[error("the control login at the mock OP {op} was not logged in: --probe-url {probe} did not answer 2xx after a correct answer ({evidence})")]
+    #[error("the control login at the mock OP {op} was not logged in: --probe-url {probe} did not answer 2xx after a correct answer ({evidence}){}", sent_wrong_text(sent_wrong))]
     ControlRefused {
         /// The OP.
         op: &'static str,
@@ -96,7 +100,25 @@ pub enum OidcSuiteError {
         probe: String,
         /// What the RP answered.
         evidence: String,
+        /// As in [`OidcSuiteError::Control`].
+        sent_wrong: Vec<String>,
     },
+}
+
+/// The failed request checks of a refused control login, as a clause of its message.
+fn sent_wrong_text(sent_wrong: &[String]) -> String {
+    if sent_wrong.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; what the RP sends breaks {}: {}",
+        if sent_wrong.len() == 1 {
+            "a rule the OPs enforce"
+        } else {
+            "rules the OPs enforce"
+        },
+        sent_wrong.join("; ")
+    )
 }
 
 /// A finished run: the report and the process CPU it took.

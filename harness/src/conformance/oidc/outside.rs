@@ -333,6 +333,34 @@ fn controls(cases: &[&'static super::OidcCase]) -> Vec<&'static super::OidcCase>
     out
 }
 
+/// The error-severity request checks the RP's own requests fail, as "id (why)", judged on the
+/// logins of the profile's plan (empty when the request family is not selected).
+async fn sent_wrong(
+    target: &OidcTarget<'_>,
+    document: &Read,
+    config: &OutsideConfig,
+) -> Vec<String> {
+    if !super::request::wanted(&config.only) {
+        return Vec::new();
+    }
+    super::request::plan_entries(
+        target,
+        Some(&document.fetched.body),
+        &document.entity_id,
+        super::request::plan(config.profile),
+        &[],
+    )
+    .await
+    .into_iter()
+    .filter(|e| !e.passed && e.not_run.is_none())
+    .filter(|e| e.severity == Some(crate::report::Severity::Error))
+    .map(|e| match e.verdict {
+        Some(v) => format!("{} ({})", e.id, v.reason),
+        None => e.id,
+    })
+    .collect()
+}
+
 /// Runs the suite against the RP of `config` in `world`.
 pub async fn run_outside(
     world: &OutsideWorld,
@@ -356,21 +384,29 @@ pub async fn run_outside(
     let target = OidcTarget::at(&world.federation, config.urls.clone(), &document.entity_id)
         .map_err(|e| OidcSuiteError::Setup(OidcSetupError::Client(e)))?;
     for control in controls(&cases) {
-        let played = target
-            .play(control)
-            .await
-            .map_err(|e| OidcSuiteError::Control {
-                op: control.provider.id(),
-                login: target.login_url(control.provider.id()),
+        let op = control.provider.id();
+        let played = match target.play(control).await {
+            Ok(p) if p.accepted => continue,
+            Ok(p) => Err(p.evidence),
+            Err(e) => Ok(e),
+        };
+        // A refused control login most often comes from what the RP sends (PKCE plain, a
+        // short nonce...), which the strict OPs refuse: the request checks say what.
+        let sent_wrong = sent_wrong(&target, &document, config).await;
+        return Err(match played {
+            Ok(e) => OidcSuiteError::Control {
+                op,
+                login: target.login_url(op),
+                sent_wrong,
                 source: Box::new(e),
-            })?;
-        if !played.accepted {
-            return Err(OidcSuiteError::ControlRefused {
-                op: control.provider.id(),
+            },
+            Err(evidence) => OidcSuiteError::ControlRefused {
+                op,
                 probe: config.urls.probe.clone(),
-                evidence: played.evidence,
-            });
-        }
+                evidence,
+                sent_wrong,
+            },
+        });
     }
     let bar = crate::conformance::suite::progress_bar(progress, cases.len() as u64);
     let mut entries = super::run_cases(&target, &cases, &|e| {
@@ -455,6 +491,11 @@ impl OidcSuiteError {
             Self::NotAnEntityConfiguration { .. } => "give the RP's entity configuration: a compact signed JWT (typ entity-statement+jwt) whose sub is the RP's entity ID",
             Self::ReadFile { .. } => "give a file that exists and holds the RP's entity configuration JWT",
             Self::Onboarding { .. } => "fix the RP's entity configuration so that the federation can register it: self-signed with a key of its jwks, iss = sub = its entity ID, exp in the future, public keys only",
+            Self::Control { sent_wrong, .. } | Self::ControlRefused { sent_wrong, .. }
+                if !sent_wrong.is_empty() =>
+            {
+                "fix what the RP sends: the request checks named above (with --only naming only oidc-req-* checks, no control login is played and every request verdict is reported)"
+            }
             Self::Control { .. } => "--login-url must start a login at the mock OP named by {op} or {op_entity_id} (see the README), and the RP must trust the anchor of --write-trust-anchor",
             Self::ControlRefused { .. } => "a correct login did not end logged in: --probe-url must answer 2xx to the browser once logged in (401/403 otherwise), and the RP must trust the anchor and OPs of --write-trust-anchor",
             _ => return None,

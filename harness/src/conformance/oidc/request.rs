@@ -1632,6 +1632,13 @@ fn summary(obs: &Observation) -> String {
         .join("; ")
 }
 
+/// Whether `obs` holds a login at an OP of `profile`.
+fn played_at(obs: &Observation, profile: Profile) -> bool {
+    obs.logins
+        .iter()
+        .any(|l| obs.ops.get(&l.op).is_some_and(|o| o.profile == profile))
+}
+
 /// The report entries of the checks `only` selects (all when empty), `millis` the time the
 /// observation took (shared out).
 pub fn entries(obs: &Observation, only: &[String], millis: f64) -> Vec<Entry> {
@@ -1650,6 +1657,19 @@ pub fn entries(obs: &Observation, only: &[String], millis: f64) -> Vec<Entry> {
                 .as_ref()
                 .filter(|_| c.stage == Stage::Revocation);
             let (passed, reason, not_run) = match (&j, skipped) {
+                // A CIE-only check when the plan (--profile spid-oidc-rp) logs in at no CIE OP.
+                _ if c.id.contains("-cie-") && !played_at(obs, Profile::Cie) => {
+                    let why =
+                        "no login at a CIE OP was played (--profile spid-oidc-rp)".to_string();
+                    (
+                        false,
+                        why.clone(),
+                        Some(NotRun {
+                            kind: NotRunKind::NotApplicable,
+                            reason: why,
+                        }),
+                    )
+                }
                 (_, Some(why)) => (
                     false,
                     why.clone(),
