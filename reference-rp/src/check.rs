@@ -208,8 +208,8 @@ pub fn id_token(
                 Some(Some(l)) if l >= wanted => Ok(()),
                 Some(Some(l)) => Err(format!("acr {l} is below the requested {wanted}")),
                 Some(None) => Err(format!(
-                    "acr {:?} is not a SPID level",
-                    acr.map(|a| a.to_string())
+                    "acr {} is not a SPID level",
+                    crate::error::shown(acr.map(|a| a.to_string()))
                 )),
                 None => Err("no acr (SPID and CIE make it REQUIRED)".into()),
             }
@@ -253,7 +253,12 @@ pub fn id_token(
     if x.refreshed && !x.op.cie && faults.on("refresh-acr") && level != Some(Level::L1) {
         return Err(RpError::refused(
             "refresh-acr",
-            format!("a refreshed SPID ID token must carry acr SpidL1, not {level:?}"),
+            format!(
+                "a refreshed SPID ID token must carry acr SpidL1, not {}",
+                claims
+                    .auth_context_ref()
+                    .map_or_else(|| "none".to_string(), |a| a.as_str().to_string())
+            ),
         ));
     }
     let payload: Value = unverified
@@ -344,8 +349,8 @@ pub fn userinfo(
         return Err(RpError::refused(
             "userinfo-sub",
             format!(
-                "userinfo sub {:?} is not the ID token's {id_sub}",
-                claims.get("sub")
+                "userinfo sub {} is not the ID token's {id_sub}",
+                crate::error::shown_json(claims.get("sub"))
             ),
         ));
     }
@@ -358,8 +363,8 @@ pub fn userinfo(
         return Err(RpError::refused(
             "userinfo-aud",
             format!(
-                "userinfo aud {:?} is not our client_id {}",
-                claims.get("aud"),
+                "userinfo aud {} is not our client_id {}",
+                crate::error::shown_json(claims.get("aud")),
                 x.client_id
             ),
         ));
@@ -373,8 +378,8 @@ pub fn userinfo(
         return Err(RpError::refused(
             "userinfo-iss",
             format!(
-                "userinfo iss {:?} is not the OP {}",
-                claims.get("iss"),
+                "userinfo iss {} is not the OP {}",
+                crate::error::shown_json(claims.get("iss")),
                 x.op.issuer
             ),
         ));

@@ -74,3 +74,13 @@ impl RpError {
         }
     }
 }
+
+/// A value as a refusal shows it: `"x"` or `120`, or `absent` (never Rust's `Some(..)`).
+pub(crate) fn shown<T: std::fmt::Debug>(v: Option<T>) -> String {
+    v.map_or_else(|| "absent".to_string(), |x| format!("{x:?}"))
+}
+
+/// A JSON claim as a refusal shows it: its JSON text, or `absent`.
+pub(crate) fn shown_json(v: Option<&serde_json::Value>) -> String {
+    v.map_or_else(|| "absent".to_string(), ToString::to_string)
+}

@@ -516,8 +516,8 @@ impl ReferenceRp {
             return Err(RpError::refused(
                 "iss",
                 format!(
-                    "iss {:?} is not the OP the request went to ({})",
-                    q.get("iss"),
+                    "iss {} is not the OP the request went to ({})",
+                    crate::error::shown(q.get("iss")),
                     info.issuer
                 ),
             ));

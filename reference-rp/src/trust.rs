@@ -70,8 +70,8 @@ impl Statement {
         let unverified = jws::decode_unverified(jwt).map_err(|e| bad(format!("not a JWS: {e}")))?;
         if unverified.header.typ.as_deref() != Some(typ) {
             return Err(bad(format!(
-                "typ is {:?}, not {typ}",
-                unverified.header.typ
+                "typ is {}, not {typ}",
+                crate::error::shown(unverified.header.typ.as_deref())
             )));
         }
         let claims: Map<String, Value> = unverified.claims().map_err(|e| bad(e.to_string()))?;
@@ -151,9 +151,9 @@ impl Statement {
             return Err(self.bad(
                 check,
                 format!(
-                    "iss {:?} and sub {:?}, expected {iss} and {sub}",
-                    self.text("iss"),
-                    self.text("sub")
+                    "iss {} and sub {}, expected {iss} and {sub}",
+                    crate::error::shown(self.text("iss")),
+                    crate::error::shown(self.text("sub"))
                 ),
             ));
         }
@@ -161,7 +161,11 @@ impl Statement {
             (Some(iat), Some(exp)) if iat <= now + SKEW && exp > now => Ok(()),
             (iat, exp) => Err(self.bad(
                 check,
-                format!("valid from {iat:?} to {exp:?} (unix seconds), not now ({now}): expired or not yet valid"),
+                format!(
+                    "valid from {} to {} (unix seconds), not now ({now}): expired or not yet valid",
+                    crate::error::shown(iat),
+                    crate::error::shown(exp)
+                ),
             )),
         }
     }
@@ -521,7 +525,10 @@ impl Resolver<'_> {
             return Err(format!("the entry says {listed_type}, the mark {t}"));
         }
         if mark.text("sub") != Some(subject) {
-            return Err(format!("{t}: sub is {:?}, not {subject}", mark.text("sub")));
+            return Err(format!(
+                "{t}: sub is {}, not {subject}",
+                crate::error::shown(mark.text("sub"))
+            ));
         }
         let iss = mark
             .text("iss")

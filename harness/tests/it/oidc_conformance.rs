@@ -266,6 +266,12 @@ async fn json_report_snapshot() {
         .await
         .expect("suite");
     let mut json = serde_json::to_value(&run.report).expect("json");
+    // The report speaks to people: no Rust `Some(..)` / `None` in its texts.
+    let text = json.to_string();
+    assert!(
+        !text.contains("Some(") && !text.contains(" None "),
+        "a Rust Option in the report's texts"
+    );
     redact(&mut json, None);
     insta::assert_json_snapshot!(json);
 }

@@ -1100,7 +1100,7 @@ fn judge_one_authz(
         }
         "oidc-req-authz-object-iss" => match claim_str(object()?, "iss") {
             Some(i) if i == rp.client_id => Ok(()),
-            other => Err(format!("iss {other:?}, client_id {}", rp.client_id)),
+            other => Err(format!("iss {}, client_id {}", shown(&other), rp.client_id)),
         },
         "oidc-req-authz-object-aud" => {
             let o = object()?;
@@ -1124,7 +1124,9 @@ fn judge_one_authz(
             match (claim_i64(o, "iat"), claim_i64(o, "exp")) {
                 (Some(iat), Some(exp)) if iat <= at + 60 && exp > at && exp > iat => Ok(()),
                 (iat, exp) => Err(format!(
-                    "iat {iat:?}, exp {exp:?}, received at {at} (OP clock)"
+                    "iat {}, exp {}, received at {at} (OP clock)",
+                    shown(&iat),
+                    shown(&exp)
                 )),
             }
         }
@@ -1140,13 +1142,13 @@ fn judge_one_authz(
                         y.sort_unstable();
                         x == y
                     } => {}
-                (p, s) => bad.push(format!("scope: query {p:?}, object {s:?}")),
+                (p, s) => bad.push(format!("scope: query {}, object {}", shown(&p), shown(&s))),
             }
             for k in ["client_id", "response_type"] {
                 match (q(k), claim_str(o, k)) {
                     (Some(p), Some(s)) if p == s => {}
                     (None, _) if op.profile == Profile::Cie => {}
-                    (p, s) => bad.push(format!("{k}: query {p:?}, object {s:?}")),
+                    (p, s) => bad.push(format!("{k}: query {}, object {}", shown(&p), shown(&s))),
                 }
             }
             for k in ["code_challenge", "code_challenge_method"] {
@@ -1161,13 +1163,14 @@ fn judge_one_authz(
         "oidc-req-authz-redirect-uri" => match v("redirect_uri") {
             Some(u) if rp.redirect_uris.contains(&u) => Ok(()),
             other => Err(format!(
-                "redirect_uri {other:?}; the metadata lists {}",
+                "redirect_uri {}; the metadata lists {}",
+                shown(&other),
                 rp.redirect_uris.join(", ")
             )),
         },
         "oidc-req-authz-response-type" => match v("response_type").as_deref() {
             Some("code") => Ok(()),
-            other => Err(format!("response_type {other:?}")),
+            other => Err(format!("response_type {}", shown(&other))),
         },
         "oidc-req-authz-scope" => {
             let scope = v("scope").unwrap_or_default();
@@ -1235,7 +1238,7 @@ fn judge_one_authz(
                 match m.as_deref() {
                     Some("S256") => {}
                     None if where_ == "query" => {}
-                    other => bad.push(format!("{where_}: code_challenge_method {other:?}")),
+                    other => bad.push(format!("{where_}: code_challenge_method {}", shown(&other))),
                 }
             }
             none_of(&bad)
@@ -1255,11 +1258,11 @@ fn judge_one_authz(
         }
         "oidc-req-authz-nonce" => match v("nonce") {
             Some(n) if alnum32(&n) => Ok(()),
-            other => Err(format!("nonce {other:?}")),
+            other => Err(format!("nonce {}", shown(&other))),
         },
         "oidc-req-authz-state" => match v("state") {
             Some(s) if alnum32(&s) => Ok(()),
-            other => Err(format!("state {other:?}")),
+            other => Err(format!("state {}", shown(&other))),
         },
         "oidc-req-authz-claims" => {
             let claims = match &a.object {
@@ -1323,7 +1326,7 @@ fn judge_assertion(
         "oidc-req-token-assertion-type" => {
             match a.req.param("client_assertion_type") {
                 Some(mock_idps::oidc::op::client_auth::JWT_BEARER) => {}
-                other => return Err(format!("client_assertion_type {other:?}")),
+                other => return Err(format!("client_assertion_type {}", shown(&other))),
             }
             a.jwt
                 .map(|_| ())
@@ -1334,7 +1337,9 @@ fn judge_assertion(
             let (iss, sub) = (claim_str(c, "iss"), claim_str(c, "sub"));
             if iss != Some(rp.client_id.as_str()) || sub != iss {
                 return Err(format!(
-                    "iss {iss:?}, sub {sub:?}, client_id {}",
+                    "iss {}, sub {}, client_id {}",
+                    shown(&iss),
+                    shown(&sub),
                     rp.client_id
                 ));
             }
@@ -1356,12 +1361,13 @@ fn judge_assertion(
         }
         "oidc-req-token-assertion-exp" => match claim_i64(claims()?, "exp") {
             Some(exp) if exp > at && exp <= at + 3600 => Ok(()),
-            exp => Err(format!("exp {exp:?}, received at {at} (OP clock)")),
+            exp => Err(format!("exp {}, received at {at} (OP clock)", shown(&exp))),
         },
         "oidc-req-token-assertion-short" => match claim_i64(claims()?, "exp") {
             Some(exp) if exp <= at + 600 => Ok(()),
             exp => Err(format!(
-                "exp {exp:?}, {}s after it arrived",
+                "exp {}, {}s after it arrived",
+                shown(&exp),
                 exp.map_or(0, |e| e - at)
             )),
         },
@@ -1437,7 +1443,8 @@ fn judge_token(id: &str, obs: &Observation) -> Judged {
                         Ok(())
                     }
                     (g, c, v) => Err(format!(
-                        "grant_type {g:?} (code {}, code_verifier {})",
+                        "grant_type {} (code {}, code_verifier {})",
+                        shown(&g),
                         if c.is_some() { "sent" } else { "missing" },
                         if v.is_some() { "sent" } else { "missing" }
                     )),
@@ -1630,6 +1637,12 @@ fn summary(obs: &Observation) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A value as a finding shows it: `"plain"`, `120`, or `absent` (never Rust's `Some(..)`).
+fn shown<T: std::fmt::Debug>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "absent".to_string(), |x| format!("{x:?}"))
 }
 
 /// Whether `obs` holds a login at an OP of `profile`.
