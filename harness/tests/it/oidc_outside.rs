@@ -444,8 +444,9 @@ async fn the_binary_hands_over_the_trust_anchor_and_checks_an_rp_started_after_i
     ]);
     // The RP reads the handover, then starts (the reference RP discovers the OPs from the
     // mocks' URLs the handover carries).
+    // Up to two minutes: under a loaded machine the binary starts its federation slowly.
     let mut handover = None;
-    for _ in 0..600 {
+    for _ in 0..2400 {
         if let Ok(t) = std::fs::read_to_string(&handover_file) {
             handover = Some(serde_json::from_str::<Handover>(&t).expect("the handover is JSON"));
             break;
