@@ -52,6 +52,20 @@ fn assert_bad_input_hinting(err: &OidcSuiteError, option: &str) {
     assert!(err.hint().expect("hint").contains(option), "{err:?}");
 }
 
+/// The entry `id` of `run` (the test fails when it is missing).
+fn entry<'r>(run: &'r OidcRun, id: &str) -> &'r harness::report::Entry {
+    run.report
+        .entries
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("{id} missing"))
+}
+
+/// Why an entry was not run, if it was not.
+fn not_run(e: &harness::report::Entry) -> Option<harness::report::NotRunKind> {
+    e.not_run.as_ref().map(|n| n.kind)
+}
+
 fn config(base: &str, probe: &str) -> OutsideConfig {
     OutsideConfig {
         rp: RpDocument::EntityId(base.to_string()),
@@ -260,16 +274,9 @@ async fn an_entity_configuration_file_is_checked_without_its_content_type() {
     ];
     let run = outside::run_outside(&world, &c, false).await.expect("run");
     rp.shutdown().await;
-    let by_id = |id: &str| {
-        run.report
-            .entries
-            .iter()
-            .find(|e| e.id == id)
-            .unwrap_or_else(|| panic!("{id}"))
-    };
-    let ct = by_id("oidc-ec-content-type");
+    let by_id = |id: &str| entry(&run, id);
     assert_eq!(
-        ct.not_run.as_ref().map(|n| n.kind),
+        not_run(by_id("oidc-ec-content-type")),
         Some(harness::report::NotRunKind::Skipped)
     );
     assert!(by_id("oidc-ec-iss-sub").passed);
@@ -303,20 +310,13 @@ async fn a_spid_profile_makes_the_cie_request_check_not_applicable() {
     })
     .await
     .expect("the outside run");
-    let by_id = |id: &str| {
-        run.report
-            .entries
-            .iter()
-            .find(|e| e.id == id)
-            .unwrap_or_else(|| panic!("{id} missing"))
-    };
-    let cie = by_id("oidc-req-revoke-cie-refresh-kept");
+    let cie = entry(&run, "oidc-req-revoke-cie-refresh-kept");
     assert_eq!(
-        cie.not_run.as_ref().map(|n| n.kind),
+        not_run(cie),
         Some(harness::report::NotRunKind::NotApplicable),
         "{cie:?}"
     );
-    assert!(by_id("oidc-req-authz-pkce-method").passed);
+    assert!(entry(&run, "oidc-req-authz-pkce-method").passed);
 }
 
 /// An RP whose requests the strict OPs refuse stops at the control login, and the error says
