@@ -253,7 +253,7 @@ async fn the_same_seed_gives_the_same_combinations_and_the_same_report() {
 #[test]
 fn proptest_shrinks_an_in_process_failure_to_its_one_change() {
     use harness::property::{in_process, strategies::any_response, Combination};
-    use proptest::test_runner::{Config, TestError, TestRunner};
+    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
     let rt = tokio::runtime::Runtime::new().unwrap();
     let state = reference::mock_state().unwrap();
     let (_sp, driver) = rt
@@ -265,11 +265,16 @@ fn proptest_shrinks_an_in_process_failure_to_its_one_change() {
     let template = rt
         .block_on(driver.capture(&Combination::default_login()))
         .unwrap();
-    let mut runner = TestRunner::new(Config {
-        cases: 512,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    // A fixed seed: the test is about shrinking, and a random draw of 512 combinations missed
+    // every audience-touching change once in CI (the run passed and the test failed).
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 512,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
     let result = runner.run(&any_response(&template.request), |(combo, verdict)| {
         let (accepted, _) = rt.block_on(driver.play(&combo)).unwrap();
         proptest::prop_assert!(verdict.agrees(accepted));
