@@ -16,8 +16,14 @@ use std::collections::BTreeMap;
 async fn every_request_check_passes_on_the_strict_reference_rp() {
     let world = ReferenceWorld::start(Faults::none()).await.expect("world");
     let target = world.target().expect("target");
-    let entries =
-        request::request_entries(&target, &world.rp_base, oidc::reference::CLIENT_ID, &[]).await;
+    let entries = request::request_entries(
+        &target,
+        &world.rp_base,
+        oidc::reference::CLIENT_ID,
+        request::PLAN,
+        &[],
+    )
+    .await;
     assert_eq!(entries.len(), REQUEST_CHECKS.len());
     for e in &entries {
         assert_eq!(e.family.as_deref(), Some(request::FAMILY));
@@ -42,9 +48,14 @@ async fn each_request_check_fails_on_its_mutant() {
             .expect("world");
         let target = world.target().expect("target");
         let only: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-        let entries =
-            request::request_entries(&target, &world.rp_base, oidc::reference::CLIENT_ID, &only)
-                .await;
+        let entries = request::request_entries(
+            &target,
+            &world.rp_base,
+            oidc::reference::CLIENT_ID,
+            request::PLAN,
+            &only,
+        )
+        .await;
         assert_eq!(entries.len(), ids.len(), "{switch}");
         for e in entries {
             if e.passed || e.not_run.is_some() {

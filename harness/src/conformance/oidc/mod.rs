@@ -368,12 +368,10 @@ pub async fn run_reference(
         entries.extend(entity_entries(&target, &world.rp_base, reference::CLIENT_ID, only).await);
     }
     if request::wanted(only) {
-        let url = format!("{}/.well-known/openid-federation", world.rp_base);
-        let ec = entity::fetch(target.http(), &url).await.ok();
         entries.extend(
-            request::plan_entries(
+            request::request_entries(
                 &target,
-                ec.as_ref().map(|f| f.body.as_str()),
+                &world.rp_base,
                 reference::CLIENT_ID,
                 request::plan(profile),
                 only,

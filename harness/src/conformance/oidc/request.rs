@@ -731,13 +731,9 @@ pub fn plan(profile: Option<super::OidcProfile>) -> &'static [(&'static str, boo
     }
 }
 
-/// Plays [`PLAN`] through the RP under `target` and gathers what reached the OPs; `ec` is the
-/// RP's entity configuration (for its keys and redirect URIs), `client_id` its client_id.
-pub async fn observe(target: &OidcTarget<'_>, ec: Option<&str>, client_id: &str) -> Observation {
-    observe_plan(target, ec, client_id, PLAN).await
-}
-
-/// [`observe`], the logins of `plan` (see [`plan`]).
+/// Plays the logins of `plan` (see [`plan`]) through the RP under `target` and gathers what
+/// reached the OPs; `ec` is the RP's entity configuration (for its keys and redirect URIs),
+/// `client_id` its client_id.
 pub async fn observe_plan(
     target: &OidcTarget<'_>,
     ec: Option<&str>,
@@ -1727,22 +1723,29 @@ pub fn entries(obs: &Observation, only: &[String], millis: f64) -> Vec<Entry> {
         .collect()
 }
 
-/// Plays the logins through the RP under `target` (pages at `rp_base`, client_id
-/// `client_id`) and judges the checks `only` selects.
+/// Plays the logins of `plan` through the RP under `target` whose pages are at `rp_base` (its
+/// entity configuration fetched from there), client_id `client_id`, and judges the checks `only`
+/// selects.
 pub async fn request_entries(
     target: &OidcTarget<'_>,
     rp_base: &str,
     client_id: &str,
+    plan: &[(&str, bool)],
     only: &[String],
 ) -> Vec<Entry> {
-    let began = std::time::Instant::now();
     let url = format!(
         "{}/.well-known/openid-federation",
         rp_base.trim_end_matches('/')
     );
     let ec = super::entity::fetch(target.http(), &url).await.ok();
-    let obs = observe(target, ec.as_ref().map(|f| f.body.as_str()), client_id).await;
-    entries(&obs, only, began.elapsed().as_secs_f64() * 1000.0)
+    plan_entries(
+        target,
+        ec.as_ref().map(|f| f.body.as_str()),
+        client_id,
+        plan,
+        only,
+    )
+    .await
 }
 
 /// Plays the logins of `plan` through the RP under `target` (reached only through its URLs),
