@@ -3,7 +3,7 @@
 //! decrypting it when the OP encrypted it (CIE), and the userinfo JWS-in-JWE (with
 //! `mock_idps::oidc::jose`, since openidconnect has no JWE). Each refusal names its switch.
 
-use crate::error::RpError;
+use crate::error::{require, shown_json, RpError};
 use crate::faults::Faults;
 use crate::op::OpInfo;
 use mock_idps::oidc::jose::{jwe, jws, ContentEnc, KeyAlg, PrivateKey};
@@ -128,9 +128,9 @@ pub fn id_token(
     let inner = if jwe_parts(raw) {
         decrypt(raw, enc_key, "id-token-encryption")?
     } else {
-        if x.encrypted_id_token && faults.on("id-token-encryption") {
-            return Err(RpError::refused("id-token-encryption", "the ID token is not encrypted although our metadata asks for id_token_encrypted_response_alg"));
-        }
+        require(faults, "id-token-encryption", !x.encrypted_id_token, || {
+            "the ID token is not encrypted although our metadata asks for id_token_encrypted_response_alg".into()
+        })?;
         raw.to_string()
     };
     let unverified = jws::decode_unverified(&inner)
@@ -250,16 +250,15 @@ pub fn id_token(
         .auth_context_ref()
         .and_then(|a| Level::from_uri(a.as_str()));
     // SPID long revocable session: a refreshed ID token carries SpidL1 only (differenze_spid_cie.rst).
-    if x.refreshed && !x.op.cie && faults.on("refresh-acr") && level != Some(Level::L1) {
-        return Err(RpError::refused(
-            "refresh-acr",
+    if x.refreshed && !x.op.cie {
+        require(faults, "refresh-acr", level == Some(Level::L1), || {
             format!(
                 "a refreshed SPID ID token must carry acr SpidL1, not {}",
                 claims
                     .auth_context_ref()
                     .map_or_else(|| "none".to_string(), |a| a.as_str().to_string())
-            ),
-        ));
+            )
+        })?;
     }
     let payload: Value = unverified
         .claims()
@@ -345,44 +344,45 @@ pub fn userinfo(
             .and_then(|u| u.claims())
             .map_err(|e| RpError::refused("userinfo-signature", e.to_string()))?
     };
-    if faults.on("userinfo-sub") && claims.get("sub").and_then(Value::as_str) != Some(id_sub) {
-        return Err(RpError::refused(
-            "userinfo-sub",
+    let sub = claims.get("sub");
+    require(
+        faults,
+        "userinfo-sub",
+        sub.and_then(Value::as_str) == Some(id_sub),
+        || {
             format!(
                 "userinfo sub {} is not the ID token's {id_sub}",
-                crate::error::shown_json(claims.get("sub"))
-            ),
-        ));
-    }
+                shown_json(sub)
+            )
+        },
+    )?;
     let aud_ok = match claims.get("aud") {
         Some(Value::String(a)) => a == x.client_id,
         Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(x.client_id)),
         _ => false,
     };
-    if faults.on("userinfo-aud") && !aud_ok {
-        return Err(RpError::refused(
-            "userinfo-aud",
-            format!(
-                "userinfo aud {} is not our client_id {}",
-                crate::error::shown_json(claims.get("aud")),
-                x.client_id
-            ),
-        ));
-    }
+    require(faults, "userinfo-aud", aud_ok, || {
+        format!(
+            "userinfo aud {} is not our client_id {}",
+            shown_json(claims.get("aud")),
+            x.client_id
+        )
+    })?;
     // userinfo_endpoint.rst: iss is the URI of the OP (Core §5.3.2: the OP's issuer); the
     // guidelines do not make the RP check it, this RP does (a userinfo of another OP is not
     // this login's).
-    if faults.on("userinfo-iss")
-        && claims.get("iss").and_then(Value::as_str) != Some(x.op.issuer.as_str())
-    {
-        return Err(RpError::refused(
-            "userinfo-iss",
+    let iss = claims.get("iss");
+    require(
+        faults,
+        "userinfo-iss",
+        iss.and_then(Value::as_str) == Some(x.op.issuer.as_str()),
+        || {
             format!(
                 "userinfo iss {} is not the OP {}",
-                crate::error::shown_json(claims.get("iss")),
+                shown_json(iss),
                 x.op.issuer
-            ),
-        ));
-    }
+            )
+        },
+    )?;
     Ok(claims)
 }

@@ -75,6 +75,20 @@ impl RpError {
     }
 }
 
+/// Refuses with `check` when that check is on and `holds` is false; `detail`, written only for a
+/// refusal, says what was wrong. With the check's switch off, nothing is refused.
+pub(crate) fn require(
+    faults: &crate::faults::Faults,
+    check: &'static str,
+    holds: bool,
+    detail: impl FnOnce() -> String,
+) -> Result<(), RpError> {
+    if faults.on(check) && !holds {
+        return Err(RpError::refused(check, detail()));
+    }
+    Ok(())
+}
+
 /// A value as a refusal shows it: `"x"` or `120`, or `absent` (never Rust's `Some(..)`).
 pub(crate) fn shown<T: std::fmt::Debug>(v: Option<T>) -> String {
     v.map_or_else(|| "absent".to_string(), |x| format!("{x:?}"))

@@ -3,7 +3,7 @@
 //! ID token and userinfo checks ([`crate::check`]), refresh, and logout by revocation.
 
 use crate::check::{self, Expect, IdToken};
-use crate::error::RpError;
+use crate::error::{require, RpError};
 use crate::faults::Faults;
 use crate::keys::RpKeys;
 use crate::op::{OpEntry, OpInfo};
@@ -512,16 +512,13 @@ impl ReferenceRp {
             .ops
             .get(&pending.op)
             .ok_or_else(|| RpError::UnknownOp(pending.op.clone()))?;
-        if faults.on("iss") && q.get("iss") != Some(&info.issuer) {
-            return Err(RpError::refused(
-                "iss",
-                format!(
-                    "iss {} is not the OP the request went to ({})",
-                    crate::error::shown(q.get("iss")),
-                    info.issuer
-                ),
-            ));
-        }
+        require(faults, "iss", q.get("iss") == Some(&info.issuer), || {
+            format!(
+                "iss {} is not the OP the request went to ({})",
+                crate::error::shown(q.get("iss")),
+                info.issuer
+            )
+        })?;
         if let Some(error) = q.get("error") {
             return Err(RpError::OpError {
                 error: error.clone(),
@@ -672,15 +669,12 @@ impl ReferenceRp {
             &self.config.faults,
         )?;
         // OpenID Connect Core §12.2: a refreshed ID token keeps the original subject.
-        if self.config.faults.on("refresh-sub") && id.sub != s.sub {
-            return Err(RpError::refused(
-                "refresh-sub",
-                format!(
-                    "the refreshed ID token's sub {} is not the session's {}",
-                    id.sub, s.sub
-                ),
-            ));
-        }
+        require(&self.config.faults, "refresh-sub", id.sub == s.sub, || {
+            format!(
+                "the refreshed ID token's sub {} is not the session's {}",
+                id.sub, s.sub
+            )
+        })?;
         self.renew_access_token(sid, access_token);
         Ok(Some(id))
     }
