@@ -20,31 +20,32 @@ async fn an_rp_with_a_valid_chain_and_trust_mark_logs_in_at_spid_and_cie() {
     }
 }
 
+/// A trust mark absent or not valid: every OP answers `unauthorized_client`.
 #[rstest]
-#[case::no_trust_mark(RpSetup::without_trust_mark(), "unauthorized_client")]
-#[case::expired_trust_mark(
-    RpSetup::with_trust_mark(TrustMarkFault::Expired),
-    "unauthorized_client"
-)]
-#[case::trust_mark_of_another(
-    RpSetup::with_trust_mark(TrustMarkFault::WrongSubject),
-    "unauthorized_client"
-)]
-#[case::unlisted_issuer(
-    RpSetup::with_trust_mark(TrustMarkFault::UnlistedIssuer),
-    "unauthorized_client"
-)]
-#[case::forged_trust_mark(
-    RpSetup::with_trust_mark(TrustMarkFault::BadSignature),
-    "unauthorized_client"
-)]
-#[case::expired_statement(RpSetup::expired_statement(), "invalid_client")]
-#[case::past_max_path_length(RpSetup::past_max_path_length(), "invalid_client")]
+#[case::no_trust_mark(RpSetup::without_trust_mark())]
+#[case::expired_trust_mark(RpSetup::with_trust_mark(TrustMarkFault::Expired))]
+#[case::trust_mark_of_another(RpSetup::with_trust_mark(TrustMarkFault::WrongSubject))]
+#[case::unlisted_issuer(RpSetup::with_trust_mark(TrustMarkFault::UnlistedIssuer))]
+#[case::forged_trust_mark(RpSetup::with_trust_mark(TrustMarkFault::BadSignature))]
 #[tokio::test]
-async fn a_bad_chain_is_refused_with_the_federation_error(
+async fn a_chain_without_a_valid_trust_mark_is_refused_as_unauthorized_client(
     #[case] setup: RpSetup,
-    #[case] code: &str,
 ) {
+    refused_by_every_op(setup, "unauthorized_client").await;
+}
+
+/// A chain that does not resolve (an expired subordinate statement, a path past
+/// max_path_length): every OP answers `invalid_client`.
+#[rstest]
+#[case::expired_statement(RpSetup::expired_statement())]
+#[case::past_max_path_length(RpSetup::past_max_path_length())]
+#[tokio::test]
+async fn a_chain_that_does_not_resolve_is_refused_as_invalid_client(#[case] setup: RpSetup) {
+    refused_by_every_op(setup, "invalid_client").await;
+}
+
+/// Every OP (one SPID, one CIE) answers the authorization request with HTTP 400 and `code`.
+async fn refused_by_every_op(setup: RpSetup, code: &str) {
     let w = world_with("", Registration::Federation(setup)).await;
     for op in ["aruba", "cie"] {
         let (status, body) = w.authorize_raw(op, Level::L1).await;
