@@ -43,6 +43,35 @@ pub(crate) fn xml_id(v: Option<&str>, what: &str) -> Result<(), String> {
     }
 }
 
+/// The `Issuer` of the Response or the Assertion is the entityID of the IdP the request went to
+/// (RT single-sign-on; SPT tests 27–29 for the Response, 67–69 for the Assertion).
+pub(crate) fn issuer(v: Option<&str>, what: &str, idp: &str) -> Result<(), String> {
+    match v {
+        Some(v) if v == idp => Ok(()),
+        other => Err(format!(
+            "{what} Issuer {other:?} is not the IdP the request went to ({idp})"
+        )),
+    }
+}
+
+/// The `Issuer`'s `Format` is the entity format; the Response's may also be left out
+/// (`absent_allowed`; SPT tests 30–31 for the Response, 70–72 for the Assertion).
+pub(crate) fn issuer_format(
+    format: Option<&str>,
+    what: &str,
+    absent_allowed: bool,
+) -> Result<(), String> {
+    match format {
+        Some(f) if f == ns::NAMEID_ENTITY => Ok(()),
+        None if absent_allowed => Ok(()),
+        other => Err(format!(
+            "{what} Issuer Format {} is not {}",
+            other.unwrap_or("absent"),
+            ns::NAMEID_ENTITY
+        )),
+    }
+}
+
 /// Parses a SAML instant: `xs:dateTime` in UTC with the `Z` suffix (RT: "UTC").
 pub(crate) fn parse_instant(s: &str) -> Option<OffsetDateTime> {
     let s = s.trim();
@@ -200,6 +229,25 @@ mod tests {
         assert!(xml_id(Some("1abc"), "R").is_err());
         assert!(xml_id(Some(""), "R").is_err());
         assert!(xml_id(None, "R").is_err());
+    }
+
+    #[test]
+    fn issuer_and_its_format() {
+        assert!(issuer(Some("https://idp"), "Response", "https://idp").is_ok());
+        assert_eq!(
+            issuer(None, "Assertion", "https://idp").unwrap_err(),
+            "Assertion Issuer None is not the IdP the request went to (https://idp)"
+        );
+        assert!(issuer_format(Some(ns::NAMEID_ENTITY), "Assertion", false).is_ok());
+        assert!(issuer_format(None, "Response", true).is_ok());
+        assert_eq!(
+            issuer_format(None, "Assertion", false).unwrap_err(),
+            format!(
+                "Assertion Issuer Format absent is not {}",
+                ns::NAMEID_ENTITY
+            )
+        );
+        assert!(issuer_format(Some("urn:x"), "Response", true).is_err());
     }
 
     #[test]

@@ -193,23 +193,14 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
 
     // RT single-sign-on: Response Issuer = the IdP's entityID (SPT 27–29) ...
     let issuer = dom::child(&doc, root, ns::ASSERTION, "Issuer");
-    run.check("issuer", || match issuer.map(|i| dom::text(&doc, i)) {
-        Some(v) if v == idp.entity_id => Ok(()),
-        other => Err(format!(
-            "Response Issuer {other:?} is not the IdP the request went to ({})",
-            idp.entity_id
-        )),
+    run.check("issuer", || {
+        let value = issuer.map(|i| dom::text(&doc, i));
+        checks::issuer(value.as_deref(), "Response", &idp.entity_id)
     })?;
     // ... with Format absent or entity (SPT 30 KO, 31 OK).
     run.check("issuer-format", || {
-        match issuer.and_then(|i| dom::attr(&doc, i, "Format")) {
-            None => Ok(()),
-            Some(f) if f == ns::NAMEID_ENTITY => Ok(()),
-            Some(f) => Err(format!(
-                "Response Issuer Format {f} is not {}",
-                ns::NAMEID_ENTITY
-            )),
-        }
+        let format = issuer.and_then(|i| dom::attr(&doc, i, "Format"));
+        checks::issuer_format(format, "Response", true)
     })?;
     // SPT 12–15: IssueInstant not before the request, not after receipt.
     run.check("response-issue-instant", || {
@@ -311,23 +302,16 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
     let time = |v: &Option<String>| v.as_deref().and_then(checks::parse_instant);
 
     // RT: Assertion Issuer = the IdP (SPT 67–69) with Format entity (SPT 70–72).
+    let issuer = model.issuer.as_ref();
     run.check("issuer", || {
-        match model.issuer.as_ref().map(|i| i.value.as_str()) {
-            Some(v) if v == idp.entity_id => Ok(()),
-            other => Err(format!(
-                "Assertion Issuer {other:?} is not the IdP the request went to ({})",
-                idp.entity_id
-            )),
-        }
+        checks::issuer(
+            issuer.map(|i| i.value.as_str()),
+            "Assertion",
+            &idp.entity_id,
+        )
     })?;
     run.check("issuer-format", || {
-        match model.issuer.as_ref().and_then(|i| i.format.as_deref()) {
-            Some(f) if f == ns::NAMEID_ENTITY => Ok(()),
-            other => Err(format!(
-                "Assertion Issuer Format {other:?} is not {}",
-                ns::NAMEID_ENTITY
-            )),
-        }
+        checks::issuer_format(issuer.and_then(|i| i.format.as_deref()), "Assertion", false)
     })?;
 
     // RT: NameID transient with NameQualifier (SPT 45–52).
