@@ -64,6 +64,20 @@ pub struct TrustedIdp {
     pub cie: bool,
 }
 
+impl TrustedIdp {
+    /// Where a logout message goes: the IdP's SingleLogoutService on the preferred binding when it
+    /// publishes one, else on the other, with `true` for HTTP-POST; `None` without either.
+    pub fn slo_endpoint(&self, prefer_post: bool) -> Option<(&str, bool)> {
+        let redirect = self.slo_redirect.as_deref().map(|url| (url, false));
+        let post = self.slo_post.as_deref().map(|url| (url, true));
+        if prefer_post {
+            post.or(redirect)
+        } else {
+            redirect.or(post)
+        }
+    }
+}
+
 impl std::fmt::Debug for TrustedIdp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TrustedIdp")
@@ -216,4 +230,33 @@ fn trusted(doc: &Document<'_>, ed: NodeId) -> Result<Option<TrustedIdp>, IdpMeta
         name,
         entity_id,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idp(slo_redirect: Option<&str>, slo_post: Option<&str>) -> TrustedIdp {
+        TrustedIdp {
+            entity_id: "https://idp.example".into(),
+            name: "IdP".into(),
+            sso_redirect: None,
+            sso_post: None,
+            slo_redirect: slo_redirect.map(String::from),
+            slo_post: slo_post.map(String::from),
+            certs: Vec::new(),
+            dsig: bergshamra::DsigContext::new(bergshamra::KeysManager::new()),
+            cie: false,
+        }
+    }
+
+    #[test]
+    fn logout_goes_to_the_preferred_binding_else_the_other() {
+        let both = idp(Some("r"), Some("p"));
+        assert_eq!(both.slo_endpoint(false), Some(("r", false)));
+        assert_eq!(both.slo_endpoint(true), Some(("p", true)));
+        assert_eq!(idp(None, Some("p")).slo_endpoint(false), Some(("p", true)));
+        assert_eq!(idp(Some("r"), None).slo_endpoint(true), Some(("r", false)));
+        assert_eq!(idp(None, None).slo_endpoint(false), None);
+    }
 }

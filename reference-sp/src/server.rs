@@ -606,19 +606,16 @@ async fn logout(State(state): AppState, headers: HeaderMap) -> Response {
             pages::message("Logout", "Sessione locale chiusa.", "logged-out"),
         );
     };
-    let endpoint = match (&idp.slo_redirect, &idp.slo_post) {
-        (Some(r), _) => (r.as_str(), false),
-        (None, Some(p)) => (p.as_str(), true),
-        (None, None) => {
-            return page(
-                StatusCode::OK,
-                pages::message(
-                    "Logout",
-                    "Sessione locale chiusa (l'IdP non ha SingleLogoutService).",
-                    "logged-out",
-                ),
-            )
-        }
+    // The request goes out on HTTP-Redirect where the IdP has it.
+    let Some(endpoint) = idp.slo_endpoint(false) else {
+        return page(
+            StatusCode::OK,
+            pages::message(
+                "Logout",
+                "Sessione locale chiusa (l'IdP non ha SingleLogoutService).",
+                "logged-out",
+            ),
+        );
     };
     let relay = random_token();
     let sent = send_logout(
@@ -811,15 +808,12 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
             } else {
                 ns::STATUS_REQUESTER
             };
-            let endpoint = match (&idp.slo_post, &idp.slo_redirect) {
-                (Some(p), _) => (p.as_str(), true),
-                (None, Some(r)) => (r.as_str(), false),
-                (None, None) => {
-                    return page(
-                        StatusCode::OK,
-                        pages::message("Logout", "Sessione chiusa.", "logged-out"),
-                    )
-                }
+            // The response goes back on HTTP-POST where the IdP has it.
+            let Some(endpoint) = idp.slo_endpoint(true) else {
+                return page(
+                    StatusCode::OK,
+                    pages::message("Logout", "Sessione chiusa.", "logged-out"),
+                );
             };
             let relay = relay_state.as_deref();
             let sent = send_logout(state, Kind::Response, endpoint, relay, |head, signed| {

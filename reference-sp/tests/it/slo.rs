@@ -1,18 +1,26 @@
-use crate::support::{form_action, form_value, world, Login};
+use crate::support::{form_action, form_value, world, Login, World};
 use reference_sp::faults::Faults;
+
+/// Logs in with `l` and checks that the SP opened a session: the ACS redirects (303) and the
+/// protected page answers.
+async fn logged_in(w: &World, l: &Login<'_>) {
+    let (status, body, _) = w.login(l).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(w.me().await.0, 200);
+}
 
 #[tokio::test]
 async fn sp_initiated_logout() {
     let w = world(Faults::none()).await;
     for level in [1u8, 2] {
-        let (status, body, _) = w
-            .login(&Login {
+        logged_in(
+            &w,
+            &Login {
                 level,
                 ..Login::default()
-            })
-            .await;
-        assert_eq!(status, 303, "{body}");
-        assert_eq!(w.me().await.0, 200);
+            },
+        )
+        .await;
         let r = w.browser.get(w.sp.urls().logout).send().await.unwrap();
         assert!(r.status().is_redirection(), "redirect to the IdP");
         let to_idp = r.headers()["location"].to_str().unwrap().to_string();
@@ -36,9 +44,7 @@ async fn sp_initiated_logout() {
 #[tokio::test]
 async fn idp_initiated_logout() {
     let w = world(Faults::none()).await;
-    let (status, _, _) = w.login(&Login::default()).await;
-    assert_eq!(status, 303);
-    assert_eq!(w.me().await.0, 200);
+    logged_in(&w, &Login::default()).await;
     let idp_root = w.fed.urls().providers["aruba"]
         .slo
         .trim_end_matches("/slo")
@@ -76,8 +82,7 @@ async fn idp_initiated_logout() {
 #[tokio::test]
 async fn forged_logout_request_is_refused() {
     let w = world(Faults::none()).await;
-    let (status, _, _) = w.login(&Login::default()).await;
-    assert_eq!(status, 303);
+    logged_in(&w, &Login::default()).await;
     let xml = format!(
         "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_x\" Version=\"2.0\" IssueInstant=\"2024-01-01T00:00:00Z\"><saml:Issuer>{}</saml:Issuer><saml:NameID>x</saml:NameID></samlp:LogoutRequest>",
         w.entity_id("aruba")
