@@ -54,8 +54,9 @@ pub mod pin;
 pub mod profile;
 /// The one SAML core: bindings, signatures, messages, metadata.
 pub mod saml;
-/// A server's task and its stop signal.
-mod server_task;
+/// A server's task and its stop signal (the reference services and the harness serve this way
+/// too).
+pub mod server_task;
 /// SPID on the SAML core: providers, levels, identities, request rules, login flow.
 pub mod spid;
 /// Consecutive wrong tries against a limit (SPID nr19, the CIE and CNS cards' PIN and PUK).

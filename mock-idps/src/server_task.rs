@@ -1,12 +1,13 @@
 //! A server running on its own task until a one-shot signal: sent by [`ServerTask::stop`],
-//! which then waits for the task, or when the handle is dropped.
+//! which then waits for the task, or when the handle is dropped. Not protocol code: the mocks'
+//! listeners, the reference SP and RP and the harness's embedded servers all run this way.
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The running task of a server and the sender of its stop signal.
 #[derive(Debug)]
-pub(crate) struct ServerTask {
+pub struct ServerTask {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -21,7 +22,7 @@ impl ServerTask {
     }
 
     /// Serves `app` on `listener` (HTTP) until stopped; requests in flight finish first.
-    pub(crate) fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> Self {
+    pub fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> Self {
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -34,10 +35,19 @@ impl ServerTask {
     }
 
     /// Signals the server to stop and waits for its task.
-    pub(crate) async fn stop(mut self) {
+    pub async fn stop(mut self) {
         self.signal();
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+    }
+
+    /// Waits for the task to end without signalling it (a binary that serves until it is
+    /// killed); the error is the task's panic.
+    pub async fn wait(mut self) -> Result<(), tokio::task::JoinError> {
+        match self.task.take() {
+            Some(task) => task.await,
+            None => Ok(()),
         }
     }
 

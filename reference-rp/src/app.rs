@@ -10,6 +10,7 @@ use crate::rp::{Placement, ReferenceRp, RpConfig};
 use crate::trust::TrustAnchor;
 use crate::RpError;
 use mock_idps::oidc::federation::TrustMarkRef;
+use mock_idps::server_task::ServerTask;
 use mock_idps::{FederationUrls, SharedClock};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -94,8 +95,7 @@ pub struct RunningRp {
     pub trust_marks: Vec<TrustMarkRef>,
     /// What on-boarding warned about (empty when all is well).
     pub warnings: Vec<String>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    server: ServerTask,
 }
 
 impl RunningRp {
@@ -104,22 +104,14 @@ impl RunningRp {
         format!("http://{}", self.addr)
     }
 
-    /// Serves until the server fails (the binary) .
-    pub async fn wait(mut self) -> std::io::Result<()> {
-        match self.task.take() {
-            Some(t) => t.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
-            None => Ok(()),
-        }
+    /// Serves until the server fails (the binary).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.server.wait().await.map_err(std::io::Error::other)
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
-        }
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }
 
@@ -182,22 +174,13 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
         trust_marks: Vec::new(),
     });
     let rp = Arc::new(rp);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = crate::server::router(rp.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let server = ServerTask::serve(listener, crate::server::router(rp.clone()));
     let mut running = RunningRp {
         addr,
         rp: rp.clone(),
         trust_marks: Vec::new(),
         warnings: Vec::new(),
-        shutdown: Some(tx),
-        task: Some(task),
+        server,
     };
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(20))

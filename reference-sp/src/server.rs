@@ -21,11 +21,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use mock_idps::server_task::ServerTask;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use tokio::sync::oneshot;
 
 /// Every URL of a running reference SP.
 #[derive(Serialize, Clone, Debug)]
@@ -71,9 +71,8 @@ struct SpState {
 pub struct ReferenceSp {
     state: Arc<SpState>,
     cns: Option<crate::cns::CnsSide>,
-    /// Sending on it, or dropping it (with the SP), starts the server's graceful shutdown.
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
+    /// Stopping it, or dropping it (with the SP), starts the server's graceful shutdown.
+    server: ServerTask,
 }
 
 impl ReferenceSp {
@@ -151,22 +150,8 @@ impl ReferenceSp {
                 },
             )),
         });
-        let (tx, rx) = oneshot::channel();
-        let app = router(state.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A send, or the sender dropped with the SP.
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        Ok(Self {
-            state,
-            cns,
-            stop: tx,
-            task,
-        })
+        let server = ServerTask::serve(listener, router(state.clone()));
+        Ok(Self { state, cns, server })
     }
 
     /// Every URL.
@@ -211,14 +196,11 @@ impl ReferenceSp {
 
     /// Stops the server and waits for it.
     pub async fn shutdown(self) {
-        let Self {
-            cns, stop, task, ..
-        } = self;
+        let Self { cns, server, .. } = self;
         if let Some(cns) = cns {
             cns.shutdown().await;
         }
-        let _ = stop.send(());
-        let _ = task.await;
+        server.stop().await;
     }
 }
 

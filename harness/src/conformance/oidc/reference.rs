@@ -3,6 +3,7 @@
 //! the RP's pages served on an ephemeral loopback port, as a browser would reach them.
 
 use super::runner::OidcTarget;
+use mock_idps::server_task::ServerTask;
 use mock_idps::MockFederation;
 use reference_rp::keys::RpKeys;
 use reference_rp::{Faults, ReferenceRp, RpConfig};
@@ -54,19 +55,12 @@ pub enum OidcSetupError {
 /// The running reference RP and the federation it trusts; stops when dropped.
 #[derive(Debug)]
 pub struct ReferenceWorld {
+    /// The RP's server, signalled to stop first when the world is dropped.
+    _server: ServerTask,
     /// The mock OPs.
     pub federation: MockFederation,
     /// Where the RP's pages answer, `http://127.0.0.1:PORT`.
     pub rp_base: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for ReferenceWorld {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
 }
 
 impl ReferenceWorld {
@@ -124,18 +118,10 @@ impl ReferenceWorld {
             .map_err(OidcSetupError::Bind)?;
         let addr = listener.local_addr().map_err(OidcSetupError::Bind)?;
         let app = reference_rp::server::router(Arc::new(rp));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
         Ok(Self {
             federation,
             rp_base: format!("http://{addr}"),
-            shutdown: Some(tx),
+            _server: ServerTask::serve(listener, app),
         })
     }
 
