@@ -98,14 +98,8 @@ impl Default for FederationConfig {
 #[non_exhaustive]
 pub enum FederationError {
     /// Binding the socket failed.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] crate::server_task::BindError),
     /// Fixtures are broken.
     #[error(transparent)]
     Fixtures(#[from] FixtureError),
@@ -341,18 +335,7 @@ impl MockFederation {
     /// Starts with `config`.
     pub async fn start_with(config: FederationConfig) -> Result<Self, FederationError> {
         let fixtures = Fixtures::load(&config.fixtures)?;
-        let listener = tokio::net::TcpListener::bind(config.bind)
-            .await
-            .map_err(|source| FederationError::Bind {
-                addr: config.bind,
-                source,
-            })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| FederationError::Bind {
-                addr: config.bind,
-                source,
-            })?;
+        let (listener, addr) = crate::server_task::bind(config.bind).await?;
         let clock = config.clock.unwrap_or_else(|| Arc::new(SystemClock));
         // A fixtures folder without the OIDC data (older copies) runs the embedded federation.
         let oidc_fixtures = match &config.fixtures {

@@ -10,7 +10,7 @@ use crate::rp::{Placement, ReferenceRp, RpConfig};
 use crate::trust::TrustAnchor;
 use crate::RpError;
 use mock_idps::oidc::federation::TrustMarkRef;
-use mock_idps::server_task::ServerTask;
+use mock_idps::server_task::{self, BindError, ServerTask};
 use mock_idps::{FederationUrls, SharedClock};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -39,14 +39,8 @@ pub enum AppError {
     #[error(transparent)]
     Faults(#[from] UnknownFault),
     /// The listener could not be bound.
-    #[error("binding {addr}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] BindError),
     /// The URLs name no OpenID Federation (an older `serve`).
     #[error("the URLs name no oidc_federation: run a spid-harness serve that has one")]
     NoFederation,
@@ -133,14 +127,7 @@ pub async fn start(config: AppConfig) -> Result<RunningRp, AppError> {
         .clone()
         .ok_or(AppError::NoFederation)?;
     let anchor = trust_anchor_of(&config.urls).ok_or(AppError::NoFederation)?;
-    let bind_failed = |source| AppError::Bind {
-        addr: config.bind,
-        source,
-    };
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .map_err(bind_failed)?;
-    let addr = listener.local_addr().map_err(bind_failed)?;
+    let (listener, addr) = server_task::bind(config.bind).await?;
     let client_id = format!("http://{addr}");
     let rp_config = RpConfig {
         client_id: client_id.clone(),

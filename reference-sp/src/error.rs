@@ -10,14 +10,8 @@ pub enum SpError {
     #[error("refusing to listen on {0}: the reference SP binds loopback addresses only (127.0.0.1 or ::1)")]
     NotLoopback(SocketAddr),
     /// Binding the socket failed.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] mock_idps::server_task::BindError),
     /// The SP's key or certificate is unusable, or signing the metadata failed.
     #[error(transparent)]
     Keys(#[from] crate::keys::KeyError),

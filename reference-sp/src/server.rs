@@ -21,7 +21,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use mock_idps::server_task::ServerTask;
+use mock_idps::server_task::{self, ServerTask};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -92,7 +92,7 @@ impl ReferenceSp {
         } else {
             IdpRegistry::from_metadata_with_cie(&config.idp_metadata, &config.cie_idp_metadata)?
         };
-        let (listener, addr) = bind(config.bind).await?;
+        let (listener, addr) = server_task::bind(config.bind).await?;
         let cns = match &config.cns {
             Some(cns) => Some(
                 crate::cns::CnsSide::start(
@@ -202,14 +202,6 @@ impl ReferenceSp {
         }
         server.stop().await;
     }
-}
-
-/// Binds `addr`: the listener and the address it got (its port, when `addr` asks for 0).
-async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), SpError> {
-    let failed = |source| SpError::Bind { addr, source };
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(failed)?;
-    let bound = listener.local_addr().map_err(failed)?;
-    Ok((listener, bound))
 }
 
 fn urls_for(addr: SocketAddr) -> SpUrls {
