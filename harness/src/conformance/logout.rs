@@ -281,13 +281,8 @@ pub fn select(only: &[String]) -> Vec<&'static LogoutCase> {
 pub use super::runner::{run, run_reporting};
 
 impl TargetCase for LogoutCase {
-    fn play(
-        &'static self,
-        target: Arc<Target>,
-        _: usize,
-        ids: Arc<IdGenerator>,
-    ) -> impl std::future::Future<Output = Entry> + Send + 'static {
-        async move { run_case(&target, self, &ids).await }
+    async fn play(&'static self, target: Arc<Target>, _: usize, ids: Arc<IdGenerator>) -> Entry {
+        run_case(&target, self, &ids).await
     }
 
     fn lost(&self, _: &Target) -> Entry {
