@@ -9,7 +9,6 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use mock_idps::federation::MockFederation;
 use mock_idps::oidc::jose::{jws, JwsAlg};
 use mock_idps::oidc::op::{authorization, token, userinfo};
 use mock_idps::spid::level::Level;
@@ -25,21 +24,17 @@ use std::sync::Arc;
 const CLIENT: &str = "https://rp.example.it";
 const VERIFIER: &str = "bench-verifier-0000000000000000000000000000000";
 
-struct World {
-    rt: tokio::runtime::Runtime,
-    fed: MockFederation,
-    keys: RpKeys,
-}
+/// The mocks, with the reference RP registered at the OPs and on-boarded; `app`: its keys.
+type World = benches::World<RpKeys>;
 
 fn world() -> World {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let keys =
-        RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp").expect("keys");
-    let fed = rt.block_on(async {
-        let fed = MockFederation::start().await.expect("mocks");
+    World::start(rt, async |fed| {
+        let keys = RpKeys::from_fixtures(&mock_idps::FixtureSource::Embedded, "reference-rp")
+            .expect("keys");
         let rp = ReferenceRp::new(
             RpConfig {
                 client_id: CLIENT.into(),
@@ -56,9 +51,8 @@ fn world() -> World {
             .expect("register");
         fed.set_auto_login("francesca.romano".parse().expect("spec"))
             .expect("auto-login");
-        fed
-    });
-    World { rt, fed, keys }
+        keys
+    })
 }
 
 /// What the RP prepares for one login: the authorization parameters and a client assertion.
@@ -79,8 +73,7 @@ fn prepared(w: &World, op: &str) -> (Vec<(String, String)>, String) {
         "redirect_uri": format!("{CLIENT}/oidc/callback"), "acr_values": Level::L2.uri(),
         "iat": now, "exp": now + 300, "jti": alnum(32),
     });
-    let request =
-        jws::sign_claims(&w.keys.core, JwsAlg::RS256, Some("JWT"), &object).expect("sign");
+    let request = jws::sign_claims(&w.app.core, JwsAlg::RS256, Some("JWT"), &object).expect("sign");
     let params = vec![
         ("client_id".to_string(), CLIENT.to_string()),
         ("response_type".into(), "code".into()),
@@ -90,7 +83,7 @@ fn prepared(w: &World, op: &str) -> (Vec<(String, String)>, String) {
         ("request".into(), request),
     ];
     let assertion = jws::sign_claims(
-        &w.keys.core,
+        &w.app.core,
         JwsAlg::RS256,
         Some("JWT"),
         &json!({ "iss": CLIENT, "sub": CLIENT, "aud": o.token_endpoint(), "iat": now, "exp": now + 300, "jti": alnum(32) }),

@@ -11,7 +11,6 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use harness::browser::{Browser, RequestMessage};
 use harness::load::engine::{login, Drive, User};
 use harness::oracle::OracleConfig;
-use mock_idps::federation::MockFederation;
 use mock_idps::saml::binding::url_encode;
 use mock_idps::saml::idp_metadata::{idp_metadata, IdpDescription};
 use mock_idps::spid::level::Level;
@@ -20,11 +19,8 @@ use reference_sp::ReferenceSp;
 use std::hint::black_box;
 use std::time::Duration;
 
-struct World {
-    rt: tokio::runtime::Runtime,
-    fed: MockFederation,
-    sp: ReferenceSp,
-}
+/// The mocks and a strict reference SP trusting them (`app`).
+type World = benches::World<ReferenceSp>;
 
 fn world() -> World {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -32,21 +28,18 @@ fn world() -> World {
         .enable_all()
         .build()
         .expect("runtime");
-    let (fed, sp) = rt.block_on(async {
-        let fed = MockFederation::start().await.expect("mocks");
-        let sp = harness::demo::reference_sp_on(&fed, reference_sp::faults::Faults::none())
+    World::start(rt, async |fed| {
+        harness::demo::reference_sp_on(fed, reference_sp::faults::Faults::none())
             .await
-            .expect("reference SP");
-        (fed, sp)
-    });
-    World { rt, fed, sp }
+            .expect("reference SP")
+    })
 }
 
 fn start_url(w: &World, level: Level, binding: &str) -> String {
     let entity = w.fed.urls().providers["poste"].entity_id.clone();
     format!(
         "{}?idp={}&level={}&comparison=minimum&binding={binding}",
-        w.sp.urls().login,
+        w.app.urls().login,
         url_encode(&entity),
         level.number()
     )
@@ -72,7 +65,7 @@ fn whole_login(c: &mut Criterion) {
             let drive = Drive {
                 start_urls: vec![start_url(&w, level, binding)],
                 oracle: OracleConfig {
-                    probe_url: Some(w.sp.urls().me.clone()),
+                    probe_url: Some(w.app.urls().me.clone()),
                     ..OracleConfig::default()
                 },
                 idp_base: w.fed.base_url().to_string(),
@@ -128,7 +121,7 @@ fn handlers(c: &mut Criterion) {
     });
     // The ACS alone: each iteration's Response answers a fresh request of a fresh session
     // (set up outside the timing), and only the POST to the ACS is timed.
-    let acs = w.sp.urls().acs.clone();
+    let acs = w.app.urls().acs.clone();
     group.bench_function("reference_sp_acs", |b| {
         b.iter_batched(
             || {

@@ -12,6 +12,28 @@ use reference_sp::ReferenceSp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// `--admin-token`, as `serve` (which requires it) and `login` and `load` (which send it to a
+/// running `serve`) take it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AdminTokenArg {
+    /// The token of the mocks' admin API (for machines shared with other users): `serve`
+    /// requires it on every admin request (`x-admin-token` or `Authorization: Bearer`), `login`
+    /// and `load` send it to the `serve` at --mocks. An empty token is none.
+    #[arg(
+        long = "admin-token",
+        env = "SPID_HARNESS_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+}
+
+impl AdminTokenArg {
+    /// The token given; an empty one is none.
+    pub fn token(&self) -> Option<String> {
+        self.admin_token.clone().filter(|t| !t.is_empty())
+    }
+}
+
 /// What to serve.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {

@@ -53,13 +53,9 @@ pub struct LoginOpts {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
-    /// The admin token the mocks were started with (`serve --admin-token`).
-    #[arg(
-        long = "admin-token",
-        env = "SPID_HARNESS_ADMIN_TOKEN",
-        hide_env_values = true
-    )]
-    pub admin_token: Option<String>,
+    /// `--admin-token`.
+    #[command(flatten)]
+    pub admin: crate::serve::AdminTokenArg,
 }
 
 /// Runs `login`: one login against any service, using a running `spid-harness serve`.
@@ -79,7 +75,7 @@ pub fn exec(opts: LoginOpts) -> anyhow::Result<u8> {
             body: opts.body,
         },
         timeout: Duration::from_secs(opts.timeout),
-        admin_token: opts.admin_token.filter(|t| !t.is_empty()),
+        admin_token: opts.admin.token(),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let began = time::OffsetDateTime::now_utc();

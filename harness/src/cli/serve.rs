@@ -63,14 +63,9 @@ pub struct ServeOpts {
     /// `mario.rossi@2*9+mario.rossi:consent-denied*1,provider=poste`. Repeatable (per provider).
     #[arg(long = "auto-login", value_name = "SPEC")]
     pub auto_login: Vec<mock_idps::spid::script::AutoLogin>,
-    /// Require this token on every admin API request (header `x-admin-token` or
-    /// `Authorization: Bearer`), for machines shared with other users.
-    #[arg(
-        long = "admin-token",
-        env = "SPID_HARNESS_ADMIN_TOKEN",
-        hide_env_values = true
-    )]
-    pub admin_token: Option<String>,
+    /// `--admin-token`.
+    #[command(flatten)]
+    pub admin: crate::serve::AdminTokenArg,
     /// On-board this OpenID relying party in the local federation (below the trust anchor, with
     /// a trust mark): its entity configuration is fetched from
     /// `ENTITY_ID/.well-known/openid-federation` (2 s connect, 5 s in all). Repeatable; the
@@ -111,7 +106,7 @@ pub fn exec(opts: ServeOpts) -> anyhow::Result<u8> {
             false => None,
         },
         auto_login: opts.auto_login,
-        admin_token: opts.admin_token.filter(|t| !t.is_empty()),
+        admin_token: opts.admin.token(),
         oidc_rps: opts.oidc_rp,
         public_url: opts.public_url,
     };

@@ -3,27 +3,38 @@
 //! that records both.
 
 use crate::oracle::Verdict;
+use mock_idps::saml::ns;
+use mock_idps::saml::xml_read::Node;
 
-/// One row of a check table (metadata or AuthnRequest): `$ty { info, $field: $value, eval }`
-/// from the id, severity, rule, requirement, fix and evaluator. Each table wraps it in a
-/// `check!` that names its own type and selector.
-macro_rules! check_row {
-    ($ty:ident, $field:ident: $value:expr, $id:literal, $sev:ident, $rule:literal, $req:literal, $fix:literal, $eval:expr) => {
-        $ty {
-            info: $crate::conformance::check::CheckInfo {
-                id: $id,
-                severity: $crate::report::Severity::$sev,
-                rule: $rule,
-                requirement: $req,
-                fix: $fix,
-            },
-            $field: $value,
-            eval: $eval,
-        }
+/// A check table (metadata or AuthnRequest): the static `$name`, a slice of `$ty`, one element
+/// a row. Each row is written `check!(id, severity, selector, rule, requirement, fix,
+/// evaluator)`, the selector being a variant of `$sel` that goes in the field `$field` (the
+/// profiles or the bindings the check applies to).
+macro_rules! check_table {
+    (
+        $(#[$doc:meta])*
+        $vis:vis static $name:ident: [$ty:ident; $field:ident: $sel:ident] = [
+            $(check!($id:literal, $sev:ident, $v:ident, $rule:literal, $req:literal, $fix:literal, $eval:expr)),* $(,)?
+        ];
+    ) => {
+        $(#[$doc])*
+        $vis static $name: &[$ty] = &[$(
+            $ty {
+                info: $crate::conformance::check::CheckInfo {
+                    id: $id,
+                    severity: $crate::report::Severity::$sev,
+                    rule: $rule,
+                    requirement: $req,
+                    fix: $fix,
+                },
+                $field: $sel::$v,
+                eval: $eval,
+            }
+        ),*];
     };
 }
 use crate::report::{Entry, Severity};
-pub(crate) use check_row;
+pub(crate) use check_table;
 
 /// A check's fixed description: one row of a check table.
 #[derive(Debug, Clone, Copy)]
@@ -106,6 +117,16 @@ pub fn entry(
 /// Whether check `id` is selected by `--only` (every check when `only` is empty).
 pub fn selected(id: &str, only: &[String]) -> bool {
     only.is_empty() || only.iter().any(|o| o == id)
+}
+
+/// The `Algorithm` of every ds:`element` (`SignatureMethod`, `DigestMethod`) under a
+/// ds:SignedInfo, in document order: what the signature checks of both tables judge.
+pub fn signed_info_algorithms(signed_info: Node<'_, '_>, element: &'static str) -> Vec<String> {
+    signed_info
+        .descendants(ns::DSIG, element)
+        .iter()
+        .map(|m| m.attr("Algorithm").unwrap_or_default().to_string())
+        .collect()
 }
 
 /// Whether `url` is http(s) on a loopback host (`127.0.0.1`, `::1`, `localhost`).

@@ -10,7 +10,7 @@
 
 use super::case::Basis;
 use super::edit;
-use super::runner::{run_bounded, CaseError, OnDone, Pending, Target};
+use super::runner::{CaseError, Pending, Target, TargetCase};
 use crate::browser::{saml_form, Browser, Hop, HopKind};
 use crate::oracle::Verdict;
 use crate::report::Entry;
@@ -278,34 +278,19 @@ pub fn select(only: &[String]) -> Vec<&'static LogoutCase> {
         .collect()
 }
 
-/// Runs `cases` against `target`, up to `jobs` at a time (0 = the number of cores), in order.
-pub async fn run(target: &Target, cases: &[&'static LogoutCase], jobs: usize) -> Vec<Entry> {
-    run_reporting(target, cases, jobs, Arc::new(|_| {})).await
-}
+pub use super::runner::{run, run_reporting};
 
-/// [`run`], calling `on_done` as each case ends.
-pub async fn run_reporting(
-    target: &Target,
-    cases: &[&'static LogoutCase],
-    jobs: usize,
-    on_done: OnDone,
-) -> Vec<Entry> {
-    let target = Arc::new(target.clone());
-    let ids = Arc::new(IdGenerator::random());
-    run_bounded(
-        cases,
-        jobs,
-        on_done,
-        move |_, case: &'static LogoutCase| {
-            let (target, ids) = (target.clone(), ids.clone());
-            async move { run_case(&target, case, &ids).await }
-        },
-        |case| Entry {
+impl TargetCase for LogoutCase {
+    async fn play(&'static self, target: Arc<Target>, _: usize, ids: Arc<IdGenerator>) -> Entry {
+        run_case(&target, self, &ids).await
+    }
+
+    fn lost(&self, _: &Target) -> Entry {
+        Entry {
             error: Some("the case's task panicked".into()),
-            ..entry_for(case)
-        },
-    )
-    .await
+            ..entry_for(self)
+        }
+    }
 }
 
 fn expected_word(case: &LogoutCase) -> &'static str {

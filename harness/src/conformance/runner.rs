@@ -680,16 +680,64 @@ fn case_rule(case: &ResponseCase) -> String {
 /// Called with each entry as its case ends (a progress bar).
 pub type OnDone = Arc<dyn Fn(&Entry) + Send + Sync>;
 
+/// A case [`run`] plays against a [`Target`]: a Response case, or a logout case
+/// ([`super::logout::LogoutCase`]).
+pub trait TargetCase: Sync + 'static {
+    /// Plays the case; `i` is its place in the run.
+    fn play(
+        &'static self,
+        target: Arc<Target>,
+        i: usize,
+        ids: Arc<IdGenerator>,
+    ) -> impl std::future::Future<Output = Entry> + Send + 'static;
+
+    /// The entry of the case when its task panicked.
+    fn lost(&self, target: &Target) -> Entry;
+}
+
+impl TargetCase for ResponseCase {
+    /// Response cases alternate the binding: HTTP-Redirect at even places, HTTP-POST at odd.
+    fn play(
+        &'static self,
+        target: Arc<Target>,
+        i: usize,
+        ids: Arc<IdGenerator>,
+    ) -> impl std::future::Future<Output = Entry> + Send + 'static {
+        let binding = if i.is_multiple_of(2) {
+            "redirect"
+        } else {
+            "post"
+        };
+        async move { target.run_case(self, binding, &ids).await }
+    }
+
+    fn lost(&self, target: &Target) -> Entry {
+        Entry {
+            id: self.id.to_string(),
+            title: self.title.to_string(),
+            provider: Some(target.idp.id.clone()),
+            level: Some(self.login.level),
+            outcome: format!("{} mutation", self.mutation.kind()),
+            expected: expected(self, None).0,
+            error: Some("the case's task panicked".into()),
+            rule: Some(case_rule(self)),
+            severity: Some(self.basis.severity()),
+            family: Some("response".into()),
+            ..Entry::default()
+        }
+    }
+}
+
 /// Runs `cases` against `target`, up to `jobs` at a time (0 = the number of cores); entries come
 /// back in the order of `cases`. A case that cannot run is an entry with an error, never an abort.
-pub async fn run(target: &Target, cases: &[&'static ResponseCase], jobs: usize) -> Vec<Entry> {
+pub async fn run<C: TargetCase>(target: &Target, cases: &[&'static C], jobs: usize) -> Vec<Entry> {
     run_reporting(target, cases, jobs, Arc::new(|_| {})).await
 }
 
 /// [`run`], calling `on_done` as each case ends.
-pub async fn run_reporting(
+pub async fn run_reporting<C: TargetCase>(
     target: &Target,
-    cases: &[&'static ResponseCase],
+    cases: &[&'static C],
     jobs: usize,
     on_done: OnDone,
 ) -> Vec<Entry> {
@@ -700,28 +748,8 @@ pub async fn run_reporting(
         cases,
         jobs,
         on_done,
-        move |i, case: &'static ResponseCase| {
-            let (target, ids) = (player.clone(), ids.clone());
-            let binding = if i.is_multiple_of(2) {
-                "redirect"
-            } else {
-                "post"
-            };
-            async move { target.run_case(case, binding, &ids).await }
-        },
-        |case| Entry {
-            id: case.id.to_string(),
-            title: case.title.to_string(),
-            provider: Some(target.idp.id.clone()),
-            level: Some(case.login.level),
-            outcome: format!("{} mutation", case.mutation.kind()),
-            expected: expected(case, None).0,
-            error: Some("the case's task panicked".into()),
-            rule: Some(case_rule(case)),
-            severity: Some(case.basis.severity()),
-            family: Some("response".into()),
-            ..Entry::default()
-        },
+        move |i, case: &'static C| case.play(player.clone(), i, ids.clone()),
+        |case| case.lost(&target),
     )
     .await
 }

@@ -33,13 +33,9 @@ pub struct LoadArgs {
     /// with --emit-locustfile: every replica's providers are used in turn).
     #[arg(long, value_name = "URL")]
     pub mocks: Vec<String>,
-    /// The admin token of the `serve` given with --mocks (its --admin-token).
-    #[arg(
-        long = "admin-token",
-        env = "SPID_HARNESS_ADMIN_TOKEN",
-        hide_env_values = true
-    )]
-    pub admin_token: Option<String>,
+    /// `--admin-token`.
+    #[command(flatten)]
+    pub admin: crate::serve::AdminTokenArg,
     /// Write a Locust file playing the same path against the same targets with the same
     /// thresholds, instead of running (needs --mocks, --login-url, --probe-url).
     #[arg(long = "emit-locustfile", value_name = "FILE")]
@@ -220,7 +216,7 @@ fn emit_locustfile(args: &LoadArgs, file: &Path) -> Result<Finished, RequestErro
     for mocks in &args.mocks {
         let ids = runtime.block_on(super::external_entity_ids(
             mocks,
-            args.admin_token.as_deref(),
+            args.admin.token().as_deref(),
         ))?;
         for p in &paths {
             let Some(entity) = ids.get(&p.provider) else {
@@ -346,7 +342,7 @@ pub fn config(args: &LoadArgs, progress: bool) -> Result<LoadConfig, RequestErro
         mocks: match args.mocks.first() {
             Some(url) => super::Mocks::External {
                 url: url.clone(),
-                admin_token: args.admin_token.clone().filter(|t| !t.is_empty()),
+                admin_token: args.admin.token(),
             },
             None => super::Mocks::InProcess {
                 bind: args.mocks_bind,

@@ -147,63 +147,11 @@ pub struct StepSpec {
     pub min_rate: Option<Spanned<String>>,
 }
 
-/// Every key a step may carry (for suggestions), in the order of [`StepSpec`].
-pub const STEP_KEYS: &[&str] = &[
-    "do",
-    "title",
-    "expect",
-    "covers",
-    "times",
-    "actor",
-    "by",
-    "to",
-    "channel",
-    "kind",
-    "scope",
-    "pin",
-    "service",
-    "claim",
-    "method",
-    "document",
-    "mv35_signed",
-    "contacts",
-    "validity",
-    "via",
-    "delegante",
-    "delegato",
-    "form",
-    "until",
-    "limits",
-    "certificate",
-    "provider",
-    "level",
-    "outcome",
-    "state",
-    "within_days",
-    "phase",
-    "may_request",
-    "pin_valid",
-    "pin_valid_company",
-    "must_accept",
-    "not_accept",
-    "delega",
-    "duration",
-    "rate",
-    "concurrency",
-    "max_logins",
-    "binding",
-    "auto_login",
-    "graceful_stop",
-    "max_p99",
-    "max_error_rate",
-    "min_rate",
-];
-
 /// The top-level keys of a scenario file.
 pub const FILE_KEYS: &[&str] = &["title", "description", "start", "seed", "actors", "step"];
 
 impl StepSpec {
-    /// The keys present in this step, with their spans, in the order of [`STEP_KEYS`].
+    /// The keys present in this step, with their spans, in the order of the fields of [`StepSpec`].
     pub fn present(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
         fn s<T>(v: &Option<Spanned<T>>) -> Option<std::ops::Range<usize>> {
             v.as_ref().map(Spanned::span)

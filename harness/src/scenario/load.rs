@@ -293,18 +293,37 @@ impl Cx<'_> {
         match serde_json::from_value(serde_json::Value::String(v.get_ref().clone())) {
             Ok(t) => Some(t),
             Err(_) => {
-                let hint = suggest::hint(v.get_ref(), names.iter().copied());
-                self.err(
-                    v.span(),
-                    format!(
-                        "unknown {what} {:?} (one of: {}){hint}",
-                        v.get_ref(),
-                        names.join(", ")
-                    ),
-                );
+                self.unknown(v, what, names);
                 None
             }
         }
+    }
+
+    /// The value itself when it is one of `names`; otherwise an error as for [`Self::choice`].
+    pub(super) fn one_of(
+        &mut self,
+        v: &Spanned<String>,
+        what: &str,
+        names: &[&str],
+    ) -> Option<String> {
+        if names.contains(&v.get_ref().as_str()) {
+            return Some(v.get_ref().clone());
+        }
+        self.unknown(v, what, names);
+        None
+    }
+
+    /// Reports a `what` that is none of `names`, listing them, with the nearest as a hint.
+    pub(super) fn unknown(&mut self, v: &Spanned<String>, what: &str, names: &[&str]) {
+        let hint = suggest::hint(v.get_ref(), names.iter().copied());
+        self.err(
+            v.span(),
+            format!(
+                "unknown {what} {:?} (one of: {}){hint}",
+                v.get_ref(),
+                names.join(", ")
+            ),
+        );
     }
 
     pub(super) fn service(&mut self, v: &Spanned<String>) -> Option<String> {

@@ -65,271 +65,95 @@ fn the_strict_reference_sp_passes_every_check(#[case] profile: Profile) {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
-/// Check id → the reference-SP switch that breaks it, and the profile to check with. Every
-/// error-severity check is here (see `every_error_check_has_a_mutant`).
-const MUTANTS: &[(&str, &str, Profile)] = &[
-    (
-        "md-entity-descriptor",
-        "md-entity-descriptor",
-        Profile::SpidSpPublic,
-    ),
-    ("md-entity-id", "md-entity-id", Profile::SpidSpPublic),
-    (
-        "md-entity-id-https",
-        "md-entity-id-https",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-sp-descriptor",
-        "md-sp-descriptor",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-protocol-support",
-        "md-protocol-support",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-authn-requests-signed",
-        "md-authn-requests-signed",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-key-descriptor-signing",
-        "md-key-descriptor-signing",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-key-descriptor-encryption",
-        "md-key-descriptor-encryption",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-name-id-format",
-        "md-name-id-format",
-        Profile::SpidSpPublic,
-    ),
-    ("md-signature", "md-signature", Profile::SpidSpPublic),
-    (
-        "md-signature-algorithm",
-        "md-signature-algorithm",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-digest-algorithm",
-        "md-digest-algorithm",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-signature-covers-root",
-        "md-signature-covers-root",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-signature-valid",
-        "md-signature-valid",
-        Profile::SpidSpPublic,
-    ),
-    ("md-slo", "md-slo", Profile::SpidSpPublic),
-    ("md-slo-binding", "md-slo-binding", Profile::SpidSpPublic),
-    ("md-slo-https", "md-slo-https", Profile::SpidSpPublic),
-    ("md-acs", "md-acs", Profile::SpidSpPublic),
-    ("md-acs-binding", "md-acs-binding", Profile::SpidSpPublic),
-    ("md-acs-index", "md-acs-index", Profile::SpidSpPublic),
-    ("md-acs-default", "md-acs-default", Profile::SpidSpPublic),
-    ("md-acs-https", "md-acs-https", Profile::SpidSpPublic),
-    (
-        "md-attribute-service",
-        "md-attribute-service",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-attribute-service-index",
-        "md-attribute-service-index",
-        Profile::SpidSpPublic,
-    ),
-    ("md-service-name", "md-service-name", Profile::SpidSpPublic),
-    (
-        "md-requested-attribute",
-        "md-requested-attribute",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-requested-attribute-unique",
-        "md-requested-attribute-unique",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-requested-attribute-name",
-        "md-requested-attribute-name",
-        Profile::SpidSpPublic,
-    ),
-    ("md-organization", "md-organization", Profile::SpidSpPublic),
-    (
-        "md-organization-lang",
-        "md-organization-lang",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-organization-langs-match",
-        "md-organization-langs-match",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-organization-url",
-        "md-organization-url",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-contact-other",
-        "md-contact-other",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-contact-email",
-        "md-contact-email",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-contact-phone",
-        "md-contact-phone",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "md-public-private",
-        "md-public-private",
-        Profile::SpidSpPublic,
-    ),
-    ("md-ipa-code", "md-ipa-code", Profile::SpidSpPublic),
-    (
-        "md-vat-fiscal-code",
-        "md-vat-fiscal-code",
-        Profile::SpidSpPrivate,
-    ),
-    (
-        "md-vat-number-format",
-        "md-vat-number-format",
-        Profile::SpidSpPrivate,
-    ),
-    (
-        "md-billing-contact",
-        "md-billing-contact",
-        Profile::SpidSpPrivate,
-    ),
-    (
-        "md-billing-email",
-        "md-billing-email",
-        Profile::SpidSpPrivate,
-    ),
-    (
-        "md-cie-slo-redirect",
-        "md-cie-slo-redirect",
-        Profile::CieSpPublic,
-    ),
-    (
-        "md-cie-contact-administrative",
-        "md-cie-contact-administrative",
-        Profile::CieSpPublic,
-    ),
-    (
-        "md-cie-public-private",
-        "md-cie-public-private",
-        Profile::CieSpPrivate,
-    ),
-    ("md-cie-ipa-code", "md-cie-ipa-code", Profile::CieSpPublic),
-    (
-        "md-cie-fiscal-code",
-        "md-cie-fiscal-code",
-        Profile::CieSpPrivate,
-    ),
-    (
-        "md-cie-vat-number-format",
-        "md-cie-vat-number-format",
-        Profile::CieSpPrivate,
-    ),
-    (
-        "md-cie-nace2-code",
-        "md-cie-nace2-code",
-        Profile::CieSpPrivate,
-    ),
-    (
-        "md-cie-municipality",
-        "md-cie-municipality",
-        Profile::CieSpPublic,
-    ),
-    ("md-cie-company", "md-cie-company", Profile::CieSpPrivate),
-    (
-        "md-cie-contact-email",
-        "md-cie-contact-email",
-        Profile::CieSpPublic,
-    ),
+/// Error-severity check id → the profile to check its mutant with. The reference-SP switch
+/// that breaks a check is named after it ([`switch_of`]). Every error-severity check is here
+/// (see `every_error_check_has_a_mutant`).
+const MUTANTS: &[(&str, Profile)] = &[
+    ("md-entity-descriptor", Profile::SpidSpPublic),
+    ("md-entity-id", Profile::SpidSpPublic),
+    ("md-entity-id-https", Profile::SpidSpPublic),
+    ("md-sp-descriptor", Profile::SpidSpPublic),
+    ("md-protocol-support", Profile::SpidSpPublic),
+    ("md-authn-requests-signed", Profile::SpidSpPublic),
+    ("md-key-descriptor-signing", Profile::SpidSpPublic),
+    ("md-key-descriptor-encryption", Profile::SpidSpPublic),
+    ("md-name-id-format", Profile::SpidSpPublic),
+    ("md-signature", Profile::SpidSpPublic),
+    ("md-signature-algorithm", Profile::SpidSpPublic),
+    ("md-digest-algorithm", Profile::SpidSpPublic),
+    ("md-signature-covers-root", Profile::SpidSpPublic),
+    ("md-signature-valid", Profile::SpidSpPublic),
+    ("md-slo", Profile::SpidSpPublic),
+    ("md-slo-binding", Profile::SpidSpPublic),
+    ("md-slo-https", Profile::SpidSpPublic),
+    ("md-acs", Profile::SpidSpPublic),
+    ("md-acs-binding", Profile::SpidSpPublic),
+    ("md-acs-index", Profile::SpidSpPublic),
+    ("md-acs-default", Profile::SpidSpPublic),
+    ("md-acs-https", Profile::SpidSpPublic),
+    ("md-attribute-service", Profile::SpidSpPublic),
+    ("md-attribute-service-index", Profile::SpidSpPublic),
+    ("md-service-name", Profile::SpidSpPublic),
+    ("md-requested-attribute", Profile::SpidSpPublic),
+    ("md-requested-attribute-unique", Profile::SpidSpPublic),
+    ("md-requested-attribute-name", Profile::SpidSpPublic),
+    ("md-organization", Profile::SpidSpPublic),
+    ("md-organization-lang", Profile::SpidSpPublic),
+    ("md-organization-langs-match", Profile::SpidSpPublic),
+    ("md-organization-url", Profile::SpidSpPublic),
+    ("md-contact-other", Profile::SpidSpPublic),
+    ("md-contact-email", Profile::SpidSpPublic),
+    ("md-contact-phone", Profile::SpidSpPublic),
+    ("md-public-private", Profile::SpidSpPublic),
+    ("md-ipa-code", Profile::SpidSpPublic),
+    ("md-vat-fiscal-code", Profile::SpidSpPrivate),
+    ("md-vat-number-format", Profile::SpidSpPrivate),
+    ("md-billing-contact", Profile::SpidSpPrivate),
+    ("md-billing-email", Profile::SpidSpPrivate),
+    ("md-cie-slo-redirect", Profile::CieSpPublic),
+    ("md-cie-contact-administrative", Profile::CieSpPublic),
+    ("md-cie-public-private", Profile::CieSpPrivate),
+    ("md-cie-ipa-code", Profile::CieSpPublic),
+    ("md-cie-fiscal-code", Profile::CieSpPrivate),
+    ("md-cie-vat-number-format", Profile::CieSpPrivate),
+    ("md-cie-nace2-code", Profile::CieSpPrivate),
+    ("md-cie-municipality", Profile::CieSpPublic),
+    ("md-cie-company", Profile::CieSpPrivate),
+    ("md-cie-contact-email", Profile::CieSpPublic),
     // The shared checks fail on the CIE document too.
-    (
-        "md-requested-attribute-name",
-        "md-requested-attribute-name",
-        Profile::CieSpPublic,
-    ),
-    ("cert-parse", "md-cert-parse", Profile::SpidSpPublic),
-    ("cert-key-size", "md-cert-key-size", Profile::SpidSpPublic),
-    (
-        "cert-signature-hash",
-        "md-cert-signature-hash",
-        Profile::SpidSpPublic,
-    ),
-    ("cert-validity", "md-cert-validity", Profile::SpidSpPublic),
-    (
-        "cert-subject-required",
-        "md-cert-subject-required",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "cert-subject-forbidden",
-        "md-cert-subject-forbidden",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "cert-uri-entity-id",
-        "md-cert-uri-entity-id",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "cert-organization-name",
-        "md-cert-organization-name",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "cert-common-name",
-        "md-cert-common-name",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "cert-organization-identifier",
-        "md-cert-organization-identifier",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "cert-policy-agid",
-        "md-cert-policy-agid",
-        Profile::SpidSpPublic,
-    ),
-    (
-        "cert-policy-sector",
-        "md-cert-policy-sector",
-        Profile::SpidSpPublic,
-    ),
-    ("cert-key-usage", "md-cert-key-usage", Profile::SpidSpPublic),
-    (
-        "cert-basic-constraints",
-        "md-cert-basic-constraints",
-        Profile::SpidSpPublic,
-    ),
+    ("md-requested-attribute-name", Profile::CieSpPublic),
+    ("cert-parse", Profile::SpidSpPublic),
+    ("cert-key-size", Profile::SpidSpPublic),
+    ("cert-signature-hash", Profile::SpidSpPublic),
+    ("cert-validity", Profile::SpidSpPublic),
+    ("cert-subject-required", Profile::SpidSpPublic),
+    ("cert-subject-forbidden", Profile::SpidSpPublic),
+    ("cert-uri-entity-id", Profile::SpidSpPublic),
+    ("cert-organization-name", Profile::SpidSpPublic),
+    ("cert-common-name", Profile::SpidSpPublic),
+    ("cert-organization-identifier", Profile::SpidSpPublic),
+    ("cert-policy-agid", Profile::SpidSpPublic),
+    ("cert-policy-sector", Profile::SpidSpPublic),
+    ("cert-key-usage", Profile::SpidSpPublic),
+    ("cert-basic-constraints", Profile::SpidSpPublic),
 ];
+
+/// The reference-SP switch that breaks check `id`: its own name for the `md-` checks, the name
+/// with `md-` before it for the certificate (`cert-`) checks.
+fn switch_of(id: &str) -> String {
+    if id.starts_with("md-") {
+        id.to_string()
+    } else {
+        format!("md-{id}")
+    }
+}
 
 #[test]
 fn every_error_check_fails_on_its_mutant() {
     let mut bad = Vec::new();
-    for (id, fault, profile) in MUTANTS {
-        let xml = reference_metadata(fault, *profile);
+    for (id, profile) in MUTANTS {
+        let fault = switch_of(id);
+        let xml = reference_metadata(&fault, *profile);
         let results = match metadata::evaluate(&xml, *profile, now(), &[]) {
             Ok(r) => r,
             Err(e) => {
@@ -350,7 +174,12 @@ fn every_error_check_fails_on_its_mutant() {
 
 #[test]
 fn every_error_check_has_a_mutant() {
-    let mutants: Vec<(&str, &str)> = MUTANTS.iter().map(|(m, f, _)| (*m, *f)).collect();
+    let switches: Vec<String> = MUTANTS.iter().map(|(id, _)| switch_of(id)).collect();
+    let mutants: Vec<(&str, &str)> = MUTANTS
+        .iter()
+        .zip(&switches)
+        .map(|((id, _), f)| (*id, f.as_str()))
+        .collect();
     crate::assert_each_error_check_has_a_mutant(METADATA_CHECKS.iter().map(|c| &c.info), &mutants);
 }
 

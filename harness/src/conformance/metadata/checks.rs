@@ -3,7 +3,7 @@
 //! technical rules (RT metadata.rst) and Avviso 29 v3; spid-sp-test's numbering is in brackets.
 
 use super::{cert, lang, Ctx, MetadataCheck, Scope};
-use crate::conformance::check::{https_outcome, Outcome};
+use crate::conformance::check::{https_outcome, signed_info_algorithms, Outcome};
 use mock_idps::profile::SamlProfile;
 use mock_idps::saml::dsig::{verify_enveloped, DsigError};
 use mock_idps::saml::keys::TrustedCert;
@@ -23,14 +23,9 @@ const NAME_FORMATS: &[&str] = &[
     "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
 ];
 
-macro_rules! check {
-    ($id:literal, $sev:ident, $scope:ident, $($row:tt)*) => {
-        crate::conformance::check::check_row!(MetadataCheck, scope: Scope::$scope, $id, $sev, $($row)*)
-    };
-}
-
+crate::conformance::check::check_table! {
 /// Every metadata check, in report order.
-pub static METADATA_CHECKS: &[MetadataCheck] = &[
+pub static METADATA_CHECKS: [MetadataCheck; scope: Scope] = [
     check!("md-entity-descriptor", Error, All, "SAML 2.0 Metadata §2.3.2; SPT test_EntityDescriptor [1.3.0]",
         "the root element is one md:EntityDescriptor",
         "publish the SP's own md:EntityDescriptor as the document element, not wrapped in md:EntitiesDescriptor",
@@ -484,6 +479,7 @@ pub static METADATA_CHECKS: &[MetadataCheck] = &[
         "re-issue the certificate with basicConstraints CA:FALSE",
         cert::basic_constraints),
 ];
+}
 
 /// The SPID invoicing extensions namespace (billing ContactPerson).
 const SPID_INVOICING: &str = "https://spid.gov.it/invoicing-extensions";
@@ -515,11 +511,7 @@ fn algorithm(c: &Ctx<'_, '_>, element: &'static str, allowed: &[&str]) -> Outcom
     let Some(si) = signed_info(c) else {
         return Outcome::Fail("the metadata is not signed".into());
     };
-    let found: Vec<String> = si
-        .descendants(ns::DSIG, element)
-        .iter()
-        .map(|m| m.attr("Algorithm").unwrap_or_default().to_string())
-        .collect();
+    let found = signed_info_algorithms(si, element);
     let bad: Vec<&String> = found
         .iter()
         .filter(|a| !allowed.contains(&a.as_str()))

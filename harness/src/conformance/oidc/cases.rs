@@ -4,6 +4,7 @@
 //! reference RP whose mutant (those checks off) accepts the bad answer, or a written waiver
 //! saying why no switch set can show the case failing.
 
+use super::{ALGS, AUTHZ};
 use crate::report::Severity;
 use mock_idps::oidc::op::crafted::Wrap;
 
@@ -263,8 +264,6 @@ impl OidcCase {
 
 const CORE_IDT: &str = "OpenID Connect Core 1.0 §3.1.3.7 (ID Token Validation)";
 const SPID_IDT: &str = "spid-cie-oidc-docs docs/en/token_endpoint.rst, ID Token";
-const ALGS: &str = "spid-cie-oidc-docs docs/en/cryptographic_algos.rst";
-const AUTHZ: &str = "spid-cie-oidc-docs docs/en/authorization_endpoint.rst";
 const AUTHN_RESP: &str = "spid-cie-oidc-docs docs/en/authentication_response.rst";
 const USERINFO: &str = "spid-cie-oidc-docs docs/en/userinfo_endpoint.rst, Response";
 const NBF: &str = "RFC 7519 §4.1.5 (nbf)";

@@ -6,6 +6,7 @@
 //! sending switch of `reference_rp::sending`).
 
 use super::cases::Rule;
+use super::{ALGS, RP_MD};
 use crate::report::{Entry, Severity};
 use mock_idps::oidc::jose::{jws, Jwks, JwsAlg, KeyParams};
 use serde_json::Value;
@@ -32,8 +33,6 @@ pub struct EntityCheck {
 
 const FED: &str = "OpenID Federation 1.0";
 const EC_DOC: &str = "spid-cie-oidc-docs docs/en/entity_configuration.rst";
-const RP_MD: &str = "spid-cie-oidc-docs docs/en/metadata_oidc_rp.rst";
-const ALGS: &str = "spid-cie-oidc-docs docs/en/cryptographic_algos.rst";
 
 const fn check(
     id: &'static str,

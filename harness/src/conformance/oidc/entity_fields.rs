@@ -9,6 +9,7 @@
 
 use super::cases::Rule;
 use super::entity::Fetched;
+use super::RP_MD;
 use crate::report::{Entry, MapsTo, Severity};
 use serde_json::Value;
 
@@ -58,7 +59,6 @@ pub struct FieldCheck {
     pub mutant: Option<&'static str>,
 }
 
-const RP_MD: &str = "spid-cie-oidc-docs docs/en/metadata_oidc_rp.rst";
 const REG: &str = "OpenID Connect Dynamic Client Registration 1.0 §2";
 
 #[allow(clippy::too_many_arguments)]

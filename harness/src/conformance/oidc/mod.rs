@@ -18,6 +18,14 @@ pub use outside::{Handover, OidcProfile, OutsideConfig, OutsideWorld, RpDocument
 pub use reference::{OidcSetupError, ReferenceWorld};
 pub use runner::{OidcTarget, RpUrls, FAMILY};
 
+// The sources more than one table of the suite cites (each table names its others itself).
+/// The algorithms SPID and CIE allow and forbid.
+const ALGS: &str = "spid-cie-oidc-docs docs/en/cryptographic_algos.rst";
+/// The authorization request.
+const AUTHZ: &str = "spid-cie-oidc-docs docs/en/authorization_endpoint.rst";
+/// The relying party's metadata.
+const RP_MD: &str = "spid-cie-oidc-docs docs/en/metadata_oidc_rp.rst";
+
 use crate::report::{Entry, RunReport};
 
 /// Why the OIDC suite could not run.

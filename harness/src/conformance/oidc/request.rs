@@ -15,6 +15,7 @@
 
 use super::cases::Rule;
 use super::runner::{Jar, OidcTarget};
+use super::AUTHZ;
 use crate::report::{Entry, NotRun, NotRunKind, Severity};
 use mock_idps::oidc::jose::{jws, Header, Jwks, JwsAlg};
 use mock_idps::oidc::op::record::{Endpoint, Method, ObservedRequest};
@@ -71,7 +72,6 @@ pub struct RequestCheck {
     pub agid: Option<&'static str>,
 }
 
-const AUTHZ: &str = "spid-cie-oidc-docs docs/en/authorization_endpoint.rst";
 const TOKEN: &str = "spid-cie-oidc-docs docs/en/token_endpoint.rst, Request";
 const REVOCATION: &str =
     "spid-cie-oidc-docs docs/en/revocation_endpoint.rst (SPID) and docs/en/logout.rst (CIE)";

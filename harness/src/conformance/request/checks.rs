@@ -4,7 +4,7 @@
 //! single-sign-on.rst), SAML Core and SAML Bindings (docs/rules/spid-saml.md).
 
 use super::{with_root, Applies, RequestCheck};
-use crate::conformance::check::Outcome;
+use crate::conformance::check::{signed_info_algorithms, Outcome};
 use mock_idps::saml::dsig::{verify_enveloped, DsigError};
 use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::Node;
@@ -19,14 +19,9 @@ const PURPOSES: &[&str] = &["P", "LP", "PG", "PF", "PX"];
 /// RelayState limit (SAML Bindings §3.4.3, §3.5.3).
 const RELAY_STATE_MAX: usize = 80;
 
-macro_rules! check {
-    ($id:literal, $sev:ident, $applies:ident, $($row:tt)*) => {
-        crate::conformance::check::check_row!(RequestCheck, applies: Applies::$applies, $id, $sev, $($row)*)
-    };
-}
-
+crate::conformance::check::check_table! {
 /// Every AuthnRequest check, in report order.
-pub static REQUEST_CHECKS: &[RequestCheck] = &[
+pub static REQUEST_CHECKS: [RequestCheck; applies: Applies] = [
     check!("req-decodes", Error, Both, "SAML Bindings §3.4.4, §3.5.4; SPT load [2.0.0]",
         "SAMLRequest decodes (base64, DEFLATE on Redirect) to a samlp:AuthnRequest",
         "send the AuthnRequest DEFLATE-compressed then base64 on HTTP-Redirect, base64 on HTTP-POST",
@@ -380,6 +375,7 @@ pub static REQUEST_CHECKS: &[RequestCheck] = &[
             Outcome::check(!id.is_empty() && refs.len() == 1 && refs[0] == format!("#{id}"), || format!("References {refs:?}, AuthnRequest ID {id:?}"))
         })),
 ];
+}
 
 fn is_ncname(s: &str) -> bool {
     let mut chars = s.chars();
@@ -416,11 +412,7 @@ fn algorithms(r: Node<'_, '_>, element: &'static str, allowed: &[&str]) -> Outco
     else {
         return Outcome::Fail("the AuthnRequest is not signed".into());
     };
-    let found: Vec<String> = si
-        .descendants(ns::DSIG, element)
-        .iter()
-        .map(|m| m.attr("Algorithm").unwrap_or_default().to_string())
-        .collect();
+    let found = signed_info_algorithms(si, element);
     Outcome::check(
         !found.is_empty() && found.iter().all(|a| allowed.contains(&a.as_str())),
         || format!("{element} {found:?}"),

@@ -1,6 +1,6 @@
 //! `act-for`: the delegato opens a service for the delegante (ID-08).
 
-use super::{spec, Action};
+use super::{parties, spec, Action};
 use crate::scenario::format::StepSpec;
 use crate::scenario::load::{Cx, METHODS};
 use crate::scenario::runner::{code, Outcome, Run};
@@ -30,12 +30,12 @@ pub struct ActFor {
 }
 
 fn parse(cx: &mut Cx<'_>, s: &StepSpec, _: Option<Actor>, _: Range<usize>) -> Option<Action> {
-    let delegante = cx.actor(s.delegante.as_ref()?);
-    let delegato = cx.actor(s.delegato.as_ref()?);
+    let parties = parties(cx, s);
     let service = cx.service(s.service.as_ref()?);
+    let (delegante, delegato) = parties?;
     Some(Action::ActFor(ActFor {
-        delegato: delegato?,
-        delegante: delegante?,
+        delegato,
+        delegante,
         via: cx
             .opt_choice(s.via.as_ref(), "login method", METHODS)
             .unwrap_or(LoginMethod::SpidL2),

@@ -1,6 +1,6 @@
 //! `delegate`: registers a delega dell'identità digitale (ID-08).
 
-use super::{spec, Action};
+use super::{parties, spec, Action};
 use crate::scenario::format::StepSpec;
 use crate::scenario::load::{Cx, DELEGATION_CHANNELS, FORMS, METHODS};
 use crate::scenario::runner::{code, Outcome, Run};
@@ -39,8 +39,7 @@ pub struct Delegate {
 }
 
 fn parse(cx: &mut Cx<'_>, s: &StepSpec, _: Option<Actor>, _: Range<usize>) -> Option<Action> {
-    let delegante = cx.actor(s.delegante.as_ref()?);
-    let delegato = cx.actor(s.delegato.as_ref()?);
+    let parties = parties(cx, s);
     let form = cx.choice(s.form.as_ref()?, "form", FORMS);
     let channel = cx.choice(
         s.channel.as_ref()?,
@@ -54,9 +53,10 @@ fn parse(cx: &mut Cx<'_>, s: &StepSpec, _: Option<Actor>, _: Range<usize>) -> Op
         .flatten()
         .filter_map(|l| cx.service(l))
         .collect();
+    let (delegante, delegato) = parties?;
     Some(Action::Delegate(Delegate {
-        delegante: delegante?,
-        delegato: delegato?,
+        delegante,
+        delegato,
         form: form?,
         channel: channel?,
         via: cx.opt_choice(s.via.as_ref(), "login method", METHODS),

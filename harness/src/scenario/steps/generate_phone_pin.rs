@@ -5,7 +5,6 @@ use crate::scenario::format::StepSpec;
 use crate::scenario::load::{Cx, METHODS, VALIDITIES};
 use crate::scenario::runner::{code, Outcome, Run};
 use crate::scenario::step::{Actor, KindSpec};
-use crate::scenario::suggest;
 use mock_idps::pin::{LoginMethod, PhoneValidity};
 use std::ops::Range;
 
@@ -30,20 +29,9 @@ pub struct GeneratePhonePin {
 
 fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -> Option<Action> {
     let v = s.validity.as_ref()?;
-    let validity = match PhoneValidity::parse(v.get_ref()) {
-        Ok(p) => p,
-        Err(_) => {
-            let hint = suggest::hint(v.get_ref(), VALIDITIES.iter().copied());
-            cx.err(
-                v.span(),
-                format!(
-                    "unknown validity {:?} (one of: {}){hint}",
-                    v.get_ref(),
-                    VALIDITIES.join(", ")
-                ),
-            );
-            return None;
-        }
+    let Ok(validity) = PhoneValidity::parse(v.get_ref()) else {
+        cx.unknown(v, "validity", VALIDITIES);
+        return None;
     };
     Some(Action::GeneratePhonePin(GeneratePhonePin {
         actor: actor?,

@@ -113,6 +113,11 @@ impl ActorPin {
         })
     }
 
+    /// What the actor types for the PIN chosen.
+    fn typed(&self, r: &mut Run<'_>) -> String {
+        r.typed(&self.actor, self.pin)
+    }
+
     /// Types the PIN, chooses a new secret and has `change` (given the fiscal code, the PIN
     /// typed and the new one) replace the PIN with it; the actor then holds the new secret.
     async fn change_secret(
@@ -120,12 +125,20 @@ impl ActorPin {
         r: &mut Run<'_>,
         change: fn(&PinBackend, &str, &str, &str) -> Result<(), PinError>,
     ) -> Outcome {
-        let typed = r.typed(&self.actor, self.pin);
+        let typed = self.typed(r);
         let new = r.new_secret();
         change(&r.pin, &self.actor.fiscal_code, &typed, &new).map_err(code)?;
         r.state(&self.actor).secret = Some(new);
         Ok(Vec::new())
     }
+}
+
+/// Reads `delegante` and `delegato` (both required): the two people of a delegation, each
+/// resolved (and reported when unknown) before either is given up on.
+fn parties(cx: &mut Cx<'_>, s: &StepSpec) -> Option<(Actor, Actor)> {
+    let delegante = cx.actor(s.delegante.as_ref()?);
+    let delegato = cx.actor(s.delegato.as_ref()?);
+    Some((delegante?, delegato?))
 }
 
 const fn spec(

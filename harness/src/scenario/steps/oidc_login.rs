@@ -4,7 +4,7 @@
 //! SPID levels, ID-05 for CIE).
 
 use super::spid_login::{accepted_level, accepted_method, ProviderLogin};
-use super::{spec, Action};
+use super::Action;
 use crate::scenario::format::StepSpec;
 use crate::scenario::load::Cx;
 use crate::scenario::runner::{Outcome, Run};
@@ -12,10 +12,8 @@ use crate::scenario::step::{Actor, KindSpec};
 use mock_idps::pin::LoginMethod;
 use std::ops::Range;
 
-pub(super) const SPEC: KindSpec = spec(
+pub(super) const SPEC: KindSpec = ProviderLogin::spec(
     "oidc-login",
-    &["actor", "provider", "level"],
-    &["outcome"],
     "log in over OpenID Connect through the reference relying party",
     parse,
 );

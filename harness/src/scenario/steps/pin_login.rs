@@ -1,6 +1,5 @@
 //! `pin-login`: logs in with codice fiscale and PIN (PIN-12).
 
-use super::ActorPin;
 use crate::scenario::runner::{code, Outcome, Run};
 use crate::scenario::step::PinChoice;
 
@@ -14,8 +13,8 @@ actor_pin_kind!(
 
 impl PinLogin {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
-        let ActorPin { actor, pin } = &self.0;
-        let typed = r.typed(actor, *pin);
+        let typed = self.0.typed(r);
+        let actor = &self.0.actor;
         let session = r
             .pin
             .login(&actor.fiscal_code, &typed)

@@ -5,7 +5,6 @@ use crate::scenario::format::StepSpec;
 use crate::scenario::load::{Cx, KINDS_PIN, STATES};
 use crate::scenario::runner::{check, code, Outcome, Run};
 use crate::scenario::step::{Actor, KindSpec};
-use crate::scenario::suggest;
 use mock_idps::pin::{PinError, PinKind, PinState};
 use std::ops::Range;
 
@@ -29,21 +28,10 @@ pub struct PinStatus {
 }
 
 fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -> Option<Action> {
-    let state = s.state.as_ref()?;
-    if !STATES.contains(&state.get_ref().as_str()) {
-        let hint = suggest::hint(state.get_ref(), STATES.iter().copied());
-        cx.err(
-            state.span(),
-            format!(
-                "unknown state {:?} (one of: {}){hint}",
-                state.get_ref(),
-                STATES.join(", ")
-            ),
-        );
-    }
+    let state = cx.one_of(s.state.as_ref()?, "state", STATES);
     Some(Action::PinStatus(PinStatus {
         actor: actor?,
-        state: state.get_ref().clone(),
+        state: state?,
         kind: cx.opt_choice(s.kind.as_ref(), "PIN kind", KINDS_PIN),
     }))
 }

@@ -1,6 +1,6 @@
 //! `revoke-delegation`: revokes the latest open delegation between two people.
 
-use super::{spec, Action};
+use super::{parties, spec, Action};
 use crate::scenario::format::StepSpec;
 use crate::scenario::load::Cx;
 use crate::scenario::runner::{code, Outcome, Run};
@@ -27,12 +27,11 @@ pub struct RevokeDelegation {
 }
 
 fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -> Option<Action> {
-    let delegante = cx.actor(s.delegante.as_ref()?);
-    let delegato = cx.actor(s.delegato.as_ref()?);
+    let (delegante, delegato) = parties(cx, s)?;
     Some(Action::RevokeDelegation(RevokeDelegation {
         actor: actor?,
-        delegante: delegante?,
-        delegato: delegato?,
+        delegante,
+        delegato,
     }))
 }
 

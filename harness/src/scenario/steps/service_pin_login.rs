@@ -2,7 +2,6 @@
 //! applies the switch-off timeline on the scenario's day, then the PIN backend checks the PIN
 //! (SW-05).
 
-use super::ActorPin;
 use crate::scenario::runner::{Outcome, Run};
 use crate::scenario::service::PinServiceEnv;
 use crate::scenario::step::PinChoice;
@@ -17,15 +16,14 @@ actor_pin_kind!(
 
 impl ServicePinLogin {
     pub(super) async fn run(&self, r: &mut Run<'_>) -> Outcome {
-        let ActorPin { actor, pin } = &self.0;
-        let typed = r.typed(actor, *pin);
+        let typed = self.0.typed(r);
         if r.service.is_none() {
             let env = PinServiceEnv::start(r.pin.clone(), r.clock.clone()).await?;
             r.service = Some(env);
         }
         match &r.service {
             Some(env) => env
-                .login(&actor.fiscal_code, &typed)
+                .login(&self.0.actor.fiscal_code, &typed)
                 .await
                 .map(|()| Vec::new()),
             None => Err("the reference service did not start".into()),

@@ -2,22 +2,19 @@
 //! service's timeline policy on the current day (ID-01, ID-04). The data of a login step and
 //! what `oidc-login` shares with it (reading the keys, judging the login) live here too.
 
-use super::{spec, Action};
+use super::{spec, Action, Parse};
 use crate::report::Entry;
 use crate::scenario::format::StepSpec;
 use crate::scenario::load::{Cx, OUTCOMES};
 use crate::scenario::runner::{Outcome, Run};
 use crate::scenario::step::{Actor, KindSpec};
-use crate::scenario::suggest;
 use mock_idps::clock::Clock;
 use mock_idps::pin::LoginMethod;
 use mock_idps::spid::level::Level;
 use std::ops::Range;
 
-pub(super) const SPEC: KindSpec = spec(
+pub(super) const SPEC: KindSpec = ProviderLogin::spec(
     "spid-login",
-    &["actor", "provider", "level"],
-    &["outcome"],
     "log in with SPID through the reference service",
     parse,
 );
@@ -51,6 +48,11 @@ fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -
 }
 
 impl ProviderLogin {
+    /// The [`KindSpec`] of a login kind: the keys [`Self::read`] reads.
+    pub(super) const fn spec(name: &'static str, summary: &'static str, parse: Parse) -> KindSpec {
+        spec(name, &["actor", "provider", "level"], &["outcome"], summary, parse)
+    }
+
     /// Reads the keys of a login step. An unknown `provider` is an error at its span naming
     /// it as `what`, with the ids of `known` and the nearest one as a hint; a `level` other
     /// than 1, 2 or 3 is an error at its span, worded by `level_message`; `outcome` is `ok`
@@ -62,16 +64,7 @@ impl ProviderLogin {
         (what, known): (&str, &[&str]),
         level_message: impl FnOnce(u8) -> String,
     ) -> Option<Self> {
-        let p = s.provider.as_ref()?;
-        if !known.contains(&p.get_ref().as_str()) {
-            let hint = suggest::hint(p.get_ref(), known.iter().copied());
-            let message = format!(
-                "unknown {what} {:?} (one of: {}){hint}",
-                p.get_ref(),
-                known.join(", ")
-            );
-            cx.err(p.span(), message);
-        }
+        let provider = cx.one_of(s.provider.as_ref()?, what, known);
         let l = s.level.as_ref()?;
         let level = match Level::try_from(*l.get_ref()) {
             Ok(level) => level,
@@ -82,7 +75,7 @@ impl ProviderLogin {
         };
         Some(Self {
             actor: actor?,
-            provider: p.get_ref().clone(),
+            provider: provider?,
             level,
             outcome: cx
                 .opt_choice(s.outcome.as_ref(), "outcome", OUTCOMES)

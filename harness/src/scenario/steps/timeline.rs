@@ -5,7 +5,6 @@ use crate::scenario::format::StepSpec;
 use crate::scenario::load::{Cx, DELEGA};
 use crate::scenario::runner::{check, code, kebab, Outcome, Run};
 use crate::scenario::step::{Actor, KindSpec, TimelineCheck};
-use crate::scenario::suggest;
 use std::ops::Range;
 
 pub(super) const SPEC: KindSpec = spec(
@@ -36,22 +35,10 @@ pub struct Timeline {
 fn parse(cx: &mut Cx<'_>, s: &StepSpec, actor: Option<Actor>, _: Range<usize>) -> Option<Action> {
     let must_accept = cx.methods(s.must_accept.as_ref());
     let not_accept = cx.methods(s.not_accept.as_ref());
-    let delega = match &s.delega {
-        Some(d) if DELEGA.contains(&d.get_ref().as_str()) => Some(d.get_ref().clone()),
-        Some(d) => {
-            let hint = suggest::hint(d.get_ref(), DELEGA.iter().copied());
-            cx.err(
-                d.span(),
-                format!(
-                    "unknown delega {:?} (one of: {}){hint}",
-                    d.get_ref(),
-                    DELEGA.join(", ")
-                ),
-            );
-            None
-        }
-        None => None,
-    };
+    let delega = s
+        .delega
+        .as_ref()
+        .and_then(|d| cx.one_of(d, "delega", DELEGA));
     let check = TimelineCheck {
         phase: s.phase.as_ref().map(|p| p.get_ref().clone()),
         may_request: s.may_request.as_ref().map(|v| *v.get_ref()),
