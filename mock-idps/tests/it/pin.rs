@@ -757,6 +757,19 @@ fn delega(delegante: &str, delegato: &str, channel: DelegationChannel) -> Delega
     }
 }
 
+/// §7.3: each of `parties` has a notification that contains `text`.
+fn assert_notified(env: &Env, parties: [&str; 2], text: &str) {
+    for cf in parties {
+        let outbox = env.pin.outbox(cf);
+        assert!(
+            outbox
+                .iter()
+                .any(|m| m.carrier == Carrier::Notification && m.text.contains(text)),
+            "{cf} was not notified of {text:?}: {outbox:?}"
+        );
+    }
+}
+
 #[test]
 fn delega_opens_at_offices_then_online_with_one_delegato_and_a_cap() {
     let env = Env::at(datetime!(2021-08-15 10:00 UTC));
@@ -779,6 +792,7 @@ fn delega_opens_at_offices_then_online_with_one_delegato_and_a_cap() {
         .pin
         .delegate(&delega(GIUSEPPE, MARIO, DelegationChannel::Office))
         .unwrap();
+    assert_notified(&env, [GIUSEPPE, MARIO], "delega registrata");
     assert_eq!(
         code(
             env.pin
@@ -826,6 +840,7 @@ fn delega_opens_at_offices_then_online_with_one_delegato_and_a_cap() {
         "DELEGATION_REFUSED"
     );
     env.pin.revoke_delegation(&d.id, GIUSEPPE).unwrap();
+    assert_notified(&env, [GIUSEPPE, MARIO], "delega revocata");
     assert_eq!(
         code(
             env.pin
