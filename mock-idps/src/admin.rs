@@ -301,7 +301,8 @@ mod tests {
         let e = json_body::<Body>(b"{\"n\": ", "{\"n\": 0..255}").unwrap_err();
         assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "bad-json"));
         assert!(
-            e.message.starts_with("body must be JSON {\"n\": 0..255}: EOF while parsing"),
+            e.message
+                .starts_with("body must be JSON {\"n\": 0..255}: EOF while parsing"),
             "{}",
             e.message
         );
