@@ -407,32 +407,26 @@ async fn cie_user_anomalies_use_the_cie_codes() {
         .response();
     assert_status(&xml, 25);
     // Scripted outcomes with no CIE code are refused by the admin API.
-    let r = env
-        .driver
-        .client
-        .post(format!("{}/admin/next-login", env.fed.base_url()))
-        .header("content-type", "application/json")
-        .body(r#"{"provider": "cie", "user": "mario.rossi", "outcome": "no-level"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("CIE profile has no error code"));
-    let r = env
-        .driver
-        .client
-        .post(format!("{}/admin/next-login", env.fed.base_url()))
-        .header("content-type", "application/json")
-        .body(r#"{"provider": "cie", "user": "luca.ferrari"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("holds no CIE"));
+    let next_login = |script: &'static str| {
+        test_support::send(
+            env.driver
+                .client
+                .post(format!("{}/admin/next-login", env.fed.base_url()))
+                .header("content-type", "application/json")
+                .body(script),
+        )
+    };
+    let a =
+        next_login(r#"{"provider": "cie", "user": "mario.rossi", "outcome": "no-level"}"#).await;
+    assert_eq!(a.status, 400);
+    assert!(
+        a.body.contains("CIE profile has no error code"),
+        "{}",
+        a.body
+    );
+    let a = next_login(r#"{"provider": "cie", "user": "luca.ferrari"}"#).await;
+    assert_eq!(a.status, 400);
+    assert!(a.body.contains("holds no CIE"), "{}", a.body);
 }
 
 #[rstest]

@@ -1009,27 +1009,23 @@ async fn the_json_api_and_the_legacy_form_speak_codes() {
     // The legacy form (PIN-12).
     let page = test_support::fetch_text(&http, format!("{base}/login")).await;
     assert!(page.contains("name=\"codice_fiscale\"") && page.contains("803 164"));
-    let r = http
-        .post(format!("{base}/login"))
-        .form(&[("codice_fiscale", MARIO), ("pin", "Mario001")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("data-token"));
+    let form_login = || {
+        test_support::send(
+            http.post(format!("{base}/login"))
+                .form(&[("codice_fiscale", MARIO), ("pin", "Mario001")]),
+        )
+    };
+    let a = form_login().await;
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("data-token"), "{}", a.body);
     clock.set(datetime!(2021-10-01 00:00 UTC));
-    let r = http
-        .post(format!("{base}/login"))
-        .form(&[("codice_fiscale", MARIO), ("pin", "Mario001")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 410);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("data-code=\"PIN_SWITCHED_OFF\""));
+    let a = form_login().await;
+    assert_eq!(a.status, 410);
+    assert!(
+        a.body.contains("data-code=\"PIN_SWITCHED_OFF\""),
+        "{}",
+        a.body
+    );
     let t: serde_json::Value = test_support::fetch_json(
         &http,
         format!("{base}/api/timeline?fiscal_code={GIORGIO}&date=2021-10-01"),
