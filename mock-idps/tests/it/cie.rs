@@ -112,17 +112,11 @@ fn check_cie_success(env: &Env, id: &str, xml: &str, level: Level) {
         a.child(ns::ASSERTION, "Issuer").unwrap().attr("Format"),
         Some(ns::NAMEID_ENTITY)
     );
-    let name_id = a
-        .child(ns::ASSERTION, "Subject")
-        .and_then(|s| s.child(ns::ASSERTION, "NameID"))
-        .unwrap();
+    let name_id = sp::descend(a, ns::ASSERTION, &["Subject", "NameID"]);
     assert_eq!(name_id.attr("NameQualifier"), Some(entity.as_str()));
     assert_eq!(name_id.attr("SPNameQualifier"), Some(sp::SP_ENTITY));
-    let acr = a
-        .child(ns::ASSERTION, "AuthnStatement")
-        .and_then(|s| s.child(ns::ASSERTION, "AuthnContext"))
-        .and_then(|c| c.child(ns::ASSERTION, "AuthnContextClassRef"))
-        .unwrap();
+    let path = ["AuthnStatement", "AuthnContext", "AuthnContextClassRef"];
+    let acr = sp::descend(a, ns::ASSERTION, &path);
     assert_eq!(acr.text(), level.uri());
     // Index 0 asks name, familyName, fiscalNumber, email, address, dateOfBirth: CIE releases only
     // its own four, each with its FriendlyName, dateOfBirth as xs:string.
