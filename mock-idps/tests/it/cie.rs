@@ -234,7 +234,13 @@ async fn block_pin(env: &Env, card: &str) {
             "{body}"
         );
     }
-    let xml = card_step(env, "cie", &token, card, "00000000", "app")
+    card_ends_with_23(env, &token, card, "00000000").await;
+}
+
+/// Puts `card` with `pin` on the app's reader: the login ends with 23 (the card's credentials
+/// are blocked, expired or revoked).
+async fn card_ends_with_23(env: &Env, token: &str, card: &str, pin: &str) {
+    let xml = card_step(env, "cie", token, card, pin, "app")
         .await
         .response();
     assert_status(&xml, 23);
@@ -246,10 +252,7 @@ async fn three_wrong_pins_block_the_card_with_code_23() {
     block_pin(&env, "CA00002AA").await;
     // Now even the right PIN ends with 23 at once.
     let token = start_at(&env, "cie", Level::L3).await;
-    let xml = card_step(&env, "cie", &token, "CA00002AA", "11223344", "app")
-        .await
-        .response();
-    assert_status(&xml, 23);
+    card_ends_with_23(&env, &token, "CA00002AA", "11223344").await;
     // L1 with the CieID credentials still works: the blocked PIN is the card's.
     let token = start_at(&env, "cie", Level::L1).await;
     let (_, body) = page(credentials(&env, "cie", &token, "giulia.bianchi", "Password123!").await);
@@ -307,10 +310,7 @@ async fn ten_wrong_puks_kill_the_card_for_good() {
     assert_eq!(status, 403);
     assert!(body.contains("definitivamente"), "{body}");
     let token = start_at(&env, "cie", Level::L3).await;
-    let xml = card_step(&env, "cie", &token, "CA00002AA", "11223344", "app")
-        .await
-        .response();
-    assert_status(&xml, 23);
+    card_ends_with_23(&env, &token, "CA00002AA", "11223344").await;
 }
 
 #[rstest]
@@ -324,10 +324,7 @@ async fn expired_and_revoked_cards_end_with_23(
 ) {
     let env = Env::start().await;
     let token = start_at(&env, "cie", level).await;
-    let xml = card_step(&env, "cie", &token, card, pin, "app")
-        .await
-        .response();
-    assert_status(&xml, 23);
+    card_ends_with_23(&env, &token, card, pin).await;
 }
 
 #[rstest]
