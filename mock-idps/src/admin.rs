@@ -77,6 +77,20 @@ impl AdminError {
     }
 }
 
+/// An admin request `body` parsed as JSON, or a 400 `bad-json` that shows the `shape` the
+/// endpoint expects and an excerpt of the parser's complaint.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    shape: &str,
+) -> Result<T, AdminError> {
+    serde_json::from_slice(body).map_err(|e| {
+        AdminError::bad_request(
+            "bad-json",
+            format!("body must be JSON {shape}: {}", excerpt(&e.to_string())),
+        )
+    })
+}
+
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         (
@@ -274,6 +288,24 @@ mod tests {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    #[test]
+    fn a_body_that_is_not_the_json_shape_is_a_bad_json_400_naming_the_shape() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Body {
+            n: u8,
+        }
+        let b: Body = json_body(br#"{"n": 7}"#, "{\"n\": 0..255}").unwrap();
+        assert_eq!(b.n, 7);
+        let e = json_body::<Body>(b"{\"n\": ", "{\"n\": 0..255}").unwrap_err();
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "bad-json"));
+        assert!(
+            e.message
+                .starts_with("body must be JSON {\"n\": 0..255}: EOF while parsing"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

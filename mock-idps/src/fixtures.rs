@@ -16,6 +16,26 @@ pub mod generate;
 /// The repository's fixtures/ folder, embedded at build time.
 pub static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures");
 
+/// A fixture file that is not TOML, or not in the shape of its table (the parser's message
+/// carries line and column).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct TomlError {
+    /// The file read.
+    pub path: String,
+    /// The parser's error.
+    #[source]
+    pub source: toml::de::Error,
+}
+
+/// The TOML `text` read as a `T`; `path` names the source in errors.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Result<T, TomlError> {
+    toml::from_str(text).map_err(|source| TomlError {
+        path: path.to_string(),
+        source,
+    })
+}
+
 /// Why the fixtures could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -191,4 +211,21 @@ pub fn load_key(source: &FixtureSource, stem: &str) -> Result<SigningKey, Fixtur
             source: source_err,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UserTableError;
+    use std::error::Error;
+
+    #[test]
+    fn a_table_that_is_not_toml_names_its_file_and_keeps_the_parser_error() {
+        let e = super::parse_users("[[user]]\nusername = ", "fixtures/users.toml").unwrap_err();
+        assert!(matches!(e, UserTableError::Toml(_)), "{e:?}");
+        let text = e.to_string();
+        assert!(text.starts_with("fixtures/users.toml: "), "{text}");
+        assert!(text.contains("line 2"), "{text}");
+        let source = e.source().expect("the parser's error");
+        assert!(source.is::<toml::de::Error>(), "{source:?}");
+    }
 }

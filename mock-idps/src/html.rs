@@ -1,25 +1,23 @@
 //! HTML escaping for the pages the mocks write by hand (auto-post forms, the legacy PIN form);
 //! the templated pages escape through minijinja.
 
+/// The characters that HTML text and double- or single-quoted attribute values escape.
+const HTML: &crate::escape::Entities = &[
+    ('&', "&amp;"),
+    ('<', "&lt;"),
+    ('>', "&gt;"),
+    ('"', "&quot;"),
+    ('\'', "&#39;"),
+];
+
 /// Appends `s` escaped for HTML text and double- or single-quoted attribute values.
 pub fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    crate::escape::escape_into(out, s, HTML);
 }
 
 /// `s` escaped for HTML text and attribute values.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape_into(&mut out, s);
-    out
+    crate::escape::escape(s, HTML)
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub mod cie;
 pub mod clock;
 /// CNS: the test PKI, card minting, live revocation with CRLs, the mutual-TLS login endpoint.
 pub mod cns;
+/// Escaping by a table of character entities, for HTML and XML.
+pub mod escape;
 /// Starting every mock in-process and reading back its URLs.
 pub mod federation;
 /// The embedded fixtures (providers, users, keys) and their regeneration.

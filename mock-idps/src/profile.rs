@@ -137,23 +137,12 @@ pub struct SamlProfile {
 }
 
 /// Why a profile could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {source}")]
-pub struct ProfileError {
-    /// The file.
-    pub path: String,
-    /// The parser's error.
-    #[source]
-    pub source: toml::de::Error,
-}
+pub type ProfileError = crate::fixtures::TomlError;
 
 impl SamlProfile {
     /// Parses a profile; `path` names it in errors.
     pub fn parse(text: &str, path: &str) -> Result<Self, ProfileError> {
-        toml::from_str(text).map_err(|source| ProfileError {
-            path: path.to_string(),
-            source,
-        })
+        crate::fixtures::parse_toml(text, path)
     }
 
     /// The SPID profile (fixtures/profiles/spid.toml).

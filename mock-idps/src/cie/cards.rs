@@ -2,6 +2,7 @@
 //! reader failures a test has scripted, and look-ups by number and by holder.
 
 use super::card::{is_digits, Card, CardSpec};
+use crate::fixtures::{parse_toml, TomlError};
 use crate::spid::identity::User;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -12,14 +13,8 @@ use std::sync::Mutex;
 #[non_exhaustive]
 pub enum CardTableError {
     /// TOML syntax or schema error.
-    #[error("{path}: {source}")]
-    Toml {
-        /// The file.
-        path: String,
-        /// The parser's error.
-        #[source]
-        source: toml::de::Error,
-    },
+    #[error(transparent)]
+    Toml(#[from] TomlError),
     /// A row breaks a rule.
     #[error("{path}: card {number:?}: {problem}")]
     Invalid {
@@ -53,10 +48,7 @@ pub fn parse_cards(
     path: &str,
     users: &[User],
 ) -> Result<Vec<CardSpec>, CardTableError> {
-    let table: Table = toml::from_str(text).map_err(|source| CardTableError::Toml {
-        path: path.to_string(),
-        source,
-    })?;
+    let table: Table = parse_toml(text, path)?;
     let mut seen = std::collections::HashSet::new();
     for c in &table.card {
         let invalid = |problem: &str| CardTableError::Invalid {

@@ -2,7 +2,7 @@
 //! (`/cns/crl/<ca>.crl`, DER, RFC 5280), the OCSP responder (`/cns/ocsp`, RFC 6960, see
 //! [`crate::cns::ocsp`]), the trust bundle, and the admin API that revokes a card at runtime.
 
-use crate::admin::{excerpt, AdminError};
+use crate::admin::{excerpt, json_body, AdminError};
 use crate::cns::authority::CnsAuthority;
 use crate::cns::ocsp;
 use crate::cns::CnsError;
@@ -139,18 +139,10 @@ struct RevokeBody {
 }
 
 async fn revoke(State(authority): State<Arc<CnsAuthority>>, body: Bytes) -> Response {
-    let parsed: RevokeBody = match serde_json::from_slice(&body) {
+    let shape = r#"{"certificate": PEM} or {"ca": ID, "serial": HEX}"#;
+    let parsed: RevokeBody = match json_body(&body, shape) {
         Ok(b) => b,
-        Err(e) => {
-            return AdminError::bad_request(
-                "bad-json",
-                format!(
-                "body must be JSON {{\"certificate\": PEM}} or {{\"ca\": ID, \"serial\": HEX}}: {}",
-                excerpt(&e.to_string())
-            ),
-            )
-            .into_response()
-        }
+        Err(e) => return e.into_response(),
     };
     let result = match (parsed.certificate, parsed.ca, parsed.serial) {
         (Some(pem), None, None) => authority.revoke_certificate(pem.as_bytes()),

@@ -514,47 +514,32 @@ impl PinBackend {
 
     /// Every PIN the person ever held, revoked ones included, oldest first.
     pub fn pins(&self, cf: &str) -> Vec<Pin> {
-        let cf = cf.trim().to_ascii_uppercase();
         let state = self.lock();
-        let mut v: Vec<Pin> = state
-            .pins
-            .values()
-            .filter(|p| p.fiscal_code == cf)
-            .cloned()
-            .collect();
-        v.sort_by_key(|p| p.issued_at);
-        v
+        held_by(cf, state.pins.values(), |p| &p.fiscal_code, |p| p.issued_at)
     }
 
     /// The messages that have reached the person by now, oldest first (PIN-06).
     pub fn outbox(&self, cf: &str) -> Vec<Message> {
         let (now, _) = self.now();
-        let cf = cf.trim().to_ascii_uppercase();
         let state = self.lock();
-        let mut v: Vec<Message> = state
-            .messages
-            .values()
-            .filter(|m| m.fiscal_code == cf && m.delivered_at <= now)
-            .cloned()
-            .collect();
-        v.sort_by(|a, b| {
-            (a.delivered_at, a.sent_at, &a.id).cmp(&(b.delivered_at, b.sent_at, &b.id))
-        });
-        v
+        let delivered = state.messages.values().filter(|m| m.delivered_at <= now);
+        held_by(
+            cf,
+            delivered,
+            |m| &m.fiscal_code,
+            |m| (m.delivered_at, m.sent_at, m.id.clone()),
+        )
     }
 
     /// The person's claims, oldest first.
     pub fn claims(&self, cf: &str) -> Vec<Claim> {
-        let cf = cf.trim().to_ascii_uppercase();
         let state = self.lock();
-        let mut v: Vec<Claim> = state
-            .claims
-            .values()
-            .filter(|c| c.fiscal_code == cf)
-            .cloned()
-            .collect();
-        v.sort_by(|a, b| (a.submitted_at, &a.id).cmp(&(b.submitted_at, &b.id)));
-        v
+        held_by(
+            cf,
+            state.claims.values(),
+            |c| &c.fiscal_code,
+            |c| (c.submitted_at, c.id.clone()),
+        )
     }
 
     /// What the timeline allows the person today.
@@ -581,4 +566,18 @@ pub(super) fn constant_time_eq(a: &str, b: &str) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Copies of the `records` whose `owner` is the person `cf` (as typed: any case, spaces around),
+/// sorted by `order`.
+fn held_by<'r, T: Clone + 'r, K: Ord>(
+    cf: &str,
+    records: impl Iterator<Item = &'r T>,
+    owner: impl Fn(&T) -> &str,
+    order: impl FnMut(&T) -> K,
+) -> Vec<T> {
+    let cf = cf.trim().to_ascii_uppercase();
+    let mut v: Vec<T> = records.filter(|r| owner(r) == cf).cloned().collect();
+    v.sort_by_cached_key(order);
+    v
 }

@@ -13,9 +13,9 @@
 //! Decisions: the delegato must be an adult (they log in with their own SPID, ID-03); an online
 //! filing needs the filer's own digital-identity login.
 
-use super::backend::{PinBackend, ServiceAccess};
+use super::backend::{PinBackend, ServiceAccess, State};
 use super::error::PinError;
-use super::model::{Carrier, LoginMethod};
+use super::model::{Carrier, LoginMethod, Person};
 use super::services;
 use super::store::Record;
 use super::timeline::Delega;
@@ -192,13 +192,7 @@ impl PinBackend {
             "delega registrata: {} opera per {}",
             d.delegato, d.delegante
         );
-        let batch = vec![
-            Record::Delegation(d.clone()),
-            // §7.3: both parties are notified.
-            self.message(delegante, Carrier::Notification, &text, "", now, now),
-            self.message(delegato, Carrier::Notification, &text, "", now, now),
-        ];
-        self.commit(&mut state, batch)?;
+        self.commit_notified(&mut state, &d, [delegante, delegato], &text, now)?;
         Ok(d)
     }
 
@@ -232,13 +226,23 @@ impl PinBackend {
         revoked.revoked_at = Some(now);
         revoked.revoked_by = Some(by.fiscal_code.clone());
         let text = format!("delega revocata da {}", by.fiscal_code);
-        let batch = vec![
-            Record::Delegation(revoked.clone()),
-            self.message(delegante, Carrier::Notification, &text, "", now, now),
-            self.message(delegato, Carrier::Notification, &text, "", now, now),
-        ];
-        self.commit(&mut state, batch)?;
+        self.commit_notified(&mut state, &revoked, [delegante, delegato], &text, now)?;
         Ok(revoked)
+    }
+
+    /// Writes `d` together with a notification of `text` to each of its two parties (§7.3: both
+    /// are notified of the filing and of the revocation).
+    fn commit_notified(
+        &self,
+        state: &mut State,
+        d: &Delegation,
+        parties: [&Person; 2],
+        text: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), PinError> {
+        let mut batch = vec![Record::Delegation(d.clone())];
+        batch.extend(parties.map(|p| self.message(p, Carrier::Notification, text, "", now, now)));
+        self.commit(state, batch)
     }
 
     /// The delegato, logged in with their own digital identity, opens a service for the delegante

@@ -1,12 +1,13 @@
 //! The life of a PIN from request to revocation: request on a channel, the 8 + 8 delivery, the
 //! first access, renewal, recovery, revocation and the conversion to dispositivo.
 
-use super::backend::PinBackend;
+use super::backend::{PinBackend, State};
 use super::error::PinError;
 use super::model::{Carrier, Channel, ClaimStatus, Message, Person, Pin, PinKind, PinScope};
 use super::store::Record;
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use std::sync::MutexGuard;
+use time::{Date, Duration, OffsetDateTime};
 
 /// What a PIN request produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,7 +59,22 @@ pub struct RecoveryContacts {
     pub pec: String,
 }
 
+/// What a change to a person's live PIN starts from: the instant and its civil day, the person,
+/// the locked state and a copy of the live PIN to change and commit.
+type PinChange<'b> = (OffsetDateTime, Date, &'b Person, MutexGuard<'b, State>, Pin);
+
 impl PinBackend {
+    /// Looks up the person and their live PIN and locks the state for a change to that PIN,
+    /// refused once the timeline has switched the person's PIN logins off (SW-06).
+    fn change_live_pin(&self, cf: &str) -> Result<PinChange<'_>, PinError> {
+        let (now, date) = self.now();
+        let person = self.person(cf)?;
+        let state = self.lock();
+        let pin = self.live_pin(&state, &person.fiscal_code)?.clone();
+        self.check_phase(person, date)?;
+        Ok((now, date, person, state, pin))
+    }
+
     /// Requests a PIN on `channel` (PIN-02, PIN-04, PIN-05, PIN-06; SW-02, SW-03).
     pub fn request(&self, cf: &str, channel: Channel) -> Result<Issued, PinError> {
         let (now, date) = self.now();
@@ -143,11 +159,7 @@ impl PinBackend {
     /// Completes the first access: the 16-character PIN, and the 8-character PIN chosen to replace
     /// it (PIN-07).
     pub fn first_access(&self, cf: &str, initial: &str, new_pin: &str) -> Result<(), PinError> {
-        let (now, date) = self.now();
-        let person = self.person(cf)?;
-        let mut state = self.lock();
-        let pin = self.live_pin(&state, &person.fiscal_code)?.clone();
-        self.check_phase(person, date)?;
+        let (now, _, _, mut state, pin) = self.change_live_pin(cf)?;
         // PIN-07: only the full 16 characters open the first access.
         self.check_secret(&mut state, &pin, initial, pin.initial.as_deref(), now)?;
         check_new_pin(new_pin, Some(initial))?;
@@ -164,11 +176,7 @@ impl PinBackend {
     /// Renews the PIN with a new 8-character PIN that opens the same services (PIN-08), while the
     /// phase allows it (SW-04).
     pub fn renew(&self, cf: &str, current: &str, new_pin: &str) -> Result<(), PinError> {
-        let (now, date) = self.now();
-        let person = self.person(cf)?;
-        let mut state = self.lock();
-        let pin = self.live_pin(&state, &person.fiscal_code)?.clone();
-        self.check_phase(person, date)?;
+        let (now, date, _, mut state, pin) = self.change_live_pin(cf)?;
         let phase = self.timeline.phase_at(date);
         if !phase.renewable {
             // SW-04: renewal only until the end of the transitional phase.
@@ -190,12 +198,8 @@ impl PinBackend {
     /// Recovers a lost PIN with the registered contacts: a new 16-character PIN split SMS + e-mail,
     /// only if the first access was completed (PIN-10).
     pub fn recover(&self, cf: &str, contacts: &RecoveryContacts) -> Result<Issued, PinError> {
-        let (now, date) = self.now();
-        let person = self.person(cf)?;
-        let mut state = self.lock();
-        let pin = self.live_pin(&state, &person.fiscal_code)?.clone();
         // SW-06: a PIN past its phase cannot be brought back.
-        self.check_phase(person, date)?;
+        let (now, _, person, mut state, pin) = self.change_live_pin(cf)?;
         let same = |given: &str, known: &Option<String>| {
             known
                 .as_deref()
@@ -262,11 +266,7 @@ impl PinBackend {
     /// Converts an ordinario PIN to dispositivo with an identity document (PIN-02); claims frozen
     /// under it are released (PIN-03). Returns the released claims' ids.
     pub fn convert(&self, cf: &str, conversion: &Conversion) -> Result<Vec<String>, PinError> {
-        let (now, date) = self.now();
-        let person = self.person(cf)?;
-        let mut state = self.lock();
-        let pin = self.live_pin(&state, &person.fiscal_code)?.clone();
-        self.check_phase(person, date)?;
+        let (now, _, person, mut state, pin) = self.change_live_pin(cf)?;
         if pin.kind == PinKind::Dispositivo {
             return Err(PinError::NotOrdinario);
         }

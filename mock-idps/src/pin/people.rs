@@ -46,10 +46,7 @@ struct Row {
 /// Joins `users` with the profiles in `text`; `path` names the file in errors. Users with a
 /// codice fiscale but no row get the defaults; users without a codice fiscale are skipped.
 pub fn people(users: &[User], text: &str, path: &str) -> Result<Vec<Person>, ProfileError> {
-    let file: File = toml::from_str(text).map_err(|source| ProfileError::Toml {
-        path: path.to_string(),
-        source,
-    })?;
+    let file: File = crate::fixtures::parse_toml(text, path)?;
     let invalid = |username: &str, problem: String| ProfileError::Invalid {
         path: path.to_string(),
         username: username.to_string(),

@@ -550,6 +550,14 @@ mod tests {
         FileStore::open(path)?.load()
     }
 
+    /// The line at which opening the journal at `path` is refused as corrupt.
+    fn corrupt_line(path: &Path) -> usize {
+        match FileStore::open(path).map(drop) {
+            Err(StoreError::Corrupt { line, .. }) => line,
+            other => panic!("expected a corrupt journal, got {other:?}"),
+        }
+    }
+
     fn line_count(bytes: &[u8]) -> usize {
         bytes.iter().filter(|b| **b == b'\n').count()
     }
@@ -567,8 +575,7 @@ mod tests {
         let (path, _) = journal("corrupt", &[vec![message("a")]]);
         let good = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{{oops\n{good}")).unwrap();
-        let e = FileStore::open(&path).unwrap_err();
-        assert!(matches!(e, StoreError::Corrupt { line: 1, .. }), "{e}");
+        assert_eq!(corrupt_line(&path), 1);
     }
 
     /// Defect 6 of issue 11: a damaged last line that ends with its newline was acknowledged; it
@@ -644,10 +651,7 @@ mod tests {
         bad[n - 3] ^= 1;
         bytes.extend_from_slice(&bad);
         std::fs::write(&path, &bytes).unwrap();
-        assert!(matches!(
-            FileStore::open(&path).unwrap_err(),
-            StoreError::Corrupt { line: 3, .. }
-        ));
+        assert_eq!(corrupt_line(&path), 3);
     }
 
     #[test]
@@ -680,10 +684,7 @@ mod tests {
         let mut bad = line(1, "a");
         bad.extend_from_slice(b"{\"seq\":2,\"rec\n");
         std::fs::write(&path, &bad).unwrap();
-        assert!(matches!(
-            FileStore::open(&path).unwrap_err(),
-            StoreError::Corrupt { line: 2, .. }
-        ));
+        assert_eq!(corrupt_line(&path), 2);
     }
 
     #[test]

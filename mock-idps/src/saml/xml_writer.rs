@@ -3,6 +3,8 @@
 //! Elements are written with explicit end tags (never `<x/>`) and attributes in the order given,
 //! so that callers who list them in canonical order get output close to exclusive C14N.
 
+use crate::escape::{escape, escape_into, Entities};
+
 /// Builds an XML document as a string, escaping every value it is given.
 #[derive(Debug, Default)]
 pub struct XmlWriter {
@@ -81,40 +83,38 @@ impl XmlWriter {
     }
 }
 
+/// The entities of [`escape_text_into`].
+const TEXT: &Entities = &[
+    ('&', "&amp;"),
+    ('<', "&lt;"),
+    ('>', "&gt;"),
+    ('\r', "&#xD;"),
+];
+
+/// The entities of [`escape_attr_into`].
+const ATTR: &Entities = &[
+    ('&', "&amp;"),
+    ('<', "&lt;"),
+    ('"', "&quot;"),
+    ('\t', "&#x9;"),
+    ('\n', "&#xA;"),
+    ('\r', "&#xD;"),
+];
+
 /// Escapes character data: `&`, `<`, `>` and carriage return (XML 1.0 §2.4, C14N §2.3).
 pub fn escape_text_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    escape_into(out, s, TEXT);
 }
 
 /// Escapes an attribute value for double quotes, keeping tabs and newlines through attribute
 /// value normalization (XML 1.0 §3.3.3).
 pub fn escape_attr_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    escape_into(out, s, ATTR);
 }
 
 /// Escapes character data into a new string.
 pub fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape_text_into(&mut out, s);
-    out
+    escape(s, TEXT)
 }
 
 #[cfg(test)]

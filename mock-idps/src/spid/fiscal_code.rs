@@ -731,42 +731,25 @@ mod tests {
 
     #[test]
     fn error_invalid_character() {
-        // Lowercase is rejected: codes are written in capitals.
-        assert!(matches!(
-            validate("rssmra80a01h501u"),
-            Err(FiscalCodeError::InvalidCharacter {
-                position: 1,
-                found: 'r',
-                ..
-            })
-        ));
-        // A digit where a name letter belongs.
-        assert!(matches!(
-            validate("RSSMR180A01H501U"),
-            Err(FiscalCodeError::InvalidCharacter {
-                position: 6,
-                found: '1',
-                ..
-            })
-        ));
-        // A letter that is not an omocodia letter where a digit belongs.
-        assert!(matches!(
-            validate("RSSMRA8AA01H501U"),
-            Err(FiscalCodeError::InvalidCharacter {
-                position: 8,
-                found: 'A',
-                ..
-            })
-        ));
-        // Non-ASCII characters are reported by character position, not byte offset.
-        assert!(matches!(
-            validate("RSSMRÀ80A01H501U"),
-            Err(FiscalCodeError::InvalidCharacter {
-                position: 6,
-                found: 'À',
-                ..
-            })
-        ));
+        for (code, at, bad) in [
+            // Lowercase is rejected: codes are written in capitals.
+            ("rssmra80a01h501u", 1, 'r'),
+            // A digit where a name letter belongs.
+            ("RSSMR180A01H501U", 6, '1'),
+            // A letter that is not an omocodia letter where a digit belongs.
+            ("RSSMRA8AA01H501U", 8, 'A'),
+            // Non-ASCII characters are reported by character position, not byte offset.
+            ("RSSMRÀ80A01H501U", 6, 'À'),
+        ] {
+            assert!(
+                matches!(
+                    validate(code),
+                    Err(FiscalCodeError::InvalidCharacter { position, found, .. })
+                        if position == at && found == bad
+                ),
+                "{code}"
+            );
+        }
     }
 
     #[test]

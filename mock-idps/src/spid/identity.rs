@@ -2,6 +2,7 @@
 
 use super::level::Level;
 use super::purpose::IdentityKind;
+use crate::fixtures::{parse_toml, TomlError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -53,15 +54,9 @@ impl User {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum UserTableError {
-    /// TOML syntax or schema error (the message carries line and column).
-    #[error("{path}: {source}")]
-    Toml {
-        /// The file read.
-        path: String,
-        /// The parser's error.
-        #[source]
-        source: toml::de::Error,
-    },
+    /// TOML syntax or schema error.
+    #[error(transparent)]
+    Toml(#[from] TomlError),
     /// A row breaks a rule of the table.
     #[error("{path}: user {username:?}: {problem}")]
     Invalid {
@@ -82,10 +77,7 @@ struct Table {
 
 /// Parses and checks the user table; `path` names the source in errors.
 pub fn parse_users(text: &str, path: &str) -> Result<Vec<User>, UserTableError> {
-    let table: Table = toml::from_str(text).map_err(|source| UserTableError::Toml {
-        path: path.to_string(),
-        source,
-    })?;
+    let table: Table = parse_toml(text, path)?;
     let mut seen = std::collections::HashSet::new();
     for u in &table.user {
         let invalid = |problem: String| UserTableError::Invalid {

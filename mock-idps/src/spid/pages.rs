@@ -54,8 +54,14 @@ fn provider_ctx(idp: &IdpRuntime) -> Value {
     }
 }
 
-fn step_action(idp: &IdpRuntime) -> String {
-    format!("{}/login", idp.sso_url.trim_end_matches("/sso"))
+/// A page of the login flow: `template` with the provider, the login's `token`, the URL the
+/// page's form posts to, and the page's own `values`.
+fn step_page(template: &str, idp: &IdpRuntime, token: &str, values: Value) -> String {
+    let action = format!("{}/login", idp.sso_url.trim_end_matches("/sso"));
+    render(
+        template,
+        context! { provider => provider_ctx(idp), token, action, ..values },
+    )
 }
 
 /// The credentials page.
@@ -66,12 +72,13 @@ pub fn login(
     sp_name: &str,
     error: Option<&str>,
 ) -> String {
-    render(
+    step_page(
         "login.html",
+        idp,
+        token,
         context! {
-            provider => provider_ctx(idp), token, sp_name, error,
+            sp_name, error,
             level => login.request.level.to_string(),
-            action => step_action(idp),
             home => idp.sso_url.split("/idp/").next().unwrap_or("/").to_string() + "/",
         },
     )
@@ -83,22 +90,20 @@ pub fn otp(idp: &IdpRuntime, token: &str, login: &PendingLogin, error: Option<&s
         .otp
         .clone()
         .unwrap_or((String::new(), time::OffsetDateTime::UNIX_EPOCH));
-    render(
+    step_page(
         "otp.html",
+        idp,
+        token,
         context! {
-            provider => provider_ctx(idp), token, error, otp,
+            error, otp,
             otp_until => format!("{:02}:{:02}:{:02}", until.hour(), until.minute(), until.second()),
-            action => step_action(idp),
         },
     )
 }
 
 /// The L3 device page.
 pub fn device(idp: &IdpRuntime, token: &str, error: Option<&str>) -> String {
-    render(
-        "device.html",
-        context! { provider => provider_ctx(idp), token, error, action => step_action(idp) },
-    )
+    step_page("device.html", idp, token, context! { error })
 }
 
 /// The CIE L3 page: the simulated reader (card number, reader kind) and the PIN.
@@ -109,12 +114,12 @@ pub fn card(
     cards: &[String],
     error: Option<&str>,
 ) -> String {
-    render(
+    step_page(
         "card.html",
+        idp,
+        token,
         context! {
-            provider => provider_ctx(idp), token, sp_name, error,
-            cards,
-            action => step_action(idp),
+            sp_name, error, cards,
             unblock => format!("{}/card/unblock", idp.sso_url.trim_end_matches("/sso")),
         },
     )
@@ -149,13 +154,11 @@ pub fn consent(
                 .map(|v| context! { name => n, value => v })
         })
         .collect();
-    render(
+    step_page(
         "consent.html",
-        context! {
-            provider => provider_ctx(idp), token, sp_name, attributes,
-            level => login.level.map(|l| l.to_string()),
-            action => step_action(idp),
-        },
+        idp,
+        token,
+        context! { sp_name, attributes, level => login.level.map(|l| l.to_string()) },
     )
 }
 

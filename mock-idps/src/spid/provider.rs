@@ -1,6 +1,7 @@
 //! The provider table: one row per accredited SPID identity provider (fixtures/providers.toml).
 
 use super::level::Level;
+use crate::fixtures::{parse_toml, TomlError};
 use serde::Deserialize;
 
 /// Whether a provider still operates.
@@ -73,15 +74,9 @@ pub struct OidcOffer {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProviderTableError {
-    /// TOML syntax or schema error (the message carries line and column).
-    #[error("{path}: {source}")]
-    Toml {
-        /// The file read.
-        path: String,
-        /// The parser's error.
-        #[source]
-        source: toml::de::Error,
-    },
+    /// TOML syntax or schema error.
+    #[error(transparent)]
+    Toml(#[from] TomlError),
     /// A row's `oidc` table is inconsistent.
     #[error("{path}: provider {id:?}: oidc: {detail}")]
     BadOidc {
@@ -110,10 +105,7 @@ struct Table {
 
 /// Parses the provider table; `path` names the source in errors.
 pub fn parse_providers(text: &str, path: &str) -> Result<Vec<Provider>, ProviderTableError> {
-    let table: Table = toml::from_str(text).map_err(|source| ProviderTableError::Toml {
-        path: path.to_string(),
-        source,
-    })?;
+    let table: Table = parse_toml(text, path)?;
     let mut seen = std::collections::HashSet::new();
     for p in &table.provider {
         if !seen.insert(p.id.clone()) {

@@ -112,17 +112,11 @@ fn check_cie_success(env: &Env, id: &str, xml: &str, level: Level) {
         a.child(ns::ASSERTION, "Issuer").unwrap().attr("Format"),
         Some(ns::NAMEID_ENTITY)
     );
-    let name_id = a
-        .child(ns::ASSERTION, "Subject")
-        .and_then(|s| s.child(ns::ASSERTION, "NameID"))
-        .unwrap();
+    let name_id = sp::descend(a, ns::ASSERTION, &["Subject", "NameID"]);
     assert_eq!(name_id.attr("NameQualifier"), Some(entity.as_str()));
     assert_eq!(name_id.attr("SPNameQualifier"), Some(sp::SP_ENTITY));
-    let acr = a
-        .child(ns::ASSERTION, "AuthnStatement")
-        .and_then(|s| s.child(ns::ASSERTION, "AuthnContext"))
-        .and_then(|c| c.child(ns::ASSERTION, "AuthnContextClassRef"))
-        .unwrap();
+    let path = ["AuthnStatement", "AuthnContext", "AuthnContextClassRef"];
+    let acr = sp::descend(a, ns::ASSERTION, &path);
     assert_eq!(acr.text(), level.uri());
     // Index 0 asks name, familyName, fiscalNumber, email, address, dateOfBirth: CIE releases only
     // its own four, each with its FriendlyName, dateOfBirth as xs:string.
@@ -240,7 +234,13 @@ async fn block_pin(env: &Env, card: &str) {
             "{body}"
         );
     }
-    let xml = card_step(env, "cie", &token, card, "00000000", "app")
+    card_ends_with_23(env, &token, card, "00000000").await;
+}
+
+/// Puts `card` with `pin` on the app's reader: the login ends with 23 (the card's credentials
+/// are blocked, expired or revoked).
+async fn card_ends_with_23(env: &Env, token: &str, card: &str, pin: &str) {
+    let xml = card_step(env, "cie", token, card, pin, "app")
         .await
         .response();
     assert_status(&xml, 23);
@@ -252,10 +252,7 @@ async fn three_wrong_pins_block_the_card_with_code_23() {
     block_pin(&env, "CA00002AA").await;
     // Now even the right PIN ends with 23 at once.
     let token = start_at(&env, "cie", Level::L3).await;
-    let xml = card_step(&env, "cie", &token, "CA00002AA", "11223344", "app")
-        .await
-        .response();
-    assert_status(&xml, 23);
+    card_ends_with_23(&env, &token, "CA00002AA", "11223344").await;
     // L1 with the CieID credentials still works: the blocked PIN is the card's.
     let token = start_at(&env, "cie", Level::L1).await;
     let (_, body) = page(credentials(&env, "cie", &token, "giulia.bianchi", "Password123!").await);
@@ -313,10 +310,7 @@ async fn ten_wrong_puks_kill_the_card_for_good() {
     assert_eq!(status, 403);
     assert!(body.contains("definitivamente"), "{body}");
     let token = start_at(&env, "cie", Level::L3).await;
-    let xml = card_step(&env, "cie", &token, "CA00002AA", "11223344", "app")
-        .await
-        .response();
-    assert_status(&xml, 23);
+    card_ends_with_23(&env, &token, "CA00002AA", "11223344").await;
 }
 
 #[rstest]
@@ -330,10 +324,7 @@ async fn expired_and_revoked_cards_end_with_23(
 ) {
     let env = Env::start().await;
     let token = start_at(&env, "cie", level).await;
-    let xml = card_step(&env, "cie", &token, card, pin, "app")
-        .await
-        .response();
-    assert_status(&xml, 23);
+    card_ends_with_23(&env, &token, card, pin).await;
 }
 
 #[rstest]
@@ -407,32 +398,26 @@ async fn cie_user_anomalies_use_the_cie_codes() {
         .response();
     assert_status(&xml, 25);
     // Scripted outcomes with no CIE code are refused by the admin API.
-    let r = env
-        .driver
-        .client
-        .post(format!("{}/admin/next-login", env.fed.base_url()))
-        .header("content-type", "application/json")
-        .body(r#"{"provider": "cie", "user": "mario.rossi", "outcome": "no-level"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("CIE profile has no error code"));
-    let r = env
-        .driver
-        .client
-        .post(format!("{}/admin/next-login", env.fed.base_url()))
-        .header("content-type", "application/json")
-        .body(r#"{"provider": "cie", "user": "luca.ferrari"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("holds no CIE"));
+    let next_login = |script: &'static str| {
+        test_support::send(
+            env.driver
+                .client
+                .post(format!("{}/admin/next-login", env.fed.base_url()))
+                .header("content-type", "application/json")
+                .body(script),
+        )
+    };
+    let a =
+        next_login(r#"{"provider": "cie", "user": "mario.rossi", "outcome": "no-level"}"#).await;
+    assert_eq!(a.status, 400);
+    assert!(
+        a.body.contains("CIE profile has no error code"),
+        "{}",
+        a.body
+    );
+    let a = next_login(r#"{"provider": "cie", "user": "luca.ferrari"}"#).await;
+    assert_eq!(a.status, 400);
+    assert!(a.body.contains("holds no CIE"), "{}", a.body);
 }
 
 #[rstest]

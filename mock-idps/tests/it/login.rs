@@ -29,20 +29,12 @@ pub fn check_success(env: &Env, provider: &str, xml: &str, level: Level, acs: &s
     verify_enveloped(&doc, a, &cert).expect("Assertion signature");
     assert_eq!(root.attr("Destination"), Some(acs));
     assert_eq!(root.attr("InResponseTo"), Some("_req0123456789abcdef"));
-    let status = root
-        .child(ns::PROTOCOL, "Status")
-        .unwrap()
-        .child(ns::PROTOCOL, "StatusCode")
-        .unwrap();
+    let status = sp::descend(root, ns::PROTOCOL, &["Status", "StatusCode"]);
     assert_eq!(status.attr("Value"), Some(ns::STATUS_SUCCESS));
     let issuer = a.child(ns::ASSERTION, "Issuer").unwrap();
     assert_eq!(issuer.text(), idp.entity_id);
     assert_eq!(issuer.attr("Format"), Some(ns::NAMEID_ENTITY));
-    let name_id = a
-        .child(ns::ASSERTION, "Subject")
-        .unwrap()
-        .child(ns::ASSERTION, "NameID")
-        .unwrap();
+    let name_id = sp::descend(a, ns::ASSERTION, &["Subject", "NameID"]);
     assert_eq!(name_id.attr("Format"), Some(ns::NAMEID_TRANSIENT));
     assert_eq!(name_id.attr("NameQualifier"), Some(idp.entity_id.as_str()));
     let scd = a.descendants(ns::ASSERTION, "SubjectConfirmationData")[0];

@@ -757,6 +757,19 @@ fn delega(delegante: &str, delegato: &str, channel: DelegationChannel) -> Delega
     }
 }
 
+/// §7.3: each of `parties` has a notification that contains `text`.
+fn assert_notified(env: &Env, parties: [&str; 2], text: &str) {
+    for cf in parties {
+        let outbox = env.pin.outbox(cf);
+        assert!(
+            outbox
+                .iter()
+                .any(|m| m.carrier == Carrier::Notification && m.text.contains(text)),
+            "{cf} was not notified of {text:?}: {outbox:?}"
+        );
+    }
+}
+
 #[test]
 fn delega_opens_at_offices_then_online_with_one_delegato_and_a_cap() {
     let env = Env::at(datetime!(2021-08-15 10:00 UTC));
@@ -779,6 +792,7 @@ fn delega_opens_at_offices_then_online_with_one_delegato_and_a_cap() {
         .pin
         .delegate(&delega(GIUSEPPE, MARIO, DelegationChannel::Office))
         .unwrap();
+    assert_notified(&env, [GIUSEPPE, MARIO], "delega registrata");
     assert_eq!(
         code(
             env.pin
@@ -826,6 +840,7 @@ fn delega_opens_at_offices_then_online_with_one_delegato_and_a_cap() {
         "DELEGATION_REFUSED"
     );
     env.pin.revoke_delegation(&d.id, GIUSEPPE).unwrap();
+    assert_notified(&env, [GIUSEPPE, MARIO], "delega revocata");
     assert_eq!(
         code(
             env.pin
@@ -994,27 +1009,23 @@ async fn the_json_api_and_the_legacy_form_speak_codes() {
     // The legacy form (PIN-12).
     let page = test_support::fetch_text(&http, format!("{base}/login")).await;
     assert!(page.contains("name=\"codice_fiscale\"") && page.contains("803 164"));
-    let r = http
-        .post(format!("{base}/login"))
-        .form(&[("codice_fiscale", MARIO), ("pin", "Mario001")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("data-token"));
+    let form_login = || {
+        test_support::send(
+            http.post(format!("{base}/login"))
+                .form(&[("codice_fiscale", MARIO), ("pin", "Mario001")]),
+        )
+    };
+    let a = form_login().await;
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("data-token"), "{}", a.body);
     clock.set(datetime!(2021-10-01 00:00 UTC));
-    let r = http
-        .post(format!("{base}/login"))
-        .form(&[("codice_fiscale", MARIO), ("pin", "Mario001")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 410);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("data-code=\"PIN_SWITCHED_OFF\""));
+    let a = form_login().await;
+    assert_eq!(a.status, 410);
+    assert!(
+        a.body.contains("data-code=\"PIN_SWITCHED_OFF\""),
+        "{}",
+        a.body
+    );
     let t: serde_json::Value = test_support::fetch_json(
         &http,
         format!("{base}/api/timeline?fiscal_code={GIORGIO}&date=2021-10-01"),

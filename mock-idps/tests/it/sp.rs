@@ -8,6 +8,7 @@ use mock_idps::saml::binding::{encode_redirect, MessageKind};
 use mock_idps::saml::dsig::sign_enveloped;
 use mock_idps::saml::keys::SigningKey;
 use mock_idps::saml::ns;
+use mock_idps::saml::xml_read::Node;
 use mock_idps::saml::xml_writer::XmlWriter;
 use mock_idps::spid::level::Level;
 
@@ -281,6 +282,14 @@ pub fn read_reply(status: u16, body: String) -> Reply {
         }
         None => Reply::Page { status, body },
     }
+}
+
+/// The element below `node` reached through the children named `path`, all in namespace `ns`.
+pub fn descend<'d, 'a>(node: Node<'d, 'a>, ns: &'d str, path: &[&'d str]) -> Node<'d, 'a> {
+    path.iter().fold(node, |n, name| {
+        n.child(ns, name)
+            .unwrap_or_else(|| panic!("no {name} in {}", n.local_name()))
+    })
 }
 
 pub use test_support::between;

@@ -10,12 +10,12 @@
 use super::cases::{Play, Provider};
 use super::runner::{OidcRunError, OidcTarget, RpUrls};
 use super::{entity, OidcRun, OidcSetupError, OidcSuiteError};
+use mock_idps::oidc::federation::local::EcSource;
 use mock_idps::oidc::federation::{OnboardRequest, Superior, TrustMarkFault};
 use mock_idps::{FederationConfig, FederationUrls, MockFederation};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The RP profiles `check --oidc --profile` takes.
@@ -294,10 +294,10 @@ async fn onboard(world: &OutsideWorld, rp: &RpDocument, r: &Read) -> Result<bool
     if fed.subordinate(&r.entity_id).is_some() {
         return Ok(false);
     }
-    let source: Option<mock_idps::oidc::federation::local::EcSource> = match rp {
+    let source = match rp {
         RpDocument::File(_) => {
             let text = r.fetched.body.trim().to_string();
-            Some(Arc::new(move || Ok(text.clone())))
+            Some(EcSource::new(move || Ok(text.clone())))
         }
         RpDocument::EntityId(_) => None,
     };

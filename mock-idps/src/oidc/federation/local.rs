@@ -80,10 +80,30 @@ impl EcSourceError {
 }
 
 /// Produces an in-process entity's configuration JWT.
-pub type EcSource = Arc<dyn Fn() -> Result<String, EcSourceError> + Send + Sync>;
+#[derive(Clone)]
+pub struct EcSource(Arc<dyn Fn() -> Result<String, EcSourceError> + Send + Sync>);
+
+impl EcSource {
+    /// A source that calls `f` each time the configuration is fetched.
+    pub fn new(f: impl Fn() -> Result<String, EcSourceError> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// The entity configuration JWT, produced now.
+    pub fn configuration(&self) -> Result<String, EcSourceError> {
+        (self.0)()
+    }
+}
+
+/// Debug output says only that the entity is served in process.
+impl std::fmt::Debug for EcSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EcSource(in process)")
+    }
+}
 
 /// A registered subordinate.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Subordinate {
     /// Its entity id.
     pub entity_id: String,
@@ -99,19 +119,6 @@ pub struct Subordinate {
     /// statement: its signature does not verify with the superior's keys).
     pub forged_statement: bool,
     source: Option<EcSource>,
-}
-
-impl std::fmt::Debug for Subordinate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subordinate")
-            .field("entity_id", &self.entity_id)
-            .field("superior", &self.superior)
-            .field("entity_types", &self.entity_types)
-            .field("expired_statement", &self.expired_statement)
-            .field("forged_statement", &self.forged_statement)
-            .field("in_process", &self.source.is_some())
-            .finish()
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -237,7 +244,7 @@ pub enum LeafFault {
 }
 
 /// What on-boarding was asked to do.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct OnboardRequest {
     /// The entity id (its configuration is fetched from `<id>/.well-known/openid-federation`).
     pub entity_id: String,
@@ -251,18 +258,6 @@ pub struct OnboardRequest {
     pub entity_type: Option<String>,
     /// An in-process source of its configuration instead of fetching it.
     pub source: Option<EcSource>,
-}
-
-impl std::fmt::Debug for OnboardRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnboardRequest")
-            .field("entity_id", &self.entity_id)
-            .field("superior", &self.superior)
-            .field("trust_mark", &self.trust_mark)
-            .field("expired_statement", &self.expired_statement)
-            .field("entity_type", &self.entity_type)
-            .finish()
-    }
 }
 
 /// What on-boarding did.
@@ -989,7 +984,7 @@ impl LocalFederation {
                     forged_statement: false,
                     source: None,
                 })?;
-                source().map_err(|e| {
+                source.configuration().map_err(|e| {
                     LocalFederationError::refused(
                         FederationErrorCode::TemporarilyUnavailable,
                         e.with_cause(),
@@ -1140,7 +1135,7 @@ impl LocalFederation {
             .and_then(|s| s.source.clone());
         drop(subs);
         source.map(|f| {
-            f().map_err(|e| FetchError::Unreachable {
+            f.configuration().map_err(|e| FetchError::Unreachable {
                 url: url.to_owned(),
                 reason: e.with_cause(),
             })

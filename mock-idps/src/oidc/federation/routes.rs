@@ -31,7 +31,7 @@ use super::local::{
     LocalFederation, LocalFederationError, OnboardRequest, Superior, TrustMarkFault,
 };
 use super::statement::{ENTITY_STATEMENT_MEDIA_TYPE, RESOLVE_RESPONSE_MEDIA_TYPE};
-use crate::admin::{excerpt, AdminError};
+use crate::admin::{json_body, AdminError};
 
 type Fed = State<Arc<LocalFederation>>;
 type Params = Query<HashMap<String, String>>;
@@ -214,18 +214,10 @@ fn trust_mark_choice(s: Option<&str>) -> Result<Option<TrustMarkFault>, AdminErr
 }
 
 async fn admin_onboard(State(fed): Fed, body: Bytes) -> Response {
-    let parsed: OnboardBody = match serde_json::from_slice(&body) {
+    let shape = r#"{"entity_id": URL, "superior"?: "trust_anchor"|"intermediate"|"deep_intermediate", "trust_mark"?: "valid"|"none"|…, "expired_statement"?: bool}"#;
+    let parsed: OnboardBody = match json_body(&body, shape) {
         Ok(b) => b,
-        Err(e) => {
-            return AdminError::bad_request(
-                "bad-json",
-                format!(
-                    "body must be JSON {{\"entity_id\": URL, \"superior\"?: \"trust_anchor\"|\"intermediate\"|\"deep_intermediate\", \"trust_mark\"?: \"valid\"|\"none\"|…, \"expired_statement\"?: bool}}: {}",
-                    excerpt(&e.to_string())
-                ),
-            )
-            .into_response()
-        }
+        Err(e) => return e.into_response(),
     };
     let trust_mark = match trust_mark_choice(parsed.trust_mark.as_deref()) {
         Ok(t) => t,
@@ -271,19 +263,13 @@ async fn admin_naming(State(fed): Fed, body: Bytes) -> Response {
     struct Body {
         naming: super::trust_mark::TrustMarkNaming,
     }
-    match serde_json::from_slice::<Body>(&body) {
+    let shape = r#"{"naming": "id"} or {"naming": "trust_mark_type"}"#;
+    match json_body::<Body>(&body, shape) {
         Ok(b) => {
             fed.set_naming(b.naming);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(e) => AdminError::bad_request(
-            "bad-json",
-            format!(
-                "body must be JSON {{\"naming\": \"id\"}} or {{\"naming\": \"trust_mark_type\"}}: {}",
-                excerpt(&e.to_string())
-            ),
-        )
-        .into_response(),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -144,7 +144,7 @@ fn source(
     key: PrivateKey,
     metadata: Map<String, Value>,
 ) -> EcSource {
-    Arc::new(move || {
+    EcSource::new(move || {
         let fed = fed.upgrade().ok_or(EcSourceError::FederationStopped)?;
         fed.leaf_configuration(&id, &key, metadata.clone())
             .map_err(EcSourceError::Sign)

@@ -345,8 +345,7 @@ async fn onboarding_refuses_private_keys_and_stale_configurations() {
             claims.to_string().as_bytes(),
         )
         .unwrap();
-        let src: local::EcSource = Arc::new(move || Ok(jwt.clone()));
-        src
+        local::EcSource::new(move || Ok(jwt.clone()))
     };
     for (iat, leak, needle) in [
         (now, true, "private key material"),

@@ -89,7 +89,7 @@ pub fn join(fed: &Arc<LocalFederation>, ops: &OpSet) -> Result<(), LocalFederati
     for op in &ops.ops {
         let weak = Arc::downgrade(fed);
         let runtime = op.clone();
-        let source: EcSource = Arc::new(move || {
+        let source = EcSource::new(move || {
             let fed = weak.upgrade().ok_or(EcSourceError::FederationStopped)?;
             fed.leaf_configuration(
                 &runtime.issuer,

@@ -5,6 +5,7 @@
 
 use super::provider::{OpRuntime, OpSet};
 use super::record::{Endpoint, Method, ObservedRequest};
+use super::revocation::TokenPost;
 use super::token::TokenError;
 use crate::spid::service::respond_page;
 use crate::spid::state::MockState;
@@ -379,30 +380,33 @@ async fn userinfo_post(State(one): State<OneOp>, headers: HeaderMap) -> Response
 }
 
 async fn revocation(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
-    form_endpoint(
-        one,
-        Endpoint::Revocation,
-        headers,
-        body,
-        |one, form| async move {
-            super::revocation::revoke(&one.app.state, &one.app.ops, &one.op, &form).await?;
-            Ok(StatusCode::OK.into_response())
-        },
-    )
+    token_post(one, Endpoint::Revocation, headers, body, |post| {
+        post.revoke();
+        StatusCode::OK.into_response()
+    })
     .await
 }
 
 async fn introspection(State(one): State<OneOp>, headers: HeaderMap, body: Bytes) -> Response {
-    form_endpoint(
-        one,
-        Endpoint::Introspection,
-        headers,
-        body,
-        |one, form| async move {
-            let claims =
-                super::revocation::introspect(&one.app.state, &one.app.ops, &one.op, &form).await?;
-            Ok(Json(claims).into_response())
-        },
-    )
+    token_post(one, Endpoint::Introspection, headers, body, |post| {
+        Json(post.introspect()).into_response()
+    })
+    .await
+}
+
+/// A form POST to `which`, the revocation or introspection endpoint: `answer` runs once the
+/// client is authenticated and the token it names is read.
+async fn token_post(
+    one: OneOp,
+    which: Endpoint,
+    headers: HeaderMap,
+    body: Bytes,
+    answer: fn(&TokenPost<'_>) -> Response,
+) -> Response {
+    form_endpoint(one, which, headers, body, move |one, form| async move {
+        let url = one.op.endpoint(which.name());
+        let post = TokenPost::read(&one.app.state, &one.app.ops, &one.op, &url, &form).await?;
+        Ok(answer(&post))
+    })
     .await
 }
