@@ -75,7 +75,8 @@ pub(crate) fn sp_name_qualifier(
         None => Ok(()),
         Some(v) if v == entity_id => Ok(()),
         other => Err(format!(
-            "NameID SPNameQualifier is {other:?}, it must be our entityID {entity_id}"
+            "NameID SPNameQualifier is {}, it must be our entityID {entity_id}",
+            crate::acs::checks::shown(other)
         )),
     }
 }

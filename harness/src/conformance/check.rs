@@ -129,6 +129,12 @@ pub fn signed_info_algorithms(signed_info: Node<'_, '_>, element: &'static str) 
         .collect()
 }
 
+/// A value as a finding shows it: `"plain"`, `120`, or `absent` (never Rust's `Some(..)`).
+pub fn shown<T: std::fmt::Debug>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "absent".to_string(), |x| format!("{x:?}"))
+}
+
 /// Whether `url` is http(s) on a loopback host (`127.0.0.1`, `::1`, `localhost`).
 pub fn is_loopback(url: &str) -> bool {
     url::Url::parse(url)
@@ -159,6 +165,13 @@ pub fn https_outcome(what: &str, url: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_finding_shows_values_not_rust_options() {
+        assert_eq!(shown(&Some("1.0")), "\"1.0\"");
+        assert_eq!(shown(&Some(120)), "120");
+        assert_eq!(shown::<&str>(&None), "absent");
+    }
 
     #[test]
     fn https_rules() {

@@ -86,14 +86,20 @@ pub fn validate_for(
     if req.version.as_deref() != Some("2.0") {
         return Err(fail(
             9,
-            format!("Version is {:?}, it must be \"2.0\"", req.version),
+            format!(
+                "Version is {}, it must be \"2.0\"",
+                shown(req.version.as_deref())
+            ),
         ));
     }
     // nr11: ID present and an xs:ID.
     let id = id_ok.ok_or_else(|| {
         fail(
             11,
-            format!("ID {:?} is missing or not a valid xs:ID", req.id),
+            format!(
+                "ID {} is missing or not a valid xs:ID",
+                shown(req.id.as_deref())
+            ),
         )
     })?;
     // nr13: IssueInstant present, UTC, coherent with the arrival time.
@@ -126,8 +132,10 @@ pub fn validate_for(
             return Err(fail(
                 14,
                 format!(
-                    "Destination {other:?} is neither {} nor {}",
-                    idp.sso_url, idp.entity_id
+                    "Destination {} is neither {} nor {}",
+                    shown(other),
+                    idp.sso_url,
+                    idp.entity_id
                 ),
             ))
         }
@@ -135,9 +143,11 @@ pub fn validate_for(
             return Err(fail(
                 14,
                 format!(
-                "Destination {other:?} is not {}, the SSO Location of the binding used ({} rules)",
-                idp.sso_url, profile.name
-            ),
+                    "Destination {} is not {}, the SSO Location of the binding used ({} rules)",
+                    shown(other),
+                    idp.sso_url,
+                    profile.name
+                ),
             ))
         }
     }
@@ -300,4 +310,9 @@ fn is_xml_id(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// A value as an error page shows it: `"x"`, or `absent` (never Rust's `Some(..)`/`None`).
+fn shown(v: Option<&str>) -> String {
+    v.map_or_else(|| "absent".to_string(), |x| format!("{x:?}"))
 }

@@ -170,6 +170,27 @@ async fn request_errors_on_an_idp_page(
     assert_eq!(log.last().unwrap().verdict, format!("nr{nr:02}"));
 }
 
+/// What the request log says of a refused request shows the values, or `absent`: never Rust's
+/// `Some(..)`/`None`.
+#[rstest]
+#[case::no_version(|r: &mut Req| r.version = None, "Version is absent")]
+#[case::other_version(|r: &mut Req| r.version = Some("1.1".into()), "Version is \"1.1\"")]
+#[case::no_destination(|r: &mut Req| r.destination = None, "Destination absent is")]
+#[tokio::test]
+async fn a_refusal_names_a_missing_value_absent(#[case] mutate: fn(&mut Req), #[case] says: &str) {
+    let env = Env::start().await;
+    let mut req = env.req("namirial", Level::L2);
+    mutate(&mut req);
+    send(&env, &req, How::Signed(Binding::Redirect)).await;
+    let log = env.fed.received_requests();
+    let detail = log.last().unwrap().detail.clone().unwrap_or_default();
+    assert!(detail.contains(says), "{detail}");
+    assert!(
+        !detail.contains("Some(") && !detail.contains("None"),
+        "{detail}"
+    );
+}
+
 #[rstest]
 #[case::nr08_force_authn_missing(8, |r: &mut Req| r.force_authn = None)]
 #[case::nr09_version(9, |r: &mut Req| r.version = Some("1.1".into()))]

@@ -21,11 +21,19 @@ const SIG_ALLOWED: &[&str] = &[
 /// Digest methods accepted: SHA-256 or stronger (SPT digest allow-list).
 const DIGEST_ALLOWED: &[&str] = &[algorithm::SHA256, algorithm::SHA384, algorithm::SHA512];
 
+/// A value as a refusal shows it: `"x"`, or `absent` (never Rust's `Some(..)`/`None`).
+pub(crate) fn shown(v: Option<&str>) -> String {
+    v.map_or_else(|| "absent".to_string(), |x| format!("{x:?}"))
+}
+
 /// `Version` must be "2.0" (SAML Core §3.2.2, §2.3.3; SPT tests 10–11, 36–37).
 pub(crate) fn version(v: Option<&str>, what: &str) -> Result<(), String> {
     match v {
         Some("2.0") => Ok(()),
-        other => Err(format!("{what} Version is {other:?}, it must be \"2.0\"")),
+        other => Err(format!(
+            "{what} Version is {}, it must be \"2.0\"",
+            shown(other)
+        )),
     }
 }
 
@@ -39,7 +47,10 @@ pub(crate) fn xml_id(v: Option<&str>, what: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("{what} ID {v:?} is missing or not a valid xs:ID"))
+        Err(format!(
+            "{what} ID {} is missing or not a valid xs:ID",
+            shown(v)
+        ))
     }
 }
 
@@ -49,7 +60,8 @@ pub(crate) fn issuer(v: Option<&str>, what: &str, idp: &str) -> Result<(), Strin
     match v {
         Some(v) if v == idp => Ok(()),
         other => Err(format!(
-            "{what} Issuer {other:?} is not the IdP the request went to ({idp})"
+            "{what} Issuer {} is not the IdP the request went to ({idp})",
+            shown(other)
         )),
     }
 }
@@ -90,9 +102,12 @@ pub(crate) fn issue_instant(
     now: OffsetDateTime,
     skew: Duration,
 ) -> Result<(), String> {
-    let t = v
-        .and_then(parse_instant)
-        .ok_or_else(|| format!("{what} IssueInstant {v:?} is missing or not a UTC xs:dateTime"))?;
+    let t = v.and_then(parse_instant).ok_or_else(|| {
+        format!(
+            "{what} IssueInstant {} is missing or not a UTC xs:dateTime",
+            shown(v)
+        )
+    })?;
     if let Some(req) = request {
         if t < req - skew {
             return Err(format!(
@@ -236,7 +251,7 @@ mod tests {
         assert!(issuer(Some("https://idp"), "Response", "https://idp").is_ok());
         assert_eq!(
             issuer(None, "Assertion", "https://idp").unwrap_err(),
-            "Assertion Issuer None is not the IdP the request went to (https://idp)"
+            "Assertion Issuer absent is not the IdP the request went to (https://idp)"
         );
         assert!(issuer_format(Some(ns::NAMEID_ENTITY), "Assertion", false).is_ok());
         assert!(issuer_format(None, "Response", true).is_ok());

@@ -214,7 +214,8 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
         run.check("destination", || match a("Destination") {
             Some(d) if d == input.acs_url => Ok(()),
             other => Err(format!(
-                "Destination {other:?} is not this ACS ({})",
+                "Destination {} is not this ACS ({})",
+                checks::shown(other),
                 input.acs_url
             )),
         })?;

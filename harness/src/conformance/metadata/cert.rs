@@ -2,7 +2,7 @@
 //! once from the metadata's signing certificate with `x509-parser`, and the checks over them.
 
 use super::{Ctx, Profile};
-use crate::conformance::check::Outcome;
+use crate::conformance::check::{shown, Outcome};
 use base64::Engine;
 use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::Node;
@@ -317,7 +317,9 @@ fn subject_equals(ctx: &Ctx<'_, '_>, oid: &str, what: &str, element: &'static st
         match (c.subject_value(oid), expected) {
             (Some(v), Some(e)) if v == e => Outcome::Pass,
             (v, e) => Outcome::Fail(format!(
-                "the certificate {what} is {v:?}, the metadata {element} is {e:?}"
+                "the certificate {what} is {}, the metadata {element} is {}",
+                shown(&v),
+                shown(&e)
             )),
         }
     })

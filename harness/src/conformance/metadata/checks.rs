@@ -3,7 +3,7 @@
 //! technical rules (RT metadata.rst) and Avviso 29 v3; spid-sp-test's numbering is in brackets.
 
 use super::{cert, lang, Ctx, MetadataCheck, Scope};
-use crate::conformance::check::{https_outcome, signed_info_algorithms, Outcome};
+use crate::conformance::check::{https_outcome, shown, signed_info_algorithms, Outcome};
 use mock_idps::profile::SamlProfile;
 use mock_idps::saml::dsig::{verify_enveloped, DsigError};
 use mock_idps::saml::keys::TrustedCert;
@@ -57,14 +57,14 @@ pub static METADATA_CHECKS: [MetadataCheck; scope: Scope] = [
         "set AuthnRequestsSigned=\"true\" on md:SPSSODescriptor and sign every AuthnRequest",
         |c| {
             let v = c.sp.and_then(|sp| sp.attr("AuthnRequestsSigned"));
-            Outcome::check(matches!(v, Some("true") | Some("1")), || format!("AuthnRequestsSigned is {v:?}"))
+            Outcome::check(matches!(v, Some("true") | Some("1")), || format!("AuthnRequestsSigned is {}", shown(&v)))
         }),
     check!("md-want-assertions-signed", Warning, SpidCie, "RT metadata.rst (sample metadata)",
         "WantAssertionsSigned=\"true\"",
         "set WantAssertionsSigned=\"true\" on md:SPSSODescriptor",
         |c| {
             let v = c.sp.and_then(|sp| sp.attr("WantAssertionsSigned"));
-            Outcome::check(matches!(v, Some("true") | Some("1")), || format!("WantAssertionsSigned is {v:?}"))
+            Outcome::check(matches!(v, Some("true") | Some("1")), || format!("WantAssertionsSigned is {}", shown(&v)))
         }),
     check!("md-key-descriptor-signing", Error, All, "SAML 2.0 Metadata §2.4.1.1; SPT test_KeyDescriptor [1.4.0, 1.4.1]",
         "a signing KeyDescriptor carries an X509Certificate",

@@ -16,6 +16,7 @@
 use super::cases::Rule;
 use super::runner::{Jar, OidcTarget};
 use super::AUTHZ;
+use crate::conformance::check::shown;
 use crate::report::{Entry, NotRun, NotRunKind, Severity};
 use mock_idps::oidc::jose::{jws, Header, Jwks, JwsAlg};
 use mock_idps::oidc::op::record::{Endpoint, Method, ObservedRequest};
@@ -70,6 +71,8 @@ pub struct RequestCheck {
     pub mutant: Option<&'static str>,
     /// The AgID spid-oidc-check-rp test with the same aim, where there is one.
     pub agid: Option<&'static str>,
+    /// Judged only on logins at a CIE OP (not applicable when the plan plays none).
+    pub cie_only: bool,
 }
 
 const TOKEN: &str = "spid-cie-oidc-docs docs/en/token_endpoint.rst, Request";
@@ -96,6 +99,17 @@ const fn check(
         fix,
         mutant: Some(mutant),
         agid,
+        cie_only: false,
+    }
+}
+
+impl RequestCheck {
+    /// The check judged only on logins at a CIE OP.
+    const fn at_cie_only(self) -> Self {
+        Self {
+            cie_only: true,
+            ..self
+        }
     }
 }
 
@@ -415,6 +429,7 @@ pub static REQUEST_CHECKS: &[RequestCheck] = &[
         fix: "set exp a few minutes after iat",
         mutant: Some("client-assertion-exp"),
         agid: None,
+        cie_only: false,
     },
     check(
         "oidc-req-token-assertion-signature",
@@ -465,7 +480,8 @@ pub static REQUEST_CHECKS: &[RequestCheck] = &[
         "at CIE logout revoke the access token only; keep the refresh token for offline use",
         "logout-revokes-refresh",
         None,
-    ),
+    )
+    .at_cie_only(),
 ];
 
 /// A check by id.
@@ -1635,12 +1651,6 @@ fn summary(obs: &Observation) -> String {
         .join("; ")
 }
 
-/// A value as a finding shows it: `"plain"`, `120`, or `absent` (never Rust's `Some(..)`).
-fn shown<T: std::fmt::Debug>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map_or_else(|| "absent".to_string(), |x| format!("{x:?}"))
-}
-
 /// Whether `obs` holds a login at an OP of `profile`.
 fn played_at(obs: &Observation, profile: Profile) -> bool {
     obs.logins
@@ -1667,7 +1677,7 @@ pub fn entries(obs: &Observation, only: &[String], millis: f64) -> Vec<Entry> {
                 .filter(|_| c.stage == Stage::Revocation);
             let (passed, reason, not_run) = match (&j, skipped) {
                 // A CIE-only check when the plan (--profile spid-oidc-rp) logs in at no CIE OP.
-                _ if c.id.contains("-cie-") && !played_at(obs, Profile::Cie) => {
+                _ if c.cie_only && !played_at(obs, Profile::Cie) => {
                     let why =
                         "no login at a CIE OP was played (--profile spid-oidc-rp)".to_string();
                     (

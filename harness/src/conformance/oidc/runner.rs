@@ -535,8 +535,6 @@ impl<'a> OidcTarget<'a> {
             .collect()
     }
 
-    /// A login in a new browser whose OP answers are crafted by `craft`: the login's `state`
-    /// and the RP's answer to the callback.
     /// The crafted answer the claim `tweaks` and then `wrap` make.
     fn craft(&self, tweaks: &[Tweak], wrap: &Wrap) -> Result<Craft, OidcRunError> {
         Ok(Craft {
@@ -555,6 +553,8 @@ impl<'a> OidcTarget<'a> {
         self.judge(&a).await
     }
 
+    /// A login in a new browser whose OP answers are crafted by `craft`: the login's `state`
+    /// and the RP's answer to the callback.
     async fn crafted_login(
         &self,
         op: &str,

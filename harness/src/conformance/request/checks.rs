@@ -4,7 +4,7 @@
 //! single-sign-on.rst), SAML Core and SAML Bindings (docs/rules/spid-saml.md).
 
 use super::{with_root, Applies, RequestCheck};
-use crate::conformance::check::{signed_info_algorithms, Outcome};
+use crate::conformance::check::{shown, signed_info_algorithms, Outcome};
 use mock_idps::saml::dsig::{verify_enveloped, DsigError};
 use mock_idps::saml::ns;
 use mock_idps::saml::xml_read::Node;
@@ -66,7 +66,7 @@ pub static REQUEST_CHECKS: [RequestCheck; applies: Applies] = [
         "set Version=\"2.0\"",
         |c| with_root(c, |r| {
             let v = r.attr("Version");
-            Outcome::check(v == Some("2.0"), || format!("Version is {v:?}"))
+            Outcome::check(v == Some("2.0"), || format!("Version is {}", shown(&v)))
         })),
     check!("req-issue-instant", Error, Both, "SAML Core §3.2.1; SPT test_AuthnRequest",
         "IssueInstant is present",
@@ -142,7 +142,7 @@ pub static REQUEST_CHECKS: [RequestCheck; applies: Applies] = [
         "with an AssertionConsumerServiceURL, ProtocolBinding is HTTP-POST",
         "set ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\"",
         |c| with_root(c, |r| match (r.attr("AssertionConsumerServiceURL"), r.attr("ProtocolBinding")) {
-            (Some(_), b) => Outcome::check(b == Some(ns::BINDING_POST), || format!("ProtocolBinding is {b:?}")),
+            (Some(_), b) => Outcome::check(b == Some(ns::BINDING_POST), || format!("ProtocolBinding is {}", shown(&b))),
             (None, _) => Outcome::Pass,
         })),
     check!("req-attribute-index", Error, Both, "RT single-sign-on.rst; SPT test_AuthnRequest_SPID",
@@ -218,7 +218,7 @@ pub static REQUEST_CHECKS: [RequestCheck; applies: Applies] = [
             None => Outcome::Pass,
             Some(rac) => {
                 let v = rac.attr("Comparison");
-                Outcome::check(v.is_some_and(|v| COMPARISONS.contains(&v)), || format!("Comparison is {v:?}"))
+                Outcome::check(v.is_some_and(|v| COMPARISONS.contains(&v)), || format!("Comparison is {}", shown(&v)))
             }
         })),
     check!("req-authn-context-single", Error, Both, "RT single-sign-on.rst (nr12); SPT test_RequestedAuthnContext",
