@@ -50,7 +50,6 @@ STATE: dict = {}
 LOCK = threading.Lock()
 
 
-
 def session_alive(user: dict | None) -> bool:
     """A session ends when the IdP logs its NameID out (the live set is bounded by logins)."""
     return bool(user) and user["name_id"] in STATE["sessions"]

@@ -114,7 +114,7 @@ async fn a_response_for_another_browser_is_refused() {
     );
 }
 
-/// Whether anything still answers at `url` within about two seconds of asking.
+/// Whether `url` stops answering (a refused connection) within about two seconds.
 async fn stops_answering(url: &str) -> bool {
     let client = reqwest::Client::new();
     for _ in 0..40 {
