@@ -293,7 +293,10 @@ fn resolve_acs(req: &AuthnRequest, sp: &SpMetadata) -> Result<String, String> {
         }
         (None, Some(url), binding) => {
             if binding.as_deref() != Some(ns::BINDING_POST) {
-                return Err(format!("ProtocolBinding is {binding:?}; with AssertionConsumerServiceURL it must be HTTP-POST"));
+                return Err(format!(
+                    "ProtocolBinding is {}; with AssertionConsumerServiceURL it must be HTTP-POST",
+                    shown(binding.as_deref())
+                ));
             }
             sp.acs
                 .iter()

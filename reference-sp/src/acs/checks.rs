@@ -169,9 +169,12 @@ pub(crate) fn authn_context(
     requested: Level,
     comparison: Comparison,
 ) -> Result<Level, String> {
-    let got = class_ref
-        .and_then(Level::from_uri)
-        .ok_or_else(|| format!("AuthnContextClassRef {class_ref:?} is not a SPID level URI"))?;
+    let got = class_ref.and_then(Level::from_uri).ok_or_else(|| {
+        format!(
+            "AuthnContextClassRef {} is not a SPID level URI",
+            shown(class_ref)
+        )
+    })?;
     if acceptable(requested, comparison, got) {
         Ok(got)
     } else {

@@ -134,7 +134,8 @@ pub fn consume(input: &AcsInput<'_>, saml_response: &str) -> Result<Login, Refus
             return Err(refuse(
                 "in-response-to",
                 format!(
-                    "InResponseTo {irt:?} is not an outstanding request of this browser session"
+                    "InResponseTo {} is not an outstanding request of this browser session",
+                    checks::shown(irt)
                 ),
             ))
         }
