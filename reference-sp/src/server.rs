@@ -712,7 +712,10 @@ fn slo_handle(state: &SpState, received: Received<'_>) -> Response {
     {
         return slo_refused(
             "slo-destination",
-            &format!("the logout message's Destination {destination:?} is not our SLO endpoint"),
+            &format!(
+                "the logout message's Destination {} is not our SLO endpoint",
+                crate::acs::checks::shown(destination.as_deref())
+            ),
         );
     }
     match inbound {
